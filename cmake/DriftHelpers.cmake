@@ -1,0 +1,30 @@
+# drift_uses_rocksdb_internals(target): the internal headers are only valid with the
+# same defines and the same NDEBUG state (unset) that Debian's librocksdb was built with.
+function(drift_uses_rocksdb_internals target)
+  target_compile_definitions(${target} PRIVATE ROCKSDB_PLATFORM_POSIX ROCKSDB_LIB_IO_POSIX OS_LINUX)
+  target_include_directories(${target} PRIVATE ${ROCKSDB_SOURCE_DIR} ${ROCKSDB_SOURCE_DIR}/include)
+  target_compile_options(${target} PRIVATE -UNDEBUG)
+endfunction()
+
+# drift_add_test(path/to/foo_test.cc [LIBS ...] [INTERNALS] [LABELS ...]): a GoogleTest
+# binary named after its file (foo_test), registered in ctest test by test.
+function(drift_add_test source)
+  cmake_parse_arguments(ARG "INTERNALS" "TIMEOUT" "LIBS;LABELS" ${ARGN})
+  if(NOT GTest_FOUND)
+    return()
+  endif()
+  get_filename_component(name ${source} NAME_WE)
+  add_executable(${name} ${source})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main)
+  target_compile_definitions(${name} PRIVATE
+    DRIFT_FASHION_MNIST_DIR="${DRIFT_FASHION_MNIST_DIR}")
+  if(ARG_INTERNALS)
+    drift_uses_rocksdb_internals(${name})
+  endif()
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 600)
+  endif()
+  include(GoogleTest)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
+    PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}")
+endfunction()

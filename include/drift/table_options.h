@@ -1,0 +1,33 @@
+// Options of the .drift table format (the segments of a vector column family).
+#pragma once
+
+#include <cstdint>
+
+namespace drift {
+
+// Configurable from option strings, e.g.
+//   table_factory={id=DriftTable;dimension=128;target_bucket_size=1024}
+// and round-trips through OPTIONS files.
+struct DriftTableOptions {
+  static const char* kName() { return "DriftTableOptions"; }
+
+  // Number of float32 components of a vector. 0 = learn it from the first
+  // vector value a segment sees; every segment records the dimension it used.
+  uint32_t dimension = 0;
+
+  // Average number of vectors per IVF bucket when the builder trains its own
+  // codebook (no codebook supplied by the engine).
+  uint32_t target_bucket_size = 1024;
+
+  // Entries between restart points of the sorted key index.
+  uint32_t key_index_restart_interval = 16;
+
+  // Bloom filter bits per user key (0 disables the filter).
+  uint32_t bloom_bits_per_key = 10;
+
+  // Alignment of bucket blobs in the file; a power of two >= 512 so that
+  // use_direct_reads works (4096 matches common page and sector sizes).
+  uint32_t blob_alignment = 4096;
+};
+
+}  // namespace drift

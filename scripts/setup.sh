@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# One idempotent set-up for a fresh Debian 12 machine (run as root): installs every
+# dependency from Debian's archive and fetches RocksDB's source tree (for its internal
+# headers) into a cache outside version control. Safe to run again: does nothing twice.
+set -euo pipefail
+
+ROCKSDB_VERSION="7.8.3-2"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE_DIR="${DRIFT_DEPS_DIR:-$HERE/.deps}"
+ROCKSDB_SRC="$CACHE_DIR/rocksdb-src"
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git ca-certificates dpkg-dev
+  "librocksdb-dev=$ROCKSDB_VERSION" libsnappy-dev liblz4-dev libzstd-dev libbz2-dev zlib1g-dev
+  libgflags-dev libgoogle-glog-dev libbenchmark-dev libgtest-dev libgmock-dev
+  libhnswlib-dev dataset-fashion-mnist clang-format
+)
+
+log() { echo "[setup] $*"; }
+die() { echo "[setup] ERROR: $*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "run as root (apt-get install is needed)"
+
+SUDO_APT=(env DEBIAN_FRONTEND=noninteractive apt-get -y -q -o Dpkg::Use-Pty=0)
+
+add_deb_src() {
+  local src=/etc/apt/sources.list.d/debian-src.sources
+  [ -f "$src" ] && return 0
+  local deb=/etc/apt/sources.list.d/debian.sources
+  [ -f "$deb" ] || die "$deb not found: cannot derive the deb-src entry"
+  # Same stanzas as the binary entries, only Types changed.
+  sed -e 's/^Types: deb$/Types: deb-src/' "$deb" >"$src"
+  log "added deb-src entries in $src"
+  NEED_UPDATE=1
+}
+
+installed_version() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null | awk '/install ok installed/{print $4}'; }
+
+missing_packages() {
+  local p name
+  for p in "${PACKAGES[@]}"; do
+    name="${p%%=*}"
+    [ -n "$(installed_version "$name")" ] || echo "$p"
+  done
+}
+
+NEED_UPDATE=0
+add_deb_src
+MISSING=$(missing_packages)
+if [ -n "$MISSING" ] || [ ! -f "$ROCKSDB_SRC/.complete" ]; then
+  if [ "$NEED_UPDATE" = 1 ] || [ -z "$(ls /var/lib/apt/lists/*Sources* 2>/dev/null)" ] ||
+     [ -n "$MISSING" ]; then
+    log "apt-get update"
+    "${SUDO_APT[@]}" update >/dev/null
+  fi
+fi
+if [ -n "$MISSING" ]; then
+  log "installing: $(echo $MISSING | tr '\n' ' ')"
+  "${SUDO_APT[@]}" install --no-install-recommends $MISSING >/dev/null
+fi
+
+have=$(installed_version librocksdb-dev)
+[ "$have" = "$ROCKSDB_VERSION" ] ||
+  die "librocksdb-dev $have is installed but Drift is pinned to $ROCKSDB_VERSION (internal headers must match the library)"
+
+if [ ! -f "$ROCKSDB_SRC/.complete" ]; then
+  log "fetching rocksdb=$ROCKSDB_VERSION source into $ROCKSDB_SRC"
+  rm -rf "$CACHE_DIR/src-tmp" "$ROCKSDB_SRC"
+  mkdir -p "$CACHE_DIR/src-tmp"
+  (cd "$CACHE_DIR/src-tmp" && apt-get source -q --download-only "rocksdb=$ROCKSDB_VERSION" >/dev/null &&
+     dpkg-source -x ./*.dsc tree >/dev/null) ||
+    die "apt-get source rocksdb=$ROCKSDB_VERSION failed"
+  mv "$CACHE_DIR/src-tmp/tree" "$ROCKSDB_SRC"
+  rm -rf "$CACHE_DIR/src-tmp"
+  echo "$ROCKSDB_VERSION" >"$ROCKSDB_SRC/.complete"
+fi
+[ "$(cat "$ROCKSDB_SRC/.complete")" = "$ROCKSDB_VERSION" ] ||
+  die "$ROCKSDB_SRC holds rocksdb $(cat "$ROCKSDB_SRC/.complete"), expected $ROCKSDB_VERSION; delete it and re-run"
+log "ok: librocksdb-dev $have, sources in $ROCKSDB_SRC"

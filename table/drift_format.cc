@@ -1,0 +1,124 @@
+#include "table/drift_format.h"
+
+namespace drift {
+
+using rocksdb::IOStatus;
+using rocksdb::Slice;
+using rocksdb::Status;
+
+const char* const kKeyIndexBlockName = "drift.key_index";
+const char* const kSegmentHeaderBlockName = "drift.header";
+const char* const kBloomBlockName = "drift.bloom";
+
+void EncodeInlineRef(const Slice& value, std::string* dst) {
+  dst->push_back(static_cast<char>(ValueKind::kInline));
+  dst->append(value.data(), value.size());
+}
+
+void EncodeRawRef(uint64_t offset, uint32_t size, std::string* dst) {
+  dst->push_back(static_cast<char>(ValueKind::kRaw));
+  rocksdb::PutVarint64(dst, offset);
+  rocksdb::PutVarint32(dst, size);
+}
+
+Status DecodeValueRef(Slice input, ValueRef* ref) {
+  if (input.empty()) return Status::Corruption("drift: empty value reference");
+  const auto kind = static_cast<ValueKind>(input[0]);
+  input.remove_prefix(1);
+  ref->kind = kind;
+  switch (kind) {
+    case ValueKind::kInline:
+      ref->inline_value = input;
+      return Status::OK();
+    case ValueKind::kRaw:
+      if (!rocksdb::GetVarint64(&input, &ref->offset) ||
+          !rocksdb::GetVarint32(&input, &ref->size) || !input.empty()) {
+        return Status::Corruption("drift: malformed raw value reference");
+      }
+      return Status::OK();
+  }
+  return Status::Corruption("drift: unknown value kind " +
+                            std::to_string(static_cast<int>(kind)));
+}
+
+void SegmentHeader::EncodeTo(std::string* dst) const {
+  rocksdb::PutVarint32(dst, dimension);
+  rocksdb::PutVarint64(dst, num_vectors);
+  rocksdb::PutVarint64(dst, num_raw);
+}
+
+Status SegmentHeader::DecodeFrom(Slice input) {
+  if (!rocksdb::GetVarint32(&input, &dimension) ||
+      !rocksdb::GetVarint64(&input, &num_vectors) ||
+      !rocksdb::GetVarint64(&input, &num_raw)) {
+    return Status::Corruption("drift: malformed segment header");
+  }
+  return Status::OK();
+}
+
+uint32_t BlockChecksum(const Slice& contents) {
+  return rocksdb::crc32c::Mask(
+      rocksdb::crc32c::Value(contents.data(), contents.size()));
+}
+
+IOStatus WriteBlock(rocksdb::WritableFileWriter* file, const Slice& contents,
+                    uint64_t* offset, rocksdb::BlockHandle* handle) {
+  char trailer[kBlockTrailerSize];
+  rocksdb::EncodeFixed32(trailer, BlockChecksum(contents));
+  IOStatus s = file->Append(contents);
+  if (s.ok()) s = file->Append(Slice(trailer, sizeof(trailer)));
+  if (!s.ok()) return s;
+  handle->set_offset(*offset);
+  handle->set_size(contents.size());
+  *offset += contents.size() + kBlockTrailerSize;
+  return s;
+}
+
+IOStatus PadTo(rocksdb::WritableFileWriter* file, uint64_t alignment,
+               uint64_t* offset) {
+  const uint64_t pad = (alignment - *offset % alignment) % alignment;
+  if (pad == 0) return IOStatus::OK();
+  static const char kZeros[4096] = {};
+  uint64_t left = pad;
+  while (left > 0) {
+    const size_t n =
+        static_cast<size_t>(std::min<uint64_t>(left, sizeof(kZeros)));
+    IOStatus s = file->Append(Slice(kZeros, n));
+    if (!s.ok()) return s;
+    left -= n;
+  }
+  *offset += pad;
+  return IOStatus::OK();
+}
+
+Status ReadVerified(rocksdb::RandomAccessFileReader* file, uint64_t offset,
+                    uint64_t size, BlockBuffer* out) {
+  const uint64_t n = size + kBlockTrailerSize;
+  if (size > (uint64_t{1} << 40)) {
+    return Status::Corruption("drift: implausible block size " +
+                              std::to_string(size));
+  }
+  out->buf.reset(new char[n]);
+  Slice result;
+  rocksdb::IOOptions io_opts;
+  Status s = file->Read(io_opts, offset, n, &result, out->buf.get(),
+                        /*aligned_buf=*/nullptr,
+                        rocksdb::Env::IO_TOTAL /* rate limiter priority */);
+  if (!s.ok()) return s;
+  if (result.size() != n) {
+    return Status::Corruption("drift: truncated block at offset " +
+                              std::to_string(offset) + " in " +
+                              file->file_name());
+  }
+  const uint32_t stored = rocksdb::DecodeFixed32(result.data() + size);
+  const Slice contents(result.data(), size);
+  if (BlockChecksum(contents) != stored) {
+    return Status::Corruption("drift: block checksum mismatch at offset " +
+                              std::to_string(offset) + " in " +
+                              file->file_name());
+  }
+  out->data = contents;
+  return Status::OK();
+}
+
+}  // namespace drift

@@ -1,0 +1,91 @@
+// The on-disk vocabulary of .drift segments (see docs/format.md for the
+// layout).
+//
+// A segment reuses RocksDB's footer and metaindex/properties conventions, so
+// generic RocksDB code (ReadTableProperties, SstFileReader) can read its
+// properties; all drift blocks, and the metaindex and properties blocks too,
+// are followed by a 4-byte masked crc32c of their contents. A BlockHandle's
+// size excludes that trailer, so RocksDB's own readers (trailer size 0 for
+// non-block-based magic) see the same bytes as ours.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "table/rocksdb_internals.h"
+
+namespace drift {
+
+// "drift\0seg" folded into 8 bytes; never reuse for another layout.
+constexpr uint64_t kDriftTableMagicNumber = 0x64726966747365ull;
+// Layout version, stored in the footer's format_version field. RocksDB's footer
+// reader accepts versions <= 5 (kLatestFormatVersion in 7.8.3).
+constexpr uint32_t kDriftFormatVersion = 1;
+
+constexpr size_t kBlockTrailerSize = 4;  // masked crc32c
+
+// Meta block names (entries of the metaindex block).
+extern const char* const
+    kKeyIndexBlockName;  // sorted internal keys -> ValueRef
+extern const char* const kSegmentHeaderBlockName;  // dimension, counts
+extern const char* const kBloomBlockName;          // bloom filter on user keys
+// Range tombstones use RocksDB's own name: rocksdb::kRangeDelBlockName.
+
+// How the key index stores a value.
+enum class ValueKind : uint8_t {
+  kInline = 0,  // the value bytes follow the tag (deletions, small values)
+  kRaw = 1,     // varint64 offset, varint32 size: a record in the raw area
+};
+
+// Values up to this size are kept inline in the key index.
+constexpr size_t kMaxInlineValueSize = 32;
+
+struct ValueRef {
+  ValueKind kind = ValueKind::kInline;
+  rocksdb::Slice inline_value;  // kInline
+  uint64_t offset = 0;          // kRaw: start of the record (value bytes + crc)
+  uint32_t size = 0;            // kRaw: value bytes, excluding the crc
+};
+
+void EncodeInlineRef(const rocksdb::Slice& value, std::string* dst);
+void EncodeRawRef(uint64_t offset, uint32_t size, std::string* dst);
+rocksdb::Status DecodeValueRef(rocksdb::Slice input, ValueRef* ref);
+
+// Segment-wide facts that the properties block does not hold.
+struct SegmentHeader {
+  uint32_t dimension = 0;    // 0: the segment holds no vector
+  uint64_t num_vectors = 0;  // entries whose value is a vector
+  uint64_t num_raw = 0;      // entries stored verbatim in the raw area
+  void EncodeTo(std::string* dst) const;
+  rocksdb::Status DecodeFrom(rocksdb::Slice input);
+};
+
+// Appends `contents` and its crc trailer at *offset (advanced); sets *handle.
+rocksdb::IOStatus WriteBlock(rocksdb::WritableFileWriter* file,
+                             const rocksdb::Slice& contents, uint64_t* offset,
+                             rocksdb::BlockHandle* handle);
+
+// Appends zero bytes until *offset is a multiple of `alignment`.
+rocksdb::IOStatus PadTo(rocksdb::WritableFileWriter* file, uint64_t alignment,
+                        uint64_t* offset);
+
+// A block read from a file, checksum verified; `data` points into `buf`.
+struct BlockBuffer {
+  std::unique_ptr<char[]> buf;
+  rocksdb::Slice data;
+};
+
+// Reads `size` bytes at `offset` followed by their crc trailer and verifies it.
+rocksdb::Status ReadVerified(rocksdb::RandomAccessFileReader* file,
+                             uint64_t offset, uint64_t size, BlockBuffer* out);
+
+inline rocksdb::Status ReadBlock(rocksdb::RandomAccessFileReader* file,
+                                 const rocksdb::BlockHandle& handle,
+                                 BlockBuffer* out) {
+  return ReadVerified(file, handle.offset(), handle.size(), out);
+}
+
+uint32_t BlockChecksum(const rocksdb::Slice& contents);
+
+}  // namespace drift

@@ -1,0 +1,240 @@
+#include "table/drift_table_builder.h"
+
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/merge_operator.h"
+
+namespace drift {
+
+using rocksdb::IOStatus;
+using rocksdb::Slice;
+using rocksdb::Status;
+
+DriftTableBuilder::DriftTableBuilder(const rocksdb::TableBuilderOptions& tbo,
+                                     const DriftTableOptions& options,
+                                     rocksdb::WritableFileWriter* file)
+    : options_(options),
+      ioptions_(tbo.ioptions),
+      moptions_(tbo.moptions),
+      ts_size_(tbo.internal_comparator.user_comparator()->timestamp_size()),
+      file_(file),
+      key_index_(static_cast<int>(options.key_index_restart_interval)),
+      range_del_(1 /* restart interval, as BlockBasedTable */) {
+  header_.dimension = options.dimension;
+  if (options.bloom_bits_per_key > 0) {
+    bloom_policy_.reset(
+        rocksdb::NewBloomFilterPolicy(options.bloom_bits_per_key));
+    rocksdb::BlockBasedTableOptions bbto;
+    rocksdb::FilterBuildingContext ctx(bbto);
+    bloom_.reset(bloom_policy_->GetBuilderWithContext(ctx));
+  }
+  if (tbo.int_tbl_prop_collector_factories != nullptr) {
+    for (auto& factory : *tbo.int_tbl_prop_collector_factories) {
+      collectors_.emplace_back(factory->CreateIntTblPropCollector(
+          tbo.column_family_id, tbo.level_at_creation));
+    }
+  }
+  props_.column_family_id = tbo.column_family_id;
+  props_.column_family_name = tbo.column_family_name;
+  props_.oldest_key_time = tbo.oldest_key_time;
+  props_.file_creation_time = tbo.file_creation_time;
+  props_.orig_file_number = tbo.cur_file_num;
+  props_.db_id = tbo.db_id;
+  props_.db_session_id = tbo.db_session_id;
+  props_.db_host_id = ioptions_.db_host_id;
+  if (!rocksdb::ReifyDbHostIdProperty(ioptions_.env, &props_.db_host_id).ok()) {
+    props_.db_host_id.clear();
+  }
+}
+
+DriftTableBuilder::~DriftTableBuilder() = default;
+
+void DriftTableBuilder::SetIOError(const IOStatus& s) {
+  if (io_status_.ok()) io_status_ = s;
+  if (status_.ok()) status_ = s;
+}
+
+void DriftTableBuilder::Add(const Slice& key, const Slice& value) {
+  if (!ok()) return;
+  rocksdb::ParsedInternalKey parsed;
+  Status s = rocksdb::ParseInternalKey(key, &parsed, /*log_err_key=*/false);
+  if (!s.ok()) {
+    status_ = s;
+    return;
+  }
+  if (parsed.type == rocksdb::kTypeRangeDeletion) {
+    range_del_.Add(key, value);
+    ++props_.num_deletions;
+    ++props_.num_range_deletions;
+  } else {
+    AddPointEntry(key, value);
+    if (parsed.type == rocksdb::kTypeDeletion ||
+        parsed.type == rocksdb::kTypeSingleDeletion ||
+        parsed.type == rocksdb::kTypeDeletionWithTimestamp) {
+      ++props_.num_deletions;
+    } else if (parsed.type == rocksdb::kTypeMerge) {
+      ++props_.num_merge_operands;
+    }
+  }
+  ++props_.num_entries;
+  props_.raw_key_size += key.size();
+  props_.raw_value_size += value.size();
+  rocksdb::NotifyCollectTableCollectorsOnAdd(key, value, offset_, collectors_,
+                                             ioptions_.logger);
+}
+
+void DriftTableBuilder::AddPointEntry(const Slice& key, const Slice& value) {
+  ref_scratch_.clear();
+  if (value.size() <= kMaxInlineValueSize) {
+    EncodeInlineRef(value, &ref_scratch_);
+  } else {
+    // A record in the raw area: value bytes followed by their crc.
+    rocksdb::BlockHandle handle;
+    IOStatus s = WriteBlock(file_, value, &offset_, &handle);
+    if (!s.ok()) {
+      SetIOError(s);
+      return;
+    }
+    EncodeRawRef(handle.offset(), static_cast<uint32_t>(value.size()),
+                 &ref_scratch_);
+    ++header_.num_raw;
+  }
+  key_index_.Add(key, ref_scratch_);
+  AddToBloom(key);
+}
+
+void DriftTableBuilder::AddToBloom(const Slice& internal_key) {
+  if (!bloom_) return;
+  const Slice user_key =
+      rocksdb::ExtractUserKeyAndStripTimestamp(internal_key, ts_size_);
+  if (user_key == Slice(last_bloom_key_)) return;  // versions of one key
+  bloom_->AddKey(user_key);
+  last_bloom_key_.assign(user_key.data(), user_key.size());
+}
+
+Status DriftTableBuilder::Finish() {
+  closed_ = true;
+  if (!ok()) return status_;
+  props_.data_size = offset_;
+  rocksdb::MetaIndexBuilder meta_index;
+  Status s = WriteMetaBlocks(&meta_index);
+  if (s.ok()) s = WritePropertiesAndFooter(&meta_index);
+  if (!s.ok() && status_.ok()) status_ = s;
+  return status_;
+}
+
+Status DriftTableBuilder::WriteMetaBlocks(
+    rocksdb::MetaIndexBuilder* meta_index) {
+  rocksdb::BlockHandle handle;
+  auto write = [&](const std::string& name, const Slice& contents) {
+    IOStatus s = WriteBlock(file_, contents, &offset_, &handle);
+    if (!s.ok()) {
+      SetIOError(s);
+      return false;
+    }
+    meta_index->Add(name, handle);
+    return true;
+  };
+  const Slice key_index = key_index_.Finish();
+  props_.index_size = key_index.size() + kBlockTrailerSize;
+  if (!write(kKeyIndexBlockName, key_index)) return status_;
+  if (!range_del_.empty() &&
+      !write(rocksdb::kRangeDelBlockName, range_del_.Finish())) {
+    return status_;
+  }
+  if (bloom_) {
+    std::unique_ptr<const char[]> buf;
+    const Slice filter = bloom_->Finish(&buf);
+    props_.filter_size = filter.size() + kBlockTrailerSize;
+    props_.filter_policy_name = bloom_policy_->CompatibilityName();
+    if (!write(kBloomBlockName, filter)) return status_;
+  }
+  std::string header;
+  header_.EncodeTo(&header);
+  write(kSegmentHeaderBlockName, header);
+  return status_;
+}
+
+Status DriftTableBuilder::WritePropertiesAndFooter(
+    rocksdb::MetaIndexBuilder* meta_index) {
+  props_.comparator_name = ioptions_.user_comparator != nullptr
+                               ? ioptions_.user_comparator->Name()
+                               : "nullptr";
+  props_.merge_operator_name = ioptions_.merge_operator != nullptr
+                                   ? ioptions_.merge_operator->Name()
+                                   : "nullptr";
+  props_.prefix_extractor_name = moptions_.prefix_extractor != nullptr
+                                     ? moptions_.prefix_extractor->AsString()
+                                     : "nullptr";
+  props_.compression_name = "NoCompression";
+  props_.format_version = kDriftFormatVersion;
+  std::string collector_names = "[";
+  for (size_t i = 0; i < ioptions_.table_properties_collector_factories.size();
+       ++i) {
+    if (i != 0) collector_names += ",";
+    collector_names +=
+        ioptions_.table_properties_collector_factories[i]->Name();
+  }
+  props_.property_collectors_names = collector_names + "]";
+
+  rocksdb::PropertyBlockBuilder property_block;
+  property_block.AddTableProperty(props_);
+  rocksdb::NotifyCollectTableCollectorsOnFinish(collectors_, ioptions_.logger,
+                                                &property_block);
+  rocksdb::BlockHandle handle;
+  IOStatus s = WriteBlock(file_, property_block.Finish(), &offset_, &handle);
+  if (!s.ok()) {
+    SetIOError(s);
+    return status_;
+  }
+  meta_index->Add(rocksdb::kPropertiesBlockName, handle);
+
+  rocksdb::BlockHandle meta_index_handle;
+  s = WriteBlock(file_, meta_index->Finish(), &offset_, &meta_index_handle);
+  if (!s.ok()) {
+    SetIOError(s);
+    return status_;
+  }
+  rocksdb::FooterBuilder footer;
+  footer.Build(kDriftTableMagicNumber, kDriftFormatVersion, offset_,
+               rocksdb::kNoChecksum, meta_index_handle);
+  s = file_->Append(footer.GetSlice());
+  if (!s.ok()) {
+    SetIOError(s);
+    return status_;
+  }
+  offset_ += footer.GetSlice().size();
+  return status_;
+}
+
+void DriftTableBuilder::Abandon() { closed_ = true; }
+
+uint64_t DriftTableBuilder::FileSize() const { return offset_; }
+
+rocksdb::TableProperties DriftTableBuilder::GetTableProperties() const {
+  rocksdb::TableProperties props = props_;
+  for (const auto& collector : collectors_) {
+    for (const auto& prop : collector->GetReadableProperties()) {
+      props.readable_properties.insert(prop);
+    }
+    collector->Finish(&props.user_collected_properties).PermitUncheckedError();
+  }
+  return props;
+}
+
+std::string DriftTableBuilder::GetFileChecksum() const {
+  return file_ != nullptr ? file_->GetFileChecksum()
+                          : rocksdb::kUnknownFileChecksum;
+}
+
+const char* DriftTableBuilder::GetFileChecksumFuncName() const {
+  return file_ != nullptr ? file_->GetFileChecksumFuncName()
+                          : rocksdb::kUnknownFileChecksumFuncName;
+}
+
+void DriftTableBuilder::SetSeqnoTimeTableProperties(
+    const std::string& encoded_mapping, uint64_t oldest_ancestor_time) {
+  props_.seqno_to_time_mapping = encoded_mapping;
+  props_.creation_time = oldest_ancestor_time;
+}
+
+}  // namespace drift

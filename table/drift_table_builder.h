@@ -1,0 +1,68 @@
+// DriftTableBuilder writes one .drift segment (docs/format.md). Keys arrive in
+// internal-key order (range tombstones out of order); values that are vectors
+// of the segment's dimension are bucketed, everything else is stored verbatim.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "drift/table_options.h"
+#include "table/drift_format.h"
+
+namespace drift {
+
+class DriftTableBuilder : public rocksdb::TableBuilder {
+ public:
+  DriftTableBuilder(const rocksdb::TableBuilderOptions& tbo,
+                    const DriftTableOptions& options,
+                    rocksdb::WritableFileWriter* file);
+  ~DriftTableBuilder() override;
+
+  void Add(const rocksdb::Slice& key, const rocksdb::Slice& value) override;
+  rocksdb::Status status() const override { return status_; }
+  rocksdb::IOStatus io_status() const override { return io_status_; }
+  rocksdb::Status Finish() override;
+  void Abandon() override;
+  uint64_t NumEntries() const override { return props_.num_entries; }
+  // Exact after Finish(); before, the bytes written plus those still buffered.
+  uint64_t FileSize() const override;
+  rocksdb::TableProperties GetTableProperties() const override;
+  std::string GetFileChecksum() const override;
+  const char* GetFileChecksumFuncName() const override;
+  void SetSeqnoTimeTableProperties(const std::string& encoded_mapping,
+                                   uint64_t oldest_ancestor_time) override;
+
+ private:
+  void AddPointEntry(const rocksdb::Slice& key, const rocksdb::Slice& value);
+  void AddToBloom(const rocksdb::Slice& internal_key);
+  void SetIOError(const rocksdb::IOStatus& s);
+  rocksdb::Status WriteMetaBlocks(rocksdb::MetaIndexBuilder* meta_index);
+  rocksdb::Status WritePropertiesAndFooter(
+      rocksdb::MetaIndexBuilder* meta_index);
+  bool ok() const { return status_.ok(); }
+
+  const DriftTableOptions options_;
+  const rocksdb::ImmutableOptions& ioptions_;
+  const rocksdb::MutableCFOptions& moptions_;
+  const size_t ts_size_;  // user-defined timestamp size
+  rocksdb::WritableFileWriter* const file_;
+
+  uint64_t offset_ = 0;
+  bool closed_ = false;
+  rocksdb::Status status_;
+  rocksdb::IOStatus io_status_;
+
+  SegmentHeader header_;
+  rocksdb::BlockBuilder key_index_;
+  rocksdb::BlockBuilder range_del_;
+  std::unique_ptr<const rocksdb::FilterPolicy> bloom_policy_;
+  std::unique_ptr<rocksdb::FilterBitsBuilder> bloom_;
+  std::string last_bloom_key_;
+  std::string ref_scratch_;
+
+  rocksdb::TableProperties props_;
+  std::vector<std::unique_ptr<rocksdb::IntTblPropCollector>> collectors_;
+};
+
+}  // namespace drift

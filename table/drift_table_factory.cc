@@ -1,0 +1,94 @@
+#include "table/drift_table_factory.h"
+
+#include "rocksdb/utilities/options_type.h"
+#include "table/drift_table_builder.h"
+#include "table/drift_table_reader.h"
+
+namespace drift {
+namespace {
+
+using rocksdb::OptionType;
+using rocksdb::OptionTypeFlags;
+using rocksdb::OptionTypeInfo;
+using rocksdb::OptionVerificationType;
+
+const std::unordered_map<std::string, OptionTypeInfo> kTableOptionsTypeInfo = {
+    {"dimension",
+     {offsetof(DriftTableOptions, dimension), OptionType::kUInt32T,
+      OptionVerificationType::kNormal, OptionTypeFlags::kNone}},
+    {"target_bucket_size",
+     {offsetof(DriftTableOptions, target_bucket_size), OptionType::kUInt32T,
+      OptionVerificationType::kNormal, OptionTypeFlags::kNone}},
+    {"key_index_restart_interval",
+     {offsetof(DriftTableOptions, key_index_restart_interval),
+      OptionType::kUInt32T, OptionVerificationType::kNormal,
+      OptionTypeFlags::kNone}},
+    {"bloom_bits_per_key",
+     {offsetof(DriftTableOptions, bloom_bits_per_key), OptionType::kUInt32T,
+      OptionVerificationType::kNormal, OptionTypeFlags::kNone}},
+    {"blob_alignment",
+     {offsetof(DriftTableOptions, blob_alignment), OptionType::kUInt32T,
+      OptionVerificationType::kNormal, OptionTypeFlags::kNone}},
+};
+
+}  // namespace
+
+rocksdb::Status CheckDriftTableOptions(const DriftTableOptions& o) {
+  using rocksdb::Status;
+  if (o.dimension > (1u << 16)) {
+    return Status::InvalidArgument("DriftTable: dimension " +
+                                   std::to_string(o.dimension) +
+                                   " exceeds the maximum of 65536");
+  }
+  if (o.target_bucket_size == 0) {
+    return Status::InvalidArgument(
+        "DriftTable: target_bucket_size must be > 0");
+  }
+  if (o.key_index_restart_interval == 0 ||
+      o.key_index_restart_interval > 1024) {
+    return Status::InvalidArgument(
+        "DriftTable: key_index_restart_interval must be in [1, 1024]");
+  }
+  if (o.bloom_bits_per_key > 100) {
+    return Status::InvalidArgument(
+        "DriftTable: bloom_bits_per_key must be in [0, 100]");
+  }
+  const uint32_t a = o.blob_alignment;
+  if (a < 512 || a > (1u << 20) || (a & (a - 1)) != 0) {
+    return Status::InvalidArgument(
+        "DriftTable: blob_alignment must be a power of two in [512, 1048576]");
+  }
+  return Status::OK();
+}
+
+DriftTableFactory::DriftTableFactory(const DriftTableOptions& options)
+    : options_(options) {
+  RegisterOptions(DriftTableOptions::kName(), &options_,
+                  &kTableOptionsTypeInfo);
+}
+
+rocksdb::Status DriftTableFactory::ValidateOptions(
+    const rocksdb::DBOptions& db_opts,
+    const rocksdb::ColumnFamilyOptions& cf_opts) const {
+  rocksdb::Status s = CheckDriftTableOptions(options_);
+  if (!s.ok()) return s;
+  return TableFactory::ValidateOptions(db_opts, cf_opts);
+}
+
+rocksdb::Status DriftTableFactory::NewTableReader(
+    const rocksdb::ReadOptions& /*ro*/,
+    const rocksdb::TableReaderOptions& table_reader_options,
+    std::unique_ptr<rocksdb::RandomAccessFileReader>&& file, uint64_t file_size,
+    std::unique_ptr<rocksdb::TableReader>* table_reader,
+    bool /*prefetch_index_and_filter_in_cache*/) const {
+  return DriftTableReader::Open(table_reader_options, options_, std::move(file),
+                                file_size, table_reader);
+}
+
+rocksdb::TableBuilder* DriftTableFactory::NewTableBuilder(
+    const rocksdb::TableBuilderOptions& table_builder_options,
+    rocksdb::WritableFileWriter* file) const {
+  return new DriftTableBuilder(table_builder_options, options_, file);
+}
+
+}  // namespace drift

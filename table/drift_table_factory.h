@@ -1,0 +1,50 @@
+// DriftTableFactory: the TableFactory of vector column families (.drift
+// segments).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "drift/table_options.h"
+#include "rocksdb/table.h"
+
+namespace drift {
+
+class DriftTableFactory : public rocksdb::TableFactory {
+ public:
+  explicit DriftTableFactory(
+      const DriftTableOptions& options = DriftTableOptions());
+
+  static const char* kClassName() { return "DriftTable"; }
+  const char* Name() const override { return kClassName(); }
+
+  using rocksdb::TableFactory::NewTableReader;
+  rocksdb::Status NewTableReader(
+      const rocksdb::ReadOptions& ro,
+      const rocksdb::TableReaderOptions& table_reader_options,
+      std::unique_ptr<rocksdb::RandomAccessFileReader>&& file,
+      uint64_t file_size, std::unique_ptr<rocksdb::TableReader>* table_reader,
+      bool prefetch_index_and_filter_in_cache) const override;
+
+  rocksdb::TableBuilder* NewTableBuilder(
+      const rocksdb::TableBuilderOptions& table_builder_options,
+      rocksdb::WritableFileWriter* file) const override;
+
+  // Range tombstones are stored in the segment (see the design brief: without
+  // this, one DeleteRange makes the DB impossible to reopen).
+  bool IsDeleteRangeSupported() const override { return true; }
+
+  rocksdb::Status ValidateOptions(
+      const rocksdb::DBOptions& db_opts,
+      const rocksdb::ColumnFamilyOptions& cf_opts) const override;
+
+  const DriftTableOptions& table_options() const { return options_; }
+
+ private:
+  DriftTableOptions options_;
+};
+
+// InvalidArgument naming the first out-of-range option, OK otherwise.
+rocksdb::Status CheckDriftTableOptions(const DriftTableOptions& options);
+
+}  // namespace drift

@@ -1,0 +1,303 @@
+#include "table/drift_table_reader.h"
+
+#include <algorithm>
+
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/snapshot.h"
+#include "table/drift_table_iterator.h"
+
+namespace drift {
+
+using rocksdb::Slice;
+using rocksdb::Status;
+
+namespace {
+constexpr size_t kOffsetSampleInterval = 64;
+}  // namespace
+
+DriftTableReader::DriftTableReader(
+    const rocksdb::TableReaderOptions& topts,
+    std::unique_ptr<rocksdb::RandomAccessFileReader>&& file, uint64_t file_size)
+    : ioptions_(topts.ioptions),
+      icmp_(topts.internal_comparator),
+      ts_size_(icmp_.user_comparator()->timestamp_size()),
+      file_(std::move(file)),
+      file_size_(file_size) {}
+
+DriftTableReader::~DriftTableReader() = default;
+
+Status DriftTableReader::Open(
+    const rocksdb::TableReaderOptions& topts, const DriftTableOptions& options,
+    std::unique_ptr<rocksdb::RandomAccessFileReader>&& file, uint64_t file_size,
+    std::unique_ptr<rocksdb::TableReader>* reader) {
+  std::unique_ptr<DriftTableReader> r(
+      new DriftTableReader(topts, std::move(file), file_size));
+  Status s = r->Load(options);
+  if (s.ok()) *reader = std::move(r);
+  return s;
+}
+
+Status DriftTableReader::ReadMetaBlock(const rocksdb::Block& meta_index,
+                                       const std::string& name, bool required,
+                                       BlockBuffer* out, bool* found) {
+  std::unique_ptr<rocksdb::MetaBlockIter> it(
+      const_cast<rocksdb::Block&>(meta_index).NewMetaIterator());
+  rocksdb::BlockHandle handle;
+  Status s = rocksdb::FindMetaBlock(it.get(), name, &handle);
+  *found = s.ok();
+  if (!s.ok()) {
+    return required
+               ? Status::Corruption("drift: segment " + file_->file_name() +
+                                    " lacks its " + name + " block")
+               : Status::OK();
+  }
+  if (handle.offset() + handle.size() + kBlockTrailerSize > file_size_) {
+    return Status::Corruption(
+        "drift: " + name + " block lies past the end of " + file_->file_name());
+  }
+  return ReadBlock(file_.get(), handle, out);
+}
+
+Status DriftTableReader::Load(const DriftTableOptions& /*options*/) {
+  rocksdb::Footer footer;
+  Status s =
+      rocksdb::ReadFooterFromFile(rocksdb::IOOptions(), file_.get(), nullptr,
+                                  file_size_, &footer, kDriftTableMagicNumber);
+  if (!s.ok()) return s;
+  if (footer.format_version() != kDriftFormatVersion) {
+    return Status::NotSupported("drift: segment format version " +
+                                std::to_string(footer.format_version()) +
+                                " is not supported (expected " +
+                                std::to_string(kDriftFormatVersion) + ")");
+  }
+  BlockBuffer meta_buf;
+  if (footer.metaindex_handle().offset() + footer.metaindex_handle().size() >
+      file_size_) {
+    return Status::Corruption("drift: metaindex handle out of range");
+  }
+  s = ReadBlock(file_.get(), footer.metaindex_handle(), &meta_buf);
+  if (!s.ok()) return s;
+  rocksdb::Block meta_index(rocksdb::BlockContents(meta_buf.data));
+
+  bool found = false;
+  BlockBuffer props_buf;  // read once to verify its crc, then parsed by RocksDB
+  s = ReadMetaBlock(meta_index, rocksdb::kPropertiesBlockName, true, &props_buf,
+                    &found);
+  if (!s.ok()) return s;
+  {
+    std::unique_ptr<rocksdb::MetaBlockIter> it(meta_index.NewMetaIterator());
+    rocksdb::BlockHandle handle;
+    s = rocksdb::FindMetaBlock(it.get(), rocksdb::kPropertiesBlockName,
+                               &handle);
+    std::unique_ptr<rocksdb::TableProperties> props;
+    if (s.ok()) {
+      s = rocksdb::ReadTablePropertiesHelper(rocksdb::ReadOptions(), handle,
+                                             file_.get(), nullptr, footer,
+                                             ioptions_, &props);
+    }
+    if (!s.ok()) return s;
+    props_ = std::move(props);
+  }
+
+  BlockBuffer header_buf;
+  s = ReadMetaBlock(meta_index, kSegmentHeaderBlockName, true, &header_buf,
+                    &found);
+  if (!s.ok()) return s;
+  s = header_.DecodeFrom(header_buf.data);
+  if (!s.ok()) return s;
+
+  s = ReadMetaBlock(meta_index, kKeyIndexBlockName, true, &key_index_buf_,
+                    &found);
+  if (!s.ok()) return s;
+  key_index_.reset(
+      new rocksdb::Block(rocksdb::BlockContents(key_index_buf_.data)));
+  if (key_index_->size() == 0) {
+    return Status::Corruption("drift: malformed key index in " +
+                              file_->file_name());
+  }
+
+  s = ReadMetaBlock(meta_index, kBloomBlockName, false, &bloom_buf_, &found);
+  if (!s.ok()) return s;
+  if (found) {
+    bloom_policy_.reset(rocksdb::NewBloomFilterPolicy(10));
+    bloom_.reset(bloom_policy_->GetFilterBitsReader(bloom_buf_.data));
+  }
+
+  s = ReadMetaBlock(meta_index, rocksdb::kRangeDelBlockName, false,
+                    &range_del_buf_, &found);
+  if (!s.ok()) return s;
+  if (found) {
+    s = LoadRangeTombstones();
+    if (!s.ok()) return s;
+  }
+  return BuildOffsetSamples();
+}
+
+Status DriftTableReader::LoadRangeTombstones() {
+  range_del_block_.reset(
+      new rocksdb::Block(rocksdb::BlockContents(range_del_buf_.data)));
+  std::unique_ptr<rocksdb::InternalIterator> it(
+      range_del_block_->NewDataIterator(icmp_.user_comparator(),
+                                        rocksdb::kDisableGlobalSequenceNumber,
+                                        nullptr, nullptr,
+                                        /*block_contents_pinned=*/true));
+  it->SeekToFirst();
+  Status s = it->status();
+  if (!s.ok()) return s;
+  range_dels_ = std::make_shared<rocksdb::FragmentedRangeTombstoneList>(
+      std::move(it), icmp_);
+  return Status::OK();
+}
+
+Status DriftTableReader::BuildOffsetSamples() {
+  std::unique_ptr<rocksdb::DataBlockIter> it(NewKeyIndexIterator(nullptr));
+  uint64_t bytes = 0;
+  size_t n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) {
+    if (n % kOffsetSampleInterval == 0) {
+      offset_samples_.emplace_back(it->key().ToString(), bytes);
+    }
+    ValueRef ref;
+    Status s = DecodeValueRef(it->value(), &ref);
+    if (!s.ok()) return s;
+    bytes += ref.kind == ValueKind::kRaw ? ref.size + kBlockTrailerSize
+                                         : ref.inline_value.size();
+    bytes += it->key().size();
+  }
+  if (!it->status().ok()) return it->status();
+  // Scale to the data area so that offsets end at data_size.
+  const uint64_t data_size = props_->data_size;
+  if (bytes > 0) {
+    for (auto& sample : offset_samples_) {
+      sample.second = static_cast<uint64_t>(static_cast<double>(sample.second) /
+                                            bytes * data_size);
+    }
+  }
+  return Status::OK();
+}
+
+rocksdb::DataBlockIter* DriftTableReader::NewKeyIndexIterator(
+    rocksdb::DataBlockIter* reuse) const {
+  return key_index_->NewDataIterator(icmp_.user_comparator(),
+                                     rocksdb::kDisableGlobalSequenceNumber,
+                                     reuse, /*stats=*/nullptr,
+                                     /*block_contents_pinned=*/true);
+}
+
+Status DriftTableReader::ReadValue(const ValueRef& ref, BlockBuffer* buf,
+                                   Slice* value) const {
+  switch (ref.kind) {
+    case ValueKind::kInline:
+      *value = ref.inline_value;
+      return Status::OK();
+    case ValueKind::kRaw: {
+      if (ref.offset + ref.size + kBlockTrailerSize > file_size_) {
+        return Status::Corruption("drift: value reference past end of " +
+                                  file_->file_name());
+      }
+      Status s = ReadVerified(file_.get(), ref.offset, ref.size, buf);
+      if (s.ok()) *value = buf->data;
+      return s;
+    }
+  }
+  return Status::Corruption("drift: unknown value kind");
+}
+
+bool DriftTableReader::BloomMayMatch(const Slice& internal_key) const {
+  if (!bloom_) return true;
+  return bloom_->MayMatch(
+      rocksdb::ExtractUserKeyAndStripTimestamp(internal_key, ts_size_));
+}
+
+rocksdb::InternalIterator* DriftTableReader::NewIterator(
+    const rocksdb::ReadOptions& /*read_options*/,
+    const rocksdb::SliceTransform* /*prefix_extractor*/, rocksdb::Arena* arena,
+    bool /*skip_filters*/, rocksdb::TableReaderCaller /*caller*/,
+    size_t /*compaction_readahead_size*/, bool /*allow_unprepared_value*/) {
+  if (arena == nullptr) return new DriftTableIterator(this);
+  void* mem = arena->AllocateAligned(sizeof(DriftTableIterator));
+  return new (mem) DriftTableIterator(this);
+}
+
+rocksdb::FragmentedRangeTombstoneIterator*
+DriftTableReader::NewRangeTombstoneIterator(
+    const rocksdb::ReadOptions& read_options) {
+  if (range_dels_ == nullptr) return nullptr;
+  rocksdb::SequenceNumber snapshot = rocksdb::kMaxSequenceNumber;
+  if (read_options.snapshot != nullptr) {
+    snapshot = read_options.snapshot->GetSequenceNumber();
+  }
+  return new rocksdb::FragmentedRangeTombstoneIterator(
+      range_dels_, icmp_, snapshot, read_options.timestamp);
+}
+
+Status DriftTableReader::Get(
+    const rocksdb::ReadOptions& /*read_options*/, const Slice& key,
+    rocksdb::GetContext* get_context,
+    const rocksdb::SliceTransform* /*prefix_extractor*/, bool skip_filters) {
+  if (!skip_filters && !BloomMayMatch(key)) return Status::OK();
+  std::unique_ptr<rocksdb::DataBlockIter> it(NewKeyIndexIterator(nullptr));
+  const Slice user_key = rocksdb::ExtractUserKey(key);
+  BlockBuffer buf;
+  for (it->Seek(key); it->Valid(); it->Next()) {
+    rocksdb::ParsedInternalKey parsed;
+    Status s = rocksdb::ParseInternalKey(it->key(), &parsed, false);
+    if (!s.ok()) return s;
+    if (!icmp_.user_comparator()->EqualWithoutTimestamp(parsed.user_key,
+                                                        user_key)) {
+      break;
+    }
+    ValueRef ref;
+    Slice value;
+    s = DecodeValueRef(it->value(), &ref);
+    if (s.ok()) s = ReadValue(ref, &buf, &value);
+    if (!s.ok()) return s;
+    bool matched = false;
+    if (!get_context->SaveValue(parsed, value, &matched)) break;
+  }
+  return it->status();
+}
+
+uint64_t DriftTableReader::ApproximateOffsetOf(
+    const Slice& key, rocksdb::TableReaderCaller /*caller*/) {
+  auto it = std::upper_bound(
+      offset_samples_.begin(), offset_samples_.end(), key,
+      [this](const Slice& k, const std::pair<std::string, uint64_t>& sample) {
+        return icmp_.Compare(k, sample.first) < 0;
+      });
+  if (it == offset_samples_.end()) return props_->data_size;
+  if (it == offset_samples_.begin()) return 0;
+  return std::prev(it)->second;
+}
+
+uint64_t DriftTableReader::ApproximateSize(const Slice& start, const Slice& end,
+                                           rocksdb::TableReaderCaller caller) {
+  const uint64_t a = ApproximateOffsetOf(start, caller);
+  const uint64_t b = ApproximateOffsetOf(end, caller);
+  return b > a ? b - a : 0;
+}
+
+size_t DriftTableReader::ApproximateMemoryUsage() const {
+  size_t usage = sizeof(*this) + key_index_buf_.data.size() +
+                 range_del_buf_.data.size() + bloom_buf_.data.size();
+  for (const auto& sample : offset_samples_) usage += sample.first.size() + 48;
+  return usage;
+}
+
+Status DriftTableReader::VerifyChecksum(
+    const rocksdb::ReadOptions& /*read_options*/,
+    rocksdb::TableReaderCaller /*caller*/) {
+  // Meta blocks were verified at open; verify every out-of-line value.
+  std::unique_ptr<rocksdb::DataBlockIter> it(NewKeyIndexIterator(nullptr));
+  BlockBuffer buf;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ValueRef ref;
+    Slice value;
+    Status s = DecodeValueRef(it->value(), &ref);
+    if (s.ok()) s = ReadValue(ref, &buf, &value);
+    if (!s.ok()) return s;
+  }
+  return it->status();
+}
+
+}  // namespace drift

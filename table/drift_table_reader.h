@@ -1,0 +1,97 @@
+// DriftTableReader serves one .drift segment to RocksDB: point lookups,
+// iterators, range tombstones and properties. The key index, bloom filter and
+// segment header stay in memory; values are read on demand.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "drift/table_options.h"
+#include "table/drift_format.h"
+
+namespace drift {
+
+class DriftTableReader : public rocksdb::TableReader {
+ public:
+  static rocksdb::Status Open(
+      const rocksdb::TableReaderOptions& topts,
+      const DriftTableOptions& options,
+      std::unique_ptr<rocksdb::RandomAccessFileReader>&& file,
+      uint64_t file_size, std::unique_ptr<rocksdb::TableReader>* reader);
+  ~DriftTableReader() override;
+
+  rocksdb::InternalIterator* NewIterator(
+      const rocksdb::ReadOptions& read_options,
+      const rocksdb::SliceTransform* prefix_extractor, rocksdb::Arena* arena,
+      bool skip_filters, rocksdb::TableReaderCaller caller,
+      size_t compaction_readahead_size = 0,
+      bool allow_unprepared_value = false) override;
+  rocksdb::FragmentedRangeTombstoneIterator* NewRangeTombstoneIterator(
+      const rocksdb::ReadOptions& read_options) override;
+  uint64_t ApproximateOffsetOf(const rocksdb::Slice& key,
+                               rocksdb::TableReaderCaller caller) override;
+  uint64_t ApproximateSize(const rocksdb::Slice& start,
+                           const rocksdb::Slice& end,
+                           rocksdb::TableReaderCaller caller) override;
+  void SetupForCompaction() override {}
+  std::shared_ptr<const rocksdb::TableProperties> GetTableProperties()
+      const override {
+    return props_;
+  }
+  size_t ApproximateMemoryUsage() const override;
+  rocksdb::Status Get(const rocksdb::ReadOptions& read_options,
+                      const rocksdb::Slice& key,
+                      rocksdb::GetContext* get_context,
+                      const rocksdb::SliceTransform* prefix_extractor,
+                      bool skip_filters = false) override;
+  rocksdb::Status VerifyChecksum(const rocksdb::ReadOptions& read_options,
+                                 rocksdb::TableReaderCaller caller) override;
+
+  // Resolves a key-index value reference into the stored value. `buf` receives
+  // the bytes when they are not in memory already.
+  rocksdb::Status ReadValue(const ValueRef& ref, BlockBuffer* buf,
+                            rocksdb::Slice* value) const;
+
+  // An iterator over the key index: keys are internal keys, values encoded
+  // ValueRefs. The caller owns it.
+  rocksdb::DataBlockIter* NewKeyIndexIterator(
+      rocksdb::DataBlockIter* reuse) const;
+
+  const SegmentHeader& header() const { return header_; }
+  const rocksdb::InternalKeyComparator& comparator() const { return icmp_; }
+
+ private:
+  DriftTableReader(const rocksdb::TableReaderOptions& topts,
+                   std::unique_ptr<rocksdb::RandomAccessFileReader>&& file,
+                   uint64_t file_size);
+  rocksdb::Status Load(const DriftTableOptions& options);
+  rocksdb::Status ReadMetaBlock(const rocksdb::Block& meta_index,
+                                const std::string& name, bool required,
+                                BlockBuffer* out, bool* found);
+  rocksdb::Status LoadRangeTombstones();
+  rocksdb::Status BuildOffsetSamples();
+  bool BloomMayMatch(const rocksdb::Slice& internal_key) const;
+
+  const rocksdb::ImmutableOptions& ioptions_;
+  const rocksdb::InternalKeyComparator icmp_;
+  const size_t ts_size_;
+  std::unique_ptr<rocksdb::RandomAccessFileReader> file_;
+  const uint64_t file_size_;
+
+  std::shared_ptr<const rocksdb::TableProperties> props_;
+  SegmentHeader header_;
+  BlockBuffer key_index_buf_;
+  std::unique_ptr<rocksdb::Block> key_index_;
+  BlockBuffer range_del_buf_;
+  std::unique_ptr<rocksdb::Block> range_del_block_;
+  std::shared_ptr<rocksdb::FragmentedRangeTombstoneList> range_dels_;
+  BlockBuffer bloom_buf_;
+  std::unique_ptr<const rocksdb::FilterPolicy> bloom_policy_;
+  std::unique_ptr<rocksdb::FilterBitsReader> bloom_;
+  // Every kOffsetSampleInterval-th key with the file offset of the data before
+  // it: the basis of ApproximateOffsetOf.
+  std::vector<std::pair<std::string, uint64_t>> offset_samples_;
+};
+
+}  // namespace drift

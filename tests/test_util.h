@@ -1,0 +1,27 @@
+// Helpers shared by the tests.
+#pragma once
+
+#include <string>
+
+#include "gtest/gtest.h"
+#include "rocksdb/status.h"
+
+// Streamable: ASSERT_OK(db->Put(...)) << "context";
+#define ASSERT_OK(expr) ASSERT_PRED_FORMAT1(::drift::test::IsOk, expr)
+#define EXPECT_OK(expr) EXPECT_PRED_FORMAT1(::drift::test::IsOk, expr)
+
+namespace drift {
+namespace test {
+
+inline testing::AssertionResult IsOk(const char* expr,
+                                     const rocksdb::Status& s) {
+  if (s.ok()) return testing::AssertionSuccess();
+  return testing::AssertionFailure() << expr << ": " << s.ToString();
+}
+
+// A fresh, empty directory under $TEST_TMPDIR or /tmp, unique to this process.
+std::string TempDir(const std::string& name);
+void RemoveDir(const std::string& dir);
+
+}  // namespace test
+}  // namespace drift
