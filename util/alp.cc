@@ -40,6 +40,10 @@ constexpr float kPow10f[kMaxExponent + 1] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f,
                                              1e6f, 1e7f, 1e8f, 1e9f, 1e10f};
 constexpr double kPow10d[kMaxExponent + 1] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5,
                                               1e6, 1e7, 1e8, 1e9, 1e10};
+// The doubles nearest to 10^-d (part of the format: the decoder multiplies by
+// them).
+constexpr double kInvPow10d[kMaxExponent + 1] = {
+    1e0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10};
 
 inline uint32_t FloatBits(float f) {
   uint32_t u;
@@ -109,6 +113,57 @@ void PackMini(const uint32_t* v, size_t k, unsigned w, uint8_t* dst) {
   }
 }
 
+// Uniform-width layout: kLanes interleaved lanes. Value r * kLanes + l (r <
+// rows) is bits [r*w, r*w + w) of lane l's stream of 32-bit words; word k of
+// lane l is stored at word index k * kLanes + l. The same shift then applies to
+// every lane of a row, which SSE2 does 4 lanes at a time.
+constexpr size_t kLanes = 8;
+
+inline size_t VerticalBytes(size_t rows, unsigned w) {
+  return (rows * w + 31) / 32 * 4 * kLanes;
+}
+
+void PackVertical(const uint32_t* v, size_t rows, unsigned w, uint8_t* dst) {
+  const size_t words = VerticalBytes(rows, w) / 4;
+  uint32_t packed[kAlpBlockValues];
+  std::fill(packed, packed + words, 0u);
+  for (size_t r = 0; r < rows; ++r) {
+    const size_t bit = r * w, k = bit / 32;
+    const unsigned s = bit % 32;
+    for (size_t l = 0; l < kLanes; ++l) {
+      const uint32_t x = v[r * kLanes + l];
+      packed[k * kLanes + l] |= x << s;
+      if (s + w > 32) packed[(k + 1) * kLanes + l] |= x >> (32 - s);
+    }
+  }
+  std::memcpy(dst, packed, words * 4);
+}
+
+// Reads exactly VerticalBytes(rows, w) bytes from `src`.
+void UnpackVertical(const uint8_t* src, unsigned w, size_t rows,
+                    uint32_t* dst) {
+  if (w == 0) {
+    std::fill(dst, dst + rows * kLanes, 0u);
+    return;
+  }
+  const uint32_t mask = w == 32 ? ~0u : (1u << w) - 1;
+  const size_t last_word = VerticalBytes(rows, w) / (4 * kLanes) - 1;
+  for (size_t r = 0; r < rows; ++r) {
+    // Branch-free (the straddling pattern is irregular): `hi` is the next word,
+    // or this one again at the end, where its bits are masked off (s + w <=
+    // 32).
+    const size_t bit = r * w, k = bit / 32;
+    const unsigned s = bit % 32;
+    uint32_t lo[kLanes], hi[kLanes];
+    std::memcpy(lo, src + k * 4 * kLanes, sizeof(lo));
+    std::memcpy(hi, src + std::min(k + 1, last_word) * 4 * kLanes, sizeof(hi));
+    uint32_t* out = dst + r * kLanes;
+    for (size_t l = 0; l < kLanes; ++l) {
+      out[l] = ((lo[l] >> s) | ((hi[l] << (31 - s)) << 1)) & mask;
+    }
+  }
+}
+
 // Appends `v[0..n)` (n <= kAlpBlockValues) frame-of-reference coded and packed.
 void PackUints(const uint32_t* v, size_t n, std::string* out) {
   uint32_t base = n ? v[0] : 0;
@@ -126,44 +181,43 @@ void PackUints(const uint32_t* v, size_t n, std::string* out) {
     max_width = std::max(max_width, widths[m]);
   }
   const unsigned lo = max_width > 15 ? max_width - 15 : 0;
-  size_t uniform_bytes = 0, nibble_bytes = (minis + 1) / 2;
+  const size_t rows = n / kLanes, tail = n % kLanes;
+  const size_t uniform_bytes =
+      VerticalBytes(rows, max_width) + MiniBytes(tail, max_width);
+  size_t nibble_bytes = (minis + 1) / 2;
   for (size_t m = 0; m < minis; ++m) {
     const size_t k = std::min(kMiniValues, n - m * kMiniValues);
-    uniform_bytes += MiniBytes(k, max_width);
     nibble_bytes += MiniBytes(k, std::max(widths[m], lo));
   }
-  const bool nibbles = nibble_bytes < uniform_bytes;
+  // Per-mini widths decode slower than the vertical layout: use them only when
+  // they save more than 1/16 of the size.
+  const bool nibbles = nibble_bytes + nibble_bytes / 16 < uniform_bytes;
   PutLE<uint32_t>(out, base);
   out->push_back(static_cast<char>(max_width | (nibbles ? kNibbleFlag : 0)));
-  if (nibbles) {
-    for (size_t m = 0; m < minis; m += 2) {
-      const unsigned a = std::max(widths[m], lo) - lo;
-      const unsigned b = m + 1 < minis ? std::max(widths[m + 1], lo) - lo : 0;
-      out->push_back(static_cast<char>(a | (b << 4)));
-    }
-  }
-  uint8_t buf[kAlpBlockValues * 4 + kSlack] = {};
+  uint32_t delta[kAlpBlockValues];
+  for (size_t i = 0; i < n; ++i) delta[i] = v[i] - base;
+  uint8_t buf[kAlpBlockValues * 4 + 64] = {};
   size_t pos = 0;
+  if (!nibbles) {
+    PackVertical(delta, rows, max_width, buf);
+    pos = VerticalBytes(rows, max_width);
+    PackMini(delta + rows * kLanes, tail, max_width, buf + pos);
+    pos += MiniBytes(tail, max_width);
+    out->append(reinterpret_cast<const char*>(buf), pos);
+    return;
+  }
+  for (size_t m = 0; m < minis; m += 2) {
+    const unsigned a = std::max(widths[m], lo) - lo;
+    const unsigned b = m + 1 < minis ? std::max(widths[m + 1], lo) - lo : 0;
+    out->push_back(static_cast<char>(a | (b << 4)));
+  }
   for (size_t m = 0; m < minis; ++m) {
     const size_t k = std::min(kMiniValues, n - m * kMiniValues);
-    const unsigned w = nibbles ? std::max(widths[m], lo) : max_width;
-    uint32_t delta[kMiniValues];
-    for (size_t j = 0; j < k; ++j) delta[j] = v[m * kMiniValues + j] - base;
-    PackMini(delta, k, w, buf + pos);
+    const unsigned w = std::max(widths[m], lo);
+    PackMini(delta + m * kMiniValues, k, w, buf + pos);
     pos += MiniBytes(k, w);
   }
   out->append(reinterpret_cast<const char*>(buf), pos);
-}
-
-// Unpacks 8 values of width W (compile-time, so shifts are constants).
-template <unsigned W>
-inline void Unpack8Fixed(const uint8_t* src, uint32_t* dst) {
-  constexpr uint64_t kMask = (uint64_t{1} << W) - 1;
-  for (unsigned j = 0; j < 8; ++j) {
-    uint64_t word;
-    std::memcpy(&word, src + j * W / 8, 8);
-    dst[j] = static_cast<uint32_t>((word >> (j * W % 8)) & kMask);
-  }
 }
 
 // Unpacks k <= 8 values of run-time width w.
@@ -177,21 +231,15 @@ inline void UnpackVar(const uint8_t* src, unsigned w, size_t k, uint32_t* dst) {
   }
 }
 
-template <unsigned W>
-void UnpackUniformFull(const uint8_t* src, size_t minis, uint32_t* dst) {
-  for (size_t m = 0; m < minis; ++m) {
-    Unpack8Fixed<W>(src + m * W, dst + m * 8);
+// Unpacks 8 values of run-time width w <= 8 from one 64-bit load.
+inline void Unpack8Small(const uint8_t* src, unsigned w, uint32_t* dst) {
+  const uint64_t mask = (uint64_t{1} << w) - 1;
+  uint64_t word;
+  std::memcpy(&word, src, 8);
+  for (unsigned j = 0; j < 8; ++j) {
+    dst[j] = static_cast<uint32_t>((word >> (j * w)) & mask);
   }
 }
-
-using UnpackFn = void (*)(const uint8_t*, size_t, uint32_t*);
-
-template <unsigned... Ws>
-constexpr auto MakeUnpackTable(std::integer_sequence<unsigned, Ws...>) {
-  return std::array<UnpackFn, sizeof...(Ws)>{&UnpackUniformFull<Ws>...};
-}
-constexpr auto kUnpackUniform =
-    MakeUnpackTable(std::make_integer_sequence<unsigned, 33>{});
 
 // Parses a packed vector of `n` values; fills `delta[0..n)` (room for n rounded
 // up to 8) and `*base`. Reads up to 7 bytes past the payload (see kSlack).
@@ -205,12 +253,14 @@ Status UnpackUints(Reader* in, size_t n, uint32_t* delta, uint32_t* base) {
   const size_t full = n / kMiniValues;
   const size_t tail = n % kMiniValues;
   if (!(mode & kNibbleFlag)) {
-    const size_t bytes = full * max_width + MiniBytes(tail, max_width);
-    const uint8_t* src = in->Take(bytes);
+    const size_t rows = n / kLanes;
+    const size_t vertical = VerticalBytes(rows, max_width);
+    const uint8_t* src = in->Take(vertical + MiniBytes(n % kLanes, max_width));
     if (src == nullptr) return Corrupt("truncated bit-packed data");
-    kUnpackUniform[max_width](src, full, delta);
-    if (tail)
-      UnpackVar(src + full * max_width, max_width, tail, delta + full * 8);
+    UnpackVertical(src, max_width, rows, delta);
+    if (n % kLanes) {
+      UnpackVar(src + vertical, max_width, n % kLanes, delta + rows * kLanes);
+    }
     return Status::OK();
   }
   const uint8_t* nib = in->Take((minis + 1) / 2);
@@ -227,7 +277,11 @@ Status UnpackUints(Reader* in, size_t n, uint32_t* delta, uint32_t* base) {
   const uint8_t* src = in->Take(bytes);
   if (src == nullptr) return Corrupt("truncated bit-packed data");
   for (size_t m = 0; m < full; ++m) {
-    UnpackVar(src, widths[m], kMiniValues, delta + m * kMiniValues);
+    if (widths[m] <= 8) {
+      Unpack8Small(src, widths[m], delta + m * kMiniValues);
+    } else {
+      UnpackVar(src, widths[m], kMiniValues, delta + m * kMiniValues);
+    }
     src += widths[m];
   }
   if (tail) UnpackVar(src, widths[full], tail, delta + full * kMiniValues);
@@ -238,11 +292,14 @@ Status UnpackUints(Reader* in, size_t n, uint32_t* delta, uint32_t* base) {
 // ------------------------------------------------------
 
 // The decoder's formula; the encoder checks every value against it.
+// For d > 0, n * 10^-d in double then rounded to float: equals the correctly
+// rounded n / 10^d for |n| < 2^24 and d <= 7 (the double error, <= 2^-52
+// relative, is below the distance of n / 10^d to any float rounding midpoint),
+// and is faster than a float division.
 inline float AlpDecodeOne(int32_t n, int d) {
+  if (d > 0) return static_cast<float>(static_cast<double>(n) * kInvPow10d[d]);
   const float f = static_cast<float>(n);
-  if (d > 0) return f / kPow10f[d];
-  if (d < 0) return f * kPow10f[-d];
-  return f;
+  return d < 0 ? f * kPow10f[-d] : f;
 }
 
 // Encodes `v` with exponent d; false if it does not round-trip bit-exactly.
@@ -263,10 +320,26 @@ struct AlpChoice {
 
 // Picks d from a sample of the block by estimated size (width * values +
 // 48 bits per exception); ties go to the smaller |d| (tried first).
-AlpChoice ChooseAlpExponent(const float* in, const size_t* sample, size_t s) {
+// Exponents in search order: 0..10, then -1..-10.
+struct Exponents {
+  int8_t d[2 * kMaxExponent + 1];
+  size_t count = 0;
+
+  static Exponents All() {
+    Exponents e;
+    for (int i = 0; i <= 2 * kMaxExponent; ++i) {
+      e.d[e.count++] =
+          static_cast<int8_t>(i <= kMaxExponent ? i : kMaxExponent - i);
+    }
+    return e;
+  }
+};
+
+AlpChoice ChooseAlpExponent(const float* in, const size_t* sample, size_t s,
+                            const Exponents& tries) {
   AlpChoice best;
-  for (int i = 0; i <= 2 * kMaxExponent; ++i) {
-    const int d = i <= kMaxExponent ? i : kMaxExponent - i;
+  for (size_t i = 0; i < tries.count; ++i) {
+    const int d = tries.d[i];
     int32_t lo = std::numeric_limits<int32_t>::max();
     int32_t hi = std::numeric_limits<int32_t>::min();
     size_t exceptions = 0;
@@ -326,9 +399,10 @@ void IntsToFloats(const uint32_t* delta, size_t n, uint32_t base, int d,
       out[i] = static_cast<float>(static_cast<int32_t>(base + delta[i]));
     }
   } else if (d > 0) {
-    const float p = kPow10f[d];
+    const double p = kInvPow10d[d];
     for (size_t i = 0; i < n; ++i) {
-      out[i] = static_cast<float>(static_cast<int32_t>(base + delta[i])) / p;
+      out[i] = static_cast<float>(
+          static_cast<double>(static_cast<int32_t>(base + delta[i])) * p);
     }
   } else {
     const float p = kPow10f[-d];
@@ -391,17 +465,27 @@ size_t TopFrequencies(uint16_t* keys, size_t n,
 // value, 32 bits per exception (position + left part), dictionary of 2^b.
 RdChoice ChooseRdCut(const uint32_t* sample, size_t s) {
   RdChoice best;
-  uint16_t keys[kRdSamples];
-  std::pair<size_t, uint16_t> top[kRdSamples];
+  // Sorted once: for every cut r, `sorted[k] >> r` is then sorted too, so equal
+  // left parts are runs and need no further sort.
+  uint32_t sorted[kRdSamples];
+  std::copy(sample, sample + s, sorted);
+  std::sort(sorted, sorted + s);
   for (unsigned r = kRdMinRight; r <= kRdMaxRight; ++r) {
-    for (size_t k = 0; k < s; ++k)
-      keys[k] = static_cast<uint16_t>(sample[k] >> r);
-    const size_t distinct = TopFrequencies(keys, s, top);
+    size_t top[kRdMaxDict] = {};  // Largest run lengths, descending.
+    for (size_t i = 0; i < s;) {
+      size_t j = i + 1;
+      while (j < s && (sorted[j] >> r) == (sorted[i] >> r)) ++j;
+      size_t run = j - i;
+      for (size_t t = 0; t < kRdMaxDict && run > 0; ++t) {
+        if (run > top[t]) std::swap(run, top[t]);
+      }
+      i = j;
+    }
+    size_t covered = 0;
     for (unsigned b = 0; b <= 3; ++b) {
       const size_t dict = size_t{1} << b;
-      size_t covered = 0;
-      for (size_t t = 0; t < std::min(dict, distinct); ++t)
-        covered += top[t].first;
+      for (size_t t = dict / 2; t < dict; ++t)
+        covered += top[t];  // Adds 2^b entries.
       const size_t bits = s * (b + r) + (s - covered) * 32 + dict * 16;
       if (bits < best.est_bits) best = {r, bits};
     }
@@ -507,7 +591,10 @@ Status DecodeRdBlock(Reader* in, size_t n, float* out) {
 // ---- Block level
 // ---------------------------------------------------------------
 
-void EncodeBlock(const float* in, size_t n, std::string* out) {
+// `tries`: the exponents worth trying (from a sample of the whole input, as the
+// paper's first sampling level); all of them are tried if none fits well.
+void EncodeBlock(const float* in, size_t n, const Exponents& tries,
+                 std::string* out) {
   const size_t start = out->size();
   uint32_t bits[kAlpBlockValues];
   std::memcpy(bits, in, n * 4);
@@ -524,7 +611,10 @@ void EncodeBlock(const float* in, size_t n, std::string* out) {
   size_t sample[kRdSamples];
   const size_t s = std::min(n, kAlpSamples);
   for (size_t k = 0; k < s; ++k) sample[k] = k * n / s;
-  const AlpChoice alp = ChooseAlpExponent(in, sample, s);
+  AlpChoice alp = ChooseAlpExponent(in, sample, s, tries);
+  if (alp.est_bits > 16 * s && tries.count < 2 * kMaxExponent + 1) {
+    alp = ChooseAlpExponent(in, sample, s, Exponents::All());
+  }
   std::string best;
   if (alp.est_bits < 32 * s) {
     EncodeAlpBlock(in, n, alp.d, &best);
@@ -693,6 +783,34 @@ Status DecodeContainerBlock(const Container& c, uint64_t b, float* out) {
   return s;
 }
 
+// The <= 3 exponents that win most often on up to 8 sampled blocks.
+Exponents MatrixExponents(const float* data, const Layout& layout) {
+  const uint64_t picks = std::min<uint64_t>(8, layout.num_blocks);
+  size_t wins[2 * kMaxExponent + 1] = {};
+  for (uint64_t p = 0; p < picks; ++p) {
+    uint64_t start;
+    size_t n;
+    layout.Block(p * layout.num_blocks / picks, &start, &n);
+    size_t sample[kAlpSamples];
+    const size_t s = std::min(n, kAlpSamples);
+    for (size_t k = 0; k < s; ++k) sample[k] = k * n / s;
+    const AlpChoice c =
+        ChooseAlpExponent(data + start, sample, s, Exponents::All());
+    if (c.est_bits < 32 * s) ++wins[c.d + kMaxExponent];
+  }
+  Exponents e;
+  for (size_t round = 0; round < 3; ++round) {
+    size_t best = 0;
+    for (size_t i = 1; i < std::size(wins); ++i) {
+      if (wins[i] > wins[best]) best = i;
+    }
+    if (wins[best] == 0) break;
+    e.d[e.count++] = static_cast<int8_t>(static_cast<int>(best) - kMaxExponent);
+    wins[best] = 0;
+  }
+  return e.count == 0 ? Exponents::All() : e;
+}
+
 }  // namespace
 
 // ---- Public API
@@ -702,7 +820,7 @@ Status AlpEncodeFloatBlock(const float* in, size_t n, std::string* out) {
   if (n == 0 || n > kAlpBlockValues) {
     return Status::InvalidArgument("ALP block length must be 1..1024");
   }
-  EncodeBlock(in, n, out);
+  EncodeBlock(in, n, Exponents::All(), out);
   return Status::OK();
 }
 
@@ -745,11 +863,12 @@ Status EncodeFloatMatrix(const float* data, size_t rows, size_t dim,
   const size_t table_pos = out->size();
   out->append(table, '\0');
   const size_t data_pos = out->size();
+  const Exponents tries = MatrixExponents(data, layout);
   for (uint64_t b = 0; b < layout.num_blocks; ++b) {
     uint64_t start;
     size_t n;
     layout.Block(b, &start, &n);
-    EncodeBlock(data + start, n, out);
+    EncodeBlock(data + start, n, tries, out);
     const uint64_t end = out->size() - data_pos;
     if (end > std::numeric_limits<uint32_t>::max()) {
       out->clear();
