@@ -93,12 +93,13 @@ struct Reader {
   }
 };
 
-// ---- Bit packing: frame of reference + mini-blocks of 8 values
-// ------------------ Layout: u32 base, u8 mode (bits 0-5: max width W <= 32,
-// bit 7: per-mini widths follow as nibbles, width = lo + nibble with lo =
-// max(0, W - 15)), then the minis. Mini m (k <= 8 values of width w) holds
-// value j at bits [j*w, j*w + w) of (k*w + 7) / 8 bytes, least significant bit
-// first.
+// ---- Bit packing: frame of reference, then one of two layouts
+// ---------------- Header: u32 base, u8 mode (bits 0-5: max width W <= 32; bit
+// 7: per-mini widths follow as nibbles, width = lo + nibble, lo = max(0, W -
+// 15)). Without the flag: the vertical layout below for n / 8 rows, then the n
+// % 8 others as one mini of width W. With it: minis of 8 values; mini m (k <= 8
+// values of width w) holds value j at bits [j*w, j*w + w) of (k*w + 7) / 8
+// bytes, least significant bit first.
 
 constexpr uint8_t kNibbleFlag = 0x80;
 
@@ -154,12 +155,14 @@ void UnpackVertical(const uint8_t* src, unsigned w, size_t rows,
     // 32).
     const size_t bit = r * w, k = bit / 32;
     const unsigned s = bit % 32;
-    uint32_t lo[kLanes], hi[kLanes];
-    std::memcpy(lo, src + k * 4 * kLanes, sizeof(lo));
-    std::memcpy(hi, src + std::min(k + 1, last_word) * 4 * kLanes, sizeof(hi));
+    const uint8_t* lo = src + k * 4 * kLanes;
+    const uint8_t* hi = src + std::min(k + 1, last_word) * 4 * kLanes;
     uint32_t* out = dst + r * kLanes;
     for (size_t l = 0; l < kLanes; ++l) {
-      out[l] = ((lo[l] >> s) | ((hi[l] << (31 - s)) << 1)) & mask;
+      uint32_t a, b;
+      std::memcpy(&a, lo + 4 * l, 4);
+      std::memcpy(&b, hi + 4 * l, 4);
+      out[l] = ((a >> s) | ((b << (31 - s)) << 1)) & mask;
     }
   }
 }

@@ -5,26 +5,23 @@
 //
 // Block codec (up to kAlpBlockValues values; one scheme per block, chosen from
 // a sample by estimated size, then checked against the real size):
-//  * ALP: value = n / 10^d (d > 0), n * 10^-d (d < 0) or n (d = 0), n an int32,
-//    d in [-10, 10]. Powers of ten up to 10^10 are exact in float32 and IEEE
-//    division/multiplication round once, so a float32 written from a decimal
-//    with
-//    <= 7 significant digits decodes bit-exactly with no exception. Values that
-//    do not round-trip (NaN, inf, -0.0, too precise) are exceptions: position +
-//    bits. The integers are frame-of-reference coded and bit-packed in
-//    mini-blocks.
-//  * ALP_RD: each value's bits are cut at bit r in [16, 31]: the left part (32
-//  - r
-//    bits) goes through a dictionary of <= 8 entries (exceptions keep theirs),
-//    the right part is frame-of-reference coded and bit-packed.
+//  * ALP: value = n * 10^-d (d > 0, in double, then rounded to float),
+//    n * 10^|d| (d < 0, float) or n (d = 0), n an int32, d in [-10, 10]. For
+//    d <= 7 this equals the correctly rounded n / 10^d, so a float32 written
+//    from a decimal of <= 7 significant digits decodes bit-exactly. Values that
+//    do not round-trip (NaN, inf, -0.0, too precise) are exceptions stored as
+//    position + bits.
+//  * ALP_RD: each value's bits are cut at bit r in [16, 31]; the left part goes
+//    through a dictionary of <= 8 entries (exceptions keep theirs), the right
+//    part is bit-packed.
 //  * CONSTANT (one value repeated) and RAW (the bits as-is), so incompressible
-//  data
-//    costs 3 bytes per block more than raw.
-// Bit packing: groups ("minis") of 8 integers, each with its own bit width, so
-// a mini occupies exactly `width` bytes; per-mini widths are stored as nibbles
-// when that is smaller than one width for the block (image data with zero runs
-// gains ~25%). Decoding is a byte-aligned unpack plus a vectorizable
-// integer->float loop.
+//    data costs 3 bytes per block more than raw.
+// Bit packing (after frame of reference): one width for the block, in a layout
+// of 8 interleaved lanes so a row of 8 values decodes with one SSE2 shift per 4
+// lanes; or, when it saves > 1/16, groups ("minis") of 8 values with their own
+// width (nibbles), a mini occupying exactly `width` bytes (image data with zero
+// runs gains ~25% this way). Decoding is unpack + a vectorizable int->float
+// loop.
 //
 // Matrix container (what the table stores for a bucket of `rows` x `dim`
 // floats): a header with a format version byte, the shape and a table of block
