@@ -10,7 +10,7 @@ endfunction()
 # binary named after its file (foo_test), registered in ctest test by test.
 function(drift_add_test source)
   cmake_parse_arguments(ARG "INTERNALS" "TIMEOUT" "LIBS;LABELS" ${ARGN})
-  if(NOT GTest_FOUND)
+  if(NOT GTest_FOUND OR NOT DRIFT_BUILD_TESTS)
     return()
   endif()
   get_filename_component(name ${source} NAME_WE)

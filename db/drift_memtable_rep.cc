@@ -3,6 +3,8 @@
 #include <atomic>
 
 #include "rocksdb/utilities/options_type.h"
+#include "table/rocksdb_internals.h"
+#include "util/vector_value.h"
 
 namespace drift {
 namespace {
@@ -10,35 +12,61 @@ namespace {
 using rocksdb::KeyHandle;
 using rocksdb::MemTableRep;
 
+// Allocate() and the following Insert*() of an entry run on the same thread;
+// the entry's bytes are only reachable through the buffer Allocate() returned.
+thread_local KeyHandle tl_allocated_handle = nullptr;
+thread_local const char* tl_allocated_buf = nullptr;
+thread_local ArenaCollector* tl_collector = nullptr;
+
+void ReportArena(const std::shared_ptr<FreshVectorArena>& arena) {
+  if (tl_collector != nullptr && arena != nullptr) {
+    tl_collector->arenas().push_back(arena);
+  }
+}
+
 // Forwards every call to the skiplist rep it owns. Allocate() must be
 // forwarded: the skiplist's handle is its node, which InsertKey() links.
 class DriftMemTableRep : public MemTableRep {
  public:
-  DriftMemTableRep(MemTableRep* skiplist, rocksdb::Allocator* allocator)
-      : MemTableRep(allocator), rep_(skiplist) {}
+  DriftMemTableRep(MemTableRep* skiplist, rocksdb::Allocator* allocator,
+                   uint32_t dim)
+      : MemTableRep(allocator),
+        rep_(skiplist),
+        arena_(dim > 0 ? std::make_shared<FreshVectorArena>(dim) : nullptr) {}
 
   KeyHandle Allocate(const size_t len, char** buf) override {
-    return rep_->Allocate(len, buf);
+    KeyHandle handle = rep_->Allocate(len, buf);
+    tl_allocated_handle = handle;
+    tl_allocated_buf = *buf;
+    return handle;
   }
-  void Insert(KeyHandle handle) override { rep_->Insert(handle); }
-  bool InsertKey(KeyHandle handle) override { return rep_->InsertKey(handle); }
+  void Insert(KeyHandle handle) override {
+    rep_->Insert(handle);
+    Observe(handle);
+  }
+  bool InsertKey(KeyHandle handle) override {
+    return Observed(handle, rep_->InsertKey(handle));
+  }
   void InsertWithHint(KeyHandle handle, void** hint) override {
     rep_->InsertWithHint(handle, hint);
+    Observe(handle);
   }
   bool InsertKeyWithHint(KeyHandle handle, void** hint) override {
-    return rep_->InsertKeyWithHint(handle, hint);
+    return Observed(handle, rep_->InsertKeyWithHint(handle, hint));
   }
   void InsertWithHintConcurrently(KeyHandle handle, void** hint) override {
     rep_->InsertWithHintConcurrently(handle, hint);
+    Observe(handle);
   }
   bool InsertKeyWithHintConcurrently(KeyHandle handle, void** hint) override {
-    return rep_->InsertKeyWithHintConcurrently(handle, hint);
+    return Observed(handle, rep_->InsertKeyWithHintConcurrently(handle, hint));
   }
   void InsertConcurrently(KeyHandle handle) override {
     rep_->InsertConcurrently(handle);
+    Observe(handle);
   }
   bool InsertKeyConcurrently(KeyHandle handle) override {
-    return rep_->InsertKeyConcurrently(handle);
+    return Observed(handle, rep_->InsertKeyConcurrently(handle));
   }
   bool Contains(const char* key) const override { return rep_->Contains(key); }
   void MarkReadOnly() override { rep_->MarkReadOnly(); }
@@ -57,9 +85,11 @@ class DriftMemTableRep : public MemTableRep {
     rep_->UniqueRandomSample(num_entries, target_sample_size, entries);
   }
   size_t ApproximateMemoryUsage() override {
-    return rep_->ApproximateMemoryUsage();
+    return rep_->ApproximateMemoryUsage() +
+           (arena_ != nullptr ? arena_->MemoryUsage() : 0);
   }
   Iterator* GetIterator(rocksdb::Arena* arena) override {
+    ReportArena(arena_);
     return rep_->GetIterator(arena);
   }
   Iterator* GetDynamicPrefixIterator(rocksdb::Arena* arena) override {
@@ -73,7 +103,32 @@ class DriftMemTableRep : public MemTableRep {
   }
 
  private:
+  bool Observed(KeyHandle handle, bool inserted) {
+    if (inserted) Observe(handle);
+    return inserted;
+  }
+
+  // Appends the entry to the arena if it is a vector Put. Entry layout:
+  // varint32 internal key length, internal key, varint32 value length, value.
+  void Observe(KeyHandle handle) {
+    if (arena_ == nullptr || handle != tl_allocated_handle) return;
+    const char* p = tl_allocated_buf;
+    uint32_t klen = 0, vlen = 0;
+    p = rocksdb::GetVarint32Ptr(p, p + 5, &klen);
+    if (p == nullptr || klen < 8) return;
+    const rocksdb::Slice ikey(p, klen);
+    const uint64_t packed = rocksdb::DecodeFixed64(p + klen - 8);
+    if (static_cast<rocksdb::ValueType>(packed & 0xff) != rocksdb::kTypeValue) {
+      return;
+    }
+    const char* v = rocksdb::GetVarint32Ptr(p + klen, p + klen + 5, &vlen);
+    if (v == nullptr) return;
+    const rocksdb::Slice value(v, vlen);
+    if (IsVectorValue(value, arena_->dim())) arena_->Append(ikey, value);
+  }
+
   std::unique_ptr<MemTableRep> rep_;
+  const std::shared_ptr<FreshVectorArena> arena_;
 };
 
 const std::unordered_map<std::string, rocksdb::OptionTypeInfo>
@@ -99,7 +154,13 @@ MemTableRep* DriftMemTableRepFactory::CreateMemTableRep(
     const rocksdb::SliceTransform* transform, rocksdb::Logger* logger) {
   MemTableRep* skiplist =
       skiplist_.CreateMemTableRep(compare, allocator, transform, logger);
-  return new DriftMemTableRep(skiplist, allocator);
+  return new DriftMemTableRep(skiplist, allocator, options_.dimension);
 }
+
+ArenaCollector::ArenaCollector() : previous_(tl_collector) {
+  tl_collector = this;
+}
+
+ArenaCollector::~ArenaCollector() { tl_collector = previous_; }
 
 }  // namespace drift

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
+#include "db/fresh_vector_arena.h"
 #include "drift/memtable_options.h"
 #include "rocksdb/memtablerep.h"
 
@@ -34,6 +36,23 @@ class DriftMemTableRepFactory : public rocksdb::MemTableRepFactory {
  private:
   DriftMemTableOptions options_;
   rocksdb::SkipListFactory skiplist_;
+};
+
+// While a collector is installed on this thread, every drift memtable rep whose
+// GetIterator() the thread calls appends its arena to it. This is how a
+// searcher that holds MemTables (from a SuperVersion) finds their vectors:
+// RocksDB has no accessor from a MemTable to its rep.
+class ArenaCollector {
+ public:
+  ArenaCollector();
+  ~ArenaCollector();
+  std::vector<std::shared_ptr<const FreshVectorArena>>& arenas() {
+    return arenas_;
+  }
+
+ private:
+  std::vector<std::shared_ptr<const FreshVectorArena>> arenas_;
+  ArenaCollector* previous_;
 };
 
 }  // namespace drift

@@ -9,6 +9,8 @@ using rocksdb::Status;
 const char* const kKeyIndexBlockName = "drift.key_index";
 const char* const kSegmentHeaderBlockName = "drift.header";
 const char* const kBloomBlockName = "drift.bloom";
+const char* const kBucketDirectoryBlockName = "drift.buckets";
+const char* const kSQ8BlockName = "drift.sq8";
 
 void EncodeInlineRef(const Slice& value, std::string* dst) {
   dst->push_back(static_cast<char>(ValueKind::kInline));
@@ -19,6 +21,12 @@ void EncodeRawRef(uint64_t offset, uint32_t size, std::string* dst) {
   dst->push_back(static_cast<char>(ValueKind::kRaw));
   rocksdb::PutVarint64(dst, offset);
   rocksdb::PutVarint32(dst, size);
+}
+
+void EncodeVectorRef(uint32_t bucket, uint32_t row, std::string* dst) {
+  dst->push_back(static_cast<char>(ValueKind::kVector));
+  rocksdb::PutVarint32(dst, bucket);
+  rocksdb::PutVarint32(dst, row);
 }
 
 Status DecodeValueRef(Slice input, ValueRef* ref) {
@@ -34,6 +42,12 @@ Status DecodeValueRef(Slice input, ValueRef* ref) {
       if (!rocksdb::GetVarint64(&input, &ref->offset) ||
           !rocksdb::GetVarint32(&input, &ref->size) || !input.empty()) {
         return Status::Corruption("drift: malformed raw value reference");
+      }
+      return Status::OK();
+    case ValueKind::kVector:
+      if (!rocksdb::GetVarint32(&input, &ref->bucket) ||
+          !rocksdb::GetVarint32(&input, &ref->row) || !input.empty()) {
+        return Status::Corruption("drift: malformed vector reference");
       }
       return Status::OK();
   }

@@ -30,12 +30,15 @@ extern const char* const
     kKeyIndexBlockName;  // sorted internal keys -> ValueRef
 extern const char* const kSegmentHeaderBlockName;  // dimension, counts
 extern const char* const kBloomBlockName;          // bloom filter on user keys
+extern const char* const kBucketDirectoryBlockName;  // centroids, handles
+extern const char* const kSQ8BlockName;              // the segment's SQ8 params
 // Range tombstones use RocksDB's own name: rocksdb::kRangeDelBlockName.
 
 // How the key index stores a value.
 enum class ValueKind : uint8_t {
   kInline = 0,  // the value bytes follow the tag (deletions, small values)
   kRaw = 1,     // varint64 offset, varint32 size: a record in the raw area
+  kVector = 2,  // varint32 bucket, varint32 row: a row of a bucket
 };
 
 // Values up to this size are kept inline in the key index.
@@ -46,10 +49,13 @@ struct ValueRef {
   rocksdb::Slice inline_value;  // kInline
   uint64_t offset = 0;          // kRaw: start of the record (value bytes + crc)
   uint32_t size = 0;            // kRaw: value bytes, excluding the crc
+  uint32_t bucket = 0;          // kVector
+  uint32_t row = 0;             // kVector
 };
 
 void EncodeInlineRef(const rocksdb::Slice& value, std::string* dst);
 void EncodeRawRef(uint64_t offset, uint32_t size, std::string* dst);
+void EncodeVectorRef(uint32_t bucket, uint32_t row, std::string* dst);
 rocksdb::Status DecodeValueRef(rocksdb::Slice input, ValueRef* ref);
 
 // Segment-wide facts that the properties block does not hold.

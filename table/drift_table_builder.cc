@@ -2,6 +2,7 @@
 
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/merge_operator.h"
+#include "util/vector_value.h"
 
 namespace drift {
 
@@ -20,6 +21,9 @@ DriftTableBuilder::DriftTableBuilder(const rocksdb::TableBuilderOptions& tbo,
       key_index_(static_cast<int>(options.key_index_restart_interval)),
       range_del_(1 /* restart interval, as BlockBasedTable */) {
   header_.dimension = options.dimension;
+  if (options.dimension > 0) {
+    vectors_.reset(new VectorSectionWriter(options, options.dimension));
+  }
   if (options.bloom_bits_per_key > 0) {
     bloom_policy_.reset(
         rocksdb::NewBloomFilterPolicy(options.bloom_bits_per_key));
@@ -66,7 +70,7 @@ void DriftTableBuilder::Add(const Slice& key, const Slice& value) {
     ++props_.num_deletions;
     ++props_.num_range_deletions;
   } else {
-    AddPointEntry(key, value);
+    AddPointEntry(key, value, parsed.type);
     if (parsed.type == rocksdb::kTypeDeletion ||
         parsed.type == rocksdb::kTypeSingleDeletion ||
         parsed.type == rocksdb::kTypeDeletionWithTimestamp) {
@@ -82,7 +86,22 @@ void DriftTableBuilder::Add(const Slice& key, const Slice& value) {
                                              ioptions_.logger);
 }
 
-void DriftTableBuilder::AddPointEntry(const Slice& key, const Slice& value) {
+void DriftTableBuilder::AddPointEntry(const Slice& key, const Slice& value,
+                                      rocksdb::ValueType type) {
+  PendingEntry entry{static_cast<uint32_t>(pending_keys_.size()), -1,
+                     static_cast<uint32_t>(pending_refs_.size())};
+  rocksdb::PutLengthPrefixedSlice(&pending_keys_, key);
+  AddToBloom(key);
+  if (type == rocksdb::kTypeValue && vectors_ != nullptr &&
+      IsVectorValue(value, vectors_->dim())) {
+    int64_t ordinal = vectors_->Add(key, value);
+    if (ordinal >= 0) {
+      entry.vector_ordinal = ordinal;
+      pending_.push_back(entry);
+      return;
+    }
+    // Not finite: kept verbatim below, never indexed.
+  }
   ref_scratch_.clear();
   if (value.size() <= kMaxInlineValueSize) {
     EncodeInlineRef(value, &ref_scratch_);
@@ -98,8 +117,8 @@ void DriftTableBuilder::AddPointEntry(const Slice& key, const Slice& value) {
                  &ref_scratch_);
     ++header_.num_raw;
   }
-  key_index_.Add(key, ref_scratch_);
-  AddToBloom(key);
+  rocksdb::PutLengthPrefixedSlice(&pending_refs_, ref_scratch_);
+  pending_.push_back(entry);
 }
 
 void DriftTableBuilder::AddToBloom(const Slice& internal_key) {
@@ -114,12 +133,61 @@ void DriftTableBuilder::AddToBloom(const Slice& internal_key) {
 Status DriftTableBuilder::Finish() {
   closed_ = true;
   if (!ok()) return status_;
-  props_.data_size = offset_;
   rocksdb::MetaIndexBuilder meta_index;
-  Status s = WriteMetaBlocks(&meta_index);
+  Status s = WriteVectorSection(&meta_index);
+  props_.data_size = offset_;
+  if (s.ok()) {
+    BuildKeyIndex();
+    s = WriteMetaBlocks(&meta_index);
+  }
   if (s.ok()) s = WritePropertiesAndFooter(&meta_index);
   if (!s.ok() && status_.ok()) status_ = s;
   return status_;
+}
+
+Status DriftTableBuilder::WriteVectorSection(
+    rocksdb::MetaIndexBuilder* meta_index) {
+  if (vectors_ == nullptr || vectors_->num_vectors() == 0) return Status::OK();
+  std::string sq8;
+  Status s = vectors_->Write(file_, &offset_, &directory_, &sq8);
+  if (!s.ok()) {
+    if (s.IsIOError()) SetIOError(IOStatus::IOError(s.ToString()));
+    status_ = s;
+    return s;
+  }
+  header_.num_vectors = vectors_->num_vectors();
+  std::string dir;
+  directory_.EncodeTo(&dir);
+  rocksdb::BlockHandle handle;
+  IOStatus io = WriteBlock(file_, dir, &offset_, &handle);
+  if (io.ok()) meta_index->Add(kBucketDirectoryBlockName, handle);
+  if (io.ok()) io = WriteBlock(file_, sq8, &offset_, &handle);
+  if (io.ok()) meta_index->Add(kSQ8BlockName, handle);
+  if (!io.ok()) SetIOError(io);
+  return status_;
+}
+
+void DriftTableBuilder::BuildKeyIndex() {
+  Slice refs(pending_refs_);
+  for (const PendingEntry& e : pending_) {
+    Slice keys(pending_keys_.data() + e.key_offset,
+               pending_keys_.size() - e.key_offset);
+    Slice key;
+    rocksdb::GetLengthPrefixedSlice(&keys, &key);
+    if (e.vector_ordinal >= 0) {
+      const VectorLocation& loc =
+          vectors_->location(static_cast<uint32_t>(e.vector_ordinal));
+      ref_scratch_.clear();
+      EncodeVectorRef(loc.bucket, loc.row, &ref_scratch_);
+      key_index_.Add(key, ref_scratch_);
+    } else {
+      Slice in(pending_refs_.data() + e.ref_offset,
+               pending_refs_.size() - e.ref_offset);
+      Slice ref;
+      rocksdb::GetLengthPrefixedSlice(&in, &ref);
+      key_index_.Add(key, ref);
+    }
+  }
 }
 
 Status DriftTableBuilder::WriteMetaBlocks(
@@ -208,7 +276,11 @@ Status DriftTableBuilder::WritePropertiesAndFooter(
 
 void DriftTableBuilder::Abandon() { closed_ = true; }
 
-uint64_t DriftTableBuilder::FileSize() const { return offset_; }
+uint64_t DriftTableBuilder::FileSize() const {
+  if (closed_) return offset_;
+  return offset_ + pending_keys_.size() + pending_refs_.size() +
+         (vectors_ != nullptr ? vectors_->EstimatedSize() : 0);
+}
 
 rocksdb::TableProperties DriftTableBuilder::GetTableProperties() const {
   rocksdb::TableProperties props = props_;

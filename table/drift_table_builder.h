@@ -9,6 +9,7 @@
 
 #include "drift/table_options.h"
 #include "table/drift_format.h"
+#include "table/vector_section_writer.h"
 
 namespace drift {
 
@@ -34,7 +35,10 @@ class DriftTableBuilder : public rocksdb::TableBuilder {
                                    uint64_t oldest_ancestor_time) override;
 
  private:
-  void AddPointEntry(const rocksdb::Slice& key, const rocksdb::Slice& value);
+  void AddPointEntry(const rocksdb::Slice& key, const rocksdb::Slice& value,
+                     rocksdb::ValueType type);
+  rocksdb::Status WriteVectorSection(rocksdb::MetaIndexBuilder* meta_index);
+  void BuildKeyIndex();
   void AddToBloom(const rocksdb::Slice& internal_key);
   void SetIOError(const rocksdb::IOStatus& s);
   rocksdb::Status WriteMetaBlocks(rocksdb::MetaIndexBuilder* meta_index);
@@ -60,6 +64,20 @@ class DriftTableBuilder : public rocksdb::TableBuilder {
   std::unique_ptr<rocksdb::FilterBitsBuilder> bloom_;
   std::string last_bloom_key_;
   std::string ref_scratch_;
+
+  // Point entries wait for Finish(): a vector's reference (bucket, row) is only
+  // known once the section is bucketed. Per entry: the length-prefixed internal
+  // key in pending_keys_, then either a vector ordinal or a ValueRef.
+  struct PendingEntry {
+    uint32_t key_offset;
+    int64_t vector_ordinal;  // -1: `ref_offset` locates an encoded ValueRef
+    uint32_t ref_offset;
+  };
+  std::string pending_keys_;
+  std::string pending_refs_;
+  std::vector<PendingEntry> pending_;
+  std::unique_ptr<VectorSectionWriter> vectors_;
+  BucketDirectory directory_;
 
   rocksdb::TableProperties props_;
   std::vector<std::unique_ptr<rocksdb::IntTblPropCollector>> collectors_;

@@ -5,6 +5,7 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/snapshot.h"
 #include "table/drift_table_iterator.h"
+#include "util/alp.h"
 
 namespace drift {
 
@@ -123,6 +124,25 @@ Status DriftTableReader::Load(const DriftTableOptions& /*options*/) {
     bloom_.reset(bloom_policy_->GetFilterBitsReader(bloom_buf_.data));
   }
 
+  if (header_.num_vectors > 0) {
+    BlockBuffer dir_buf;
+    s = ReadMetaBlock(meta_index, kBucketDirectoryBlockName, true, &dir_buf,
+                      &found);
+    if (s.ok()) s = directory_.DecodeFrom(dir_buf.data, file_size_);
+    BlockBuffer sq8_buf;
+    if (s.ok()) {
+      s = ReadMetaBlock(meta_index, kSQ8BlockName, true, &sq8_buf, &found);
+    }
+    if (s.ok()) s = sq8_.Deserialize(sq8_buf.data);
+    if (s.ok() && sq8_.dim() != header_.dimension) {
+      s = Status::Corruption("drift: SQ8 parameters dimension mismatch");
+    }
+    if (!s.ok()) return s;
+    if (directory_.dim != header_.dimension) {
+      return Status::Corruption("drift: bucket directory dimension mismatch");
+    }
+  }
+
   s = ReadMetaBlock(meta_index, rocksdb::kRangeDelBlockName, false,
                     &range_del_buf_, &found);
   if (!s.ok()) return s;
@@ -160,8 +180,17 @@ Status DriftTableReader::BuildOffsetSamples() {
     ValueRef ref;
     Status s = DecodeValueRef(it->value(), &ref);
     if (!s.ok()) return s;
-    bytes += ref.kind == ValueKind::kRaw ? ref.size + kBlockTrailerSize
-                                         : ref.inline_value.size();
+    switch (ref.kind) {
+      case ValueKind::kRaw:
+        bytes += ref.size + kBlockTrailerSize;
+        break;
+      case ValueKind::kInline:
+        bytes += ref.inline_value.size();
+        break;
+      case ValueKind::kVector:
+        bytes += uint64_t{header_.dimension} * (sizeof(float) + 1);
+        break;
+    }
     bytes += it->key().size();
   }
   if (!it->status().ok()) return it->status();
@@ -199,8 +228,39 @@ Status DriftTableReader::ReadValue(const ValueRef& ref, BlockBuffer* buf,
       if (s.ok()) *value = buf->data;
       return s;
     }
+    case ValueKind::kVector:
+      return ReadVector(ref.bucket, ref.row, buf, value);
   }
   return Status::Corruption("drift: unknown value kind");
+}
+
+Status DriftTableReader::ReadVector(uint32_t bucket, uint32_t row,
+                                    BlockBuffer* buf, Slice* value) const {
+  if (bucket >= directory_.buckets.size() ||
+      row >= directory_.buckets[bucket].num_rows) {
+    return Status::Corruption("drift: vector reference out of range in " +
+                              file_->file_name());
+  }
+  const BucketHeader& b = directory_.buckets[bucket];
+  const ChunkHandle& chunk = b.chunks[row / directory_.rows_per_chunk];
+  BlockBuffer encoded;
+  Status s = ReadVerified(file_.get(), chunk.offset, chunk.size, &encoded);
+  if (!s.ok()) return s;
+  const size_t bytes = size_t{directory_.dim} * sizeof(float);
+  buf->buf.reset(new char[bytes]);
+  s = DecodeFloatRows(encoded.data, row % directory_.rows_per_chunk, 1,
+                      reinterpret_cast<float*>(buf->buf.get()));
+  if (!s.ok()) return s;
+  buf->data = Slice(buf->buf.get(), bytes);
+  *value = buf->data;
+  return Status::OK();
+}
+
+Status DriftTableReader::ReadBucketData(uint32_t b, BlockBuffer* buf) const {
+  if (b >= directory_.buckets.size()) {
+    return Status::InvalidArgument("drift: no bucket " + std::to_string(b));
+  }
+  return ReadBlock(file_.get(), directory_.buckets[b].data, buf);
 }
 
 bool DriftTableReader::BloomMayMatch(const Slice& internal_key) const {
@@ -279,7 +339,8 @@ uint64_t DriftTableReader::ApproximateSize(const Slice& start, const Slice& end,
 
 size_t DriftTableReader::ApproximateMemoryUsage() const {
   size_t usage = sizeof(*this) + key_index_buf_.data.size() +
-                 range_del_buf_.data.size() + bloom_buf_.data.size();
+                 range_del_buf_.data.size() + bloom_buf_.data.size() +
+                 directory_.MemoryUsage() + sq8_.MemoryUsage();
   for (const auto& sample : offset_samples_) usage += sample.first.size() + 48;
   return usage;
 }
@@ -287,9 +348,22 @@ size_t DriftTableReader::ApproximateMemoryUsage() const {
 Status DriftTableReader::VerifyChecksum(
     const rocksdb::ReadOptions& /*read_options*/,
     rocksdb::TableReaderCaller /*caller*/) {
-  // Meta blocks were verified at open; verify every out-of-line value.
-  std::unique_ptr<rocksdb::DataBlockIter> it(NewKeyIndexIterator(nullptr));
+  // Meta blocks were verified at open; verify every blob and out-of-line value.
   BlockBuffer buf;
+  for (uint32_t b = 0; b < directory_.buckets.size(); ++b) {
+    BucketDataView view;
+    Status s = ReadBucketData(b, &buf);
+    if (s.ok()) s = view.Parse(buf.data);
+    if (s.ok() && view.num_rows != directory_.buckets[b].num_rows) {
+      s = Status::Corruption("drift: bucket row count mismatch");
+    }
+    for (const ChunkHandle& c : directory_.buckets[b].chunks) {
+      if (!s.ok()) break;
+      s = ReadVerified(file_.get(), c.offset, c.size, &buf);
+    }
+    if (!s.ok()) return s;
+  }
+  std::unique_ptr<rocksdb::DataBlockIter> it(NewKeyIndexIterator(nullptr));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     ValueRef ref;
     Slice value;

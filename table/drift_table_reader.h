@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "drift/table_options.h"
+#include "index/sq8.h"
+#include "table/bucket_directory.h"
 #include "table/drift_format.h"
 
 namespace drift {
@@ -59,6 +61,12 @@ class DriftTableReader : public rocksdb::TableReader {
       rocksdb::DataBlockIter* reuse) const;
 
   const SegmentHeader& header() const { return header_; }
+  const BucketDirectory& directory() const { return directory_; }
+  // The SQ8 quantizer the segment's codes were made with (valid if it has
+  // buckets).
+  const SQ8Quantizer& sq8() const { return sq8_; }
+  // Reads and verifies bucket `b`'s BucketData blob (codes and keys).
+  rocksdb::Status ReadBucketData(uint32_t b, BlockBuffer* buf) const;
   const rocksdb::InternalKeyComparator& comparator() const { return icmp_; }
 
  private:
@@ -70,6 +78,8 @@ class DriftTableReader : public rocksdb::TableReader {
                                 const std::string& name, bool required,
                                 BlockBuffer* out, bool* found);
   rocksdb::Status LoadRangeTombstones();
+  rocksdb::Status ReadVector(uint32_t bucket, uint32_t row, BlockBuffer* buf,
+                             rocksdb::Slice* value) const;
   rocksdb::Status BuildOffsetSamples();
   bool BloomMayMatch(const rocksdb::Slice& internal_key) const;
 
@@ -87,6 +97,8 @@ class DriftTableReader : public rocksdb::TableReader {
   std::unique_ptr<rocksdb::Block> range_del_block_;
   std::shared_ptr<rocksdb::FragmentedRangeTombstoneList> range_dels_;
   BlockBuffer bloom_buf_;
+  BucketDirectory directory_;
+  SQ8Quantizer sq8_;
   std::unique_ptr<const rocksdb::FilterPolicy> bloom_policy_;
   std::unique_ptr<rocksdb::FilterBitsReader> bloom_;
   // Every kOffsetSampleInterval-th key with the file offset of the data before

@@ -1,0 +1,53 @@
+#include "db/fresh_vector_arena.h"
+
+#include <cstring>
+
+#include "util/vector_value.h"
+
+namespace drift {
+
+FreshVectorArena::FreshVectorArena(uint32_t dim) : dim_(dim) {}
+
+bool FreshVectorArena::Append(const rocksdb::Slice& internal_key,
+                              const rocksdb::Slice& value) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const size_t row = size_.load(std::memory_order_relaxed);
+  if (row % kRowsPerBlock == 0) {
+    auto block = std::make_unique<Block>();
+    block->vectors.reset(new float[kRowsPerBlock * dim_]);
+    block->keys.reserve(kRowsPerBlock);
+    blocks_.push_back(std::move(block));
+  }
+  Block* block = blocks_.back().get();
+  float* slot = block->vectors.get() + (row % kRowsPerBlock) * dim_;
+  std::memcpy(slot, value.data(), size_t{dim_} * sizeof(float));
+  // Unpublished until size_ moves: a rejected row is overwritten by the next.
+  if (!CheckFinite(slot, dim_).ok()) return false;
+  // keys was reserved: emplace_back never reallocates, so readers holding the
+  // block's vector see stable strings for rows below the published size.
+  block->keys.emplace_back(internal_key.data(), internal_key.size());
+  key_bytes_ += internal_key.size();
+  size_.store(row + 1, std::memory_order_release);
+  return true;
+}
+
+FreshVectorArena::View FreshVectorArena::Snapshot() const {
+  View view;
+  view.dim = dim_;
+  std::lock_guard<std::mutex> lock(mu_);
+  view.size = size_.load(std::memory_order_acquire);
+  for (const auto& b : blocks_) {
+    view.vector_blocks.push_back(b->vectors.get());
+    view.key_blocks.push_back(&b->keys);
+  }
+  return view;
+}
+
+size_t FreshVectorArena::MemoryUsage() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return blocks_.size() * (kRowsPerBlock * dim_ * sizeof(float) +
+                           kRowsPerBlock * sizeof(std::string)) +
+         key_bytes_;
+}
+
+}  // namespace drift

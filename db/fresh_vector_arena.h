@@ -1,0 +1,63 @@
+// FreshVectorArena: the vectors of one memtable, appended as the memtable sees
+// them, in contiguous fixed-size blocks that never move. Writers append under a
+// short lock; readers take a consistent prefix (Snapshot) and scan it without a
+// lock, because published rows are immutable.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "rocksdb/slice.h"
+
+namespace drift {
+
+class FreshVectorArena {
+ public:
+  static constexpr size_t kRowsPerBlock = 1024;
+
+  explicit FreshVectorArena(uint32_t dim);
+
+  uint32_t dim() const { return dim_; }
+
+  // Appends a vector (dim little-endian floats in `value`, possibly unaligned)
+  // stored under `internal_key`. Thread-safe. Vectors with a NaN or infinite
+  // component are not searchable and are skipped (returns false).
+  bool Append(const rocksdb::Slice& internal_key, const rocksdb::Slice& value);
+
+  // A stable prefix of the arena: rows [0, size) and their blocks.
+  struct View {
+    size_t size = 0;
+    uint32_t dim = 0;
+    std::vector<const float*> vector_blocks;
+    std::vector<const std::vector<std::string>*> key_blocks;
+    const float* vector(size_t row) const {
+      return vector_blocks[row / kRowsPerBlock] + (row % kRowsPerBlock) * dim;
+    }
+    // The internal key (user key + seq/type) the row was written under.
+    const std::string& key(size_t row) const {
+      return (*key_blocks[row / kRowsPerBlock])[row % kRowsPerBlock];
+    }
+  };
+  View Snapshot() const;
+
+  size_t size() const { return size_.load(std::memory_order_acquire); }
+  size_t MemoryUsage() const;
+
+ private:
+  struct Block {
+    std::unique_ptr<float[]> vectors;
+    std::vector<std::string> keys;
+  };
+
+  const uint32_t dim_;
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<Block>> blocks_;  // guarded by mu_
+  std::atomic<size_t> size_{0};
+  size_t key_bytes_ = 0;  // guarded by mu_
+};
+
+}  // namespace drift

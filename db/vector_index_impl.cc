@@ -1,0 +1,326 @@
+#include "db/vector_index_impl.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "db/candidate_set.h"
+#include "db/pinned_view.h"
+#include "drift/plugin.h"
+#include "index/distance.h"
+#include "index/sq8.h"
+#include "table/drift_table_reader.h"
+#include "util/vector_value.h"
+
+namespace drift {
+
+using rocksdb::Slice;
+using rocksdb::Status;
+
+namespace {
+
+Slice UserKeyOf(const Slice& internal_key) {
+  return Slice(internal_key.data(), internal_key.size() - 8);
+}
+
+// The `nprobe` buckets of `dir` nearest to `query` by centroid distance.
+std::vector<uint32_t> RouteBuckets(const BucketDirectory& dir,
+                                   const float* query, size_t nprobe) {
+  std::vector<std::pair<float, uint32_t>> order(dir.buckets.size());
+  for (uint32_t b = 0; b < dir.buckets.size(); ++b) {
+    order[b] = {L2Sqr(query, dir.buckets[b].centroid.data(), dir.dim), b};
+  }
+  nprobe = std::min(nprobe, order.size());
+  std::partial_sort(order.begin(), order.begin() + nprobe, order.end());
+  std::vector<uint32_t> probe(nprobe);
+  for (size_t i = 0; i < nprobe; ++i) probe[i] = order[i].second;
+  return probe;
+}
+
+size_t DefaultNprobe(size_t buckets) {
+  return std::min(buckets, std::max<size_t>(8, buckets / 8));
+}
+
+}  // namespace
+
+rocksdb::ColumnFamilyOptions VectorColumnFamilyOptions(
+    uint32_t dim, const rocksdb::ColumnFamilyOptions& base) {
+  rocksdb::ColumnFamilyOptions cf = base;
+  DriftTableOptions topts;
+  topts.dimension = dim;
+  cf.table_factory = NewDriftTableFactory(topts);
+  DriftMemTableOptions mopts;
+  mopts.dimension = dim;
+  cf.memtable_factory = NewDriftMemTableFactory(mopts);
+  return cf;
+}
+
+Status VectorIndex::Attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                           const VectorIndexOptions& options,
+                           std::unique_ptr<VectorIndex>* index) {
+  if (db == nullptr || cf == nullptr) {
+    return Status::InvalidArgument(
+        "drift: Attach needs a DB and a column family");
+  }
+  if (options.dimension == 0 || options.dimension > (1u << 16)) {
+    return Status::InvalidArgument("drift: dimension must be in [1, 65536]");
+  }
+  rocksdb::ColumnFamilyDescriptor desc;
+  Status s = cf->GetDescriptor(&desc);
+  if (!s.ok()) return s;
+  const auto* topts =
+      desc.options.table_factory != nullptr
+          ? desc.options.table_factory->GetOptions<DriftTableOptions>()
+          : nullptr;
+  if (topts == nullptr) {
+    return Status::InvalidArgument("drift: column family " + cf->GetName() +
+                                   " does not use the DriftTable factory");
+  }
+  if (topts->dimension != options.dimension) {
+    return Status::InvalidArgument("drift: column family " + cf->GetName() +
+                                   " has DriftTable dimension " +
+                                   std::to_string(topts->dimension) + ", not " +
+                                   std::to_string(options.dimension));
+  }
+  index->reset(new VectorIndexImpl(db, cf, options));
+  return Status::OK();
+}
+
+VectorIndexImpl::VectorIndexImpl(rocksdb::DB* db,
+                                 rocksdb::ColumnFamilyHandle* cf,
+                                 const VectorIndexOptions& options)
+    : db_(db), cf_(cf), options_(options) {}
+
+Status VectorIndexImpl::CheckOpen() const {
+  return closed_.load(std::memory_order_acquire)
+             ? Status::InvalidArgument("drift: the VectorIndex is closed")
+             : Status::OK();
+}
+
+Status VectorIndexImpl::CheckVector(const std::vector<float>& v,
+                                    const char* what) const {
+  Status s = CheckOpen();
+  if (s.ok()) s = CheckDimension(options_.dimension, v.size());
+  if (s.ok()) s = CheckFinite(v.data(), options_.dimension);
+  if (!s.ok()) {
+    return Status::InvalidArgument(std::string("drift: ") + what + ": " +
+                                   s.getState());
+  }
+  return s;
+}
+
+Status VectorIndexImpl::Put(const rocksdb::WriteOptions& options,
+                            const Slice& key,
+                            const std::vector<float>& vector) {
+  Status s = CheckVector(vector, "Put");
+  if (!s.ok()) return s;
+  return db_->Put(options, cf_, key,
+                  VectorAsSlice(vector.data(), options_.dimension));
+}
+
+Status VectorIndexImpl::Put(rocksdb::WriteBatch* batch, const Slice& key,
+                            const std::vector<float>& vector) {
+  Status s = CheckVector(vector, "Put");
+  if (!s.ok()) return s;
+  return batch->Put(cf_, key, VectorAsSlice(vector.data(), options_.dimension));
+}
+
+Status VectorIndexImpl::Delete(const rocksdb::WriteOptions& options,
+                               const Slice& key) {
+  Status s = CheckOpen();
+  return s.ok() ? db_->Delete(options, cf_, key) : s;
+}
+
+Status VectorIndexImpl::Delete(rocksdb::WriteBatch* batch, const Slice& key) {
+  Status s = CheckOpen();
+  return s.ok() ? batch->Delete(cf_, key) : s;
+}
+
+Status VectorIndexImpl::Get(const rocksdb::ReadOptions& options,
+                            const Slice& key, std::vector<float>* vector) {
+  Status s = CheckOpen();
+  if (!s.ok()) return s;
+  rocksdb::PinnableSlice value;
+  s = db_->Get(options, cf_, key, &value);
+  if (!s.ok()) return s;
+  if (!IsVectorValue(value, options_.dimension)) {
+    return Status::InvalidArgument("drift: the value of this key is not a " +
+                                   std::to_string(options_.dimension) +
+                                   "-d vector (" +
+                                   std::to_string(value.size()) + " bytes)");
+  }
+  vector->resize(options_.dimension);
+  DecodeVector(value, options_.dimension, vector->data());
+  return Status::OK();
+}
+
+Status VectorIndexImpl::Search(const SearchOptions& options,
+                               const std::vector<float>& query, size_t k,
+                               std::vector<SearchHit>* hits,
+                               SearchStats* stats) {
+  Status s = CheckVector(query, "Search query");
+  if (!s.ok()) return s;
+  SearchStats local;
+  PinnedView view;
+  if (k == 0 || k > kMaxSearchK) {
+    return Status::InvalidArgument("drift: Search k must be in [1, " +
+                                   std::to_string(kMaxSearchK) + "], got " +
+                                   std::to_string(k));
+  }
+  s = view.Pin(db_, cf_);
+  if (!s.ok()) return s;
+  // The view is pinned first: every entry of the snapshot is then in it.
+  const rocksdb::Snapshot* snapshot =
+      options.snapshot != nullptr ? options.snapshot : db_->GetSnapshot();
+  s = SearchPinned(view, snapshot, options, query.data(), k, hits,
+                   stats != nullptr ? stats : &local);
+  if (options.snapshot == nullptr) db_->ReleaseSnapshot(snapshot);
+  return s;
+}
+
+Status VectorIndexImpl::SearchBatch(const SearchOptions& options,
+                                    const std::vector<float>& queries, size_t k,
+                                    std::vector<std::vector<SearchHit>>* hits) {
+  Status s = CheckOpen();
+  if (!s.ok()) return s;
+  if (queries.size() % options_.dimension != 0) {
+    return Status::InvalidArgument(
+        "drift: SearchBatch queries must hold a multiple of the dimension");
+  }
+  const size_t n = queries.size() / options_.dimension;
+  SearchOptions at_snapshot = options;
+  const rocksdb::Snapshot* owned = nullptr;
+  if (at_snapshot.snapshot == nullptr) {
+    owned = db_->GetSnapshot();
+    at_snapshot.snapshot = owned;
+  }
+  hits->assign(n, {});
+  std::vector<float> q(options_.dimension);
+  for (size_t i = 0; i < n && s.ok(); ++i) {
+    q.assign(queries.begin() + i * options_.dimension,
+             queries.begin() + (i + 1) * options_.dimension);
+    s = Search(at_snapshot, q, k, &(*hits)[i], nullptr);
+  }
+  if (owned != nullptr) db_->ReleaseSnapshot(owned);
+  return s;
+}
+
+Status VectorIndexImpl::SearchPinned(const PinnedView& view,
+                                     const rocksdb::Snapshot* snapshot,
+                                     const SearchOptions& options,
+                                     const float* query, size_t k,
+                                     std::vector<SearchHit>* hits,
+                                     SearchStats* stats) {
+  const size_t rerank =
+      options.exhaustive
+          ? 0
+          : std::max<size_t>(k, options.rerank != 0
+                                    ? options.rerank
+                                    : std::max<size_t>(10 * k, 100));
+  CandidateSet candidates(rerank);
+  CollectMemtables(view, query, &candidates, stats);
+  Status s = CollectSegments(view, options, query, &candidates, stats);
+  if (!s.ok()) return s;
+  return Rerank(snapshot, query, candidates, k, hits, stats);
+}
+
+void VectorIndexImpl::CollectMemtables(const PinnedView& view,
+                                       const float* query,
+                                       CandidateSet* candidates,
+                                       SearchStats* stats) const {
+  const uint32_t dim = options_.dimension;
+  for (const auto& arena : view.arenas()) {
+    if (arena->dim() != dim) continue;
+    const FreshVectorArena::View rows = arena->Snapshot();
+    for (size_t r = 0; r < rows.size; ++r) {
+      candidates->Add(UserKeyOf(rows.key(r)),
+                      L2Sqr(query, rows.vector(r), dim));
+    }
+    stats->memtable_vectors_scanned += rows.size;
+  }
+}
+
+Status VectorIndexImpl::CollectSegments(const PinnedView& view,
+                                        const SearchOptions& options,
+                                        const float* query,
+                                        CandidateSet* candidates,
+                                        SearchStats* stats) const {
+  const uint32_t dim = options_.dimension;
+  std::vector<float> approx;
+  BlockBuffer buf;
+  for (const DriftTableReader* segment : view.segments()) {
+    const BucketDirectory& dir = segment->directory();
+    if (dir.buckets.empty()) continue;
+    if (dir.dim != dim) {
+      return Status::Corruption("drift: segment of dimension " +
+                                std::to_string(dir.dim) + " in a " +
+                                std::to_string(dim) + "-d column family");
+    }
+    const size_t nprobe = options.exhaustive ? dir.buckets.size()
+                          : options.nprobe != 0
+                              ? options.nprobe
+                              : DefaultNprobe(dir.buckets.size());
+    for (uint32_t b : RouteBuckets(dir, query, nprobe)) {
+      BucketDataView bucket;
+      Status s = segment->ReadBucketData(b, &buf);
+      if (s.ok()) s = bucket.Parse(buf.data);
+      if (!s.ok()) return s;
+      approx.resize(bucket.num_rows);
+      segment->sq8().ScanL2(
+          query, reinterpret_cast<const uint8_t*>(bucket.codes.data()),
+          bucket.num_rows, approx.data());
+      for (uint32_t r = 0; r < bucket.num_rows; ++r) {
+        candidates->Add(UserKeyOf(bucket.keys[r]), approx[r]);
+      }
+      ++stats->buckets_probed;
+      stats->segment_vectors_scanned += bucket.num_rows;
+    }
+  }
+  return Status::OK();
+}
+
+Status VectorIndexImpl::Rerank(const rocksdb::Snapshot* snapshot,
+                               const float* query,
+                               const CandidateSet& candidates, size_t k,
+                               std::vector<SearchHit>* hits,
+                               SearchStats* stats) {
+  std::vector<std::string> keys = candidates.Keys();
+  std::vector<Slice> key_slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<Status> statuses(keys.size());
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  db_->MultiGet(ro, cf_, keys.size(), key_slices.data(), values.data(),
+                statuses.data());
+  stats->candidates_verified += keys.size();
+  const uint32_t dim = options_.dimension;
+  std::vector<float> v(dim);
+  hits->clear();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;  // deleted at the snapshot
+    if (!statuses[i].ok()) return statuses[i];
+    if (!IsVectorValue(values[i], dim)) continue;  // not a vector any more
+    DecodeVector(values[i], dim, v.data());
+    if (!CheckFinite(v.data(), dim).ok()) continue;
+    hits->push_back({std::move(keys[i]), L2Sqr(query, v.data(), dim)});
+  }
+  auto by_distance = [](const SearchHit& a, const SearchHit& b) {
+    return a.distance != b.distance ? a.distance < b.distance : a.key < b.key;
+  };
+  if (hits->size() > k) {
+    std::partial_sort(hits->begin(), hits->begin() + k, hits->end(),
+                      by_distance);
+    hits->resize(k);
+  } else {
+    std::sort(hits->begin(), hits->end(), by_distance);
+  }
+  return Status::OK();
+}
+
+Status VectorIndexImpl::Close() {
+  if (closed_.exchange(true)) {
+    return Status::InvalidArgument("drift: the VectorIndex is already closed");
+  }
+  return Status::OK();
+}
+
+}  // namespace drift

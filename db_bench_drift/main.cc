@@ -1,0 +1,396 @@
+// db_bench_drift: the db_bench of Drift. Runs benchmarks on an embedded RocksDB
+// with Drift's table/memtable factories and, in the same run and on the same
+// data, on baselines (plain RocksDB BlockBasedTable), so ratios are honest.
+#include <gflags/gflags.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "db_bench_drift/report.h"
+#include "drift/plugin.h"
+#include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+#include "util/dataset.h"
+
+DEFINE_string(benchmarks, "fillvec,flush,compact,getvec",
+              "Comma-separated list of benchmarks to run, in order: fillvec, "
+              "flush, compact, getvec, overwrite, deletevec");
+DEFINE_string(
+    systems, "drift,rocksdb",
+    "Systems to run each benchmark on: drift (DriftTable + "
+    "DriftMemTable) and rocksdb (BlockBasedTable, snappy, same bytes)");
+DEFINE_string(db, "/tmp/db_bench_drift",
+              "Directory of the databases (one "
+              "subdirectory per system)");
+DEFINE_bool(use_existing_db, false,
+            "Reuse the databases in --db instead of "
+            "destroying them first");
+DEFINE_string(dataset, "fashion-mnist", "fashion-mnist | gaussian | fvecs");
+DEFINE_string(fashion_mnist_dir, "/usr/share/datasets/fashion-mnist",
+              "Directory of the dataset-fashion-mnist package");
+DEFINE_string(base, "", "fvecs file of base vectors (--dataset=fvecs)");
+DEFINE_string(query, "", "fvecs file of query vectors (--dataset=fvecs)");
+DEFINE_string(gt, "", "ivecs ground truth (--dataset=fvecs; optional)");
+DEFINE_int64(num, 0,
+             "Number of base vectors (0: the whole data set; gaussian: "
+             "100000)");
+DEFINE_int32(dim, 128, "Dimension of --dataset=gaussian");
+DEFINE_int32(clusters, 64, "Clusters of --dataset=gaussian");
+DEFINE_int64(reads, 10000, "Operations of getvec/overwrite/deletevec");
+DEFINE_bool(random_keys, true, "fillvec writes keys in random order");
+DEFINE_bool(sync, false, "fsync the WAL on every write batch");
+DEFINE_int32(batch_size, 1, "Vectors per WriteBatch in fillvec/overwrite");
+DEFINE_int64(write_buffer_size, 512 << 20, "Memtable size in bytes");
+DEFINE_int32(target_bucket_size, 1024, "DriftTable target_bucket_size");
+DEFINE_string(json, "", "Write all results as JSON to this path");
+DEFINE_uint64(seed, 42, "Seed of the synthetic data and the random orders");
+
+namespace drift {
+namespace bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+std::string KeyOf(uint64_t i) {
+  char buf[24];
+  snprintf(buf, sizeof(buf), "vec%016llu", static_cast<unsigned long long>(i));
+  return buf;
+}
+
+rocksdb::Status LoadData(Dataset* data) {
+  rocksdb::Status s;
+  if (FLAGS_dataset == "fashion-mnist") {
+    s = LoadFashionMnist(FLAGS_fashion_mnist_dir, data);
+  } else if (FLAGS_dataset == "gaussian") {
+    data->name = "gaussian";
+    data->dim = static_cast<uint32_t>(FLAGS_dim);
+    const size_t n = FLAGS_num > 0 ? FLAGS_num : 100000;
+    MakeGaussianClusters(n, data->dim, FLAGS_clusters, 4.0f, FLAGS_seed,
+                         &data->base, &data->base_labels);
+    MakeGaussianClusters(1000, data->dim, FLAGS_clusters, 4.0f, FLAGS_seed,
+                         &data->queries);
+  } else if (FLAGS_dataset == "fvecs") {
+    data->name = FLAGS_base;
+    uint32_t qdim = 0;
+    s = ReadFvecs(FLAGS_base, &data->base, &data->dim);
+    if (s.ok() && !FLAGS_query.empty()) {
+      s = ReadFvecs(FLAGS_query, &data->queries, &qdim);
+      if (s.ok() && qdim != data->dim) {
+        s = rocksdb::Status::InvalidArgument(
+            "--query dimension differs from --base");
+      }
+    }
+  } else {
+    return rocksdb::Status::InvalidArgument("unknown --dataset=" +
+                                            FLAGS_dataset);
+  }
+  if (s.ok() && FLAGS_num > 0 && size_t(FLAGS_num) < data->num_base()) {
+    data->base.resize(size_t(FLAGS_num) * data->dim);
+  }
+  return s;
+}
+
+class Runner {
+ public:
+  Runner(const Dataset& data, std::string system)
+      : data_(data), system_(std::move(system)) {}
+
+  rocksdb::Status Open() {
+    const std::string path = FLAGS_db + "/" + system_;
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    options.write_buffer_size = FLAGS_write_buffer_size;
+    options.max_write_buffer_number = 4;
+    options.target_file_size_base = 64 << 20;
+    options.max_background_jobs = 2;
+    if (system_ == "drift") {
+      DriftTableOptions topts;
+      topts.dimension = data_.dim;
+      topts.target_bucket_size = FLAGS_target_bucket_size;
+      options.table_factory = NewDriftTableFactory(topts);
+      DriftMemTableOptions mopts;
+      mopts.dimension = data_.dim;
+      options.memtable_factory = NewDriftMemTableFactory(mopts);
+    } else if (system_ == "rocksdb") {
+      rocksdb::BlockBasedTableOptions bbto;
+      bbto.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+      options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(bbto));
+      options.compression = rocksdb::kSnappyCompression;
+    } else {
+      return rocksdb::Status::InvalidArgument("unknown system " + system_);
+    }
+    if (!FLAGS_use_existing_db) {
+      rocksdb::Status s = rocksdb::DestroyDB(path, options);
+      if (!s.ok()) return s;
+    }
+    std::filesystem::create_directories(FLAGS_db);
+    rocksdb::DB* db = nullptr;
+    rocksdb::Status s = rocksdb::DB::Open(options, path, &db);
+    db_.reset(db);
+    return s;
+  }
+
+  rocksdb::Status Run(const std::string& name) {
+    if (name == "fillvec") return Write("fillvec", false);
+    if (name == "overwrite") return Write("overwrite", true);
+    if (name == "flush") return Flush();
+    if (name == "compact") return Compact();
+    if (name == "getvec") return GetVec();
+    if (name == "deletevec") return DeleteVec();
+    return rocksdb::Status::InvalidArgument("unknown benchmark " + name);
+  }
+
+ private:
+  Result NewResult(const std::string& benchmark) const {
+    Result r;
+    r.benchmark = benchmark;
+    r.system = system_;
+    r.params["dataset"] = data_.name;
+    r.params["dim"] = std::to_string(data_.dim);
+    r.params["num"] = std::to_string(data_.num_base());
+    return r;
+  }
+
+  void AddLatencies(Latencies* lat, Result* r) {
+    r->metrics["p50_us"] = lat->Percentile(50);
+    r->metrics["p99_us"] = lat->Percentile(99);
+    r->metrics["p99.9_us"] = lat->Percentile(99.9);
+  }
+
+  rocksdb::Status Write(const char* name, bool overwrite) {
+    const size_t n = overwrite ? FLAGS_reads : data_.num_base();
+    std::vector<uint64_t> order(n);
+    std::mt19937_64 rng(FLAGS_seed);
+    for (size_t i = 0; i < n; ++i) {
+      order[i] = overwrite ? rng() % data_.num_base() : i;
+    }
+    if (!overwrite && FLAGS_random_keys)
+      std::shuffle(order.begin(), order.end(), rng);
+    rocksdb::WriteOptions wo;
+    wo.sync = FLAGS_sync;
+    const size_t row_bytes = size_t{data_.dim} * sizeof(float);
+    Latencies lat;
+    Progress progress(std::string(name) + " " + system_, n);
+    const auto start = Clock::now();
+    rocksdb::WriteBatch batch;
+    for (size_t i = 0; i < n;) {
+      batch.Clear();
+      const size_t end = std::min(n, i + std::max(1, FLAGS_batch_size));
+      for (; i < end; ++i) {
+        const uint64_t id = order[i];
+        // overwrite writes the vector of another id under this key.
+        const uint64_t src =
+            overwrite ? (id * 7919 + 1) % data_.num_base() : id;
+        batch.Put(KeyOf(id),
+                  rocksdb::Slice(reinterpret_cast<const char*>(
+                                     data_.base.data() + src * data_.dim),
+                                 row_bytes));
+      }
+      const auto t = Clock::now();
+      rocksdb::Status s = db_->Write(wo, &batch);
+      if (!s.ok()) return s;
+      lat.Add(Seconds(t) * 1e6);
+      progress.Update(i);
+    }
+    const double secs = Seconds(start);
+    progress.Finish();
+    Result r = NewResult(name);
+    r.params["batch_size"] = std::to_string(FLAGS_batch_size);
+    r.params["sync"] = FLAGS_sync ? "true" : "false";
+    r.metrics["ops"] = n;
+    r.metrics["ops_per_sec"] = n / secs;
+    r.metrics["MB_per_sec"] = n * row_bytes / secs / 1e6;
+    AddLatencies(&lat, &r);
+    reporter()->Report(r);
+    return rocksdb::Status::OK();
+  }
+
+  uint64_t NumEntriesInMemtables() {
+    uint64_t mem = 0, imm = 0;
+    db_->GetIntProperty("rocksdb.num-entries-active-mem-table", &mem);
+    db_->GetIntProperty("rocksdb.num-entries-imm-mem-tables", &imm);
+    return mem + imm;
+  }
+
+  void AddDiskUsage(Result* r) {
+    uint64_t sst = 0;
+    db_->GetIntProperty("rocksdb.total-sst-files-size", &sst);
+    const double raw = double(data_.num_base()) * data_.dim * sizeof(float);
+    r->metrics["sst_bytes"] = sst;
+    r->metrics["sst_bytes_per_vector"] = sst / double(data_.num_base());
+    r->metrics["sst_over_raw_floats"] = sst / raw;
+  }
+
+  rocksdb::Status Flush() {
+    const uint64_t entries = NumEntriesInMemtables();
+    const auto start = Clock::now();
+    rocksdb::Status s = db_->Flush(rocksdb::FlushOptions());
+    if (!s.ok()) return s;
+    const double secs = Seconds(start);
+    Result r = NewResult("flush");
+    r.metrics["ops"] = entries;
+    r.metrics["ops_per_sec"] = entries / secs;
+    r.metrics["seconds"] = secs;
+    AddDiskUsage(&r);
+    reporter()->Report(r);
+    return s;
+  }
+
+  rocksdb::Status Compact() {
+    rocksdb::CompactRangeOptions cro;
+    cro.bottommost_level_compaction =
+        rocksdb::BottommostLevelCompaction::kForce;
+    const auto start = Clock::now();
+    rocksdb::Status s = db_->CompactRange(cro, nullptr, nullptr);
+    if (!s.ok()) return s;
+    const double secs = Seconds(start);
+    uint64_t keys = 0;
+    db_->GetIntProperty("rocksdb.estimate-num-keys", &keys);
+    Result r = NewResult("compact");
+    r.metrics["ops"] = keys;
+    r.metrics["ops_per_sec"] = keys / secs;
+    r.metrics["seconds"] = secs;
+    AddDiskUsage(&r);
+    reporter()->Report(r);
+    return s;
+  }
+
+  rocksdb::Status GetVec() {
+    std::mt19937_64 rng(FLAGS_seed + 1);
+    Latencies lat;
+    std::string value;
+    const size_t row_bytes = size_t{data_.dim} * sizeof(float);
+    const auto start = Clock::now();
+    size_t found = 0;
+    for (int64_t i = 0; i < FLAGS_reads; ++i) {
+      const uint64_t id = rng() % data_.num_base();
+      const auto t = Clock::now();
+      rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), KeyOf(id), &value);
+      lat.Add(Seconds(t) * 1e6);
+      if (s.IsNotFound()) continue;
+      if (!s.ok()) return s;
+      ++found;
+      if (value.size() != row_bytes) {
+        return rocksdb::Status::Corruption("getvec: wrong value size for " +
+                                           KeyOf(id));
+      }
+    }
+    const double secs = Seconds(start);
+    Result r = NewResult("getvec");
+    r.metrics["ops"] = FLAGS_reads;
+    r.metrics["ops_per_sec"] = FLAGS_reads / secs;
+    r.metrics["found"] = found;
+    AddLatencies(&lat, &r);
+    reporter()->Report(r);
+    return rocksdb::Status::OK();
+  }
+
+  rocksdb::Status DeleteVec() {
+    std::mt19937_64 rng(FLAGS_seed + 2);
+    Latencies lat;
+    const auto start = Clock::now();
+    for (int64_t i = 0; i < FLAGS_reads; ++i) {
+      const auto t = Clock::now();
+      rocksdb::Status s =
+          db_->Delete(rocksdb::WriteOptions(), KeyOf(rng() % data_.num_base()));
+      if (!s.ok()) return s;
+      lat.Add(Seconds(t) * 1e6);
+    }
+    const double secs = Seconds(start);
+    Result r = NewResult("deletevec");
+    r.metrics["ops"] = FLAGS_reads;
+    r.metrics["ops_per_sec"] = FLAGS_reads / secs;
+    AddLatencies(&lat, &r);
+    reporter()->Report(r);
+    return rocksdb::Status::OK();
+  }
+
+  static Reporter* reporter() {
+    static Reporter r;
+    return &r;
+  }
+
+ public:
+  static Reporter* shared_reporter() { return reporter(); }
+
+ private:
+  const Dataset& data_;
+  const std::string system_;
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+std::vector<std::string> Split(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    const size_t end = std::min(s.find(',', start), s.size());
+    if (end > start) out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+int Main() {
+  RegisterDrift();
+  Dataset data;
+  rocksdb::Status s = LoadData(&data);
+  if (!s.ok()) {
+    fprintf(stderr, "db_bench_drift: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  printf("Dataset:    %s, %zu base vectors, %zu queries, dim %u\n",
+         data.name.c_str(), data.num_base(), data.num_queries(), data.dim);
+  printf("Benchmarks: %s on %s\n", FLAGS_benchmarks.c_str(),
+         FLAGS_systems.c_str());
+  printf("------------------------------------------------\n");
+  // Systems alternate within each benchmark so both see the same machine state.
+  std::vector<std::unique_ptr<Runner>> runners;
+  for (const std::string& system : Split(FLAGS_systems)) {
+    runners.emplace_back(new Runner(data, system));
+    s = runners.back()->Open();
+    if (!s.ok()) {
+      fprintf(stderr, "db_bench_drift: open %s: %s\n", system.c_str(),
+              s.ToString().c_str());
+      return 1;
+    }
+  }
+  for (const std::string& name : Split(FLAGS_benchmarks)) {
+    for (auto& runner : runners) {
+      s = runner->Run(name);
+      if (!s.ok()) {
+        fprintf(stderr, "db_bench_drift: %s: %s\n", name.c_str(),
+                s.ToString().c_str());
+        return 1;
+      }
+    }
+  }
+  if (!FLAGS_json.empty() &&
+      !Runner::shared_reporter()->WriteJson(FLAGS_json)) {
+    fprintf(stderr, "db_bench_drift: cannot write %s\n", FLAGS_json.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace bench
+}  // namespace drift
+
+int main(int argc, char** argv) {
+  gflags::SetUsageMessage(
+      "db_bench_drift --benchmarks=fillvec,flush,compact,getvec "
+      "[--dataset=fashion-mnist|gaussian|fvecs] [--db=DIR] [--json=PATH]");
+  gflags::ParseCommandLineFlags(&argc, &argv, true);
+  return drift::bench::Main();
+}

@@ -1,0 +1,59 @@
+// Results of db_bench_drift: latency histograms, db_bench-style result lines,
+// progress lines on long phases and the --json output.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace drift {
+namespace bench {
+
+// Exact latency percentiles from recorded samples (microseconds).
+class Latencies {
+ public:
+  void Add(double micros) { samples_.push_back(micros); }
+  double Percentile(double p);  // p in [0, 100]
+  size_t count() const { return samples_.size(); }
+
+ private:
+  std::vector<double> samples_;
+  bool sorted_ = false;
+};
+
+// One measurement: one line of output and one entry of the JSON "results".
+struct Result {
+  std::string benchmark;
+  std::string system;  // drift, rocksdb, hnswlib, bruteforce, ...
+  std::map<std::string, std::string> params;  // printed as JSON strings/numbers
+  std::map<std::string, double> metrics;      // ops, ops_per_sec, p50_us, ...
+};
+
+class Reporter {
+ public:
+  // Prints a db_bench-like line: name : micros/op ops/s; extra metrics.
+  void Report(const Result& r);
+  // Writes {"results": [...]} to `path`; false on I/O error.
+  bool WriteJson(const std::string& path) const;
+
+ private:
+  std::vector<Result> results_;
+};
+
+// Prints "\r<phase>: done/total (rate/s)" at most every half second to stderr.
+class Progress {
+ public:
+  Progress(std::string phase, uint64_t total);
+  void Update(uint64_t done);
+  void Finish();
+
+ private:
+  std::string phase_;
+  uint64_t total_;
+  std::chrono::steady_clock::time_point start_, last_;
+};
+
+}  // namespace bench
+}  // namespace drift

@@ -1,0 +1,105 @@
+// VectorIndex: nearest-neighbour search over one vector column family of a
+// rocksdb::DB. Writes are ordinary RocksDB writes (WAL, memtable, WriteBatch);
+// searches are exact with respect to MVCC: they return the newest visible
+// version of each key at the read snapshot, never a deleted or stale one.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rocksdb/db.h"
+#include "rocksdb/status.h"
+#include "rocksdb/write_batch.h"
+
+namespace drift {
+
+struct VectorIndexOptions {
+  // Dimension of the column family's vectors; must match the dimension its
+  // DriftTable / DriftMemTable factories were configured with.
+  uint32_t dimension = 0;
+};
+
+struct SearchOptions {
+  // Read snapshot; nullptr = the latest state (read-your-writes).
+  const rocksdb::Snapshot* snapshot = nullptr;
+  // Buckets probed per segment (0: chosen from the segment's bucket count).
+  uint32_t nprobe = 0;
+  // Candidates re-ranked with exact floats (0: chosen from k).
+  uint32_t rerank = 0;
+  // Scan everything: the result is then the exact k nearest neighbours.
+  bool exhaustive = false;
+};
+
+struct SearchHit {
+  std::string key;
+  float distance = 0;  // squared L2
+  bool operator==(const SearchHit& o) const {
+    return key == o.key && distance == o.distance;
+  }
+};
+
+// Search statistics of one query (what it cost).
+struct SearchStats {
+  uint64_t memtable_vectors_scanned = 0;
+  uint64_t segment_vectors_scanned = 0;  // SQ8 codes compared
+  uint64_t buckets_probed = 0;
+  uint64_t candidates_verified = 0;  // exact re-rank (point reads)
+};
+
+// The largest k a search accepts.
+constexpr size_t kMaxSearchK = 100000;
+
+// Column family options of a vector column family of dimension `dim`: Drift's
+// table and memtable factories. Start from `base` to keep other settings.
+rocksdb::ColumnFamilyOptions VectorColumnFamilyOptions(
+    uint32_t dim,
+    const rocksdb::ColumnFamilyOptions& base = rocksdb::ColumnFamilyOptions());
+
+class VectorIndex {
+ public:
+  // Attaches to an open DB's column family whose factories are Drift's. The DB
+  // and the handle must outlive the VectorIndex.
+  static rocksdb::Status Attach(rocksdb::DB* db,
+                                rocksdb::ColumnFamilyHandle* column_family,
+                                const VectorIndexOptions& options,
+                                std::unique_ptr<VectorIndex>* index);
+  virtual ~VectorIndex() = default;
+
+  virtual uint32_t dimension() const = 0;
+
+  virtual rocksdb::Status Put(const rocksdb::WriteOptions& options,
+                              const rocksdb::Slice& key,
+                              const std::vector<float>& vector) = 0;
+  // Adds the vector Put to `batch`, which may hold writes to other column
+  // families: the batch commits atomically (one WAL record).
+  virtual rocksdb::Status Put(rocksdb::WriteBatch* batch,
+                              const rocksdb::Slice& key,
+                              const std::vector<float>& vector) = 0;
+  virtual rocksdb::Status Delete(const rocksdb::WriteOptions& options,
+                                 const rocksdb::Slice& key) = 0;
+  virtual rocksdb::Status Delete(rocksdb::WriteBatch* batch,
+                                 const rocksdb::Slice& key) = 0;
+  // NotFound if absent; Corruption-free InvalidArgument if the stored value is
+  // not a vector of this dimension.
+  virtual rocksdb::Status Get(const rocksdb::ReadOptions& options,
+                              const rocksdb::Slice& key,
+                              std::vector<float>* vector) = 0;
+
+  // The k nearest vectors to `query` by squared L2 distance, ascending (ties
+  // broken by key).
+  virtual rocksdb::Status Search(const SearchOptions& options,
+                                 const std::vector<float>& query, size_t k,
+                                 std::vector<SearchHit>* hits,
+                                 SearchStats* stats = nullptr) = 0;
+  // Many queries (row-major, num x dimension) at one snapshot.
+  virtual rocksdb::Status SearchBatch(
+      const SearchOptions& options, const std::vector<float>& queries, size_t k,
+      std::vector<std::vector<SearchHit>>* hits) = 0;
+
+  // After Close every call returns InvalidArgument.
+  virtual rocksdb::Status Close() = 0;
+};
+
+}  // namespace drift

@@ -1,0 +1,67 @@
+// Internal: the per-ISA kernel tables behind distance.h and sq8.h.
+//
+// Each table is defined in its own translation unit (kernels_scalar.cc,
+// kernels_avx2.cc, kernels_avx512.cc); only the latter two are compiled with
+// wider-ISA flags, and their tables are only reached through KernelsFor(),
+// which never returns a level the CPU lacks.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "index/cpu_features.h"
+
+namespace drift {
+namespace internal {
+
+// Padding (in elements) of per-query arrays handed to the SQ8 scan kernels:
+// kernels may read query-side arrays up to the next multiple of this, so the
+// padding must be zero.
+constexpr size_t kQueryPad = 64;
+
+inline size_t PaddedDim(size_t d) {
+  return (d + kQueryPad - 1) / kQueryPad * kQueryPad;
+}
+
+struct Kernels {
+  IsaLevel level;
+  float (*l2sqr)(const float* a, const float* b, size_t d);
+  float (*inner_product)(const float* a, const float* b, size_t d);
+  // out[i] = |q - base_i|^2 for the n rows of base (row-major, d columns).
+  void (*l2sqr_many)(const float* q, const float* base, size_t n, size_t d,
+                     float* out);
+  // out[i * nc + j] = <x_i, c_j>, i < nx, j < nc (both row-major, d columns).
+  void (*dot_block)(const float* x, size_t nx, const float* c, size_t nc,
+                    size_t d, float* out);
+  // SQ8 scans: out[i] = approximate |q - decode(code_i)|^2 for the n codes
+  // (row-major, d bytes each). Query-side arrays are padded (PaddedDim) with
+  // zeros; codes are not padded.
+  //   lut: lut[j * 256 + c] = (q_j - decode_j(c))^2.
+  void (*scan_lut)(const float* lut, const uint8_t* codes, size_t n, size_t d,
+                   float* out);
+  //   fma: sum_j (qm_j - c_j * step_j)^2 with qm = q - vmin.
+  void (*scan_fma)(const float* qm, const float* step, const uint8_t* codes,
+                   size_t n, size_t d, float* out);
+  //   int: scale * sum_j w_j (qc_j - c_j)^2 computed exactly in integers;
+  //   0 <= qc_j <= 255, 0 <= w_j <= 128 (the bounds keep int32 lanes exact).
+  void (*scan_int)(const int16_t* qc, const int16_t* w, float scale,
+                   const uint8_t* codes, size_t n, size_t d, float* out);
+};
+
+extern const Kernels kScalarKernels;
+extern const Kernels kAvx2Kernels;
+extern const Kernels kAvx512Kernels;
+
+// The table for ClampToSupported(level).
+const Kernels& KernelsFor(IsaLevel level);
+
+// The table for ActiveIsa(), resolved once.
+const Kernels& ActiveKernels();
+
+// AssignNearest (see distance.h) with an explicit kernel table.
+void AssignNearestWith(const Kernels& kernels, const float* x, size_t n,
+                       const float* centroids, size_t k, size_t d,
+                       uint32_t* assign, float* dist);
+
+}  // namespace internal
+}  // namespace drift

@@ -1,0 +1,244 @@
+// Internal: the kernels, written once against an Ops policy (simd_ops.h) and
+// instantiated by each kernels_<isa>.cc into its Kernels table.
+//
+// Same linkage rule as simd_ops.h: internal linkage only, no std templates.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "index/kernel_table.h"
+#include "index/simd_ops.h"
+
+namespace drift {
+namespace internal {
+namespace {
+
+// Accumulation terms of the float pairwise kernels.
+struct L2Term {
+  template <class Ops>
+  static typename Ops::F Apply(typename Ops::F acc, typename Ops::F a,
+                               typename Ops::F b) {
+    typename Ops::F diff = Ops::Sub(a, b);
+    return Ops::Fmadd(diff, diff, acc);
+  }
+};
+struct DotTerm {
+  template <class Ops>
+  static typename Ops::F Apply(typename Ops::F acc, typename Ops::F a,
+                               typename Ops::F b) {
+    return Ops::Fmadd(a, b, acc);
+  }
+};
+
+// sum_j Term(a_j, b_j) with four independent accumulators (hides FMA latency).
+template <class Ops, class Term>
+float PairReduce(const float* a, const float* b, size_t d) {
+  constexpr size_t W = Ops::kWidth;
+  typename Ops::F acc0 = Ops::Zero(), acc1 = Ops::Zero();
+  typename Ops::F acc2 = Ops::Zero(), acc3 = Ops::Zero();
+  size_t j = 0;
+  for (; j + 4 * W <= d; j += 4 * W) {
+    acc0 = Term::template Apply<Ops>(acc0, Ops::Load(a + j), Ops::Load(b + j));
+    acc1 = Term::template Apply<Ops>(acc1, Ops::Load(a + j + W),
+                                     Ops::Load(b + j + W));
+    acc2 = Term::template Apply<Ops>(acc2, Ops::Load(a + j + 2 * W),
+                                     Ops::Load(b + j + 2 * W));
+    acc3 = Term::template Apply<Ops>(acc3, Ops::Load(a + j + 3 * W),
+                                     Ops::Load(b + j + 3 * W));
+  }
+  for (; j + W <= d; j += W) {
+    acc0 = Term::template Apply<Ops>(acc0, Ops::Load(a + j), Ops::Load(b + j));
+  }
+  if (j < d) {
+    acc1 = Term::template Apply<Ops>(acc1, Ops::LoadPartial(a + j, d - j),
+                                     Ops::LoadPartial(b + j, d - j));
+  }
+  return Ops::Sum(Ops::Add(Ops::Add(acc0, acc1), Ops::Add(acc2, acc3)));
+}
+
+template <class Ops>
+float L2SqrKernel(const float* a, const float* b, size_t d) {
+  return PairReduce<Ops, L2Term>(a, b, d);
+}
+
+template <class Ops>
+float InnerProductKernel(const float* a, const float* b, size_t d) {
+  return PairReduce<Ops, DotTerm>(a, b, d);
+}
+
+template <class Ops>
+void L2SqrManyKernel(const float* q, const float* base, size_t n, size_t d,
+                     float* out) {
+  for (size_t i = 0; i < n; ++i) out[i] = L2SqrKernel<Ops>(q, base + i * d, d);
+}
+
+// One register tile of dot products: R rows of x against C rows of c, all
+// R * C accumulators live in registers for the whole pass over d.
+template <class Ops, int R, int C, bool kPartial>
+inline void DotTileStep(const float* x, const float* c, size_t d, size_t j,
+                        typename Ops::F (&acc)[R][C]) {
+  typename Ops::F xv[R];
+  for (int r = 0; r < R; ++r) {
+    xv[r] = kPartial ? Ops::LoadPartial(x + r * d + j, d - j)
+                     : Ops::Load(x + r * d + j);
+  }
+  for (int k = 0; k < C; ++k) {
+    typename Ops::F cv = kPartial ? Ops::LoadPartial(c + k * d + j, d - j)
+                                  : Ops::Load(c + k * d + j);
+    for (int r = 0; r < R; ++r) acc[r][k] = Ops::Fmadd(xv[r], cv, acc[r][k]);
+  }
+}
+
+template <class Ops, int R, int C>
+inline void DotTile(const float* x, const float* c, size_t d, float* out,
+                    size_t ld_out) {
+  typename Ops::F acc[R][C];
+  for (int r = 0; r < R; ++r) {
+    for (int k = 0; k < C; ++k) acc[r][k] = Ops::Zero();
+  }
+  size_t j = 0;
+  for (; j + Ops::kWidth <= d; j += Ops::kWidth) {
+    DotTileStep<Ops, R, C, false>(x, c, d, j, acc);
+  }
+  if (j < d) DotTileStep<Ops, R, C, true>(x, c, d, j, acc);
+  for (int r = 0; r < R; ++r) {
+    for (int k = 0; k < C; ++k) out[r * ld_out + k] = Ops::Sum(acc[r][k]);
+  }
+}
+
+// R rows of x against all nc rows of c.
+template <class Ops, int R>
+void DotRowStrip(const float* x, const float* c, size_t nc, size_t d,
+                 float* out) {
+  constexpr int C = Ops::kTileCols;
+  size_t k = 0;
+  for (; k + C <= nc; k += C) DotTile<Ops, R, C>(x, c + k * d, d, out + k, nc);
+  for (; k < nc; ++k) DotTile<Ops, R, 1>(x, c + k * d, d, out + k, nc);
+}
+
+template <class Ops>
+void DotBlockKernel(const float* x, size_t nx, const float* c, size_t nc,
+                    size_t d, float* out) {
+  constexpr int R = Ops::kTileRows;
+  size_t i = 0;
+  for (; i + R <= nx; i += R) {
+    DotRowStrip<Ops, R>(x + i * d, c, nc, d, out + i * nc);
+  }
+  for (; i < nx; ++i) DotRowStrip<Ops, 1>(x + i * d, c, nc, d, out + i * nc);
+}
+
+// Copies the last m (< width) bytes of a code into a zeroed buffer so the
+// full-width loaders never read past the end of the code array.
+template <size_t kBytes>
+struct TailBytes {
+  uint8_t b[kBytes];
+  TailBytes(const uint8_t* p, size_t m) {
+    for (size_t i = 0; i < kBytes; ++i) b[i] = i < m ? p[i] : 0;
+  }
+};
+
+template <class Ops>
+void ScanLutKernel(const float* lut, const uint8_t* codes, size_t n, size_t d,
+                   float* out) {
+  constexpr size_t W = Ops::kWidth;
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t* code = codes + i * d;
+    typename Ops::F acc0 = Ops::Zero(), acc1 = Ops::Zero();
+    size_t j = 0;
+    for (; j + 2 * W <= d; j += 2 * W) {
+      acc0 = Ops::Add(acc0, Ops::GatherLut(lut, code, j));
+      acc1 = Ops::Add(acc1, Ops::GatherLut(lut, code, j + W));
+    }
+    for (; j + W <= d; j += W) acc0 = Ops::Add(acc0, Ops::GatherLut(lut, code, j));
+    float tail = 0.0f;
+    for (; j < d; ++j) tail += lut[j * 256 + code[j]];
+    out[i] = Ops::Sum(Ops::Add(acc0, acc1)) + tail;
+  }
+}
+
+template <class Ops>
+inline typename Ops::F FmaTerm(typename Ops::F acc, typename Ops::F c,
+                               const float* qm, const float* step) {
+  typename Ops::F diff = Ops::Fnmadd(c, Ops::Load(step), Ops::Load(qm));
+  return Ops::Fmadd(diff, diff, acc);
+}
+
+template <class Ops>
+void ScanFmaKernel(const float* qm, const float* step, const uint8_t* codes,
+                   size_t n, size_t d, float* out) {
+  constexpr size_t W = Ops::kWidth;
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t* code = codes + i * d;
+    typename Ops::F acc0 = Ops::Zero(), acc1 = Ops::Zero();
+    size_t j = 0;
+    for (; j + 2 * W <= d; j += 2 * W) {
+      acc0 = FmaTerm<Ops>(acc0, Ops::LoadU8(code + j), qm + j, step + j);
+      acc1 = FmaTerm<Ops>(acc1, Ops::LoadU8(code + j + W), qm + j + W,
+                          step + j + W);
+    }
+    for (; j + W <= d; j += W) {
+      acc0 = FmaTerm<Ops>(acc0, Ops::LoadU8(code + j), qm + j, step + j);
+    }
+    if (j < d) {  // qm and step are zero-padded, so padded lanes add 0.
+      TailBytes<W> tail(code + j, d - j);
+      acc1 = FmaTerm<Ops>(acc1, Ops::LoadU8(tail.b), qm + j, step + j);
+    }
+    out[i] = Ops::Sum(Ops::Add(acc0, acc1));
+  }
+}
+
+// Dimensions per int32 accumulation run: each lane then holds at most 256
+// products of at most 255 * 255 * 128, so it stays below 2^31.
+constexpr size_t kIntChunk = 2048;
+
+template <class Ops>
+int64_t IntSqDist(const int16_t* qc, const int16_t* w, const uint8_t* code,
+                  size_t d) {
+  constexpr size_t W = Ops::kIntWidth;
+  static_assert(kIntChunk % W == 0, "chunks must hold whole vectors");
+  int64_t total = 0;
+  for (size_t begin = 0; begin < d; begin += kIntChunk) {
+    size_t end = d - begin < kIntChunk ? d : begin + kIntChunk;
+    typename Ops::I acc = Ops::IZero();
+    size_t j = begin;
+    for (; j + W <= end; j += W) {
+      acc = Ops::SqDiffAcc(acc, Ops::LoadQ(qc + j), Ops::LoadCodes(code + j),
+                           Ops::LoadQ(w + j));
+    }
+    if (j < end) {  // only in the last chunk; qc and w are zero-padded.
+      TailBytes<W> tail(code + j, end - j);
+      acc = Ops::SqDiffAcc(acc, Ops::LoadQ(qc + j), Ops::LoadCodes(tail.b),
+                           Ops::LoadQ(w + j));
+    }
+    total += Ops::ISum(acc);
+  }
+  return total;
+}
+
+template <class Ops>
+void ScanIntKernel(const int16_t* qc, const int16_t* w, float scale,
+                   const uint8_t* codes, size_t n, size_t d, float* out) {
+  for (size_t i = 0; i < n; ++i) {
+    // Exact integer total, so every ISA returns bit-identical results.
+    int64_t total = IntSqDist<Ops>(qc, w, codes + i * d, d);
+    out[i] = static_cast<float>(static_cast<double>(scale) *
+                                static_cast<double>(total));
+  }
+}
+
+template <class Ops>
+constexpr Kernels MakeKernels(IsaLevel level) {
+  return Kernels{level,
+                 &L2SqrKernel<Ops>,
+                 &InnerProductKernel<Ops>,
+                 &L2SqrManyKernel<Ops>,
+                 &DotBlockKernel<Ops>,
+                 &ScanLutKernel<Ops>,
+                 &ScanFmaKernel<Ops>,
+                 &ScanIntKernel<Ops>};
+}
+
+}  // namespace
+}  // namespace internal
+}  // namespace drift

@@ -1,0 +1,116 @@
+#include "table/bucket_directory.h"
+
+#include <cstring>
+
+namespace drift {
+
+using rocksdb::Slice;
+using rocksdb::Status;
+
+uint32_t BucketDirectory::RowsPerChunk(uint32_t dim) {
+  return dim >= kTargetChunkValues ? 1 : kTargetChunkValues / dim;
+}
+
+void BucketDirectory::EncodeTo(std::string* dst) const {
+  rocksdb::PutVarint32(dst, dim);
+  rocksdb::PutVarint32(dst, rows_per_chunk);
+  rocksdb::PutVarint64(dst, codebook_epoch);
+  rocksdb::PutVarint32(dst, static_cast<uint32_t>(buckets.size()));
+  for (const BucketHeader& b : buckets) {
+    dst->append(reinterpret_cast<const char*>(b.centroid.data()),
+                b.centroid.size() * sizeof(float));
+    rocksdb::PutVarint32(dst, b.num_rows);
+    b.data.EncodeTo(dst);
+    for (const ChunkHandle& c : b.chunks) {
+      rocksdb::PutVarint64(dst, c.offset);
+      rocksdb::PutVarint32(dst, c.size);
+    }
+  }
+}
+
+Status BucketDirectory::DecodeFrom(Slice in, uint64_t file_size) {
+  uint32_t n = 0;
+  if (!rocksdb::GetVarint32(&in, &dim) ||
+      !rocksdb::GetVarint32(&in, &rows_per_chunk) ||
+      !rocksdb::GetVarint64(&in, &codebook_epoch) ||
+      !rocksdb::GetVarint32(&in, &n) || dim == 0 || rows_per_chunk == 0 ||
+      rows_per_chunk != RowsPerChunk(dim)) {
+    return Status::Corruption("drift: malformed bucket directory header");
+  }
+  const size_t centroid_bytes = size_t{dim} * sizeof(float);
+  // Each bucket takes at least its centroid: bound n before allocating.
+  if (n > in.size() / centroid_bytes) {
+    return Status::Corruption("drift: bucket count exceeds directory size");
+  }
+  buckets.assign(n, BucketHeader());
+  for (BucketHeader& b : buckets) {
+    b.centroid.resize(dim);
+    std::memcpy(b.centroid.data(), in.data(), centroid_bytes);
+    in.remove_prefix(centroid_bytes);
+    if (!rocksdb::GetVarint32(&in, &b.num_rows) ||
+        !b.data.DecodeFrom(&in).ok() ||
+        b.data.offset() + b.data.size() + kBlockTrailerSize > file_size) {
+      return Status::Corruption("drift: malformed bucket header");
+    }
+    const uint64_t chunks =
+        (uint64_t{b.num_rows} + rows_per_chunk - 1) / rows_per_chunk;
+    if (chunks > in.size() / 2) {
+      return Status::Corruption("drift: chunk count exceeds directory size");
+    }
+    b.chunks.resize(chunks);
+    for (ChunkHandle& c : b.chunks) {
+      if (!rocksdb::GetVarint64(&in, &c.offset) ||
+          !rocksdb::GetVarint32(&in, &c.size) ||
+          c.offset + c.size + kBlockTrailerSize > file_size) {
+        return Status::Corruption("drift: malformed chunk handle");
+      }
+    }
+    if (in.size() < centroid_bytes && &b != &buckets.back()) {
+      return Status::Corruption("drift: truncated bucket directory");
+    }
+  }
+  if (!in.empty()) {
+    return Status::Corruption("drift: trailing bytes in bucket directory");
+  }
+  return Status::OK();
+}
+
+size_t BucketDirectory::MemoryUsage() const {
+  size_t usage = sizeof(*this);
+  for (const BucketHeader& b : buckets) {
+    usage += sizeof(b) + b.centroid.capacity() * sizeof(float) +
+             b.chunks.capacity() * sizeof(ChunkHandle);
+  }
+  return usage;
+}
+
+void EncodeBucketData(uint32_t dim, const std::string& codes,
+                      const std::vector<Slice>& keys, std::string* dst) {
+  rocksdb::PutFixed32(dst, static_cast<uint32_t>(keys.size()));
+  rocksdb::PutFixed32(dst, dim);
+  dst->append(codes);
+  for (const Slice& k : keys) rocksdb::PutLengthPrefixedSlice(dst, k);
+}
+
+Status BucketDataView::Parse(Slice blob) {
+  if (blob.size() < 8) return Status::Corruption("drift: short bucket blob");
+  num_rows = rocksdb::DecodeFixed32(blob.data());
+  dim = rocksdb::DecodeFixed32(blob.data() + 4);
+  blob.remove_prefix(8);
+  const uint64_t code_bytes = uint64_t{num_rows} * dim;
+  if (dim == 0 || code_bytes > blob.size()) {
+    return Status::Corruption("drift: bucket blob codes out of range");
+  }
+  codes = Slice(blob.data(), code_bytes);
+  blob.remove_prefix(code_bytes);
+  keys.resize(num_rows);
+  for (Slice& k : keys) {
+    if (!rocksdb::GetLengthPrefixedSlice(&blob, &k) || k.size() < 8) {
+      return Status::Corruption("drift: malformed key in bucket blob");
+    }
+  }
+  if (!blob.empty()) return Status::Corruption("drift: trailing bucket bytes");
+  return Status::OK();
+}
+
+}  // namespace drift

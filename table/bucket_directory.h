@@ -1,0 +1,57 @@
+// The bucket directory of a segment and the BucketData blob layout
+// (docs/format.md). The directory is small (centroids, counts, handles) and is
+// kept in RAM by the reader as the segment's bucket headers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "table/drift_format.h"
+
+namespace drift {
+
+// One ALP-encoded chunk of full-precision rows (followed by a crc trailer).
+struct ChunkHandle {
+  uint64_t offset = 0;
+  uint32_t size = 0;
+};
+
+struct BucketHeader {
+  std::vector<float> centroid;  // dim floats
+  uint32_t num_rows = 0;
+  rocksdb::BlockHandle data;        // the BucketData blob
+  std::vector<ChunkHandle> chunks;  // ceil(num_rows / rows_per_chunk) chunks
+};
+
+struct BucketDirectory {
+  uint32_t dim = 0;
+  // Rows per float chunk: a point read decodes one chunk of about
+  // kTargetChunkValues floats (one row when dim is larger).
+  uint32_t rows_per_chunk = 1;
+  uint64_t codebook_epoch = 0;
+  std::vector<BucketHeader> buckets;
+
+  static uint32_t RowsPerChunk(uint32_t dim);
+  void EncodeTo(std::string* dst) const;
+  rocksdb::Status DecodeFrom(rocksdb::Slice input, uint64_t file_size);
+  size_t MemoryUsage() const;
+};
+
+constexpr uint32_t kTargetChunkValues = 1024;
+
+// BucketData blob: fixed32 num_rows, fixed32 dim, num_rows * dim SQ8 codes,
+// then per row a varint32-length-prefixed internal key (the row's entry).
+void EncodeBucketData(uint32_t dim, const std::string& codes,
+                      const std::vector<rocksdb::Slice>& keys,
+                      std::string* dst);
+
+struct BucketDataView {
+  uint32_t num_rows = 0;
+  uint32_t dim = 0;
+  rocksdb::Slice codes;
+  std::vector<rocksdb::Slice> keys;  // internal keys, point into the blob
+  rocksdb::Status Parse(rocksdb::Slice blob);
+};
+
+}  // namespace drift

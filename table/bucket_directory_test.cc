@@ -1,0 +1,115 @@
+#include "table/bucket_directory.h"
+
+#include <random>
+
+#include "gtest/gtest.h"
+#include "tests/test_util.h"
+
+namespace drift {
+namespace {
+
+BucketDirectory MakeDirectory(uint32_t dim, uint32_t buckets) {
+  BucketDirectory dir;
+  dir.dim = dim;
+  dir.rows_per_chunk = BucketDirectory::RowsPerChunk(dim);
+  dir.codebook_epoch = 7;
+  for (uint32_t b = 0; b < buckets; ++b) {
+    BucketHeader h;
+    h.centroid.assign(dim, 0.5f * b);
+    h.num_rows = 3 + b * 5;
+    h.data.set_offset(4096 * b);
+    h.data.set_size(100 + b);
+    const uint32_t chunks =
+        (h.num_rows + dir.rows_per_chunk - 1) / dir.rows_per_chunk;
+    for (uint32_t c = 0; c < chunks; ++c) h.chunks.push_back({1000u * c, 50u});
+    dir.buckets.push_back(h);
+  }
+  return dir;
+}
+
+TEST(BucketDirectoryTest, RoundTrip) {
+  for (uint32_t dim : {1u, 3u, 128u, 784u, 1500u}) {
+    BucketDirectory dir = MakeDirectory(dim, 4);
+    std::string enc;
+    dir.EncodeTo(&enc);
+    BucketDirectory back;
+    ASSERT_OK(back.DecodeFrom(enc, 1 << 30));
+    ASSERT_EQ(back.buckets.size(), 4u);
+    EXPECT_EQ(back.dim, dim);
+    EXPECT_EQ(back.codebook_epoch, 7u);
+    for (size_t b = 0; b < 4; ++b) {
+      EXPECT_EQ(back.buckets[b].centroid, dir.buckets[b].centroid);
+      EXPECT_EQ(back.buckets[b].num_rows, dir.buckets[b].num_rows);
+      EXPECT_EQ(back.buckets[b].data.offset(), dir.buckets[b].data.offset());
+      EXPECT_EQ(back.buckets[b].chunks.size(), dir.buckets[b].chunks.size());
+    }
+  }
+}
+
+TEST(BucketDirectoryTest, CorruptionIsDetectedNeverCrashes) {
+  BucketDirectory dir = MakeDirectory(16, 5);
+  std::string enc;
+  dir.EncodeTo(&enc);
+  for (size_t len = 0; len < enc.size(); ++len) {
+    BucketDirectory back;
+    EXPECT_TRUE(back.DecodeFrom(rocksdb::Slice(enc.data(), len), 1 << 30)
+                    .IsCorruption())
+        << len;
+  }
+  // Handles past the end of the file are rejected.
+  BucketDirectory back;
+  EXPECT_TRUE(back.DecodeFrom(enc, 1000).IsCorruption());
+  std::mt19937 rng(1);
+  for (int i = 0; i < 2000; ++i) {
+    std::string bad = enc;
+    bad[rng() % bad.size()] ^= static_cast<char>(1 << (rng() % 8));
+    BucketDirectory b2;
+    b2.DecodeFrom(bad, 1 << 30).PermitUncheckedError();  // any status, no crash
+  }
+}
+
+TEST(BucketDataTest, RoundTripAndTruncation) {
+  const uint32_t dim = 5;
+  std::string codes(3 * dim, '\x07');
+  std::string k1 = "key1" + std::string(8, '\1'),
+              k2 = "k2" + std::string(8, '\2'),
+              k3 = "another key" + std::string(8, '\3');
+  std::string blob;
+  EncodeBucketData(dim, codes, {k1, k2, k3}, &blob);
+  BucketDataView view;
+  ASSERT_OK(view.Parse(blob));
+  EXPECT_EQ(view.num_rows, 3u);
+  EXPECT_EQ(view.codes.ToString(), codes);
+  EXPECT_EQ(view.keys[2].ToString(), k3);
+  for (size_t len = 0; len < blob.size(); ++len) {
+    BucketDataView v;
+    EXPECT_TRUE(v.Parse(rocksdb::Slice(blob.data(), len)).IsCorruption())
+        << len;
+  }
+}
+
+TEST(ValueRefTest, RoundTripAndMalformed) {
+  std::string enc;
+  ValueRef ref;
+  EncodeVectorRef(12, 345, &enc);
+  ASSERT_OK(DecodeValueRef(enc, &ref));
+  EXPECT_EQ(ref.kind, ValueKind::kVector);
+  EXPECT_EQ(ref.bucket, 12u);
+  EXPECT_EQ(ref.row, 345u);
+  enc.clear();
+  EncodeRawRef(1ull << 40, 77, &enc);
+  ASSERT_OK(DecodeValueRef(enc, &ref));
+  EXPECT_EQ(ref.offset, 1ull << 40);
+  EXPECT_EQ(ref.size, 77u);
+  EXPECT_TRUE(
+      DecodeValueRef(rocksdb::Slice(enc.data(), 3), &ref).IsCorruption());
+  EXPECT_TRUE(DecodeValueRef("", &ref).IsCorruption());
+  EXPECT_TRUE(DecodeValueRef("\x09", &ref).IsCorruption());
+  enc.clear();
+  EncodeInlineRef("abc", &enc);
+  ASSERT_OK(DecodeValueRef(enc, &ref));
+  EXPECT_EQ(ref.inline_value.ToString(), "abc");
+}
+
+}  // namespace
+}  // namespace drift

@@ -1,0 +1,151 @@
+#include "table/vector_section_writer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "index/distance.h"
+#include "index/kmeans.h"
+#include "index/sq8.h"
+#include "util/alp.h"
+#include "util/vector_value.h"
+
+namespace drift {
+
+using rocksdb::IOStatus;
+using rocksdb::Slice;
+using rocksdb::Status;
+
+VectorSectionWriter::VectorSectionWriter(const DriftTableOptions& options,
+                                         uint32_t dim)
+    : options_(options), dim_(dim) {}
+
+int64_t VectorSectionWriter::Add(const Slice& internal_key,
+                                 const Slice& value) {
+  const size_t old = vectors_.size();
+  vectors_.resize(old + dim_);
+  std::memcpy(vectors_.data() + old, value.data(),
+              size_t{dim_} * sizeof(float));
+  if (!CheckFinite(vectors_.data() + old, dim_).ok()) {
+    vectors_.resize(old);
+    return -1;
+  }
+  key_offsets_.push_back(static_cast<uint32_t>(keys_.size()));
+  rocksdb::PutLengthPrefixedSlice(&keys_, internal_key);
+  return static_cast<int64_t>(key_offsets_.size() - 1);
+}
+
+Slice VectorSectionWriter::Key(uint32_t ordinal) const {
+  Slice in(keys_.data() + key_offsets_[ordinal],
+           keys_.size() - key_offsets_[ordinal]);
+  Slice key;
+  rocksdb::GetLengthPrefixedSlice(&in, &key);
+  return key;
+}
+
+uint64_t VectorSectionWriter::EstimatedSize() const {
+  // Floats (ALP rarely expands), codes, keys, alignment padding per bucket.
+  const uint64_t n = num_vectors();
+  const uint64_t buckets =
+      n / std::max<uint32_t>(1, options_.target_bucket_size) + 1;
+  return n * dim_ * (sizeof(float) + 1) + keys_.size() +
+         buckets * options_.blob_alignment;
+}
+
+Status VectorSectionWriter::TrainCentroids(
+    std::vector<float>* centroids) const {
+  const size_t n = num_vectors();
+  const size_t k = std::max<size_t>(
+      1, static_cast<size_t>(std::llround(static_cast<double>(n) /
+                                          options_.target_bucket_size)));
+  KMeansOptions opt;
+  return KMeans(vectors_.data(), n, dim_, std::min(k, n), opt, centroids);
+}
+
+Status VectorSectionWriter::Write(rocksdb::WritableFileWriter* file,
+                                  uint64_t* offset, BucketDirectory* dir,
+                                  std::string* sq8_block) {
+  const size_t n = num_vectors();
+  dir->dim = dim_;
+  dir->rows_per_chunk = BucketDirectory::RowsPerChunk(dim_);
+  dir->buckets.clear();
+  locations_.assign(n, VectorLocation());
+  if (n == 0) return Status::OK();
+
+  std::vector<float> centroids;
+  Status s = TrainCentroids(&centroids);
+  if (!s.ok()) return s;
+  const size_t k = centroids.size() / dim_;
+  std::vector<uint32_t> assign(n);
+  std::vector<float> dist(n);
+  AssignNearest(vectors_.data(), n, centroids.data(), k, dim_, assign.data(),
+                dist.data());
+
+  SQ8Quantizer sq8;
+  s = sq8.Train(vectors_.data(), n, dim_);
+  if (!s.ok()) return s;
+  sq8.Serialize(sq8_block);
+
+  // Rows of a bucket keep key order: ordinals ascend.
+  std::vector<std::vector<uint32_t>> rows(k);
+  for (uint32_t i = 0; i < n; ++i) {
+    locations_[i] = {assign[i], static_cast<uint32_t>(rows[assign[i]].size())};
+    rows[assign[i]].push_back(i);
+  }
+  for (size_t b = 0; b < k; ++b) {
+    if (rows[b].empty()) continue;  // empty buckets are not written
+    BucketHeader header;
+    header.centroid.assign(centroids.begin() + b * dim_,
+                           centroids.begin() + (b + 1) * dim_);
+    const uint32_t id = static_cast<uint32_t>(dir->buckets.size());
+    for (uint32_t i : rows[b]) locations_[i].bucket = id;
+    s = WriteBucket(file, offset, rows[b], sq8, &header);
+    if (!s.ok()) return s;
+    dir->buckets.push_back(std::move(header));
+  }
+  return Status::OK();
+}
+
+Status VectorSectionWriter::WriteBucket(rocksdb::WritableFileWriter* file,
+                                        uint64_t* offset,
+                                        const std::vector<uint32_t>& rows,
+                                        const SQ8Quantizer& sq8,
+                                        BucketHeader* b) {
+  b->num_rows = static_cast<uint32_t>(rows.size());
+  std::string codes(rows.size() * dim_, '\0');
+  std::vector<Slice> keys;
+  keys.reserve(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    sq8.Encode(vectors_.data() + size_t{rows[r]} * dim_,
+               reinterpret_cast<uint8_t*>(&codes[r * dim_]));
+    keys.push_back(Key(rows[r]));
+  }
+  std::string blob;
+  EncodeBucketData(dim_, codes, keys, &blob);
+  IOStatus io = PadTo(file, options_.blob_alignment, offset);
+  if (io.ok()) io = WriteBlock(file, blob, offset, &b->data);
+  if (!io.ok()) return io;
+
+  // Float chunks: rows_per_chunk rows each, ALP-encoded, each with a crc.
+  const uint32_t per_chunk = BucketDirectory::RowsPerChunk(dim_);
+  std::vector<float> chunk;
+  std::string encoded;
+  for (size_t first = 0; first < rows.size(); first += per_chunk) {
+    const size_t m = std::min<size_t>(per_chunk, rows.size() - first);
+    chunk.resize(m * dim_);
+    for (size_t r = 0; r < m; ++r) {
+      std::memcpy(chunk.data() + r * dim_,
+                  vectors_.data() + size_t{rows[first + r]} * dim_,
+                  size_t{dim_} * sizeof(float));
+    }
+    Status s = EncodeFloatMatrix(chunk.data(), m, dim_, &encoded);
+    if (!s.ok()) return s;
+    rocksdb::BlockHandle h;
+    io = WriteBlock(file, encoded, offset, &h);
+    if (!io.ok()) return io;
+    b->chunks.push_back({h.offset(), static_cast<uint32_t>(h.size())});
+  }
+  return Status::OK();
+}
+
+}  // namespace drift

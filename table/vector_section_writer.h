@@ -1,0 +1,61 @@
+// VectorSectionWriter buffers the vectors of one segment and, at Finish, groups
+// them into IVF buckets: it trains a codebook when none is given (k-means++ and
+// Lloyd on a sample), assigns every vector to its nearest centroid, learns the
+// segment's SQ8 parameters, and writes per bucket one BucketData blob (codes +
+// keys) and the ALP-compressed float chunks.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "drift/table_options.h"
+#include "table/bucket_directory.h"
+
+namespace drift {
+
+struct VectorLocation {
+  uint32_t bucket = 0;
+  uint32_t row = 0;
+};
+
+class VectorSectionWriter {
+ public:
+  VectorSectionWriter(const DriftTableOptions& options, uint32_t dim);
+
+  // Buffers a vector (`value` holds dim little-endian floats) under its
+  // internal key; returns its ordinal (0, 1, ... in key order), or -1 if a
+  // component is NaN or infinite (such a value cannot be indexed and is not
+  // buffered).
+  int64_t Add(const rocksdb::Slice& internal_key, const rocksdb::Slice& value);
+
+  uint32_t dim() const { return dim_; }
+  size_t num_vectors() const { return key_offsets_.size(); }
+  // Bytes the section will take in the file, estimated before Write().
+  uint64_t EstimatedSize() const;
+
+  // Writes every bucket's blobs at *offset (advanced), fills `dir` and the SQ8
+  // parameter block; afterwards location(i) tells where vector i went.
+  rocksdb::Status Write(rocksdb::WritableFileWriter* file, uint64_t* offset,
+                        BucketDirectory* dir, std::string* sq8_block);
+  const VectorLocation& location(uint32_t ordinal) const {
+    return locations_[ordinal];
+  }
+
+ private:
+  rocksdb::Status TrainCentroids(std::vector<float>* centroids) const;
+  rocksdb::Status WriteBucket(rocksdb::WritableFileWriter* file,
+                              uint64_t* offset,
+                              const std::vector<uint32_t>& rows,
+                              const class SQ8Quantizer& sq8, BucketHeader* b);
+  rocksdb::Slice Key(uint32_t ordinal) const;
+
+  const DriftTableOptions options_;
+  const uint32_t dim_;
+  std::vector<float> vectors_;  // num_vectors x dim, row-major
+  std::string keys_;
+  std::vector<uint32_t> key_offsets_;
+  std::vector<VectorLocation> locations_;
+};
+
+}  // namespace drift

@@ -1,0 +1,282 @@
+// The engine against a model: random Put / overwrite / Delete / DeleteRange /
+// Flush / CompactRange / reopen / snapshots; after each step an exhaustive
+// Search must equal brute force over the model's visible state at that snapshot
+// exactly (same keys, same order, ties by key). Plus read-your-writes, bad
+// input, and recall on fashion-mnist.
+#include "drift/vector_index.h"
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+#include "drift/plugin.h"
+#include "gtest/gtest.h"
+#include "index/distance.h"
+#include "index/exact_knn.h"
+#include "tests/test_util.h"
+#include "util/dataset.h"
+
+namespace drift {
+namespace {
+
+using Model = std::map<std::string, std::vector<float>>;
+
+std::vector<SearchHit> BruteForce(const Model& model,
+                                  const std::vector<float>& q, size_t k) {
+  std::vector<SearchHit> all;
+  for (const auto& [key, v] : model) {
+    all.push_back({key, L2Sqr(q.data(), v.data(), q.size())});
+  }
+  std::sort(all.begin(), all.end(), [](const SearchHit& a, const SearchHit& b) {
+    return a.distance != b.distance ? a.distance < b.distance : a.key < b.key;
+  });
+  if (all.size() > k) all.resize(k);
+  return all;
+}
+
+class VectorIndexTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    RegisterDrift();
+    dir_ = test::TempDir("vector_index");
+  }
+  void TearDown() override {
+    Close();
+    test::RemoveDir(dir_);
+  }
+
+  void Open(uint32_t dim, uint32_t bucket_size = 32) {
+    dim_ = dim;
+    rocksdb::DBOptions db_opts;
+    db_opts.create_if_missing = true;
+    db_opts.create_missing_column_families = true;
+    rocksdb::ColumnFamilyOptions base;
+    base.write_buffer_size = 256 << 10;
+    base.level0_file_num_compaction_trigger = 3;
+    base.target_file_size_base = 256 << 10;
+    rocksdb::ColumnFamilyOptions vec = VectorColumnFamilyOptions(dim, base);
+    DriftTableOptions topts;
+    topts.dimension = dim;
+    topts.target_bucket_size = bucket_size;
+    vec.table_factory = NewDriftTableFactory(topts);
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_OK(rocksdb::DB::Open(
+        db_opts, dir_,
+        {{rocksdb::kDefaultColumnFamilyName, {}}, {"vectors", vec}}, &handles,
+        &db));
+    db_.reset(db);
+    handles_ = handles;
+    VectorIndexOptions vopts;
+    vopts.dimension = dim;
+    ASSERT_OK(VectorIndex::Attach(db_.get(), handles_[1], vopts, &index_));
+  }
+
+  void Close() {
+    index_.reset();
+    for (auto* h : handles_)
+      db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    handles_.clear();
+    db_.reset();
+  }
+
+  std::vector<float> RandomVector(std::mt19937* rng, int grid) {
+    std::vector<float> v(dim_);
+    // Small integer grids make exact distance ties frequent: ties must break by
+    // key.
+    for (float& x : v)
+      x = static_cast<float>(static_cast<int>((*rng)() % grid) - grid / 2);
+    return v;
+  }
+
+  void ExpectExact(const Model& model, const rocksdb::Snapshot* snap,
+                   std::mt19937* rng) {
+    SearchOptions so;
+    so.exhaustive = true;
+    so.snapshot = snap;
+    for (int i = 0; i < 3; ++i) {
+      const std::vector<float> q = RandomVector(rng, 9);
+      const size_t k = 1 + (*rng)() % 12;
+      std::vector<SearchHit> hits;
+      ASSERT_OK(index_->Search(so, q, k, &hits));
+      ASSERT_EQ(hits, BruteForce(model, q, k));
+    }
+  }
+
+  std::string dir_;
+  uint32_t dim_ = 0;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::unique_ptr<VectorIndex> index_;
+};
+
+TEST_F(VectorIndexTest, ExhaustiveSearchEqualsBruteForceUnderRandomOps) {
+  Open(6);
+  std::mt19937 rng(7);
+  Model model;
+  struct Snap {
+    const rocksdb::Snapshot* snap;
+    Model model;
+  };
+  std::vector<Snap> snaps;
+  rocksdb::WriteOptions wo;
+  auto key = [](int i) {
+    char buf[16];
+    snprintf(buf, sizeof(buf), "v%05d", i);
+    return std::string(buf);
+  };
+  for (int op = 0; op < 2500 && !HasFatalFailure(); ++op) {
+    const int r = rng() % 100;
+    const std::string k = key(rng() % 400);
+    if (r < 55) {
+      auto v = RandomVector(&rng, 9);
+      ASSERT_OK(index_->Put(wo, k, v));
+      model[k] = v;
+    } else if (r < 68) {
+      ASSERT_OK(index_->Delete(wo, k));
+      model.erase(k);
+    } else if (r < 71) {
+      const int a = rng() % 400, b = a + 1 + rng() % 30;
+      ASSERT_OK(db_->DeleteRange(wo, handles_[1], key(a), key(b)));
+      model.erase(model.lower_bound(key(a)), model.lower_bound(key(b)));
+    } else if (r < 74) {
+      // A non-vector value in the vector column family: stored, never returned.
+      ASSERT_OK(db_->Put(wo, handles_[1], k, "not a vector"));
+      model.erase(k);
+    } else if (r < 79) {
+      ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+    } else if (r < 81) {
+      ASSERT_OK(db_->CompactRange(rocksdb::CompactRangeOptions(), handles_[1],
+                                  nullptr, nullptr));
+    } else if (r < 82 && snaps.empty()) {
+      Close();
+      Open(6);
+    } else if (r < 86 && snaps.size() < 3) {
+      snaps.push_back({db_->GetSnapshot(), model});
+    } else if (r < 89 && !snaps.empty()) {
+      ExpectExact(snaps.back().model, snaps.back().snap, &rng);
+      db_->ReleaseSnapshot(snaps.back().snap);
+      snaps.pop_back();
+    } else {
+      ExpectExact(model, nullptr, &rng);
+    }
+  }
+  for (auto& s : snaps) {
+    ExpectExact(s.model, s.snap, &rng);
+    db_->ReleaseSnapshot(s.snap);
+  }
+  ExpectExact(model, nullptr, &rng);
+}
+
+TEST_F(VectorIndexTest, ReadYourWrites) {
+  Open(4);
+  std::mt19937 rng(1);
+  for (int i = 0; i < 300; ++i) {
+    std::vector<float> v = RandomVector(&rng, 1000);
+    const std::string k = "k" + std::to_string(i);
+    ASSERT_OK(index_->Put(rocksdb::WriteOptions(), k, v));
+    std::vector<SearchHit> hits;
+    ASSERT_OK(index_->Search(SearchOptions(), v, 1, &hits));  // default effort
+    ASSERT_EQ(hits.size(), 1u);
+    EXPECT_EQ(hits[0].distance, 0.0f);
+    if (i % 100 == 99) {
+      ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+    }
+  }
+}
+
+TEST_F(VectorIndexTest, BadInputGetsClearErrors) {
+  Open(4);
+  std::vector<SearchHit> hits;
+  ASSERT_OK(index_->Search(SearchOptions(), {0, 0, 0, 0}, 5, &hits));
+  EXPECT_TRUE(hits.empty());  // empty database: OK, no hits
+  rocksdb::Status s = index_->Put(rocksdb::WriteOptions(), "a", {1, 2, 3});
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.ToString().find("dimension 3"), std::string::npos)
+      << s.ToString();
+  s = index_->Put(rocksdb::WriteOptions(), "a", {1, NAN, 3, 4});
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.ToString().find("NaN"), std::string::npos) << s.ToString();
+  s = index_->Put(rocksdb::WriteOptions(), "a", {1, INFINITY, 3, 4});
+  EXPECT_NE(s.ToString().find("infinite"), std::string::npos) << s.ToString();
+  EXPECT_TRUE(index_->Search(SearchOptions(), {1, 2, 3, 4}, 0, &hits)
+                  .IsInvalidArgument());
+  EXPECT_TRUE(
+      index_->Search(SearchOptions(), {1, 2, 3, 4}, kMaxSearchK + 1, &hits)
+          .IsInvalidArgument());
+  EXPECT_TRUE(
+      index_->Search(SearchOptions(), {1, 2}, 1, &hits).IsInvalidArgument());
+  ASSERT_OK(db_->Put(rocksdb::WriteOptions(), handles_[1], "raw", "xyz"));
+  std::vector<float> v;
+  EXPECT_TRUE(
+      index_->Get(rocksdb::ReadOptions(), "raw", &v).IsInvalidArgument());
+  EXPECT_TRUE(index_->Get(rocksdb::ReadOptions(), "none", &v).IsNotFound());
+  ASSERT_OK(index_->Close());
+  EXPECT_TRUE(index_->Put(rocksdb::WriteOptions(), "a", {1, 2, 3, 4})
+                  .IsInvalidArgument());
+  EXPECT_TRUE(index_->Search(SearchOptions(), {1, 2, 3, 4}, 1, &hits)
+                  .IsInvalidArgument());
+  EXPECT_TRUE(index_->Close().IsInvalidArgument());
+}
+
+TEST_F(VectorIndexTest, WriteBatchIsAtomicAcrossColumnFamilies) {
+  Open(4);
+  rocksdb::WriteBatch batch;
+  ASSERT_OK(index_->Put(&batch, "vec", {1, 2, 3, 4}));
+  ASSERT_OK(batch.Put(handles_[0], "meta", "hello"));
+  ASSERT_OK(db_->Write(rocksdb::WriteOptions(), &batch));
+  std::vector<float> v;
+  ASSERT_OK(index_->Get(rocksdb::ReadOptions(), "vec", &v));
+  EXPECT_EQ(v, std::vector<float>({1, 2, 3, 4}));
+  std::string meta;
+  ASSERT_OK(db_->Get(rocksdb::ReadOptions(), handles_[0], "meta", &meta));
+  EXPECT_EQ(meta, "hello");
+}
+
+// recall@10 with default search options on fashion-mnist (60,000 x 784,
+// 10,000 queries), exact ground truth computed here.
+TEST_F(VectorIndexTest, FashionMnistRecallAtDefaultEffort) {
+  Dataset data;
+  rocksdb::Status s = LoadFashionMnist(DRIFT_FASHION_MNIST_DIR, &data);
+  if (s.IsNotFound()) GTEST_SKIP() << s.ToString();
+  ASSERT_OK(s);
+  Open(data.dim, 1024);
+  rocksdb::WriteBatch batch;
+  for (size_t i = 0; i < data.num_base(); ++i) {
+    char key[16];
+    snprintf(key, sizeof(key), "img%05u", static_cast<unsigned>(i));
+    ASSERT_OK(index_->Put(
+        &batch, key,
+        std::vector<float>(data.base.begin() + i * data.dim,
+                           data.base.begin() + (i + 1) * data.dim)));
+    if (batch.Count() == 1000) {
+      ASSERT_OK(db_->Write(rocksdb::WriteOptions(), &batch));
+      batch.Clear();
+    }
+  }
+  ASSERT_OK(db_->Write(rocksdb::WriteOptions(), &batch));
+  rocksdb::CompactRangeOptions cro;
+  ASSERT_OK(db_->CompactRange(cro, handles_[1], nullptr, nullptr));
+  const size_t nq = data.num_queries();
+  const size_t k = 10;
+  std::vector<uint32_t> gt(nq * k);
+  ExactKnn(data.base.data(), data.num_base(), data.queries.data(), nq, data.dim,
+           k, gt.data());
+  size_t found = 0;
+  std::vector<SearchHit> hits;
+  for (size_t q = 0; q < nq; ++q) {
+    std::vector<float> query(data.queries.begin() + q * data.dim,
+                             data.queries.begin() + (q + 1) * data.dim);
+    ASSERT_OK(index_->Search(SearchOptions(), query, k, &hits));
+    for (const SearchHit& h : hits) {
+      const uint32_t id = static_cast<uint32_t>(std::stoul(h.key.substr(3)));
+      found += std::count(gt.begin() + q * k, gt.begin() + (q + 1) * k, id);
+    }
+  }
+  const double recall = double(found) / (nq * k);
+  printf("fashion-mnist recall@10 at default effort: %.4f\n", recall);
+  EXPECT_GE(recall, 0.95);
+}
+
+}  // namespace
+}  // namespace drift
