@@ -150,7 +150,8 @@ void ScanLutKernel(const float* lut, const uint8_t* codes, size_t n, size_t d,
       acc0 = Ops::Add(acc0, Ops::GatherLut(lut, code, j));
       acc1 = Ops::Add(acc1, Ops::GatherLut(lut, code, j + W));
     }
-    for (; j + W <= d; j += W) acc0 = Ops::Add(acc0, Ops::GatherLut(lut, code, j));
+    for (; j + W <= d; j += W)
+      acc0 = Ops::Add(acc0, Ops::GatherLut(lut, code, j));
     float tail = 0.0f;
     for (; j < d; ++j) tail += lut[j * 256 + code[j]];
     out[i] = Ops::Sum(Ops::Add(acc0, acc1)) + tail;

@@ -10,7 +10,13 @@
 #include <cstdint>
 
 #if defined(__AVX2__)
+// GCC 12 warns inside its own AVX-512 headers (the _mm*_undefined_* idiom,
+// GCC PR 105593); the warnings point into the header, so scope them to it.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+#pragma GCC diagnostic pop
 #endif
 
 namespace drift {
@@ -41,7 +47,9 @@ struct ScalarOps {
   static I IZero() { return 0; }
   static I LoadQ(const int16_t* p) { return *p; }
   static I LoadCodes(const uint8_t* p) { return *p; }
-  static I SqDiffAcc(I acc, I q, I c, I w) { return acc + w * (q - c) * (q - c); }
+  static I SqDiffAcc(I acc, I q, I c, I w) {
+    return acc + w * (q - c) * (q - c);
+  }
   static int64_t ISum(I acc) { return acc; }
 };
 
@@ -80,9 +88,7 @@ struct Avx2Ops {
     return _mm256_cvtepu8_epi32(
         _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
   }
-  static F LoadU8(const uint8_t* p) {
-    return _mm256_cvtepi32_ps(U8x8ToI32(p));
-  }
+  static F LoadU8(const uint8_t* p) { return _mm256_cvtepi32_ps(U8x8ToI32(p)); }
   static F GatherLut(const float* lut, const uint8_t* codes, size_t j) {
     const __m256i lane_rows =
         _mm256_setr_epi32(0, 256, 512, 768, 1024, 1280, 1536, 1792);
