@@ -4,99 +4,198 @@
 #include <cmath>
 #include <cstring>
 
+#include "index/kernel_table.h"
+
 namespace drift {
 
 namespace {
+
 constexpr uint8_t kSQ8FormatVersion = 1;
+constexpr size_t kHeaderSize = 1 + sizeof(uint32_t);
+// A constant component still needs a positive step (Encode divides by it).
+constexpr float kMinDiff = 1e-20f;
+// Largest kInteger weight: keeps w * |qc - c| <= 128 * 255 inside int16.
+constexpr int kMaxIntWeight = 128;
+
 }  // namespace
+
+const char* SQ8ScanFormName(SQ8ScanForm form) {
+  switch (form) {
+    case SQ8ScanForm::kLut:
+      return "lut";
+    case SQ8ScanForm::kDecodeFma:
+      return "decode_fma";
+    case SQ8ScanForm::kInteger:
+      return "integer";
+  }
+  return "unknown";
+}
 
 rocksdb::Status SQ8Quantizer::Train(const float* x, size_t n, size_t d,
                                     float margin) {
   if (n == 0 || d == 0) {
     return rocksdb::Status::InvalidArgument("SQ8: training needs vectors");
   }
-  vmin_.assign(x, x + d);
-  std::vector<float> vmax(x, x + d);
-  for (size_t i = 1; i < n; ++i) {
+  if (!(margin >= 0.0f) || !std::isfinite(margin)) {
+    return rocksdb::Status::InvalidArgument("SQ8: margin must be >= 0");
+  }
+  std::vector<float> lo(x, x + d), hi(x, x + d);
+  for (size_t i = 0; i < n; ++i) {
     const float* v = x + i * d;
     for (size_t j = 0; j < d; ++j) {
-      vmin_[j] = std::min(vmin_[j], v[j]);
-      vmax[j] = std::max(vmax[j], v[j]);
+      if (!std::isfinite(v[j])) {
+        return rocksdb::Status::InvalidArgument("SQ8: non-finite component");
+      }
+      lo[j] = std::min(lo[j], v[j]);
+      hi[j] = std::max(hi[j], v[j]);
     }
   }
-  vdiff_.resize(d);
+  std::vector<float> diff(d);
   for (size_t j = 0; j < d; ++j) {
-    const float range = vmax[j] - vmin_[j];
-    vmin_[j] -= margin * range;
-    // A constant component still needs a non-zero step.
-    vdiff_[j] = std::max(range * (1 + 2 * margin), 1e-20f);
+    const float range = hi[j] - lo[j];
+    lo[j] -= margin * range;
+    diff[j] = std::max(range * (1 + 2 * margin), kMinDiff);
   }
+  vmin_ = std::move(lo);
+  vdiff_ = std::move(diff);
+  Derive();
   return rocksdb::Status::OK();
+}
+
+void SQ8Quantizer::Derive() {
+  const size_t d = dim();
+  const size_t padded = internal::PaddedDim(d);
+  step_.assign(padded, 0.0f);
+  inv_step_.resize(d);
+  int_w_.assign(padded, 0);
+  float max_step = 0.0f;
+  for (size_t j = 0; j < d; ++j) {
+    step_[j] = vdiff_[j] / 255.0f;
+    inv_step_[j] = 255.0f / vdiff_[j];
+    max_step = std::max(max_step, step_[j]);
+  }
+  const double max_sq = double{max_step} * max_step;
+  for (size_t j = 0; j < d; ++j) {
+    const double rel = double{step_[j]} * step_[j] / max_sq;
+    int_w_[j] = static_cast<int16_t>(std::lround(rel * kMaxIntWeight));
+  }
+  int_scale_ = static_cast<float>(max_sq / kMaxIntWeight);
 }
 
 void SQ8Quantizer::Encode(const float* x, uint8_t* code) const {
   for (size_t j = 0; j < vmin_.size(); ++j) {
-    const float t = (x[j] - vmin_[j]) / vdiff_[j];
-    code[j] = static_cast<uint8_t>(
-        std::lround(std::min(1.0f, std::max(0.0f, t)) * 255.0f));
+    // Written so NaN lands on 0: !(t > 0) catches it.
+    float t = (x[j] - vmin_[j]) * inv_step_[j];
+    t = !(t > 0.0f) ? 0.0f : std::min(t, 255.0f);
+    code[j] = static_cast<uint8_t>(t + 0.5f);
   }
+}
+
+void SQ8Quantizer::EncodeMany(const float* x, size_t n, uint8_t* codes) const {
+  const size_t d = dim();
+  for (size_t i = 0; i < n; ++i) Encode(x + i * d, codes + i * d);
 }
 
 void SQ8Quantizer::Decode(const uint8_t* code, float* x) const {
   for (size_t j = 0; j < vmin_.size(); ++j) {
-    x[j] = vmin_[j] + code[j] * (vdiff_[j] / 255.0f);
+    x[j] = vmin_[j] + code[j] * step_[j];
   }
 }
 
 void SQ8Quantizer::ScanL2(const float* q, const uint8_t* codes, size_t n,
                           float* out) const {
-  const size_t d = vmin_.size();
-  // Decoded value = vmin + code * step: precompute step and q - vmin.
-  std::vector<float> step(d), qm(d);
-  for (size_t j = 0; j < d; ++j) {
-    step[j] = vdiff_[j] / 255.0f;
-    qm[j] = q[j] - vmin_[j];
-  }
-  for (size_t i = 0; i < n; ++i) {
-    const uint8_t* c = codes + i * d;
-    float acc = 0;
-    for (size_t j = 0; j < d; ++j) {
-      const float t = qm[j] - c[j] * step[j];
-      acc += t * t;
-    }
-    out[i] = acc;
-  }
+  SQ8Scanner(*this, q).ScanL2(codes, n, out);
 }
 
 void SQ8Quantizer::Serialize(std::string* dst) const {
+  const uint32_t d = static_cast<uint32_t>(dim());
   dst->push_back(static_cast<char>(kSQ8FormatVersion));
-  const uint32_t d = static_cast<uint32_t>(vmin_.size());
   dst->append(reinterpret_cast<const char*>(&d), sizeof(d));
   dst->append(reinterpret_cast<const char*>(vmin_.data()), d * sizeof(float));
   dst->append(reinterpret_cast<const char*>(vdiff_.data()), d * sizeof(float));
 }
 
 rocksdb::Status SQ8Quantizer::Deserialize(const rocksdb::Slice& src) {
-  if (src.size() < 5 || static_cast<uint8_t>(src[0]) != kSQ8FormatVersion) {
+  if (src.size() < kHeaderSize ||
+      static_cast<uint8_t>(src[0]) != kSQ8FormatVersion) {
     return rocksdb::Status::Corruption("SQ8: bad header");
   }
   uint32_t d = 0;
   std::memcpy(&d, src.data() + 1, sizeof(d));
-  if (d == 0 || src.size() != 5 + uint64_t{d} * 2 * sizeof(float)) {
+  if (d == 0 || src.size() != kHeaderSize + uint64_t{d} * 2 * sizeof(float)) {
     return rocksdb::Status::Corruption("SQ8: size does not match dimension");
   }
-  vmin_.resize(d);
-  vdiff_.resize(d);
-  std::memcpy(vmin_.data(), src.data() + 5, d * sizeof(float));
-  std::memcpy(vdiff_.data(), src.data() + 5 + d * sizeof(float),
+  std::vector<float> lo(d), diff(d);
+  std::memcpy(lo.data(), src.data() + kHeaderSize, d * sizeof(float));
+  std::memcpy(diff.data(), src.data() + kHeaderSize + d * sizeof(float),
               d * sizeof(float));
   for (size_t j = 0; j < d; ++j) {
-    if (!std::isfinite(vmin_[j]) || !(vdiff_[j] > 0) ||
-        !std::isfinite(vdiff_[j])) {
+    if (!std::isfinite(lo[j]) || !std::isfinite(diff[j]) || !(diff[j] > 0)) {
       return rocksdb::Status::Corruption("SQ8: invalid range");
     }
   }
+  vmin_ = std::move(lo);
+  vdiff_ = std::move(diff);
+  Derive();
   return rocksdb::Status::OK();
+}
+
+size_t SQ8Quantizer::MemoryUsage() const {
+  return (vmin_.capacity() + vdiff_.capacity() + step_.capacity() +
+          inv_step_.capacity()) *
+             sizeof(float) +
+         int_w_.capacity() * sizeof(int16_t);
+}
+
+SQ8Scanner::SQ8Scanner(const SQ8Quantizer& quantizer, const float* query,
+                       SQ8ScanForm form, IsaLevel isa)
+    : quantizer_(quantizer), kernels_(&internal::KernelsFor(isa)), form_(form) {
+  const size_t d = quantizer.dim();
+  const float* vmin = quantizer.vmin_.data();
+  const float* step = quantizer.step_.data();
+  switch (form) {
+    case SQ8ScanForm::kLut:
+      table_.resize(d * 256);
+      for (size_t j = 0; j < d; ++j) {
+        const float qm = query[j] - vmin[j];
+        float* row = table_.data() + j * 256;
+        for (int c = 0; c < 256; ++c) {
+          const float t = qm - c * step[j];
+          row[c] = t * t;
+        }
+      }
+      break;
+    case SQ8ScanForm::kDecodeFma:
+      table_.assign(internal::PaddedDim(d), 0.0f);
+      for (size_t j = 0; j < d; ++j) table_[j] = query[j] - vmin[j];
+      break;
+    case SQ8ScanForm::kInteger: {
+      std::vector<uint8_t> code(d);
+      quantizer.Encode(query, code.data());
+      qcode_.assign(internal::PaddedDim(d), 0);
+      std::copy(code.begin(), code.end(), qcode_.begin());
+      break;
+    }
+  }
+}
+
+IsaLevel SQ8Scanner::isa() const { return kernels_->level; }
+
+void SQ8Scanner::ScanL2(const uint8_t* codes, size_t n, float* out) const {
+  const size_t d = quantizer_.dim();
+  switch (form_) {
+    case SQ8ScanForm::kLut:
+      kernels_->scan_lut(table_.data(), codes, n, d, out);
+      break;
+    case SQ8ScanForm::kDecodeFma:
+      kernels_->scan_fma(table_.data(), quantizer_.step_.data(), codes, n, d,
+                         out);
+      break;
+    case SQ8ScanForm::kInteger:
+      kernels_->scan_int(qcode_.data(), quantizer_.int_w_.data(),
+                         quantizer_.int_scale_, codes, n, d, out);
+      break;
+  }
 }
 
 }  // namespace drift
