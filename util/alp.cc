@@ -26,8 +26,7 @@ using rocksdb::Status;
 enum Scheme : uint8_t { kRaw = 0, kAlp = 1, kAlpRd = 2, kConstant = 3 };
 
 constexpr int kMaxExponent =
-    10;  // 10^10 < 2^34 = 2^10 * 5^10, 5^10 < 2^24: exact.
-constexpr size_t kMiniValues = 8;  // Values per bit-packing mini-block.
+    10;                       // 10^10 < 2^34 = 2^10 * 5^10, 5^10 < 2^24: exact.
 constexpr size_t kSlack = 8;  // Readable bytes required past any block end.
 constexpr size_t kAlpSamples = 32;
 constexpr size_t kRdSamples = 128;
@@ -53,10 +52,6 @@ inline uint32_t FloatBits(float f) {
 
 inline unsigned BitWidth(uint32_t x) {
   return x == 0 ? 0 : 32 - static_cast<unsigned>(__builtin_clz(x));
-}
-
-inline size_t MiniBytes(size_t k, unsigned width) {
-  return (k * width + 7) / 8;
 }
 
 // ---- Little-endian output / bounds-checked input
@@ -93,18 +88,28 @@ struct Reader {
   }
 };
 
-// ---- Bit packing: frame of reference, then one of two layouts
-// ---------------- Header: u32 base, u8 mode (bits 0-5: max width W <= 32; bit
-// 7: per-mini widths follow as nibbles, width = lo + nibble, lo = max(0, W -
-// 15)). Without the flag: the vertical layout below for n / 8 rows, then the n
-// % 8 others as one mini of width W. With it: minis of 8 values; mini m (k <= 8
-// values of width w) holds value j at bits [j*w, j*w + w) of (k*w + 7) / 8
-// bytes, least significant bit first.
+// ---- Bit packing: frame of reference + 8 interleaved lanes
+// ------------------- Header: u32 base, u8 mode (bits 0-5: max width W <= 32;
+// bit 7: per-row widths follow as nibbles, width = lo + nibble, lo = max(0, W -
+// 15); else every row has width W). Values are rows of kLanes: value r * kLanes
+// + l (r < n / kLanes) is lane l's field r. All lanes share the field offsets
+// (sum of the previous rows' widths), so each row decodes with the same shift
+// in every lane, which SSE2 does 4 lanes at a time; a row of 8 consecutive
+// values with its own width also suits data with runs of zeros (image borders).
+// Lane l is a stream of 32-bit words, field r at bits [off_r, off_r + w_r),
+// least significant first, possibly continuing in the next word; word k of lane
+// l is stored as word k * kLanes + l. The n % kLanes remaining values follow,
+// value j at bits [j*w, j*w + w) of (k*w + 7) / 8 bytes, w the last row width.
 
 constexpr uint8_t kNibbleFlag = 0x80;
+constexpr size_t kLanes = 8;
+constexpr size_t kMaxRows = kAlpBlockValues / kLanes;
 
-void PackMini(const uint32_t* v, size_t k, unsigned w, uint8_t* dst) {
-  // `dst` is zeroed and has kSlack bytes of room past the mini.
+inline size_t LaneWords(size_t lane_bits) { return (lane_bits + 31) / 32; }
+inline size_t TailBytes(size_t k, unsigned w) { return (k * w + 7) / 8; }
+
+// `dst` is zeroed and has kSlack bytes of room past the tail.
+void PackTail(const uint32_t* v, size_t k, unsigned w, uint8_t* dst) {
   for (size_t j = 0; j < k; ++j) {
     const size_t bit = j * w;
     uint64_t word;
@@ -114,117 +119,9 @@ void PackMini(const uint32_t* v, size_t k, unsigned w, uint8_t* dst) {
   }
 }
 
-// Uniform-width layout: kLanes interleaved lanes. Value r * kLanes + l (r <
-// rows) is bits [r*w, r*w + w) of lane l's stream of 32-bit words; word k of
-// lane l is stored at word index k * kLanes + l. The same shift then applies to
-// every lane of a row, which SSE2 does 4 lanes at a time.
-constexpr size_t kLanes = 8;
-
-inline size_t VerticalBytes(size_t rows, unsigned w) {
-  return (rows * w + 31) / 32 * 4 * kLanes;
-}
-
-void PackVertical(const uint32_t* v, size_t rows, unsigned w, uint8_t* dst) {
-  const size_t words = VerticalBytes(rows, w) / 4;
-  uint32_t packed[kAlpBlockValues];
-  std::fill(packed, packed + words, 0u);
-  for (size_t r = 0; r < rows; ++r) {
-    const size_t bit = r * w, k = bit / 32;
-    const unsigned s = bit % 32;
-    for (size_t l = 0; l < kLanes; ++l) {
-      const uint32_t x = v[r * kLanes + l];
-      packed[k * kLanes + l] |= x << s;
-      if (s + w > 32) packed[(k + 1) * kLanes + l] |= x >> (32 - s);
-    }
-  }
-  std::memcpy(dst, packed, words * 4);
-}
-
-// Reads exactly VerticalBytes(rows, w) bytes from `src`.
-void UnpackVertical(const uint8_t* src, unsigned w, size_t rows,
-                    uint32_t* dst) {
-  if (w == 0) {
-    std::fill(dst, dst + rows * kLanes, 0u);
-    return;
-  }
-  const uint32_t mask = w == 32 ? ~0u : (1u << w) - 1;
-  const size_t last_word = VerticalBytes(rows, w) / (4 * kLanes) - 1;
-  for (size_t r = 0; r < rows; ++r) {
-    // Branch-free (the straddling pattern is irregular): `hi` is the next word,
-    // or this one again at the end, where its bits are masked off (s + w <=
-    // 32).
-    const size_t bit = r * w, k = bit / 32;
-    const unsigned s = bit % 32;
-    const uint8_t* lo = src + k * 4 * kLanes;
-    const uint8_t* hi = src + std::min(k + 1, last_word) * 4 * kLanes;
-    uint32_t* out = dst + r * kLanes;
-    for (size_t l = 0; l < kLanes; ++l) {
-      uint32_t a, b;
-      std::memcpy(&a, lo + 4 * l, 4);
-      std::memcpy(&b, hi + 4 * l, 4);
-      out[l] = ((a >> s) | ((b << (31 - s)) << 1)) & mask;
-    }
-  }
-}
-
-// Appends `v[0..n)` (n <= kAlpBlockValues) frame-of-reference coded and packed.
-void PackUints(const uint32_t* v, size_t n, std::string* out) {
-  uint32_t base = n ? v[0] : 0;
-  for (size_t i = 0; i < n; ++i) base = std::min(base, v[i]);
-  const size_t minis = (n + kMiniValues - 1) / kMiniValues;
-  unsigned widths[kAlpBlockValues / kMiniValues];
-  unsigned max_width = 0;
-  for (size_t m = 0; m < minis; ++m) {
-    uint32_t bits = 0;
-    for (size_t i = m * kMiniValues; i < std::min(n, (m + 1) * kMiniValues);
-         ++i) {
-      bits |= v[i] - base;
-    }
-    widths[m] = BitWidth(bits);
-    max_width = std::max(max_width, widths[m]);
-  }
-  const unsigned lo = max_width > 15 ? max_width - 15 : 0;
-  const size_t rows = n / kLanes, tail = n % kLanes;
-  const size_t uniform_bytes =
-      VerticalBytes(rows, max_width) + MiniBytes(tail, max_width);
-  size_t nibble_bytes = (minis + 1) / 2;
-  for (size_t m = 0; m < minis; ++m) {
-    const size_t k = std::min(kMiniValues, n - m * kMiniValues);
-    nibble_bytes += MiniBytes(k, std::max(widths[m], lo));
-  }
-  // Per-mini widths decode slower than the vertical layout: use them only when
-  // they save more than 1/16 of the size.
-  const bool nibbles = nibble_bytes + nibble_bytes / 16 < uniform_bytes;
-  PutLE<uint32_t>(out, base);
-  out->push_back(static_cast<char>(max_width | (nibbles ? kNibbleFlag : 0)));
-  uint32_t delta[kAlpBlockValues];
-  for (size_t i = 0; i < n; ++i) delta[i] = v[i] - base;
-  uint8_t buf[kAlpBlockValues * 4 + 64] = {};
-  size_t pos = 0;
-  if (!nibbles) {
-    PackVertical(delta, rows, max_width, buf);
-    pos = VerticalBytes(rows, max_width);
-    PackMini(delta + rows * kLanes, tail, max_width, buf + pos);
-    pos += MiniBytes(tail, max_width);
-    out->append(reinterpret_cast<const char*>(buf), pos);
-    return;
-  }
-  for (size_t m = 0; m < minis; m += 2) {
-    const unsigned a = std::max(widths[m], lo) - lo;
-    const unsigned b = m + 1 < minis ? std::max(widths[m + 1], lo) - lo : 0;
-    out->push_back(static_cast<char>(a | (b << 4)));
-  }
-  for (size_t m = 0; m < minis; ++m) {
-    const size_t k = std::min(kMiniValues, n - m * kMiniValues);
-    const unsigned w = std::max(widths[m], lo);
-    PackMini(delta + m * kMiniValues, k, w, buf + pos);
-    pos += MiniBytes(k, w);
-  }
-  out->append(reinterpret_cast<const char*>(buf), pos);
-}
-
-// Unpacks k <= 8 values of run-time width w.
-inline void UnpackVar(const uint8_t* src, unsigned w, size_t k, uint32_t* dst) {
+// Unpacks k <= 8 tail values of width w (reads up to 7 bytes past them).
+inline void UnpackTail(const uint8_t* src, unsigned w, size_t k,
+                       uint32_t* dst) {
   const uint64_t mask = (uint64_t{1} << w) - 1;
   for (size_t j = 0; j < k; ++j) {
     const size_t bit = j * w;
@@ -234,60 +131,136 @@ inline void UnpackVar(const uint8_t* src, unsigned w, size_t k, uint32_t* dst) {
   }
 }
 
-// Unpacks 8 values of run-time width w <= 8 from one 64-bit load.
-inline void Unpack8Small(const uint8_t* src, unsigned w, uint32_t* dst) {
-  const uint64_t mask = (uint64_t{1} << w) - 1;
-  uint64_t word;
-  std::memcpy(&word, src, 8);
-  for (unsigned j = 0; j < 8; ++j) {
-    dst[j] = static_cast<uint32_t>((word >> (j * w)) & mask);
+// Packs `rows` rows with widths `w[r]` into `words` zeroed lane words.
+void PackRows(const uint32_t* v, size_t rows, const uint8_t* w,
+              uint32_t* words) {
+  size_t off = 0;
+  for (size_t r = 0; r < rows; off += w[r], ++r) {
+    const size_t k = off / 32;
+    const unsigned s = off % 32;
+    for (size_t l = 0; l < kLanes; ++l) {
+      const uint32_t x = v[r * kLanes + l];
+      words[k * kLanes + l] |= x << s;
+      if (s + w[r] > 32) words[(k + 1) * kLanes + l] |= x >> (32 - s);
+    }
   }
 }
 
-// Parses a packed vector of `n` values; fills `delta[0..n)` (room for n rounded
-// up to 8) and `*base`. Reads up to 7 bytes past the payload (see kSlack).
+// Unpacks `rows` rows from `words` lane words (words > 0) at `src`, reading
+// only those. Branch-free: the next word is clamped to the last one, where
+// its bits are masked off anyway (the field ends in the current word).
+void UnpackRows(const uint8_t* src, size_t words, size_t rows, const uint8_t* w,
+                uint32_t* dst) {
+  const size_t last = words - 1;
+  size_t off = 0;
+  for (size_t r = 0; r < rows; off += w[r], ++r) {
+    const size_t k = std::min(off / 32, last);
+    const unsigned s = off % 32;
+    const uint32_t mask = static_cast<uint32_t>((uint64_t{1} << w[r]) - 1);
+    // Local copies: no aliasing with `dst`, so gcc vectorizes the lane loop.
+    uint32_t lo[kLanes], hi[kLanes], res[kLanes];
+    std::memcpy(lo, src + k * 4 * kLanes, sizeof(lo));
+    std::memcpy(hi, src + std::min(k + 1, last) * 4 * kLanes, sizeof(hi));
+    for (size_t l = 0; l < kLanes; ++l) {
+      res[l] = ((lo[l] >> s) | ((hi[l] << (31 - s)) << 1)) & mask;
+    }
+    std::memcpy(dst + r * kLanes, res, sizeof(res));
+  }
+}
+
+// Appends `v[0..n)` (n <= kAlpBlockValues) frame-of-reference coded and packed.
+void PackUints(const uint32_t* v, size_t n, std::string* out) {
+  uint32_t base = n ? v[0] : 0;
+  for (size_t i = 0; i < n; ++i) base = std::min(base, v[i]);
+  uint32_t delta[kAlpBlockValues];
+  for (size_t i = 0; i < n; ++i) delta[i] = v[i] - base;
+  const size_t rows = n / kLanes, tail = n % kLanes;
+  const size_t groups = rows + (tail ? 1 : 0);  // Rows plus the tail.
+  uint8_t widths[kMaxRows + 1];
+  unsigned max_width = 0;
+  for (size_t g = 0; g < groups; ++g) {
+    uint32_t bits = 0;
+    for (size_t i = g * kLanes; i < std::min(n, (g + 1) * kLanes); ++i) {
+      bits |= delta[i];
+    }
+    widths[g] = static_cast<uint8_t>(BitWidth(bits));
+    max_width = std::max<unsigned>(max_width, widths[g]);
+  }
+  const unsigned lo = max_width > 15 ? max_width - 15 : 0;
+  size_t lane_bits = 0;
+  for (size_t g = 0; g < groups; ++g) {
+    widths[g] = static_cast<uint8_t>(std::max<unsigned>(widths[g], lo));
+    if (g < rows) lane_bits += widths[g];
+  }
+  const size_t uniform_bytes =
+      LaneWords(rows * max_width) * 4 * kLanes + TailBytes(tail, max_width);
+  const size_t nibble_bytes = (groups + 1) / 2 +
+                              LaneWords(lane_bits) * 4 * kLanes +
+                              TailBytes(tail, tail ? widths[rows] : 0);
+  const bool nibbles = nibble_bytes < uniform_bytes;
+  if (!nibbles) std::fill(widths, widths + groups, max_width);
+  PutLE<uint32_t>(out, base);
+  out->push_back(static_cast<char>(max_width | (nibbles ? kNibbleFlag : 0)));
+  if (nibbles) {
+    for (size_t g = 0; g < groups; g += 2) {
+      const unsigned a = widths[g] - lo;
+      const unsigned b = g + 1 < groups ? widths[g + 1] - lo : 0;
+      out->push_back(static_cast<char>(a | (b << 4)));
+    }
+  } else {
+    lane_bits = rows * max_width;
+  }
+  uint32_t words[kAlpBlockValues] = {};
+  const size_t num_words = LaneWords(lane_bits) * kLanes;
+  PackRows(delta, rows, widths, words);
+  out->append(reinterpret_cast<const char*>(words), num_words * 4);
+  if (tail) {
+    uint8_t buf[4 * kLanes + kSlack] = {};
+    PackTail(delta + rows * kLanes, tail, widths[rows], buf);
+    out->append(reinterpret_cast<const char*>(buf),
+                TailBytes(tail, widths[rows]));
+  }
+}
+
+// Parses a packed vector of `n` values; fills `delta[0..n)` and `*base`.
+// Reads up to 7 bytes past the tail (see kSlack).
 Status UnpackUints(Reader* in, size_t n, uint32_t* delta, uint32_t* base) {
   uint8_t mode;
-  if (!in->Get(base) || !in->Get(&mode))
+  if (!in->Get(base) || !in->Get(&mode)) {
     return Corrupt("truncated bit-pack header");
+  }
   const unsigned max_width = mode & 0x3F;
   if (max_width > 32 || (mode & 0x40)) return Corrupt("bad bit width");
-  const size_t minis = (n + kMiniValues - 1) / kMiniValues;
-  const size_t full = n / kMiniValues;
-  const size_t tail = n % kMiniValues;
-  if (!(mode & kNibbleFlag)) {
-    const size_t rows = n / kLanes;
-    const size_t vertical = VerticalBytes(rows, max_width);
-    const uint8_t* src = in->Take(vertical + MiniBytes(n % kLanes, max_width));
-    if (src == nullptr) return Corrupt("truncated bit-packed data");
-    UnpackVertical(src, max_width, rows, delta);
-    if (n % kLanes) {
-      UnpackVar(src + vertical, max_width, n % kLanes, delta + rows * kLanes);
+  const size_t rows = n / kLanes, tail = n % kLanes;
+  const size_t groups = rows + (tail ? 1 : 0);
+  uint8_t widths[kMaxRows + 1];
+  size_t lane_bits = 0;
+  if (mode & kNibbleFlag) {
+    const uint8_t* nib = in->Take((groups + 1) / 2);
+    if (nib == nullptr) return Corrupt("truncated bit widths");
+    const unsigned lo = max_width > 15 ? max_width - 15 : 0;
+    for (size_t g = 0; g < groups; ++g) {
+      const unsigned w = lo + ((nib[g / 2] >> (4 * (g % 2))) & 0xF);
+      if (w > max_width) return Corrupt("row width above maximum");
+      widths[g] = static_cast<uint8_t>(w);
+      if (g < rows) lane_bits += w;
     }
-    return Status::OK();
+  } else {
+    std::fill(widths, widths + groups, static_cast<uint8_t>(max_width));
+    lane_bits = rows * max_width;
   }
-  const uint8_t* nib = in->Take((minis + 1) / 2);
-  if (nib == nullptr) return Corrupt("truncated bit widths");
-  const unsigned lo = max_width > 15 ? max_width - 15 : 0;
-  uint8_t widths[kAlpBlockValues / kMiniValues];
-  size_t bytes = 0;
-  for (size_t m = 0; m < minis; ++m) {
-    const unsigned w = lo + ((nib[m / 2] >> (4 * (m % 2))) & 0xF);
-    if (w > max_width) return Corrupt("mini-block width above maximum");
-    widths[m] = static_cast<uint8_t>(w);
-    bytes += m < full ? w : MiniBytes(tail, w);
-  }
-  const uint8_t* src = in->Take(bytes);
+  const size_t words = LaneWords(lane_bits) * kLanes;
+  const size_t tail_bytes = tail ? TailBytes(tail, widths[rows]) : 0;
+  const uint8_t* src = in->Take(words * 4 + tail_bytes);
   if (src == nullptr) return Corrupt("truncated bit-packed data");
-  for (size_t m = 0; m < full; ++m) {
-    if (widths[m] <= 8) {
-      Unpack8Small(src, widths[m], delta + m * kMiniValues);
-    } else {
-      UnpackVar(src, widths[m], kMiniValues, delta + m * kMiniValues);
-    }
-    src += widths[m];
+  if (words == 0) {
+    std::fill(delta, delta + rows * kLanes, 0u);
+  } else {
+    UnpackRows(src, words / kLanes, rows, widths, delta);
   }
-  if (tail) UnpackVar(src, widths[full], tail, delta + full * kMiniValues);
+  if (tail) {
+    UnpackTail(src + words * 4, widths[rows], tail, delta + rows * kLanes);
+  }
   return Status::OK();
 }
 
@@ -447,7 +420,8 @@ struct RdChoice {
   size_t est_bits = std::numeric_limits<size_t>::max();
 };
 
-// Frequencies of `keys` (sorted in place), most frequent first.
+// The <= kRdMaxDict most frequent `keys` (sorted in place), most frequent
+// first, in `top`; returns how many.
 size_t TopFrequencies(uint16_t* keys, size_t n,
                       std::pair<size_t, uint16_t>* top) {
   std::sort(keys, keys + n);
@@ -458,10 +432,13 @@ size_t TopFrequencies(uint16_t* keys, size_t n,
     top[distinct++] = {j - i, keys[i]};
     i = j;
   }
-  std::sort(top, top + distinct, [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  });
-  return distinct;
+  // Only the first kRdMaxDict entries are ever used.
+  const size_t keep = std::min(distinct, kRdMaxDict);
+  std::partial_sort(
+      top, top + keep, top + distinct, [](const auto& a, const auto& b) {
+        return a.first != b.first ? a.first > b.first : a.second < b.second;
+      });
+  return keep;
 }
 
 // Picks the cut point from a sample by estimated size: index + right bits per
@@ -502,7 +479,7 @@ void EncodeRdBlock(const uint32_t* bits, size_t n, unsigned r,
   std::pair<size_t, uint16_t> top[kAlpBlockValues];
   for (size_t i = 0; i < n; ++i) keys[i] = static_cast<uint16_t>(bits[i] >> r);
   const size_t distinct = TopFrequencies(keys, n, top);
-  // Dictionary size: the 2^b (b <= 3) prefix with the smallest estimated cost.
+  // Dictionary: the prefix (1..8 entries) with the smallest estimated cost.
   size_t dict_size = 1, best_cost = std::numeric_limits<size_t>::max(),
          covered = 0;
   for (size_t t = 0; t < std::min(kRdMaxDict, distinct); ++t) {

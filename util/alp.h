@@ -16,12 +16,11 @@
 //    part is bit-packed.
 //  * CONSTANT (one value repeated) and RAW (the bits as-is), so incompressible
 //    data costs 3 bytes per block more than raw.
-// Bit packing (after frame of reference): one width for the block, in a layout
-// of 8 interleaved lanes so a row of 8 values decodes with one SSE2 shift per 4
-// lanes; or, when it saves > 1/16, groups ("minis") of 8 values with their own
-// width (nibbles), a mini occupying exactly `width` bytes (image data with zero
-// runs gains ~25% this way). Decoding is unpack + a vectorizable int->float
-// loop.
+// Bit packing (after frame of reference): rows of 8 values in 8 interleaved
+// lanes, each row with one width (stored as a nibble per row when that is
+// smaller than one width for all), so a row decodes with the same shift in
+// every lane (SSE2) and image rows of zeros cost 0 bits. Decoding is this
+// unpack plus a vectorizable int->float loop.
 //
 // Matrix container (what the table stores for a bucket of `rows` x `dim`
 // floats): a header with a format version byte, the shape and a table of block

@@ -259,9 +259,14 @@ std::string SmallMixedMatrix(std::vector<float>* v, size_t rows, size_t dim) {
   v->resize(rows * dim);
   for (size_t i = 0; i < v->size(); i += dim) {
     std::vector<float> row;
-    switch ((i / dim) % 4) {
+    switch ((i / dim) % 5) {
       case 0:
         row = MixedBlock(rng, dim);
+        break;
+      case 4:  // Sparse small integers: per-row widths (nibbles).
+        for (size_t j = 0; j < dim; ++j) {
+          row.push_back(j % 24 < 12 ? 0.0f : static_cast<float>(rng() % 200));
+        }
         break;
       case 1:
         row.assign(dim, 2.5f);
