@@ -149,22 +149,23 @@ void PackRows(const uint32_t* v, size_t rows, const uint8_t* w,
 // Unpacks `rows` rows from `words` lane words (words > 0) at `src`, reading
 // only those. Branch-free: the next word is clamped to the last one, where
 // its bits are masked off anyway (the field ends in the current word).
-void UnpackRows(const uint8_t* src, size_t words, size_t rows, const uint8_t* w,
-                uint32_t* dst) {
+void UnpackRows(const uint8_t* __restrict src, size_t words, size_t rows,
+                const uint8_t* __restrict w, uint32_t* __restrict dst) {
   const size_t last = words - 1;
   size_t off = 0;
   for (size_t r = 0; r < rows; off += w[r], ++r) {
     const size_t k = std::min(off / 32, last);
     const unsigned s = off % 32;
     const uint32_t mask = static_cast<uint32_t>((uint64_t{1} << w[r]) - 1);
-    // Local copies: no aliasing with `dst`, so gcc vectorizes the lane loop.
-    uint32_t lo[kLanes], hi[kLanes], res[kLanes];
-    std::memcpy(lo, src + k * 4 * kLanes, sizeof(lo));
-    std::memcpy(hi, src + std::min(k + 1, last) * 4 * kLanes, sizeof(hi));
-    for (size_t l = 0; l < kLanes; ++l) {
-      res[l] = ((lo[l] >> s) | ((hi[l] << (31 - s)) << 1)) & mask;
+    const uint8_t* lo = src + k * 4 * kLanes;
+    const uint8_t* hi = src + std::min(k + 1, last) * 4 * kLanes;
+    uint32_t* out = dst + r * kLanes;
+    for (size_t l = 0; l < kLanes; ++l) {  // Vectorized (restrict: no alias).
+      uint32_t a, b;
+      std::memcpy(&a, lo + 4 * l, 4);
+      std::memcpy(&b, hi + 4 * l, 4);
+      out[l] = ((a >> s) | ((b << (31 - s)) << 1)) & mask;
     }
-    std::memcpy(dst + r * kLanes, res, sizeof(res));
   }
 }
 
