@@ -54,8 +54,7 @@ inline unsigned BitWidth(uint32_t x) {
   return x == 0 ? 0 : 32 - static_cast<unsigned>(__builtin_clz(x));
 }
 
-// ---- Little-endian output / bounds-checked input
-// -------------------------------
+// ---- Little-endian output, bounds-checked input ----
 
 template <typename T>
 void PutLE(std::string* out, T v) {
@@ -88,18 +87,18 @@ struct Reader {
   }
 };
 
-// ---- Bit packing: frame of reference + 8 interleaved lanes
-// ------------------- Header: u32 base, u8 mode (bits 0-5: max width W <= 32;
-// bit 7: per-row widths follow as nibbles, width = lo + nibble, lo = max(0, W -
-// 15); else every row has width W). Values are rows of kLanes: value r * kLanes
-// + l (r < n / kLanes) is lane l's field r. All lanes share the field offsets
-// (sum of the previous rows' widths), so each row decodes with the same shift
-// in every lane, which SSE2 does 4 lanes at a time; a row of 8 consecutive
-// values with its own width also suits data with runs of zeros (image borders).
-// Lane l is a stream of 32-bit words, field r at bits [off_r, off_r + w_r),
-// least significant first, possibly continuing in the next word; word k of lane
-// l is stored as word k * kLanes + l. The n % kLanes remaining values follow,
-// value j at bits [j*w, j*w + w) of (k*w + 7) / 8 bytes, w the last row width.
+// ---- Bit packing: frame of reference + 8 interleaved lanes ----
+// Header: u32 base, u8 mode (bits 0-5: max width W <= 32; bit 7: per-row
+// widths follow as nibbles, width = lo + nibble, lo = max(0, W - 15); else
+// every row has width W). Value r * kLanes + l (r < n / kLanes) is field r of
+// lane l. All lanes share the field offsets (sums of the previous rows'
+// widths), so a row decodes with the same shift in every lane (SSE2: 4 lanes
+// per instruction); a width per row of 8 consecutive values also suits runs of
+// zeros (image borders). Lane l is a stream of 32-bit words, field r at bits
+// [off_r, off_r + w_r), least significant first, possibly continuing in the
+// next word; word k of lane l is stored as word k * kLanes + l. The n % kLanes
+// remaining values follow, value j at bits [j*w, j*w + w) of (k*w + 7) / 8
+// bytes, w being the tail's width.
 
 constexpr uint8_t kNibbleFlag = 0x80;
 constexpr size_t kLanes = 8;
@@ -265,8 +264,7 @@ Status UnpackUints(Reader* in, size_t n, uint32_t* delta, uint32_t* base) {
   return Status::OK();
 }
 
-// ---- ALP: decimal -> integer
-// ------------------------------------------------------
+// ---- ALP: decimal -> integer ----
 
 // The decoder's formula; the encoder checks every value against it.
 // For d > 0, n * 10^-d in double then rounded to float: equals the correctly
@@ -295,9 +293,7 @@ struct AlpChoice {
   size_t est_bits = std::numeric_limits<size_t>::max();
 };
 
-// Picks d from a sample of the block by estimated size (width * values +
-// 48 bits per exception); ties go to the smaller |d| (tried first).
-// Exponents in search order: 0..10, then -1..-10.
+// A list of exponents to try; All() is 0..10, then -1..-10.
 struct Exponents {
   int8_t d[2 * kMaxExponent + 1];
   size_t count = 0;
@@ -312,6 +308,8 @@ struct Exponents {
   }
 };
 
+// Picks d from a sample of the block by estimated size (width * values +
+// 48 bits per exception); ties go to the exponent tried first.
 AlpChoice ChooseAlpExponent(const float* in, const size_t* sample, size_t s,
                             const Exponents& tries) {
   AlpChoice best;
@@ -413,8 +411,7 @@ Status DecodeAlpBlock(Reader* in, size_t n, float* out) {
   return Status::OK();
 }
 
-// ---- ALP_RD: left parts through a dictionary, right parts bit-packed
-// --------------
+// ---- ALP_RD: left parts through a dictionary, right parts bit-packed ----
 
 struct RdChoice {
   unsigned right_bits = 0;
@@ -569,8 +566,7 @@ Status DecodeRdBlock(Reader* in, size_t n, float* out) {
   return Status::OK();
 }
 
-// ---- Block level
-// ---------------------------------------------------------------
+// ---- Block level ----
 
 // `tries`: the exponents worth trying (from a sample of the whole input, as the
 // paper's first sampling level); all of them are tried if none fits well.
@@ -656,11 +652,10 @@ Status DecodeBlock(Reader* in, size_t n, float* out) {
   }
 }
 
-// ---- Matrix container
-// ------------------------------------------------------------ Header: u8
-// version, u8 value type (1 = float32), u16 reserved (0), u32 dim, u64 rows,
-// u32 num_blocks, u32 offsets[num_blocks + 1] (into the block data, offsets[0]
-// = 0, last = data size), block data, 8 zero bytes.
+// ---- Matrix container ----
+// Header: u8 version, u8 value type (1 = float32), u16 reserved (0), u32 dim,
+// u64 rows, u32 num_blocks, u32 offsets[num_blocks + 1] (into the block data;
+// offsets[0] = 0, the last = data size), then block data and 8 zero bytes.
 
 constexpr uint8_t kTypeFloat32 = 1;
 constexpr size_t kFixedHeader = 20;
@@ -794,8 +789,7 @@ Exponents MatrixExponents(const float* data, const Layout& layout) {
 
 }  // namespace
 
-// ---- Public API
-// --------------------------------------------------------------------
+// ---- Public API ----
 
 Status AlpEncodeFloatBlock(const float* in, size_t n, std::string* out) {
   if (n == 0 || n > kAlpBlockValues) {
