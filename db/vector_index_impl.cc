@@ -246,7 +246,7 @@ Status VectorIndexImpl::CollectSegments(const PinnedView& view,
                                         SearchStats* stats) const {
   const uint32_t dim = options_.dimension;
   std::vector<float> approx;
-  BlockBuffer buf;
+  DriftTableReader::BlobRef blob;
   for (const DriftTableReader* segment : view.segments()) {
     const BucketDirectory& dir = segment->directory();
     if (dir.buckets.empty()) continue;
@@ -261,8 +261,8 @@ Status VectorIndexImpl::CollectSegments(const PinnedView& view,
                               : DefaultNprobe(dir.buckets.size());
     for (uint32_t b : RouteBuckets(dir, query, nprobe)) {
       BucketDataView bucket;
-      Status s = segment->ReadBucketData(b, &buf);
-      if (s.ok()) s = bucket.Parse(buf.data);
+      Status s = segment->GetBucketData(b, &blob);
+      if (s.ok()) s = bucket.Parse(blob.data());
       if (!s.ok()) return s;
       approx.resize(bucket.num_rows);
       segment->sq8().ScanL2(

@@ -12,20 +12,33 @@
 #include <string>
 #include <vector>
 
+#include "db_bench_drift/baselines.h"
 #include "db_bench_drift/report.h"
+#include "db_bench_drift/system.h"
 #include "drift/plugin.h"
+#include "drift/vector_index.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
 #include "util/dataset.h"
 
-DEFINE_string(benchmarks, "fillvec,flush,compact,getvec",
+DEFINE_string(benchmarks, "fillvec,flush,compact,getvec,search",
               "Comma-separated list of benchmarks to run, in order: fillvec, "
-              "flush, compact, getvec, overwrite, deletevec");
-DEFINE_string(
-    systems, "drift,rocksdb",
-    "Systems to run each benchmark on: drift (DriftTable + "
-    "DriftMemTable) and rocksdb (BlockBasedTable, snappy, same bytes)");
+              "flush, compact, getvec, search, overwrite, deletevec");
+DEFINE_string(systems, "drift,rocksdb,hnswlib,bruteforce",
+              "Systems to run each benchmark on (a benchmark that does not apply "
+              "to a system is skipped): drift (DriftTable + DriftMemTable), "
+              "rocksdb (BlockBasedTable, snappy, same bytes), hnswlib (graph "
+              "build and search), bruteforce (exact scan, Drift's kernel)");
+DEFINE_int32(k, 10, "Neighbours per query (search)");
+DEFINE_int64(num_queries, 10000,
+             "Queries of the search benchmark (at most the data set's)");
+DEFINE_string(nprobe_list, "1,2,4,8,16,32",
+              "Drift search: buckets probed per segment, one measurement each "
+              "(0 = the default effort)");
+DEFINE_string(ef_list, "10,20,40,80,160", "hnswlib search: ef values");
+DEFINE_int32(hnsw_m, 16, "hnswlib M");
+DEFINE_int32(hnsw_ef_construction, 200, "hnswlib ef_construction");
 DEFINE_string(db, "/tmp/db_bench_drift",
               "Directory of the databases (one "
               "subdirectory per system)");
@@ -101,10 +114,13 @@ rocksdb::Status LoadData(Dataset* data) {
   return s;
 }
 
-class Runner {
+// drift and rocksdb: an embedded RocksDB with the system's table factory.
+class Runner : public System {
  public:
-  Runner(const Dataset& data, std::string system)
-      : data_(data), system_(std::move(system)) {}
+  Runner(const BenchContext& ctx, std::string system)
+      : data_(*ctx.data), ctx_(ctx), system_(std::move(system)) {}
+
+  const std::string& name() const override { return system_; }
 
   rocksdb::Status Open() {
     const std::string path = FLAGS_db + "/" + system_;
@@ -138,17 +154,24 @@ class Runner {
     rocksdb::DB* db = nullptr;
     rocksdb::Status s = rocksdb::DB::Open(options, path, &db);
     db_.reset(db);
+    if (s.ok() && system_ == "drift") {
+      VectorIndexOptions vopts;
+      vopts.dimension = data_.dim;
+      s = VectorIndex::Attach(db_.get(), db_->DefaultColumnFamily(), vopts, &index_);
+    }
     return s;
   }
 
-  rocksdb::Status Run(const std::string& name) {
+  rocksdb::Status Run(const std::string& name) override {
+    if (name == "search") return Search();
     if (name == "fillvec") return Write("fillvec", false);
     if (name == "overwrite") return Write("overwrite", true);
     if (name == "flush") return Flush();
     if (name == "compact") return Compact();
     if (name == "getvec") return GetVec();
     if (name == "deletevec") return DeleteVec();
-    return rocksdb::Status::InvalidArgument("unknown benchmark " + name);
+    return rocksdb::Status::InvalidArgument("unknown benchmark " + name +
+                                            " (see --help)");
   }
 
  private:
@@ -296,6 +319,34 @@ class Runner {
     return rocksdb::Status::OK();
   }
 
+  rocksdb::Status Search() {
+    if (index_ == nullptr) return rocksdb::Status::NotSupported();
+    std::vector<float> query(data_.dim);
+    std::vector<SearchHit> hits;
+    for (size_t nprobe : ParseSizeList(FLAGS_nprobe_list)) {
+      SearchOptions so;
+      so.nprobe = static_cast<uint32_t>(nprobe);
+      Result r = NewResult("search");
+      r.params["nprobe"] = nprobe == 0 ? "default" : std::to_string(nprobe);
+      rocksdb::Status s = RunQueries(
+          *ctx_.eval, r, reporter(),
+          [&](size_t q, std::vector<uint32_t>* ids, uint64_t* scanned) {
+            const float* qv = ctx_.eval->query(q);
+            query.assign(qv, qv + data_.dim);
+            SearchStats stats;
+            rocksdb::Status st =
+                index_->Search(so, query, ctx_.eval->k(), &hits, &stats);
+            for (const SearchHit& h : hits) {
+              ids->push_back(static_cast<uint32_t>(std::stoull(h.key.substr(3))));
+            }
+            *scanned = stats.segment_vectors_scanned + stats.memtable_vectors_scanned;
+            return st;
+          });
+      if (!s.ok()) return s;
+    }
+    return rocksdb::Status::OK();
+  }
+
   rocksdb::Status DeleteVec() {
     std::mt19937_64 rng(FLAGS_seed + 2);
     Latencies lat;
@@ -316,18 +367,13 @@ class Runner {
     return rocksdb::Status::OK();
   }
 
-  static Reporter* reporter() {
-    static Reporter r;
-    return &r;
-  }
+  Reporter* reporter() const { return ctx_.reporter; }
 
- public:
-  static Reporter* shared_reporter() { return reporter(); }
-
- private:
   const Dataset& data_;
+  const BenchContext ctx_;
   const std::string system_;
   std::unique_ptr<rocksdb::DB> db_;
+  std::unique_ptr<VectorIndex> index_;
 };
 
 std::vector<std::string> Split(const std::string& s) {
@@ -354,29 +400,50 @@ int Main() {
   printf("Benchmarks: %s on %s\n", FLAGS_benchmarks.c_str(),
          FLAGS_systems.c_str());
   printf("------------------------------------------------\n");
-  // Systems alternate within each benchmark so both see the same machine state.
-  std::vector<std::unique_ptr<Runner>> runners;
-  for (const std::string& system : Split(FLAGS_systems)) {
-    runners.emplace_back(new Runner(data, system));
-    s = runners.back()->Open();
+  Reporter reporter;
+  SearchEval eval;
+  BenchContext ctx{&data, &eval, &reporter};
+  const std::vector<std::string> benchmarks = Split(FLAGS_benchmarks);
+  if (std::find(benchmarks.begin(), benchmarks.end(), "search") != benchmarks.end()) {
+    s = eval.Prepare(data, FLAGS_num_queries, FLAGS_k, FLAGS_gt, FLAGS_db);
     if (!s.ok()) {
-      fprintf(stderr, "db_bench_drift: open %s: %s\n", system.c_str(),
-              s.ToString().c_str());
+      fprintf(stderr, "db_bench_drift: ground truth: %s\n", s.ToString().c_str());
       return 1;
     }
   }
-  for (const std::string& name : Split(FLAGS_benchmarks)) {
-    for (auto& runner : runners) {
-      s = runner->Run(name);
+  // Systems alternate within each benchmark so all see the same machine state.
+  std::vector<std::unique_ptr<System>> systems;
+  for (const std::string& name : Split(FLAGS_systems)) {
+    if (name == "hnswlib") {
+      systems.push_back(NewHnswlibSystem(ctx, FLAGS_hnsw_m,
+                                         FLAGS_hnsw_ef_construction, FLAGS_ef_list));
+      continue;
+    }
+    if (name == "bruteforce") {
+      systems.push_back(NewBruteForceSystem(ctx));
+      continue;
+    }
+    auto runner = std::make_unique<Runner>(ctx, name);
+    s = runner->Open();
+    if (!s.ok()) {
+      fprintf(stderr, "db_bench_drift: open %s: %s\n", name.c_str(),
+              s.ToString().c_str());
+      return 1;
+    }
+    systems.push_back(std::move(runner));
+  }
+  for (const std::string& benchmark : benchmarks) {
+    for (auto& system : systems) {
+      s = system->Run(benchmark);
+      if (s.IsNotSupported()) continue;
       if (!s.ok()) {
-        fprintf(stderr, "db_bench_drift: %s: %s\n", name.c_str(),
-                s.ToString().c_str());
+        fprintf(stderr, "db_bench_drift: %s on %s: %s\n", benchmark.c_str(),
+                system->name().c_str(), s.ToString().c_str());
         return 1;
       }
     }
   }
-  if (!FLAGS_json.empty() &&
-      !Runner::shared_reporter()->WriteJson(FLAGS_json)) {
+  if (!FLAGS_json.empty() && !reporter.WriteJson(FLAGS_json)) {
     fprintf(stderr, "db_bench_drift: cannot write %s\n", FLAGS_json.c_str());
     return 1;
   }

@@ -1,5 +1,6 @@
 #include "table/drift_table_factory.h"
 
+#include "rocksdb/cache.h"
 #include "rocksdb/utilities/options_type.h"
 #include "table/drift_table_builder.h"
 #include "table/drift_table_reader.h"
@@ -25,6 +26,9 @@ const std::unordered_map<std::string, OptionTypeInfo> kTableOptionsTypeInfo = {
       OptionTypeFlags::kNone}},
     {"bloom_bits_per_key",
      {offsetof(DriftTableOptions, bloom_bits_per_key), OptionType::kUInt32T,
+      OptionVerificationType::kNormal, OptionTypeFlags::kNone}},
+    {"blob_cache_size",
+     {offsetof(DriftTableOptions, blob_cache_size), OptionType::kUInt64T,
       OptionVerificationType::kNormal, OptionTypeFlags::kNone}},
     {"blob_alignment",
      {offsetof(DriftTableOptions, blob_alignment), OptionType::kUInt32T,
@@ -81,8 +85,17 @@ rocksdb::Status DriftTableFactory::NewTableReader(
     std::unique_ptr<rocksdb::RandomAccessFileReader>&& file, uint64_t file_size,
     std::unique_ptr<rocksdb::TableReader>* table_reader,
     bool /*prefetch_index_and_filter_in_cache*/) const {
-  return DriftTableReader::Open(table_reader_options, options_, std::move(file),
-                                file_size, table_reader);
+  return DriftTableReader::Open(table_reader_options, options_, BlobCache(),
+                                std::move(file), file_size, table_reader);
+}
+
+std::shared_ptr<rocksdb::Cache> DriftTableFactory::BlobCache() const {
+  // Created on first use: option strings configure options_ after construction.
+  std::lock_guard<std::mutex> lock(blob_cache_mu_);
+  if (blob_cache_ == nullptr && options_.blob_cache_size > 0) {
+    blob_cache_ = rocksdb::NewLRUCache(options_.blob_cache_size);
+  }
+  return blob_cache_;
 }
 
 rocksdb::TableBuilder* DriftTableFactory::NewTableBuilder(

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "drift/table_options.h"
@@ -41,7 +42,11 @@ class DriftTableFactory : public rocksdb::TableFactory {
   const DriftTableOptions& table_options() const { return options_; }
 
  private:
+  std::shared_ptr<rocksdb::Cache> BlobCache() const;
+
   DriftTableOptions options_;
+  mutable std::mutex blob_cache_mu_;
+  mutable std::shared_ptr<rocksdb::Cache> blob_cache_;
 };
 
 // InvalidArgument naming the first out-of-range option, OK otherwise.

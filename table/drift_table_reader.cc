@@ -18,21 +18,25 @@ constexpr size_t kOffsetSampleInterval = 64;
 
 DriftTableReader::DriftTableReader(
     const rocksdb::TableReaderOptions& topts,
+    std::shared_ptr<rocksdb::Cache> blob_cache,
     std::unique_ptr<rocksdb::RandomAccessFileReader>&& file, uint64_t file_size)
     : ioptions_(topts.ioptions),
       icmp_(topts.internal_comparator),
       ts_size_(icmp_.user_comparator()->timestamp_size()),
       file_(std::move(file)),
-      file_size_(file_size) {}
+      file_size_(file_size),
+      blob_cache_(std::move(blob_cache)),
+      cache_id_(blob_cache_ != nullptr ? blob_cache_->NewId() : 0) {}
 
 DriftTableReader::~DriftTableReader() = default;
 
 Status DriftTableReader::Open(
     const rocksdb::TableReaderOptions& topts, const DriftTableOptions& options,
+    std::shared_ptr<rocksdb::Cache> blob_cache,
     std::unique_ptr<rocksdb::RandomAccessFileReader>&& file, uint64_t file_size,
     std::unique_ptr<rocksdb::TableReader>* reader) {
-  std::unique_ptr<DriftTableReader> r(
-      new DriftTableReader(topts, std::move(file), file_size));
+  std::unique_ptr<DriftTableReader> r(new DriftTableReader(
+      topts, std::move(blob_cache), std::move(file), file_size));
   Status s = r->Load(options);
   if (s.ok()) *reader = std::move(r);
   return s;
@@ -253,6 +257,50 @@ Status DriftTableReader::ReadVector(uint32_t bucket, uint32_t row,
   if (!s.ok()) return s;
   buf->data = Slice(buf->buf.get(), bytes);
   *value = buf->data;
+  return Status::OK();
+}
+
+void DriftTableReader::BlobRef::Reset() {
+  if (handle_ != nullptr) cache_->Release(handle_);
+  handle_ = nullptr;
+  cache_ = nullptr;
+  owned_.buf.reset();
+  data_ = Slice();
+}
+
+Status DriftTableReader::GetBucketData(uint32_t b, BlobRef* ref) const {
+  ref->Reset();
+  if (blob_cache_ == nullptr) {
+    Status s = ReadBucketData(b, &ref->owned_);
+    ref->data_ = ref->owned_.data;
+    return s;
+  }
+  char key[12];
+  rocksdb::EncodeFixed64(key, cache_id_);
+  rocksdb::EncodeFixed32(key + 8, b);
+  const Slice cache_key(key, sizeof(key));
+  rocksdb::Cache::Handle* h = blob_cache_->Lookup(cache_key);
+  if (h == nullptr) {
+    auto* blob = new BlockBuffer;
+    Status s = ReadBucketData(b, blob);
+    if (!s.ok()) {
+      delete blob;
+      return s;
+    }
+    s = blob_cache_->Insert(
+        cache_key, blob, blob->data.size() + sizeof(BlockBuffer),
+        [](const Slice& /*key*/, void* value) {
+          delete static_cast<BlockBuffer*>(value);
+        },
+        &h);
+    if (!s.ok()) {
+      delete blob;  // with a handle requested, a failed Insert leaves it to us
+      return s;
+    }
+  }
+  ref->cache_ = blob_cache_.get();
+  ref->handle_ = h;
+  ref->data_ = static_cast<BlockBuffer*>(blob_cache_->Value(h))->data;
   return Status::OK();
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "drift/table_options.h"
+#include "rocksdb/cache.h"
 #include "index/sq8.h"
 #include "table/bucket_directory.h"
 #include "table/drift_format.h"
@@ -16,9 +17,11 @@ namespace drift {
 
 class DriftTableReader : public rocksdb::TableReader {
  public:
+  // `blob_cache` (may be null) caches verified BucketData blobs.
   static rocksdb::Status Open(
       const rocksdb::TableReaderOptions& topts,
       const DriftTableOptions& options,
+      std::shared_ptr<rocksdb::Cache> blob_cache,
       std::unique_ptr<rocksdb::RandomAccessFileReader>&& file,
       uint64_t file_size, std::unique_ptr<rocksdb::TableReader>* reader);
   ~DriftTableReader() override;
@@ -65,14 +68,33 @@ class DriftTableReader : public rocksdb::TableReader {
   // The SQ8 quantizer the segment's codes were made with (valid if it has
   // buckets).
   const SQ8Quantizer& sq8() const { return sq8_; }
-  // Reads and verifies bucket `b`'s BucketData blob (codes and keys).
-  rocksdb::Status ReadBucketData(uint32_t b, BlockBuffer* buf) const;
+  // Bucket `b`'s verified BucketData blob (codes and keys), from the blob cache
+  // or the file; valid while `ref` lives.
+  class BlobRef {
+   public:
+    BlobRef() = default;
+    ~BlobRef() { Reset(); }
+    BlobRef(const BlobRef&) = delete;
+    BlobRef& operator=(const BlobRef&) = delete;
+    rocksdb::Slice data() const { return data_; }
+    void Reset();
+
+   private:
+    friend class DriftTableReader;
+    rocksdb::Cache* cache_ = nullptr;
+    rocksdb::Cache::Handle* handle_ = nullptr;
+    BlockBuffer owned_;
+    rocksdb::Slice data_;
+  };
+  rocksdb::Status GetBucketData(uint32_t b, BlobRef* ref) const;
   const rocksdb::InternalKeyComparator& comparator() const { return icmp_; }
 
  private:
   DriftTableReader(const rocksdb::TableReaderOptions& topts,
+                   std::shared_ptr<rocksdb::Cache> blob_cache,
                    std::unique_ptr<rocksdb::RandomAccessFileReader>&& file,
                    uint64_t file_size);
+  rocksdb::Status ReadBucketData(uint32_t b, BlockBuffer* buf) const;
   rocksdb::Status Load(const DriftTableOptions& options);
   rocksdb::Status ReadMetaBlock(const rocksdb::Block& meta_index,
                                 const std::string& name, bool required,
@@ -88,6 +110,8 @@ class DriftTableReader : public rocksdb::TableReader {
   const size_t ts_size_;
   std::unique_ptr<rocksdb::RandomAccessFileReader> file_;
   const uint64_t file_size_;
+  const std::shared_ptr<rocksdb::Cache> blob_cache_;
+  const uint64_t cache_id_;  // key prefix of this segment's blobs in the cache
 
   std::shared_ptr<const rocksdb::TableProperties> props_;
   SegmentHeader header_;

@@ -45,15 +45,16 @@ class VectorIndexTest : public testing::Test {
     test::RemoveDir(dir_);
   }
 
-  void Open(uint32_t dim, uint32_t bucket_size = 32) {
+  void Open(uint32_t dim, uint32_t bucket_size = 32,
+            uint64_t file_size = 256 << 10) {
     dim_ = dim;
     rocksdb::DBOptions db_opts;
     db_opts.create_if_missing = true;
     db_opts.create_missing_column_families = true;
     rocksdb::ColumnFamilyOptions base;
-    base.write_buffer_size = 256 << 10;
+    base.write_buffer_size = file_size;
     base.level0_file_num_compaction_trigger = 3;
-    base.target_file_size_base = 256 << 10;
+    base.target_file_size_base = file_size;
     rocksdb::ColumnFamilyOptions vec = VectorColumnFamilyOptions(dim, base);
     DriftTableOptions topts;
     topts.dimension = dim;
@@ -240,7 +241,7 @@ TEST_F(VectorIndexTest, FashionMnistRecallAtDefaultEffort) {
   rocksdb::Status s = LoadFashionMnist(DRIFT_FASHION_MNIST_DIR, &data);
   if (s.IsNotFound()) GTEST_SKIP() << s.ToString();
   ASSERT_OK(s);
-  Open(data.dim, 1024);
+  Open(data.dim, 1024, 64 << 20);
   rocksdb::WriteBatch batch;
   for (size_t i = 0; i < data.num_base(); ++i) {
     char key[16];

@@ -50,7 +50,7 @@ constexpr size_t kAlpBlockValues = 1024;
 // Current container format version (byte 0 of an encoded matrix).
 constexpr uint8_t kAlpFormatVersion = 1;
 
-// ---- Block codec ------------------------------------------------------------
+// ---- Block codec ----
 
 // Appends one encoded block of `n` (1..kAlpBlockValues) values to `out`.
 rocksdb::Status AlpEncodeFloatBlock(const float* in, size_t n,
@@ -62,8 +62,7 @@ rocksdb::Status AlpEncodeFloatBlock(const float* in, size_t n,
 rocksdb::Status AlpDecodeFloatBlock(const rocksdb::Slice& block, size_t n,
                                     float* out, size_t* consumed = nullptr);
 
-// ---- Matrix container
-// ---------------------------------------------------------
+// ---- Matrix container ----
 
 struct AlpMatrixInfo {
   uint64_t rows = 0;

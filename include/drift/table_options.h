@@ -25,6 +25,11 @@ struct DriftTableOptions {
   // Bloom filter bits per user key (0 disables the filter).
   uint32_t bloom_bits_per_key = 10;
 
+  // Capacity in bytes of the LRU cache of bucket blobs (SQ8 codes + keys) that
+  // all segments of this table factory share; 0 disables caching (every probe
+  // reads and verifies the blob from the file).
+  uint64_t blob_cache_size = 512ull << 20;
+
   // Alignment of bucket blobs in the file; a power of two >= 512 so that
   // use_direct_reads works (4096 matches common page and sector sizes).
   uint32_t blob_alignment = 4096;

@@ -1,0 +1,154 @@
+#include "db_bench_drift/baselines.h"
+
+#include <hnswlib/hnswlib.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "index/distance.h"
+
+namespace drift {
+namespace bench {
+
+std::vector<size_t> ParseSizeList(const std::string& s) {
+  std::vector<size_t> out;
+  size_t start = 0;
+  while (start < s.size()) {
+    size_t end = s.find(',', start);
+    if (end == std::string::npos) end = s.size();
+    if (end > start) out.push_back(std::stoul(s.substr(start, end - start)));
+    start = end + 1;
+  }
+  return out;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class HnswlibSystem : public System {
+ public:
+  HnswlibSystem(const BenchContext& ctx, size_t m, size_t ef_construction,
+                const std::string& ef_list)
+      : ctx_(ctx),
+        m_(m),
+        ef_construction_(ef_construction),
+        ef_list_(ParseSizeList(ef_list)),
+        space_(ctx.data->dim) {}
+
+  const std::string& name() const override { return name_; }
+
+  rocksdb::Status Run(const std::string& benchmark) override {
+    if (benchmark == "fillvec") return Build();
+    if (benchmark == "search") return Search();
+    return rocksdb::Status::NotSupported();
+  }
+
+ private:
+  rocksdb::Status Build() {
+    const Dataset& data = *ctx_.data;
+    index_.reset(new hnswlib::HierarchicalNSW<float>(&space_, data.num_base(), m_,
+                                                     ef_construction_));
+    Progress progress("fillvec hnswlib", data.num_base());
+    const auto start = Clock::now();
+    for (size_t i = 0; i < data.num_base(); ++i) {
+      index_->addPoint(data.base.data() + i * data.dim, i);
+      progress.Update(i + 1);
+    }
+    const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+    progress.Finish();
+    Result r;
+    r.benchmark = "fillvec";
+    r.system = name_;
+    r.params["M"] = std::to_string(m_);
+    r.params["ef_construction"] = std::to_string(ef_construction_);
+    r.metrics["ops"] = data.num_base();
+    r.metrics["ops_per_sec"] = data.num_base() / secs;
+    ctx_.reporter->Report(r);
+    return rocksdb::Status::OK();
+  }
+
+  rocksdb::Status Search() {
+    if (index_ == nullptr) {
+      return rocksdb::Status::InvalidArgument("hnswlib search needs fillvec first");
+    }
+    for (size_t ef : ef_list_) {
+      index_->setEf(std::max(ef, ctx_.eval->k()));
+      Result r;
+      r.benchmark = "search";
+      r.system = name_;
+      r.params["ef"] = std::to_string(ef);
+      r.params["M"] = std::to_string(m_);
+      rocksdb::Status s = RunQueries(
+          *ctx_.eval, r, ctx_.reporter,
+          [&](size_t q, std::vector<uint32_t>* ids, uint64_t* scanned) {
+            auto result = index_->searchKnn(ctx_.eval->query(q), ctx_.eval->k());
+            while (!result.empty()) {
+              ids->push_back(static_cast<uint32_t>(result.top().second));
+              result.pop();
+            }
+            *scanned = 0;  // hnswlib does not report distance computations
+            return rocksdb::Status::OK();
+          });
+      if (!s.ok()) return s;
+    }
+    return rocksdb::Status::OK();
+  }
+
+  const BenchContext ctx_;
+  const size_t m_, ef_construction_;
+  const std::vector<size_t> ef_list_;
+  hnswlib::L2Space space_;
+  std::unique_ptr<hnswlib::HierarchicalNSW<float>> index_;
+  const std::string name_ = "hnswlib";
+};
+
+class BruteForceSystem : public System {
+ public:
+  explicit BruteForceSystem(const BenchContext& ctx) : ctx_(ctx) {}
+  const std::string& name() const override { return name_; }
+
+  rocksdb::Status Run(const std::string& benchmark) override {
+    if (benchmark != "search") return rocksdb::Status::NotSupported();
+    const Dataset& data = *ctx_.data;
+    std::vector<float> dist(data.num_base());
+    std::vector<uint32_t> order(data.num_base());
+    Result r;
+    r.benchmark = "search";
+    r.system = name_;
+    return RunQueries(
+        *ctx_.eval, r, ctx_.reporter,
+        [&](size_t q, std::vector<uint32_t>* ids, uint64_t* scanned) {
+          L2SqrMany(ctx_.eval->query(q), data.base.data(), data.num_base(), data.dim,
+                    dist.data());
+          for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+          const size_t k = std::min(ctx_.eval->k(), order.size());
+          std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                            [&](uint32_t a, uint32_t b) {
+                              return dist[a] != dist[b] ? dist[a] < dist[b] : a < b;
+                            });
+          ids->assign(order.begin(), order.begin() + k);
+          *scanned = data.num_base();
+          return rocksdb::Status::OK();
+        });
+  }
+
+ private:
+  const BenchContext ctx_;
+  const std::string name_ = "bruteforce";
+};
+
+}  // namespace
+
+std::unique_ptr<System> NewHnswlibSystem(const BenchContext& ctx, size_t m,
+                                         size_t ef_construction,
+                                         const std::string& ef_list) {
+  return std::make_unique<HnswlibSystem>(ctx, m, ef_construction, ef_list);
+}
+
+std::unique_ptr<System> NewBruteForceSystem(const BenchContext& ctx) {
+  return std::make_unique<BruteForceSystem>(ctx);
+}
+
+}  // namespace bench
+}  // namespace drift

@@ -1,0 +1,59 @@
+#include "db_bench_drift/search_eval.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+#include "index/exact_knn.h"
+
+namespace drift {
+namespace bench {
+
+rocksdb::Status SearchEval::Prepare(const Dataset& data, size_t num_queries,
+                                    size_t k, const std::string& gt_path,
+                                    const std::string& cache_dir) {
+  data_ = &data;
+  num_queries_ = std::min(num_queries, data.num_queries());
+  k_ = k;
+  if (num_queries_ == 0) {
+    return rocksdb::Status::InvalidArgument("the data set has no queries");
+  }
+  std::string path = gt_path;
+  const bool given = !path.empty();
+  if (!given) {
+    char name[256];
+    snprintf(name, sizeof(name), "/gt_%s_%zu_%zu_%zu.ivecs",
+             std::filesystem::path(data.name).filename().c_str(), data.num_base(),
+             num_queries_, k);
+    path = cache_dir + name;
+  }
+  std::vector<int32_t> cached;
+  uint32_t dim = 0;
+  if (std::filesystem::exists(path) && ReadIvecs(path, &cached, &dim).ok() &&
+      dim >= k && cached.size() / dim >= num_queries_) {
+    gt_.resize(num_queries_ * k);
+    for (size_t q = 0; q < num_queries_; ++q) {
+      for (size_t i = 0; i < k; ++i) gt_[q * k + i] = cached[q * dim + i];
+    }
+    return rocksdb::Status::OK();
+  }
+  if (given) return rocksdb::Status::InvalidArgument("unusable --gt file " + path);
+  fprintf(stderr, "... computing exact ground truth (%zu queries x %zu vectors)\n",
+          num_queries_, data.num_base());
+  gt_.resize(num_queries_ * k);
+  ExactKnn(data.base.data(), data.num_base(), data.queries.data(), num_queries_,
+           data.dim, k, gt_.data());
+  std::filesystem::create_directories(cache_dir);
+  return WriteIvecs(path, std::vector<int32_t>(gt_.begin(), gt_.end()),
+                    static_cast<uint32_t>(k));
+}
+
+size_t SearchEval::Hits(size_t q, const std::vector<uint32_t>& ids) const {
+  const auto begin = gt_.begin() + q * k_, end = begin + k_;
+  size_t hits = 0;
+  for (uint32_t id : ids) hits += std::count(begin, end, id);
+  return hits;
+}
+
+}  // namespace bench
+}  // namespace drift

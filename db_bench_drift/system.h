@@ -1,0 +1,32 @@
+// A system under benchmark: Drift, plain RocksDB, or a baseline index.
+#pragma once
+
+#include <string>
+
+#include "db_bench_drift/report.h"
+#include "db_bench_drift/search_eval.h"
+#include "rocksdb/status.h"
+#include "util/dataset.h"
+
+namespace drift {
+namespace bench {
+
+struct BenchContext {
+  const Dataset* data = nullptr;
+  SearchEval* eval = nullptr;  // prepared before the first search benchmark
+  Reporter* reporter = nullptr;
+};
+
+class System {
+ public:
+  virtual ~System() = default;
+  virtual const std::string& name() const = 0;
+  // Runs one benchmark; NotSupported means it does not apply to this system.
+  virtual rocksdb::Status Run(const std::string& benchmark) = 0;
+};
+
+// Parses "1,2,4" into numbers; empty items are skipped.
+std::vector<size_t> ParseSizeList(const std::string& s);
+
+}  // namespace bench
+}  // namespace drift

@@ -1,0 +1,78 @@
+// Pins the .drift format: tests/golden/segment_v1.drift was written by format
+// version 1 and must keep reading back exactly. Regenerate (only when the format
+// version is bumped, keeping the old file as well) with
+//   DRIFT_REGENERATE_GOLDEN=1 ./golden_format_test
+#include <cstdlib>
+#include <map>
+#include <string>
+
+#include "drift/plugin.h"
+#include "gtest/gtest.h"
+#include "rocksdb/sst_file_reader.h"
+#include "rocksdb/sst_file_writer.h"
+#include "rocksdb/table_properties.h"
+#include "tests/test_util.h"
+
+namespace drift {
+namespace {
+
+constexpr uint32_t kDim = 12;
+
+// The golden content: vectors, short and long raw values, in key order.
+std::map<std::string, std::string> GoldenEntries() {
+  std::map<std::string, std::string> m;
+  for (int i = 0; i < 300; ++i) {
+    char key[16];
+    snprintf(key, sizeof(key), "g%04d", i);
+    std::string value;
+    if (i % 10 == 3) {
+      value = "raw" + std::to_string(i);
+    } else if (i % 10 == 7) {
+      value = std::string(100 + i, static_cast<char>('a' + i % 26));
+    } else {
+      float v[kDim];
+      for (uint32_t j = 0; j < kDim; ++j) v[j] = (i % 17) * 0.25f - j * 1.5f + (i / 50);
+      value.assign(reinterpret_cast<const char*>(v), sizeof(v));
+    }
+    m[key] = value;
+  }
+  return m;
+}
+
+rocksdb::Options GoldenOptions() {
+  rocksdb::Options options;
+  DriftTableOptions topts;
+  topts.dimension = kDim;
+  topts.target_bucket_size = 40;
+  options.table_factory = NewDriftTableFactory(topts);
+  return options;
+}
+
+const std::string kGoldenPath = std::string(DRIFT_SOURCE_DIR) + "/tests/golden/segment_v1.drift";
+
+TEST(GoldenFormatTest, Version1FileReadsBackExactly) {
+  RegisterDrift();
+  const auto entries = GoldenEntries();
+  if (std::getenv("DRIFT_REGENERATE_GOLDEN") != nullptr) {
+    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), GoldenOptions());
+    ASSERT_OK(writer.Open(kGoldenPath));
+    for (const auto& [k, v] : entries) ASSERT_OK(writer.Put(k, v));
+    ASSERT_OK(writer.Finish());
+  }
+  rocksdb::SstFileReader reader(GoldenOptions());
+  ASSERT_OK(reader.Open(kGoldenPath));
+  ASSERT_OK(reader.VerifyChecksum());
+  auto props = reader.GetTableProperties();
+  EXPECT_EQ(props->format_version, 1u);
+  EXPECT_EQ(props->num_entries, entries.size());
+  std::unique_ptr<rocksdb::Iterator> it(reader.NewIterator(rocksdb::ReadOptions()));
+  std::map<std::string, std::string> seen;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    seen[it->key().ToString()] = it->value().ToString();
+  }
+  ASSERT_OK(it->status());
+  EXPECT_EQ(seen, entries);
+}
+
+}  // namespace
+}  // namespace drift
