@@ -44,6 +44,7 @@ Status BucketDirectory::DecodeFrom(Slice in, uint64_t file_size) {
   }
   buckets.assign(n, BucketHeader());
   for (BucketHeader& b : buckets) {
+    b.slot = static_cast<uint32_t>(&b - buckets.data());
     b.centroid.resize(dim);
     std::memcpy(b.centroid.data(), in.data(), centroid_bytes);
     in.remove_prefix(centroid_bytes);
@@ -71,6 +72,27 @@ Status BucketDirectory::DecodeFrom(Slice in, uint64_t file_size) {
   }
   if (!in.empty()) {
     return Status::Corruption("drift: trailing bytes in bucket directory");
+  }
+  return Status::OK();
+}
+
+void BucketDirectory::EncodeSlotsTo(std::string* dst) const {
+  rocksdb::PutVarint32(dst, static_cast<uint32_t>(buckets.size()));
+  for (const BucketHeader& b : buckets) rocksdb::PutVarint32(dst, b.slot);
+}
+
+Status BucketDirectory::DecodeSlotsFrom(Slice in) {
+  uint32_t n = 0;
+  if (!rocksdb::GetVarint32(&in, &n) || n != buckets.size()) {
+    return Status::Corruption("drift: bucket slot count mismatch");
+  }
+  for (BucketHeader& b : buckets) {
+    if (!rocksdb::GetVarint32(&in, &b.slot) || b.slot >= kMaxCodebookSize) {
+      return Status::Corruption("drift: truncated or out-of-range bucket slot");
+    }
+  }
+  if (!in.empty()) {
+    return Status::Corruption("drift: trailing bytes in bucket slots");
   }
   return Status::OK();
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "index/codebook.h"
 #include "table/drift_format.h"
 
 namespace drift {
@@ -19,6 +20,9 @@ struct ChunkHandle {
 
 struct BucketHeader {
   std::vector<float> centroid;  // dim floats
+  // Index of this bucket's centroid in the codebook of codebook_epoch (kept in
+  // its own block, kBucketSlotsBlockName).
+  uint32_t slot = 0;
   uint32_t num_rows = 0;
   rocksdb::BlockHandle data;        // the BucketData blob
   std::vector<ChunkHandle> chunks;  // ceil(num_rows / rows_per_chunk) chunks
@@ -36,6 +40,12 @@ struct BucketDirectory {
   void EncodeTo(std::string* dst) const;
   rocksdb::Status DecodeFrom(rocksdb::Slice input, uint64_t file_size);
   size_t MemoryUsage() const;
+
+  // The slots block: varint32 count, then each bucket's varint32 slot.
+  void EncodeSlotsTo(std::string* dst) const;
+  // Corruption if the count differs from the buckets' or the input is
+  // malformed; without the block (older segments) slots stay 0, 1, 2, ...
+  rocksdb::Status DecodeSlotsFrom(rocksdb::Slice input);
 };
 
 constexpr uint32_t kTargetChunkValues = 1024;

@@ -11,6 +11,10 @@ const char* const kSegmentHeaderBlockName = "drift.header";
 const char* const kBloomBlockName = "drift.bloom";
 const char* const kBucketDirectoryBlockName = "drift.buckets";
 const char* const kSQ8BlockName = "drift.sq8";
+const char* const kBucketSlotsBlockName = "drift.bucket_slots";
+const char* const kCodebookEpochProperty = "drift.codebook_epoch";
+const char* const kNumVectorsProperty = "drift.num_vectors";
+const char* const kNumBucketsProperty = "drift.num_buckets";
 
 void EncodeInlineRef(const Slice& value, std::string* dst) {
   dst->push_back(static_cast<char>(ValueKind::kInline));

@@ -32,6 +32,12 @@ extern const char* const kSegmentHeaderBlockName;  // dimension, counts
 extern const char* const kBloomBlockName;          // bloom filter on user keys
 extern const char* const kBucketDirectoryBlockName;  // centroids, handles
 extern const char* const kSQ8BlockName;              // the segment's SQ8 params
+// Codebook slot of each bucket; absent (segment-local codebook): slot = index.
+extern const char* const kBucketSlotsBlockName;
+// User-collected table properties of every segment (decimal strings).
+extern const char* const kCodebookEpochProperty;  // "drift.codebook_epoch"
+extern const char* const kNumVectorsProperty;     // "drift.num_vectors"
+extern const char* const kNumBucketsProperty;     // "drift.num_buckets"
 // Range tombstones use RocksDB's own name: rocksdb::kRangeDelBlockName.
 
 // How the key index stores a value.

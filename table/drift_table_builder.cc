@@ -12,8 +12,10 @@ using rocksdb::Status;
 
 DriftTableBuilder::DriftTableBuilder(const rocksdb::TableBuilderOptions& tbo,
                                      const DriftTableOptions& options,
-                                     rocksdb::WritableFileWriter* file)
+                                     rocksdb::WritableFileWriter* file,
+                                     std::shared_ptr<CodebookHolder> codebooks)
     : options_(options),
+      codebooks_(std::move(codebooks)),
       ioptions_(tbo.ioptions),
       moptions_(tbo.moptions),
       ts_size_(tbo.internal_comparator.user_comparator()->timestamp_size()),
@@ -22,7 +24,9 @@ DriftTableBuilder::DriftTableBuilder(const rocksdb::TableBuilderOptions& tbo,
       range_del_(1 /* restart interval, as BlockBasedTable */) {
   header_.dimension = options.dimension;
   if (options.dimension > 0) {
-    vectors_.reset(new VectorSectionWriter(options, options.dimension));
+    vectors_.reset(new VectorSectionWriter(
+        options, options.dimension,
+        codebooks_ != nullptr ? codebooks_->current() : nullptr));
   }
   if (options.bloom_bits_per_key > 0) {
     bloom_policy_.reset(
@@ -142,6 +146,13 @@ Status DriftTableBuilder::Finish() {
   }
   if (s.ok()) s = WritePropertiesAndFooter(&meta_index);
   if (!s.ok() && status_.ok()) status_ = s;
+  if (status_.ok() && codebooks_ != nullptr && header_.num_vectors > 0) {
+    SegmentWrittenEvent event;
+    event.codebook_epoch = directory_.codebook_epoch;
+    event.num_vectors = header_.num_vectors;
+    event.dim = directory_.dim;
+    codebooks_->NotifySegmentWritten(event);
+  }
   return status_;
 }
 
@@ -163,6 +174,12 @@ Status DriftTableBuilder::WriteVectorSection(
   if (io.ok()) meta_index->Add(kBucketDirectoryBlockName, handle);
   if (io.ok()) io = WriteBlock(file_, sq8, &offset_, &handle);
   if (io.ok()) meta_index->Add(kSQ8BlockName, handle);
+  if (io.ok() && directory_.codebook_epoch != 0) {
+    std::string slots;
+    directory_.EncodeSlotsTo(&slots);
+    io = WriteBlock(file_, slots, &offset_, &handle);
+    if (io.ok()) meta_index->Add(kBucketSlotsBlockName, handle);
+  }
   if (!io.ok()) SetIOError(io);
   return status_;
 }
@@ -246,6 +263,11 @@ Status DriftTableBuilder::WritePropertiesAndFooter(
 
   rocksdb::PropertyBlockBuilder property_block;
   property_block.AddTableProperty(props_);
+  property_block.Add(kCodebookEpochProperty,
+                     std::to_string(directory_.codebook_epoch));
+  property_block.Add(kNumVectorsProperty, std::to_string(header_.num_vectors));
+  property_block.Add(kNumBucketsProperty,
+                     std::to_string(directory_.buckets.size()));
   rocksdb::NotifyCollectTableCollectorsOnFinish(collectors_, ioptions_.logger,
                                                 &property_block);
   rocksdb::BlockHandle handle;

@@ -15,9 +15,12 @@ namespace drift {
 
 class DriftTableBuilder : public rocksdb::TableBuilder {
  public:
+  // `codebooks` (may be null) supplies the codebook current when the builder
+  // starts and is told when the segment is written.
   DriftTableBuilder(const rocksdb::TableBuilderOptions& tbo,
                     const DriftTableOptions& options,
-                    rocksdb::WritableFileWriter* file);
+                    rocksdb::WritableFileWriter* file,
+                    std::shared_ptr<CodebookHolder> codebooks);
   ~DriftTableBuilder() override;
 
   void Add(const rocksdb::Slice& key, const rocksdb::Slice& value) override;
@@ -47,6 +50,7 @@ class DriftTableBuilder : public rocksdb::TableBuilder {
   bool ok() const { return status_.ok(); }
 
   const DriftTableOptions options_;
+  const std::shared_ptr<CodebookHolder> codebooks_;
   const rocksdb::ImmutableOptions& ioptions_;
   const rocksdb::MutableCFOptions& moptions_;
   const size_t ts_size_;  // user-defined timestamp size

@@ -101,7 +101,8 @@ std::shared_ptr<rocksdb::Cache> DriftTableFactory::BlobCache() const {
 rocksdb::TableBuilder* DriftTableFactory::NewTableBuilder(
     const rocksdb::TableBuilderOptions& table_builder_options,
     rocksdb::WritableFileWriter* file) const {
-  return new DriftTableBuilder(table_builder_options, options_, file);
+  return new DriftTableBuilder(table_builder_options, options_, file,
+                               codebooks_);
 }
 
 }  // namespace drift

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "drift/table_options.h"
+#include "index/codebook.h"
 #include "rocksdb/table.h"
 
 namespace drift {
@@ -40,11 +41,17 @@ class DriftTableFactory : public rocksdb::TableFactory {
       const rocksdb::ColumnFamilyOptions& cf_opts) const override;
 
   const DriftTableOptions& table_options() const { return options_; }
+  // The column family's codebook: the engine publishes, builders read.
+  const std::shared_ptr<CodebookHolder>& codebooks() const {
+    return codebooks_;
+  }
 
  private:
   std::shared_ptr<rocksdb::Cache> BlobCache() const;
 
   DriftTableOptions options_;
+  const std::shared_ptr<CodebookHolder> codebooks_ =
+      std::make_shared<CodebookHolder>();
   mutable std::mutex blob_cache_mu_;
   mutable std::shared_ptr<rocksdb::Cache> blob_cache_;
 };

@@ -138,6 +138,13 @@ Status DriftTableReader::Load(const DriftTableOptions& /*options*/) {
       s = ReadMetaBlock(meta_index, kSQ8BlockName, true, &sq8_buf, &found);
     }
     if (s.ok()) s = sq8_.Deserialize(sq8_buf.data);
+    BlockBuffer slots_buf;
+    if (s.ok()) {
+      s = ReadMetaBlock(meta_index, kBucketSlotsBlockName, false, &slots_buf,
+                        &found);
+    }
+    if (s.ok() && found) s = directory_.DecodeSlotsFrom(slots_buf.data);
+    if (s.ok()) BuildSlotIndex();
     if (s.ok() && sq8_.dim() != header_.dimension) {
       s = Status::Corruption("drift: SQ8 parameters dimension mismatch");
     }
@@ -155,6 +162,20 @@ Status DriftTableReader::Load(const DriftTableOptions& /*options*/) {
     if (!s.ok()) return s;
   }
   return BuildOffsetSamples();
+}
+
+void DriftTableReader::BuildSlotIndex() {
+  uint32_t max_slot = 0;
+  for (const BucketHeader& b : directory_.buckets) {
+    max_slot = std::max(max_slot, b.slot);
+  }
+  // DecodeSlotsFrom bounds slots by kMaxCodebookSize; a duplicate slot (only
+  // in a corrupt file) maps to the last bucket that has it.
+  bucket_of_slot_.assign(directory_.buckets.empty() ? 0 : max_slot + 1,
+                         kNoBucket);
+  for (uint32_t b = 0; b < directory_.buckets.size(); ++b) {
+    bucket_of_slot_[directory_.buckets[b].slot] = b;
+  }
 }
 
 Status DriftTableReader::LoadRangeTombstones() {
@@ -240,20 +261,9 @@ Status DriftTableReader::ReadValue(const ValueRef& ref, BlockBuffer* buf,
 
 Status DriftTableReader::ReadVector(uint32_t bucket, uint32_t row,
                                     BlockBuffer* buf, Slice* value) const {
-  if (bucket >= directory_.buckets.size() ||
-      row >= directory_.buckets[bucket].num_rows) {
-    return Status::Corruption("drift: vector reference out of range in " +
-                              file_->file_name());
-  }
-  const BucketHeader& b = directory_.buckets[bucket];
-  const ChunkHandle& chunk = b.chunks[row / directory_.rows_per_chunk];
-  BlockBuffer encoded;
-  Status s = ReadVerified(file_.get(), chunk.offset, chunk.size, &encoded);
-  if (!s.ok()) return s;
   const size_t bytes = size_t{directory_.dim} * sizeof(float);
   buf->buf.reset(new char[bytes]);
-  s = DecodeFloatRows(encoded.data, row % directory_.rows_per_chunk, 1,
-                      reinterpret_cast<float*>(buf->buf.get()));
+  Status s = ReadRow(bucket, row, reinterpret_cast<float*>(buf->buf.get()));
   if (!s.ok()) return s;
   buf->data = Slice(buf->buf.get(), bytes);
   *value = buf->data;
@@ -269,20 +279,49 @@ void DriftTableReader::BlobRef::Reset() {
 }
 
 Status DriftTableReader::GetBucketData(uint32_t b, BlobRef* ref) const {
+  return GetCached(
+      kBucketBlobTag, b,
+      [this, b](BlockBuffer* buf) { return ReadBucketData(b, buf); }, ref);
+}
+
+Status DriftTableReader::ReadRow(uint32_t bucket, uint32_t row,
+                                 float* out) const {
+  if (bucket >= directory_.buckets.size() ||
+      row >= directory_.buckets[bucket].num_rows) {
+    return Status::Corruption("drift: vector reference out of range in " +
+                              file_->file_name());
+  }
+  const ChunkHandle& chunk =
+      directory_.buckets[bucket].chunks[row / directory_.rows_per_chunk];
+  BlobRef ref;
+  Status s = GetCached(
+      kFloatChunkTag, chunk.offset,
+      [this, &chunk](BlockBuffer* buf) {
+        return ReadVerified(file_.get(), chunk.offset, chunk.size, buf);
+      },
+      &ref);
+  if (!s.ok()) return s;
+  return DecodeFloatRows(ref.data(), row % directory_.rows_per_chunk, 1, out);
+}
+
+Status DriftTableReader::GetCached(uint32_t tag, uint64_t id,
+                                   const BlockLoader& load,
+                                   BlobRef* ref) const {
   ref->Reset();
   if (blob_cache_ == nullptr) {
-    Status s = ReadBucketData(b, &ref->owned_);
+    Status s = load(&ref->owned_);
     ref->data_ = ref->owned_.data;
     return s;
   }
-  char key[12];
+  char key[20];
   rocksdb::EncodeFixed64(key, cache_id_);
-  rocksdb::EncodeFixed32(key + 8, b);
+  rocksdb::EncodeFixed32(key + 8, tag);
+  rocksdb::EncodeFixed64(key + 12, id);
   const Slice cache_key(key, sizeof(key));
   rocksdb::Cache::Handle* h = blob_cache_->Lookup(cache_key);
   if (h == nullptr) {
     auto* blob = new BlockBuffer;
-    Status s = ReadBucketData(b, blob);
+    Status s = load(blob);
     if (!s.ok()) {
       delete blob;
       return s;

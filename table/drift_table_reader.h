@@ -3,6 +3,7 @@
 // segment header stay in memory; values are read on demand.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -68,6 +69,15 @@ class DriftTableReader : public rocksdb::TableReader {
   // The SQ8 quantizer the segment's codes were made with (valid if it has
   // buckets).
   const SQ8Quantizer& sq8() const { return sq8_; }
+  // The bucket holding codebook slot `slot`, or kNoBucket (no vector of this
+  // segment went to that centroid).
+  static constexpr uint32_t kNoBucket = ~0u;
+  // Blob cache key tags.
+  static constexpr uint32_t kBucketBlobTag = 0;
+  static constexpr uint32_t kFloatChunkTag = 1;
+  uint32_t BucketOfSlot(uint32_t slot) const {
+    return slot < bucket_of_slot_.size() ? bucket_of_slot_[slot] : kNoBucket;
+  }
   // Bucket `b`'s verified BucketData blob (codes and keys), from the blob cache
   // or the file; valid while `ref` lives.
   class BlobRef {
@@ -87,6 +97,9 @@ class DriftTableReader : public rocksdb::TableReader {
     rocksdb::Slice data_;
   };
   rocksdb::Status GetBucketData(uint32_t b, BlobRef* ref) const;
+  // Decodes row `row` of bucket `bucket` (dim floats) into `out`; the encoded
+  // float chunk goes through the blob cache like bucket blobs.
+  rocksdb::Status ReadRow(uint32_t bucket, uint32_t row, float* out) const;
   const rocksdb::InternalKeyComparator& comparator() const { return icmp_; }
 
  private:
@@ -95,11 +108,16 @@ class DriftTableReader : public rocksdb::TableReader {
                    std::unique_ptr<rocksdb::RandomAccessFileReader>&& file,
                    uint64_t file_size);
   rocksdb::Status ReadBucketData(uint32_t b, BlockBuffer* buf) const;
+  // A verified block through the blob cache under (cache id, tag, offset).
+  using BlockLoader = std::function<rocksdb::Status(BlockBuffer*)>;
+  rocksdb::Status GetCached(uint32_t tag, uint64_t offset,
+                            const BlockLoader& load, BlobRef* ref) const;
   rocksdb::Status Load(const DriftTableOptions& options);
   rocksdb::Status ReadMetaBlock(const rocksdb::Block& meta_index,
                                 const std::string& name, bool required,
                                 BlockBuffer* out, bool* found);
   rocksdb::Status LoadRangeTombstones();
+  void BuildSlotIndex();
   rocksdb::Status ReadVector(uint32_t bucket, uint32_t row, BlockBuffer* buf,
                              rocksdb::Slice* value) const;
   rocksdb::Status BuildOffsetSamples();
@@ -123,6 +141,7 @@ class DriftTableReader : public rocksdb::TableReader {
   BlockBuffer bloom_buf_;
   BucketDirectory directory_;
   SQ8Quantizer sq8_;
+  std::vector<uint32_t> bucket_of_slot_;
   std::unique_ptr<const rocksdb::FilterPolicy> bloom_policy_;
   std::unique_ptr<rocksdb::FilterBitsReader> bloom_;
   // Every kOffsetSampleInterval-th key with the file offset of the data before

@@ -16,9 +16,10 @@ using rocksdb::IOStatus;
 using rocksdb::Slice;
 using rocksdb::Status;
 
-VectorSectionWriter::VectorSectionWriter(const DriftTableOptions& options,
-                                         uint32_t dim)
-    : options_(options), dim_(dim) {}
+VectorSectionWriter::VectorSectionWriter(
+    const DriftTableOptions& options, uint32_t dim,
+    std::shared_ptr<const Codebook> codebook)
+    : options_(options), dim_(dim), codebook_(std::move(codebook)) {}
 
 int64_t VectorSectionWriter::Add(const Slice& internal_key,
                                  const Slice& value) {
@@ -52,14 +53,22 @@ uint64_t VectorSectionWriter::EstimatedSize() const {
          buckets * options_.blob_alignment;
 }
 
-Status VectorSectionWriter::TrainCentroids(
-    std::vector<float>* centroids) const {
+Status VectorSectionWriter::ChooseCodebook(
+    std::shared_ptr<const Codebook>* out) const {
+  if (codebook_ != nullptr && codebook_->dim == dim_ && codebook_->size() > 0) {
+    *out = codebook_;
+    return Status::OK();
+  }
   const size_t n = num_vectors();
   const size_t k = std::max<size_t>(
       1, static_cast<size_t>(std::llround(static_cast<double>(n) /
                                           options_.target_bucket_size)));
-  KMeansOptions opt;
-  return KMeans(vectors_.data(), n, dim_, std::min(k, n), opt, centroids);
+  auto local = std::make_shared<Codebook>();
+  local->dim = dim_;
+  Status s = KMeans(vectors_.data(), n, dim_, std::min(k, n), KMeansOptions(),
+                    &local->centroids);
+  *out = std::move(local);
+  return s;
 }
 
 Status VectorSectionWriter::Write(rocksdb::WritableFileWriter* file,
@@ -72,14 +81,14 @@ Status VectorSectionWriter::Write(rocksdb::WritableFileWriter* file,
   locations_.assign(n, VectorLocation());
   if (n == 0) return Status::OK();
 
-  std::vector<float> centroids;
-  Status s = TrainCentroids(&centroids);
+  std::shared_ptr<const Codebook> codebook;
+  Status s = ChooseCodebook(&codebook);
   if (!s.ok()) return s;
-  const size_t k = centroids.size() / dim_;
+  dir->codebook_epoch = codebook->epoch;
+  const size_t k = codebook->size();
   std::vector<uint32_t> assign(n);
-  std::vector<float> dist(n);
-  AssignNearest(vectors_.data(), n, centroids.data(), k, dim_, assign.data(),
-                dist.data());
+  AssignNearest(vectors_.data(), n, codebook->centroid(0), k, dim_,
+                assign.data(), nullptr);
 
   SQ8Quantizer sq8;
   s = sq8.Train(vectors_.data(), n, dim_);
@@ -95,8 +104,9 @@ Status VectorSectionWriter::Write(rocksdb::WritableFileWriter* file,
   for (size_t b = 0; b < k; ++b) {
     if (rows[b].empty()) continue;  // empty buckets are not written
     BucketHeader header;
-    header.centroid.assign(centroids.begin() + b * dim_,
-                           centroids.begin() + (b + 1) * dim_);
+    header.centroid.assign(codebook->centroid(b),
+                           codebook->centroid(b) + dim_);
+    header.slot = static_cast<uint32_t>(b);
     const uint32_t id = static_cast<uint32_t>(dir->buckets.size());
     for (uint32_t i : rows[b]) locations_[i].bucket = id;
     s = WriteBucket(file, offset, rows[b], sq8, &header);

@@ -9,7 +9,10 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
 #include "drift/table_options.h"
+#include "index/codebook.h"
 #include "table/bucket_directory.h"
 
 namespace drift {
@@ -21,7 +24,10 @@ struct VectorLocation {
 
 class VectorSectionWriter {
  public:
-  VectorSectionWriter(const DriftTableOptions& options, uint32_t dim);
+  // Buckets with `codebook` when it has this dimension, otherwise with a
+  // segment-local codebook trained at Write (epoch 0).
+  VectorSectionWriter(const DriftTableOptions& options, uint32_t dim,
+                      std::shared_ptr<const Codebook> codebook);
 
   // Buffers a vector (`value` holds dim little-endian floats) under its
   // internal key; returns its ordinal (0, 1, ... in key order), or -1 if a
@@ -43,7 +49,8 @@ class VectorSectionWriter {
   }
 
  private:
-  rocksdb::Status TrainCentroids(std::vector<float>* centroids) const;
+  // The shared codebook if it applies, else a freshly trained local one.
+  rocksdb::Status ChooseCodebook(std::shared_ptr<const Codebook>* out) const;
   rocksdb::Status WriteBucket(rocksdb::WritableFileWriter* file,
                               uint64_t* offset,
                               const std::vector<uint32_t>& rows,
@@ -52,6 +59,7 @@ class VectorSectionWriter {
 
   const DriftTableOptions options_;
   const uint32_t dim_;
+  const std::shared_ptr<const Codebook> codebook_;
   std::vector<float> vectors_;  // num_vectors x dim, row-major
   std::string keys_;
   std::vector<uint32_t> key_offsets_;

@@ -1,0 +1,79 @@
+// Codebook: the IVF centroids that route vectors to buckets, shared by every
+// segment of a vector column family. The engine trains it and publishes each
+// new version under a new epoch; segments record the epoch they were bucketed
+// with and, per bucket, the codebook slot (centroid index) it belongs to, so a
+// query computes its centroid distances once and probes the same slots in
+// every segment of that epoch. SQ8 parameters stay per segment: a segment
+// learns the value range of what it writes, which follows drifting data.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "index/kmeans.h"
+#include "rocksdb/slice.h"
+#include "rocksdb/status.h"
+
+namespace drift {
+
+// Largest number of centroids a codebook may have (bounds what a decoder of a
+// corrupt codebook or slot list allocates).
+constexpr uint32_t kMaxCodebookSize = 1u << 22;
+
+struct Codebook {
+  // 0 is reserved for "a segment-local codebook, trained by its builder".
+  uint64_t epoch = 0;
+  uint32_t dim = 0;
+  std::vector<float> centroids;  // size() x dim, row-major
+
+  size_t size() const { return dim == 0 ? 0 : centroids.size() / dim; }
+  const float* centroid(size_t slot) const {
+    return centroids.data() + slot * dim;
+  }
+
+  // Versioned encoding: fixed8 version, varint64 epoch, varint32 dim,
+  // varint32 size, size x dim little-endian floats.
+  void EncodeTo(std::string* dst) const;
+  // Corruption on any malformed, truncated, trailing or non-finite input.
+  static rocksdb::Status DecodeFrom(rocksdb::Slice input, Codebook* out);
+};
+
+// k-means (k = min(num_buckets, n)) on x (n x dim, finite) under `epoch`.
+rocksdb::Status TrainCodebook(const float* x, size_t n, uint32_t dim,
+                              size_t num_buckets, uint64_t epoch,
+                              const KMeansOptions& kmeans, Codebook* out);
+
+// What a table builder reports after writing a segment's vectors.
+struct SegmentWrittenEvent {
+  uint64_t codebook_epoch = 0;  // 0: bucketed with a segment-local codebook
+  uint64_t num_vectors = 0;
+  uint32_t dim = 0;
+};
+
+// The current codebook of one column family, shared between the engine (which
+// publishes) and the table factory's builders (which read it when they start,
+// so a segment is bucketed with one consistent codebook). Thread-safe.
+class CodebookHolder {
+ public:
+  std::shared_ptr<const Codebook> current() const;
+  void Publish(std::shared_ptr<const Codebook> codebook);
+
+  // The engine's hook, called by builders (on flush/compaction threads; it
+  // must only enqueue work). At most one listener; nullptr detaches.
+  using Listener = std::function<void(const SegmentWrittenEvent&)>;
+  // False if another listener is attached (one engine per column family).
+  bool SetListener(Listener listener);
+  void ClearListener();
+  void NotifySegmentWritten(const SegmentWrittenEvent& event) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const Codebook> current_;
+  Listener listener_;
+};
+
+}  // namespace drift
