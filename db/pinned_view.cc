@@ -33,6 +33,7 @@ void PinnedView::Release() {
   state_.reset();
   arenas_.clear();
   segments_.clear();
+  unique_keys_ = false;
 }
 
 Status PinnedView::Pin(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
@@ -60,6 +61,15 @@ Status PinnedView::Pin(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
   }
 
   rocksdb::VersionStorageInfo* vstorage = sv->current->storage_info();
+  const bool memtables_empty =
+      sv->mem->num_entries() == 0 && sv->mem->num_deletes() == 0 &&
+      sv->imm->GetTotalNumEntries() == 0 && sv->imm->GetTotalNumDeletes() == 0;
+  int levels_with_files = 0;
+  bool l0_overlap = vstorage->NumLevelFiles(0) > 1;
+  for (int level = 0; level < vstorage->num_levels(); ++level) {
+    levels_with_files += vstorage->NumLevelFiles(level) > 0;
+  }
+  unique_keys_ = memtables_empty && levels_with_files <= 1 && !l0_overlap;
   for (int level = 0; level < vstorage->num_levels(); ++level) {
     for (rocksdb::FileMetaData* f : vstorage->LevelFiles(level)) {
       rocksdb::TableReader* reader = f->fd.table_reader;
@@ -81,6 +91,7 @@ Status PinnedView::Pin(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
             std::to_string(f->fd.GetNumber()) + ")");
       }
       segments_.push_back(drift);
+      unique_keys_ = unique_keys_ && drift->single_version();
     }
   }
   return Status::OK();

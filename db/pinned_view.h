@@ -30,6 +30,12 @@ class PinnedView {
   const std::vector<const DriftTableReader*>& segments() const {
     return segments_;
   }
+  // True if every user key has at most one entry in the whole view: the
+  // memtables are empty, every segment is single_version() and no two
+  // segments can share a key (one segment, or all in one level >= 1). A
+  // segment's bucket entry is then the key's only version, visible iff its
+  // sequence number is at or below the read snapshot's.
+  bool unique_keys() const { return unique_keys_; }
 
  private:
   void Release();
@@ -38,6 +44,7 @@ class PinnedView {
   std::unique_ptr<State> state_;
   std::vector<std::shared_ptr<const FreshVectorArena>> arenas_;
   std::vector<const DriftTableReader*> segments_;
+  bool unique_keys_ = false;
 };
 
 }  // namespace drift

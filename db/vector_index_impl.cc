@@ -4,11 +4,14 @@
 #include <cmath>
 
 #include "db/candidate_set.h"
+#include "db/codebook_manager.h"
 #include "db/pinned_view.h"
 #include "drift/plugin.h"
 #include "index/distance.h"
 #include "index/sq8.h"
+#include "table/drift_table_factory.h"
 #include "table/drift_table_reader.h"
+#include "util/coding.h"
 #include "util/vector_value.h"
 
 namespace drift {
@@ -38,6 +41,31 @@ std::vector<uint32_t> RouteBuckets(const BucketDirectory& dir,
 
 size_t DefaultNprobe(size_t buckets) {
   return std::min(buckets, std::max<size_t>(8, buckets / 8));
+}
+
+// Codebook slots probed by default: about 1/16 of the buckets, at least 8.
+size_t DefaultCodebookNprobe(size_t slots) {
+  return std::min(slots, std::max<size_t>(8, slots / 16));
+}
+
+rocksdb::SequenceNumber SequenceOf(const Slice& internal_key) {
+  return rocksdb::DecodeFixed64(internal_key.data() + internal_key.size() -
+                                8) >>
+         8;
+}
+
+// Ascending by distance, ties by key; keeps the first k.
+void SortAndTruncate(size_t k, std::vector<SearchHit>* hits) {
+  auto by_distance = [](const SearchHit& a, const SearchHit& b) {
+    return a.distance != b.distance ? a.distance < b.distance : a.key < b.key;
+  };
+  if (hits->size() > k) {
+    std::partial_sort(hits->begin(), hits->begin() + k, hits->end(),
+                      by_distance);
+    hits->resize(k);
+  } else {
+    std::sort(hits->begin(), hits->end(), by_distance);
+  }
 }
 
 }  // namespace
@@ -81,14 +109,36 @@ Status VectorIndex::Attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
                                    std::to_string(topts->dimension) + ", not " +
                                    std::to_string(options.dimension));
   }
-  index->reset(new VectorIndexImpl(db, cf, options));
+  if (options.target_bucket_size == 0) {
+    return Status::InvalidArgument("drift: target_bucket_size must be > 0");
+  }
+  auto* factory =
+      dynamic_cast<DriftTableFactory*>(desc.options.table_factory.get());
+  if (factory == nullptr) {
+    return Status::InvalidArgument("drift: column family " + cf->GetName() +
+                                   " has DriftTable options but not its "
+                                   "factory class");
+  }
+  std::unique_ptr<VectorIndexImpl> impl(
+      new VectorIndexImpl(db, cf, options, factory->codebooks()));
+  s = impl->codebook_manager_->Open();
+  if (!s.ok()) return s;
+  *index = std::move(impl);
   return Status::OK();
 }
 
 VectorIndexImpl::VectorIndexImpl(rocksdb::DB* db,
                                  rocksdb::ColumnFamilyHandle* cf,
-                                 const VectorIndexOptions& options)
-    : db_(db), cf_(cf), options_(options) {}
+                                 const VectorIndexOptions& options,
+                                 std::shared_ptr<CodebookHolder> codebooks)
+    : db_(db),
+      cf_(cf),
+      options_(options),
+      codebooks_(codebooks),
+      codebook_manager_(
+          new CodebookManager(db, cf, std::move(codebooks), options)) {}
+
+VectorIndexImpl::~VectorIndexImpl() { codebook_manager_->Close(); }
 
 Status VectorIndexImpl::CheckOpen() const {
   return closed_.load(std::memory_order_acquire)
@@ -216,11 +266,53 @@ Status VectorIndexImpl::SearchPinned(const PinnedView& view,
           : std::max<size_t>(k, options.rerank != 0
                                     ? options.rerank
                                     : std::max<size_t>(10 * k, 100));
+  const ProbePlan plan = PlanProbes(options, query);
+  if (view.unique_keys()) {
+    return SearchUniqueKeys(view, plan, snapshot, query, k, rerank, hits,
+                            stats);
+  }
   CandidateSet candidates(rerank);
   CollectMemtables(view, query, &candidates, stats);
-  Status s = CollectSegments(view, options, query, &candidates, stats);
+  Status s = ScanSegments(
+      view, plan, query, stats,
+      [&candidates](size_t /*segment*/, uint32_t /*bucket*/,
+                    const BucketDataView& bucket, const float* approx,
+                    const std::shared_ptr<DriftTableReader::BlobRef>&) {
+        for (uint32_t r = 0; r < bucket.num_rows; ++r) {
+          if (approx[r] < candidates.threshold()) {
+            candidates.Add(UserKeyOf(bucket.keys[r]), approx[r]);
+          }
+        }
+      });
   if (!s.ok()) return s;
   return Rerank(snapshot, query, candidates, k, hits, stats);
+}
+
+VectorIndexImpl::ProbePlan VectorIndexImpl::PlanProbes(
+    const SearchOptions& options, const float* query) const {
+  ProbePlan plan;
+  plan.exhaustive = options.exhaustive;
+  plan.nprobe = options.nprobe;
+  plan.codebook = codebooks_->current();
+  if (plan.codebook == nullptr || plan.codebook->dim != options_.dimension ||
+      options.exhaustive) {
+    return plan;
+  }
+  const size_t n = plan.codebook->size();
+  const size_t nprobe = std::min(
+      n, options.nprobe != 0 ? options.nprobe : DefaultCodebookNprobe(n));
+  std::vector<float> dist(n);
+  L2SqrMany(query, plan.codebook->centroid(0), n, options_.dimension,
+            dist.data());
+  std::vector<uint32_t> order(n);
+  for (uint32_t i = 0; i < n; ++i) order[i] = i;
+  std::partial_sort(order.begin(), order.begin() + nprobe, order.end(),
+                    [&dist](uint32_t a, uint32_t b) {
+                      return dist[a] != dist[b] ? dist[a] < dist[b] : a < b;
+                    });
+  order.resize(nprobe);
+  plan.slots = std::move(order);
+  return plan;
 }
 
 void VectorIndexImpl::CollectMemtables(const PinnedView& view,
@@ -239,15 +331,38 @@ void VectorIndexImpl::CollectMemtables(const PinnedView& view,
   }
 }
 
-Status VectorIndexImpl::CollectSegments(const PinnedView& view,
-                                        const SearchOptions& options,
-                                        const float* query,
-                                        CandidateSet* candidates,
-                                        SearchStats* stats) const {
+std::vector<uint32_t> VectorIndexImpl::BucketsToProbe(
+    const DriftTableReader& segment, const ProbePlan& plan,
+    const float* query) const {
+  const BucketDirectory& dir = segment.directory();
+  if (plan.exhaustive) {
+    std::vector<uint32_t> all(dir.buckets.size());
+    for (uint32_t b = 0; b < all.size(); ++b) all[b] = b;
+    return all;
+  }
+  if (plan.codebook != nullptr && dir.codebook_epoch == plan.codebook->epoch) {
+    std::vector<uint32_t> buckets;
+    buckets.reserve(plan.slots.size());
+    for (uint32_t slot : plan.slots) {
+      const uint32_t b = segment.BucketOfSlot(slot);
+      if (b != DriftTableReader::kNoBucket) buckets.push_back(b);
+    }
+    return buckets;
+  }
+  // A segment of another epoch routes with its own centroids.
+  return RouteBuckets(dir, query,
+                      plan.nprobe != 0 ? plan.nprobe
+                                       : DefaultNprobe(dir.buckets.size()));
+}
+
+Status VectorIndexImpl::ScanSegments(const PinnedView& view,
+                                     const ProbePlan& plan, const float* query,
+                                     SearchStats* stats,
+                                     const BucketSink& sink) const {
   const uint32_t dim = options_.dimension;
   std::vector<float> approx;
-  DriftTableReader::BlobRef blob;
-  for (const DriftTableReader* segment : view.segments()) {
+  for (size_t i = 0; i < view.segments().size(); ++i) {
+    const DriftTableReader* segment = view.segments()[i];
     const BucketDirectory& dir = segment->directory();
     if (dir.buckets.empty()) continue;
     if (dir.dim != dim) {
@@ -255,26 +370,74 @@ Status VectorIndexImpl::CollectSegments(const PinnedView& view,
                                 std::to_string(dir.dim) + " in a " +
                                 std::to_string(dim) + "-d column family");
     }
-    const size_t nprobe = options.exhaustive ? dir.buckets.size()
-                          : options.nprobe != 0
-                              ? options.nprobe
-                              : DefaultNprobe(dir.buckets.size());
-    for (uint32_t b : RouteBuckets(dir, query, nprobe)) {
+    for (uint32_t b : BucketsToProbe(*segment, plan, query)) {
+      auto blob = std::make_shared<DriftTableReader::BlobRef>();
       BucketDataView bucket;
-      Status s = segment->GetBucketData(b, &blob);
-      if (s.ok()) s = bucket.Parse(blob.data());
+      Status s = segment->GetBucketData(b, blob.get());
+      if (s.ok()) s = bucket.Parse(blob->data());
       if (!s.ok()) return s;
       approx.resize(bucket.num_rows);
       segment->sq8().ScanL2(
           query, reinterpret_cast<const uint8_t*>(bucket.codes.data()),
           bucket.num_rows, approx.data());
-      for (uint32_t r = 0; r < bucket.num_rows; ++r) {
-        candidates->Add(UserKeyOf(bucket.keys[r]), approx[r]);
-      }
       ++stats->buckets_probed;
       stats->segment_vectors_scanned += bucket.num_rows;
+      sink(i, b, bucket, approx.data(), blob);
     }
   }
+  return Status::OK();
+}
+
+Status VectorIndexImpl::SearchUniqueKeys(
+    const PinnedView& view, const ProbePlan& plan,
+    const rocksdb::Snapshot* snapshot, const float* query, size_t k,
+    size_t rerank, std::vector<SearchHit>* hits, SearchStats* stats) const {
+  // Every bucket entry is its key's only version (see unique_keys()): no
+  // point read is needed, only the entry's sequence number and exact floats.
+  struct Candidate {
+    float approx;
+    uint32_t segment, bucket, row;
+    Slice internal_key;  // points into a blob kept alive in `blobs`
+    bool operator<(const Candidate& o) const { return approx < o.approx; }
+  };
+  const rocksdb::SequenceNumber visible = snapshot->GetSequenceNumber();
+  std::vector<Candidate> heap;  // max-heap on approx, at most `rerank`
+  std::vector<std::shared_ptr<DriftTableReader::BlobRef>> blobs;
+  Status s = ScanSegments(
+      view, plan, query, stats,
+      [&](size_t segment, uint32_t b, const BucketDataView& bucket,
+          const float* approx,
+          const std::shared_ptr<DriftTableReader::BlobRef>& blob) {
+        bool kept = false;
+        for (uint32_t r = 0; r < bucket.num_rows; ++r) {
+          if (rerank != 0 && heap.size() == rerank &&
+              !(approx[r] < heap.front().approx)) {
+            continue;
+          }
+          if (SequenceOf(bucket.keys[r]) > visible) continue;
+          heap.push_back({approx[r], static_cast<uint32_t>(segment), b, r,
+                          bucket.keys[r]});
+          std::push_heap(heap.begin(), heap.end());
+          if (rerank != 0 && heap.size() > rerank) {
+            std::pop_heap(heap.begin(), heap.end());
+            heap.pop_back();
+          }
+          kept = true;
+        }
+        if (kept) blobs.push_back(blob);
+      });
+  if (!s.ok()) return s;
+  const uint32_t dim = options_.dimension;
+  std::vector<float> v(dim);
+  hits->clear();
+  for (const Candidate& c : heap) {
+    s = view.segments()[c.segment]->ReadRow(c.bucket, c.row, v.data());
+    if (!s.ok()) return s;
+    const Slice key = UserKeyOf(c.internal_key);
+    hits->push_back({key.ToString(), L2Sqr(query, v.data(), dim)});
+  }
+  stats->candidates_verified += heap.size();
+  SortAndTruncate(k, hits);
   return Status::OK();
 }
 
@@ -292,6 +455,7 @@ Status VectorIndexImpl::Rerank(const rocksdb::Snapshot* snapshot,
   db_->MultiGet(ro, cf_, keys.size(), key_slices.data(), values.data(),
                 statuses.data());
   stats->candidates_verified += keys.size();
+  stats->point_reads += keys.size();
   const uint32_t dim = options_.dimension;
   std::vector<float> v(dim);
   hits->clear();
@@ -303,23 +467,25 @@ Status VectorIndexImpl::Rerank(const rocksdb::Snapshot* snapshot,
     if (!CheckFinite(v.data(), dim).ok()) continue;
     hits->push_back({std::move(keys[i]), L2Sqr(query, v.data(), dim)});
   }
-  auto by_distance = [](const SearchHit& a, const SearchHit& b) {
-    return a.distance != b.distance ? a.distance < b.distance : a.key < b.key;
-  };
-  if (hits->size() > k) {
-    std::partial_sort(hits->begin(), hits->begin() + k, hits->end(),
-                      by_distance);
-    hits->resize(k);
-  } else {
-    std::sort(hits->begin(), hits->end(), by_distance);
-  }
+  SortAndTruncate(k, hits);
   return Status::OK();
+}
+
+Status VectorIndexImpl::Train(const TrainOptions& options) {
+  Status s = CheckOpen();
+  return s.ok() ? codebook_manager_->Train(options) : s;
+}
+
+uint64_t VectorIndexImpl::codebook_epoch() const {
+  auto cb = codebook_manager_->current();
+  return cb != nullptr ? cb->epoch : 0;
 }
 
 Status VectorIndexImpl::Close() {
   if (closed_.exchange(true)) {
     return Status::InvalidArgument("drift: the VectorIndex is already closed");
   }
+  codebook_manager_->Close();
   return Status::OK();
 }
 

@@ -7,19 +7,27 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <vector>
 
 #include "drift/vector_index.h"
+#include "index/codebook.h"
+#include "table/drift_table_reader.h"
 
 namespace drift {
 
 class CandidateSet;
+class CodebookManager;
 class PinnedView;
+struct BucketDataView;
 
 class VectorIndexImpl : public VectorIndex {
  public:
   VectorIndexImpl(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-                  const VectorIndexOptions& options);
+                  const VectorIndexOptions& options,
+                  std::shared_ptr<CodebookHolder> codebooks);
+  ~VectorIndexImpl() override;
 
   uint32_t dimension() const override { return options_.dimension; }
   rocksdb::Status Put(const rocksdb::WriteOptions& options,
@@ -41,9 +49,39 @@ class VectorIndexImpl : public VectorIndex {
   rocksdb::Status SearchBatch(
       const SearchOptions& options, const std::vector<float>& queries, size_t k,
       std::vector<std::vector<SearchHit>>* hits) override;
+  rocksdb::Status Train(const TrainOptions& options) override;
+  uint64_t codebook_epoch() const override;
   rocksdb::Status Close() override;
 
  private:
+  friend class VectorIndex;
+  // Which buckets a query probes: with a codebook, the same slots in every
+  // segment of its epoch; other segments route with their own centroids.
+  struct ProbePlan {
+    std::shared_ptr<const Codebook> codebook;
+    std::vector<uint32_t> slots;  // nearest first
+    uint32_t nprobe = 0;          // SearchOptions::nprobe
+    bool exhaustive = false;
+  };
+  // Called per probed bucket with its SQ8 distances; may keep the blob.
+  using BucketSink = std::function<void(
+      size_t segment, uint32_t bucket, const BucketDataView& data,
+      const float* approx,
+      const std::shared_ptr<DriftTableReader::BlobRef>& blob)>;
+
+  ProbePlan PlanProbes(const SearchOptions& options, const float* query) const;
+  std::vector<uint32_t> BucketsToProbe(const DriftTableReader& segment,
+                                       const ProbePlan& plan,
+                                       const float* query) const;
+  rocksdb::Status ScanSegments(const PinnedView& view, const ProbePlan& plan,
+                               const float* query, SearchStats* stats,
+                               const BucketSink& sink) const;
+  rocksdb::Status SearchUniqueKeys(const PinnedView& view,
+                                   const ProbePlan& plan,
+                                   const rocksdb::Snapshot* snapshot,
+                                   const float* query, size_t k,
+                                   size_t rerank, std::vector<SearchHit>* hits,
+                                   SearchStats* stats) const;
   rocksdb::Status CheckOpen() const;
   rocksdb::Status CheckVector(const std::vector<float>& v,
                               const char* what) const;
@@ -54,10 +92,6 @@ class VectorIndexImpl : public VectorIndex {
                                SearchStats* stats);
   void CollectMemtables(const PinnedView& view, const float* query,
                         CandidateSet* candidates, SearchStats* stats) const;
-  rocksdb::Status CollectSegments(const PinnedView& view,
-                                  const SearchOptions& options,
-                                  const float* query, CandidateSet* candidates,
-                                  SearchStats* stats) const;
   rocksdb::Status Rerank(const rocksdb::Snapshot* snapshot, const float* query,
                          const CandidateSet& candidates, size_t k,
                          std::vector<SearchHit>* hits, SearchStats* stats);
@@ -66,6 +100,8 @@ class VectorIndexImpl : public VectorIndex {
   rocksdb::ColumnFamilyHandle* const cf_;
   const VectorIndexOptions options_;
   std::atomic<bool> closed_{false};
+  const std::shared_ptr<CodebookHolder> codebooks_;
+  const std::unique_ptr<CodebookManager> codebook_manager_;
 };
 
 }  // namespace drift

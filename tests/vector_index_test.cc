@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <set>
 
 #include "drift/plugin.h"
 #include "gtest/gtest.h"
@@ -101,6 +102,26 @@ class VectorIndexTest : public testing::Test {
       std::vector<SearchHit> hits;
       ASSERT_OK(index_->Search(so, q, k, &hits));
       ASSERT_EQ(hits, BruteForce(model, q, k));
+      ExpectValidApproximate(model, snap, q, k);
+    }
+  }
+
+  // A default-effort search may miss neighbours, but every hit must be a
+  // visible key with its exact distance, once, in order.
+  void ExpectValidApproximate(const Model& model, const rocksdb::Snapshot* snap,
+                              const std::vector<float>& q, size_t k) {
+    SearchOptions so;
+    so.snapshot = snap;
+    std::vector<SearchHit> hits;
+    ASSERT_OK(index_->Search(so, q, k, &hits));
+    ASSERT_LE(hits.size(), k);
+    std::set<std::string> seen;
+    for (size_t i = 0; i < hits.size(); ++i) {
+      auto it = model.find(hits[i].key);
+      ASSERT_NE(it, model.end()) << hits[i].key << " is not visible";
+      EXPECT_EQ(hits[i].distance, L2Sqr(q.data(), it->second.data(), dim_));
+      EXPECT_TRUE(seen.insert(hits[i].key).second) << "duplicate";
+      if (i > 0) EXPECT_LE(hits[i - 1].distance, hits[i].distance);
     }
   }
 
@@ -149,9 +170,25 @@ TEST_F(VectorIndexTest, ExhaustiveSearchEqualsBruteForceUnderRandomOps) {
     } else if (r < 81) {
       ASSERT_OK(db_->CompactRange(rocksdb::CompactRangeOptions(), handles_[1],
                                   nullptr, nullptr));
+    } else if (r < 82 && rng() % 2 == 0) {
+      // A new codebook epoch; half the time segments are re-bucketed now.
+      TrainOptions t;
+      t.num_buckets = 1 + rng() % 12;
+      t.rebucket = rng() % 2 == 0;
+      const uint64_t before = index_->codebook_epoch();
+      rocksdb::Status s = index_->Train(t);
+      if (model.empty()) {
+        ASSERT_TRUE(s.ok() || s.IsInvalidArgument()) << s.ToString();
+      } else {
+        ASSERT_OK(s);
+        ASSERT_GT(index_->codebook_epoch(), before);
+      }
     } else if (r < 82 && snaps.empty()) {
+      const uint64_t epoch = index_->codebook_epoch();
       Close();
       Open(6);
+      ASSERT_EQ(index_->codebook_epoch(), epoch);  // persisted codebook
+
     } else if (r < 86 && snaps.size() < 3) {
       snaps.push_back({db_->GetSnapshot(), model});
     } else if (r < 89 && !snaps.empty()) {
@@ -167,6 +204,52 @@ TEST_F(VectorIndexTest, ExhaustiveSearchEqualsBruteForceUnderRandomOps) {
     db_->ReleaseSnapshot(s.snap);
   }
   ExpectExact(model, nullptr, &rng);
+}
+
+TEST_F(VectorIndexTest, CodebookRoutingAndSingleVersionFastPath) {
+  Open(8, /*bucket_size=*/64, /*file_size=*/1 << 20);
+  std::mt19937 rng(3);
+  Model model;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string k = "k" + std::to_string(i);
+    model[k] = RandomVector(&rng, 1000);
+    ASSERT_OK(index_->Put(rocksdb::WriteOptions(), k, model[k]));
+  }
+  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  EXPECT_EQ(index_->codebook_epoch(), 0u);
+  TrainOptions t;
+  t.num_buckets = 40;
+  ASSERT_OK(index_->Train(t));  // re-buckets every segment
+  EXPECT_EQ(index_->codebook_epoch(), 1u);
+  SearchOptions so;
+  so.nprobe = 4;
+  for (int i = 0; i < 20; ++i) {
+    const std::vector<float> q = RandomVector(&rng, 1000);
+    std::vector<SearchHit> hits;
+    SearchStats stats;
+    ASSERT_OK(index_->Search(so, q, 10, &hits, &stats));
+    EXPECT_EQ(hits.size(), 10u);
+    EXPECT_EQ(stats.point_reads, 0u);  // compacted: one version per key
+    EXPECT_GT(stats.candidates_verified, 0u);
+    // The same 4 slots in every segment of the epoch.
+    EXPECT_LE(stats.buckets_probed, 4u * 8);
+    EXPECT_LT(stats.segment_vectors_scanned, 3000u);
+    ExpectValidApproximate(model, nullptr, q, 10);
+  }
+  // A fresh write: memtable not empty, so candidates are verified by reads.
+  ASSERT_OK(index_->Put(rocksdb::WriteOptions(), "k0", model["k0"]));
+  std::vector<SearchHit> hits;
+  SearchStats stats;
+  ASSERT_OK(index_->Search(so, model["k0"], 3, &hits, &stats));
+  EXPECT_GT(stats.point_reads, 0u);
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0].key, "k0");
+  // The codebook survives reopen; a new Train gets the next epoch.
+  Close();
+  Open(8, 64, 1 << 20);
+  EXPECT_EQ(index_->codebook_epoch(), 1u);
+  ASSERT_OK(index_->Train(t));
+  EXPECT_EQ(index_->codebook_epoch(), 2u);
 }
 
 TEST_F(VectorIndexTest, ReadYourWrites) {

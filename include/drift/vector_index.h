@@ -19,6 +19,30 @@ struct VectorIndexOptions {
   // Dimension of the column family's vectors; must match the dimension its
   // DriftTable / DriftMemTable factories were configured with.
   uint32_t dimension = 0;
+
+  // Where the codebook (the IVF centroids shared by all segments) is
+  // persisted, under the key "drift.codebook/<vector column family name>";
+  // nullptr = the DB's default column family.
+  rocksdb::ColumnFamilyHandle* metadata_column_family = nullptr;
+
+  // Train the codebook in a background thread once a flush has written
+  // segments without one and the column family holds at least
+  // min_train_vectors vectors; then compact so segments are re-bucketed.
+  bool auto_train = true;
+  uint64_t min_train_vectors = 4096;
+
+  // Average vectors per bucket of a trained codebook: buckets = vectors /
+  // target_bucket_size. Smaller buckets scan less per probe but cost more
+  // centroid distances per query and per written vector.
+  uint32_t target_bucket_size = 256;
+};
+
+struct TrainOptions {
+  // Buckets of the new codebook (0: vectors / target_bucket_size).
+  uint32_t num_buckets = 0;
+  // Compact the column family afterwards, so every segment is re-bucketed
+  // with the new codebook (searches stay exact meanwhile).
+  bool rebucket = true;
 };
 
 struct SearchOptions {
@@ -45,7 +69,11 @@ struct SearchStats {
   uint64_t memtable_vectors_scanned = 0;
   uint64_t segment_vectors_scanned = 0;  // SQ8 codes compared
   uint64_t buckets_probed = 0;
-  uint64_t candidates_verified = 0;  // exact re-rank (point reads)
+  uint64_t candidates_verified = 0;  // re-ranked with exact floats
+  // Candidates checked with a point read at the snapshot. 0 when every key
+  // has one version in the column family (memtables empty, segments
+  // compacted into one level, no snapshot holding old versions).
+  uint64_t point_reads = 0;
 };
 
 // The largest k a search accepts.
@@ -98,7 +126,16 @@ class VectorIndex {
       const SearchOptions& options, const std::vector<float>& queries, size_t k,
       std::vector<std::vector<SearchHit>>* hits) = 0;
 
-  // After Close every call returns InvalidArgument.
+  // Trains a codebook on a sample of the column family's vectors, persists it
+  // (synced) in the metadata column family, and publishes it under a new
+  // epoch: later flushes and compactions bucket with it. InvalidArgument if
+  // the column family holds no vector.
+  virtual rocksdb::Status Train(const TrainOptions& options) = 0;
+  // Epoch of the published codebook (0: none yet).
+  virtual uint64_t codebook_epoch() const = 0;
+
+  // After Close every call returns InvalidArgument. Close (or destroy) the
+  // VectorIndex before closing the DB: it stops the background trainer.
   virtual rocksdb::Status Close() = 0;
 };
 

@@ -1,0 +1,231 @@
+#include "db/codebook_manager.h"
+
+#include <algorithm>
+#include <cstring>
+#include <random>
+
+#include "logging/logging.h"
+#include "rocksdb/table_properties.h"
+#include "table/drift_format.h"
+#include "util/vector_value.h"
+
+namespace drift {
+
+using rocksdb::Slice;
+using rocksdb::Status;
+
+namespace {
+
+// Bytes of vectors a training sample may hold (k-means runs on at most 64
+// points per centroid anyway, see KMeansOptions).
+constexpr size_t kSampleBudgetBytes = 64u << 20;
+
+size_t SampleSize(uint32_t dim) {
+  const size_t by_budget = kSampleBudgetBytes / (size_t{dim} * sizeof(float));
+  return std::max<size_t>(4096, std::min<size_t>(65536, by_budget));
+}
+
+}  // namespace
+
+CodebookManager::CodebookManager(rocksdb::DB* db,
+                                 rocksdb::ColumnFamilyHandle* cf,
+                                 std::shared_ptr<CodebookHolder> holder,
+                                 const VectorIndexOptions& options)
+    : db_(db),
+      cf_(cf),
+      meta_cf_(options.metadata_column_family != nullptr
+                   ? options.metadata_column_family
+                   : db->DefaultColumnFamily()),
+      holder_(std::move(holder)),
+      options_(options) {}
+
+CodebookManager::~CodebookManager() { Close(); }
+
+std::string CodebookManager::MetadataKey(const std::string& cf_name) {
+  return "drift.codebook/" + cf_name;
+}
+
+Status CodebookManager::Open() {
+  if (!holder_->SetListener(
+          [this](const SegmentWrittenEvent& e) { OnSegmentWritten(e); })) {
+    return Status::InvalidArgument(
+        "drift: another VectorIndex is attached to the DriftTable factory of "
+        "column family " +
+        cf_->GetName());
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    attached_ = true;
+  }
+  Status s = LoadPersisted();
+  if (!s.ok()) {
+    Close();
+    return s;
+  }
+  if (options_.auto_train) {
+    worker_ = std::thread([this] { BackgroundLoop(); });
+  }
+  return Status::OK();
+}
+
+void CodebookManager::Close() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!attached_) return;
+    attached_ = false;
+    stop_ = true;
+  }
+  // After this no builder calls OnSegmentWritten any more.
+  holder_->ClearListener();
+  cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+Status CodebookManager::LoadPersisted() {
+  std::string value;
+  Status s = db_->Get(rocksdb::ReadOptions(), meta_cf_,
+                      MetadataKey(cf_->GetName()), &value);
+  std::shared_ptr<Codebook> persisted;
+  if (s.ok()) {
+    persisted = std::make_shared<Codebook>();
+    s = Codebook::DecodeFrom(value, persisted.get());
+    if (s.ok() && persisted->dim != options_.dimension) {
+      s = Status::Corruption("drift: persisted codebook has dimension " +
+                             std::to_string(persisted->dim));
+    }
+    if (!s.ok()) {
+      return Status::Corruption("drift: codebook of column family " +
+                                cf_->GetName() + ": " + s.ToString());
+    }
+  } else if (!s.IsNotFound()) {
+    return s;
+  }
+  uint64_t max_segment_epoch = 0;
+  s = MaxSegmentEpoch(&max_segment_epoch);
+  if (!s.ok()) return s;
+  std::lock_guard<std::mutex> lock(train_mu_);
+  last_epoch_ = max_segment_epoch;
+  if (persisted != nullptr) {
+    last_epoch_ = std::max(last_epoch_, persisted->epoch);
+    auto held = holder_->current();
+    if (held == nullptr || held->epoch < persisted->epoch) {
+      holder_->Publish(std::move(persisted));
+    }
+  }
+  return Status::OK();
+}
+
+Status CodebookManager::MaxSegmentEpoch(uint64_t* epoch) const {
+  rocksdb::TablePropertiesCollection props;
+  Status s = db_->GetPropertiesOfAllTables(cf_, &props);
+  if (!s.ok()) return s;
+  *epoch = 0;
+  for (const auto& file : props) {
+    const auto& user = file.second->user_collected_properties;
+    auto it = user.find(kCodebookEpochProperty);
+    if (it != user.end()) {
+      *epoch = std::max<uint64_t>(*epoch, std::strtoull(it->second.c_str(),
+                                                        nullptr, 10));
+    }
+  }
+  return Status::OK();
+}
+
+Status CodebookManager::SampleVectors(size_t max_sample,
+                                      std::vector<float>* sample,
+                                      uint64_t* total) const {
+  const uint32_t dim = options_.dimension;
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_));
+  std::mt19937_64 rng(0x5eed ^ last_epoch_);
+  sample->clear();
+  *total = 0;
+  std::vector<float> v(dim);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (!IsVectorValue(it->value(), dim)) continue;
+    DecodeVector(it->value(), dim, v.data());
+    if (!CheckFinite(v.data(), dim).ok()) continue;
+    const uint64_t seen = (*total)++;
+    size_t slot = sample->size() / dim;
+    if (slot >= max_sample) {  // reservoir: keep with probability max/seen
+      slot = std::uniform_int_distribution<uint64_t>(0, seen)(rng);
+      if (slot >= max_sample) continue;
+      std::memcpy(sample->data() + slot * dim, v.data(), dim * sizeof(float));
+    } else {
+      sample->insert(sample->end(), v.begin(), v.end());
+    }
+  }
+  return it->status();
+}
+
+Status CodebookManager::Persist(const Codebook& codebook) {
+  std::string value;
+  codebook.EncodeTo(&value);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return db_->Put(wo, meta_cf_, MetadataKey(cf_->GetName()), value);
+}
+
+Status CodebookManager::Train(const TrainOptions& options) {
+  std::lock_guard<std::mutex> lock(train_mu_);
+  const uint32_t dim = options_.dimension;
+  std::vector<float> sample;
+  uint64_t total = 0;
+  Status s = SampleVectors(SampleSize(dim), &sample, &total);
+  if (!s.ok()) return s;
+  if (total == 0) {
+    return Status::InvalidArgument("drift: Train: column family " +
+                                   cf_->GetName() + " holds no vector");
+  }
+  const size_t buckets =
+      options.num_buckets != 0
+          ? options.num_buckets
+          : std::max<size_t>(1, total / options_.target_bucket_size);
+  auto codebook = std::make_shared<Codebook>();
+  s = TrainCodebook(sample.data(), sample.size() / dim, dim, buckets,
+                    last_epoch_ + 1, KMeansOptions(), codebook.get());
+  if (s.ok()) s = Persist(*codebook);
+  if (!s.ok()) return s;
+  last_epoch_ = codebook->epoch;
+  holder_->Publish(std::move(codebook));
+  if (!options.rebucket) return Status::OK();
+  rocksdb::CompactRangeOptions cro;
+  cro.bottommost_level_compaction =
+      rocksdb::BottommostLevelCompaction::kForceOptimized;
+  return db_->CompactRange(cro, cf_, nullptr, nullptr);
+}
+
+void CodebookManager::OnSegmentWritten(const SegmentWrittenEvent& event) {
+  if (event.codebook_epoch != 0) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  train_requested_ = true;
+  cv_.notify_all();
+}
+
+void CodebookManager::BackgroundLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    cv_.wait(lock, [this] { return stop_ || train_requested_; });
+    if (stop_) return;
+    train_requested_ = false;
+    lock.unlock();
+    // Only the first codebook is trained here; later ones come from Train or
+    // (issue 7) drift maintenance.
+    Status s;
+    if (holder_->current() == nullptr) {
+      uint64_t estimate = 0;
+      db_->GetIntProperty(cf_, "rocksdb.estimate-num-keys", &estimate);
+      if (estimate >= options_.min_train_vectors) s = Train(TrainOptions());
+    }
+    if (!s.ok()) {
+      using rocksdb::InfoLogLevel;  // ROCKS_LOG_* names it unqualified
+      ROCKS_LOG_WARN(db_->GetDBOptions().info_log,
+                     "drift: background codebook training failed: %s",
+                     s.ToString().c_str());
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace drift

@@ -1,0 +1,72 @@
+// CodebookManager: the engine side of a vector column family's codebook. It
+// loads the persisted codebook at attach, trains new ones (a sample of the
+// column family's vectors, k-means), persists each one (synced) before it
+// publishes it to the table factory's CodebookHolder, and runs the background
+// trainer that builders wake up when they write segments without a codebook.
+//
+// Epochs only grow: the next epoch is above both the persisted codebook's and
+// every live segment's (a crash between writing segments and persisting their
+// codebook can leave segments of an epoch that was never persisted; they keep
+// routing with their own centroids).
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "drift/vector_index.h"
+#include "index/codebook.h"
+
+namespace drift {
+
+class CodebookManager {
+ public:
+  CodebookManager(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                  std::shared_ptr<CodebookHolder> holder,
+                  const VectorIndexOptions& options);
+  ~CodebookManager();
+
+  // Loads the persisted codebook, attaches to the holder and starts the
+  // background trainer (if auto_train). InvalidArgument if another
+  // VectorIndex is attached to the same table factory.
+  rocksdb::Status Open();
+  // Stops the background trainer and detaches; idempotent.
+  void Close();
+
+  rocksdb::Status Train(const TrainOptions& options);
+  std::shared_ptr<const Codebook> current() const { return holder_->current(); }
+
+  // Key of the persisted codebook in the metadata column family.
+  static std::string MetadataKey(const std::string& column_family_name);
+
+ private:
+  rocksdb::Status LoadPersisted();
+  rocksdb::Status MaxSegmentEpoch(uint64_t* epoch) const;
+  // Reservoir sample of at most `max_sample` finite vectors; *total counts all.
+  rocksdb::Status SampleVectors(size_t max_sample, std::vector<float>* sample,
+                                uint64_t* total) const;
+  rocksdb::Status Persist(const Codebook& codebook);
+  void OnSegmentWritten(const SegmentWrittenEvent& event);
+  void BackgroundLoop();
+
+  rocksdb::DB* const db_;
+  rocksdb::ColumnFamilyHandle* const cf_;
+  rocksdb::ColumnFamilyHandle* const meta_cf_;
+  const std::shared_ptr<CodebookHolder> holder_;
+  const VectorIndexOptions options_;
+
+  std::mutex train_mu_;  // one Train at a time; guards last_epoch_
+  uint64_t last_epoch_ = 0;
+
+  std::mutex mu_;  // guards the fields below
+  std::condition_variable cv_;
+  bool attached_ = false;
+  bool stop_ = false;
+  bool train_requested_ = false;
+  std::thread worker_;
+};
+
+}  // namespace drift
