@@ -1,0 +1,632 @@
+// drift_dump: the sst_dump of .drift table files. Stock sst_dump rejects the
+// drift magic number, so files are opened through RocksDB's public
+// SstFileReader with Drift's table factory (properties, checksums, user-key
+// scan) and, for the drift sections, through DriftTableReader.
+//
+// Exit codes: 0 ok, 1 bad usage, 2 corruption or I/O error (any file).
+#include <gflags/gflags.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "drift/plugin.h"
+#include "options/cf_options.h"
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
+#include "rocksdb/options.h"
+#include "rocksdb/sst_file_reader.h"
+#include "rocksdb/table_properties.h"
+#include "table/drift_table_reader.h"
+#include "tools/vector_text.h"
+
+DEFINE_string(file, "",
+              "A .drift table file, or a directory: then every *.sst file in "
+              "it, in name order.");
+DEFINE_string(command, "properties",
+              "properties | verify | scan | raw | buckets");
+DEFINE_string(from, "",
+              "scan, raw: first user key (inclusive); empty = from the start");
+DEFINE_string(to, "",
+              "scan, raw: user key to stop before (exclusive); empty = to the "
+              "end");
+DEFINE_int64(limit, 0,
+             "scan, raw: at most this many entries per file (0: all)");
+DEFINE_bool(hex, false,
+            "scan, raw: print keys and non-vector values in hex and read "
+            "--from/--to as hex");
+DEFINE_int32(max_values, 8,
+             "scan, raw, buckets: floats printed per vector or centroid "
+             "(0: all)");
+
+namespace drift {
+namespace tools {
+namespace {
+
+using rocksdb::Slice;
+using rocksdb::Status;
+
+enum ExitCode : int { kExitOk = 0, kExitUsage = 1, kExitError = 2 };
+
+constexpr char kUsage[] =
+    "inspects .drift table files (the segments of a Drift vector column "
+    "family).\n\n"
+    "  drift_dump --file=<file.sst|dir> [--command=properties|verify|scan|raw|"
+    "buckets]\n\n"
+    "commands:\n"
+    "  properties  table properties, footer, drift segment header, bucket "
+    "summary,\n"
+    "              bytes per section and float compression ratios (default)\n"
+    "  verify      every checksum (blocks, blobs, float chunks, raw values)\n"
+    "  scan        newest visible entry per user key: key => value\n"
+    "  raw         every entry: internal key (seq, type), storage kind, "
+    "value;\n"
+    "              then range tombstone fragments\n"
+    "  buckets     the bucket directory: id, rows, blob and chunk bytes, "
+    "centroid\n\n"
+    "exit codes: 0 ok, 1 bad usage, 2 corruption or I/O error (any file)";
+
+rocksdb::Options DumpOptions() {
+  RegisterDrift();
+  DriftTableOptions topts;  // dimension 0: a segment records its own
+  topts.blob_cache_size = 0;
+  rocksdb::Options options;
+  options.table_factory = NewDriftTableFactory(topts);
+  return options;
+}
+
+// One .drift file opened twice: through the public SstFileReader and through
+// DriftTableReader (drift sections, internal keys), plus its footer.
+class DriftFile {
+ public:
+  DriftFile()
+      : options_(DumpOptions()),
+        ioptions_(options_),
+        env_options_(options_),
+        icmp_(options_.comparator) {}
+
+  Status Open(const std::string& path);
+
+  rocksdb::SstFileReader& sst() { return *sst_; }
+  const DriftTableReader& drift() const { return *drift_; }
+  const rocksdb::Footer& footer() const { return footer_; }
+  rocksdb::RandomAccessFileReader* file() const { return meta_file_.get(); }
+  uint64_t file_size() const { return file_size_; }
+
+ private:
+  // NotSupported if the file is a table of another format.
+  Status ReadFooter(const std::string& path);
+  Status NewFileReader(const std::string& path,
+                       std::unique_ptr<rocksdb::RandomAccessFileReader>* out);
+  Status OpenDriftReader(const std::string& path);
+
+  const rocksdb::Options options_;
+  const rocksdb::ImmutableOptions ioptions_;
+  const rocksdb::EnvOptions env_options_;
+  const rocksdb::InternalKeyComparator icmp_;
+  const std::shared_ptr<const rocksdb::SliceTransform> prefix_extractor_;
+  std::unique_ptr<rocksdb::SstFileReader> sst_;
+  std::unique_ptr<rocksdb::RandomAccessFileReader> meta_file_;
+  std::unique_ptr<rocksdb::TableReader> table_;
+  const DriftTableReader* drift_ = nullptr;
+  rocksdb::Footer footer_;
+  uint64_t file_size_ = 0;
+};
+
+Status DriftFile::NewFileReader(
+    const std::string& path,
+    std::unique_ptr<rocksdb::RandomAccessFileReader>* out) {
+  std::unique_ptr<rocksdb::FSRandomAccessFile> file;
+  Status s = options_.env->GetFileSystem()->NewRandomAccessFile(
+      path, rocksdb::FileOptions(env_options_), &file, nullptr);
+  if (s.ok())
+    out->reset(new rocksdb::RandomAccessFileReader(std::move(file), path));
+  return s;
+}
+
+Status DriftFile::OpenDriftReader(const std::string& path) {
+  std::unique_ptr<rocksdb::RandomAccessFileReader> file;
+  Status s = NewFileReader(path, &file);
+  if (!s.ok()) return s;
+  rocksdb::TableReaderOptions topts(ioptions_, prefix_extractor_, env_options_,
+                                    icmp_);
+  topts.largest_seqno = rocksdb::kMaxSequenceNumber;
+  s = options_.table_factory->NewTableReader(topts, std::move(file), file_size_,
+                                             &table_);
+  if (!s.ok()) return s;
+  drift_ = dynamic_cast<const DriftTableReader*>(table_.get());
+  return drift_ != nullptr ? Status::OK()
+                           : Status::Corruption("not a .drift table: " + path);
+}
+
+Status DriftFile::ReadFooter(const std::string& path) {
+  Status s = options_.env->GetFileSystem()->GetFileSize(
+      path, rocksdb::IOOptions(), &file_size_, nullptr);
+  if (s.ok()) s = NewFileReader(path, &meta_file_);
+  if (s.ok()) {
+    s = rocksdb::ReadFooterFromFile(rocksdb::IOOptions(), meta_file_.get(),
+                                    nullptr, file_size_, &footer_);
+  }
+  if (s.ok() && footer_.table_magic_number() != kDriftTableMagicNumber) {
+    char magic[32];
+    std::snprintf(magic, sizeof(magic), "0x%016" PRIx64,
+                  footer_.table_magic_number());
+    return Status::NotSupported(
+        std::string("not a .drift table (table magic number ") + magic +
+        "; a table of an ordinary column family? use sst_dump)");
+  }
+  return s;
+}
+
+Status DriftFile::Open(const std::string& path) {
+  Status s = ReadFooter(path);
+  if (s.ok()) {
+    sst_.reset(new rocksdb::SstFileReader(options_));
+    s = sst_->Open(path);
+  }
+  if (s.ok()) s = OpenDriftReader(path);
+  return s;
+}
+
+// ---------------------------------------------------------------------------
+// Formatting
+
+std::string FormatKey(const Slice& key) {
+  return FLAGS_hex ? "0x" + ToHex(key) : Escape(key);
+}
+
+std::string FormatVector(const Slice& value, uint32_t dim) {
+  std::vector<float> v(dim);
+  std::memcpy(v.data(), value.data(), value.size());
+  return FormatFloats(v.data(), dim, static_cast<size_t>(FLAGS_max_values));
+}
+
+// Vectors (exactly `dim` floats) as floats, anything else as text or hex.
+std::string FormatValue(const Slice& value, uint32_t dim) {
+  if (dim > 0 && value.size() == size_t{dim} * sizeof(float)) {
+    return FormatVector(value, dim);
+  }
+  return FLAGS_hex ? "0x" + ToHex(value) : Escape(value);
+}
+
+const char* TypeName(rocksdb::ValueType type) {
+  switch (type) {
+    case rocksdb::kTypeDeletion:
+      return "DEL";
+    case rocksdb::kTypeValue:
+      return "PUT";
+    case rocksdb::kTypeMerge:
+      return "MERGE";
+    case rocksdb::kTypeSingleDeletion:
+      return "SDEL";
+    case rocksdb::kTypeRangeDeletion:
+      return "RANGE_DEL";
+    case rocksdb::kTypeBlobIndex:
+      return "BLOB_INDEX";
+    case rocksdb::kTypeDeletionWithTimestamp:
+      return "DEL_TS";
+    case rocksdb::kTypeWideColumnEntity:
+      return "ENTITY";
+    default:
+      return "UNKNOWN";
+  }
+}
+
+std::string FormatRef(const ValueRef& ref) {
+  switch (ref.kind) {
+    case ValueKind::kInline:
+      return "inline";
+    case ValueKind::kRaw:
+      return "raw@" + std::to_string(ref.offset);
+    case ValueKind::kVector:
+      return "vector b=" + std::to_string(ref.bucket) +
+             " r=" + std::to_string(ref.row);
+  }
+  return "?";
+}
+
+// ---------------------------------------------------------------------------
+// properties
+
+void PrintFooter(const rocksdb::Footer& footer) {
+  std::printf("footer: magic 0x%016" PRIx64 " (drift), format version %" PRIu32
+              ", checksum type %d, metaindex handle (offset %" PRIu64
+              ", size %" PRIu64 ")\n",
+              footer.table_magic_number(), footer.format_version(),
+              static_cast<int>(footer.checksum_type()),
+              footer.metaindex_handle().offset(),
+              footer.metaindex_handle().size());
+}
+
+void PrintSegment(const DriftTableReader& r) {
+  const SegmentHeader& h = r.header();
+  const BucketDirectory& d = r.directory();
+  std::printf("drift segment:\n");
+  std::printf("  dimension: %" PRIu32 "\n", h.dimension);
+  std::printf("  vectors: %" PRIu64 "\n", h.num_vectors);
+  std::printf("  raw value records: %" PRIu64 "\n", h.num_raw);
+  std::printf("  codebook epoch: %" PRIu64 "\n", d.codebook_epoch);
+  std::printf("  buckets: %zu\n", d.buckets.size());
+  if (d.buckets.empty()) return;
+  uint32_t lo = UINT32_MAX;
+  uint32_t hi = 0;
+  for (const BucketHeader& b : d.buckets) {
+    lo = std::min(lo, b.num_rows);
+    hi = std::max(hi, b.num_rows);
+  }
+  std::printf("  rows per bucket: min %" PRIu32 ", mean %.1f, max %" PRIu32
+              "\n",
+              lo, static_cast<double>(h.num_vectors) / d.buckets.size(), hi);
+  std::printf("  rows per float chunk: %" PRIu32 "\n", d.rows_per_chunk);
+}
+
+struct Sections {
+  std::vector<std::pair<std::string, uint64_t>> rows;  // name, bytes
+  uint64_t codes = 0;   // SQ8 codes inside the bucket blobs
+  uint64_t chunks = 0;  // ALP float chunks
+};
+
+uint64_t WithTrailer(uint64_t size) { return size + kBlockTrailerSize; }
+
+Status AddRawRecords(const DriftTableReader& r, Sections* out) {
+  std::unique_ptr<rocksdb::DataBlockIter> it(r.NewKeyIndexIterator(nullptr));
+  uint64_t bytes = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ValueRef ref;
+    Status s = DecodeValueRef(it->value(), &ref);
+    if (!s.ok()) return s;
+    if (ref.kind == ValueKind::kRaw) bytes += WithTrailer(ref.size);
+  }
+  out->rows.emplace_back("raw value records", bytes);
+  return it->status();
+}
+
+void AddBuckets(const BucketDirectory& d, Sections* out) {
+  uint64_t blobs = 0;
+  for (const BucketHeader& b : d.buckets) {
+    blobs += WithTrailer(b.data.size());
+    out->codes += uint64_t{b.num_rows} * d.dim;
+    for (const ChunkHandle& c : b.chunks) out->chunks += WithTrailer(c.size);
+  }
+  out->rows.emplace_back("bucket blobs (SQ8 codes + row keys)", blobs);
+  out->rows.emplace_back("float chunks (ALP)", out->chunks);
+}
+
+Status AddMetaBlocks(const DriftFile& f, Sections* out) {
+  BlockBuffer buf;
+  const rocksdb::BlockHandle& mh = f.footer().metaindex_handle();
+  Status s = ReadBlock(f.file(), mh, &buf);
+  if (!s.ok()) return s;
+  rocksdb::Block meta(rocksdb::BlockContents(buf.data));
+  std::unique_ptr<rocksdb::MetaBlockIter> it(meta.NewMetaIterator());
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    rocksdb::BlockHandle h;
+    Slice v = it->value();
+    s = h.DecodeFrom(&v);
+    if (!s.ok()) return s;
+    out->rows.emplace_back(it->key().ToString(), WithTrailer(h.size()));
+  }
+  if (!it->status().ok()) return it->status();
+  out->rows.emplace_back("metaindex", WithTrailer(mh.size()));
+  const uint64_t footer_start = mh.offset() + WithTrailer(mh.size());
+  out->rows.emplace_back("footer", f.file_size() - footer_start);
+  return Status::OK();
+}
+
+double Ratio(uint64_t a, uint64_t b) {
+  return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b);
+}
+
+void PrintSections(const Sections& sec, const DriftFile& f) {
+  uint64_t sum = 0;
+  for (const auto& row : sec.rows) sum += row.second;
+  std::printf("bytes per section (with 4-byte crc trailers):\n");
+  for (const auto& row : sec.rows) {
+    std::printf("  %-36s %12" PRIu64 "\n", row.first.c_str(), row.second);
+  }
+  const uint64_t padding = f.file_size() > sum ? f.file_size() - sum : 0;
+  std::printf("  %-36s %12" PRIu64 "\n", "alignment padding", padding);
+  std::printf("  %-36s %12" PRIu64 "\n", "total (file size)", f.file_size());
+  const SegmentHeader& h = f.drift().header();
+  const uint64_t raw_floats = h.num_vectors * h.dimension * sizeof(float);
+  std::printf("raw float bytes (vectors x dimension x 4): %" PRIu64 "\n",
+              raw_floats);
+  std::printf("float chunks / raw floats: %.4f\n",
+              Ratio(sec.chunks, raw_floats));
+  std::printf("SQ8 codes / raw floats: %.4f\n", Ratio(sec.codes, raw_floats));
+  std::printf("file size / raw floats: %.4f\n",
+              Ratio(f.file_size(), raw_floats));
+}
+
+Status CmdProperties(DriftFile& f) {
+  std::shared_ptr<const rocksdb::TableProperties> props =
+      f.sst().GetTableProperties();
+  std::printf("file size: %" PRIu64 "\n", f.file_size());
+  PrintFooter(f.footer());
+  std::string text = props->ToString("\n  ", ": ");
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\n')) {
+    text.pop_back();
+  }
+  std::printf("table properties:\n  %s\n", text.c_str());
+  PrintSegment(f.drift());
+  Sections sec;
+  Status s = AddRawRecords(f.drift(), &sec);
+  if (!s.ok()) return s;
+  AddBuckets(f.drift().directory(), &sec);
+  s = AddMetaBlocks(f, &sec);
+  if (s.ok()) PrintSections(sec, f);
+  return s;
+}
+
+// ---------------------------------------------------------------------------
+// buckets
+
+Status CmdBuckets(DriftFile& f) {
+  const BucketDirectory& d = f.drift().directory();
+  std::printf("dimension %" PRIu32 ", codebook epoch %" PRIu64
+              ", %zu buckets, %" PRIu32 " rows per float chunk\n",
+              d.dim, d.codebook_epoch, d.buckets.size(), d.rows_per_chunk);
+  std::printf("%6s %8s %12s %10s %7s %12s  %s\n", "bucket", "rows",
+              "blob_offset", "blob_bytes", "chunks", "chunk_bytes", "centroid");
+  for (size_t i = 0; i < d.buckets.size(); ++i) {
+    const BucketHeader& b = d.buckets[i];
+    uint64_t chunk_bytes = 0;
+    for (const ChunkHandle& c : b.chunks) chunk_bytes += WithTrailer(c.size);
+    std::printf("%6zu %8" PRIu32 " %12" PRIu64 " %10" PRIu64 " %7zu %12" PRIu64
+                "  %s\n",
+                i, b.num_rows, b.data.offset(), WithTrailer(b.data.size()),
+                b.chunks.size(), chunk_bytes,
+                FormatFloats(b.centroid.data(), b.centroid.size(),
+                             static_cast<size_t>(FLAGS_max_values))
+                    .c_str());
+  }
+  return Status::OK();
+}
+
+// ---------------------------------------------------------------------------
+// verify, scan, raw
+
+Status CmdVerify(DriftFile& f, const std::string& path) {
+  Status s = f.sst().VerifyChecksum();
+  if (s.ok()) {
+    std::printf("OK: %s: every checksum verified (%" PRIu64 " bytes)\n",
+                path.c_str(), f.file_size());
+  }
+  return s;
+}
+
+struct KeyRange {
+  std::string from;  // empty: unbounded
+  std::string to;    // empty: unbounded
+  bool Past(const Slice& user_key) const {
+    return !to.empty() && user_key.compare(to) >= 0;
+  }
+};
+
+bool LimitReached(int64_t n) { return FLAGS_limit > 0 && n >= FLAGS_limit; }
+
+Status CmdScan(DriftFile& f, const KeyRange& range) {
+  const uint32_t dim = f.drift().header().dimension;
+  std::unique_ptr<rocksdb::Iterator> it(
+      f.sst().NewIterator(rocksdb::ReadOptions()));
+  if (range.from.empty()) {
+    it->SeekToFirst();
+  } else {
+    it->Seek(range.from);
+  }
+  for (int64_t n = 0; it->Valid() && !range.Past(it->key()) && !LimitReached(n);
+       it->Next(), ++n) {
+    std::printf("%s => %s\n", FormatKey(it->key()).c_str(),
+                FormatValue(it->value(), dim).c_str());
+  }
+  return it->status();
+}
+
+Status PrintRawEntry(const DriftTableReader& r,
+                     const rocksdb::ParsedInternalKey& k,
+                     const Slice& encoded_ref) {
+  ValueRef ref;
+  Status s = DecodeValueRef(encoded_ref, &ref);
+  BlockBuffer buf;
+  Slice value;
+  if (s.ok()) s = r.ReadValue(ref, &buf, &value);
+  if (!s.ok()) return s;
+  std::printf("%s @ seq:%" PRIu64 " type:%s (%s) => %s\n",
+              FormatKey(k.user_key).c_str(), k.sequence, TypeName(k.type),
+              FormatRef(ref).c_str(),
+              FormatValue(value, r.header().dimension).c_str());
+  return Status::OK();
+}
+
+Status PrintRangeTombstones(const DriftTableReader& r) {
+  std::unique_ptr<rocksdb::FragmentedRangeTombstoneIterator> it(
+      const_cast<DriftTableReader&>(r).NewRangeTombstoneIterator(
+          rocksdb::ReadOptions()));
+  if (it == nullptr) return Status::OK();
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::printf("range tombstone [%s, %s) @ seq:%" PRIu64 "\n",
+                FormatKey(it->start_key()).c_str(),
+                FormatKey(it->end_key()).c_str(), it->seq());
+  }
+  return Status::OK();
+}
+
+Status CmdRaw(DriftFile& f, const KeyRange& range) {
+  const DriftTableReader& r = f.drift();
+  std::unique_ptr<rocksdb::DataBlockIter> it(r.NewKeyIndexIterator(nullptr));
+  if (range.from.empty()) {
+    it->SeekToFirst();
+  } else {
+    rocksdb::InternalKey seek(range.from, rocksdb::kMaxSequenceNumber,
+                              rocksdb::kValueTypeForSeek);
+    it->Seek(seek.Encode());
+  }
+  for (int64_t n = 0; it->Valid() && !LimitReached(n); it->Next(), ++n) {
+    rocksdb::ParsedInternalKey k;
+    Status s = rocksdb::ParseInternalKey(it->key(), &k, /*log_err_key=*/false);
+    if (!s.ok()) return s;
+    if (range.Past(k.user_key)) break;
+    s = PrintRawEntry(r, k, it->value());
+    if (!s.ok()) return s;
+  }
+  if (!it->status().ok()) return it->status();
+  return PrintRangeTombstones(r);
+}
+
+// ---------------------------------------------------------------------------
+// Driver
+
+enum class Command { kProperties, kVerify, kScan, kRaw, kBuckets };
+
+bool ParseCommand(const std::string& name, Command* cmd) {
+  static const std::pair<const char*, Command> kCommands[] = {
+      {"properties", Command::kProperties},
+      {"verify", Command::kVerify},
+      {"scan", Command::kScan},
+      {"raw", Command::kRaw},
+      {"buckets", Command::kBuckets}};
+  for (const auto& c : kCommands) {
+    if (name == c.first) {
+      *cmd = c.second;
+      return true;
+    }
+  }
+  return false;
+}
+
+Status RunOne(const std::string& path, Command cmd, const KeyRange& range) {
+  DriftFile f;
+  Status s = f.Open(path);
+  if (!s.ok()) return s;
+  switch (cmd) {
+    case Command::kProperties:
+      return CmdProperties(f);
+    case Command::kVerify:
+      return CmdVerify(f, path);
+    case Command::kScan:
+      return CmdScan(f, range);
+    case Command::kRaw:
+      return CmdRaw(f, range);
+    case Command::kBuckets:
+      return CmdBuckets(f);
+  }
+  return Status::InvalidArgument("unknown command");
+}
+
+// The files to dump: `path` itself, or the *.sst files of a directory.
+Status ListFiles(const std::string& path, std::vector<std::string>* files,
+                 bool* is_dir) {
+  rocksdb::Env* env = rocksdb::Env::Default();
+  Status s = env->FileExists(path);
+  if (s.IsNotFound()) return Status::NotFound("no such file or directory");
+  if (s.ok()) s = env->IsDirectory(path, is_dir);
+  if (!s.ok()) return s;
+  if (!*is_dir) {
+    files->push_back(path);
+    return Status::OK();
+  }
+  std::vector<std::string> children;
+  s = env->GetChildren(path, &children);
+  if (!s.ok()) return s;
+  std::sort(children.begin(), children.end());
+  for (const std::string& c : children) {
+    if (Slice(c).ends_with(".sst")) files->push_back(path + "/" + c);
+  }
+  return files->empty() ? Status::NotFound("no *.sst file in " + path)
+                        : Status::OK();
+}
+
+int UsageError(const std::string& msg) {
+  std::fprintf(stderr, "drift_dump: %s (see --help)\n", msg.c_str());
+  return kExitUsage;
+}
+
+// Checks the flags; fills `cmd` and `range`. Returns false on bad usage.
+bool ParseFlags(Command* cmd, KeyRange* range, std::string* error) {
+  if (FLAGS_file.empty()) {
+    *error = "--file is required";
+    return false;
+  }
+  if (!ParseCommand(FLAGS_command, cmd)) {
+    *error = "unknown --command=" + FLAGS_command;
+    return false;
+  }
+  if (FLAGS_limit < 0 || FLAGS_max_values < 0) {
+    *error = "--limit and --max_values must be >= 0";
+    return false;
+  }
+  range->from = FLAGS_from;
+  range->to = FLAGS_to;
+  if (FLAGS_hex) {
+    Status s = FromHex(FLAGS_from, &range->from);
+    if (s.ok()) s = FromHex(FLAGS_to, &range->to);
+    if (!s.ok()) {
+      *error = s.ToString();
+      return false;
+    }
+  }
+  return true;
+}
+
+int ReportError(const std::string& path, const Status& s) {
+  std::fprintf(stderr, "drift_dump: %s: %s\n", path.c_str(),
+               s.ToString().c_str());
+  return kExitError;
+}
+
+// In a directory, tables of other formats (an ordinary column family's) are
+// skipped with a note; a single file of another format is an error.
+int Run() {
+  Command cmd = Command::kProperties;
+  KeyRange range;
+  std::string error;
+  if (!ParseFlags(&cmd, &range, &error)) return UsageError(error);
+  std::vector<std::string> files;
+  bool is_dir = false;
+  Status s = ListFiles(FLAGS_file, &files, &is_dir);
+  if (!s.ok()) return ReportError(FLAGS_file, s);
+  int rc = kExitOk;
+  size_t skipped = 0;
+  for (const std::string& path : files) {
+    if (is_dir) std::printf("=== %s\n", path.c_str());
+    std::fflush(stdout);
+    s = RunOne(path, cmd, range);
+    std::fflush(stdout);
+    if (s.IsNotSupported() && is_dir) {
+      std::fprintf(stderr, "drift_dump: %s: skipped: %s\n", path.c_str(),
+                   s.getState());
+      ++skipped;
+    } else if (!s.ok()) {
+      rc = ReportError(path, s);
+    }
+  }
+  if (skipped == files.size()) {
+    return ReportError(FLAGS_file, Status::NotFound("no .drift table"));
+  }
+  return rc;
+}
+
+}  // namespace
+}  // namespace tools
+}  // namespace drift
+
+int main(int argc, char** argv) {
+  gflags::SetUsageMessage(drift::tools::kUsage);
+  gflags::ParseCommandLineNonHelpFlags(&argc, &argv, /*remove_flags=*/true);
+  if (gflags::GetCommandLineFlagInfoOrDie("help").current_value == "true") {
+    // Only this tool's flags (gflags' own --helpfull lists all), exit 0.
+    gflags::ShowUsageWithFlagsRestrict(argv[0], "drift_dump.cc");
+    return drift::tools::kExitOk;
+  }
+  gflags::HandleCommandLineHelpFlags();
+  if (argc > 1) {
+    return drift::tools::UsageError(std::string("unexpected argument '") +
+                                    argv[1] + "'");
+  }
+  return drift::tools::Run();
+}

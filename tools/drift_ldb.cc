@@ -1,0 +1,256 @@
+// drift_ldb: RocksDB's ldb with Drift's table and memtable factories
+// registered, so that OPTIONS files naming DriftTable / DriftMemTable load and
+// every stock subcommand works on a Drift database; plus vector subcommands
+// (vget, vput, vsearch) on the public VectorIndex API.
+//
+// Stock subcommands go through rocksdb::LDBTool unchanged. Drift subcommands
+// are LDBCommands built by a selector given to LDBCommand::InitFromCmdLineArgs
+// (LDBTool::Run takes no selector in RocksDB 7.8.3) and run the way
+// LDBCommandRunner runs the stock ones.
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "drift/plugin.h"
+#include "drift/table_options.h"
+#include "drift/vector_index.h"
+#include "rocksdb/ldb_tool.h"
+#include "rocksdb/utilities/ldb_cmd.h"
+#include "tools/vector_text.h"
+
+namespace drift {
+namespace tools {
+namespace {
+
+using rocksdb::LDBCommand;
+using rocksdb::LDBCommandExecuteResult;
+using rocksdb::Status;
+
+constexpr char kHelpHeader[] =
+    "drift_ldb - RocksDB ldb with Drift (DriftTable, DriftMemTable) "
+    "registered\n\n"
+    "Drift commands (on a vector column family: --column_family=<name>):\n"
+    "  vget <key> [--key_hex]\n"
+    "      prints the vector as comma-separated floats\n"
+    "  vput <key> <f1,f2,...> [--key_hex]\n"
+    "      writes a vector; its dimension must be the column family's and\n"
+    "      every component finite\n"
+    "  vsearch <f1,f2,...> [--k=<int, default 10>] [--exhaustive]\n"
+    "      the k nearest vectors (squared L2): key distance per line\n\n"
+    "Every other command is RocksDB's ldb:";
+
+constexpr char kArgK[] = "k";
+constexpr char kFlagExhaustive[] = "exhaustive";
+
+// Base of the vector commands: the key argument and the VectorIndex over the
+// --column_family after the DB is opened.
+class VectorCommand : public LDBCommand {
+ protected:
+  VectorCommand(const std::map<std::string, std::string>& options,
+                const std::vector<std::string>& flags, bool is_read_only,
+                const std::vector<std::string>& valid_options)
+      : LDBCommand(options, flags, is_read_only,
+                   BuildCmdLineOptions(valid_options)) {}
+
+  void Fail(const std::string& msg) {
+    exec_state_ = LDBCommandExecuteResult::Failed(msg);
+  }
+
+  // Decodes a key argument (hex with --key_hex / --hex).
+  bool ParseKey(const std::string& arg, std::string* key) {
+    if (!is_key_hex_) {
+      *key = arg;
+      return true;
+    }
+    Status s = FromHex(arg, key);
+    if (!s.ok()) Fail(s.ToString());
+    return s.ok();
+  }
+
+  bool ParseVector(const std::string& arg, std::vector<float>* v) {
+    Status s = ParseFloats(arg, v);
+    if (!s.ok()) Fail("bad vector '" + arg + "': " + s.getState());
+    return s.ok();
+  }
+
+  // Attaches a VectorIndex to the open DB's --column_family.
+  bool AttachIndex(std::unique_ptr<VectorIndex>* index);
+};
+
+bool VectorCommand::AttachIndex(std::unique_ptr<VectorIndex>* index) {
+  if (db_ == nullptr) return false;  // OpenDB failed; exec_state_ says why
+  rocksdb::ColumnFamilyHandle* cf = GetCfHandle();
+  rocksdb::ColumnFamilyDescriptor desc;
+  Status s = cf->GetDescriptor(&desc);
+  const auto* topts =
+      s.ok() && desc.options.table_factory != nullptr
+          ? desc.options.table_factory->GetOptions<DriftTableOptions>()
+          : nullptr;
+  if (topts == nullptr) {
+    Fail("column family '" + cf->GetName() +
+         "' is not a Drift vector column family (pass "
+         "--column_family=<vector column family>)");
+    return false;
+  }
+  VectorIndexOptions vopts;
+  vopts.dimension = topts->dimension;
+  s = VectorIndex::Attach(db_, cf, vopts, index);
+  if (!s.ok()) Fail(s.ToString());
+  return s.ok();
+}
+
+class VGetCommand : public VectorCommand {
+ public:
+  static std::string Name() { return "vget"; }
+  VGetCommand(const std::vector<std::string>& params,
+              const std::map<std::string, std::string>& options,
+              const std::vector<std::string>& flags)
+      : VectorCommand(options, flags, /*is_read_only=*/true,
+                      {ARG_HEX, ARG_KEY_HEX}) {
+    if (params.size() != 1) {
+      Fail("vget needs one argument: vget <key>");
+    } else {
+      ParseKey(params[0], &key_);
+    }
+  }
+
+  void DoCommand() override {
+    std::unique_ptr<VectorIndex> index;
+    if (!AttachIndex(&index)) return;
+    std::vector<float> v;
+    Status s = index->Get(rocksdb::ReadOptions(), key_, &v);
+    if (!s.ok()) return Fail(s.ToString());
+    std::printf("%s\n", FormatFloats(v.data(), v.size()).c_str());
+  }
+
+ private:
+  std::string key_;
+};
+
+class VPutCommand : public VectorCommand {
+ public:
+  static std::string Name() { return "vput"; }
+  VPutCommand(const std::vector<std::string>& params,
+              const std::map<std::string, std::string>& options,
+              const std::vector<std::string>& flags)
+      : VectorCommand(options, flags, /*is_read_only=*/false,
+                      {ARG_HEX, ARG_KEY_HEX, ARG_CREATE_IF_MISSING}) {
+    if (params.size() != 2) {
+      Fail("vput needs two arguments: vput <key> <f1,f2,...>");
+    } else if (ParseKey(params[0], &key_)) {
+      ParseVector(params[1], &vector_);
+    }
+  }
+
+  void DoCommand() override {
+    std::unique_ptr<VectorIndex> index;
+    if (!AttachIndex(&index)) return;
+    Status s = index->Put(rocksdb::WriteOptions(), key_, vector_);
+    if (!s.ok()) return Fail(s.ToString());
+    std::printf("OK\n");
+  }
+
+ private:
+  std::string key_;
+  std::vector<float> vector_;
+};
+
+class VSearchCommand : public VectorCommand {
+ public:
+  static std::string Name() { return "vsearch"; }
+  VSearchCommand(const std::vector<std::string>& params,
+                 const std::map<std::string, std::string>& options,
+                 const std::vector<std::string>& flags)
+      : VectorCommand(options, flags, /*is_read_only=*/true,
+                      {ARG_HEX, ARG_KEY_HEX, kArgK, kFlagExhaustive}) {
+    exhaustive_ = IsFlagPresent(flags, kFlagExhaustive);
+    if (params.size() != 1) {
+      Fail("vsearch needs one argument: vsearch <f1,f2,...>");
+    } else if (ParseVector(params[0], &query_) && options.count(kArgK) != 0 &&
+               ParseIntOption(options, kArgK, k_, exec_state_) && k_ <= 0) {
+      Fail("--k must be positive");
+    }
+  }
+
+  void DoCommand() override {
+    std::unique_ptr<VectorIndex> index;
+    if (!AttachIndex(&index)) return;
+    SearchOptions sopts;
+    sopts.exhaustive = exhaustive_;
+    std::vector<SearchHit> hits;
+    Status s = index->Search(sopts, query_, static_cast<size_t>(k_), &hits);
+    if (!s.ok()) return Fail(s.ToString());
+    for (const SearchHit& h : hits) {
+      const std::string key = is_key_hex_ ? "0x" + ToHex(h.key) : h.key;
+      std::printf("%s %g\n", key.c_str(), static_cast<double>(h.distance));
+    }
+  }
+
+ private:
+  std::vector<float> query_;
+  int k_ = 10;
+  bool exhaustive_ = false;
+};
+
+LDBCommand* SelectDriftCommand(const LDBCommand::ParsedParams& p) {
+  if (p.cmd == VGetCommand::Name()) {
+    return new VGetCommand(p.cmd_params, p.option_map, p.flags);
+  }
+  if (p.cmd == VPutCommand::Name()) {
+    return new VPutCommand(p.cmd_params, p.option_map, p.flags);
+  }
+  if (p.cmd == VSearchCommand::Name()) {
+    return new VSearchCommand(p.cmd_params, p.option_map, p.flags);
+  }
+  return nullptr;
+}
+
+// The first argument that is not an --option: ldb's command name.
+std::string CommandName(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.compare(0, 2, "--") != 0) return arg;
+  }
+  return "";
+}
+
+bool IsDriftCommand(const std::string& name) {
+  return name == VGetCommand::Name() || name == VPutCommand::Name() ||
+         name == VSearchCommand::Name();
+}
+
+// What LDBCommandRunner::RunCommand does, with the drift selector.
+int RunDriftCommand(int argc, char** argv, const rocksdb::Options& options,
+                    const rocksdb::LDBOptions& ldb_options) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  std::unique_ptr<LDBCommand> cmd(LDBCommand::InitFromCmdLineArgs(
+      args, options, ldb_options, nullptr, SelectDriftCommand));
+  if (cmd == nullptr) return 1;
+  if (!cmd->ValidateCmdLineOptions()) return 1;
+  cmd->Run();
+  LDBCommandExecuteResult result = cmd->GetExecuteState();
+  if (!result.ToString().empty()) {
+    std::fprintf(stderr, "%s\n", result.ToString().c_str());
+  }
+  return result.IsFailed() ? 1 : 0;
+}
+
+}  // namespace
+}  // namespace tools
+}  // namespace drift
+
+int main(int argc, char** argv) {
+  // libdrift registers itself when loaded; this makes it explicit (and works
+  // with a static libdrift too).
+  drift::RegisterDrift();
+  rocksdb::LDBOptions ldb_options;
+  ldb_options.print_help_header = drift::tools::kHelpHeader;
+  if (drift::tools::IsDriftCommand(drift::tools::CommandName(argc, argv))) {
+    return drift::tools::RunDriftCommand(argc, argv, rocksdb::Options(),
+                                         ldb_options);
+  }
+  rocksdb::LDBTool().Run(argc, argv, rocksdb::Options(), ldb_options);
+  return 0;  // not reached: LDBTool::Run exits with the command's status
+}
