@@ -353,6 +353,12 @@ Status CmdProperties(DriftFile& f) {
     text.pop_back();
   }
   std::printf("table properties:\n  %s\n", text.c_str());
+  // Drift's own properties (drift.*) and those of user collectors.
+  std::printf("user collected properties:\n");
+  for (const auto& p : props->user_collected_properties) {
+    std::printf("  %s: %s\n", Escape(p.first).c_str(),
+                Escape(p.second).c_str());
+  }
   PrintSegment(f.drift());
   Sections sec;
   Status s = AddRawRecords(f.drift(), &sec);
