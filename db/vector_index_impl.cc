@@ -43,6 +43,13 @@ size_t DefaultNprobe(size_t buckets) {
   return std::min(buckets, std::max<size_t>(8, buckets / 8));
 }
 
+// SQ8 distances order candidates well (exactly on data sharing one value
+// range, e.g. pixels); 3k exact re-ranks recover what quantization swaps.
+// A target of 0.99 or more gets 5k.
+size_t DefaultRerank(size_t k, float recall_target) {
+  return std::max<size_t>((recall_target >= 0.99f ? 5 : 3) * k, 16);
+}
+
 // Codebook slots probed by default: about 1/16 of the buckets, at least 8.
 size_t DefaultCodebookNprobe(size_t slots) {
   return std::min(slots, std::max<size_t>(8, slots / 16));
@@ -211,6 +218,11 @@ Status VectorIndexImpl::Search(const SearchOptions& options,
   if (!s.ok()) return s;
   SearchStats local;
   PinnedView view;
+  if (!(options.recall_target >= 0 && options.recall_target <= 1)) {
+    return Status::InvalidArgument(
+        "drift: Search recall_target must be in [0, 1], got " +
+        std::to_string(options.recall_target));
+  }
   if (k == 0 || k > kMaxSearchK) {
     return Status::InvalidArgument("drift: Search k must be in [1, " +
                                    std::to_string(kMaxSearchK) + "], got " +
@@ -260,12 +272,10 @@ Status VectorIndexImpl::SearchPinned(const PinnedView& view,
                                      const float* query, size_t k,
                                      std::vector<SearchHit>* hits,
                                      SearchStats* stats) {
-  const size_t rerank =
-      options.exhaustive
-          ? 0
-          : std::max<size_t>(k, options.rerank != 0
-                                    ? options.rerank
-                                    : std::max<size_t>(10 * k, 100));
+  const size_t rerank = options.exhaustive ? 0
+                        : options.rerank != 0
+                            ? std::max<size_t>(k, options.rerank)
+                            : DefaultRerank(k, options.recall_target);
   const ProbePlan plan = PlanProbes(options, query);
   if (view.unique_keys()) {
     return SearchUniqueKeys(view, plan, snapshot, query, k, rerank, hits,
@@ -299,19 +309,15 @@ VectorIndexImpl::ProbePlan VectorIndexImpl::PlanProbes(
     return plan;
   }
   const size_t n = plan.codebook->size();
-  const size_t nprobe = std::min(
-      n, options.nprobe != 0 ? options.nprobe : DefaultCodebookNprobe(n));
-  std::vector<float> dist(n);
-  L2SqrMany(query, plan.codebook->centroid(0), n, options_.dimension,
-            dist.data());
-  std::vector<uint32_t> order(n);
-  for (uint32_t i = 0; i < n; ++i) order[i] = i;
-  std::partial_sort(order.begin(), order.begin() + nprobe, order.end(),
-                    [&dist](uint32_t a, uint32_t b) {
-                      return dist[a] != dist[b] ? dist[a] < dist[b] : a < b;
-                    });
-  order.resize(nprobe);
-  plan.slots = std::move(order);
+  size_t nprobe = options.nprobe;
+  if (nprobe == 0) {
+    nprobe = plan.codebook->NprobeForRecall(options.recall_target > 0
+                                                ? options.recall_target
+                                                : kDefaultRecallTarget);
+  }
+  if (nprobe == 0) nprobe = DefaultCodebookNprobe(n);  // not calibrated
+  nprobe = std::min(n, nprobe);
+  plan.codebook->NearestSlots(query, nprobe, &plan.slots);
   return plan;
 }
 
@@ -370,16 +376,18 @@ Status VectorIndexImpl::ScanSegments(const PinnedView& view,
                                 std::to_string(dir.dim) + " in a " +
                                 std::to_string(dim) + "-d column family");
     }
-    for (uint32_t b : BucketsToProbe(*segment, plan, query)) {
+    const std::vector<uint32_t> buckets = BucketsToProbe(*segment, plan, query);
+    if (buckets.empty()) continue;
+    const SQ8Scanner scanner(segment->sq8(), query);  // query prepared once
+    for (uint32_t b : buckets) {
       auto blob = std::make_shared<DriftTableReader::BlobRef>();
       BucketDataView bucket;
       Status s = segment->GetBucketData(b, blob.get());
       if (s.ok()) s = bucket.Parse(blob->data());
       if (!s.ok()) return s;
       approx.resize(bucket.num_rows);
-      segment->sq8().ScanL2(
-          query, reinterpret_cast<const uint8_t*>(bucket.codes.data()),
-          bucket.num_rows, approx.data());
+      scanner.ScanL2(reinterpret_cast<const uint8_t*>(bucket.codes.data()),
+                     bucket.num_rows, approx.data());
       ++stats->buckets_probed;
       stats->segment_vectors_scanned += bucket.num_rows;
       sink(i, b, bucket, approx.data(), blob);

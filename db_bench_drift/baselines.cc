@@ -10,16 +10,44 @@
 namespace drift {
 namespace bench {
 
-std::vector<size_t> ParseSizeList(const std::string& s) {
-  std::vector<size_t> out;
+namespace {
+
+// Comma-separated numbers; a malformed item ends the program with a message
+// naming it (these are command-line flags).
+template <typename T, typename Parse>
+std::vector<T> ParseList(const std::string& s, Parse parse) {
+  std::vector<T> out;
   size_t start = 0;
   while (start < s.size()) {
     size_t end = s.find(',', start);
     if (end == std::string::npos) end = s.size();
-    if (end > start) out.push_back(std::stoul(s.substr(start, end - start)));
+    if (end > start) {
+      const std::string item = s.substr(start, end - start);
+      char* rest = nullptr;
+      const T value = parse(item.c_str(), &rest);
+      if (rest == item.c_str() || *rest != '\0') {
+        fprintf(stderr, "error: '%s' in list '%s' is not a number\n",
+                item.c_str(), s.c_str());
+        exit(1);
+      }
+      out.push_back(value);
+    }
     start = end + 1;
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<size_t> ParseSizeList(const std::string& s) {
+  return ParseList<size_t>(s, [](const char* p, char** rest) {
+    return static_cast<size_t>(std::strtoull(p, rest, 10));
+  });
+}
+
+std::vector<double> ParseDoubleList(const std::string& s) {
+  return ParseList<double>(
+      s, [](const char* p, char** rest) { return std::strtod(p, rest); });
 }
 
 namespace {

@@ -27,6 +27,7 @@ class System {
 
 // Parses "1,2,4" into numbers; empty items are skipped.
 std::vector<size_t> ParseSizeList(const std::string& s);
+std::vector<double> ParseDoubleList(const std::string& s);
 
 }  // namespace bench
 }  // namespace drift

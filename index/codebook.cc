@@ -1,13 +1,18 @@
 #include "index/codebook.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+
+#include "index/distance.h"
+#include "index/exact_knn.h"
 
 namespace drift {
 namespace {
 
 constexpr uint8_t kCodebookFormatVersion = 1;
 constexpr size_t kHeaderSize = 1 + 8 + 4 + 4;
+constexpr size_t kCalibrationQueries = 256;
 
 template <typename T>
 void AppendRaw(std::string* dst, T v) {
@@ -30,6 +35,11 @@ void Codebook::EncodeTo(std::string* dst) const {
   AppendRaw<uint32_t>(dst, static_cast<uint32_t>(size()));
   dst->append(reinterpret_cast<const char*>(centroids.data()),
               centroids.size() * sizeof(float));
+  AppendRaw<uint32_t>(dst, static_cast<uint32_t>(calibration.size()));
+  for (const CalibrationPoint& p : calibration) {
+    AppendRaw<uint32_t>(dst, p.nprobe);
+    AppendRaw<float>(dst, p.recall);
+  }
 }
 
 rocksdb::Status Codebook::DecodeFrom(rocksdb::Slice in, Codebook* out) {
@@ -48,10 +58,10 @@ rocksdb::Status Codebook::DecodeFrom(rocksdb::Slice in, Codebook* out) {
     return Status::Corruption("drift codebook: bad epoch, dim or size");
   }
   const uint64_t floats = uint64_t{dim} * k;
-  if (in.size() - kHeaderSize != floats * sizeof(float)) {
+  if (in.size() - kHeaderSize < floats * sizeof(float) + 4) {
     return Status::Corruption("drift codebook: " + std::to_string(k) + " x " +
                               std::to_string(dim) +
-                              " centroids do not match the encoded size");
+                              " centroids exceed the encoded size");
   }
   Codebook cb;
   cb.epoch = epoch;
@@ -59,13 +69,147 @@ rocksdb::Status Codebook::DecodeFrom(rocksdb::Slice in, Codebook* out) {
   cb.centroids.resize(floats);
   std::memcpy(cb.centroids.data(), in.data() + kHeaderSize,
               floats * sizeof(float));
+  in.remove_prefix(kHeaderSize + floats * sizeof(float));
+  const uint32_t points = ReadRaw<uint32_t>(in.data());
+  in.remove_prefix(4);
+  if (in.size() != uint64_t{points} * 8) {
+    return Status::Corruption("drift codebook: calibration size mismatch");
+  }
+  for (uint32_t i = 0; i < points; ++i) {
+    CalibrationPoint p{ReadRaw<uint32_t>(in.data() + 8 * i),
+                       ReadRaw<float>(in.data() + 8 * i + 4)};
+    const bool ascending =
+        i == 0 || (p.nprobe > cb.calibration.back().nprobe &&
+                   p.recall >= cb.calibration.back().recall);
+    if (p.nprobe == 0 || p.nprobe > k || !(p.recall >= 0 && p.recall <= 1) ||
+        !ascending) {
+      return Status::Corruption("drift codebook: malformed calibration");
+    }
+    cb.calibration.push_back(p);
+  }
   for (float v : cb.centroids) {
     if (!std::isfinite(v)) {
       return Status::Corruption("drift codebook: non-finite centroid");
     }
   }
-  *out = std::move(cb);
-  return Status::OK();
+  Status s = cb.BuildCoarseLayer();
+  if (s.ok()) *out = std::move(cb);
+  return s;
+}
+
+rocksdb::Status Codebook::BuildCoarseLayer() {
+  coarse_centroids.clear();
+  members.clear();
+  const size_t n = size();
+  if (n < kMinCoarseSize) return rocksdb::Status::OK();
+  const size_t groups = static_cast<size_t>(std::lround(std::sqrt(n)));
+  KMeansOptions opt;
+  opt.max_points_per_centroid = 0;
+  opt.iterations = 10;
+  rocksdb::Status s = KMeans(centroids.data(), n, dim, groups, opt,
+                             &coarse_centroids);
+  if (!s.ok()) return s;
+  const size_t g = coarse_centroids.size() / dim;
+  std::vector<uint32_t> assign(n);
+  AssignNearest(centroids.data(), n, coarse_centroids.data(), g, dim,
+                assign.data(), nullptr);
+  members.assign(g, {});
+  for (uint32_t slot = 0; slot < n; ++slot) members[assign[slot]].push_back(slot);
+  return rocksdb::Status::OK();
+}
+
+uint32_t Codebook::NprobeForRecall(float target) const {
+  for (const CalibrationPoint& p : calibration) {
+    if (p.recall >= target) return p.nprobe;
+  }
+  return calibration.empty() ? 0 : calibration.back().nprobe;
+}
+
+void Codebook::Calibrate(const float* x, size_t n, size_t num_queries) {
+  constexpr size_t kNeighbours = 10;
+  calibration.clear();
+  const size_t k = size();
+  if (k == 0 || n < 2 * kNeighbours + 1) return;
+  const size_t nq = std::min(num_queries, n / 2);
+  // Queries: every stride-th point; base: the others (a query is not its own
+  // neighbour, as a real query is not in the data).
+  const size_t stride = n / nq;
+  std::vector<float> queries, base;
+  queries.reserve(nq * dim);
+  base.reserve((n - nq) * dim);
+  for (size_t i = 0; i < n; ++i) {
+    auto& dst = (i % stride == 0 && queries.size() < nq * dim) ? queries : base;
+    dst.insert(dst.end(), x + i * dim, x + (i + 1) * dim);
+  }
+  const size_t nb = base.size() / dim;
+  std::vector<uint32_t> truth(nq * kNeighbours);
+  ExactKnn(base.data(), nb, queries.data(), nq, dim, kNeighbours, truth.data());
+  std::vector<uint32_t> slot_of(nb);
+  AssignNearest(base.data(), nb, centroids.data(), k, dim, slot_of.data(),
+                nullptr);
+  std::vector<uint32_t> probed;
+  std::vector<uint8_t> in_probe(k);
+  for (uint32_t nprobe = 1;; nprobe = std::max(nprobe + 1, nprobe * 5 / 4)) {
+    nprobe = std::min<uint32_t>(nprobe, static_cast<uint32_t>(k));
+    size_t found = 0;
+    for (size_t q = 0; q < nq; ++q) {
+      NearestSlots(queries.data() + q * dim, nprobe, &probed);
+      for (uint32_t s : probed) in_probe[s] = 1;
+      for (size_t j = 0; j < kNeighbours; ++j) {
+        found += in_probe[slot_of[truth[q * kNeighbours + j]]];
+      }
+      for (uint32_t s : probed) in_probe[s] = 0;
+    }
+    const float recall = static_cast<float>(found) / (nq * kNeighbours);
+    if (calibration.empty() || recall > calibration.back().recall) {
+      calibration.push_back({nprobe, recall});
+    }
+    if (recall >= 1.0f || nprobe == k) break;
+  }
+}
+
+namespace {
+
+// Sorts `slots` by dist (ties by slot) and keeps the first `keep`.
+void KeepNearest(const std::vector<float>& dist, size_t keep,
+                 std::vector<uint32_t>* slots) {
+  keep = std::min(keep, slots->size());
+  std::partial_sort(slots->begin(), slots->begin() + keep, slots->end(),
+                    [&dist](uint32_t a, uint32_t b) {
+                      return dist[a] != dist[b] ? dist[a] < dist[b] : a < b;
+                    });
+  slots->resize(keep);
+}
+
+}  // namespace
+
+void Codebook::NearestSlots(const float* query, size_t nprobe,
+                            std::vector<uint32_t>* slots) const {
+  const size_t n = size();
+  slots->clear();
+  if (members.empty()) {
+    std::vector<float> dist(n);
+    L2SqrMany(query, centroids.data(), n, dim, dist.data());
+    for (uint32_t i = 0; i < n; ++i) slots->push_back(i);
+    KeepNearest(dist, nprobe, slots);
+    return;
+  }
+  const size_t g = members.size();
+  std::vector<float> gdist(g);
+  L2SqrMany(query, coarse_centroids.data(), g, dim, gdist.data());
+  std::vector<uint32_t> groups(g);
+  for (uint32_t i = 0; i < g; ++i) groups[i] = i;
+  const size_t open = std::max<size_t>(6, (3 * nprobe * g + n - 1) / n);
+  KeepNearest(gdist, open, &groups);
+  // Sparse distances over the opened groups' slots only.
+  std::vector<float> dist(n);
+  for (uint32_t grp : groups) {
+    for (uint32_t slot : members[grp]) {
+      dist[slot] = L2Sqr(query, centroid(slot), dim);
+      slots->push_back(slot);
+    }
+  }
+  KeepNearest(dist, nprobe, slots);
 }
 
 rocksdb::Status TrainCodebook(const float* x, size_t n, uint32_t dim,
@@ -80,6 +224,8 @@ rocksdb::Status TrainCodebook(const float* x, size_t n, uint32_t dim,
   cb.dim = dim;
   rocksdb::Status s =
       KMeans(x, n, dim, std::min(num_buckets, n), kmeans, &cb.centroids);
+  if (s.ok()) s = cb.BuildCoarseLayer();
+  if (s.ok()) cb.Calibrate(x, n, kCalibrationQueries);
   if (s.ok()) *out = std::move(cb);
   return s;
 }

@@ -35,14 +35,50 @@ struct Codebook {
     return centroids.data() + slot * dim;
   }
 
-  // Versioned encoding: fixed8 version, varint64 epoch, varint32 dim,
-  // varint32 size, size x dim little-endian floats.
+  // The `nprobe` slots nearest to `query` (nearest first, ties by slot). With
+  // a coarse layer (BuildCoarseLayer), only the centroids of the nearest
+  // coarse groups are compared: about sqrt(size()) groups, of which the
+  // nearest max(6, 3 * nprobe * groups / size()) are opened.
+  void NearestSlots(const float* query, size_t nprobe,
+                    std::vector<uint32_t>* slots) const;
+
+  // Derives the coarse layer (k-means of the centroids into ~sqrt(size())
+  // groups; deterministic, not persisted). No-op below kMinCoarseSize.
+  rocksdb::Status BuildCoarseLayer();
+  static constexpr size_t kMinCoarseSize = 128;
+
+  // Routing calibration measured at training (Calibrate): probing
+  // calibration[i].nprobe slots found about calibration[i].recall of each
+  // held-out sample point's 10 nearest neighbours (ascending in both).
+  struct CalibrationPoint {
+    uint32_t nprobe = 0;
+    float recall = 0;
+  };
+  std::vector<CalibrationPoint> calibration;
+
+  // Smallest calibrated nprobe whose estimated recall reaches `target`
+  // (the largest calibrated one if none does; 0 without calibration).
+  uint32_t NprobeForRecall(float target) const;
+
+  // Holds out up to `num_queries` points of x (n x dim) as queries, finds
+  // their exact 10 nearest neighbours among the others, and records per
+  // nprobe the fraction whose slot NearestSlots probes.
+  void Calibrate(const float* x, size_t n, size_t num_queries);
+
+  // Derived by BuildCoarseLayer (empty: route by comparing every centroid).
+  std::vector<float> coarse_centroids;         // groups x dim
+  std::vector<std::vector<uint32_t>> members;  // slots of each group
+
+  // Versioned encoding (little-endian): u8 version 1, u64 epoch, u32 dim,
+  // u32 size, size x dim floats, u32 calibration points, per point u32
+  // nprobe + f32 recall.
   void EncodeTo(std::string* dst) const;
   // Corruption on any malformed, truncated, trailing or non-finite input.
   static rocksdb::Status DecodeFrom(rocksdb::Slice input, Codebook* out);
 };
 
-// k-means (k = min(num_buckets, n)) on x (n x dim, finite) under `epoch`.
+// k-means (k = min(num_buckets, n)) on x (n x dim, finite) under `epoch`,
+// with its coarse layer built.
 rocksdb::Status TrainCodebook(const float* x, size_t n, uint32_t dim,
                               size_t num_buckets, uint64_t epoch,
                               const KMeansOptions& kmeans, Codebook* out);

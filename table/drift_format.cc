@@ -15,6 +15,7 @@ const char* const kBucketSlotsBlockName = "drift.bucket_slots";
 const char* const kCodebookEpochProperty = "drift.codebook_epoch";
 const char* const kNumVectorsProperty = "drift.num_vectors";
 const char* const kNumBucketsProperty = "drift.num_buckets";
+const char* const kRepeatedUserKeysProperty = "drift.repeated_user_keys";
 
 void EncodeInlineRef(const Slice& value, std::string* dst) {
   dst->push_back(static_cast<char>(ValueKind::kInline));

@@ -38,6 +38,8 @@ extern const char* const kBucketSlotsBlockName;
 extern const char* const kCodebookEpochProperty;  // "drift.codebook_epoch"
 extern const char* const kNumVectorsProperty;     // "drift.num_vectors"
 extern const char* const kNumBucketsProperty;     // "drift.num_buckets"
+// Point entries that are another version of the previous entry's user key.
+extern const char* const kRepeatedUserKeysProperty;
 // Range tombstones use RocksDB's own name: rocksdb::kRangeDelBlockName.
 
 // How the key index stores a value.

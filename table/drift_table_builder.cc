@@ -126,12 +126,14 @@ void DriftTableBuilder::AddPointEntry(const Slice& key, const Slice& value,
 }
 
 void DriftTableBuilder::AddToBloom(const Slice& internal_key) {
-  if (!bloom_) return;
   const Slice user_key =
       rocksdb::ExtractUserKeyAndStripTimestamp(internal_key, ts_size_);
-  if (user_key == Slice(last_bloom_key_)) return;  // versions of one key
-  bloom_->AddKey(user_key);
-  last_bloom_key_.assign(user_key.data(), user_key.size());
+  if (num_point_entries_++ > 0 && user_key == Slice(last_user_key_)) {
+    ++repeated_user_keys_;  // another version of the previous key
+    return;
+  }
+  if (bloom_) bloom_->AddKey(user_key);
+  last_user_key_.assign(user_key.data(), user_key.size());
 }
 
 Status DriftTableBuilder::Finish() {
@@ -268,6 +270,8 @@ Status DriftTableBuilder::WritePropertiesAndFooter(
   property_block.Add(kNumVectorsProperty, std::to_string(header_.num_vectors));
   property_block.Add(kNumBucketsProperty,
                      std::to_string(directory_.buckets.size()));
+  property_block.Add(kRepeatedUserKeysProperty,
+                     std::to_string(repeated_user_keys_));
   rocksdb::NotifyCollectTableCollectorsOnFinish(collectors_, ioptions_.logger,
                                                 &property_block);
   rocksdb::BlockHandle handle;

@@ -66,7 +66,9 @@ class DriftTableBuilder : public rocksdb::TableBuilder {
   rocksdb::BlockBuilder range_del_;
   std::unique_ptr<const rocksdb::FilterPolicy> bloom_policy_;
   std::unique_ptr<rocksdb::FilterBitsBuilder> bloom_;
-  std::string last_bloom_key_;
+  std::string last_user_key_;
+  uint64_t num_point_entries_ = 0;
+  uint64_t repeated_user_keys_ = 0;  // point entries whose user key repeats
   std::string ref_scratch_;
 
   // Point entries wait for Finish(): a vector's reference (bucket, row) is only

@@ -102,6 +102,12 @@ Status DriftTableReader::Load(const DriftTableOptions& /*options*/) {
     }
     if (!s.ok()) return s;
     props_ = std::move(props);
+    const auto& user = props_->user_collected_properties;
+    const auto repeated = user.find(kRepeatedUserKeysProperty);
+    single_version_ = repeated != user.end() && repeated->second == "0" &&
+                      props_->num_deletions == 0 &&
+                      props_->num_range_deletions == 0 &&
+                      props_->num_merge_operands == 0;
   }
 
   BlockBuffer header_buf;

@@ -72,6 +72,10 @@ class DriftTableReader : public rocksdb::TableReader {
   // The bucket holding codebook slot `slot`, or kNoBucket (no vector of this
   // segment went to that centroid).
   static constexpr uint32_t kNoBucket = ~0u;
+  // True if every user key has exactly one entry here and it is a value (no
+  // deletions, range deletions, merge operands or older versions): a bucket
+  // entry is then the only version of its key in this segment.
+  bool single_version() const { return single_version_; }
   // Blob cache key tags.
   static constexpr uint32_t kBucketBlobTag = 0;
   static constexpr uint32_t kFloatChunkTag = 1;
@@ -142,6 +146,7 @@ class DriftTableReader : public rocksdb::TableReader {
   BucketDirectory directory_;
   SQ8Quantizer sq8_;
   std::vector<uint32_t> bucket_of_slot_;
+  bool single_version_ = false;
   std::unique_ptr<const rocksdb::FilterPolicy> bloom_policy_;
   std::unique_ptr<rocksdb::FilterBitsReader> bloom_;
   // Every kOffsetSampleInterval-th key with the file offset of the data before

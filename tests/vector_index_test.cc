@@ -121,7 +121,9 @@ class VectorIndexTest : public testing::Test {
       ASSERT_NE(it, model.end()) << hits[i].key << " is not visible";
       EXPECT_EQ(hits[i].distance, L2Sqr(q.data(), it->second.data(), dim_));
       EXPECT_TRUE(seen.insert(hits[i].key).second) << "duplicate";
-      if (i > 0) EXPECT_LE(hits[i - 1].distance, hits[i].distance);
+      if (i > 0) {
+        EXPECT_LE(hits[i - 1].distance, hits[i].distance);
+      }
     }
   }
 

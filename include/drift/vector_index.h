@@ -48,9 +48,16 @@ struct TrainOptions {
 struct SearchOptions {
   // Read snapshot; nullptr = the latest state (read-your-writes).
   const rocksdb::Snapshot* snapshot = nullptr;
-  // Buckets probed per segment (0: chosen from the segment's bucket count).
+  // Effort as a recall target in (0, 1]: the number of buckets probed comes
+  // from the codebook's calibration (measured when it was trained). 0: use
+  // nprobe, or the default target kDefaultRecallTarget.
+  float recall_target = 0;
+  // Buckets (codebook slots) probed, overriding recall_target. Segments not
+  // bucketed with the current codebook probe this many of their own buckets
+  // (0: an eighth of them, at least 8).
   uint32_t nprobe = 0;
-  // Candidates re-ranked with exact floats (0: chosen from k).
+  // Candidates re-ranked with exact floats (0: max(3k, 16); 5k for a
+  // recall_target >= 0.99).
   uint32_t rerank = 0;
   // Scan everything: the result is then the exact k nearest neighbours.
   bool exhaustive = false;
@@ -75,6 +82,9 @@ struct SearchStats {
   // compacted into one level, no snapshot holding old versions).
   uint64_t point_reads = 0;
 };
+
+// Recall target of a search that sets neither recall_target nor nprobe.
+constexpr float kDefaultRecallTarget = 0.97f;
 
 // The largest k a search accepts.
 constexpr size_t kMaxSearchK = 100000;

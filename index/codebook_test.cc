@@ -1,0 +1,92 @@
+#include "index/codebook.h"
+
+#include <random>
+
+#include "gtest/gtest.h"
+#include "index/distance.h"
+
+namespace drift {
+namespace {
+
+std::vector<float> Blobs(size_t n, uint32_t dim, size_t clusters,
+                         uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> noise(0, 1);
+  std::vector<float> centres(clusters * dim), x(n * dim);
+  for (float& c : centres) c = noise(rng) * 10;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t c = rng() % clusters;
+    for (uint32_t j = 0; j < dim; ++j) {
+      x[i * dim + j] = centres[c * dim + j] + noise(rng);
+    }
+  }
+  return x;
+}
+
+TEST(CodebookTest, TrainCalibrateEncodeDecode) {
+  const uint32_t dim = 16;
+  const size_t n = 20000;
+  std::vector<float> x = Blobs(n, dim, 50, 1);
+  Codebook cb;
+  ASSERT_TRUE(TrainCodebook(x.data(), n, dim, 200, 3, KMeansOptions(), &cb).ok());
+  EXPECT_EQ(cb.size(), 200u);
+  EXPECT_EQ(cb.epoch, 3u);
+  EXPECT_FALSE(cb.members.empty());  // 200 >= kMinCoarseSize
+  ASSERT_FALSE(cb.calibration.empty());
+  for (size_t i = 1; i < cb.calibration.size(); ++i) {
+    EXPECT_GT(cb.calibration[i].nprobe, cb.calibration[i - 1].nprobe);
+    EXPECT_GT(cb.calibration[i].recall, cb.calibration[i - 1].recall);
+  }
+  EXPECT_GE(cb.calibration.back().recall, 0.99f);
+  EXPECT_LE(cb.NprobeForRecall(0.5f), cb.NprobeForRecall(0.99f));
+
+  std::string enc;
+  cb.EncodeTo(&enc);
+  Codebook back;
+  ASSERT_TRUE(Codebook::DecodeFrom(enc, &back).ok());
+  EXPECT_EQ(back.centroids, cb.centroids);
+  EXPECT_EQ(back.epoch, cb.epoch);
+  ASSERT_EQ(back.calibration.size(), cb.calibration.size());
+  EXPECT_EQ(back.NprobeForRecall(0.9f), cb.NprobeForRecall(0.9f));
+  EXPECT_EQ(back.members, cb.members);  // the coarse layer is re-derived
+
+  // Every truncation and a bad version are Corruption, never a crash.
+  for (size_t len = 0; len < enc.size(); len += 1 + len / 7) {
+    Codebook c;
+    EXPECT_TRUE(Codebook::DecodeFrom(rocksdb::Slice(enc.data(), len), &c)
+                    .IsCorruption())
+        << len;
+  }
+  std::string bad = enc;
+  bad[0] = 9;
+  EXPECT_TRUE(Codebook::DecodeFrom(bad, &back).IsCorruption());
+  bad = enc + "x";
+  EXPECT_TRUE(Codebook::DecodeFrom(bad, &back).IsCorruption());
+}
+
+TEST(CodebookTest, CoarseRoutingFindsTheNearestSlots) {
+  const uint32_t dim = 8;
+  std::vector<float> x = Blobs(30000, dim, 300, 2);
+  Codebook cb;
+  ASSERT_TRUE(
+      TrainCodebook(x.data(), 30000, dim, 400, 1, KMeansOptions(), &cb).ok());
+  ASSERT_FALSE(cb.members.empty());
+  Codebook flat = cb;
+  flat.members.clear();  // route by comparing every centroid
+  std::mt19937_64 rng(5);
+  size_t agree = 0, total = 0;
+  std::vector<uint32_t> a, b;
+  for (int q = 0; q < 200; ++q) {
+    const float* query = x.data() + (rng() % 30000) * dim;
+    cb.NearestSlots(query, 8, &a);
+    flat.NearestSlots(query, 8, &b);
+    ASSERT_EQ(a.size(), 8u);
+    EXPECT_EQ(a[0], b[0]);  // the nearest centroid is always found
+    for (uint32_t s : a) agree += std::count(b.begin(), b.end(), s);
+    total += 8;
+  }
+  EXPECT_GE(static_cast<double>(agree) / total, 0.95);
+}
+
+}  // namespace
+}  // namespace drift
