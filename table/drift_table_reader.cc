@@ -1,6 +1,7 @@
 #include "table/drift_table_reader.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/snapshot.h"
@@ -297,17 +298,42 @@ Status DriftTableReader::ReadRow(uint32_t bucket, uint32_t row,
     return Status::Corruption("drift: vector reference out of range in " +
                               file_->file_name());
   }
-  const ChunkHandle& chunk =
-      directory_.buckets[bucket].chunks[row / directory_.rows_per_chunk];
+  const uint32_t per_chunk = directory_.rows_per_chunk;
+  const uint32_t first = row - row % per_chunk;
+  const uint32_t rows =
+      std::min(per_chunk, directory_.buckets[bucket].num_rows - first);
+  const ChunkHandle& chunk = directory_.buckets[bucket].chunks[row / per_chunk];
+  const size_t row_bytes = size_t{directory_.dim} * sizeof(float);
+  // The cache holds chunks decoded (like RocksDB caching uncompressed
+  // blocks): a search re-ranks many rows per query and ALP decoding them
+  // each time would cost more than the scan.
   BlobRef ref;
   Status s = GetCached(
       kFloatChunkTag, chunk.offset,
-      [this, &chunk](BlockBuffer* buf) {
-        return ReadVerified(file_.get(), chunk.offset, chunk.size, buf);
+      [&](BlockBuffer* buf) {
+        BlockBuffer encoded;
+        Status st = ReadVerified(file_.get(), chunk.offset, chunk.size,
+                                 &encoded);
+        AlpMatrixInfo info;
+        if (st.ok()) st = GetFloatMatrixInfo(encoded.data, &info);
+        if (!st.ok()) return st;
+        if (info.rows != rows || info.dim != directory_.dim) {
+          return Status::Corruption("drift: float chunk shape mismatch in " +
+                                    file_->file_name());
+        }
+        buf->buf.reset(new char[rows * row_bytes]);
+        st = DecodeFloatRows(encoded.data, 0, rows,
+                             reinterpret_cast<float*>(buf->buf.get()));
+        buf->data = Slice(buf->buf.get(), rows * row_bytes);
+        return st;
       },
       &ref);
   if (!s.ok()) return s;
-  return DecodeFloatRows(ref.data(), row % directory_.rows_per_chunk, 1, out);
+  if (ref.data().size() != rows * row_bytes) {
+    return Status::Corruption("drift: float chunk row count mismatch");
+  }
+  std::memcpy(out, ref.data().data() + (row - first) * row_bytes, row_bytes);
+  return Status::OK();
 }
 
 Status DriftTableReader::GetCached(uint32_t tag, uint64_t id,

@@ -45,6 +45,8 @@ class TableModelTest : public testing::TestWithParam<uint32_t> {
   // observed, so that two kinds can be compared line by line.
   std::string Run(TableKind kind, uint32_t seed, int ops);
 
+  rocksdb::Env* env_ = rocksdb::Env::Default();  // the FileSystem under test
+
  private:
   void Open(TableKind kind);
   void Close();
@@ -65,6 +67,7 @@ class TableModelTest : public testing::TestWithParam<uint32_t> {
 void TableModelTest::Open(TableKind kind) {
   rocksdb::Options options;
   options.create_if_missing = true;
+  options.env = env_;
   options.merge_operator = std::make_shared<AppendOperator>();
   options.write_buffer_size = 64 << 10;  // small: flushes happen on their own
   options.level0_file_num_compaction_trigger = 3;
@@ -233,6 +236,20 @@ TEST_P(TableModelTest, DriftMatchesBlockBasedAndModel) {
   const std::string control = Run(TableKind::kBlockBased, seed, 3000);
   ASSERT_FALSE(HasFatalFailure());
   const std::string drift = Run(TableKind::kDrift, seed, 3000);
+  ASSERT_FALSE(HasFatalFailure());
+  EXPECT_EQ(control, drift);
+}
+
+// The same on RocksDB's in-memory FileSystem (NewMemEnv): Drift only talks to
+// files through RocksDB's FileSystem abstractions.
+TEST_F(TableModelTest, DriftOnInMemoryFileSystemMatchesBlockBased) {
+  RegisterDrift();
+  const std::string control = Run(TableKind::kBlockBased, 5, 2000);
+  ASSERT_FALSE(HasFatalFailure());
+  std::unique_ptr<rocksdb::Env> mem(rocksdb::NewMemEnv(rocksdb::Env::Default()));
+  env_ = mem.get();
+  const std::string drift = Run(TableKind::kDrift, 5, 2000);
+  env_ = rocksdb::Env::Default();
   ASSERT_FALSE(HasFatalFailure());
   EXPECT_EQ(control, drift);
 }

@@ -9,31 +9,21 @@
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "drift/plugin.h"
 #include "gtest/gtest.h"
 #include "index/distance.h"
 #include "index/exact_knn.h"
 #include "tests/test_util.h"
+#include "tests/vector_model.h"
 #include "util/dataset.h"
 
 namespace drift {
 namespace {
 
-using Model = std::map<std::string, std::vector<float>>;
-
-std::vector<SearchHit> BruteForce(const Model& model,
-                                  const std::vector<float>& q, size_t k) {
-  std::vector<SearchHit> all;
-  for (const auto& [key, v] : model) {
-    all.push_back({key, L2Sqr(q.data(), v.data(), q.size())});
-  }
-  std::sort(all.begin(), all.end(), [](const SearchHit& a, const SearchHit& b) {
-    return a.distance != b.distance ? a.distance < b.distance : a.key < b.key;
-  });
-  if (all.size() > k) all.resize(k);
-  return all;
-}
+using test::BruteForce;
+using test::Model;
 
 class VectorIndexTest : public testing::Test {
  protected:
@@ -71,6 +61,8 @@ class VectorIndexTest : public testing::Test {
     handles_ = handles;
     VectorIndexOptions vopts;
     vopts.dimension = dim;
+    vopts.auto_train = auto_train_;
+    vopts.min_train_vectors = 1000;
     ASSERT_OK(VectorIndex::Attach(db_.get(), handles_[1], vopts, &index_));
   }
 
@@ -129,6 +121,7 @@ class VectorIndexTest : public testing::Test {
 
   std::string dir_;
   uint32_t dim_ = 0;
+  bool auto_train_ = true;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::unique_ptr<VectorIndex> index_;
@@ -209,6 +202,7 @@ TEST_F(VectorIndexTest, ExhaustiveSearchEqualsBruteForceUnderRandomOps) {
 }
 
 TEST_F(VectorIndexTest, CodebookRoutingAndSingleVersionFastPath) {
+  auto_train_ = false;  // epochs come from the explicit Train calls only
   Open(8, /*bucket_size=*/64, /*file_size=*/1 << 20);
   std::mt19937 rng(3);
   Model model;
@@ -252,6 +246,30 @@ TEST_F(VectorIndexTest, CodebookRoutingAndSingleVersionFastPath) {
   EXPECT_EQ(index_->codebook_epoch(), 1u);
   ASSERT_OK(index_->Train(t));
   EXPECT_EQ(index_->codebook_epoch(), 2u);
+}
+
+TEST_F(VectorIndexTest, AutoTrainAfterFirstFlush) {
+  Open(8, /*bucket_size=*/64, /*file_size=*/1 << 20);
+  std::mt19937 rng(11);
+  Model model;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string k = "k" + std::to_string(i);
+    model[k] = RandomVector(&rng, 1000);
+    ASSERT_OK(index_->Put(rocksdb::WriteOptions(), k, model[k]));
+  }
+  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  // The flush wrote a segment without a codebook: the background trainer
+  // trains, persists, publishes and re-buckets.
+  for (int i = 0; i < 600 && index_->codebook_epoch() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(index_->codebook_epoch(), 1u);
+  ExpectExact(model, nullptr, &rng);
+  // Close while idle and reopen: the codebook is the persisted one.
+  Close();
+  Open(8, 64, 1 << 20);
+  EXPECT_EQ(index_->codebook_epoch(), 1u);
+  ExpectExact(model, nullptr, &rng);
 }
 
 TEST_F(VectorIndexTest, ReadYourWrites) {
@@ -326,6 +344,7 @@ TEST_F(VectorIndexTest, FashionMnistRecallAtDefaultEffort) {
   rocksdb::Status s = LoadFashionMnist(DRIFT_FASHION_MNIST_DIR, &data);
   if (s.IsNotFound()) GTEST_SKIP() << s.ToString();
   ASSERT_OK(s);
+  auto_train_ = false;  // trained explicitly below, so the test is deterministic
   Open(data.dim, 1024, 64 << 20);
   rocksdb::WriteBatch batch;
   for (size_t i = 0; i < data.num_base(); ++i) {
@@ -341,8 +360,9 @@ TEST_F(VectorIndexTest, FashionMnistRecallAtDefaultEffort) {
     }
   }
   ASSERT_OK(db_->Write(rocksdb::WriteOptions(), &batch));
-  rocksdb::CompactRangeOptions cro;
-  ASSERT_OK(db_->CompactRange(cro, handles_[1], nullptr, nullptr));
+  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  ASSERT_OK(index_->Train(TrainOptions()));  // re-buckets by compaction
+  ASSERT_EQ(index_->codebook_epoch(), 1u);
   const size_t nq = data.num_queries();
   const size_t k = 10;
   std::vector<uint32_t> gt(nq * k);
