@@ -124,8 +124,8 @@ Status CodebookManager::MaxSegmentEpoch(uint64_t* epoch) const {
     const auto& user = file.second->user_collected_properties;
     auto it = user.find(kCodebookEpochProperty);
     if (it != user.end()) {
-      *epoch = std::max<uint64_t>(*epoch, std::strtoull(it->second.c_str(),
-                                                        nullptr, 10));
+      *epoch = std::max<uint64_t>(
+          *epoch, std::strtoull(it->second.c_str(), nullptr, 10));
     }
   }
   return Status::OK();

@@ -356,9 +356,9 @@ std::vector<uint32_t> VectorIndexImpl::BucketsToProbe(
     return buckets;
   }
   // A segment of another epoch routes with its own centroids.
-  return RouteBuckets(dir, query,
-                      plan.nprobe != 0 ? plan.nprobe
-                                       : DefaultNprobe(dir.buckets.size()));
+  return RouteBuckets(
+      dir, query,
+      plan.nprobe != 0 ? plan.nprobe : DefaultNprobe(dir.buckets.size()));
 }
 
 Status VectorIndexImpl::ScanSegments(const PinnedView& view,
@@ -367,6 +367,7 @@ Status VectorIndexImpl::ScanSegments(const PinnedView& view,
                                      const BucketSink& sink) const {
   const uint32_t dim = options_.dimension;
   std::vector<float> approx;
+  BucketDataView bucket;  // reused: its key table keeps its capacity
   for (size_t i = 0; i < view.segments().size(); ++i) {
     const DriftTableReader* segment = view.segments()[i];
     const BucketDirectory& dir = segment->directory();
@@ -381,7 +382,6 @@ Status VectorIndexImpl::ScanSegments(const PinnedView& view,
     const SQ8Scanner scanner(segment->sq8(), query);  // query prepared once
     for (uint32_t b : buckets) {
       auto blob = std::make_shared<DriftTableReader::BlobRef>();
-      BucketDataView bucket;
       Status s = segment->GetBucketData(b, blob.get());
       if (s.ok()) s = bucket.Parse(blob->data());
       if (!s.ok()) return s;

@@ -79,8 +79,8 @@ class VectorIndexImpl : public VectorIndex {
   rocksdb::Status SearchUniqueKeys(const PinnedView& view,
                                    const ProbePlan& plan,
                                    const rocksdb::Snapshot* snapshot,
-                                   const float* query, size_t k,
-                                   size_t rerank, std::vector<SearchHit>* hits,
+                                   const float* query, size_t k, size_t rerank,
+                                   std::vector<SearchHit>* hits,
                                    SearchStats* stats) const;
   rocksdb::Status CheckOpen() const;
   rocksdb::Status CheckVector(const std::vector<float>& v,

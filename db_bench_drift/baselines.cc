@@ -75,15 +75,16 @@ class HnswlibSystem : public System {
  private:
   rocksdb::Status Build() {
     const Dataset& data = *ctx_.data;
-    index_.reset(new hnswlib::HierarchicalNSW<float>(&space_, data.num_base(), m_,
-                                                     ef_construction_));
+    index_.reset(new hnswlib::HierarchicalNSW<float>(&space_, data.num_base(),
+                                                     m_, ef_construction_));
     Progress progress("fillvec hnswlib", data.num_base());
     const auto start = Clock::now();
     for (size_t i = 0; i < data.num_base(); ++i) {
       index_->addPoint(data.base.data() + i * data.dim, i);
       progress.Update(i + 1);
     }
-    const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+    const double secs =
+        std::chrono::duration<double>(Clock::now() - start).count();
     progress.Finish();
     Result r;
     r.benchmark = "fillvec";
@@ -98,7 +99,8 @@ class HnswlibSystem : public System {
 
   rocksdb::Status Search() {
     if (index_ == nullptr) {
-      return rocksdb::Status::InvalidArgument("hnswlib search needs fillvec first");
+      return rocksdb::Status::InvalidArgument(
+          "hnswlib search needs fillvec first");
     }
     for (size_t ef : ef_list_) {
       index_->setEf(std::max(ef, ctx_.eval->k()));
@@ -110,7 +112,8 @@ class HnswlibSystem : public System {
       rocksdb::Status s = RunQueries(
           *ctx_.eval, r, ctx_.reporter,
           [&](size_t q, std::vector<uint32_t>* ids, uint64_t* scanned) {
-            auto result = index_->searchKnn(ctx_.eval->query(q), ctx_.eval->k());
+            auto result =
+                index_->searchKnn(ctx_.eval->query(q), ctx_.eval->k());
             while (!result.empty()) {
               ids->push_back(static_cast<uint32_t>(result.top().second));
               result.pop();
@@ -147,13 +150,14 @@ class BruteForceSystem : public System {
     return RunQueries(
         *ctx_.eval, r, ctx_.reporter,
         [&](size_t q, std::vector<uint32_t>* ids, uint64_t* scanned) {
-          L2SqrMany(ctx_.eval->query(q), data.base.data(), data.num_base(), data.dim,
-                    dist.data());
+          L2SqrMany(ctx_.eval->query(q), data.base.data(), data.num_base(),
+                    data.dim, dist.data());
           for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
           const size_t k = std::min(ctx_.eval->k(), order.size());
           std::partial_sort(order.begin(), order.begin() + k, order.end(),
                             [&](uint32_t a, uint32_t b) {
-                              return dist[a] != dist[b] ? dist[a] < dist[b] : a < b;
+                              return dist[a] != dist[b] ? dist[a] < dist[b]
+                                                        : a < b;
                             });
           ids->assign(order.begin(), order.begin() + k);
           *scanned = data.num_base();

@@ -26,11 +26,12 @@ DEFINE_string(benchmarks, "fillvec,flush,train,compact,getvec,search",
               "Comma-separated list of benchmarks to run, in order: fillvec, "
               "flush, train (drift: codebook), compact, getvec, search, "
               "overwrite, deletevec");
-DEFINE_string(systems, "drift,rocksdb,hnswlib,bruteforce",
-              "Systems to run each benchmark on (a benchmark that does not apply "
-              "to a system is skipped): drift (DriftTable + DriftMemTable), "
-              "rocksdb (BlockBasedTable, snappy, same bytes), hnswlib (graph "
-              "build and search), bruteforce (exact scan, Drift's kernel)");
+DEFINE_string(
+    systems, "drift,rocksdb,hnswlib,bruteforce",
+    "Systems to run each benchmark on (a benchmark that does not apply "
+    "to a system is skipped): drift (DriftTable + DriftMemTable), "
+    "rocksdb (BlockBasedTable, snappy, same bytes), hnswlib (graph "
+    "build and search), bruteforce (exact scan, Drift's kernel)");
 DEFINE_int32(k, 10, "Neighbours per query (search)");
 DEFINE_int64(num_queries, 10000,
              "Queries of the search benchmark (at most the data set's)");
@@ -173,7 +174,8 @@ class Runner : public System {
       vopts.dimension = data_.dim;
       vopts.target_bucket_size = FLAGS_codebook_bucket_size;
       vopts.auto_train = FLAGS_auto_train;
-      s = VectorIndex::Attach(db_.get(), db_->DefaultColumnFamily(), vopts, &index_);
+      s = VectorIndex::Attach(db_.get(), db_->DefaultColumnFamily(), vopts,
+                              &index_);
     }
     return s;
   }
@@ -251,6 +253,9 @@ class Runner : public System {
     r.metrics["ops"] = n;
     r.metrics["ops_per_sec"] = n / secs;
     r.metrics["MB_per_sec"] = n * row_bytes / secs / 1e6;
+    uint64_t mem = 0;
+    db_->GetIntProperty("rocksdb.cur-size-all-mem-tables", &mem);
+    r.metrics["memtable_bytes_per_vector"] = mem / double(n);
     AddLatencies(&lat, &r);
     reporter()->Report(r);
     return rocksdb::Status::OK();
@@ -270,6 +275,13 @@ class Runner : public System {
     r->metrics["sst_bytes"] = sst;
     r->metrics["sst_bytes_per_vector"] = sst / double(data_.num_base());
     r->metrics["sst_over_raw_floats"] = sst / raw;
+    // RAM the table readers hold beyond the block/blob caches (key index,
+    // bloom filter, bucket directory).
+    uint64_t readers = 0;
+    db_->GetIntProperty("rocksdb.estimate-table-readers-mem", &readers);
+    r->metrics["reader_ram_bytes_per_vector"] =
+        readers / double(data_.num_base());
+    r->metrics["reader_ram_over_raw_floats"] = readers / raw;
   }
 
   rocksdb::Status Flush() {
@@ -422,7 +434,6 @@ class Runner : public System {
         });
   }
 
-
   rocksdb::Status DeleteVec() {
     std::mt19937_64 rng(FLAGS_seed + 2);
     Latencies lat;
@@ -480,10 +491,12 @@ int Main() {
   SearchEval eval;
   BenchContext ctx{&data, &eval, &reporter};
   const std::vector<std::string> benchmarks = Split(FLAGS_benchmarks);
-  if (std::find(benchmarks.begin(), benchmarks.end(), "search") != benchmarks.end()) {
+  if (std::find(benchmarks.begin(), benchmarks.end(), "search") !=
+      benchmarks.end()) {
     s = eval.Prepare(data, FLAGS_num_queries, FLAGS_k, FLAGS_gt, FLAGS_db);
     if (!s.ok()) {
-      fprintf(stderr, "db_bench_drift: ground truth: %s\n", s.ToString().c_str());
+      fprintf(stderr, "db_bench_drift: ground truth: %s\n",
+              s.ToString().c_str());
       return 1;
     }
   }
@@ -491,8 +504,8 @@ int Main() {
   std::vector<std::unique_ptr<System>> systems;
   for (const std::string& name : Split(FLAGS_systems)) {
     if (name == "hnswlib") {
-      systems.push_back(NewHnswlibSystem(ctx, FLAGS_hnsw_m,
-                                         FLAGS_hnsw_ef_construction, FLAGS_ef_list));
+      systems.push_back(NewHnswlibSystem(
+          ctx, FLAGS_hnsw_m, FLAGS_hnsw_ef_construction, FLAGS_ef_list));
       continue;
     }
     if (name == "bruteforce") {

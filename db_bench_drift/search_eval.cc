@@ -23,8 +23,8 @@ rocksdb::Status SearchEval::Prepare(const Dataset& data, size_t num_queries,
   if (!given) {
     char name[256];
     snprintf(name, sizeof(name), "/gt_%s_%zu_%zu_%zu.ivecs",
-             std::filesystem::path(data.name).filename().c_str(), data.num_base(),
-             num_queries_, k);
+             std::filesystem::path(data.name).filename().c_str(),
+             data.num_base(), num_queries_, k);
     path = cache_dir + name;
   }
   std::vector<int32_t> cached;
@@ -37,8 +37,10 @@ rocksdb::Status SearchEval::Prepare(const Dataset& data, size_t num_queries,
     }
     return rocksdb::Status::OK();
   }
-  if (given) return rocksdb::Status::InvalidArgument("unusable --gt file " + path);
-  fprintf(stderr, "... computing exact ground truth (%zu queries x %zu vectors)\n",
+  if (given)
+    return rocksdb::Status::InvalidArgument("unusable --gt file " + path);
+  fprintf(stderr,
+          "... computing exact ground truth (%zu queries x %zu vectors)\n",
           num_queries_, data.num_base());
   gt_.resize(num_queries_ * k);
   ExactKnn(data.base.data(), data.num_base(), data.queries.data(), num_queries_,

@@ -1,5 +1,6 @@
-// What every search benchmark shares: the query set, exact ground truth (computed
-// once and cached next to the databases), and recall/latency accounting.
+// What every search benchmark shares: the query set, exact ground truth
+// (computed once and cached next to the databases), and recall/latency
+// accounting.
 #pragma once
 
 #include <cstdint>
@@ -18,11 +19,14 @@ class SearchEval {
   // Ground truth for the first `num_queries` queries: from `gt_path` (ivecs) if
   // given, else from the cache file in `cache_dir`, else computed exactly.
   rocksdb::Status Prepare(const Dataset& data, size_t num_queries, size_t k,
-                          const std::string& gt_path, const std::string& cache_dir);
+                          const std::string& gt_path,
+                          const std::string& cache_dir);
 
   size_t num_queries() const { return num_queries_; }
   size_t k() const { return k_; }
-  const float* query(size_t q) const { return data_->queries.data() + q * data_->dim; }
+  const float* query(size_t q) const {
+    return data_->queries.data() + q * data_->dim;
+  }
 
   // Number of the returned ids that are among the true k nearest of query q.
   size_t Hits(size_t q, const std::vector<uint32_t>& ids) const;

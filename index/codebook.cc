@@ -78,9 +78,8 @@ rocksdb::Status Codebook::DecodeFrom(rocksdb::Slice in, Codebook* out) {
   for (uint32_t i = 0; i < points; ++i) {
     CalibrationPoint p{ReadRaw<uint32_t>(in.data() + 8 * i),
                        ReadRaw<float>(in.data() + 8 * i + 4)};
-    const bool ascending =
-        i == 0 || (p.nprobe > cb.calibration.back().nprobe &&
-                   p.recall >= cb.calibration.back().recall);
+    const bool ascending = i == 0 || (p.nprobe > cb.calibration.back().nprobe &&
+                                      p.recall >= cb.calibration.back().recall);
     if (p.nprobe == 0 || p.nprobe > k || !(p.recall >= 0 && p.recall <= 1) ||
         !ascending) {
       return Status::Corruption("drift codebook: malformed calibration");
@@ -106,15 +105,16 @@ rocksdb::Status Codebook::BuildCoarseLayer() {
   KMeansOptions opt;
   opt.max_points_per_centroid = 0;
   opt.iterations = 10;
-  rocksdb::Status s = KMeans(centroids.data(), n, dim, groups, opt,
-                             &coarse_centroids);
+  rocksdb::Status s =
+      KMeans(centroids.data(), n, dim, groups, opt, &coarse_centroids);
   if (!s.ok()) return s;
   const size_t g = coarse_centroids.size() / dim;
   std::vector<uint32_t> assign(n);
   AssignNearest(centroids.data(), n, coarse_centroids.data(), g, dim,
                 assign.data(), nullptr);
   members.assign(g, {});
-  for (uint32_t slot = 0; slot < n; ++slot) members[assign[slot]].push_back(slot);
+  for (uint32_t slot = 0; slot < n; ++slot)
+    members[assign[slot]].push_back(slot);
   return rocksdb::Status::OK();
 }
 

@@ -28,7 +28,8 @@ TEST(CodebookTest, TrainCalibrateEncodeDecode) {
   const size_t n = 20000;
   std::vector<float> x = Blobs(n, dim, 50, 1);
   Codebook cb;
-  ASSERT_TRUE(TrainCodebook(x.data(), n, dim, 200, 3, KMeansOptions(), &cb).ok());
+  ASSERT_TRUE(
+      TrainCodebook(x.data(), n, dim, 200, 3, KMeansOptions(), &cb).ok());
   EXPECT_EQ(cb.size(), 200u);
   EXPECT_EQ(cb.epoch, 3u);
   EXPECT_FALSE(cb.members.empty());  // 200 >= kMinCoarseSize

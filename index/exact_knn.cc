@@ -39,7 +39,8 @@ void ScanTile(const float* q, const float* tile, size_t rows, uint32_t first_id,
 void ExactKnn(const float* base, size_t n, const float* queries, size_t nq,
               size_t d, size_t k, uint32_t* ids) {
   k = std::min(k, n);
-  const size_t tile_rows = std::max<size_t>(1, kBaseTileBytes / (d * sizeof(float)));
+  const size_t tile_rows =
+      std::max<size_t>(1, kBaseTileBytes / (d * sizeof(float)));
   const size_t blocks = (nq + kQueryBlock - 1) / kQueryBlock;
   const size_t threads = std::max(1u, std::thread::hardware_concurrency());
   auto work = [&](size_t t) {
@@ -51,8 +52,8 @@ void ExactKnn(const float* base, size_t n, const float* queries, size_t nq,
       for (size_t r = 0; r < n; r += tile_rows) {
         const size_t rows = std::min(tile_rows, n - r);
         for (size_t q = q0; q < q1; ++q) {
-          ScanTile(queries + q * d, base + r * d, rows, static_cast<uint32_t>(r), d,
-                   k, dist.data(), &heaps[q - q0]);
+          ScanTile(queries + q * d, base + r * d, rows,
+                   static_cast<uint32_t>(r), d, k, dist.data(), &heaps[q - q0]);
         }
       }
       for (size_t q = q0; q < q1; ++q) {

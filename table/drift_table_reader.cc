@@ -312,8 +312,8 @@ Status DriftTableReader::ReadRow(uint32_t bucket, uint32_t row,
       kFloatChunkTag, chunk.offset,
       [&](BlockBuffer* buf) {
         BlockBuffer encoded;
-        Status st = ReadVerified(file_.get(), chunk.offset, chunk.size,
-                                 &encoded);
+        Status st =
+            ReadVerified(file_.get(), chunk.offset, chunk.size, &encoded);
         AlpMatrixInfo info;
         if (st.ok()) st = GetFloatMatrixInfo(encoded.data, &info);
         if (!st.ok()) return st;
@@ -459,7 +459,8 @@ uint64_t DriftTableReader::ApproximateSize(const Slice& start, const Slice& end,
 size_t DriftTableReader::ApproximateMemoryUsage() const {
   size_t usage = sizeof(*this) + key_index_buf_.data.size() +
                  range_del_buf_.data.size() + bloom_buf_.data.size() +
-                 directory_.MemoryUsage() + sq8_.MemoryUsage();
+                 directory_.MemoryUsage() + sq8_.MemoryUsage() +
+                 bucket_of_slot_.capacity() * sizeof(uint32_t);
   for (const auto& sample : offset_samples_) usage += sample.first.size() + 48;
   return usage;
 }

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "drift/table_options.h"
-#include "rocksdb/cache.h"
 #include "index/sq8.h"
+#include "rocksdb/cache.h"
 #include "table/bucket_directory.h"
 #include "table/drift_format.h"
 

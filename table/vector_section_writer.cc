@@ -104,8 +104,7 @@ Status VectorSectionWriter::Write(rocksdb::WritableFileWriter* file,
   for (size_t b = 0; b < k; ++b) {
     if (rows[b].empty()) continue;  // empty buckets are not written
     BucketHeader header;
-    header.centroid.assign(codebook->centroid(b),
-                           codebook->centroid(b) + dim_);
+    header.centroid.assign(codebook->centroid(b), codebook->centroid(b) + dim_);
     header.slot = static_cast<uint32_t>(b);
     const uint32_t id = static_cast<uint32_t>(dir->buckets.size());
     for (uint32_t i : rows[b]) locations_[i].bucket = id;

@@ -6,10 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
-
-#include <memory>
 
 #include "drift/table_options.h"
 #include "index/codebook.h"

@@ -27,8 +27,6 @@ class ConcurrencyTest : public testing::Test {
     RegisterDrift();
     dir_ = test::TempDir("concurrency");
     rocksdb::DBOptions db_opts;
-    db_opts.create_if_missing = true;
-    db_opts.create_missing_column_families = true;
     db_opts.max_background_jobs = 4;
     rocksdb::ColumnFamilyOptions base;
     base.write_buffer_size = 64 << 10;  // frequent flushes
@@ -39,12 +37,7 @@ class ConcurrencyTest : public testing::Test {
     topts.dimension = kDim;
     topts.target_bucket_size = 32;
     vec.table_factory = NewDriftTableFactory(topts);
-    rocksdb::DB* db = nullptr;
-    ASSERT_OK(rocksdb::DB::Open(
-        db_opts, dir_,
-        {{rocksdb::kDefaultColumnFamilyName, {}}, {"vectors", vec}}, &handles_,
-        &db));
-    db_.reset(db);
+    ASSERT_OK(test::OpenWithVectorCf(dir_, db_opts, vec, &db_, &handles_));
     VectorIndexOptions vopts;
     vopts.dimension = kDim;
     vopts.min_train_vectors = 500;  // the background trainer runs too

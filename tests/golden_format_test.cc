@@ -1,6 +1,6 @@
 // Pins the .drift format: tests/golden/segment_v1.drift was written by format
-// version 1 and must keep reading back exactly. Regenerate (only when the format
-// version is bumped, keeping the old file as well) with
+// version 1 and must keep reading back exactly. Regenerate (only when the
+// format version is bumped, keeping the old file as well) with
 //   DRIFT_REGENERATE_GOLDEN=1 ./golden_format_test
 #include <cstdlib>
 #include <map>
@@ -31,7 +31,8 @@ std::map<std::string, std::string> GoldenEntries() {
       value = std::string(100 + i, static_cast<char>('a' + i % 26));
     } else {
       float v[kDim];
-      for (uint32_t j = 0; j < kDim; ++j) v[j] = (i % 17) * 0.25f - j * 1.5f + (i / 50);
+      for (uint32_t j = 0; j < kDim; ++j)
+        v[j] = (i % 17) * 0.25f - j * 1.5f + (i / 50);
       value.assign(reinterpret_cast<const char*>(v), sizeof(v));
     }
     m[key] = value;
@@ -48,7 +49,8 @@ rocksdb::Options GoldenOptions() {
   return options;
 }
 
-const std::string kGoldenPath = std::string(DRIFT_SOURCE_DIR) + "/tests/golden/segment_v1.drift";
+const std::string kGoldenPath =
+    std::string(DRIFT_SOURCE_DIR) + "/tests/golden/segment_v1.drift";
 
 TEST(GoldenFormatTest, Version1FileReadsBackExactly) {
   RegisterDrift();
@@ -65,7 +67,8 @@ TEST(GoldenFormatTest, Version1FileReadsBackExactly) {
   auto props = reader.GetTableProperties();
   EXPECT_EQ(props->format_version, 1u);
   EXPECT_EQ(props->num_entries, entries.size());
-  std::unique_ptr<rocksdb::Iterator> it(reader.NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(
+      reader.NewIterator(rocksdb::ReadOptions()));
   std::map<std::string, std::string> seen;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     seen[it->key().ToString()] = it->value().ToString();

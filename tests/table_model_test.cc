@@ -246,7 +246,8 @@ TEST_F(TableModelTest, DriftOnInMemoryFileSystemMatchesBlockBased) {
   RegisterDrift();
   const std::string control = Run(TableKind::kBlockBased, 5, 2000);
   ASSERT_FALSE(HasFatalFailure());
-  std::unique_ptr<rocksdb::Env> mem(rocksdb::NewMemEnv(rocksdb::Env::Default()));
+  std::unique_ptr<rocksdb::Env> mem(
+      rocksdb::NewMemEnv(rocksdb::Env::Default()));
   env_ = mem.get();
   const std::string drift = Run(TableKind::kDrift, 5, 2000);
   env_ = rocksdb::Env::Default();

@@ -8,6 +8,20 @@
 namespace drift {
 namespace test {
 
+rocksdb::Status OpenWithVectorCf(
+    const std::string& dir, rocksdb::DBOptions db_opts,
+    const rocksdb::ColumnFamilyOptions& vec, std::unique_ptr<rocksdb::DB>* db,
+    std::vector<rocksdb::ColumnFamilyHandle*>* handles) {
+  db_opts.create_if_missing = true;
+  db_opts.create_missing_column_families = true;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(
+      db_opts, dir, {{rocksdb::kDefaultColumnFamilyName, {}}, {"vectors", vec}},
+      handles, &raw);
+  db->reset(raw);
+  return s;
+}
+
 std::string TempDir(const std::string& name) {
   const char* base = std::getenv("TEST_TMPDIR");
   std::filesystem::path dir = base != nullptr ? base : "/tmp";

@@ -1,9 +1,12 @@
 // Helpers shared by the tests.
 #pragma once
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
+#include "rocksdb/db.h"
 #include "rocksdb/status.h"
 
 // Streamable: ASSERT_OK(db->Put(...)) << "context";
@@ -18,6 +21,13 @@ inline testing::AssertionResult IsOk(const char* expr,
   if (s.ok()) return testing::AssertionSuccess();
   return testing::AssertionFailure() << expr << ": " << s.ToString();
 }
+
+// Opens (creating if missing) the DB in `dir` with the default column family
+// and a column family "vectors" with options `vec`; handles[1] is "vectors".
+rocksdb::Status OpenWithVectorCf(
+    const std::string& dir, rocksdb::DBOptions db_opts,
+    const rocksdb::ColumnFamilyOptions& vec, std::unique_ptr<rocksdb::DB>* db,
+    std::vector<rocksdb::ColumnFamilyHandle*>* handles);
 
 // A fresh, empty directory under $TEST_TMPDIR or /tmp, unique to this process.
 std::string TempDir(const std::string& name);

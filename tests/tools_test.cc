@@ -103,15 +103,10 @@ class ToolsTest : public testing::Test {
     rocksdb::ConfigOptions config;
     ASSERT_OK(rocksdb::GetColumnFamilyOptionsFromString(
         config, rocksdb::ColumnFamilyOptions(), kVectorCfOptions, &vec));
-    rocksdb::DBOptions db_opts;
-    db_opts.create_if_missing = true;
-    db_opts.create_missing_column_families = true;
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = nullptr;
-    ASSERT_OK(rocksdb::DB::Open(
-        db_opts, dir_,
-        {{rocksdb::kDefaultColumnFamilyName, {}}, {"vectors", vec}}, &handles,
-        &db));
+    std::unique_ptr<rocksdb::DB> db;
+    ASSERT_OK(
+        test::OpenWithVectorCf(dir_, rocksdb::DBOptions(), vec, &db, &handles));
     rocksdb::ColumnFamilyHandle* cf = handles[1];
     for (int i = 0; i < kNumKeys; ++i) {
       const std::vector<float> v = Vec(i);
@@ -130,7 +125,7 @@ class ToolsTest : public testing::Test {
     }
     for (auto* h : handles) ASSERT_OK(db->DestroyColumnFamilyHandle(h));
     ASSERT_OK(db->Close());
-    delete db;
+    db.reset();
     ASSERT_FALSE(sst_.empty());
   }
 

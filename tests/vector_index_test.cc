@@ -40,8 +40,6 @@ class VectorIndexTest : public testing::Test {
             uint64_t file_size = 256 << 10) {
     dim_ = dim;
     rocksdb::DBOptions db_opts;
-    db_opts.create_if_missing = true;
-    db_opts.create_missing_column_families = true;
     rocksdb::ColumnFamilyOptions base;
     base.write_buffer_size = file_size;
     base.level0_file_num_compaction_trigger = 3;
@@ -51,14 +49,7 @@ class VectorIndexTest : public testing::Test {
     topts.dimension = dim;
     topts.target_bucket_size = bucket_size;
     vec.table_factory = NewDriftTableFactory(topts);
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = nullptr;
-    ASSERT_OK(rocksdb::DB::Open(
-        db_opts, dir_,
-        {{rocksdb::kDefaultColumnFamilyName, {}}, {"vectors", vec}}, &handles,
-        &db));
-    db_.reset(db);
-    handles_ = handles;
+    ASSERT_OK(test::OpenWithVectorCf(dir_, db_opts, vec, &db_, &handles_));
     VectorIndexOptions vopts;
     vopts.dimension = dim;
     vopts.auto_train = auto_train_;
@@ -344,7 +335,8 @@ TEST_F(VectorIndexTest, FashionMnistRecallAtDefaultEffort) {
   rocksdb::Status s = LoadFashionMnist(DRIFT_FASHION_MNIST_DIR, &data);
   if (s.IsNotFound()) GTEST_SKIP() << s.ToString();
   ASSERT_OK(s);
-  auto_train_ = false;  // trained explicitly below, so the test is deterministic
+  auto_train_ =
+      false;  // trained explicitly below, so the test is deterministic
   Open(data.dim, 1024, 64 << 20);
   rocksdb::WriteBatch batch;
   for (size_t i = 0; i < data.num_base(); ++i) {
