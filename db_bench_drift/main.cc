@@ -161,11 +161,17 @@ class Runner : public System {
     } else {
       return rocksdb::Status::InvalidArgument("unknown system " + system_);
     }
+    // Before DestroyDB, which fails when the parent directory is missing.
+    std::error_code ec;
+    std::filesystem::create_directories(FLAGS_db, ec);
+    if (ec) {
+      return rocksdb::Status::IOError("cannot create --db=" + FLAGS_db + ": " +
+                                      ec.message());
+    }
     if (!FLAGS_use_existing_db) {
       rocksdb::Status s = rocksdb::DestroyDB(path, options);
       if (!s.ok()) return s;
     }
-    std::filesystem::create_directories(FLAGS_db);
     rocksdb::DB* db = nullptr;
     rocksdb::Status s = rocksdb::DB::Open(options, path, &db);
     db_.reset(db);

@@ -21,6 +21,12 @@ VectorSectionWriter::VectorSectionWriter(
     std::shared_ptr<const Codebook> codebook)
     : options_(options), dim_(dim), codebook_(std::move(codebook)) {}
 
+void VectorSectionWriter::Reserve(uint64_t bytes) {
+  const uint64_t rows = std::min<uint64_t>(bytes, 1ull << 30) /
+                        (uint64_t{dim_} * sizeof(float));
+  vectors_.reserve(rows * dim_);
+}
+
 int64_t VectorSectionWriter::Add(const Slice& internal_key,
                                  const Slice& value) {
   const size_t old = vectors_.size();

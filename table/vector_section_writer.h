@@ -34,6 +34,9 @@ class VectorSectionWriter {
   // buffered).
   int64_t Add(const rocksdb::Slice& internal_key, const rocksdb::Slice& value);
 
+  // Hint: about `bytes` of values will be added (capped at 1 GiB).
+  void Reserve(uint64_t bytes);
+
   uint32_t dim() const { return dim_; }
   size_t num_vectors() const { return key_offsets_.size(); }
   // Bytes the section will take in the file, estimated before Write().
