@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "index/distance.h"
 #include "index/exact_knn.h"
@@ -165,6 +166,42 @@ void Codebook::Calibrate(const float* x, size_t n, size_t num_queries) {
       calibration.push_back({nprobe, recall});
     }
     if (recall >= 1.0f || nprobe == k) break;
+  }
+}
+
+void Codebook::Assign(const float* x, size_t n, uint32_t* slots) const {
+  if (members.empty()) {
+    AssignNearest(x, n, centroids.data(), size(), dim, slots, nullptr);
+    return;
+  }
+  constexpr size_t kOpenGroups = 3;
+  const size_t g = members.size();
+  std::vector<float> gdist(g);
+  for (size_t i = 0; i < n; ++i) {
+    const float* v = x + i * dim;
+    L2SqrMany(v, coarse_centroids.data(), g, dim, gdist.data());
+    uint32_t open[kOpenGroups];
+    size_t opened = 0;
+    for (uint32_t grp = 0; grp < g; ++grp) {  // insertion into the 3 nearest
+      size_t at = opened < kOpenGroups ? opened++ : kOpenGroups;
+      while (at > 0 && gdist[grp] < gdist[open[at - 1]]) {
+        if (at < kOpenGroups) open[at] = open[at - 1];
+        --at;
+      }
+      if (at < kOpenGroups) open[at] = grp;
+    }
+    float best = std::numeric_limits<float>::infinity();
+    uint32_t best_slot = 0;
+    for (size_t k = 0; k < opened; ++k) {
+      for (uint32_t slot : members[open[k]]) {
+        const float d = L2Sqr(v, centroid(slot), dim);
+        if (d < best || (d == best && slot < best_slot)) {
+          best = d;
+          best_slot = slot;
+        }
+      }
+    }
+    slots[i] = best_slot;
   }
 }
 

@@ -42,6 +42,12 @@ struct Codebook {
   void NearestSlots(const float* query, size_t nprobe,
                     std::vector<uint32_t>* slots) const;
 
+  // slots[i] = the slot vector i of x (n x dim) is bucketed to: its nearest
+  // centroid, searched like NearestSlots among the members of its 3 nearest
+  // coarse groups when there is a coarse layer (about 3 * sqrt(size())
+  // distances instead of size()), else among all centroids.
+  void Assign(const float* x, size_t n, uint32_t* slots) const;
+
   // Derives the coarse layer (k-means of the centroids into ~sqrt(size())
   // groups; deterministic, not persisted). No-op below kMinCoarseSize.
   rocksdb::Status BuildCoarseLayer();

@@ -87,6 +87,14 @@ TEST(CodebookTest, CoarseRoutingFindsTheNearestSlots) {
     total += 8;
   }
   EXPECT_GE(static_cast<double>(agree) / total, 0.95);
+
+  // Coarse-assisted assignment mostly agrees with the exact nearest centroid.
+  std::vector<uint32_t> coarse(30000), exact(30000);
+  cb.Assign(x.data(), 30000, coarse.data());
+  flat.Assign(x.data(), 30000, exact.data());
+  size_t same = 0;
+  for (size_t i = 0; i < coarse.size(); ++i) same += coarse[i] == exact[i];
+  EXPECT_GE(static_cast<double>(same) / coarse.size(), 0.97);
 }
 
 }  // namespace

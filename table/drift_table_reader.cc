@@ -293,6 +293,15 @@ Status DriftTableReader::GetBucketData(uint32_t b, BlobRef* ref) const {
 
 Status DriftTableReader::ReadRow(uint32_t bucket, uint32_t row,
                                  float* out) const {
+  BlobRef ref;
+  const float* data = nullptr;
+  Status s = ReadRowRef(bucket, row, &ref, &data);
+  if (s.ok()) std::memcpy(out, data, size_t{directory_.dim} * sizeof(float));
+  return s;
+}
+
+Status DriftTableReader::ReadRowRef(uint32_t bucket, uint32_t row, BlobRef* ref,
+                                    const float** row_data) const {
   if (bucket >= directory_.buckets.size() ||
       row >= directory_.buckets[bucket].num_rows) {
     return Status::Corruption("drift: vector reference out of range in " +
@@ -307,7 +316,6 @@ Status DriftTableReader::ReadRow(uint32_t bucket, uint32_t row,
   // The cache holds chunks decoded (like RocksDB caching uncompressed
   // blocks): a search re-ranks many rows per query and ALP decoding them
   // each time would cost more than the scan.
-  BlobRef ref;
   Status s = GetCached(
       kFloatChunkTag, chunk.offset,
       [&](BlockBuffer* buf) {
@@ -327,12 +335,13 @@ Status DriftTableReader::ReadRow(uint32_t bucket, uint32_t row,
         buf->data = Slice(buf->buf.get(), rows * row_bytes);
         return st;
       },
-      &ref);
+      ref);
   if (!s.ok()) return s;
-  if (ref.data().size() != rows * row_bytes) {
+  if (ref->data().size() != rows * row_bytes) {
     return Status::Corruption("drift: float chunk row count mismatch");
   }
-  std::memcpy(out, ref.data().data() + (row - first) * row_bytes, row_bytes);
+  *row_data = reinterpret_cast<const float*>(ref->data().data() +
+                                             (row - first) * row_bytes);
   return Status::OK();
 }
 

@@ -104,6 +104,10 @@ class DriftTableReader : public rocksdb::TableReader {
   // Decodes row `row` of bucket `bucket` (dim floats) into `out`; the encoded
   // float chunk goes through the blob cache like bucket blobs.
   rocksdb::Status ReadRow(uint32_t bucket, uint32_t row, float* out) const;
+  // The same without the copy: *row points into the cached decoded chunk
+  // that `ref` pins.
+  rocksdb::Status ReadRowRef(uint32_t bucket, uint32_t row, BlobRef* ref,
+                             const float** row_data) const;
   const rocksdb::InternalKeyComparator& comparator() const { return icmp_; }
 
  private:

@@ -93,8 +93,7 @@ Status VectorSectionWriter::Write(rocksdb::WritableFileWriter* file,
   dir->codebook_epoch = codebook->epoch;
   const size_t k = codebook->size();
   std::vector<uint32_t> assign(n);
-  AssignNearest(vectors_.data(), n, codebook->centroid(0), k, dim_,
-                assign.data(), nullptr);
+  codebook->Assign(vectors_.data(), n, assign.data());
 
   SQ8Quantizer sq8;
   s = sq8.Train(vectors_.data(), n, dim_);

@@ -56,7 +56,7 @@ struct SearchOptions {
   // bucketed with the current codebook probe this many of their own buckets
   // (0: an eighth of them, at least 8).
   uint32_t nprobe = 0;
-  // Candidates re-ranked with exact floats (0: max(3k, 16); 5k for a
+  // Candidates re-ranked with exact floats (0: max(2k, 10); 4k for a
   // recall_target >= 0.99).
   uint32_t rerank = 0;
   // Scan everything: the result is then the exact k nearest neighbours.
