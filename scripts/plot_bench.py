@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Turns `db_bench_drift --json=PATH` output into PNG charts with gnuplot.
+
+    python3 scripts/plot_bench.py results.json [out_dir]
+
+Writes out_dir/recall_qps.png: search QPS (log scale) against recall@k for
+every system of the run (drift's nprobe sweep, drift's recall targets, hnswlib's
+ef sweep, brute force), the chart a reader compares systems with. Needs gnuplot
+(Debian package gnuplot-nox: apt-get install gnuplot-nox).
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+
+def search_series(results):
+    """{label: [(recall, qps, point label)]} from the search measurements."""
+    series = {}
+    for r in results:
+        if r.get("benchmark") != "search" or "recall_at_k" not in r:
+            continue
+        params = r.get("params", {})
+        system = r["system"]
+        if "recall_target" in params:
+            label, point = system + " (recall target)", params["recall_target"]
+        elif "nprobe" in params:
+            label, point = system + " (nprobe)", params["nprobe"]
+        elif "ef" in params:
+            label, point = system + " (ef)", params["ef"]
+        else:
+            label, point = system, ""
+        series.setdefault(label, []).append(
+            (r["recall_at_k"], r["ops_per_sec"], point))
+    for points in series.values():
+        points.sort()
+    return series
+
+
+def main(argv):
+    if len(argv) < 2:
+        sys.exit(__doc__)
+    with open(argv[1]) as f:
+        results = json.load(f)["results"]
+    out_dir = argv[2] if len(argv) > 2 else os.path.dirname(argv[1]) or "."
+    if shutil.which("gnuplot") is None:
+        sys.exit("gnuplot not found (apt-get install gnuplot-nox)")
+    series = search_series(results)
+    if not series:
+        sys.exit("no search results with recall in " + argv[1])
+    k = next((r["k"] for r in results if "k" in r), 10)
+    dataset = next((r["params"]["dataset"] for r in results
+                    if "dataset" in r.get("params", {})), "")
+    png = os.path.join(out_dir, "recall_qps.png")
+    with tempfile.TemporaryDirectory() as tmp:
+        plots = []
+        for i, (label, points) in enumerate(sorted(series.items())):
+            data = os.path.join(tmp, "s%d.dat" % i)
+            with open(data, "w") as f:
+                for recall, qps, point in points:
+                    f.write("%g %g \"%s\"\n" % (recall, qps, point))
+            plots.append("'%s' using 1:2 with linespoints lw 2 pt 7 title '%s'"
+                         % (data, label))
+            plots.append("'%s' using 1:2:3 with labels offset 0.6,0.6 "
+                         "font ',8' notitle" % data)
+        script = "\n".join([
+            "set terminal pngcairo size 900,600" if _has_cairo() else
+            "set terminal png size 900,600",
+            "set output '%s'" % png,
+            "set termoption noenhanced",
+            # The interesting region; points below it are off the chart.
+            "set xrange [0.9:1.002]",
+            "set title 'search: QPS vs recall@%d %s (one thread, one query "
+            "per call)'" % (k, dataset),
+            "set xlabel 'recall@%d'" % k,
+            "set ylabel 'queries per second'",
+            "set logscale y",
+            "set grid",
+            "set key bottom left",
+            "plot " + ", ".join(plots),
+        ])
+        subprocess.run(["gnuplot"], input=script.encode(), check=True)
+    print("wrote " + png)
+
+
+def _has_cairo():
+    out = subprocess.run(["gnuplot", "-e", "set terminal"],
+                         capture_output=True, text=True)
+    return "pngcairo" in (out.stdout + out.stderr)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
