@@ -29,10 +29,16 @@ void ReportArena(const std::shared_ptr<FreshVectorArena>& arena) {
 class DriftMemTableRep : public MemTableRep {
  public:
   DriftMemTableRep(MemTableRep* skiplist, rocksdb::Allocator* allocator,
-                   uint32_t dim)
+                   const DriftMemTableOptions& options)
       : MemTableRep(allocator),
         rep_(skiplist),
-        arena_(dim > 0 ? std::make_shared<FreshVectorArena>(dim) : nullptr) {}
+        arena_(options.dimension > 0
+                   ? std::make_shared<FreshVectorArena>(options)
+                   : nullptr) {
+    if (arena_ != nullptr && arena_->graph()->wanted()) {
+      GraphIndexer::Get().Register(arena_);
+    }
+  }
 
   KeyHandle Allocate(const size_t len, char** buf) override {
     KeyHandle handle = rep_->Allocate(len, buf);
@@ -138,6 +144,25 @@ const std::unordered_map<std::string, rocksdb::OptionTypeInfo>
           rocksdb::OptionType::kUInt32T,
           rocksdb::OptionVerificationType::kNormal,
           rocksdb::OptionTypeFlags::kNone}},
+        {"graph_min_rows",
+         {offsetof(DriftMemTableOptions, graph_min_rows),
+          rocksdb::OptionType::kUInt32T,
+          rocksdb::OptionVerificationType::kNormal,
+          rocksdb::OptionTypeFlags::kNone}},
+        {"hnsw_m",
+         {offsetof(DriftMemTableOptions, hnsw_m), rocksdb::OptionType::kUInt32T,
+          rocksdb::OptionVerificationType::kNormal,
+          rocksdb::OptionTypeFlags::kNone}},
+        {"hnsw_ef_construction",
+         {offsetof(DriftMemTableOptions, hnsw_ef_construction),
+          rocksdb::OptionType::kUInt32T,
+          rocksdb::OptionVerificationType::kNormal,
+          rocksdb::OptionTypeFlags::kNone}},
+        {"hnsw_ef_search",
+         {offsetof(DriftMemTableOptions, hnsw_ef_search),
+          rocksdb::OptionType::kUInt32T,
+          rocksdb::OptionVerificationType::kNormal,
+          rocksdb::OptionTypeFlags::kNone}},
 };
 
 }  // namespace
@@ -154,7 +179,7 @@ MemTableRep* DriftMemTableRepFactory::CreateMemTableRep(
     const rocksdb::SliceTransform* transform, rocksdb::Logger* logger) {
   MemTableRep* skiplist =
       skiplist_.CreateMemTableRep(compare, allocator, transform, logger);
-  return new DriftMemTableRep(skiplist, allocator, options_.dimension);
+  return new DriftMemTableRep(skiplist, allocator, options_);
 }
 
 ArenaCollector::ArenaCollector() : previous_(tl_collector) {

@@ -6,7 +6,8 @@
 
 namespace drift {
 
-FreshVectorArena::FreshVectorArena(uint32_t dim) : dim_(dim) {}
+FreshVectorArena::FreshVectorArena(const DriftMemTableOptions& options)
+    : dim_(options.dimension), graph_(this, options) {}
 
 bool FreshVectorArena::Append(const rocksdb::Slice& internal_key,
                               const rocksdb::Slice& value) {
@@ -28,6 +29,10 @@ bool FreshVectorArena::Append(const rocksdb::Slice& internal_key,
   block->keys.emplace_back(internal_key.data(), internal_key.size());
   key_bytes_ += internal_key.size();
   size_.store(row + 1, std::memory_order_release);
+  // Wake the graph indexer once per block of new rows.
+  if ((row + 1) % kRowsPerBlock == 0 && graph_.wanted()) {
+    GraphIndexer::Get().Notify();
+  }
   return true;
 }
 

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "db/fresh_graph.h"
+#include "drift/memtable_options.h"
 #include "rocksdb/slice.h"
 
 namespace drift {
@@ -19,7 +21,8 @@ class FreshVectorArena {
  public:
   static constexpr size_t kRowsPerBlock = 1024;
 
-  explicit FreshVectorArena(uint32_t dim);
+  // Vectors of options.dimension (> 0); options also configure the graph.
+  explicit FreshVectorArena(const DriftMemTableOptions& options);
 
   uint32_t dim() const { return dim_; }
 
@@ -45,7 +48,15 @@ class FreshVectorArena {
   View Snapshot() const;
 
   size_t size() const { return size_.load(std::memory_order_acquire); }
+  // Rows and keys only. It stops growing when the memtable stops taking
+  // writes, as RocksDB's accounting of immutable memtables requires; the
+  // graph, which keeps growing in the background, is not included (see
+  // graph()->MemoryUsage()).
   size_t MemoryUsage() const;
+
+  // The HNSW graph over this arena's rows (built in the background).
+  const FreshGraph* graph() const { return &graph_; }
+  FreshGraph* graph() { return &graph_; }
 
  private:
   struct Block {
@@ -58,6 +69,7 @@ class FreshVectorArena {
   std::vector<std::unique_ptr<Block>> blocks_;  // guarded by mu_
   std::atomic<size_t> size_{0};
   size_t key_bytes_ = 0;  // guarded by mu_
+  FreshGraph graph_;
 };
 
 }  // namespace drift

@@ -283,7 +283,7 @@ Status VectorIndexImpl::SearchPinned(const PinnedView& view,
                             stats);
   }
   CandidateSet candidates(rerank);
-  CollectMemtables(view, query, &candidates, stats);
+  CollectMemtables(view, query, k, options.exhaustive, &candidates, stats);
   Status s = ScanSegments(
       view, plan, query, stats,
       [&candidates](size_t /*segment*/, uint32_t /*bucket*/,
@@ -323,18 +323,32 @@ VectorIndexImpl::ProbePlan VectorIndexImpl::PlanProbes(
 }
 
 void VectorIndexImpl::CollectMemtables(const PinnedView& view,
-                                       const float* query,
+                                       const float* query, size_t k,
+                                       bool exhaustive,
                                        CandidateSet* candidates,
                                        SearchStats* stats) const {
   const uint32_t dim = options_.dimension;
+  std::vector<std::pair<float, uint32_t>> found;
   for (const auto& arena : view.arenas()) {
     if (arena->dim() != dim) continue;
     const FreshVectorArena::View rows = arena->Snapshot();
-    for (size_t r = 0; r < rows.size; ++r) {
+    // The graph answers for the rows it indexed; the rest are scanned.
+    size_t first_scanned = 0;
+    if (!exhaustive) {
+      found.clear();
+      arena->graph()->Search(query, k, &found, &first_scanned);
+      first_scanned = std::min(first_scanned, rows.size);
+      for (const auto& [distance, row] : found) {
+        if (row < rows.size)
+          candidates->Add(UserKeyOf(rows.key(row)), distance);
+      }
+      stats->memtable_graph_results += found.size();
+    }
+    for (size_t r = first_scanned; r < rows.size; ++r) {
       candidates->Add(UserKeyOf(rows.key(r)),
                       L2Sqr(query, rows.vector(r), dim));
     }
-    stats->memtable_vectors_scanned += rows.size;
+    stats->memtable_vectors_scanned += rows.size - first_scanned;
   }
 }
 

@@ -90,8 +90,11 @@ class VectorIndexImpl : public VectorIndex {
                                const SearchOptions& options, const float* query,
                                size_t k, std::vector<SearchHit>* hits,
                                SearchStats* stats);
-  void CollectMemtables(const PinnedView& view, const float* query,
-                        CandidateSet* candidates, SearchStats* stats) const;
+  // Memtable candidates with exact distances: from each memtable's graph for
+  // its indexed rows (unless exhaustive) and by scanning the others.
+  void CollectMemtables(const PinnedView& view, const float* query, size_t k,
+                        bool exhaustive, CandidateSet* candidates,
+                        SearchStats* stats) const;
   rocksdb::Status Rerank(const rocksdb::Snapshot* snapshot, const float* query,
                          const CandidateSet& candidates, size_t k,
                          std::vector<SearchHit>* hits, SearchStats* stats);

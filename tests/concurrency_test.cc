@@ -1,5 +1,5 @@
-// Concurrency: writers, snapshot searchers, flushes, compactions and codebook
-// training at once (run it under ThreadSanitizer: DRIFT_SANITIZE=thread). Each
+// Concurrency: writers, snapshot searchers, flushes, compactions, codebook
+// training and the memtable graph indexer at once (run it under ThreadSanitizer: DRIFT_SANITIZE=thread). Each
 // searcher takes a snapshot, reads the column family's visible state at it
 // with an iterator (RocksDB's own MVCC view), and checks that an exhaustive
 // search at that snapshot equals brute force over that state exactly, and that
@@ -37,6 +37,10 @@ class ConcurrencyTest : public testing::Test {
     topts.dimension = kDim;
     topts.target_bucket_size = 32;
     vec.table_factory = NewDriftTableFactory(topts);
+    DriftMemTableOptions mopts;
+    mopts.dimension = kDim;
+    mopts.graph_min_rows = 64;  // memtable graphs are built concurrently too
+    vec.memtable_factory = NewDriftMemTableFactory(mopts);
     ASSERT_OK(test::OpenWithVectorCf(dir_, db_opts, vec, &db_, &handles_));
     VectorIndexOptions vopts;
     vopts.dimension = kDim;

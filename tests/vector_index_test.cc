@@ -49,6 +49,10 @@ class VectorIndexTest : public testing::Test {
     topts.dimension = dim;
     topts.target_bucket_size = bucket_size;
     vec.table_factory = NewDriftTableFactory(topts);
+    DriftMemTableOptions mopts;
+    mopts.dimension = dim;
+    mopts.graph_min_rows = graph_min_rows_;
+    vec.memtable_factory = NewDriftMemTableFactory(mopts);
     ASSERT_OK(test::OpenWithVectorCf(dir_, db_opts, vec, &db_, &handles_));
     VectorIndexOptions vopts;
     vopts.dimension = dim;
@@ -113,6 +117,8 @@ class VectorIndexTest : public testing::Test {
   std::string dir_;
   uint32_t dim_ = 0;
   bool auto_train_ = true;
+  // Small, so memtable graphs are built (in the background) during the tests.
+  uint32_t graph_min_rows_ = 16;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::unique_ptr<VectorIndex> index_;
@@ -261,6 +267,45 @@ TEST_F(VectorIndexTest, AutoTrainAfterFirstFlush) {
   Open(8, 64, 1 << 20);
   EXPECT_EQ(index_->codebook_epoch(), 1u);
   ExpectExact(model, nullptr, &rng);
+}
+
+TEST_F(VectorIndexTest, MemtableGraphAnswersForIndexedRows) {
+  Open(16, 64, /*file_size=*/256 << 20);  // everything stays in the memtable
+  std::mt19937 rng(21);
+  Model model;
+  for (int i = 0; i < 6000; ++i) {
+    const std::string k = "m" + std::to_string(i);
+    model[k] = RandomVector(&rng, 1000);
+    ASSERT_OK(index_->Put(rocksdb::WriteOptions(), k, model[k]));
+  }
+  // Until the background indexer caught up, the tail is scanned.
+  SearchStats stats;
+  std::vector<SearchHit> hits;
+  for (int i = 0; i < 600; ++i) {
+    stats = SearchStats();
+    ASSERT_OK(index_->Search(SearchOptions(), model["m0"], 10, &hits, &stats));
+    if (stats.memtable_vectors_scanned == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(stats.memtable_vectors_scanned, 0u);  // all rows indexed
+  EXPECT_GT(stats.memtable_graph_results, 0u);
+  size_t found = 0;
+  for (int q = 0; q < 50; ++q) {
+    const std::vector<float> query = RandomVector(&rng, 1000);
+    ASSERT_OK(index_->Search(SearchOptions(), query, 10, &hits));
+    const std::vector<SearchHit> exact = BruteForce(model, query, 10);
+    for (const SearchHit& h : hits) {
+      found += std::count(exact.begin(), exact.end(), h);
+    }
+    ExpectValidApproximate(model, nullptr, query, 10);
+  }
+  EXPECT_GE(found, 50u * 10 * 9 / 10);  // recall@10 >= 0.9 from the graph
+  // A fresh write is searchable at once (scanned, not yet in the graph).
+  const std::vector<float> v = RandomVector(&rng, 1000);
+  ASSERT_OK(index_->Put(rocksdb::WriteOptions(), "fresh", v));
+  ASSERT_OK(index_->Search(SearchOptions(), v, 1, &hits));
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].key, "fresh");
 }
 
 TEST_F(VectorIndexTest, ReadYourWrites) {

@@ -12,6 +12,15 @@ struct DriftMemTableOptions {
 
   // Number of float32 components of a vector; 0 = learn from the first vector.
   uint32_t dimension = 0;
+
+  // A background thread builds an HNSW graph (hnswlib) over each memtable's
+  // vectors once it holds graph_min_rows of them (0: never; memtables are
+  // then scanned exhaustively). Searches use the graph for the indexed rows
+  // and scan the rest.
+  uint32_t graph_min_rows = 4096;
+  uint32_t hnsw_m = 16;                 // graph degree (hnswlib M)
+  uint32_t hnsw_ef_construction = 100;  // build effort
+  uint32_t hnsw_ef_search = 64;         // rows a search asks the graph for
 };
 
 }  // namespace drift

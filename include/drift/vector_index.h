@@ -73,8 +73,9 @@ struct SearchHit {
 
 // Search statistics of one query (what it cost).
 struct SearchStats {
-  uint64_t memtable_vectors_scanned = 0;
-  uint64_t segment_vectors_scanned = 0;  // SQ8 codes compared
+  uint64_t memtable_vectors_scanned = 0;  // brute force (not yet in a graph)
+  uint64_t memtable_graph_results = 0;    // rows the memtable graphs returned
+  uint64_t segment_vectors_scanned = 0;   // SQ8 codes compared
   uint64_t buckets_probed = 0;
   uint64_t candidates_verified = 0;  // re-ranked with exact floats
   // Candidates checked with a point read at the snapshot. 0 when every key

@@ -1,0 +1,150 @@
+#include "db/fresh_graph.h"
+
+#include <hnswlib/hnswlib.h>
+
+#include <chrono>
+#include <new>
+#include <stdexcept>
+
+#include "db/fresh_vector_arena.h"
+#include "index/distance.h"
+
+namespace drift {
+
+// hnswlib "space" whose stored data is a pointer to an arena row.
+class FreshGraph::RowSpace : public hnswlib::SpaceInterface<float> {
+ public:
+  explicit RowSpace(size_t dim) : dim_(dim) {}
+  size_t get_data_size() override { return sizeof(const float*); }
+  hnswlib::DISTFUNC<float> get_dist_func() override { return &Distance; }
+  void* get_dist_func_param() override { return &dim_; }
+
+ private:
+  static float Distance(const void* a, const void* b, const void* dim) {
+    const float* x = *static_cast<const float* const*>(a);
+    const float* y = *static_cast<const float* const*>(b);
+    return L2Sqr(x, y, *static_cast<const size_t*>(dim));
+  }
+  size_t dim_;
+};
+
+FreshGraph::FreshGraph(const FreshVectorArena* arena,
+                       const DriftMemTableOptions& options)
+    : arena_(arena),
+      m_(std::max<uint32_t>(2, options.hnsw_m)),
+      ef_construction_(std::max<uint32_t>(1, options.hnsw_ef_construction)),
+      ef_search_(std::max<uint32_t>(1, options.hnsw_ef_search)),
+      min_rows_(options.graph_min_rows),
+      space_(new RowSpace(arena->dim())) {}
+
+FreshGraph::~FreshGraph() = default;
+
+size_t FreshGraph::IndexMore(size_t max_rows) {
+  if (!wanted()) return 0;
+  const FreshVectorArena::View rows = arena_->Snapshot();
+  const size_t first = indexed();
+  if (rows.size < min_rows_ || first >= rows.size) return 0;
+  const size_t end = std::min(rows.size, first + max_rows);
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  // hnswlib reports allocation failures by exceptions: they stop here and the
+  // graph stays at what it indexed (searches scan the rest).
+  try {
+    if (hnsw_ == nullptr || end > capacity_) {
+      const size_t capacity = std::max<size_t>(2 * end, 16384);
+      if (hnsw_ == nullptr) {
+        hnsw_.reset(new hnswlib::HierarchicalNSW<float>(
+            space_.get(), capacity, m_, ef_construction_, /*seed=*/100));
+        hnsw_->setEf(ef_search_);
+      } else {
+        hnsw_->resizeIndex(capacity);
+      }
+      capacity_ = capacity;
+    }
+    for (size_t row = first; row < end; ++row) {
+      const float* data = rows.vector(row);
+      hnsw_->addPoint(&data, row);
+    }
+  } catch (const std::exception&) {
+    failed_ = true;
+    return 0;
+  }
+  indexed_.store(end, std::memory_order_release);
+  return end - first;
+}
+
+void FreshGraph::Search(const float* query, size_t k,
+                        std::vector<std::pair<float, uint32_t>>* out,
+                        size_t* covered) const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  *covered = indexed();
+  if (hnsw_ == nullptr || *covered == 0) {
+    *covered = 0;
+    return;
+  }
+  auto top = hnsw_->searchKnn(&query, std::max(k, ef_search_));
+  for (; !top.empty(); top.pop()) {
+    out->emplace_back(top.top().first, static_cast<uint32_t>(top.top().second));
+  }
+}
+
+size_t FreshGraph::MemoryUsage() const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  if (hnsw_ == nullptr) return 0;
+  // Level 0 (links + the row pointer + label per element) dominates.
+  return capacity_ * hnsw_->size_data_per_element_;
+}
+
+GraphIndexer& GraphIndexer::Get() {
+  static GraphIndexer indexer;
+  return indexer;
+}
+
+GraphIndexer::~GraphIndexer() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void GraphIndexer::Register(std::weak_ptr<FreshVectorArena> arena) {
+  std::lock_guard<std::mutex> lock(mu_);
+  arenas_.push_back(std::move(arena));
+  if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+}
+
+void GraphIndexer::Notify() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_ = true;
+  }
+  cv_.notify_one();
+}
+
+void GraphIndexer::Loop() {
+  constexpr size_t kBatch = 256;  // rows per exclusive lock of a graph
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    pending_ = false;
+    std::vector<std::shared_ptr<FreshVectorArena>> live;
+    for (auto it = arenas_.begin(); it != arenas_.end();) {
+      if (auto a = it->lock()) {
+        live.push_back(std::move(a));
+        ++it;
+      } else {
+        it = arenas_.erase(it);
+      }
+    }
+    lock.unlock();
+    size_t added = 0;
+    for (const auto& arena : live) added += arena->graph()->IndexMore(kBatch);
+    live.clear();  // a memtable freed meanwhile is destroyed here, not later
+    lock.lock();
+    if (added == 0 && !stop_ && !pending_) {
+      cv_.wait_for(lock, std::chrono::milliseconds(100));
+    }
+  }
+}
+
+}  // namespace drift
