@@ -1,8 +1,14 @@
 #include "db/fresh_graph.h"
 
+// hnswlib 0.6.2's SSE path prefetches from one element past the end of a full
+// link list (an out-of-bounds read that AddressSanitizer reports). Its SIMD
+// distances are not used here (RowSpace uses Drift's kernels), so the manual
+// vectorization is switched off for this file.
+#define NO_MANUAL_VECTORIZATION
 #include <hnswlib/hnswlib.h>
 
 #include <chrono>
+#include <cstring>
 #include <new>
 #include <stdexcept>
 
@@ -20,9 +26,13 @@ class FreshGraph::RowSpace : public hnswlib::SpaceInterface<float> {
   void* get_dist_func_param() override { return &dim_; }
 
  private:
+  // hnswlib keeps each element's data at a 4-byte-aligned offset: the stored
+  // pointer is read with memcpy, not dereferenced in place.
   static float Distance(const void* a, const void* b, const void* dim) {
-    const float* x = *static_cast<const float* const*>(a);
-    const float* y = *static_cast<const float* const*>(b);
+    const float* x;
+    const float* y;
+    std::memcpy(&x, a, sizeof(x));
+    std::memcpy(&y, b, sizeof(y));
     return L2Sqr(x, y, *static_cast<const size_t*>(dim));
   }
   size_t dim_;
