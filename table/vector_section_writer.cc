@@ -22,8 +22,8 @@ VectorSectionWriter::VectorSectionWriter(
     : options_(options), dim_(dim), codebook_(std::move(codebook)) {}
 
 void VectorSectionWriter::Reserve(uint64_t bytes) {
-  const uint64_t rows = std::min<uint64_t>(bytes, 1ull << 30) /
-                        (uint64_t{dim_} * sizeof(float));
+  const uint64_t rows =
+      std::min<uint64_t>(bytes, 1ull << 30) / (uint64_t{dim_} * sizeof(float));
   vectors_.reserve(rows * dim_);
 }
 
@@ -140,19 +140,20 @@ Status VectorSectionWriter::WriteBucket(rocksdb::WritableFileWriter* file,
   if (io.ok()) io = WriteBlock(file, blob, offset, &b->data);
   if (!io.ok()) return io;
 
-  // Float chunks: rows_per_chunk rows each, ALP-encoded, each with a crc.
+  // Float chunks: rows_per_chunk rows each, ALP-encoded with one plan sampled
+  // from the whole bucket, each with a crc.
+  std::vector<float> bucket(rows.size() * dim_);
+  for (size_t r = 0; r < rows.size(); ++r) {
+    std::memcpy(bucket.data() + r * dim_,
+                vectors_.data() + size_t{rows[r]} * dim_,
+                size_t{dim_} * sizeof(float));
+  }
+  const AlpMatrixEncoder encoder(bucket.data(), rows.size(), dim_);
   const uint32_t per_chunk = BucketDirectory::RowsPerChunk(dim_);
-  std::vector<float> chunk;
   std::string encoded;
   for (size_t first = 0; first < rows.size(); first += per_chunk) {
     const size_t m = std::min<size_t>(per_chunk, rows.size() - first);
-    chunk.resize(m * dim_);
-    for (size_t r = 0; r < m; ++r) {
-      std::memcpy(chunk.data() + r * dim_,
-                  vectors_.data() + size_t{rows[first + r]} * dim_,
-                  size_t{dim_} * sizeof(float));
-    }
-    Status s = EncodeFloatMatrix(chunk.data(), m, dim_, &encoded);
+    Status s = encoder.Encode(bucket.data() + first * dim_, m, &encoded);
     if (!s.ok()) return s;
     rocksdb::BlockHandle h;
     io = WriteBlock(file, encoded, offset, &h);

@@ -7,7 +7,12 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <utility>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace drift {
 
@@ -29,7 +34,7 @@ constexpr int kMaxExponent =
     10;                       // 10^10 < 2^34 = 2^10 * 5^10, 5^10 < 2^24: exact.
 constexpr size_t kSlack = 8;  // Readable bytes required past any block end.
 constexpr size_t kAlpSamples = 32;
-constexpr size_t kRdSamples = 128;
+constexpr size_t kRdSamples = 256;    // Per ALP_RD plan (a matrix or a block).
 constexpr unsigned kRdMinRight = 16;  // Cut point: right part has 16..31 bits.
 constexpr unsigned kRdMaxRight = 31;
 constexpr size_t kRdMaxDict = 8;
@@ -169,9 +174,34 @@ void UnpackRows(const uint8_t* __restrict src, size_t words, size_t rows,
 }
 
 // Appends `v[0..n)` (n <= kAlpBlockValues) frame-of-reference coded and packed.
+// min(v[0..n)), 0 for n = 0. SSE2 has no unsigned 32-bit min, and the
+// compiler's scalar loop is one long cmov dependency chain.
+uint32_t MinUint(const uint32_t* v, size_t n) {
+  size_t i = 0;
+  uint32_t m = n ? v[0] : 0;
+#if defined(__SSE2__)
+  if (n >= 4) {
+    const __m128i bias = _mm_set1_epi32(static_cast<int>(0x80000000u));
+    __m128i acc = _mm_xor_si128(
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(v)), bias);
+    for (i = 4; i + 4 <= n; i += 4) {
+      const __m128i x = _mm_xor_si128(
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(v + i)), bias);
+      const __m128i gt = _mm_cmpgt_epi32(acc, x);
+      acc = _mm_or_si128(_mm_and_si128(gt, x), _mm_andnot_si128(gt, acc));
+    }
+    alignas(16) uint32_t lanes[4];
+    _mm_store_si128(reinterpret_cast<__m128i*>(lanes),
+                    _mm_xor_si128(acc, bias));
+    m = std::min(std::min(lanes[0], lanes[1]), std::min(lanes[2], lanes[3]));
+  }
+#endif
+  for (; i < n; ++i) m = std::min(m, v[i]);
+  return m;
+}
+
 void PackUints(const uint32_t* v, size_t n, std::string* out) {
-  uint32_t base = n ? v[0] : 0;
-  for (size_t i = 0; i < n; ++i) base = std::min(base, v[i]);
+  const uint32_t base = MinUint(v, n);
   uint32_t delta[kAlpBlockValues];
   for (size_t i = 0; i < n; ++i) delta[i] = v[i] - base;
   const size_t rows = n / kLanes, tail = n % kLanes;
@@ -267,6 +297,15 @@ Status UnpackUints(Reader* in, size_t n, uint32_t* delta, uint32_t* base) {
 // ---- ALP: decimal -> integer ----
 
 // The decoder's formula; the encoder checks every value against it.
+// The k-th of up to n sampled positions of a block of n values: a stride
+// coprime to n, so samples are distinct and do not alias with the vector
+// dimension (equidistant samples of a block of 8 rows x 128 would see only 4
+// of the 128 columns).
+inline size_t SampleIndex(size_t k, size_t n) {
+  const size_t stride = n % 997 == 0 ? 991 : 997;
+  return (k * stride + 13) % n;
+}
+
 // For d > 0, n * 10^-d in double then rounded to float: equals the correctly
 // rounded n / 10^d for |n| < 2^24 and d <= 7 (the double error, <= 2^-52
 // relative, is below the distance of n / 10^d to any float rounding midpoint),
@@ -337,7 +376,8 @@ AlpChoice ChooseAlpExponent(const float* in, const size_t* sample, size_t s,
   return best;
 }
 
-void EncodeAlpBlock(const float* in, size_t n, int d, std::string* out) {
+// Appends the ALP block; returns its exception count.
+size_t EncodeAlpBlock(const float* in, size_t n, int d, std::string* out) {
   uint32_t ints[kAlpBlockValues];
   uint16_t exc_pos[kAlpBlockValues];
   uint32_t exc_bits[kAlpBlockValues];
@@ -364,6 +404,7 @@ void EncodeAlpBlock(const float* in, size_t n, int d, std::string* out) {
   PackUints(ints, n, out);
   out->append(reinterpret_cast<const char*>(exc_pos), exceptions * 2);
   out->append(reinterpret_cast<const char*>(exc_bits), exceptions * 4);
+  return exceptions;
 }
 
 // n values = float(int32(base + delta)) scaled by 10^-d; vectorizable loops.
@@ -415,6 +456,7 @@ Status DecodeAlpBlock(Reader* in, size_t n, float* out) {
 
 struct RdChoice {
   unsigned right_bits = 0;
+  unsigned dict_bits = 0;  // Dictionary of up to 2^dict_bits entries.
   size_t est_bits = std::numeric_limits<size_t>::max();
 };
 
@@ -439,13 +481,14 @@ size_t TopFrequencies(uint16_t* keys, size_t n,
   return keep;
 }
 
-// Picks the cut point from a sample by estimated size: index + right bits per
-// value, 32 bits per exception (position + left part), dictionary of 2^b.
+// Picks the cut point and dictionary size from `s` <= kAlpBlockValues sampled
+// bit patterns by estimated size: index + right bits per value, 32 bits per
+// exception (position + left part), 16 bits per dictionary entry.
 RdChoice ChooseRdCut(const uint32_t* sample, size_t s) {
   RdChoice best;
   // Sorted once: for every cut r, `sorted[k] >> r` is then sorted too, so equal
   // left parts are runs and need no further sort.
-  uint32_t sorted[kRdSamples];
+  uint32_t sorted[kAlpBlockValues];
   std::copy(sample, sample + s, sorted);
   std::sort(sorted, sorted + s);
   for (unsigned r = kRdMinRight; r <= kRdMaxRight; ++r) {
@@ -465,56 +508,83 @@ RdChoice ChooseRdCut(const uint32_t* sample, size_t s) {
       for (size_t t = dict / 2; t < dict; ++t)
         covered += top[t];  // Adds 2^b entries.
       const size_t bits = s * (b + r) + (s - covered) * 32 + dict * 16;
-      if (bits < best.est_bits) best = {r, bits};
+      if (bits < best.est_bits) best = {r, b, bits};
     }
   }
   return best;
 }
 
-void EncodeRdBlock(const uint32_t* bits, size_t n, unsigned r,
-                   std::string* out) {
+// An ALP_RD cut point and dictionary, shared by the blocks of a matrix.
+struct RdPlan {
+  unsigned right_bits = 0;  // 0: no plan.
+  size_t dict_size = 0;
+  uint16_t dict[kRdMaxDict] = {};
+  double est_bits_per_value = 33.0;
+  double exception_fraction = 1.0;  // Of the sample.
+};
+
+// Builds an RdPlan from `s` (1..kAlpBlockValues) sampled bit patterns.
+RdPlan MakeRdPlan(const uint32_t* sample, size_t s) {
+  RdPlan plan;
+  const RdChoice c = ChooseRdCut(sample, s);
   uint16_t keys[kAlpBlockValues];
   std::pair<size_t, uint16_t> top[kAlpBlockValues];
-  for (size_t i = 0; i < n; ++i) keys[i] = static_cast<uint16_t>(bits[i] >> r);
-  const size_t distinct = TopFrequencies(keys, n, top);
-  // Dictionary: the prefix (1..8 entries) with the smallest estimated cost.
-  size_t dict_size = 1, best_cost = std::numeric_limits<size_t>::max(),
-         covered = 0;
-  for (size_t t = 0; t < std::min(kRdMaxDict, distinct); ++t) {
-    covered += top[t].first;
-    const size_t size = t + 1;
-    const size_t index_bits = BitWidth(static_cast<uint32_t>(size - 1));
-    const size_t cost = n * index_bits + (n - covered) * 32 + size * 16;
-    if (cost < best_cost) best_cost = cost, dict_size = size;
+  for (size_t i = 0; i < s; ++i) {
+    keys[i] = static_cast<uint16_t>(sample[i] >> c.right_bits);
   }
-  uint16_t dict[kRdMaxDict];
-  for (size_t t = 0; t < dict_size; ++t) dict[t] = top[t].second;
+  const size_t distinct = TopFrequencies(keys, s, top);
+  plan.right_bits = c.right_bits;
+  plan.dict_size = std::min(distinct, size_t{1} << c.dict_bits);
+  for (size_t t = 0; t < plan.dict_size; ++t) plan.dict[t] = top[t].second;
+  plan.est_bits_per_value = static_cast<double>(c.est_bits) / s;
+  size_t covered = 0;
+  for (size_t t = 0; t < plan.dict_size; ++t) covered += top[t].first;
+  plan.exception_fraction = static_cast<double>(s - covered) / s;
+  return plan;
+}
+
+// Encodes with the plan's cut and dictionary; returns the exception count.
+size_t EncodeRdBlock(const uint32_t* bits, size_t n, const RdPlan& plan,
+                     std::string* out) {
+  const unsigned r = plan.right_bits;
+  const size_t dict_size = plan.dict_size;
   uint32_t index[kAlpBlockValues], right[kAlpBlockValues];
   uint16_t exc_pos[kAlpBlockValues], exc_left[kAlpBlockValues];
-  size_t exceptions = 0;
+  // Padded with entry 0 so the branch-free search below has a fixed length;
+  // it keeps the first match, and kRdMaxDict means no match.
+  uint32_t dict[kRdMaxDict];
+  for (size_t t = 0; t < kRdMaxDict; ++t) {
+    dict[t] = plan.dict[t < dict_size ? t : 0];
+  }
   const uint32_t right_mask = (uint32_t{1} << r) - 1;
   for (size_t i = 0; i < n; ++i) {
-    const uint16_t left = static_cast<uint16_t>(bits[i] >> r);
-    right[i] = bits[i] & right_mask;
-    size_t t = 0;
-    while (t < dict_size && dict[t] != left) ++t;
-    if (t == dict_size) {
-      exc_pos[exceptions] = static_cast<uint16_t>(i);
-      exc_left[exceptions++] = left;
-      t = 0;
+    const uint32_t left = bits[i] >> r;
+    uint32_t t = kRdMaxDict;
+    for (size_t j = kRdMaxDict; j-- > 0;) {
+      t = dict[j] == left ? static_cast<uint32_t>(j) : t;
     }
-    index[i] = static_cast<uint32_t>(t);
+    index[i] = t;
+    right[i] = bits[i] & right_mask;
+  }
+  size_t exceptions = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (index[i] == kRdMaxDict) {
+      exc_pos[exceptions] = static_cast<uint16_t>(i);
+      exc_left[exceptions++] = static_cast<uint16_t>(bits[i] >> r);
+      index[i] = 0;
+    }
   }
   out->push_back(static_cast<char>(kAlpRd));
   PutLE<uint16_t>(out, static_cast<uint16_t>(n));
   out->push_back(static_cast<char>(r));
   out->push_back(static_cast<char>(dict_size));
-  out->append(reinterpret_cast<const char*>(dict), dict_size * 2);
+  out->append(reinterpret_cast<const char*>(plan.dict), dict_size * 2);
   PutLE<uint16_t>(out, static_cast<uint16_t>(exceptions));
   PackUints(index, n, out);
   PackUints(right, n, out);
   out->append(reinterpret_cast<const char*>(exc_pos), exceptions * 2);
   out->append(reinterpret_cast<const char*>(exc_left), exceptions * 2);
+  return exceptions;
 }
 
 Status DecodeRdBlock(Reader* in, size_t n, float* out) {
@@ -568,11 +638,80 @@ Status DecodeRdBlock(Reader* in, size_t n, float* out) {
 
 // ---- Block level ----
 
-// `tries`: the exponents worth trying (from a sample of the whole input, as the
-// paper's first sampling level); all of them are tried if none fits well.
-void EncodeBlock(const float* in, size_t n, const Exponents& tries,
-                 std::string* out) {
+// How a matrix is encoded, from a sample of the whole input (the paper's first
+// sampling level): the ALP exponents worth trying and an ALP_RD cut point and
+// dictionary, so a block only estimates ALP on a few values and encodes once.
+struct EncodePlan {
+  Exponents tries = Exponents::All();
+  bool retry_all = true;  // Try every exponent when `tries` fit poorly.
+  RdPlan rd;
+};
+
+// A block-local ALP_RD plan when the shared one leaves 1/16 of the values more
+// as exceptions than it did on its sample (the block differs from the sample).
+constexpr double kRdReplanMargin = 1.0 / 16;
+
+// A block whose ALP encoding has more than 1/kAlpRecheckFraction exceptions
+// re-checks its exponent on kAlpRecheckSamples values: 32 samples of a sparse
+// row can be all zeros but two, which makes an exponent look best that turns
+// every non-zero pixel into an exception.
+constexpr size_t kAlpRecheckFraction = 32;
+constexpr size_t kAlpRecheckSamples = 256;
+
+// Re-encodes the ALP block at out[start..) with the exponent that wins on a
+// larger sample, if that differs from `d` and is smaller.
+void RecheckAlpExponent(const float* in, size_t n, const EncodePlan& plan,
+                        int d, size_t start, std::string* out) {
+  size_t sample[kAlpRecheckSamples];
+  const size_t s = std::min(n, kAlpRecheckSamples);
+  for (size_t k = 0; k < s; ++k) sample[k] = SampleIndex(k, n);
+  AlpChoice c = ChooseAlpExponent(in, sample, s, plan.tries);
+  const AlpChoice all = ChooseAlpExponent(in, sample, s, Exponents::All());
+  if (all.est_bits < c.est_bits) c = all;
+  if (c.d == d) return;
+  std::string other;
+  EncodeAlpBlock(in, n, c.d, &other);
+  if (other.size() < out->size() - start) {
+    out->resize(start);
+    out->append(other);
+  }
+}
+
+// ALP_RD is also tried unless ALP is this factor below its estimate.
+constexpr double kCloseEstimates = 1.25;
+
+void EncodeRawBlock(const float* in, size_t n, std::string* out) {
+  out->push_back(static_cast<char>(kRaw));
+  PutLE<uint16_t>(out, static_cast<uint16_t>(n));
+  out->append(reinterpret_cast<const char*>(in), 4 * n);
+}
+
+// Appends the ALP_RD encoding of the block to `out` if it is smaller than
+// `limit` bytes; true if it did.
+bool TryRdBlock(const uint32_t* bits, size_t n, const RdPlan& plan,
+                size_t limit, std::string* out) {
+  if (plan.right_bits == 0) return false;
   const size_t start = out->size();
+  const size_t exceptions = EncodeRdBlock(bits, n, plan, out);
+  if (static_cast<double>(exceptions) >
+      (plan.exception_fraction + kRdReplanMargin) * static_cast<double>(n)) {
+    uint32_t sample[kRdSamples];
+    const size_t s = std::min(n, kRdSamples);
+    for (size_t k = 0; k < s; ++k) sample[k] = bits[SampleIndex(k, n)];
+    std::string local;
+    EncodeRdBlock(bits, n, MakeRdPlan(sample, s), &local);
+    if (local.size() < out->size() - start) {
+      out->resize(start);
+      out->append(local);
+    }
+  }
+  if (out->size() - start < limit) return true;
+  out->resize(start);
+  return false;
+}
+
+void EncodeBlock(const float* in, size_t n, const EncodePlan& plan,
+                 std::string* out) {
   uint32_t bits[kAlpBlockValues];
   std::memcpy(bits, in, n * 4);
   bool constant = true;
@@ -584,43 +723,50 @@ void EncodeBlock(const float* in, size_t n, const Exponents& tries,
     return;
   }
   const size_t raw_size = kBlockHeader + 4 * n;
-  // ALP, from a sample of <= 32 equidistant values.
-  size_t sample[kRdSamples];
+  // ALP estimate from <= 32 equidistant values.
+  size_t sample[kAlpSamples];
   const size_t s = std::min(n, kAlpSamples);
-  for (size_t k = 0; k < s; ++k) sample[k] = k * n / s;
-  AlpChoice alp = ChooseAlpExponent(in, sample, s, tries);
-  if (alp.est_bits > 16 * s && tries.count < 2 * kMaxExponent + 1) {
+  for (size_t k = 0; k < s; ++k) sample[k] = SampleIndex(k, n);
+  AlpChoice alp = ChooseAlpExponent(in, sample, s, plan.tries);
+  if (alp.est_bits > 16 * s && plan.retry_all &&
+      plan.tries.count < 2 * kMaxExponent + 1) {
     alp = ChooseAlpExponent(in, sample, s, Exponents::All());
   }
-  std::string best;
-  if (alp.est_bits < 32 * s) {
-    EncodeAlpBlock(in, n, alp.d, &best);
+  const bool alp_fits = alp.est_bits < 32 * s;
+  const double rd_est = plan.rd.est_bits_per_value * static_cast<double>(s);
+  // ALP when its estimate is the smaller one, kept without trying ALP_RD when
+  // its real size is clearly below ALP_RD's estimate (32 samples are noisy:
+  // e.g. all zeros in a sparse image row); otherwise the smaller of both, and
+  // raw when neither is smaller than that.
+  if (alp_fits && static_cast<double>(alp.est_bits) <= rd_est) {
+    const size_t start = out->size();
+    const size_t exceptions = EncodeAlpBlock(in, n, alp.d, out);
+    if (exceptions > n / kAlpRecheckFraction) {
+      RecheckAlpExponent(in, n, plan, alp.d, start, out);
+    }
+    const size_t alp_size = out->size() - start;
+    const double alp_bits = 8.0 * static_cast<double>(alp_size) * s / n;
+    // ALP_RD spends >= kRdMinRight bits per value on right parts alone.
+    if (alp_size <= kBlockHeader + n * kRdMinRight / 8) return;
+    if (alp_size < raw_size && alp_bits * kCloseEstimates < rd_est) return;
+    std::string rd;
+    if (TryRdBlock(bits, n, plan.rd, std::min(alp_size, raw_size), &rd)) {
+      out->resize(start);
+      out->append(rd);
+      return;
+    }
+    if (alp_size < raw_size) return;
+    out->resize(start);
+  } else {
+    if (TryRdBlock(bits, n, plan.rd, raw_size, out)) return;
+    if (alp_fits) {
+      const size_t start = out->size();
+      EncodeAlpBlock(in, n, alp.d, out);
+      if (out->size() - start < raw_size) return;
+      out->resize(start);
+    }
   }
-  // ALP_RD when its estimate may beat ALP's real size.
-  // RD spends >= 16 bits per value on right parts: skip it when ALP is below
-  // that.
-  if (!best.empty() && best.size() <= 2 * n + kBlockHeader) {
-    out->append(best);
-    return;
-  }
-  const size_t rs = std::min(n, kRdSamples);
-  uint32_t rd_sample[kRdSamples];
-  for (size_t k = 0; k < rs; ++k) rd_sample[k] = bits[k * n / rs];
-  const RdChoice rd = ChooseRdCut(rd_sample, rs);
-  const size_t rd_est_bytes = rd.est_bits * n / rs / 8;
-  if (rd_est_bytes < (best.empty() ? raw_size : best.size())) {
-    std::string candidate;
-    EncodeRdBlock(bits, n, rd.right_bits, &candidate);
-    if (best.empty() || candidate.size() < best.size()) best.swap(candidate);
-  }
-  if (!best.empty() && best.size() < raw_size) {
-    out->append(best);
-    return;
-  }
-  out->resize(start);
-  out->push_back(static_cast<char>(kRaw));
-  PutLE<uint16_t>(out, static_cast<uint16_t>(n));
-  out->append(reinterpret_cast<const char*>(in), 4 * n);
+  EncodeRawBlock(in, n, out);
 }
 
 // Decodes one block of exactly `n` values; `in->end + kSlack` must be readable.
@@ -759,32 +905,53 @@ Status DecodeContainerBlock(const Container& c, uint64_t b, float* out) {
   return s;
 }
 
-// The <= 3 exponents that win most often on up to 8 sampled blocks.
-Exponents MatrixExponents(const float* data, const Layout& layout) {
+// The plan of a matrix from up to 8 sampled blocks: the <= 3 exponents that
+// win most often, and an ALP_RD plan from up to 1024 sampled values. Blocks
+// retry every exponent only when some sampled block preferred ALP to ALP_RD.
+EncodePlan MakeEncodePlan(const float* data, const Layout& layout) {
   const uint64_t picks = std::min<uint64_t>(8, layout.num_blocks);
   size_t wins[2 * kMaxExponent + 1] = {};
+  AlpChoice choices[8];
+  uint32_t rd_sample[kRdSamples];
+  size_t rd_samples = 0;
   for (uint64_t p = 0; p < picks; ++p) {
     uint64_t start;
     size_t n;
     layout.Block(p * layout.num_blocks / picks, &start, &n);
     size_t sample[kAlpSamples];
     const size_t s = std::min(n, kAlpSamples);
-    for (size_t k = 0; k < s; ++k) sample[k] = k * n / s;
-    const AlpChoice c =
-        ChooseAlpExponent(data + start, sample, s, Exponents::All());
-    if (c.est_bits < 32 * s) ++wins[c.d + kMaxExponent];
+    for (size_t k = 0; k < s; ++k) sample[k] = SampleIndex(k, n);
+    choices[p] = ChooseAlpExponent(data + start, sample, s, Exponents::All());
+    // Normalized to bits per kAlpSamples values for the comparison below.
+    choices[p].est_bits = choices[p].est_bits * kAlpSamples / s;
+    if (choices[p].est_bits < 32 * kAlpSamples)
+      ++wins[choices[p].d + kMaxExponent];
+    const size_t rs = std::min<size_t>(n, kRdSamples / picks);
+    for (size_t k = 0; k < rs; ++k) {
+      std::memcpy(&rd_sample[rd_samples++], data + start + SampleIndex(k, n),
+                  4);
+    }
   }
-  Exponents e;
+  EncodePlan plan;
+  plan.tries = Exponents();
   for (size_t round = 0; round < 3; ++round) {
     size_t best = 0;
     for (size_t i = 1; i < std::size(wins); ++i) {
       if (wins[i] > wins[best]) best = i;
     }
     if (wins[best] == 0) break;
-    e.d[e.count++] = static_cast<int8_t>(static_cast<int>(best) - kMaxExponent);
+    plan.tries.d[plan.tries.count++] =
+        static_cast<int8_t>(static_cast<int>(best) - kMaxExponent);
     wins[best] = 0;
   }
-  return e.count == 0 ? Exponents::All() : e;
+  if (plan.tries.count == 0) plan.tries = Exponents::All();
+  if (rd_samples > 0) plan.rd = MakeRdPlan(rd_sample, rd_samples);
+  plan.retry_all = false;
+  for (uint64_t p = 0; p < picks; ++p) {
+    plan.retry_all |= static_cast<double>(choices[p].est_bits) <=
+                      plan.rd.est_bits_per_value * kAlpSamples;
+  }
+  return plan;
 }
 
 }  // namespace
@@ -795,7 +962,7 @@ Status AlpEncodeFloatBlock(const float* in, size_t n, std::string* out) {
   if (n == 0 || n > kAlpBlockValues) {
     return Status::InvalidArgument("ALP block length must be 1..1024");
   }
-  EncodeBlock(in, n, Exponents::All(), out);
+  EncodeBlock(in, n, MakeEncodePlan(in, Layout::Make(1, n)), out);
   return Status::OK();
 }
 
@@ -815,15 +982,39 @@ Status AlpDecodeFloatBlock(const Slice& block, size_t n, float* out,
   return s;
 }
 
-Status EncodeFloatMatrix(const float* data, size_t rows, size_t dim,
-                         std::string* out) {
+namespace {
+
+Status CheckMatrixShape(size_t rows, size_t dim) {
   if (dim == 0 || dim > std::numeric_limits<uint32_t>::max()) {
     return Status::InvalidArgument("ALP matrix dimension must be 1..2^32-1");
   }
   if (uint64_t{rows} > (uint64_t{1} << 50) / dim) {
     return Status::InvalidArgument("ALP matrix too large");
   }
-  const Layout layout = Layout::Make(rows, static_cast<uint32_t>(dim));
+  return Status::OK();
+}
+
+}  // namespace
+
+struct AlpMatrixEncoder::Plan {
+  EncodePlan plan;
+};
+
+AlpMatrixEncoder::AlpMatrixEncoder(const float* sample, size_t rows, size_t dim)
+    : dim_(dim), plan_(std::make_unique<Plan>()) {
+  if (rows > 0 && CheckMatrixShape(rows, dim).ok()) {
+    plan_->plan =
+        MakeEncodePlan(sample, Layout::Make(rows, static_cast<uint32_t>(dim)));
+  }
+}
+
+AlpMatrixEncoder::~AlpMatrixEncoder() = default;
+
+Status AlpMatrixEncoder::Encode(const float* data, size_t rows,
+                                std::string* out) const {
+  Status s = CheckMatrixShape(rows, dim_);
+  if (!s.ok()) return s;
+  const Layout layout = Layout::Make(rows, static_cast<uint32_t>(dim_));
   if (layout.num_blocks >= std::numeric_limits<uint32_t>::max()) {
     return Status::InvalidArgument("ALP matrix has too many blocks");
   }
@@ -832,18 +1023,17 @@ Status EncodeFloatMatrix(const float* data, size_t rows, size_t dim,
   out->push_back(static_cast<char>(kAlpFormatVersion));
   out->push_back(static_cast<char>(kTypeFloat32));
   PutLE<uint16_t>(out, 0);
-  PutLE<uint32_t>(out, static_cast<uint32_t>(dim));
+  PutLE<uint32_t>(out, static_cast<uint32_t>(dim_));
   PutLE<uint64_t>(out, rows);
   PutLE<uint32_t>(out, static_cast<uint32_t>(layout.num_blocks));
   const size_t table_pos = out->size();
   out->append(table, '\0');
   const size_t data_pos = out->size();
-  const Exponents tries = MatrixExponents(data, layout);
   for (uint64_t b = 0; b < layout.num_blocks; ++b) {
     uint64_t start;
     size_t n;
     layout.Block(b, &start, &n);
-    EncodeBlock(data + start, n, tries, out);
+    EncodeBlock(data + start, n, plan_->plan, out);
     const uint64_t end = out->size() - data_pos;
     if (end > std::numeric_limits<uint32_t>::max()) {
       out->clear();
@@ -854,6 +1044,13 @@ Status EncodeFloatMatrix(const float* data, size_t rows, size_t dim,
   }
   out->append(kSlack, '\0');
   return Status::OK();
+}
+
+Status EncodeFloatMatrix(const float* data, size_t rows, size_t dim,
+                         std::string* out) {
+  Status s = CheckMatrixShape(rows, dim);
+  if (!s.ok()) return s;
+  return AlpMatrixEncoder(data, rows, dim).Encode(data, rows, out);
 }
 
 Status GetFloatMatrixInfo(const Slice& encoded, AlpMatrixInfo* info) {

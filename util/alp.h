@@ -37,6 +37,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,30 @@ struct AlpMatrixInfo {
 // would exceed the format's 4 GiB of block data.
 rocksdb::Status EncodeFloatMatrix(const float* data, size_t rows, size_t dim,
                                   std::string* out);
+
+// Encodes matrices of `dim` columns whose values resemble one sample (the
+// chunks of one IVF bucket) with encoding parameters chosen once from that
+// sample, the paper's row-group level: each block then only estimates its ALP
+// exponent on a few values and encodes once. The output is the same container
+// EncodeFloatMatrix writes; any matrix round-trips, a poor sample only costs
+// ratio.
+class AlpMatrixEncoder {
+ public:
+  // `sample`: row-major `rows` x `dim` values (rows may be 0: generic plan).
+  AlpMatrixEncoder(const float* sample, size_t rows, size_t dim);
+  ~AlpMatrixEncoder();
+  AlpMatrixEncoder(const AlpMatrixEncoder&) = delete;
+  AlpMatrixEncoder& operator=(const AlpMatrixEncoder&) = delete;
+
+  // Encodes a row-major `rows` x dim matrix into `*out` (replacing it).
+  rocksdb::Status Encode(const float* data, size_t rows,
+                         std::string* out) const;
+
+ private:
+  struct Plan;
+  size_t dim_;
+  std::unique_ptr<Plan> plan_;
+};
 
 // Reads and validates the container header (O(1); blocks are checked on
 // decode).

@@ -180,6 +180,36 @@ TEST(AlpBlock, GaussianNearRaw) {
   EXPECT_GE(4.0 * v.size() / enc.size(), 0.98);
 }
 
+// A plan sampled from other data (or from nothing) costs ratio, never
+// correctness: every kind of block still round-trips bit-exactly.
+TEST(AlpMatrixEncoder, ForeignPlanRoundTrips) {
+  std::mt19937_64 rng(8);
+  std::normal_distribution<float> g;
+  const size_t dim = 96, rows = 200;
+  std::vector<float> gaussian(rows * dim), pixels(rows * dim), mixed;
+  for (auto& x : gaussian) x = g(rng);
+  for (auto& x : pixels)
+    x = static_cast<float>(rng() % 4 == 0 ? rng() % 256 : 0);
+  for (size_t r = 0; r < rows; ++r) {
+    const std::vector<float> row = MixedBlock(rng, dim);
+    mixed.insert(mixed.end(), row.begin(), row.end());
+  }
+  for (const auto* sample : {&gaussian, &pixels, &mixed}) {
+    for (size_t sample_rows : {size_t{0}, size_t{1}, rows}) {
+      const AlpMatrixEncoder encoder(sample->data(), sample_rows, dim);
+      for (const auto* data : {&gaussian, &pixels, &mixed}) {
+        std::string enc;
+        ASSERT_TRUE(encoder.Encode(data->data(), rows, &enc).ok());
+        std::vector<float> dec;
+        ASSERT_TRUE(DecodeFloatMatrix(enc, &dec).ok());
+        ASSERT_EQ(dec.size(), data->size());
+        EXPECT_EQ(FirstMismatch(data->data(), dec.data(), data->size()), -1);
+        EXPECT_LE(enc.size(), 4 * data->size() + 3 * rows + 64 + 4 * rows);
+      }
+    }
+  }
+}
+
 TEST(AlpBlock, InvalidArguments) {
   std::string enc;
   float x = 1.0f;
