@@ -4,6 +4,10 @@
 #include <cmath>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "index/kernel_table.h"
 
 namespace drift {
@@ -39,15 +43,24 @@ rocksdb::Status SQ8Quantizer::Train(const float* x, size_t n, size_t d,
   if (!(margin >= 0.0f) || !std::isfinite(margin)) {
     return rocksdb::Status::InvalidArgument("SQ8: margin must be >= 0");
   }
-  std::vector<float> lo(x, x + d), hi(x, x + d);
-  for (size_t i = 0; i < n; ++i) {
-    const float* v = x + i * d;
-    for (size_t j = 0; j < d; ++j) {
-      if (!std::isfinite(v[j])) {
-        return rocksdb::Status::InvalidArgument("SQ8: non-finite component");
+  std::vector<float> lo(x, x + d), hi(x, x + d), poison(d, 0.0f);
+  {
+    // Element-wise (vectorizable): v * 0 is NaN exactly for NaN and +-inf.
+    float* __restrict l = lo.data();
+    float* __restrict h = hi.data();
+    float* __restrict p = poison.data();
+    for (size_t i = 0; i < n; ++i) {
+      const float* __restrict v = x + i * d;
+      for (size_t j = 0; j < d; ++j) {
+        l[j] = std::min(l[j], v[j]);
+        h[j] = std::max(h[j], v[j]);
+        p[j] += v[j] * 0.0f;
       }
-      lo[j] = std::min(lo[j], v[j]);
-      hi[j] = std::max(hi[j], v[j]);
+    }
+  }
+  for (size_t j = 0; j < d; ++j) {
+    if (!(poison[j] == 0.0f)) {
+      return rocksdb::Status::InvalidArgument("SQ8: non-finite component");
     }
   }
   std::vector<float> diff(d);
@@ -83,9 +96,32 @@ void SQ8Quantizer::Derive() {
 }
 
 void SQ8Quantizer::Encode(const float* x, uint8_t* code) const {
-  for (size_t j = 0; j < vmin_.size(); ++j) {
+  const size_t d = vmin_.size();
+  const float* vmin = vmin_.data();
+  const float* inv_step = inv_step_.data();
+  size_t j = 0;
+#if defined(__SSE2__)
+  // 16 components per step; max(t, 0) returns 0 for NaN (SSE returns the
+  // second operand when either is NaN), then clamp, round, saturating packs.
+  const __m128 zero = _mm_setzero_ps(), top = _mm_set1_ps(255.0f),
+               half = _mm_set1_ps(0.5f);
+  auto quantize4 = [&](size_t k) {
+    __m128 t =
+        _mm_mul_ps(_mm_sub_ps(_mm_loadu_ps(x + k), _mm_loadu_ps(vmin + k)),
+                   _mm_loadu_ps(inv_step + k));
+    t = _mm_min_ps(_mm_max_ps(t, zero), top);
+    return _mm_cvttps_epi32(_mm_add_ps(t, half));
+  };
+  for (; j + 16 <= d; j += 16) {
+    const __m128i lo = _mm_packs_epi32(quantize4(j), quantize4(j + 4));
+    const __m128i hi = _mm_packs_epi32(quantize4(j + 8), quantize4(j + 12));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(code + j),
+                     _mm_packus_epi16(lo, hi));
+  }
+#endif
+  for (; j < d; ++j) {
     // Written so NaN lands on 0: !(t > 0) catches it.
-    float t = (x[j] - vmin_[j]) * inv_step_[j];
+    float t = (x[j] - vmin[j]) * inv_step[j];
     t = !(t > 0.0f) ? 0.0f : std::min(t, 255.0f);
     code[j] = static_cast<uint8_t>(t + 0.5f);
   }

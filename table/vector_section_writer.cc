@@ -12,6 +12,11 @@
 
 namespace drift {
 
+namespace {
+// Rows of a bucket sampled for its ALP encoding plan.
+constexpr size_t kAlpPlanSampleRows = 64;
+}  // namespace
+
 using rocksdb::IOStatus;
 using rocksdb::Slice;
 using rocksdb::Status;
@@ -141,19 +146,25 @@ Status VectorSectionWriter::WriteBucket(rocksdb::WritableFileWriter* file,
   if (!io.ok()) return io;
 
   // Float chunks: rows_per_chunk rows each, ALP-encoded with one plan sampled
-  // from the whole bucket, each with a crc.
-  std::vector<float> bucket(rows.size() * dim_);
-  for (size_t r = 0; r < rows.size(); ++r) {
-    std::memcpy(bucket.data() + r * dim_,
-                vectors_.data() + size_t{rows[r]} * dim_,
-                size_t{dim_} * sizeof(float));
-  }
-  const AlpMatrixEncoder encoder(bucket.data(), rows.size(), dim_);
+  // from up to kAlpPlanSampleRows rows of the bucket, each with a crc.
+  std::vector<float> rows_buf;
+  auto gather = [&](size_t count, auto row_at) {
+    rows_buf.resize(count * dim_);
+    for (size_t r = 0; r < count; ++r) {
+      std::memcpy(rows_buf.data() + r * dim_,
+                  vectors_.data() + size_t{rows[row_at(r)]} * dim_,
+                  size_t{dim_} * sizeof(float));
+    }
+  };
+  const size_t sample_rows = std::min(rows.size(), kAlpPlanSampleRows);
+  gather(sample_rows, [&](size_t r) { return r * rows.size() / sample_rows; });
+  const AlpMatrixEncoder encoder(rows_buf.data(), sample_rows, dim_);
   const uint32_t per_chunk = BucketDirectory::RowsPerChunk(dim_);
   std::string encoded;
   for (size_t first = 0; first < rows.size(); first += per_chunk) {
     const size_t m = std::min<size_t>(per_chunk, rows.size() - first);
-    Status s = encoder.Encode(bucket.data() + first * dim_, m, &encoded);
+    gather(m, [&](size_t r) { return first + r; });
+    Status s = encoder.Encode(rows_buf.data(), m, &encoded);
     if (!s.ok()) return s;
     rocksdb::BlockHandle h;
     io = WriteBlock(file, encoded, offset, &h);
