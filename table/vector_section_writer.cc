@@ -78,6 +78,9 @@ Status VectorSectionWriter::ChooseCodebook(
   local->dim = dim_;
   Status s = KMeans(vectors_.data(), n, dim_, std::min(k, n), KMeansOptions(),
                     &local->centroids);
+  // The coarse layer makes the assignment of every vector (Codebook::Assign)
+  // cost ~3 sqrt(k) distances instead of k.
+  if (s.ok()) s = local->BuildCoarseLayer();
   *out = std::move(local);
   return s;
 }
