@@ -97,7 +97,7 @@ Status VectorIndex::Attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
     return Status::InvalidArgument(
         "drift: Attach needs a DB and a column family");
   }
-  if (options.dimension == 0 || options.dimension > (1u << 16)) {
+  if (options.dimension == 0 || options.dimension > kMaxDimension) {
     return Status::InvalidArgument("drift: dimension must be in [1, 65536]");
   }
   rocksdb::ColumnFamilyDescriptor desc;

@@ -37,7 +37,9 @@ extern const char* const kBucketSlotsBlockName;
 // User-collected table properties of every segment (decimal strings).
 extern const char* const kCodebookEpochProperty;  // "drift.codebook_epoch"
 extern const char* const kNumVectorsProperty;     // "drift.num_vectors"
-extern const char* const kNumBucketsProperty;     // "drift.num_buckets"
+// 0 when the segment has no vector section (no dimension configured or learnt).
+extern const char* const kDimensionProperty;   // "drift.dimension"
+extern const char* const kNumBucketsProperty;  // "drift.num_buckets"
 // Point entries that are another version of the previous entry's user key.
 extern const char* const kRepeatedUserKeysProperty;
 // Range tombstones use RocksDB's own name: rocksdb::kRangeDelBlockName.

@@ -10,32 +10,27 @@ using rocksdb::IOStatus;
 using rocksdb::Slice;
 using rocksdb::Status;
 
-DriftTableBuilder::DriftTableBuilder(const rocksdb::TableBuilderOptions& tbo,
-                                     const DriftTableOptions& options,
-                                     rocksdb::WritableFileWriter* file,
-                                     std::shared_ptr<CodebookHolder> codebooks)
+DriftTableBuilder::DriftTableBuilder(
+    const rocksdb::TableBuilderOptions& tbo, const DriftTableOptions& options,
+    rocksdb::WritableFileWriter* file,
+    std::shared_ptr<CodebookHolder> codebooks,
+    std::shared_ptr<std::atomic<uint32_t>> learned_dimension)
     : options_(options),
       codebooks_(std::move(codebooks)),
+      learned_dimension_(std::move(learned_dimension)),
+      expected_bytes_(tbo.reason == rocksdb::TableFileCreationReason::kFlush
+                          ? tbo.moptions.write_buffer_size
+                          : tbo.target_file_size),
       ioptions_(tbo.ioptions),
       moptions_(tbo.moptions),
       ts_size_(tbo.internal_comparator.user_comparator()->timestamp_size()),
       file_(file),
       key_index_(static_cast<int>(options.key_index_restart_interval)),
       range_del_(1 /* restart interval, as BlockBasedTable */) {
-  header_.dimension = options.dimension;
-  if (options.dimension > 0) {
-    vectors_.reset(new VectorSectionWriter(
-        options, options.dimension,
-        codebooks_ != nullptr ? codebooks_->current() : nullptr));
-    // Reserving what the file will hold saves the copies (and page faults)
-    // of growing the buffer: ~10% of a flush of 784-d vectors. The reserved
-    // but unused tail is never touched, so it costs address space only.
-    const uint64_t expected =
-        tbo.reason == rocksdb::TableFileCreationReason::kFlush
-            ? moptions_.write_buffer_size
-            : tbo.target_file_size;
-    vectors_->Reserve(expected);
-  }
+  uint32_t dim = options.dimension;
+  if (dim == 0 && learned_dimension_ != nullptr)
+    dim = learned_dimension_->load();
+  if (dim > 0) StartVectorSection(dim);
   if (options.bloom_bits_per_key > 0) {
     bloom_policy_.reset(
         rocksdb::NewBloomFilterPolicy(options.bloom_bits_per_key));
@@ -63,6 +58,35 @@ DriftTableBuilder::DriftTableBuilder(const rocksdb::TableBuilderOptions& tbo,
 }
 
 DriftTableBuilder::~DriftTableBuilder() = default;
+
+void DriftTableBuilder::StartVectorSection(uint32_t dim) {
+  header_.dimension = dim;
+  vectors_.reset(new VectorSectionWriter(
+      options_, dim, codebooks_ != nullptr ? codebooks_->current() : nullptr));
+  // Reserving what the file will hold saves the copies (and page faults) of
+  // growing the buffer: ~10% of a flush of 784-d vectors. The reserved but
+  // unused tail is never touched, so it costs address space only.
+  vectors_->Reserve(expected_bytes_);
+}
+
+void DriftTableBuilder::MaybeLearnDimension(const Slice& value) {
+  if (vectors_ != nullptr || options_.dimension != 0 ||
+      learned_dimension_ == nullptr || value.size() == 0 ||
+      value.size() % sizeof(float) != 0 ||
+      value.size() / sizeof(float) > kMaxDimension) {
+    return;
+  }
+  uint32_t dim = static_cast<uint32_t>(value.size() / sizeof(float));
+  std::vector<float> v(dim);
+  DecodeVector(value, dim, v.data());
+  if (!CheckFinite(v.data(), dim).ok()) return;
+  // Another builder of the column family may have learned first: keep its.
+  uint32_t expected = 0;
+  if (!learned_dimension_->compare_exchange_strong(expected, dim)) {
+    dim = expected;
+  }
+  StartVectorSection(dim);
+}
 
 void DriftTableBuilder::SetIOError(const IOStatus& s) {
   if (io_status_.ok()) io_status_ = s;
@@ -104,6 +128,7 @@ void DriftTableBuilder::AddPointEntry(const Slice& key, const Slice& value,
                      static_cast<uint32_t>(pending_refs_.size())};
   rocksdb::PutLengthPrefixedSlice(&pending_keys_, key);
   AddToBloom(key);
+  if (type == rocksdb::kTypeValue) MaybeLearnDimension(value);
   if (type == rocksdb::kTypeValue && vectors_ != nullptr &&
       IsVectorValue(value, vectors_->dim())) {
     int64_t ordinal = vectors_->Add(key, value);
@@ -276,6 +301,7 @@ Status DriftTableBuilder::WritePropertiesAndFooter(
   property_block.Add(kCodebookEpochProperty,
                      std::to_string(directory_.codebook_epoch));
   property_block.Add(kNumVectorsProperty, std::to_string(header_.num_vectors));
+  property_block.Add(kDimensionProperty, std::to_string(header_.dimension));
   property_block.Add(kNumBucketsProperty,
                      std::to_string(directory_.buckets.size()));
   property_block.Add(kRepeatedUserKeysProperty,

@@ -3,6 +3,7 @@
 // of the segment's dimension are bucketed, everything else is stored verbatim.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,11 +17,15 @@ namespace drift {
 class DriftTableBuilder : public rocksdb::TableBuilder {
  public:
   // `codebooks` (may be null) supplies the codebook current when the builder
-  // starts and is told when the segment is written.
-  DriftTableBuilder(const rocksdb::TableBuilderOptions& tbo,
-                    const DriftTableOptions& options,
-                    rocksdb::WritableFileWriter* file,
-                    std::shared_ptr<CodebookHolder> codebooks);
+  // starts and is told when the segment is written. With options.dimension 0,
+  // `learned_dimension` (may be null) is the dimension the column family
+  // learned from its first vector (0: none yet); the builder learns it from
+  // the first vector-shaped value it sees and publishes it there.
+  DriftTableBuilder(
+      const rocksdb::TableBuilderOptions& tbo, const DriftTableOptions& options,
+      rocksdb::WritableFileWriter* file,
+      std::shared_ptr<CodebookHolder> codebooks,
+      std::shared_ptr<std::atomic<uint32_t>> learned_dimension = nullptr);
   ~DriftTableBuilder() override;
 
   void Add(const rocksdb::Slice& key, const rocksdb::Slice& value) override;
@@ -40,6 +45,10 @@ class DriftTableBuilder : public rocksdb::TableBuilder {
  private:
   void AddPointEntry(const rocksdb::Slice& key, const rocksdb::Slice& value,
                      rocksdb::ValueType type);
+  void StartVectorSection(uint32_t dim);
+  // With no dimension yet: learns it from `value` if that is a vector-shaped
+  // value (a whole number, 1..kMaxDimension, of finite floats).
+  void MaybeLearnDimension(const rocksdb::Slice& value);
   rocksdb::Status WriteVectorSection(rocksdb::MetaIndexBuilder* meta_index);
   void BuildKeyIndex();
   void AddToBloom(const rocksdb::Slice& internal_key);
@@ -51,6 +60,8 @@ class DriftTableBuilder : public rocksdb::TableBuilder {
 
   const DriftTableOptions options_;
   const std::shared_ptr<CodebookHolder> codebooks_;
+  const std::shared_ptr<std::atomic<uint32_t>> learned_dimension_;
+  const uint64_t expected_bytes_;  // What the file will about hold.
   const rocksdb::ImmutableOptions& ioptions_;
   const rocksdb::MutableCFOptions& moptions_;
   const size_t ts_size_;  // user-defined timestamp size

@@ -4,6 +4,7 @@
 #include "rocksdb/utilities/options_type.h"
 #include "table/drift_table_builder.h"
 #include "table/drift_table_reader.h"
+#include "util/vector_value.h"
 
 namespace drift {
 namespace {
@@ -39,7 +40,7 @@ const std::unordered_map<std::string, OptionTypeInfo> kTableOptionsTypeInfo = {
 
 rocksdb::Status CheckDriftTableOptions(const DriftTableOptions& o) {
   using rocksdb::Status;
-  if (o.dimension > (1u << 16)) {
+  if (o.dimension > kMaxDimension) {
     return Status::InvalidArgument("DriftTable: dimension " +
                                    std::to_string(o.dimension) +
                                    " exceeds the maximum of 65536");
@@ -102,7 +103,7 @@ rocksdb::TableBuilder* DriftTableFactory::NewTableBuilder(
     const rocksdb::TableBuilderOptions& table_builder_options,
     rocksdb::WritableFileWriter* file) const {
   return new DriftTableBuilder(table_builder_options, options_, file,
-                               codebooks_);
+                               codebooks_, learned_dimension_);
 }
 
 }  // namespace drift

@@ -2,6 +2,7 @@
 // segments).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -52,6 +53,9 @@ class DriftTableFactory : public rocksdb::TableFactory {
   DriftTableOptions options_;
   const std::shared_ptr<CodebookHolder> codebooks_ =
       std::make_shared<CodebookHolder>();
+  // With options_.dimension 0: what the first vector taught (0: nothing yet).
+  const std::shared_ptr<std::atomic<uint32_t>> learned_dimension_ =
+      std::make_shared<std::atomic<uint32_t>>(0);
   mutable std::mutex blob_cache_mu_;
   mutable std::shared_ptr<rocksdb::Cache> blob_cache_;
 };

@@ -1,8 +1,11 @@
 // End-to-end proof of the toolchain: a column family whose table and memtable
 // factories are drift's, chosen through an option string, round-trips writes,
 // flushes, reads, iteration and a reopen through LoadLatestOptions.
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "drift/plugin.h"
 #include "gtest/gtest.h"
@@ -159,6 +162,65 @@ TEST_F(PluginRoundTripTest, PutFlushGetIterateReopen) {
   EXPECT_EQ(props.begin()->second->num_entries, model.size());
   EXPECT_EQ(props.begin()->second->column_family_name, "vectors");
   ASSERT_OK(db_->VerifyChecksum());
+}
+
+// dimension=0: the first vector-shaped value teaches the dimension; values of
+// other lengths stay raw; later segments keep the learned dimension.
+TEST_F(PluginRoundTripTest, DimensionZeroIsLearnedFromTheFirstVector) {
+  rocksdb::ConfigOptions config;
+  rocksdb::ColumnFamilyOptions vec_opts;
+  ASSERT_OK(rocksdb::GetColumnFamilyOptionsFromString(
+      config, rocksdb::ColumnFamilyOptions(),
+      "table_factory={id=DriftTable;dimension=0;target_bucket_size=32}",
+      &vec_opts));
+  rocksdb::DBOptions db_opts;
+  db_opts.create_if_missing = true;
+  db_opts.create_missing_column_families = true;
+  Open(db_opts,
+       {{rocksdb::kDefaultColumnFamilyName, {}}, {"vectors", vec_opts}});
+  auto vector_value = [](int i, int dim) {
+    std::vector<float> v(dim);
+    for (int j = 0; j < dim; ++j) v[j] = static_cast<float>(i * 31 + j) / 7;
+    return std::string(reinterpret_cast<const char*>(v.data()), 4 * dim);
+  };
+  std::map<std::string, std::string> model;
+  auto put = [&](const std::string& k, const std::string& v) {
+    ASSERT_OK(db_->Put(rocksdb::WriteOptions(), handles_[1], k, v));
+    model[k] = v;
+  };
+  put("a-raw", "odd length");  // 10 bytes: not vector-shaped, stays raw
+  const float nan_row[6] = {1, 2, std::nanf(""), 4, 5, 6};
+  put("b-nan", std::string(reinterpret_cast<const char*>(nan_row), 24));
+  for (int i = 0; i < 200; ++i)
+    put("c" + std::to_string(1000 + i), vector_value(i, 6));
+  put("d-short", vector_value(1, 4));  // whole floats, other dimension: raw
+  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  // A second segment starting with another vector shape keeps dimension 6.
+  put("0-first", vector_value(7, 3));
+  for (int i = 0; i < 100; ++i)
+    put("e" + std::to_string(1000 + i), vector_value(i, 6));
+  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+
+  rocksdb::TablePropertiesCollection props;
+  ASSERT_OK(db_->GetPropertiesOfAllTables(handles_[1], &props));
+  ASSERT_EQ(props.size(), 2u);
+  std::vector<std::string> vectors;
+  for (const auto& [file, p] : props) {
+    EXPECT_EQ(p->user_collected_properties.at("drift.dimension"), "6") << file;
+    vectors.push_back(p->user_collected_properties.at("drift.num_vectors"));
+  }
+  std::sort(vectors.begin(), vectors.end());
+  EXPECT_EQ(vectors, (std::vector<std::string>{"100", "200"}));
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const auto& [k, v] : model) {
+      std::string got;
+      ASSERT_OK(db_->Get(rocksdb::ReadOptions(), handles_[1], k, &got)) << k;
+      EXPECT_EQ(got, v) << k;
+    }
+    EXPECT_EQ(Scan(false), model);
+    ASSERT_OK(db_->CompactRange(rocksdb::CompactRangeOptions(), handles_[1],
+                                nullptr, nullptr));
+  }
 }
 
 }  // namespace

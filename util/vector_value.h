@@ -18,6 +18,9 @@ static_assert(sizeof(float) == 4, "float must be IEEE-754 binary32");
     "Drift stores float32 little-endian and is only built for little-endian hosts"
 #endif
 
+// Largest supported vector dimension.
+constexpr uint32_t kMaxDimension = 1u << 16;
+
 // True if `value` has the byte length of a `dim`-dimensional vector (dim > 0).
 inline bool IsVectorValue(const rocksdb::Slice& value, uint32_t dim) {
   return dim > 0 && value.size() == static_cast<size_t>(dim) * sizeof(float);

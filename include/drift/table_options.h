@@ -12,7 +12,11 @@ struct DriftTableOptions {
   static const char* kName() { return "DriftTableOptions"; }
 
   // Number of float32 components of a vector. 0 = learn it from the first
-  // vector value a segment sees; every segment records the dimension it used.
+  // vector-shaped value (non-empty, whole finite float32s) a segment of this
+  // table factory sees, in key order, and keep it for every later segment of
+  // the factory (after a reopen, the first flush learns it again). Every
+  // segment records the dimension it used (property drift.dimension). Values
+  // of any other length are stored verbatim and never indexed.
   uint32_t dimension = 0;
 
   // Average number of vectors per IVF bucket when the builder trains its own
