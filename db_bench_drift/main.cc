@@ -584,8 +584,19 @@ int Main() {
 
 int main(int argc, char** argv) {
   gflags::SetUsageMessage(
-      "db_bench_drift --benchmarks=fillvec,flush,compact,getvec "
-      "[--dataset=fashion-mnist|gaussian|fvecs] [--db=DIR] [--json=PATH]");
-  gflags::ParseCommandLineFlags(&argc, &argv, true);
+      "Drift's benchmark, with baselines (hnswlib, plain "
+      "RocksDB, brute force) measured in the same run.\n\n"
+      "  db_bench_drift [--benchmarks=fillvec,flush,compact,getvec,search,...]"
+      " [--dataset=fashion-mnist|gaussian|fvecs] [--db=DIR] [--json=PATH]\n\n"
+      "Without --benchmarks it runs the default suite on fashion-mnist. "
+      "docs/benchmark.md describes every benchmark and the JSON output.");
+  gflags::ParseCommandLineNonHelpFlags(&argc, &argv, /*remove_flags=*/true);
+  if (gflags::GetCommandLineFlagInfoOrDie("help").current_value == "true") {
+    // Only this tool's flags: librocksdb's gflags (trace_analyzer, ...) are
+    // registered in the same process; --helpfull lists them all.
+    gflags::ShowUsageWithFlagsRestrict(argv[0], "db_bench_drift/");
+    return 0;
+  }
+  gflags::HandleCommandLineHelpFlags();
   return drift::bench::Main();
 }
