@@ -1,9 +1,10 @@
 // Concurrency: writers, snapshot searchers, flushes, compactions, codebook
-// training and the memtable graph indexer at once (run it under ThreadSanitizer: DRIFT_SANITIZE=thread). Each
-// searcher takes a snapshot, reads the column family's visible state at it
-// with an iterator (RocksDB's own MVCC view), and checks that an exhaustive
-// search at that snapshot equals brute force over that state exactly, and that
-// a default-effort search returns only visible keys with exact distances.
+// training and the memtable graph indexer at once (run it under
+// ThreadSanitizer: DRIFT_SANITIZE=thread). Each searcher takes a snapshot,
+// reads the column family's visible state at it with an iterator (RocksDB's own
+// MVCC view), and checks that an exhaustive search at that snapshot equals
+// brute force over that state exactly, and that a default-effort search returns
+// only visible keys with exact distances.
 #include <atomic>
 #include <random>
 #include <thread>
