@@ -34,11 +34,12 @@ void CandidateSet::PopWorst() {
   }
 }
 
-std::vector<std::string> CandidateSet::Keys() const {
-  std::vector<std::string> keys;
-  keys.reserve(best_.size());
-  for (const auto& [k, d] : best_) keys.push_back(k);
-  return keys;
+std::vector<std::pair<float, std::string>> CandidateSet::Sorted() const {
+  std::vector<std::pair<float, std::string>> out;
+  out.reserve(best_.size());
+  for (const auto& [k, d] : best_) out.emplace_back(d, k);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace drift

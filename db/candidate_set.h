@@ -27,8 +27,8 @@ class CandidateSet {
 
   void Add(const rocksdb::Slice& user_key, float distance);
 
-  // The kept user keys (any order).
-  std::vector<std::string> Keys() const;
+  // The kept candidates, nearest (by approximate distance) first.
+  std::vector<std::pair<float, std::string>> Sorted() const;
   size_t size() const { return best_.size(); }
 
  private:

@@ -47,6 +47,9 @@ size_t DefaultNprobe(size_t buckets) {
 // range, e.g. pixels): 2k exact re-ranks recover what quantization swaps
 // (fashion-mnist, k=10: recall 0.9586 at 20 and at 30, 0.9539 at 10), and
 // each costs a cached row read (~2 us, memory-bound). Targets >= 0.99: 4k.
+// Candidates kept per re-rank slot, so stale ones can be replaced.
+constexpr size_t kCandidatePoolFactor = 4;
+
 size_t DefaultRerank(size_t k, float recall_target) {
   return std::max<size_t>((recall_target >= 0.99f ? 4 : 2) * k, 10);
 }
@@ -282,7 +285,9 @@ Status VectorIndexImpl::SearchPinned(const PinnedView& view,
     return SearchUniqueKeys(view, plan, snapshot, query, k, rerank, hits,
                             stats);
   }
-  CandidateSet candidates(rerank);
+  // A pool deeper than the re-rank depth: candidates found through versions
+  // that are no longer visible are replaced from it (see Rerank).
+  CandidateSet candidates(rerank * kCandidatePoolFactor);
   CollectMemtables(view, query, k, options.exhaustive, &candidates, stats);
   Status s = ScanSegments(
       view, plan, query, stats,
@@ -296,7 +301,7 @@ Status VectorIndexImpl::SearchPinned(const PinnedView& view,
         }
       });
   if (!s.ok()) return s;
-  return Rerank(snapshot, query, candidates, k, hits, stats);
+  return Rerank(snapshot, query, candidates, k, rerank, hits, stats);
 }
 
 VectorIndexImpl::ProbePlan VectorIndexImpl::PlanProbes(
@@ -468,28 +473,50 @@ Status VectorIndexImpl::SearchUniqueKeys(
 Status VectorIndexImpl::Rerank(const rocksdb::Snapshot* snapshot,
                                const float* query,
                                const CandidateSet& candidates, size_t k,
-                               std::vector<SearchHit>* hits,
+                               size_t rerank, std::vector<SearchHit>* hits,
                                SearchStats* stats) {
-  std::vector<std::string> keys = candidates.Keys();
-  std::vector<Slice> key_slices(keys.begin(), keys.end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<Status> statuses(keys.size());
-  rocksdb::ReadOptions ro;
-  ro.snapshot = snapshot;
-  db_->MultiGet(ro, cf_, keys.size(), key_slices.data(), values.data(),
-                statuses.data());
-  stats->candidates_verified += keys.size();
-  stats->point_reads += keys.size();
+  const std::vector<std::pair<float, std::string>> pool = candidates.Sorted();
+  hits->clear();
+  if (pool.empty()) return Status::OK();
+  // A candidate is stale when its visible vector is much farther than the
+  // approximate distance it was found with (an older version was near).
+  const float slack = 0.5f * pool[std::min(k, pool.size()) - 1].first;
   const uint32_t dim = options_.dimension;
   std::vector<float> v(dim);
-  hits->clear();
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (statuses[i].IsNotFound()) continue;  // deleted at the snapshot
-    if (!statuses[i].ok()) return statuses[i];
-    if (!IsVectorValue(values[i], dim)) continue;  // not a vector any more
-    DecodeVector(values[i], dim, v.data());
-    if (!CheckFinite(v.data(), dim).ok()) continue;
-    hits->push_back({std::move(keys[i]), L2Sqr(query, v.data(), dim)});
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  size_t next = 0;
+  size_t want = rerank == 0 ? pool.size() : rerank;
+  while (want > 0 && next < pool.size()) {
+    const size_t end = std::min(pool.size(), next + want);
+    const size_t n = end - next;
+    std::vector<Slice> keys;
+    keys.reserve(n);
+    for (size_t i = next; i < end; ++i) keys.emplace_back(pool[i].second);
+    std::vector<rocksdb::PinnableSlice> values(n);
+    std::vector<Status> statuses(n);
+    db_->MultiGet(ro, cf_, n, keys.data(), values.data(), statuses.data());
+    stats->candidates_verified += n;
+    stats->point_reads += n;
+    size_t stale = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const Status& st = statuses[i];
+      if (!st.ok() && !st.IsNotFound()) return st;
+      if (st.IsNotFound() || !IsVectorValue(values[i], dim)) {
+        ++stale;  // Deleted at the snapshot, or not a vector any more.
+        continue;
+      }
+      DecodeVector(values[i], dim, v.data());
+      if (!CheckFinite(v.data(), dim).ok()) {
+        ++stale;
+        continue;
+      }
+      const float exact = L2Sqr(query, v.data(), dim);
+      if (exact > 2 * pool[next + i].first + slack) ++stale;
+      hits->push_back({pool[next + i].second, exact});
+    }
+    next = end;
+    want = rerank == 0 ? 0 : stale;
   }
   SortAndTruncate(k, hits);
   return Status::OK();

@@ -95,9 +95,13 @@ class VectorIndexImpl : public VectorIndex {
   void CollectMemtables(const PinnedView& view, const float* query, size_t k,
                         bool exhaustive, CandidateSet* candidates,
                         SearchStats* stats) const;
+  // Verifies candidates nearest-first at the snapshot: `rerank` of them (0:
+  // all), plus one more for each that proved stale (deleted, or its visible
+  // vector far from where an older version put it).
   rocksdb::Status Rerank(const rocksdb::Snapshot* snapshot, const float* query,
                          const CandidateSet& candidates, size_t k,
-                         std::vector<SearchHit>* hits, SearchStats* stats);
+                         size_t rerank, std::vector<SearchHit>* hits,
+                         SearchStats* stats);
 
   rocksdb::DB* const db_;
   rocksdb::ColumnFamilyHandle* const cf_;
