@@ -1,12 +1,15 @@
 #include "db/codebook_manager.h"
 
 #include <algorithm>
+#include <cinttypes>
 #include <cstring>
 #include <random>
 
+#include "db/pinned_view.h"
 #include "logging/logging.h"
 #include "rocksdb/table_properties.h"
 #include "table/drift_format.h"
+#include "table/drift_table_reader.h"
 #include "util/vector_value.h"
 
 namespace drift {
@@ -105,6 +108,8 @@ Status CodebookManager::LoadPersisted() {
   if (!s.ok()) return s;
   std::lock_guard<std::mutex> lock(train_mu_);
   last_epoch_ = max_segment_epoch;
+  // Growth counts from now for a codebook trained before this attach.
+  db_->GetIntProperty(cf_, "rocksdb.estimate-num-keys", &vectors_at_train_);
   if (persisted != nullptr) {
     last_epoch_ = std::max(last_epoch_, persisted->epoch);
     auto held = holder_->current();
@@ -169,6 +174,10 @@ Status CodebookManager::Persist(const Codebook& codebook) {
 
 Status CodebookManager::Train(const TrainOptions& options) {
   std::lock_guard<std::mutex> lock(train_mu_);
+  return TrainLocked(options);
+}
+
+Status CodebookManager::TrainLocked(const TrainOptions& options) {
   const uint32_t dim = options_.dimension;
   std::vector<float> sample;
   uint64_t total = 0;
@@ -188,6 +197,8 @@ Status CodebookManager::Train(const TrainOptions& options) {
   if (s.ok()) s = Persist(*codebook);
   if (!s.ok()) return s;
   last_epoch_ = codebook->epoch;
+  vectors_at_train_ = total;
+  ++trainings_;
   holder_->Publish(std::move(codebook));
   if (!options.rebucket) return Status::OK();
   rocksdb::CompactRangeOptions cro;
@@ -196,8 +207,76 @@ Status CodebookManager::Train(const TrainOptions& options) {
   return db_->CompactRange(cro, cf_, nullptr, nullptr);
 }
 
+Status CodebookManager::GetStats(IndexStats* stats) const {
+  *stats = IndexStats();
+  auto codebook = holder_->current();
+  stats->codebook_epoch = codebook != nullptr ? codebook->epoch : 0;
+  stats->trainings = trainings_;
+  stats->retrains_imbalance = retrains_imbalance_;
+  stats->retrains_growth = retrains_growth_;
+  PinnedView view;
+  Status s = view.Pin(db_, cf_);
+  if (!s.ok()) return s;
+  std::vector<uint64_t> sizes(codebook != nullptr ? codebook->size() : 0);
+  for (const DriftTableReader* segment : view.segments()) {
+    const BucketDirectory& dir = segment->directory();
+    const bool current =
+        codebook != nullptr && dir.codebook_epoch == codebook->epoch;
+    for (const BucketHeader& b : dir.buckets) {
+      if (current && b.slot < sizes.size()) {
+        sizes[b.slot] += b.num_rows;
+      } else {
+        stats->other_epoch_vectors += b.num_rows;
+      }
+    }
+  }
+  for (uint64_t n : sizes) {
+    if (n == 0) continue;
+    ++stats->buckets;
+    stats->bucketed_vectors += n;
+    stats->max_bucket_vectors = std::max(stats->max_bucket_vectors, n);
+  }
+  return Status::OK();
+}
+
+Status CodebookManager::Maintain(bool* retrained) {
+  if (retrained != nullptr) *retrained = false;
+  std::lock_guard<std::mutex> lock(train_mu_);
+  if (holder_->current() == nullptr) return Status::OK();  // first: auto_train
+  IndexStats stats;
+  Status s = GetStats(&stats);
+  if (!s.ok()) return s;
+  const uint64_t total = stats.bucketed_vectors + stats.other_epoch_vectors;
+  const uint64_t grown =
+      total > vectors_at_train_ ? total - vectors_at_train_ : 0;
+  // Hysteresis: enough new data since the last training.
+  if (grown < std::max<uint64_t>(options_.min_train_vectors, total / 10)) {
+    return Status::OK();
+  }
+  const bool imbalanced = options_.retrain_imbalance > 0 &&
+                          stats.max_over_mean() > options_.retrain_imbalance;
+  const bool grew =
+      options_.retrain_growth > 0 &&
+      grown >= options_.retrain_growth * static_cast<double>(std::max<uint64_t>(
+                                             1, vectors_at_train_));
+  if (!imbalanced && !grew) return Status::OK();
+  TrainOptions options;
+  options.rebucket = true;
+  s = TrainLocked(options);
+  if (!s.ok()) return s;
+  ++(imbalanced ? retrains_imbalance_ : retrains_growth_);
+  if (retrained != nullptr) *retrained = true;
+  using rocksdb::InfoLogLevel;  // ROCKS_LOG_* names it unqualified
+  ROCKS_LOG_INFO(db_->GetDBOptions().info_log,
+                 "drift: retrained codebook of %s (%s): epoch %" PRIu64
+                 ", %" PRIu64 " vectors, max/mean bucket was %.2f",
+                 cf_->GetName().c_str(), imbalanced ? "imbalance" : "growth",
+                 last_epoch_, total, stats.max_over_mean());
+  return Status::OK();
+}
+
 void CodebookManager::OnSegmentWritten(const SegmentWrittenEvent& event) {
-  if (event.codebook_epoch != 0) return;
+  (void)event;  // Every flush and compaction is a moment to check for drift.
   std::lock_guard<std::mutex> lock(mu_);
   train_requested_ = true;
   cv_.notify_all();
@@ -210,13 +289,15 @@ void CodebookManager::BackgroundLoop() {
     if (stop_) return;
     train_requested_ = false;
     lock.unlock();
-    // Only the first codebook is trained here; later ones come from Train or
-    // (issue 7) drift maintenance.
+    // The first codebook once there is enough data; later ones when drift
+    // maintenance says so.
     Status s;
     if (holder_->current() == nullptr) {
       uint64_t estimate = 0;
       db_->GetIntProperty(cf_, "rocksdb.estimate-num-keys", &estimate);
       if (estimate >= options_.min_train_vectors) s = Train(TrainOptions());
+    } else {
+      s = Maintain(nullptr);
     }
     if (!s.ok()) {
       using rocksdb::InfoLogLevel;  // ROCKS_LOG_* names it unqualified

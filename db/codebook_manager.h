@@ -10,6 +10,7 @@
 // routing with their own centroids).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -37,6 +38,12 @@ class CodebookManager {
   void Close();
 
   rocksdb::Status Train(const TrainOptions& options);
+  // One drift-maintenance check (VectorIndexOptions::retrain_*): retrains and
+  // re-buckets if it triggers.
+  rocksdb::Status Maintain(bool* retrained);
+  // Bucket balance of the current codebook over the live segments, and the
+  // maintenance counters.
+  rocksdb::Status GetStats(IndexStats* stats) const;
   std::shared_ptr<const Codebook> current() const { return holder_->current(); }
 
   // Key of the persisted codebook in the metadata column family.
@@ -49,6 +56,7 @@ class CodebookManager {
   rocksdb::Status SampleVectors(size_t max_sample, std::vector<float>* sample,
                                 uint64_t* total) const;
   rocksdb::Status Persist(const Codebook& codebook);
+  rocksdb::Status TrainLocked(const TrainOptions& options);
   void OnSegmentWritten(const SegmentWrittenEvent& event);
   void BackgroundLoop();
 
@@ -58,8 +66,13 @@ class CodebookManager {
   const std::shared_ptr<CodebookHolder> holder_;
   const VectorIndexOptions options_;
 
-  std::mutex train_mu_;  // one Train at a time; guards last_epoch_
+  std::mutex train_mu_;  // one Train at a time; guards the two below
   uint64_t last_epoch_ = 0;
+  // Vectors the column family held when the current codebook was trained
+  // (when it was loaded, for a persisted one).
+  uint64_t vectors_at_train_ = 0;
+  std::atomic<uint64_t> trainings_{0}, retrains_imbalance_{0},
+      retrains_growth_{0};
 
   std::mutex mu_;  // guards the fields below
   std::condition_variable cv_;

@@ -103,6 +103,13 @@ Status VectorIndex::Attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
   if (options.dimension == 0 || options.dimension > kMaxDimension) {
     return Status::InvalidArgument("drift: dimension must be in [1, 65536]");
   }
+  if (!(options.retrain_imbalance == 0 || options.retrain_imbalance > 1) ||
+      !(options.retrain_growth >= 0) || std::isinf(options.retrain_growth) ||
+      std::isinf(options.retrain_imbalance)) {
+    return Status::InvalidArgument(
+        "drift: retrain_imbalance must be 0 or > 1 and retrain_growth >= 0 "
+        "(both finite)");
+  }
   rocksdb::ColumnFamilyDescriptor desc;
   Status s = cf->GetDescriptor(&desc);
   if (!s.ok()) return s;
@@ -525,6 +532,16 @@ Status VectorIndexImpl::Rerank(const rocksdb::Snapshot* snapshot,
 Status VectorIndexImpl::Train(const TrainOptions& options) {
   Status s = CheckOpen();
   return s.ok() ? codebook_manager_->Train(options) : s;
+}
+
+Status VectorIndexImpl::Maintain(bool* retrained) {
+  Status s = CheckOpen();
+  return s.ok() ? codebook_manager_->Maintain(retrained) : s;
+}
+
+Status VectorIndexImpl::GetStats(IndexStats* stats) {
+  Status s = CheckOpen();
+  return s.ok() ? codebook_manager_->GetStats(stats) : s;
 }
 
 uint64_t VectorIndexImpl::codebook_epoch() const {

@@ -51,6 +51,8 @@ class VectorIndexImpl : public VectorIndex {
       std::vector<std::vector<SearchHit>>* hits) override;
   rocksdb::Status Train(const TrainOptions& options) override;
   uint64_t codebook_epoch() const override;
+  rocksdb::Status Maintain(bool* retrained) override;
+  rocksdb::Status GetStats(IndexStats* stats) override;
   rocksdb::Status Close() override;
 
  private:

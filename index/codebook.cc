@@ -14,6 +14,8 @@ namespace {
 constexpr uint8_t kCodebookFormatVersion = 1;
 constexpr size_t kHeaderSize = 1 + 8 + 4 + 4;
 constexpr size_t kCalibrationQueries = 256;
+// Largest bucket a trained codebook leaves, over the mean (on its sample).
+constexpr double kMaxBucketOverMean = 2.0;
 
 template <typename T>
 void AppendRaw(std::string* dst, T v) {
@@ -261,6 +263,11 @@ rocksdb::Status TrainCodebook(const float* x, size_t n, uint32_t dim,
   cb.dim = dim;
   rocksdb::Status s =
       KMeans(x, n, dim, std::min(num_buckets, n), kmeans, &cb.centroids);
+  // Bucket balance bounds the cost of a probe: split what k-means left large.
+  if (s.ok()) {
+    s = SplitLargeClusters(x, n, dim, kMaxBucketOverMean,
+                           2 * std::min(num_buckets, n), kmeans, &cb.centroids);
+  }
   if (s.ok()) s = cb.BuildCoarseLayer();
   if (s.ok()) cb.Calibrate(x, n, kCalibrationQueries);
   if (s.ok()) *out = std::move(cb);

@@ -84,7 +84,8 @@ struct Codebook {
 };
 
 // k-means (k = min(num_buckets, n)) on x (n x dim, finite) under `epoch`,
-// with its coarse layer built.
+// then buckets over twice the mean split (SplitLargeClusters, up to 2k
+// buckets), with its coarse layer built and its calibration measured.
 rocksdb::Status TrainCodebook(const float* x, size_t n, uint32_t dim,
                               size_t num_buckets, uint64_t epoch,
                               const KMeansOptions& kmeans, Codebook* out);

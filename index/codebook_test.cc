@@ -30,7 +30,9 @@ TEST(CodebookTest, TrainCalibrateEncodeDecode) {
   Codebook cb;
   ASSERT_TRUE(
       TrainCodebook(x.data(), n, dim, 200, 3, KMeansOptions(), &cb).ok());
-  EXPECT_EQ(cb.size(), 200u);
+  // k-means buckets, plus splits of the ones it left over 2x the mean.
+  EXPECT_GE(cb.size(), 200u);
+  EXPECT_LE(cb.size(), 400u);
   EXPECT_EQ(cb.epoch, 3u);
   EXPECT_FALSE(cb.members.empty());  // 200 >= kMinCoarseSize
   ASSERT_FALSE(cb.calibration.empty());

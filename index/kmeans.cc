@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <random>
 #include <utility>
@@ -217,6 +218,86 @@ Status BalancedTwoMeans(const float* x, size_t n, size_t d,
   UpdateMeans(x, n, d, 2, assign, counts, &out->centroids);
   out->separated = out->count[0] > 0 && out->count[1] > 0;
   return Status::OK();
+}
+
+rocksdb::Status SplitLargeClusters(const float* x, size_t n, size_t d,
+                                   double max_over_mean, size_t max_centroids,
+                                   const KMeansOptions& opt,
+                                   std::vector<float>* centroids,
+                                   size_t* splits) {
+  if (splits != nullptr) *splits = 0;
+  if (n == 0 || d == 0 || centroids->empty() || centroids->size() % d != 0) {
+    return rocksdb::Status::InvalidArgument("SplitLargeClusters: empty input");
+  }
+  if (!(max_over_mean > 1)) {
+    return rocksdb::Status::InvalidArgument(
+        "SplitLargeClusters: max_over_mean must be > 1");
+  }
+  constexpr double kMinSideFraction = 0.3;
+  constexpr double kMinNaturalSide = 0.05;
+  size_t k = centroids->size() / d;
+  std::vector<uint32_t> assign(n);
+  AssignNearest(x, n, centroids->data(), k, d, assign.data(), nullptr);
+  std::vector<std::vector<uint32_t>> members(k);
+  for (uint32_t i = 0; i < n; ++i) members[assign[i]].push_back(i);
+  std::vector<uint8_t> unsplittable(k, 0);
+  std::vector<float> points;
+  while (k < max_centroids) {
+    size_t largest = k;
+    for (size_t c = 0; c < k; ++c) {
+      if (!unsplittable[c] &&
+          (largest == k || members[c].size() > members[largest].size())) {
+        largest = c;
+      }
+    }
+    if (largest == k ||
+        members[largest].size() <= max_over_mean * static_cast<double>(n) / k) {
+      break;
+    }
+    const std::vector<uint32_t> ids = std::move(members[largest]);
+    points.resize(ids.size() * d);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      std::memcpy(points.data() + i * d, x + size_t{ids[i]} * d,
+                  d * sizeof(float));
+    }
+    TwoMeansSplit split;
+    rocksdb::Status s = BalancedTwoMeans(points.data(), ids.size(), d, opt,
+                                         kMinSideFraction, &split);
+    if (!s.ok()) return s;
+    // Points go to the nearer new centroid (as AssignNearest will send them).
+    // If that leaves a side nearly empty, the rebalancing only cut through
+    // points that do not separate (e.g. duplicates and one outlier).
+    std::vector<uint8_t> side(ids.size(), 0);
+    size_t ones = 0;
+    if (split.separated) {
+      const float* c0 = split.centroids.data();
+      const float* c1 = c0 + d;
+      for (size_t i = 0; i < ids.size(); ++i) {
+        const float* p = points.data() + i * d;
+        side[i] = L2Sqr(p, c1, d) < L2Sqr(p, c0, d) ? 1 : 0;
+        ones += side[i];
+      }
+    }
+    const size_t min_side = std::max<size_t>(
+        1, static_cast<size_t>(kMinNaturalSide * static_cast<double>(ids.size())));
+    if (!split.separated || ones < min_side || ids.size() - ones < min_side) {
+      members[largest] = ids;
+      unsplittable[largest] = 1;
+      continue;
+    }
+    std::memcpy(centroids->data() + largest * d, split.centroids.data(),
+                d * sizeof(float));
+    centroids->insert(centroids->end(), split.centroids.begin() + d,
+                      split.centroids.end());
+    members.emplace_back();
+    unsplittable.push_back(0);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      members[side[i] == 0 ? largest : k].push_back(ids[i]);
+    }
+    ++k;
+    if (splits != nullptr) ++*splits;
+  }
+  return rocksdb::Status::OK();
 }
 
 }  // namespace drift

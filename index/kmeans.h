@@ -52,4 +52,20 @@ rocksdb::Status BalancedTwoMeans(const float* x, size_t n, size_t d,
                                  const KMeansOptions& opt, double min_fraction,
                                  TwoMeansSplit* out);
 
+// Balances a clustering for IVF: while the largest cluster of x (n x d)
+// under `centroids` holds more than `max_over_mean` times the mean cluster
+// size and there are fewer than `max_centroids` centroids, that cluster is
+// split with BalancedTwoMeans (each side >= 30% of it): its centroid is
+// replaced by one side's mean and the other side's is appended. k-means
+// minimises squared error, not size, so a tight region of data gets few
+// centroids however many points it holds; this is the remedy. A cluster that
+// cannot be separated (near-identical points) is never split again. Returns
+// the number of splits in *splits (optional). InvalidArgument if the shapes
+// are empty or max_over_mean <= 1.
+rocksdb::Status SplitLargeClusters(const float* x, size_t n, size_t d,
+                                   double max_over_mean, size_t max_centroids,
+                                   const KMeansOptions& opt,
+                                   std::vector<float>* centroids,
+                                   size_t* splits = nullptr);
+
 }  // namespace drift

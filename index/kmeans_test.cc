@@ -227,5 +227,59 @@ TEST(BalancedTwoMeansTest, FlagsIdenticalPoints) {
                   .IsInvalidArgument());
 }
 
+// A tight blob of many points next to a wide one: k-means gives the tight
+// blob one centroid; splitting brings every cluster under the bound.
+TEST(SplitLargeClustersTest, SplitsWhatKMeansLeftLarge) {
+  const size_t d = 4, wide = 2000, tight = 2000;
+  std::mt19937 rng(9);
+  std::normal_distribution<float> g;
+  std::vector<float> x;
+  for (size_t i = 0; i < wide; ++i) {
+    for (size_t j = 0; j < d; ++j) x.push_back(10 * g(rng));
+  }
+  for (size_t i = 0; i < tight; ++i) {
+    for (size_t j = 0; j < d; ++j) x.push_back(1000 + 0.01f * g(rng));
+  }
+  const size_t n = wide + tight, k = 8;
+  std::vector<float> centroids;
+  ASSERT_TRUE(KMeans(x.data(), n, d, k, KMeansOptions(), &centroids).ok());
+  auto max_over_mean = [&](const std::vector<float>& c) {
+    const size_t kk = c.size() / d;
+    std::vector<uint32_t> a(n);
+    AssignNearest(x.data(), n, c.data(), kk, d, a.data(), nullptr);
+    std::vector<size_t> count(kk);
+    for (uint32_t v : a) ++count[v];
+    return *std::max_element(count.begin(), count.end()) * double(kk) / n;
+  };
+  EXPECT_GT(max_over_mean(centroids), 2.0);
+  size_t splits = 0;
+  ASSERT_TRUE(SplitLargeClusters(x.data(), n, d, 2.0, 2 * k, KMeansOptions(),
+                                 &centroids, &splits)
+                  .ok());
+  EXPECT_GT(splits, 0u);
+  EXPECT_LE(centroids.size() / d, 2 * k);
+  // The bound holds for the clusters as split; a final nearest-centroid
+  // assignment may move a few points across.
+  EXPECT_LE(max_over_mean(centroids), 2.5);
+}
+
+// Identical points cannot be split: the call ends instead of looping.
+TEST(SplitLargeClustersTest, IdenticalPointsAreLeftAlone) {
+  const size_t d = 3, n = 1000;
+  std::vector<float> x(n * d, 5.0f);
+  x[0] = 6.0f;  // one distinct point, so k-means has two clusters
+  std::vector<float> centroids;
+  ASSERT_TRUE(KMeans(x.data(), n, d, 2, KMeansOptions(), &centroids).ok());
+  size_t splits = 7;
+  ASSERT_TRUE(SplitLargeClusters(x.data(), n, d, 1.5, 16, KMeansOptions(),
+                                 &centroids, &splits)
+                  .ok());
+  EXPECT_EQ(splits, 0u);
+  EXPECT_EQ(centroids.size(), 2 * d);
+  EXPECT_FALSE(
+      SplitLargeClusters(x.data(), n, d, 1.0, 16, KMeansOptions(), &centroids)
+          .ok());
+}
+
 }  // namespace
 }  // namespace drift

@@ -269,6 +269,91 @@ TEST_F(VectorIndexTest, AutoTrainAfterFirstFlush) {
   ExpectExact(model, nullptr, &rng);
 }
 
+// Drift maintenance: data arriving in a new region overloads the buckets
+// nearest to it; Maintain retrains and re-buckets once, and searches stay
+// exact throughout.
+TEST_F(VectorIndexTest, MaintenanceRetrainsWhenDataDrifts) {
+  auto_train_ = false;
+  Open(8, /*bucket_size=*/64, /*file_size=*/1 << 20);
+  std::mt19937 rng(5);
+  Model model;
+  auto put = [&](const std::string& k, const std::vector<float>& v) {
+    ASSERT_OK(index_->Put(rocksdb::WriteOptions(), k, v));
+    model[k] = v;
+  };
+  for (int i = 0; i < 3000; ++i)
+    put("a" + std::to_string(i), RandomVector(&rng, 100));
+  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  ASSERT_OK(index_->Train(TrainOptions()));
+  IndexStats st;
+  ASSERT_OK(index_->GetStats(&st));
+  const uint64_t first_epoch = st.codebook_epoch;
+  EXPECT_EQ(st.bucketed_vectors, 3000u);
+  EXPECT_LT(st.max_over_mean(), 3.0);
+  bool retrained = true;
+  ASSERT_OK(index_->Maintain(&retrained));
+  EXPECT_FALSE(retrained);  // Nothing new since training.
+  // The distribution moves: 3000 vectors in a tight region far away.
+  for (int i = 0; i < 3000; ++i) {
+    std::vector<float> v = RandomVector(&rng, 10);
+    for (float& x : v) x += 400;
+    put("b" + std::to_string(i), v);
+  }
+  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  ASSERT_OK(db_->CompactRange(rocksdb::CompactRangeOptions(), handles_[1],
+                              nullptr, nullptr));
+  ASSERT_OK(index_->GetStats(&st));
+  EXPECT_GT(st.max_over_mean(), 3.0);
+  ExpectExact(model, nullptr, &rng);
+  ASSERT_OK(index_->Maintain(&retrained));
+  EXPECT_TRUE(retrained);
+  ASSERT_OK(index_->GetStats(&st));
+  EXPECT_GT(st.codebook_epoch, first_epoch);
+  EXPECT_EQ(st.retrains_imbalance, 1u);
+  EXPECT_EQ(st.other_epoch_vectors, 0u);  // Every segment re-bucketed.
+  EXPECT_EQ(st.bucketed_vectors, 6000u);
+  EXPECT_LT(st.max_over_mean(), 3.0);
+  ExpectExact(model, nullptr, &rng);
+  ASSERT_OK(index_->Maintain(&retrained));
+  EXPECT_FALSE(retrained);  // Hysteresis: no new data, no new training.
+}
+
+// An adversarial workload that moves the same keys back and forth between two
+// regions cannot make maintenance retrain over and over.
+TEST_F(VectorIndexTest, MaintenanceIsBoundedUnderOscillation) {
+  auto_train_ = false;
+  Open(8, /*bucket_size=*/64, /*file_size=*/1 << 20);
+  std::mt19937 rng(6);
+  Model model;
+  auto put = [&](const std::string& k, const std::vector<float>& v) {
+    ASSERT_OK(index_->Put(rocksdb::WriteOptions(), k, v));
+    model[k] = v;
+  };
+  for (int i = 0; i < 2000; ++i)
+    put("a" + std::to_string(i), RandomVector(&rng, 100));
+  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  ASSERT_OK(index_->Train(TrainOptions()));
+  for (int round = 0; round < 12; ++round) {
+    for (int i = 0; i < 800; ++i) {
+      std::vector<float> v = RandomVector(&rng, 10);
+      if (round % 2 == 1) {
+        for (float& x : v) x += 400;
+      }
+      put("o" + std::to_string(i), v);
+    }
+    ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+    ASSERT_OK(db_->CompactRange(rocksdb::CompactRangeOptions(), handles_[1],
+                                nullptr, nullptr));
+    ASSERT_OK(index_->Maintain(nullptr));
+  }
+  IndexStats st;
+  ASSERT_OK(index_->GetStats(&st));
+  // At most the one retraining the 800 new vectors justify (they are > 10%
+  // and >= min_train_vectors only together with the growth they brought).
+  EXPECT_LE(st.trainings, 2u);
+  ExpectExact(model, nullptr, &rng);
+}
+
 TEST_F(VectorIndexTest, MemtableGraphAnswersForIndexedRows) {
   Open(16, 64, /*file_size=*/256 << 20);  // everything stays in the memtable
   std::mt19937 rng(21);

@@ -35,6 +35,41 @@ struct VectorIndexOptions {
   // target_bucket_size. Smaller buckets scan less per probe but cost more
   // centroid distances per query and per written vector.
   uint32_t target_bucket_size = 256;
+
+  // Drift maintenance (with auto_train, in the background after flushes and
+  // compactions; or on demand with VectorIndex::Maintain): the codebook is
+  // retrained on the current data and every segment re-bucketed when
+  //  - the largest bucket of the current codebook holds more than
+  //    retrain_imbalance times the mean bucket (0 disables), or
+  //  - the column family grew by retrain_growth times the vectors it held
+  //    when the codebook was trained (0 disables).
+  // Hysteresis: neither triggers before max(min_train_vectors, 10% of the
+  // column family) vectors were written since the last training, so data
+  // that no codebook can balance (e.g. duplicates) cannot loop retraining.
+  double retrain_imbalance = 3.0;
+  double retrain_growth = 1.0;
+};
+
+// What the index looks like now and what maintenance did (GetStats).
+struct IndexStats {
+  uint64_t codebook_epoch = 0;
+  // Buckets of the current codebook that hold vectors, and their sizes,
+  // summed over the segments bucketed with it.
+  uint64_t buckets = 0;
+  uint64_t bucketed_vectors = 0;
+  uint64_t max_bucket_vectors = 0;
+  // Vectors in segments of other codebooks (re-bucketed by compaction).
+  uint64_t other_epoch_vectors = 0;
+  // Maintenance since the VectorIndex was attached.
+  uint64_t trainings = 0;           // codebooks trained (any reason)
+  uint64_t retrains_imbalance = 0;  // of which maintenance for imbalance
+  uint64_t retrains_growth = 0;     // of which maintenance for growth
+  double max_over_mean() const {
+    return buckets == 0 || bucketed_vectors == 0
+               ? 0.0
+               : static_cast<double>(max_bucket_vectors) * buckets /
+                     bucketed_vectors;
+  }
 };
 
 struct TrainOptions {
@@ -144,6 +179,11 @@ class VectorIndex {
   virtual rocksdb::Status Train(const TrainOptions& options) = 0;
   // Epoch of the published codebook (0: none yet).
   virtual uint64_t codebook_epoch() const = 0;
+  // Runs one maintenance check now (see VectorIndexOptions::retrain_*), and
+  // retrains + re-buckets if it triggers; *retrained (optional) says whether
+  // it did.
+  virtual rocksdb::Status Maintain(bool* retrained = nullptr) = 0;
+  virtual rocksdb::Status GetStats(IndexStats* stats) = 0;
 
   // After Close every call returns InvalidArgument. Close (or destroy) the
   // VectorIndex before closing the DB: it stops the background trainer.
