@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "db_bench_drift/baselines.h"
+#include "db_bench_drift/drift_sim.h"
 #include "db_bench_drift/report.h"
 #include "db_bench_drift/system.h"
 #include "drift/plugin.h"
@@ -23,11 +24,13 @@
 #include "rocksdb/table.h"
 #include "util/dataset.h"
 
-DEFINE_string(benchmarks, "fillvec,flush,train,compact,getvec,search",
-              "Comma-separated list of benchmarks to run, in order: fillvec, "
-              "flush, train (drift: codebook), compact, getvec, search, "
-              "overwrite, deletevec, waitgraph (drift: until the memtable "
-              "graphs cover every memtable vector)");
+DEFINE_string(
+    benchmarks, "fillvec,flush,train,compact,getvec,search",
+    "Comma-separated list of benchmarks to run, in order: fillvec, "
+    "flush, train (drift: codebook), compact, getvec, search, "
+    "overwrite, deletevec, waitgraph (drift: until the memtable "
+    "graphs cover every memtable vector), drift_sim (drift, static and "
+    "oracle codebooks over phases of moving data; runs first)");
 DEFINE_string(
     systems, "drift,rocksdb,hnswlib,bruteforce",
     "Systems to run each benchmark on (a benchmark that does not apply "
@@ -80,6 +83,14 @@ DEFINE_bool(auto_train, false,
             "Let the engine train its codebook in the background (otherwise "
             "only the train benchmark does)");
 DEFINE_string(json, "", "Write all results as JSON to this path");
+DEFINE_int32(sim_phases, 10,
+             "drift_sim on --dataset=gaussian: phases (fashion-mnist: one per "
+             "class, 10)");
+DEFINE_double(sim_speed, 5.0,
+              "drift_sim on --dataset=gaussian: how far cluster centres move "
+              "per phase, in standard deviations (5: heavy drift)");
+DEFINE_int32(sim_clusters, 16, "drift_sim on --dataset=gaussian: clusters");
+DEFINE_int32(sim_queries, 200, "drift_sim: queries measured after each phase");
 DEFINE_uint64(seed, 42, "Seed of the synthetic data and the random orders");
 
 namespace drift {
@@ -529,7 +540,32 @@ int Main() {
   Reporter reporter;
   SearchEval eval;
   BenchContext ctx{&data, &eval, &reporter};
-  const std::vector<std::string> benchmarks = Split(FLAGS_benchmarks);
+  std::vector<std::string> benchmarks = Split(FLAGS_benchmarks);
+  // drift_sim runs its own databases (one per variant), before the rest.
+  auto sim = std::find(benchmarks.begin(), benchmarks.end(), "drift_sim");
+  if (sim != benchmarks.end()) {
+    benchmarks.erase(sim);
+    DriftSimOptions so;
+    so.db_dir = FLAGS_db;
+    so.dataset = FLAGS_dataset;
+    so.fashion_dir = FLAGS_fashion_mnist_dir;
+    so.dim = static_cast<uint32_t>(FLAGS_dim);
+    so.clusters = static_cast<uint32_t>(FLAGS_sim_clusters);
+    so.num = FLAGS_num > 0 ? static_cast<size_t>(FLAGS_num) : 100000;
+    so.phases = static_cast<size_t>(FLAGS_sim_phases);
+    so.speed = FLAGS_sim_speed;
+    so.queries = static_cast<size_t>(FLAGS_sim_queries);
+    so.k = static_cast<size_t>(FLAGS_k);
+    so.codebook_bucket_size = static_cast<uint32_t>(FLAGS_codebook_bucket_size);
+    so.seed = FLAGS_seed;
+    std::error_code ec;
+    std::filesystem::create_directories(FLAGS_db, ec);
+    s = RunDriftSim(so, data, &reporter);
+    if (!s.ok()) {
+      fprintf(stderr, "db_bench_drift: drift_sim: %s\n", s.ToString().c_str());
+      return 1;
+    }
+  }
   if (std::find(benchmarks.begin(), benchmarks.end(), "search") !=
       benchmarks.end()) {
     s = eval.Prepare(data, FLAGS_num_queries, FLAGS_k, FLAGS_gt, FLAGS_db);

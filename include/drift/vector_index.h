@@ -47,7 +47,7 @@ struct VectorIndexOptions {
   // column family) vectors were written since the last training, so data
   // that no codebook can balance (e.g. duplicates) cannot loop retraining.
   double retrain_imbalance = 3.0;
-  double retrain_growth = 1.0;
+  double retrain_growth = 0.25;
 };
 
 // What the index looks like now and what maintenance did (GetStats).

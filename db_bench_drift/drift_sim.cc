@@ -1,0 +1,287 @@
+#include "db_bench_drift/drift_sim.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "drift/plugin.h"
+#include "drift/vector_index.h"
+#include "index/exact_knn.h"
+#include "rocksdb/db.h"
+
+namespace drift {
+namespace bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+// What one phase writes, and the queries measured after it.
+struct Phase {
+  std::vector<float> base;
+  std::vector<float> queries;
+};
+
+// Gaussian clusters (centres ~ N(0, 4^2), points ~ centre + N(0, 1)) whose
+// centres move by `speed` along a fixed random direction per phase.
+std::vector<Phase> GaussianPhases(const DriftSimOptions& o) {
+  std::mt19937_64 rng(o.seed);
+  std::normal_distribution<float> g;
+  const size_t d = o.dim, c = o.clusters;
+  std::vector<float> centres(c * d), dirs(c * d);
+  for (auto& x : centres) x = 4 * g(rng);
+  for (size_t j = 0; j < c; ++j) {
+    double norm = 0;
+    for (size_t i = 0; i < d; ++i) {
+      dirs[j * d + i] = g(rng);
+      norm += double{dirs[j * d + i]} * dirs[j * d + i];
+    }
+    for (size_t i = 0; i < d; ++i) {
+      dirs[j * d + i] /= static_cast<float>(std::sqrt(norm));
+    }
+  }
+  std::vector<Phase> phases(o.phases);
+  auto point = [&](size_t p, std::vector<float>* out) {
+    const size_t j = rng() % c;
+    for (size_t i = 0; i < d; ++i) {
+      out->push_back(centres[j * d + i] +
+                     static_cast<float>(p * o.speed) * dirs[j * d + i] +
+                     g(rng));
+    }
+  };
+  for (size_t p = 0; p < o.phases; ++p) {
+    for (size_t n = 0; n < o.num / o.phases; ++n) point(p, &phases[p].base);
+    for (size_t q = 0; q < o.queries; ++q) point(p, &phases[p].queries);
+  }
+  return phases;
+}
+
+// fashion-mnist class by class; queries: test images of the classes seen.
+rocksdb::Status FashionPhases(const DriftSimOptions& o, const Dataset& data,
+                              std::vector<Phase>* phases) {
+  std::vector<uint8_t> test_labels;
+  rocksdb::Status s =
+      ReadIdxLabels(o.fashion_dir + "/t10k-labels-idx1-ubyte.gz", &test_labels);
+  if (!s.ok()) return s;
+  if (data.base_labels.size() != data.num_base() ||
+      test_labels.size() != data.num_queries()) {
+    return rocksdb::Status::InvalidArgument(
+        "drift_sim: fashion-mnist labels do not match the images");
+  }
+  const size_t d = data.dim;
+  phases->assign(10, Phase());
+  for (size_t i = 0; i < data.num_base(); ++i) {
+    const size_t cls = data.base_labels[i] % 10;
+    (*phases)[cls].base.insert((*phases)[cls].base.end(),
+                               data.base.begin() + i * d,
+                               data.base.begin() + (i + 1) * d);
+  }
+  for (size_t p = 0; p < 10; ++p) {
+    std::vector<size_t> seen;
+    for (size_t i = 0; i < test_labels.size(); ++i) {
+      if (test_labels[i] <= p) seen.push_back(i);
+    }
+    const size_t nq = std::min(o.queries, seen.size());
+    for (size_t q = 0; q < nq; ++q) {
+      const size_t i = seen[q * seen.size() / nq];
+      (*phases)[p].queries.insert((*phases)[p].queries.end(),
+                                  data.queries.begin() + i * d,
+                                  data.queries.begin() + (i + 1) * d);
+    }
+  }
+  return rocksdb::Status::OK();
+}
+
+struct Variant {
+  std::string name;
+  VectorIndexOptions options;
+  bool train_after_first_phase = false;  // static
+  bool train_after_every_phase = false;  // oracle
+};
+
+std::string KeyOf(size_t i) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "v%010zu", i);
+  return buf;
+}
+
+class VariantRun {
+ public:
+  VariantRun(const DriftSimOptions& o, Variant v, const std::string& workload)
+      : o_(o), v_(std::move(v)), workload_(workload) {}
+  ~VariantRun() {
+    if (index_ != nullptr) index_->Close().PermitUncheckedError();
+    index_.reset();
+    db_.reset();
+  }
+
+  rocksdb::Status Open() {
+    rocksdb::Options options(rocksdb::DBOptions(),
+                             VectorColumnFamilyOptions(o_.dim));
+    options.create_if_missing = true;
+    options.write_buffer_size = 64 << 20;
+    options.max_background_jobs = 2;
+    const std::string path = o_.db_dir + "/sim-" + v_.name;
+    rocksdb::Status s = rocksdb::DestroyDB(path, options);
+    rocksdb::DB* db = nullptr;
+    if (s.ok()) s = rocksdb::DB::Open(options, path, &db);
+    if (!s.ok()) return s;
+    db_.reset(db);
+    v_.options.dimension = o_.dim;
+    v_.options.target_bucket_size = o_.codebook_bucket_size;
+    return VectorIndex::Attach(db_.get(), db_->DefaultColumnFamily(),
+                               v_.options, &index_);
+  }
+
+  rocksdb::Status RunPhase(size_t p, const Phase& phase, Reporter* reporter) {
+    const size_t d = o_.dim;
+    const size_t n = phase.base.size() / d;
+    const auto start = Clock::now();
+    for (size_t i = 0; i < n; ++i) {
+      const std::vector<float> v(phase.base.begin() + i * d,
+                                 phase.base.begin() + (i + 1) * d);
+      rocksdb::Status s =
+          index_->Put(rocksdb::WriteOptions(), KeyOf(all_.size() / d + i), v);
+      if (!s.ok()) return s;
+    }
+    const double ingest_secs = Seconds(start);
+    all_.insert(all_.end(), phase.base.begin(), phase.base.end());
+    rocksdb::Status s = Settle(p);
+    if (!s.ok()) return s;
+    return Measure(p, phase, n / ingest_secs, reporter);
+  }
+
+ private:
+  // Flush, then what the variant does between phases, then one level.
+  rocksdb::Status Settle(size_t p) {
+    rocksdb::Status s = db_->Flush(rocksdb::FlushOptions());
+    if (!s.ok()) return s;
+    if (v_.train_after_every_phase || (v_.train_after_first_phase && p == 0)) {
+      return index_->Train(TrainOptions());  // Re-buckets (compacts) too.
+    }
+    if (v_.options.auto_train) {
+      // The first codebook comes from the background trainer; later ones
+      // from maintenance, which the flush woke up. Wait for the first, then
+      // run a check here so the phase ends with maintenance caught up.
+      for (int i = 0; i < 1200 && index_->codebook_epoch() == 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      s = index_->Maintain(nullptr);
+      if (!s.ok()) return s;
+    }
+    rocksdb::CompactRangeOptions cro;
+    cro.bottommost_level_compaction =
+        rocksdb::BottommostLevelCompaction::kForceOptimized;
+    return db_->CompactRange(cro, nullptr, nullptr);
+  }
+
+  rocksdb::Status Measure(size_t p, const Phase& phase, double ingest_rate,
+                          Reporter* reporter) {
+    const size_t d = o_.dim, k = o_.k;
+    const size_t nq = phase.queries.size() / d, nb = all_.size() / d;
+    std::vector<uint32_t> truth(nq * k);
+    ExactKnn(all_.data(), nb, phase.queries.data(), nq, d, k, truth.data());
+    Latencies lat;
+    size_t found = 0, scanned = 0;
+    const auto start = Clock::now();
+    for (size_t q = 0; q < nq; ++q) {
+      const std::vector<float> query(phase.queries.begin() + q * d,
+                                     phase.queries.begin() + (q + 1) * d);
+      std::vector<SearchHit> hits;
+      SearchStats stats;
+      const auto t = Clock::now();
+      rocksdb::Status s =
+          index_->Search(SearchOptions(), query, k, &hits, &stats);
+      lat.Add(Seconds(t) * 1e6);
+      if (!s.ok()) return s;
+      scanned += stats.segment_vectors_scanned + stats.memtable_vectors_scanned;
+      std::set<std::string> want;
+      for (size_t i = 0; i < k; ++i) want.insert(KeyOf(truth[q * k + i]));
+      for (const SearchHit& h : hits) found += want.count(h.key);
+    }
+    const double secs = Seconds(start);
+    IndexStats stats;
+    rocksdb::Status s = index_->GetStats(&stats);
+    if (!s.ok()) return s;
+    Result r;
+    r.benchmark = "drift_sim";
+    r.system = v_.name;
+    r.params["workload"] = workload_;
+    r.params["phase"] = std::to_string(p);
+    r.metrics["ops"] = nq;
+    r.metrics["ops_per_sec"] = nq / secs;
+    r.metrics["k"] = k;
+    r.metrics["recall_at_k"] = double(found) / (nq * k);
+    r.metrics["scanned_per_query"] = double(scanned) / nq;
+    r.metrics["p50_us"] = lat.Percentile(50);
+    r.metrics["p99_us"] = lat.Percentile(99);
+    r.metrics["vectors"] = nb;
+    r.metrics["buckets"] = stats.buckets;
+    r.metrics["max_over_mean_bucket"] = stats.max_over_mean();
+    r.metrics["trainings"] = stats.trainings;
+    r.metrics["ingest_vectors_per_sec"] = ingest_rate;
+    reporter->Report(r);
+    return rocksdb::Status::OK();
+  }
+
+  const DriftSimOptions o_;
+  Variant v_;
+  const std::string workload_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::unique_ptr<VectorIndex> index_;
+  std::vector<float> all_;  // Every vector written, in key order.
+};
+
+}  // namespace
+
+rocksdb::Status RunDriftSim(const DriftSimOptions& options,
+                            const Dataset& fashion, Reporter* reporter) {
+  DriftSimOptions o = options;
+  std::vector<Phase> phases;
+  std::string workload;
+  if (o.dataset == "gaussian") {
+    phases = GaussianPhases(o);
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "gaussian-speed-%.1f", o.speed);
+    workload = buf;
+  } else if (o.dataset == "fashion-mnist") {
+    o.dim = fashion.dim;
+    rocksdb::Status s = FashionPhases(o, fashion, &phases);
+    if (!s.ok()) return s;
+    workload = "fashion-class-incremental";
+  } else {
+    return rocksdb::Status::InvalidArgument(
+        "drift_sim: --dataset must be gaussian or fashion-mnist");
+  }
+  Variant drift{"drift", VectorIndexOptions()};
+  drift.options.auto_train = true;
+  Variant fixed{"drift-static", VectorIndexOptions()};
+  fixed.options.auto_train = false;
+  fixed.options.retrain_imbalance = 0;
+  fixed.options.retrain_growth = 0;
+  fixed.train_after_first_phase = true;
+  Variant oracle{"drift-oracle", fixed.options};
+  oracle.train_after_every_phase = true;
+  for (const Variant& v : {drift, fixed, oracle}) {
+    VariantRun run(o, v, workload);
+    rocksdb::Status s = run.Open();
+    for (size_t p = 0; s.ok() && p < phases.size(); ++p) {
+      std::fprintf(stderr, "... drift_sim %s: phase %zu/%zu\r", v.name.c_str(),
+                   p + 1, phases.size());
+      s = run.RunPhase(p, phases[p], reporter);
+    }
+    if (!s.ok()) return s;
+  }
+  return rocksdb::Status::OK();
+}
+
+}  // namespace bench
+}  // namespace drift

@@ -1,0 +1,43 @@
+// drift_sim: the data distribution moves while it is written, in phases; after
+// each phase three variants of Drift are measured side by side on queries from
+// the data seen so far (exact ground truth):
+//   drift         maintenance on (VectorIndexOptions defaults: background
+//                 retraining on bucket imbalance or growth),
+//   drift-static  one codebook trained after the first phase, never again
+//                 (what a static IVF does),
+//   drift-oracle  a codebook retrained on all data after every phase.
+// Workloads: --dataset=gaussian (clusters whose centres move by
+// --sim_speed standard deviations per phase) or --dataset=fashion-mnist
+// (class-incremental: one class per phase).
+#pragma once
+
+#include "db_bench_drift/report.h"
+#include "rocksdb/status.h"
+#include "util/dataset.h"
+
+namespace drift {
+namespace bench {
+
+struct DriftSimOptions {
+  std::string db_dir;       // Variants get subdirectories.
+  std::string dataset;      // "gaussian" or "fashion-mnist"
+  std::string fashion_dir;  // fashion-mnist: where the label files are
+  uint32_t dim = 128;       // gaussian
+  uint32_t clusters = 16;   // gaussian
+  size_t num = 100000;      // gaussian: vectors over all phases
+  size_t phases = 10;       // gaussian (fashion-mnist: 10 classes)
+  double speed = 5.0;       // gaussian: centre moves per phase, in std devs
+  size_t queries = 200;     // per phase
+  size_t k = 10;
+  uint32_t codebook_bucket_size = 256;
+  uint64_t seed = 42;
+};
+
+// `fashion` is the loaded fashion-mnist set (with labels) for that workload,
+// ignored for gaussian. One Result per variant and phase, benchmark
+// "drift_sim", params "phase" and "workload".
+rocksdb::Status RunDriftSim(const DriftSimOptions& options,
+                            const Dataset& fashion, Reporter* reporter);
+
+}  // namespace bench
+}  // namespace drift
