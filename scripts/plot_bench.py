@@ -3,10 +3,14 @@
 
     python3 scripts/plot_bench.py results.json [out_dir]
 
-Writes out_dir/recall_qps.png: search QPS (log scale) against recall@k for
-every system of the run (drift's nprobe sweep, drift's recall targets, hnswlib's
-ef sweep, brute force), the chart a reader compares systems with. Needs gnuplot
-(Debian package gnuplot-nox: apt-get install gnuplot-nox).
+Writes, for what the results hold:
+- out_dir/recall_qps.png: search QPS (log scale) against recall@k for every
+  system of the run (drift's nprobe sweep, drift's recall targets, hnswlib's ef
+  sweep, brute force), the chart a reader compares systems with;
+- out_dir/drift_sim_<workload>.png: vectors scanned per query, recall@k and
+  largest/mean bucket over the phases of drift_sim, for drift, drift-static and
+  drift-oracle.
+Needs gnuplot (Debian package gnuplot-nox: apt-get install gnuplot-nox).
 """
 import json
 import os
@@ -39,6 +43,49 @@ def search_series(results):
     return series
 
 
+def terminal(width, height):
+    return ("set terminal pngcairo size %d,%d" if _has_cairo() else
+            "set terminal png size %d,%d") % (width, height)
+
+
+def plot_drift_sim(results, out_dir):
+    """One PNG per drift_sim workload: three panels over the phases."""
+    sims = [r for r in results if r.get("benchmark") == "drift_sim"]
+    for workload in sorted({r["params"]["workload"] for r in sims}):
+        rows = [r for r in sims if r["params"]["workload"] == workload]
+        png = os.path.join(out_dir, "drift_sim_%s.png" % workload)
+        with tempfile.TemporaryDirectory() as tmp:
+            files = {}
+            for system in sorted({r["system"] for r in rows}):
+                path = os.path.join(tmp, system + ".dat")
+                with open(path, "w") as f:
+                    for r in sorted((r for r in rows if r["system"] == system),
+                                    key=lambda r: int(r["params"]["phase"])):
+                        f.write("%s %g %g %g\n" % (
+                            r["params"]["phase"], r["scanned_per_query"],
+                            r["recall_at_k"], r["max_over_mean_bucket"]))
+                files[system] = path
+
+            def panel(column, ylabel, extra=""):
+                lines = ["'%s' using 1:%d with linespoints lw 2 pt 7 title '%s'"
+                         % (path, column, system)
+                         for system, path in files.items()]
+                return [extra, "set ylabel '%s'" % ylabel,
+                        "plot " + ", ".join(lines), "unset logscale y"]
+
+            script = "\n".join([
+                terminal(900, 1000), "set output '%s'" % png,
+                "set termoption noenhanced", "set grid",
+                "set multiplot layout 3,1 title 'drift_sim: %s'" % workload,
+                "set xlabel 'phase'", "set key top left"] +
+                panel(2, "vectors scanned per query", "set logscale y") +
+                panel(3, "recall@10 (default effort)", "set yrange [0.9:1]") +
+                panel(4, "largest / mean bucket", "set yrange [0:*]") +
+                ["unset multiplot"])
+            subprocess.run(["gnuplot"], input=script.encode(), check=True)
+        print("wrote " + png)
+
+
 def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
@@ -47,9 +94,12 @@ def main(argv):
     out_dir = argv[2] if len(argv) > 2 else os.path.dirname(argv[1]) or "."
     if shutil.which("gnuplot") is None:
         sys.exit("gnuplot not found (apt-get install gnuplot-nox)")
+    plot_drift_sim(results, out_dir)
     series = search_series(results)
     if not series:
-        sys.exit("no search results with recall in " + argv[1])
+        if not any(r.get("benchmark") == "drift_sim" for r in results):
+            sys.exit("no search or drift_sim results in " + argv[1])
+        return
     k = next((r["k"] for r in results if "k" in r), 10)
     dataset = next((r["params"]["dataset"] for r in results
                     if "dataset" in r.get("params", {})), "")
@@ -66,8 +116,7 @@ def main(argv):
             plots.append("'%s' using 1:2:3 with labels offset 0.6,0.6 "
                          "font ',8' notitle" % data)
         script = "\n".join([
-            "set terminal pngcairo size 900,600" if _has_cairo() else
-            "set terminal png size 900,600",
+            terminal(900, 600),
             "set output '%s'" % png,
             "set termoption noenhanced",
             # The interesting region; points below it are off the chart.
