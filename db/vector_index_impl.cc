@@ -9,6 +9,7 @@
 #include "drift/plugin.h"
 #include "index/distance.h"
 #include "index/sq8.h"
+#include "rocksdb/utilities/table_properties_collectors.h"
 #include "table/drift_table_factory.h"
 #include "table/drift_table_reader.h"
 #include "util/coding.h"
@@ -47,6 +48,10 @@ size_t DefaultNprobe(size_t buckets) {
 // range, e.g. pixels): 2k exact re-ranks recover what quantization swaps
 // (fashion-mnist, k=10: recall 0.9586 at 20 and at 30, 0.9539 at 10), and
 // each costs a cached row read (~2 us, memory-bound). Targets >= 0.99: 4k.
+// Segments with at least this fraction of tombstones are compacted.
+constexpr double kScavengeDeadFraction = 0.2;
+constexpr size_t kScavengeWindow = 4096;
+
 // Candidates kept per re-rank slot, so stale ones can be replaced.
 constexpr size_t kCandidatePoolFactor = 4;
 
@@ -90,6 +95,19 @@ rocksdb::ColumnFamilyOptions VectorColumnFamilyOptions(
   DriftMemTableOptions mopts;
   mopts.dimension = dim;
   cf.memtable_factory = NewDriftMemTableFactory(mopts);
+  // Scavenger: a segment whose entries are >= 20% tombstones is marked for
+  // compaction, which drops the deleted vectors (the window trigger is off).
+  const bool has_scavenger = std::any_of(
+      cf.table_properties_collector_factories.begin(),
+      cf.table_properties_collector_factories.end(), [](const auto& f) {
+        return std::string(f->Name()) ==
+               rocksdb::CompactOnDeletionCollectorFactory::kClassName();
+      });
+  if (!has_scavenger) {
+    cf.table_properties_collector_factories.push_back(
+        rocksdb::NewCompactOnDeletionCollectorFactory(
+            kScavengeWindow, kScavengeWindow + 1, kScavengeDeadFraction));
+  }
   return cf;
 }
 

@@ -1,5 +1,7 @@
 #include "table/drift_table_builder.h"
 
+#include <algorithm>
+
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/merge_operator.h"
 #include "util/vector_value.h"
@@ -58,6 +60,11 @@ DriftTableBuilder::DriftTableBuilder(
 }
 
 DriftTableBuilder::~DriftTableBuilder() = default;
+
+bool DriftTableBuilder::NeedCompact() const {
+  return std::any_of(collectors_.begin(), collectors_.end(),
+                     [](const auto& c) { return c->NeedCompact(); });
+}
 
 void DriftTableBuilder::StartVectorSection(uint32_t dim) {
   header_.dimension = dim;

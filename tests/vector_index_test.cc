@@ -354,6 +354,40 @@ TEST_F(VectorIndexTest, MaintenanceIsBoundedUnderOscillation) {
   ExpectExact(model, nullptr, &rng);
 }
 
+// Scavenger: a segment that is >= 20% tombstones is marked for compaction,
+// and the compaction drops the deleted vectors.
+TEST_F(VectorIndexTest, DeletedVectorsAreScavenged) {
+  auto_train_ = false;
+  Open(8, /*bucket_size=*/64, /*file_size=*/1 << 20);
+  std::mt19937 rng(8);
+  Model model;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string k = "k" + std::to_string(1000 + i);
+    model[k] = RandomVector(&rng, 100);
+    ASSERT_OK(index_->Put(rocksdb::WriteOptions(), k, model[k]));
+  }
+  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  ASSERT_OK(db_->CompactRange(rocksdb::CompactRangeOptions(), handles_[1],
+                              nullptr, nullptr));
+  for (int i = 0; i < 600; ++i) {
+    const std::string k = "k" + std::to_string(1000 + 3 * i);
+    ASSERT_OK(index_->Delete(rocksdb::WriteOptions(), k));
+    model.erase(k);
+  }
+  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  uint64_t entries = 0;
+  for (int i = 0; i < 200; ++i) {  // The compaction runs in the background.
+    rocksdb::TablePropertiesCollection props;
+    ASSERT_OK(db_->GetPropertiesOfAllTables(handles_[1], &props));
+    entries = 0;
+    for (const auto& p : props) entries += p.second->num_entries;
+    if (entries == model.size()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(entries, model.size());  // Deleted vectors and tombstones gone.
+  ExpectExact(model, nullptr, &rng);
+}
+
 TEST_F(VectorIndexTest, MemtableGraphAnswersForIndexedRows) {
   Open(16, 64, /*file_size=*/256 << 20);  // everything stays in the memtable
   std::mt19937 rng(21);
