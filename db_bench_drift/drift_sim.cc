@@ -24,11 +24,57 @@ double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
 }
 
-// What one phase writes, and the queries measured after it.
+// What one phase writes and deletes, and the queries measured after it.
 struct Phase {
-  std::vector<float> base;
+  std::vector<float> base;      // Written under the next free ids.
+  std::vector<size_t> deletes;  // Ids (write order) deleted first.
   std::vector<float> queries;
 };
+
+// SPFresh's churn shape: half of `source` (shuffled) is loaded in phase 0,
+// then each of `steps` phases deletes 1% of the live vectors and writes as
+// many from the unused half.
+std::vector<Phase> ChurnPhases(const std::vector<float>& source, size_t dim,
+                               const std::vector<float>& queries,
+                               size_t num_queries, size_t steps,
+                               uint64_t seed) {
+  const size_t n = source.size() / dim;
+  std::mt19937_64 rng(seed);
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), rng);
+  auto rows = [&](size_t from, size_t count, std::vector<float>* out) {
+    for (size_t i = from; i < from + count; ++i) {
+      out->insert(out->end(), source.begin() + order[i] * dim,
+                  source.begin() + (order[i] + 1) * dim);
+    }
+  };
+  std::vector<float> q(
+      queries.begin(),
+      queries.begin() + std::min(queries.size(), num_queries * dim));
+  std::vector<Phase> phases(steps + 1);
+  const size_t initial = n / 2, per_step = std::max<size_t>(1, initial / 100);
+  rows(0, initial, &phases[0].base);
+  std::vector<size_t> live(initial);
+  for (size_t i = 0; i < initial; ++i) live[i] = i;
+  size_t next_row = initial, next_id = initial;
+  for (size_t p = 0; p <= steps; ++p) {
+    phases[p].queries = q;
+    if (p == 0) continue;
+    const size_t add = std::min(per_step, n - next_row);
+    for (size_t i = 0; i < per_step && !live.empty(); ++i) {
+      const size_t pick = rng() % live.size();
+      phases[p].deletes.push_back(live[pick]);
+      live[pick] = live.back();
+      live.pop_back();
+    }
+    rows(next_row, add, &phases[p].base);
+    for (size_t i = 0; i < add; ++i) live.push_back(next_id + i);
+    next_row += add;
+    next_id += add;
+  }
+  return phases;
+}
 
 // Gaussian clusters (centres ~ N(0, 4^2), points ~ centre + N(0, 1)) whose
 // centres move by `speed` along a fixed random direction per phase.
@@ -145,6 +191,11 @@ class VariantRun {
     const size_t d = o_.dim;
     const size_t n = phase.base.size() / d;
     const auto start = Clock::now();
+    for (size_t id : phase.deletes) {
+      rocksdb::Status s = index_->Delete(rocksdb::WriteOptions(), KeyOf(id));
+      if (!s.ok()) return s;
+      live_[id] = 0;
+    }
     for (size_t i = 0; i < n; ++i) {
       const std::vector<float> v(phase.base.begin() + i * d,
                                  phase.base.begin() + (i + 1) * d);
@@ -154,9 +205,11 @@ class VariantRun {
     }
     const double ingest_secs = Seconds(start);
     all_.insert(all_.end(), phase.base.begin(), phase.base.end());
+    live_.resize(all_.size() / d, 1);
     rocksdb::Status s = Settle(p);
     if (!s.ok()) return s;
-    return Measure(p, phase, n / ingest_secs, reporter);
+    return Measure(p, phase, (n + phase.deletes.size()) / ingest_secs,
+                   reporter);
   }
 
  private:
@@ -186,9 +239,19 @@ class VariantRun {
   rocksdb::Status Measure(size_t p, const Phase& phase, double ingest_rate,
                           Reporter* reporter) {
     const size_t d = o_.dim, k = o_.k;
-    const size_t nq = phase.queries.size() / d, nb = all_.size() / d;
+    const size_t nq = phase.queries.size() / d;
+    // Ground truth over the live vectors; ids map back to write order.
+    std::vector<float> live;
+    std::vector<size_t> ids;
+    for (size_t i = 0; i < live_.size(); ++i) {
+      if (!live_[i]) continue;
+      live.insert(live.end(), all_.begin() + i * d, all_.begin() + (i + 1) * d);
+      ids.push_back(i);
+    }
+    const size_t nb = ids.size();
     std::vector<uint32_t> truth(nq * k);
-    ExactKnn(all_.data(), nb, phase.queries.data(), nq, d, k, truth.data());
+    ExactKnn(live.data(), nb, phase.queries.data(), nq, d, k, truth.data());
+    for (uint32_t& t : truth) t = static_cast<uint32_t>(ids[t]);
     Latencies lat;
     size_t found = 0, scanned = 0;
     const auto start = Clock::now();
@@ -237,7 +300,8 @@ class VariantRun {
   const std::string workload_;
   std::unique_ptr<rocksdb::DB> db_;
   std::unique_ptr<VectorIndex> index_;
-  std::vector<float> all_;  // Every vector written, in key order.
+  std::vector<float> all_;     // Every vector written, in key order.
+  std::vector<uint8_t> live_;  // Per written vector: not deleted.
 };
 
 }  // namespace
@@ -247,7 +311,20 @@ rocksdb::Status RunDriftSim(const DriftSimOptions& options,
   DriftSimOptions o = options;
   std::vector<Phase> phases;
   std::string workload;
-  if (o.dataset == "gaussian") {
+  if (o.churn) {
+    std::vector<float> source, queries;
+    if (o.dataset == "fashion-mnist") {
+      o.dim = fashion.dim;
+      source = fashion.base;
+      queries = fashion.queries;
+    } else {
+      MakeGaussianClusters(o.num, o.dim, o.clusters, 4.0f, o.seed, &source);
+      MakeGaussianClusters(o.queries, o.dim, o.clusters, 4.0f, o.seed + 1,
+                           &queries);
+    }
+    phases = ChurnPhases(source, o.dim, queries, o.queries, o.phases, o.seed);
+    workload = o.dataset + "-churn";
+  } else if (o.dataset == "gaussian") {
     phases = GaussianPhases(o);
     char buf[64];
     std::snprintf(buf, sizeof(buf), "gaussian-speed-%.1f", o.speed);

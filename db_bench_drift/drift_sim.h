@@ -7,8 +7,9 @@
 //                 (what a static IVF does),
 //   drift-oracle  a codebook retrained on all data after every phase.
 // Workloads: --dataset=gaussian (clusters whose centres move by
-// --sim_speed standard deviations per phase) or --dataset=fashion-mnist
-// (class-incremental: one class per phase).
+// --sim_speed standard deviations per phase), --dataset=fashion-mnist
+// (class-incremental: one class per phase), or with --sim_churn either data
+// set under churn (1% deleted and 1% written per step).
 #pragma once
 
 #include "db_bench_drift/report.h"
@@ -31,6 +32,9 @@ struct DriftSimOptions {
   size_t k = 10;
   uint32_t codebook_bucket_size = 256;
   uint64_t seed = 42;
+  // Churn instead of drift: half the data set loaded, then `phases` steps
+  // that each delete 1% of the live vectors and write as many new ones.
+  bool churn = false;
 };
 
 // `fashion` is the loaded fashion-mnist set (with labels) for that workload,

@@ -91,6 +91,9 @@ DEFINE_double(sim_speed, 5.0,
               "per phase, in standard deviations (5: heavy drift)");
 DEFINE_int32(sim_clusters, 16, "drift_sim on --dataset=gaussian: clusters");
 DEFINE_int32(sim_queries, 200, "drift_sim: queries measured after each phase");
+DEFINE_bool(sim_churn, false,
+            "drift_sim: churn instead of drift (half the data set loaded, then "
+            "--sim_phases steps deleting 1% and writing 1%)");
 DEFINE_uint64(seed, 42, "Seed of the synthetic data and the random orders");
 
 namespace drift {
@@ -558,6 +561,7 @@ int Main() {
     so.k = static_cast<size_t>(FLAGS_k);
     so.codebook_bucket_size = static_cast<uint32_t>(FLAGS_codebook_bucket_size);
     so.seed = FLAGS_seed;
+    so.churn = FLAGS_sim_churn;
     std::error_code ec;
     std::filesystem::create_directories(FLAGS_db, ec);
     s = RunDriftSim(so, data, &reporter);
