@@ -318,9 +318,11 @@ rocksdb::Status RunDriftSim(const DriftSimOptions& options,
       source = fashion.base;
       queries = fashion.queries;
     } else {
-      MakeGaussianClusters(o.num, o.dim, o.clusters, 4.0f, o.seed, &source);
-      MakeGaussianClusters(o.queries, o.dim, o.clusters, 4.0f, o.seed + 1,
-                           &queries);
+      // One draw, split, so queries come from the data's clusters.
+      MakeGaussianClusters(o.num + o.queries, o.dim, o.clusters, 4.0f, o.seed,
+                           &source);
+      queries.assign(source.begin() + o.num * o.dim, source.end());
+      source.resize(o.num * o.dim);
     }
     phases = ChurnPhases(source, o.dim, queries, o.queries, o.phases, o.seed);
     workload = o.dataset + "-churn";

@@ -120,10 +120,15 @@ rocksdb::Status LoadData(Dataset* data) {
     data->name = "gaussian";
     data->dim = static_cast<uint32_t>(FLAGS_dim);
     const size_t n = FLAGS_num > 0 ? FLAGS_num : 100000;
-    MakeGaussianClusters(n, data->dim, FLAGS_clusters, 4.0f, FLAGS_seed,
-                         &data->base, &data->base_labels);
-    MakeGaussianClusters(1000, data->dim, FLAGS_clusters, 4.0f, FLAGS_seed,
-                         &data->queries);
+    // One draw, split: queries are other points of the same clusters (the
+    // same seed twice would make the queries copies of the first vectors).
+    constexpr size_t kQueries = 1000;
+    std::vector<uint8_t> labels;
+    MakeGaussianClusters(n + kQueries, data->dim, FLAGS_clusters, 4.0f,
+                         FLAGS_seed, &data->base, &labels);
+    data->queries.assign(data->base.begin() + n * data->dim, data->base.end());
+    data->base.resize(n * data->dim);
+    data->base_labels.assign(labels.begin(), labels.begin() + n);
   } else if (FLAGS_dataset == "fvecs") {
     data->name = FLAGS_base;
     uint32_t qdim = 0;
