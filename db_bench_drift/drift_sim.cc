@@ -290,6 +290,8 @@ class VariantRun {
     r.metrics["buckets"] = stats.buckets;
     r.metrics["max_over_mean_bucket"] = stats.max_over_mean();
     r.metrics["trainings"] = stats.trainings;
+    r.metrics["retrains_imbalance"] = stats.retrains_imbalance;
+    r.metrics["retrains_growth"] = stats.retrains_growth;
     r.metrics["ingest_vectors_per_sec"] = ingest_rate;
     reporter->Report(r);
     return rocksdb::Status::OK();

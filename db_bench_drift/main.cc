@@ -146,6 +146,9 @@ rocksdb::Status LoadData(Dataset* data) {
   }
   if (s.ok() && FLAGS_num > 0 && size_t(FLAGS_num) < data->num_base()) {
     data->base.resize(size_t(FLAGS_num) * data->dim);
+    if (data->base_labels.size() > size_t(FLAGS_num)) {
+      data->base_labels.resize(size_t(FLAGS_num));
+    }
   }
   return s;
 }
