@@ -145,6 +145,23 @@ Status VectorIndex::Attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
                                    std::to_string(topts->dimension) + ", not " +
                                    std::to_string(options.dimension));
   }
+  // Searches see memtable vectors through the DriftMemTable's arenas only.
+  const auto* mopts =
+      desc.options.memtable_factory != nullptr
+          ? desc.options.memtable_factory->GetOptions<DriftMemTableOptions>()
+          : nullptr;
+  if (mopts == nullptr) {
+    return Status::InvalidArgument(
+        "drift: column family " + cf->GetName() +
+        " does not use the DriftMemTable factory (searches would not see the "
+        "vectors in its memtables)");
+  }
+  if (mopts->dimension != options.dimension) {
+    return Status::InvalidArgument("drift: column family " + cf->GetName() +
+                                   " has DriftMemTable dimension " +
+                                   std::to_string(mopts->dimension) + ", not " +
+                                   std::to_string(options.dimension));
+  }
   if (options.target_bucket_size == 0) {
     return Status::InvalidArgument("drift: target_bucket_size must be > 0");
   }

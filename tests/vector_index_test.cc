@@ -388,6 +388,35 @@ TEST_F(VectorIndexTest, DeletedVectorsAreScavenged) {
   ExpectExact(model, nullptr, &rng);
 }
 
+// Searches see memtable vectors through the DriftMemTable only: Attach
+// refuses a column family whose memtables would be invisible to them.
+TEST_F(VectorIndexTest, AttachNeedsTheDriftMemTableOfTheSameDimension) {
+  for (int variant = 0; variant < 2; ++variant) {
+    rocksdb::ColumnFamilyOptions vec = VectorColumnFamilyOptions(8);
+    if (variant == 0) {
+      vec.memtable_factory.reset(new rocksdb::SkipListFactory());
+    } else {
+      DriftMemTableOptions mopts;
+      mopts.dimension = 4;
+      vec.memtable_factory = NewDriftMemTableFactory(mopts);
+    }
+    const std::string dir = dir_ + "/attach" + std::to_string(variant);
+    std::unique_ptr<rocksdb::DB> db;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    ASSERT_OK(
+        test::OpenWithVectorCf(dir, rocksdb::DBOptions(), vec, &db, &handles));
+    VectorIndexOptions vopts;
+    vopts.dimension = 8;
+    std::unique_ptr<VectorIndex> index;
+    const rocksdb::Status s =
+        VectorIndex::Attach(db.get(), handles[1], vopts, &index);
+    EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+    EXPECT_NE(s.ToString().find("DriftMemTable"), std::string::npos)
+        << s.ToString();
+    for (auto* h : handles) EXPECT_OK(db->DestroyColumnFamilyHandle(h));
+  }
+}
+
 TEST_F(VectorIndexTest, MemtableGraphAnswersForIndexedRows) {
   Open(16, 64, /*file_size=*/256 << 20);  // everything stays in the memtable
   std::mt19937 rng(21);
