@@ -10,7 +10,9 @@ namespace drift {
 struct DriftMemTableOptions {
   static const char* kName() { return "DriftMemTableOptions"; }
 
-  // Number of float32 components of a vector; 0 = learn from the first vector.
+  // Number of float32 components of a vector. 0: the memtable keeps no
+  // vector arena (plain memtable behaviour); VectorIndex::Attach requires it
+  // to equal the index's dimension.
   uint32_t dimension = 0;
 
   // A background thread builds an HNSW graph (hnswlib) over each memtable's
