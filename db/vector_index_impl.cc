@@ -202,7 +202,8 @@ Status VectorIndexImpl::CheckOpen() const {
 Status VectorIndexImpl::CheckVector(const std::vector<float>& v,
                                     const char* what) const {
   Status s = CheckOpen();
-  if (s.ok()) s = CheckDimension(options_.dimension, v.size());
+  if (!s.ok()) return s;
+  s = CheckDimension(options_.dimension, v.size());
   if (s.ok()) s = CheckFinite(v.data(), options_.dimension);
   if (!s.ok()) {
     return Status::InvalidArgument(std::string("drift: ") + what + ": " +

@@ -155,7 +155,7 @@ class VectorIndex {
                                  const rocksdb::Slice& key) = 0;
   virtual rocksdb::Status Delete(rocksdb::WriteBatch* batch,
                                  const rocksdb::Slice& key) = 0;
-  // NotFound if absent; Corruption-free InvalidArgument if the stored value is
+  // NotFound if absent; InvalidArgument (not Corruption) if the stored value is
   // not a vector of this dimension.
   virtual rocksdb::Status Get(const rocksdb::ReadOptions& options,
                               const rocksdb::Slice& key,
