@@ -288,6 +288,15 @@ TEST_F(ToolsTest, LdbVectorCommands) {
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_EQ(r.output.substr(0, 10), "key0010 0\n") << r.output;
   EXPECT_EQ(CountLines(r.output), 2u) << r.output;
+
+  r = Ldb("--column_family=vectors drift_stats");
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const char* line : {"dimension: 8\n", "codebook epoch: ",
+                           "largest bucket: ", "segments at level "}) {
+    EXPECT_NE(r.output.find(line), std::string::npos) << line << r.output;
+  }
+  r = Ldb("--column_family=vectors drift_stats extra");
+  EXPECT_NE(r.code, 0) << r.output;
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // drift_ldb: RocksDB's ldb with Drift's table and memtable factories
 // registered, so that OPTIONS files naming DriftTable / DriftMemTable load and
 // every stock subcommand works on a Drift database; plus vector subcommands
-// (vget, vput, vsearch) on the public VectorIndex API.
+// (vget, vput, vsearch, drift_stats) on the public VectorIndex API.
 //
 // Stock subcommands go through rocksdb::LDBTool unchanged. Drift subcommands
 // are LDBCommands built by a selector given to LDBCommand::InitFromCmdLineArgs
@@ -38,7 +38,10 @@ constexpr char kHelpHeader[] =
     "      writes a vector; its dimension must be the column family's and\n"
     "      every component finite\n"
     "  vsearch <f1,f2,...> [--k=<int, default 10>] [--exhaustive]\n"
-    "      the k nearest vectors (squared L2): key distance per line\n\n"
+    "      the k nearest vectors (squared L2): key distance per line\n"
+    "  drift_stats\n"
+    "      dimension, codebook epoch, bucket balance of the current codebook,\n"
+    "      vectors in segments of other codebooks, segments per level\n\n"
     "Every other command is RocksDB's ldb:";
 
 constexpr char kArgK[] = "k";
@@ -96,6 +99,7 @@ bool VectorCommand::AttachIndex(std::unique_ptr<VectorIndex>* index) {
   }
   VectorIndexOptions vopts;
   vopts.dimension = topts->dimension;
+  vopts.auto_train = false;  // A tool never trains behind the user's back.
   s = VectorIndex::Attach(db_, cf, vopts, index);
   if (!s.ok()) Fail(s.ToString());
   return s.ok();
@@ -194,7 +198,53 @@ class VSearchCommand : public VectorCommand {
   bool exhaustive_ = false;
 };
 
+class DriftStatsCommand : public VectorCommand {
+ public:
+  static std::string Name() { return "drift_stats"; }
+  DriftStatsCommand(const std::vector<std::string>& params,
+                    const std::map<std::string, std::string>& options,
+                    const std::vector<std::string>& flags)
+      : VectorCommand(options, flags, /*is_read_only=*/true, {}) {
+    if (!params.empty()) Fail("drift_stats takes no argument");
+  }
+
+  void DoCommand() override {
+    std::unique_ptr<VectorIndex> index;
+    if (!AttachIndex(&index)) return;
+    IndexStats st;
+    Status s = index->GetStats(&st);
+    if (!s.ok()) return Fail(s.ToString());
+    rocksdb::ColumnFamilyHandle* cf = GetCfHandle();
+    std::printf("column family: %s\n", cf->GetName().c_str());
+    std::printf("dimension: %u\n", index->dimension());
+    std::printf("codebook epoch: %llu\n",
+                static_cast<unsigned long long>(st.codebook_epoch));
+    std::printf("buckets holding vectors: %llu\n",
+                static_cast<unsigned long long>(st.buckets));
+    std::printf("vectors in them: %llu\n",
+                static_cast<unsigned long long>(st.bucketed_vectors));
+    std::printf("largest bucket: %llu (%.2f x the mean)\n",
+                static_cast<unsigned long long>(st.max_bucket_vectors),
+                st.max_over_mean());
+    std::printf("vectors in segments of other codebooks: %llu\n",
+                static_cast<unsigned long long>(st.other_epoch_vectors));
+    const int levels = db_->NumberLevels(cf);
+    for (int level = 0; level < levels; ++level) {
+      std::string files;
+      if (db_->GetProperty(cf,
+                           "rocksdb.num-files-at-level" + std::to_string(level),
+                           &files) &&
+          files != "0") {
+        std::printf("segments at level %d: %s\n", level, files.c_str());
+      }
+    }
+  }
+};
+
 LDBCommand* SelectDriftCommand(const LDBCommand::ParsedParams& p) {
+  if (p.cmd == DriftStatsCommand::Name()) {
+    return new DriftStatsCommand(p.cmd_params, p.option_map, p.flags);
+  }
   if (p.cmd == VGetCommand::Name()) {
     return new VGetCommand(p.cmd_params, p.option_map, p.flags);
   }
@@ -218,7 +268,7 @@ std::string CommandName(int argc, char** argv) {
 
 bool IsDriftCommand(const std::string& name) {
   return name == VGetCommand::Name() || name == VPutCommand::Name() ||
-         name == VSearchCommand::Name();
+         name == VSearchCommand::Name() || name == DriftStatsCommand::Name();
 }
 
 // What LDBCommandRunner::RunCommand does, with the drift selector.
