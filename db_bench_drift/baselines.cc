@@ -52,8 +52,6 @@ std::vector<double> ParseDoubleList(const std::string& s) {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 class HnswlibSystem : public System {
  public:
   HnswlibSystem(const BenchContext& ctx, size_t m, size_t ef_construction,
@@ -83,8 +81,7 @@ class HnswlibSystem : public System {
       index_->addPoint(data.base.data() + i * data.dim, i);
       progress.Update(i + 1);
     }
-    const double secs =
-        std::chrono::duration<double>(Clock::now() - start).count();
+    const double secs = SecondsSince(start);
     progress.Finish();
     Result r;
     r.benchmark = "fillvec";

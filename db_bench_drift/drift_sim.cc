@@ -18,12 +18,6 @@ namespace drift {
 namespace bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
-}
-
 // What one phase writes and deletes, and the queries measured after it.
 struct Phase {
   std::vector<float> base;      // Written under the next free ids.
@@ -203,7 +197,7 @@ class VariantRun {
           index_->Put(rocksdb::WriteOptions(), KeyOf(all_.size() / d + i), v);
       if (!s.ok()) return s;
     }
-    const double ingest_secs = Seconds(start);
+    const double ingest_secs = SecondsSince(start);
     all_.insert(all_.end(), phase.base.begin(), phase.base.end());
     live_.resize(all_.size() / d, 1);
     rocksdb::Status s = Settle(p);
@@ -263,14 +257,14 @@ class VariantRun {
       const auto t = Clock::now();
       rocksdb::Status s =
           index_->Search(SearchOptions(), query, k, &hits, &stats);
-      lat.Add(Seconds(t) * 1e6);
+      lat.Add(SecondsSince(t) * 1e6);
       if (!s.ok()) return s;
       scanned += stats.segment_vectors_scanned + stats.memtable_vectors_scanned;
       std::set<std::string> want;
       for (size_t i = 0; i < k; ++i) want.insert(KeyOf(truth[q * k + i]));
       for (const SearchHit& h : hits) found += want.count(h.key);
     }
-    const double secs = Seconds(start);
+    const double secs = SecondsSince(start);
     IndexStats stats;
     rocksdb::Status s = index_->GetStats(&stats);
     if (!s.ok()) return s;

@@ -100,12 +100,6 @@ namespace drift {
 namespace bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
-}
-
 std::string KeyOf(uint64_t i) {
   char buf[24];
   snprintf(buf, sizeof(buf), "vec%016llu", static_cast<unsigned long long>(i));
@@ -273,10 +267,10 @@ class Runner : public System {
       const auto t = Clock::now();
       rocksdb::Status s = db_->Write(wo, &batch);
       if (!s.ok()) return s;
-      lat.Add(Seconds(t) * 1e6);
+      lat.Add(SecondsSince(t) * 1e6);
       progress.Update(i);
     }
-    const double secs = Seconds(start);
+    const double secs = SecondsSince(start);
     progress.Finish();
     Result r = NewResult(name);
     r.params["batch_size"] = std::to_string(FLAGS_batch_size);
@@ -320,7 +314,7 @@ class Runner : public System {
     const auto start = Clock::now();
     rocksdb::Status s = db_->Flush(rocksdb::FlushOptions());
     if (!s.ok()) return s;
-    const double secs = Seconds(start);
+    const double secs = SecondsSince(start);
     Result r = NewResult("flush");
     r.metrics["ops"] = entries;
     r.metrics["ops_per_sec"] = entries / secs;
@@ -337,7 +331,7 @@ class Runner : public System {
     const auto start = Clock::now();
     rocksdb::Status s = db_->CompactRange(cro, nullptr, nullptr);
     if (!s.ok()) return s;
-    const double secs = Seconds(start);
+    const double secs = SecondsSince(start);
     uint64_t keys = 0;
     db_->GetIntProperty("rocksdb.estimate-num-keys", &keys);
     Result r = NewResult("compact");
@@ -357,7 +351,7 @@ class Runner : public System {
     const auto start = Clock::now();
     rocksdb::Status s = index_->Train(t);
     if (!s.ok()) return s;
-    const double secs = Seconds(start);
+    const double secs = SecondsSince(start);
     Result r = NewResult("train");
     r.params["codebook_bucket_size"] =
         std::to_string(FLAGS_codebook_bucket_size);
@@ -388,9 +382,9 @@ class Runner : public System {
       progress.Update(rows - std::min(rows, stats.memtable_vectors_scanned));
       if (stats.memtable_vectors_scanned == 0) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    } while (Seconds(start) < 3600);
+    } while (SecondsSince(start) < 3600);
     progress.Finish();
-    const double secs = Seconds(start);
+    const double secs = SecondsSince(start);
     Result r = NewResult("waitgraph");
     r.metrics["ops"] = rows;
     r.metrics["seconds"] = secs;
@@ -410,7 +404,7 @@ class Runner : public System {
       const uint64_t id = rng() % data_.num_base();
       const auto t = Clock::now();
       rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), KeyOf(id), &value);
-      lat.Add(Seconds(t) * 1e6);
+      lat.Add(SecondsSince(t) * 1e6);
       if (s.IsNotFound()) continue;
       if (!s.ok()) return s;
       ++found;
@@ -419,7 +413,7 @@ class Runner : public System {
                                            KeyOf(id));
       }
     }
-    const double secs = Seconds(start);
+    const double secs = SecondsSince(start);
     Result r = NewResult("getvec");
     r.metrics["ops"] = FLAGS_reads;
     r.metrics["ops_per_sec"] = FLAGS_reads / secs;
@@ -504,9 +498,9 @@ class Runner : public System {
       rocksdb::Status s =
           db_->Delete(rocksdb::WriteOptions(), KeyOf(rng() % data_.num_base()));
       if (!s.ok()) return s;
-      lat.Add(Seconds(t) * 1e6);
+      lat.Add(SecondsSince(t) * 1e6);
     }
-    const double secs = Seconds(start);
+    const double secs = SecondsSince(start);
     Result r = NewResult("deletevec");
     r.metrics["ops"] = FLAGS_reads;
     r.metrics["ops_per_sec"] = FLAGS_reads / secs;

@@ -11,6 +11,13 @@
 namespace drift {
 namespace bench {
 
+using Clock = std::chrono::steady_clock;
+
+// Seconds from `since` until now.
+inline double SecondsSince(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
 // Exact latency percentiles from recorded samples (microseconds).
 class Latencies {
  public:

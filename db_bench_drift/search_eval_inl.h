@@ -8,7 +8,6 @@ namespace bench {
 template <typename SearchFn>
 rocksdb::Status RunQueries(const SearchEval& eval, Result result,
                            Reporter* reporter, SearchFn search) {
-  using Clock = std::chrono::steady_clock;
   Latencies lat;
   size_t hits = 0;
   double scanned = 0;
@@ -20,15 +19,13 @@ rocksdb::Status RunQueries(const SearchEval& eval, Result result,
     uint64_t scanned_q = 0;
     const auto t = Clock::now();
     rocksdb::Status s = search(q, &ids, &scanned_q);
-    lat.Add(
-        std::chrono::duration<double, std::micro>(Clock::now() - t).count());
+    lat.Add(SecondsSince(t) * 1e6);
     if (!s.ok()) return s;
     hits += eval.Hits(q, ids);
     scanned += scanned_q;
     progress.Update(q + 1);
   }
-  const double secs =
-      std::chrono::duration<double>(Clock::now() - start).count();
+  const double secs = SecondsSince(start);
   progress.Finish();
   const double n = static_cast<double>(eval.num_queries());
   result.metrics["ops"] = n;
