@@ -22,6 +22,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
+#include "tools/gflags_help.h"
 #include "util/dataset.h"
 
 DEFINE_string(
@@ -632,13 +633,7 @@ int main(int argc, char** argv) {
       " [--dataset=fashion-mnist|gaussian|fvecs] [--db=DIR] [--json=PATH]\n\n"
       "Without --benchmarks it runs the default suite on fashion-mnist. "
       "docs/benchmark.md describes every benchmark and the JSON output.");
-  gflags::ParseCommandLineNonHelpFlags(&argc, &argv, /*remove_flags=*/true);
-  if (gflags::GetCommandLineFlagInfoOrDie("help").current_value == "true") {
-    // Only this tool's flags: librocksdb's gflags (trace_analyzer, ...) are
-    // registered in the same process; --helpfull lists them all.
-    gflags::ShowUsageWithFlagsRestrict(argv[0], "db_bench_drift/");
+  if (drift::tools::ParseFlagsOrShowHelp(&argc, &argv, "db_bench_drift/"))
     return 0;
-  }
-  gflags::HandleCommandLineHelpFlags();
   return drift::bench::Main();
 }

@@ -23,6 +23,7 @@
 #include "rocksdb/sst_file_reader.h"
 #include "rocksdb/table_properties.h"
 #include "table/drift_table_reader.h"
+#include "tools/gflags_help.h"
 #include "tools/vector_text.h"
 
 DEFINE_string(file, "",
@@ -623,13 +624,8 @@ int Run() {
 
 int main(int argc, char** argv) {
   gflags::SetUsageMessage(drift::tools::kUsage);
-  gflags::ParseCommandLineNonHelpFlags(&argc, &argv, /*remove_flags=*/true);
-  if (gflags::GetCommandLineFlagInfoOrDie("help").current_value == "true") {
-    // Only this tool's flags (gflags' own --helpfull lists all), exit 0.
-    gflags::ShowUsageWithFlagsRestrict(argv[0], "drift_dump.cc");
+  if (drift::tools::ParseFlagsOrShowHelp(&argc, &argv, "drift_dump.cc"))
     return drift::tools::kExitOk;
-  }
-  gflags::HandleCommandLineHelpFlags();
   if (argc > 1) {
     return drift::tools::UsageError(std::string("unexpected argument '") +
                                     argv[1] + "'");

@@ -32,6 +32,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/env.h"
 #include "rocksdb/write_batch.h"
+#include "tools/gflags_help.h"
 
 DEFINE_string(db, "", "Database directory (required)");
 DEFINE_int32(duration, 30, "Seconds to run the workload");
@@ -646,11 +647,7 @@ int main(int argc, char** argv) {
       "expected state.\n\n  drift_stress --db=DIR [--duration=SECONDS] "
       "[--expected_state=FILE]\n\nExits 0 only if every check passed; the "
       "last line is a summary.");
-  gflags::ParseCommandLineNonHelpFlags(&argc, &argv, /*remove_flags=*/true);
-  if (gflags::GetCommandLineFlagInfoOrDie("help").current_value == "true") {
-    gflags::ShowUsageWithFlagsRestrict(argv[0], "drift_stress.cc");
+  if (drift::tools::ParseFlagsOrShowHelp(&argc, &argv, "drift_stress.cc"))
     return 0;
-  }
-  gflags::HandleCommandLineHelpFlags();
   return drift::stress::Stress().Run();
 }
