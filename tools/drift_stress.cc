@@ -163,7 +163,7 @@ class Stress {
   void Maintainer();
   bool Running() const { return Clock::now() < deadline_; }
 
-  void Put(size_t key, std::mt19937_64& rng);
+  void Put(size_t key);
   void Delete(size_t key);
   void DeleteRange(size_t first, size_t end);
   void Batch(size_t key);
@@ -346,11 +346,10 @@ void Stress::CheckNoOrphanTables() {
   if (!paused.ok()) Fail("continue background work: " + paused.ToString());
 }
 
-void Stress::Put(size_t key, std::mt19937_64& rng) {
+void Stress::Put(size_t key) {
   KeyState& st = state_.at(key);
   const uint32_t version =
       VersionOf(std::max(st.vec_acked, st.vec_pending)) + 1;
-  (void)rng;
   st.vec_pending = Word(version, true);
   rocksdb::Status s = index_->Put(wo_, KeyName(key), VectorOf(key, version));
   if (!s.ok()) return Fail("put: " + s.ToString());
@@ -441,7 +440,7 @@ void Stress::Worker(int t) {
     const size_t key = first + rng() % FLAGS_keys_per_thread;
     const int op = static_cast<int>(rng() % 100);
     if (op < 45) {
-      Put(key, rng);
+      Put(key);
     } else if (op < 55) {
       Delete(key);
     } else if (op < 58) {

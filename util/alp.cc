@@ -738,7 +738,7 @@ void EncodeBlock(const float* in, size_t n, const EncodePlan& plan,
     return;
   }
   const size_t raw_size = kBlockHeader + 4 * n;
-  // ALP estimate from <= 32 equidistant values.
+  // ALP estimate from <= 32 sampled values (SampleIndex).
   size_t sample[kAlpSamples];
   const size_t s = std::min(n, kAlpSamples);
   for (size_t k = 0; k < s; ++k) sample[k] = SampleIndex(k, n);
