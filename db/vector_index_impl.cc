@@ -430,7 +430,6 @@ Status VectorIndexImpl::ScanSegments(const PinnedView& view,
                                      const BucketSink& sink) const {
   const uint32_t dim = options_.dimension;
   std::vector<float> approx;
-  BucketDataView bucket;  // reused: its key table keeps its capacity
   for (size_t i = 0; i < view.segments().size(); ++i) {
     const DriftTableReader* segment = view.segments()[i];
     const BucketDirectory& dir = segment->directory();
@@ -445,9 +444,9 @@ Status VectorIndexImpl::ScanSegments(const PinnedView& view,
     const SQ8Scanner scanner(segment->sq8(), query);  // query prepared once
     for (uint32_t b : buckets) {
       auto blob = std::make_shared<DriftTableReader::BlobRef>();
-      Status s = segment->GetBucketData(b, blob.get());
-      if (s.ok()) s = bucket.Parse(blob->data());
+      Status s = segment->GetBucket(b, blob.get());
       if (!s.ok()) return s;
+      const BucketDataView& bucket = blob->bucket();
       approx.resize(bucket.num_rows);
       scanner.ScanL2(reinterpret_cast<const uint8_t*>(bucket.codes.data()),
                      bucket.num_rows, approx.data());

@@ -16,13 +16,14 @@ DriftTableBuilder::DriftTableBuilder(
     const rocksdb::TableBuilderOptions& tbo, const DriftTableOptions& options,
     rocksdb::WritableFileWriter* file,
     std::shared_ptr<CodebookHolder> codebooks,
-    std::shared_ptr<std::atomic<uint32_t>> learned_dimension)
+    std::shared_ptr<SegmentFeedback> feedback)
     : options_(options),
       codebooks_(std::move(codebooks)),
-      learned_dimension_(std::move(learned_dimension)),
+      feedback_(std::move(feedback)),
       expected_bytes_(tbo.reason == rocksdb::TableFileCreationReason::kFlush
                           ? tbo.moptions.write_buffer_size
                           : tbo.target_file_size),
+      for_flush_(tbo.reason == rocksdb::TableFileCreationReason::kFlush),
       ioptions_(tbo.ioptions),
       moptions_(tbo.moptions),
       ts_size_(tbo.internal_comparator.user_comparator()->timestamp_size()),
@@ -30,8 +31,7 @@ DriftTableBuilder::DriftTableBuilder(
       key_index_(static_cast<int>(options.key_index_restart_interval)),
       range_del_(1 /* restart interval, as BlockBasedTable */) {
   uint32_t dim = options.dimension;
-  if (dim == 0 && learned_dimension_ != nullptr)
-    dim = learned_dimension_->load();
+  if (dim == 0 && feedback_ != nullptr) dim = feedback_->dimension.load();
   if (dim > 0) StartVectorSection(dim);
   if (options.bloom_bits_per_key > 0) {
     bloom_policy_.reset(
@@ -72,13 +72,19 @@ void DriftTableBuilder::StartVectorSection(uint32_t dim) {
       options_, dim, codebooks_ != nullptr ? codebooks_->current() : nullptr));
   // Reserving what the file will hold saves the copies (and page faults) of
   // growing the buffer: ~10% of a flush of 784-d vectors. The reserved but
-  // unused tail is never touched, so it costs address space only.
-  vectors_->Reserve(expected_bytes_);
+  // unused tail is never touched, so it costs address space only. A
+  // compaction output of target_file_size holds that many compressed bytes.
+  const float bytes_per_value = BytesPerValue();
+  vectors_->Reserve(for_flush_ || bytes_per_value == 0
+                        ? expected_bytes_
+                        : static_cast<uint64_t>(expected_bytes_ /
+                                                bytes_per_value *
+                                                sizeof(float)));
 }
 
 void DriftTableBuilder::MaybeLearnDimension(const Slice& value) {
   if (vectors_ != nullptr || options_.dimension != 0 ||
-      learned_dimension_ == nullptr || value.size() == 0 ||
+      feedback_ == nullptr || value.size() == 0 ||
       value.size() % sizeof(float) != 0 ||
       value.size() / sizeof(float) > kMaxDimension) {
     return;
@@ -89,7 +95,7 @@ void DriftTableBuilder::MaybeLearnDimension(const Slice& value) {
   if (!CheckFinite(v.data(), dim).ok()) return;
   // Another builder of the column family may have learned first: keep its.
   uint32_t expected = 0;
-  if (!learned_dimension_->compare_exchange_strong(expected, dim)) {
+  if (!feedback_->dimension.compare_exchange_strong(expected, dim)) {
     dim = expected;
   }
   StartVectorSection(dim);
@@ -202,6 +208,7 @@ Status DriftTableBuilder::WriteVectorSection(
     rocksdb::MetaIndexBuilder* meta_index) {
   if (vectors_ == nullptr || vectors_->num_vectors() == 0) return Status::OK();
   std::string sq8;
+  const uint64_t start = offset_;
   Status s = vectors_->Write(file_, &offset_, &directory_, &sq8);
   if (!s.ok()) {
     if (s.IsIOError()) SetIOError(IOStatus::IOError(s.ToString()));
@@ -209,6 +216,11 @@ Status DriftTableBuilder::WriteVectorSection(
     return s;
   }
   header_.num_vectors = vectors_->num_vectors();
+  const uint64_t values = uint64_t{header_.num_vectors} * vectors_->dim();
+  if (feedback_ != nullptr && values >= SegmentFeedback::kMinValues) {
+    feedback_->section_bytes_per_value.store(
+        static_cast<float>(offset_ - start) / values);
+  }
   std::string dir;
   directory_.EncodeTo(&dir);
   rocksdb::BlockHandle handle;
@@ -346,7 +358,11 @@ void DriftTableBuilder::Abandon() { closed_ = true; }
 uint64_t DriftTableBuilder::FileSize() const {
   if (closed_) return offset_;
   return offset_ + pending_keys_.size() + pending_refs_.size() +
-         (vectors_ != nullptr ? vectors_->EstimatedSize() : 0);
+         (vectors_ != nullptr ? vectors_->EstimatedSize(BytesPerValue()) : 0);
+}
+
+float DriftTableBuilder::BytesPerValue() const {
+  return feedback_ != nullptr ? feedback_->section_bytes_per_value.load() : 0;
 }
 
 rocksdb::TableProperties DriftTableBuilder::GetTableProperties() const {

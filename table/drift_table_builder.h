@@ -10,6 +10,7 @@
 
 #include "drift/table_options.h"
 #include "table/drift_format.h"
+#include "table/segment_feedback.h"
 #include "table/vector_section_writer.h"
 
 namespace drift {
@@ -17,15 +18,15 @@ namespace drift {
 class DriftTableBuilder : public rocksdb::TableBuilder {
  public:
   // `codebooks` (may be null) supplies the codebook current when the builder
-  // starts and is told when the segment is written. With options.dimension 0,
-  // `learned_dimension` (may be null) is the dimension the column family
-  // learned from its first vector (0: none yet); the builder learns it from
-  // the first vector-shaped value it sees and publishes it there.
-  DriftTableBuilder(
-      const rocksdb::TableBuilderOptions& tbo, const DriftTableOptions& options,
-      rocksdb::WritableFileWriter* file,
-      std::shared_ptr<CodebookHolder> codebooks,
-      std::shared_ptr<std::atomic<uint32_t>> learned_dimension = nullptr);
+  // starts and is told when the segment is written. `feedback` (may be null)
+  // is shared by the builders of one factory: with options.dimension 0 the
+  // first builder to see a vector-shaped value learns the dimension there, and
+  // every builder records its compressed size per value there.
+  DriftTableBuilder(const rocksdb::TableBuilderOptions& tbo,
+                    const DriftTableOptions& options,
+                    rocksdb::WritableFileWriter* file,
+                    std::shared_ptr<CodebookHolder> codebooks,
+                    std::shared_ptr<SegmentFeedback> feedback = nullptr);
   ~DriftTableBuilder() override;
 
   void Add(const rocksdb::Slice& key, const rocksdb::Slice& value) override;
@@ -49,6 +50,8 @@ class DriftTableBuilder : public rocksdb::TableBuilder {
   void AddPointEntry(const rocksdb::Slice& key, const rocksdb::Slice& value,
                      rocksdb::ValueType type);
   void StartVectorSection(uint32_t dim);
+  // File bytes per vector component of earlier segments (0: unknown).
+  float BytesPerValue() const;
   // With no dimension yet: learns it from `value` if that is a vector-shaped
   // value (a whole number, 1..kMaxDimension, of finite floats).
   void MaybeLearnDimension(const rocksdb::Slice& value);
@@ -63,8 +66,9 @@ class DriftTableBuilder : public rocksdb::TableBuilder {
 
   const DriftTableOptions options_;
   const std::shared_ptr<CodebookHolder> codebooks_;
-  const std::shared_ptr<std::atomic<uint32_t>> learned_dimension_;
+  const std::shared_ptr<SegmentFeedback> feedback_;
   const uint64_t expected_bytes_;  // What the file will about hold.
+  const bool for_flush_;           // expected_bytes_ counts raw values
   const rocksdb::ImmutableOptions& ioptions_;
   const rocksdb::MutableCFOptions& moptions_;
   const size_t ts_size_;  // user-defined timestamp size

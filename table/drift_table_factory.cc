@@ -31,6 +31,9 @@ const std::unordered_map<std::string, OptionTypeInfo> kTableOptionsTypeInfo = {
     {"blob_cache_size",
      {offsetof(DriftTableOptions, blob_cache_size), OptionType::kUInt64T,
       OptionVerificationType::kNormal, OptionTypeFlags::kNone}},
+    {"pinned_bucket_percent",
+     {offsetof(DriftTableOptions, pinned_bucket_percent), OptionType::kUInt32T,
+      OptionVerificationType::kNormal, OptionTypeFlags::kNone}},
     {"blob_alignment",
      {offsetof(DriftTableOptions, blob_alignment), OptionType::kUInt32T,
       OptionVerificationType::kNormal, OptionTypeFlags::kNone}},
@@ -57,6 +60,10 @@ rocksdb::Status CheckDriftTableOptions(const DriftTableOptions& o) {
   if (o.bloom_bits_per_key > 100) {
     return Status::InvalidArgument(
         "DriftTable: bloom_bits_per_key must be in [0, 100]");
+  }
+  if (o.pinned_bucket_percent > 100) {
+    return Status::InvalidArgument(
+        "DriftTable: pinned_bucket_percent must be in [0, 100]");
   }
   const uint32_t a = o.blob_alignment;
   if (a < 512 || a > (1u << 20) || (a & (a - 1)) != 0) {
@@ -86,24 +93,36 @@ rocksdb::Status DriftTableFactory::NewTableReader(
     std::unique_ptr<rocksdb::RandomAccessFileReader>&& file, uint64_t file_size,
     std::unique_ptr<rocksdb::TableReader>* table_reader,
     bool /*prefetch_index_and_filter_in_cache*/) const {
-  return DriftTableReader::Open(table_reader_options, options_, BlobCache(),
+  std::shared_ptr<rocksdb::Cache> cache;
+  std::shared_ptr<PinBudget> pins;
+  BlobCache(&cache, &pins);
+  return DriftTableReader::Open(table_reader_options, options_,
+                                std::move(cache), std::move(pins),
                                 std::move(file), file_size, table_reader);
 }
 
-std::shared_ptr<rocksdb::Cache> DriftTableFactory::BlobCache() const {
+void DriftTableFactory::BlobCache(std::shared_ptr<rocksdb::Cache>* cache,
+                                  std::shared_ptr<PinBudget>* pins) const {
   // Created on first use: option strings configure options_ after construction.
   std::lock_guard<std::mutex> lock(blob_cache_mu_);
   if (blob_cache_ == nullptr && options_.blob_cache_size > 0) {
     blob_cache_ = rocksdb::NewLRUCache(options_.blob_cache_size);
+    if (options_.pinned_bucket_percent > 0) {
+      const uint64_t size = options_.blob_cache_size;
+      const uint32_t percent = options_.pinned_bucket_percent;
+      pin_budget_ = std::make_shared<PinBudget>(size / 100 * percent +
+                                                size % 100 * percent / 100);
+    }
   }
-  return blob_cache_;
+  *cache = blob_cache_;
+  *pins = pin_budget_;
 }
 
 rocksdb::TableBuilder* DriftTableFactory::NewTableBuilder(
     const rocksdb::TableBuilderOptions& table_builder_options,
     rocksdb::WritableFileWriter* file) const {
   return new DriftTableBuilder(table_builder_options, options_, file,
-                               codebooks_, learned_dimension_);
+                               codebooks_, feedback_);
 }
 
 }  // namespace drift

@@ -10,6 +10,8 @@
 #include "drift/table_options.h"
 #include "index/codebook.h"
 #include "rocksdb/table.h"
+#include "table/pin_budget.h"
+#include "table/segment_feedback.h"
 
 namespace drift {
 
@@ -46,18 +48,21 @@ class DriftTableFactory : public rocksdb::TableFactory {
   const std::shared_ptr<CodebookHolder>& codebooks() const {
     return codebooks_;
   }
+  // The blob cache shared by this factory's readers and the budget of bucket
+  // blobs they may pin in it (either may be null; created on first use).
+  void BlobCache(std::shared_ptr<rocksdb::Cache>* cache,
+                 std::shared_ptr<PinBudget>* pins) const;
 
  private:
-  std::shared_ptr<rocksdb::Cache> BlobCache() const;
 
   DriftTableOptions options_;
   const std::shared_ptr<CodebookHolder> codebooks_ =
       std::make_shared<CodebookHolder>();
-  // With options_.dimension 0: what the first vector taught (0: nothing yet).
-  const std::shared_ptr<std::atomic<uint32_t>> learned_dimension_ =
-      std::make_shared<std::atomic<uint32_t>>(0);
+  const std::shared_ptr<SegmentFeedback> feedback_ =
+      std::make_shared<SegmentFeedback>();
   mutable std::mutex blob_cache_mu_;
   mutable std::shared_ptr<rocksdb::Cache> blob_cache_;
+  mutable std::shared_ptr<PinBudget> pin_budget_;
 };
 
 // InvalidArgument naming the first out-of-range option, OK otherwise.

@@ -20,6 +20,7 @@ constexpr size_t kOffsetSampleInterval = 64;
 DriftTableReader::DriftTableReader(
     const rocksdb::TableReaderOptions& topts,
     std::shared_ptr<rocksdb::Cache> blob_cache,
+    std::shared_ptr<PinBudget> pin_budget,
     std::unique_ptr<rocksdb::RandomAccessFileReader>&& file, uint64_t file_size)
     : ioptions_(topts.ioptions),
       icmp_(topts.internal_comparator),
@@ -27,17 +28,26 @@ DriftTableReader::DriftTableReader(
       file_(std::move(file)),
       file_size_(file_size),
       blob_cache_(std::move(blob_cache)),
-      cache_id_(blob_cache_ != nullptr ? blob_cache_->NewId() : 0) {}
+      cache_id_(blob_cache_ != nullptr ? blob_cache_->NewId() : 0),
+      pin_budget_(blob_cache_ != nullptr ? std::move(pin_budget) : nullptr) {}
 
-DriftTableReader::~DriftTableReader() = default;
+DriftTableReader::~DriftTableReader() {
+  if (pinned_ == nullptr) return;
+  for (size_t b = 0; b < directory_.buckets.size(); ++b) {
+    if (pinned_[b].handle != nullptr) blob_cache_->Release(pinned_[b].handle);
+  }
+  pin_budget_->Release(pinned_bytes_.load(std::memory_order_relaxed));
+}
 
 Status DriftTableReader::Open(
     const rocksdb::TableReaderOptions& topts, const DriftTableOptions& options,
     std::shared_ptr<rocksdb::Cache> blob_cache,
+    std::shared_ptr<PinBudget> pin_budget,
     std::unique_ptr<rocksdb::RandomAccessFileReader>&& file, uint64_t file_size,
     std::unique_ptr<rocksdb::TableReader>* reader) {
-  std::unique_ptr<DriftTableReader> r(new DriftTableReader(
-      topts, std::move(blob_cache), std::move(file), file_size));
+  std::unique_ptr<DriftTableReader> r(
+      new DriftTableReader(topts, std::move(blob_cache), std::move(pin_budget),
+                           std::move(file), file_size));
   Status s = r->Load(options);
   if (s.ok()) *reader = std::move(r);
   return s;
@@ -152,6 +162,9 @@ Status DriftTableReader::Load(const DriftTableOptions& /*options*/) {
     }
     if (s.ok() && found) s = directory_.DecodeSlotsFrom(slots_buf.data);
     if (s.ok()) BuildSlotIndex();
+    if (s.ok() && pin_budget_ != nullptr && !directory_.buckets.empty()) {
+      pinned_.reset(new PinnedBucket[directory_.buckets.size()]);
+    }
     if (s.ok() && sq8_.dim() != header_.dimension) {
       s = Status::Corruption("drift: SQ8 parameters dimension mismatch");
     }
@@ -281,14 +294,50 @@ void DriftTableReader::BlobRef::Reset() {
   if (handle_ != nullptr) cache_->Release(handle_);
   handle_ = nullptr;
   cache_ = nullptr;
-  owned_.buf.reset();
-  data_ = Slice();
+  owned_ = CachedBlock();
+  block_ = &owned_;
 }
 
-Status DriftTableReader::GetBucketData(uint32_t b, BlobRef* ref) const {
-  return GetCached(
+Status DriftTableReader::GetBucket(uint32_t b, BlobRef* ref) const {
+  if (pinned_ != nullptr && b < directory_.buckets.size()) {
+    const CachedBlock* pinned = pinned_[b].block.load(std::memory_order_acquire);
+    if (pinned != nullptr) {
+      ref->Reset();
+      ref->block_ = pinned;
+      return Status::OK();
+    }
+  }
+  Status s = GetCached(
       kBucketBlobTag, b,
-      [this, b](BlockBuffer* buf) { return ReadBucketData(b, buf); }, ref);
+      [this, b](CachedBlock* c) {
+        Status st = ReadBucketData(b, &c->block);
+        if (st.ok()) st = c->bucket.Parse(c->block.data);
+        if (st.ok() && c->bucket.num_rows != directory_.buckets[b].num_rows) {
+          st = Status::Corruption("drift: bucket row count mismatch in " +
+                                  file_->file_name());
+        }
+        return st;
+      },
+      ref);
+  if (s.ok() && pinned_ != nullptr && ref->handle_ != nullptr) {
+    Pin(b, ref->handle_);
+  }
+  return s;
+}
+
+void DriftTableReader::Pin(uint32_t b, rocksdb::Cache::Handle* h) const {
+  const uint64_t charge = blob_cache_->GetCharge(h);
+  if (!pin_budget_->TryAcquire(charge)) return;
+  const CachedBlock* expected = nullptr;
+  const auto* block = static_cast<const CachedBlock*>(blob_cache_->Value(h));
+  if (pinned_[b].block.compare_exchange_strong(expected, block,
+                                               std::memory_order_acq_rel)) {
+    blob_cache_->Ref(h);
+    pinned_[b].handle = h;
+    pinned_bytes_.fetch_add(charge, std::memory_order_relaxed);
+  } else {  // another search pinned it first
+    pin_budget_->Release(charge);
+  }
 }
 
 Status DriftTableReader::ReadRow(uint32_t bucket, uint32_t row,
@@ -318,7 +367,8 @@ Status DriftTableReader::ReadRowRef(uint32_t bucket, uint32_t row, BlobRef* ref,
   // each time would cost more than the scan.
   Status s = GetCached(
       kFloatChunkTag, chunk.offset,
-      [&](BlockBuffer* buf) {
+      [&](CachedBlock* cached) {
+        BlockBuffer* buf = &cached->block;
         BlockBuffer encoded;
         Status st =
             ReadVerified(file_.get(), chunk.offset, chunk.size, &encoded);
@@ -349,11 +399,7 @@ Status DriftTableReader::GetCached(uint32_t tag, uint64_t id,
                                    const BlockLoader& load,
                                    BlobRef* ref) const {
   ref->Reset();
-  if (blob_cache_ == nullptr) {
-    Status s = load(&ref->owned_);
-    ref->data_ = ref->owned_.data;
-    return s;
-  }
+  if (blob_cache_ == nullptr) return load(&ref->owned_);
   char key[20];
   rocksdb::EncodeFixed64(key, cache_id_);
   rocksdb::EncodeFixed32(key + 8, tag);
@@ -361,16 +407,18 @@ Status DriftTableReader::GetCached(uint32_t tag, uint64_t id,
   const Slice cache_key(key, sizeof(key));
   rocksdb::Cache::Handle* h = blob_cache_->Lookup(cache_key);
   if (h == nullptr) {
-    auto* blob = new BlockBuffer;
+    auto* blob = new CachedBlock;
     Status s = load(blob);
     if (!s.ok()) {
       delete blob;
       return s;
     }
+    const size_t charge = blob->block.data.size() + sizeof(CachedBlock) +
+                          blob->bucket.keys.capacity() * sizeof(Slice);
     s = blob_cache_->Insert(
-        cache_key, blob, blob->data.size() + sizeof(BlockBuffer),
+        cache_key, blob, charge,
         [](const Slice& /*key*/, void* value) {
-          delete static_cast<BlockBuffer*>(value);
+          delete static_cast<CachedBlock*>(value);
         },
         &h);
     if (!s.ok()) {
@@ -380,7 +428,7 @@ Status DriftTableReader::GetCached(uint32_t tag, uint64_t id,
   }
   ref->cache_ = blob_cache_.get();
   ref->handle_ = h;
-  ref->data_ = static_cast<BlockBuffer*>(blob_cache_->Value(h))->data;
+  ref->block_ = static_cast<const CachedBlock*>(blob_cache_->Value(h));
   return Status::OK();
 }
 

@@ -3,6 +3,7 @@
 // segment header stay in memory; values are read on demand.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -13,16 +14,20 @@
 #include "rocksdb/cache.h"
 #include "table/bucket_directory.h"
 #include "table/drift_format.h"
+#include "table/pin_budget.h"
 
 namespace drift {
 
 class DriftTableReader : public rocksdb::TableReader {
  public:
-  // `blob_cache` (may be null) caches verified BucketData blobs.
+  // `blob_cache` (may be null) caches verified BucketData blobs and decoded
+  // float chunks; `pin_budget` (may be null: no pinning) bounds the bytes of
+  // bucket blobs this reader keeps pinned in it (see GetBucket).
   static rocksdb::Status Open(
       const rocksdb::TableReaderOptions& topts,
       const DriftTableOptions& options,
       std::shared_ptr<rocksdb::Cache> blob_cache,
+      std::shared_ptr<PinBudget> pin_budget,
       std::unique_ptr<rocksdb::RandomAccessFileReader>&& file,
       uint64_t file_size, std::unique_ptr<rocksdb::TableReader>* reader);
   ~DriftTableReader() override;
@@ -82,25 +87,36 @@ class DriftTableReader : public rocksdb::TableReader {
   uint32_t BucketOfSlot(uint32_t slot) const {
     return slot < bucket_of_slot_.size() ? bucket_of_slot_[slot] : kNoBucket;
   }
-  // Bucket `b`'s verified BucketData blob (codes and keys), from the blob cache
-  // or the file; valid while `ref` lives.
+  // What the blob cache holds: a verified block and, for a bucket blob, its
+  // view, parsed once when the blob is loaded.
+  struct CachedBlock {
+    BlockBuffer block;
+    BucketDataView bucket;
+  };
+  // A block from the blob cache or the file; valid while the ref lives (and,
+  // for a pinned bucket, while the reader lives).
   class BlobRef {
    public:
     BlobRef() = default;
     ~BlobRef() { Reset(); }
     BlobRef(const BlobRef&) = delete;
     BlobRef& operator=(const BlobRef&) = delete;
-    rocksdb::Slice data() const { return data_; }
+    rocksdb::Slice data() const { return block_->block.data; }
+    // The parsed bucket (GetBucket only).
+    const BucketDataView& bucket() const { return block_->bucket; }
     void Reset();
 
    private:
     friend class DriftTableReader;
     rocksdb::Cache* cache_ = nullptr;
     rocksdb::Cache::Handle* handle_ = nullptr;
-    BlockBuffer owned_;
-    rocksdb::Slice data_;
+    CachedBlock owned_;
+    const CachedBlock* block_ = &owned_;
   };
-  rocksdb::Status GetBucketData(uint32_t b, BlobRef* ref) const;
+  // Bucket `b`'s verified and parsed BucketData blob (codes and keys). The
+  // first probe of a bucket pins it in the blob cache while the pin budget
+  // allows; later probes then cost neither a cache lookup nor a parse.
+  rocksdb::Status GetBucket(uint32_t b, BlobRef* ref) const;
   // Decodes row `row` of bucket `bucket` (dim floats) into `out`; the encoded
   // float chunk goes through the blob cache like bucket blobs.
   rocksdb::Status ReadRow(uint32_t bucket, uint32_t row, float* out) const;
@@ -113,13 +129,17 @@ class DriftTableReader : public rocksdb::TableReader {
  private:
   DriftTableReader(const rocksdb::TableReaderOptions& topts,
                    std::shared_ptr<rocksdb::Cache> blob_cache,
+                   std::shared_ptr<PinBudget> pin_budget,
                    std::unique_ptr<rocksdb::RandomAccessFileReader>&& file,
                    uint64_t file_size);
   rocksdb::Status ReadBucketData(uint32_t b, BlockBuffer* buf) const;
   // A verified block through the blob cache under (cache id, tag, offset).
-  using BlockLoader = std::function<rocksdb::Status(BlockBuffer*)>;
+  using BlockLoader = std::function<rocksdb::Status(CachedBlock*)>;
   rocksdb::Status GetCached(uint32_t tag, uint64_t offset,
                             const BlockLoader& load, BlobRef* ref) const;
+  // Keeps `h` (bucket b's blob) referenced for the reader's life if the pin
+  // budget allows.
+  void Pin(uint32_t b, rocksdb::Cache::Handle* h) const;
   rocksdb::Status Load(const DriftTableOptions& options);
   rocksdb::Status ReadMetaBlock(const rocksdb::Block& meta_index,
                                 const std::string& name, bool required,
@@ -138,6 +158,16 @@ class DriftTableReader : public rocksdb::TableReader {
   const uint64_t file_size_;
   const std::shared_ptr<rocksdb::Cache> blob_cache_;
   const uint64_t cache_id_;  // key prefix of this segment's blobs in the cache
+  const std::shared_ptr<PinBudget> pin_budget_;
+  // Per bucket: the blob this reader pinned and the cache handle it holds on
+  // it, or null. `block` is set once (compare-and-swap) by the thread that
+  // then sets `handle`; both are released with the reader.
+  struct PinnedBucket {
+    std::atomic<const CachedBlock*> block{nullptr};
+    rocksdb::Cache::Handle* handle = nullptr;
+  };
+  std::unique_ptr<PinnedBucket[]> pinned_;
+  mutable std::atomic<uint64_t> pinned_bytes_{0};
 
   std::shared_ptr<const rocksdb::TableProperties> props_;
   SegmentHeader header_;

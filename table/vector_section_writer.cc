@@ -55,9 +55,13 @@ Slice VectorSectionWriter::Key(uint32_t ordinal) const {
   return key;
 }
 
-uint64_t VectorSectionWriter::EstimatedSize() const {
-  // Floats (ALP rarely expands), codes, keys, alignment padding per bucket.
+uint64_t VectorSectionWriter::EstimatedSize(float bytes_per_value) const {
   const uint64_t n = num_vectors();
+  if (bytes_per_value > 0) {
+    return static_cast<uint64_t>(static_cast<double>(n) * dim_ *
+                                 bytes_per_value);
+  }
+  // Floats (ALP rarely expands), codes, keys, alignment padding per bucket.
   const uint64_t buckets =
       n / std::max<uint32_t>(1, options_.target_bucket_size) + 1;
   return n * dim_ * (sizeof(float) + 1) + keys_.size() +

@@ -39,8 +39,10 @@ class VectorSectionWriter {
 
   uint32_t dim() const { return dim_; }
   size_t num_vectors() const { return key_offsets_.size(); }
-  // Bytes the section will take in the file, estimated before Write().
-  uint64_t EstimatedSize() const;
+  // Bytes the section will take in the file, estimated before Write() from
+  // the bytes per component earlier sections took (0: unknown, assume raw
+  // floats and codes).
+  uint64_t EstimatedSize(float bytes_per_value) const;
 
   // Writes every bucket's blobs at *offset (advanced), fills `dir` and the SQ8
   // parameter block; afterwards location(i) tells where vector i went.

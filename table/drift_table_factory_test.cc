@@ -1,0 +1,144 @@
+// Factory-level behaviour of .drift segments inside a DB: bucket blobs pinned
+// in the blob cache within their budget (searches unchanged, the budget given
+// back when segments close), and compaction outputs cut near
+// target_file_size after compression.
+#include "table/drift_table_factory.h"
+
+#include <iostream>
+#include <random>
+
+#include "drift/plugin.h"
+#include "drift/vector_index.h"
+#include "gtest/gtest.h"
+#include "rocksdb/cache.h"
+#include "tests/test_util.h"
+
+namespace drift {
+namespace {
+
+constexpr uint32_t kDim = 32;
+
+class DriftTableFactoryTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    RegisterDrift();
+    dir_ = test::TempDir("drift_table_factory");
+  }
+  void TearDown() override {
+    Close();
+    test::RemoveDir(dir_);
+  }
+
+  void Open(const DriftTableOptions& topts, uint64_t target_file_size) {
+    rocksdb::ColumnFamilyOptions base;
+    base.target_file_size_base = target_file_size;
+    base.disable_auto_compactions = true;
+    rocksdb::ColumnFamilyOptions vec = VectorColumnFamilyOptions(kDim, base);
+    DriftTableOptions with_dim = topts;
+    with_dim.dimension = kDim;
+    factory_ = std::make_shared<DriftTableFactory>(with_dim);
+    vec.table_factory = factory_;
+    ASSERT_OK(test::OpenWithVectorCf(dir_, rocksdb::DBOptions(), vec, &db_,
+                                     &handles_));
+    VectorIndexOptions vopts;
+    vopts.dimension = kDim;
+    vopts.auto_train = false;
+    ASSERT_OK(VectorIndex::Attach(db_.get(), handles_[1], vopts, &index_));
+  }
+  void Close() {
+    if (index_ != nullptr) ASSERT_OK(index_->Close());
+    index_.reset();
+    for (auto* h : handles_) ASSERT_OK(db_->DestroyColumnFamilyHandle(h));
+    handles_.clear();
+    db_.reset();
+  }
+
+  // Small integers: ALP stores them in a few bits each.
+  void Load(size_t n) {
+    std::mt19937 rng(7);
+    for (size_t i = 0; i < n; ++i) {
+      std::vector<float> v(kDim);
+      for (float& x : v) x = static_cast<float>(rng() % 16);
+      ASSERT_OK(index_->Put(rocksdb::WriteOptions(), "k" + std::to_string(i),
+                            v));
+    }
+    ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  }
+
+  std::vector<std::vector<SearchHit>> SearchAll(uint32_t nprobe) {
+    std::mt19937 rng(11);
+    std::vector<std::vector<SearchHit>> all;
+    SearchOptions so;
+    so.nprobe = nprobe;
+    for (int q = 0; q < 20; ++q) {
+      std::vector<float> v(kDim);
+      for (float& x : v) x = static_cast<float>(rng() % 16);
+      std::vector<SearchHit> hits;
+      EXPECT_OK(index_->Search(so, v, 10, &hits));
+      all.push_back(std::move(hits));
+    }
+    return all;
+  }
+
+  std::string dir_;
+  std::shared_ptr<DriftTableFactory> factory_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::unique_ptr<VectorIndex> index_;
+};
+
+TEST_F(DriftTableFactoryTest, PinnedBucketsStayWithinTheirBudget) {
+  DriftTableOptions topts;
+  topts.target_bucket_size = 64;
+  topts.blob_cache_size = 64 << 10;  // far less than the codes: budget binds
+  topts.pinned_bucket_percent = 50;
+  Open(topts, 64 << 20);
+  Load(20000);
+  std::shared_ptr<rocksdb::Cache> cache;
+  std::shared_ptr<PinBudget> pins;
+  factory_->BlobCache(&cache, &pins);
+  ASSERT_NE(pins, nullptr);
+  EXPECT_EQ(pins->limit(), 32u << 10);
+  const auto first = SearchAll(/*nprobe=*/1000);  // every bucket
+  EXPECT_GT(pins->used(), 0u);
+  EXPECT_LE(pins->used(), pins->limit());
+  EXPECT_GE(cache->GetPinnedUsage(), pins->used());
+  EXPECT_EQ(SearchAll(1000), first);  // from pinned and unpinned buckets alike
+
+  // The same answers with pinning off; the budget is given back on close.
+  Close();
+  EXPECT_EQ(pins->used(), 0u);
+  topts.pinned_bucket_percent = 0;
+  Open(topts, 64 << 20);
+  factory_->BlobCache(&cache, &pins);
+  EXPECT_EQ(pins, nullptr);
+  EXPECT_EQ(SearchAll(1000), first);
+}
+
+TEST_F(DriftTableFactoryTest, CompactionCutsOutputsAtTheCompressedSize) {
+  constexpr uint64_t kTarget = 256 << 10;
+  DriftTableOptions topts;
+  topts.target_bucket_size = 256;
+  Open(topts, kTarget);
+  Load(30000);  // 3.8 MB of raw floats, ~2.9 MB on disk
+  rocksdb::CompactRangeOptions cro;
+  cro.bottommost_level_compaction =
+      rocksdb::BottommostLevelCompaction::kForce;
+  ASSERT_OK(db_->CompactRange(cro, handles_[1], nullptr, nullptr));
+  std::vector<rocksdb::LiveFileMetaData> files;
+  db_->GetLiveFilesMetaData(&files);
+  ASSERT_GT(files.size(), 1u);
+  std::cout << files.size() << " files\n";
+  uint64_t total = 0, largest = 0;
+  for (const auto& f : files) {
+    total += f.size;
+    largest = std::max<uint64_t>(largest, f.size);
+  }
+  // Cut at the raw size, every output would hold ~1/4 of the target.
+  EXPECT_GT(largest, kTarget * 3 / 4) << files.size() << " files";
+  EXPECT_LT(largest, kTarget * 2);
+  EXPECT_LE(files.size(), total / (kTarget / 2) + 1);
+}
+
+}  // namespace
+}  // namespace drift
