@@ -52,14 +52,8 @@ install(FILES ${PROJECT_BINARY_DIR}/drift.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}
 # builds and runs examples/vector_service against it, as a user would (also
 # through pkg-config). Sanitizer builds link the example with the same runtime.
 if(DRIFT_BUILD_TESTS)
-  set(_drift_example_flags "")
-  if(DRIFT_SANITIZE STREQUAL "address")
-    set(_drift_example_flags "-fsanitize=address,undefined")
-  elseif(DRIFT_SANITIZE STREQUAL "thread")
-    set(_drift_example_flags "-fsanitize=thread")
-  endif()
   add_test(NAME InstallAndEmbedExample
     COMMAND bash ${PROJECT_SOURCE_DIR}/scripts/test_install.sh
-            ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR} "${_drift_example_flags}")
+            ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR} "${DRIFT_SANITIZE_FLAGS}")
   set_tests_properties(InstallAndEmbedExample PROPERTIES TIMEOUT 600 LABELS install)
 endif()
