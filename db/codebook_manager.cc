@@ -1,6 +1,7 @@
 #include "db/codebook_manager.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cinttypes>
 #include <cstring>
 #include <random>
@@ -11,6 +12,9 @@
 #include "table/drift_format.h"
 #include "table/drift_table_reader.h"
 #include "util/vector_value.h"
+
+// ROCKS_LOG_* name InfoLogLevel unqualified.
+using rocksdb::InfoLogLevel;
 
 namespace drift {
 
@@ -62,9 +66,19 @@ Status CodebookManager::Open() {
   }
   Status s = LoadPersisted();
   if (!s.ok()) {
+    ROCKS_LOG_WARN(InfoLog(), "drift: Attach to %s failed: %s",
+                   cf_->GetName().c_str(), s.ToString().c_str());
     Close();
     return s;
   }
+  const auto codebook = holder_->current();
+  ROCKS_LOG_INFO(
+      InfoLog(),
+      "drift: attached to %s (dimension %u, auto_train %d): "
+      "codebook epoch %" PRIu64 " with %zu buckets, ~%" PRIu64 " keys",
+      cf_->GetName().c_str(), options_.dimension, options_.auto_train ? 1 : 0,
+      codebook != nullptr ? codebook->epoch : 0,
+      codebook != nullptr ? codebook->size() : 0, vectors_at_train_);
   if (options_.auto_train) {
     worker_ = std::thread([this] { BackgroundLoop(); });
   }
@@ -177,7 +191,20 @@ Status CodebookManager::Train(const TrainOptions& options) {
   return TrainLocked(options);
 }
 
+rocksdb::Logger* CodebookManager::InfoLog() const {
+  return db_->GetDBOptions().info_log.get();
+}
+
+namespace {
+double MillisSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - start)
+      .count();
+}
+}  // namespace
+
 Status CodebookManager::TrainLocked(const TrainOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
   const uint32_t dim = options_.dimension;
   std::vector<float> sample;
   uint64_t total = 0;
@@ -195,16 +222,36 @@ Status CodebookManager::TrainLocked(const TrainOptions& options) {
   s = TrainCodebook(sample.data(), sample.size() / dim, dim, buckets,
                     last_epoch_ + 1, KMeansOptions(), codebook.get());
   if (s.ok()) s = Persist(*codebook);
-  if (!s.ok()) return s;
+  if (!s.ok()) {
+    ROCKS_LOG_WARN(InfoLog(),
+                   "drift: training codebook epoch %" PRIu64
+                   " of %s failed, nothing published: %s",
+                   last_epoch_ + 1, cf_->GetName().c_str(),
+                   s.ToString().c_str());
+    return s;
+  }
+  ROCKS_LOG_INFO(InfoLog(),
+                 "drift: trained codebook of %s: epoch %" PRIu64
+                 ", %zu buckets from a sample of %zu of %" PRIu64
+                 " vectors, persisted (synced) in %.1f ms",
+                 cf_->GetName().c_str(), codebook->epoch, codebook->size(),
+                 sample.size() / dim, total, MillisSince(start));
   last_epoch_ = codebook->epoch;
   vectors_at_train_ = total;
   ++trainings_;
   holder_->Publish(std::move(codebook));
   if (!options.rebucket) return Status::OK();
+  const auto compact_start = std::chrono::steady_clock::now();
   rocksdb::CompactRangeOptions cro;
   cro.bottommost_level_compaction =
       rocksdb::BottommostLevelCompaction::kForceOptimized;
-  return db_->CompactRange(cro, cf_, nullptr, nullptr);
+  s = db_->CompactRange(cro, cf_, nullptr, nullptr);
+  ROCKS_LOG_INFO(InfoLog(),
+                 "drift: re-bucketing %s with epoch %" PRIu64
+                 " (CompactRange): %s in %.1f ms",
+                 cf_->GetName().c_str(), last_epoch_, s.ToString().c_str(),
+                 MillisSince(compact_start));
+  return s;
 }
 
 Status CodebookManager::GetStats(IndexStats* stats) const {
@@ -266,8 +313,7 @@ Status CodebookManager::Maintain(bool* retrained) {
   if (!s.ok()) return s;
   ++(imbalanced ? retrains_imbalance_ : retrains_growth_);
   if (retrained != nullptr) *retrained = true;
-  using rocksdb::InfoLogLevel;  // ROCKS_LOG_* names it unqualified
-  ROCKS_LOG_INFO(db_->GetDBOptions().info_log,
+  ROCKS_LOG_INFO(InfoLog(),
                  "drift: retrained codebook of %s (%s): epoch %" PRIu64
                  ", %" PRIu64 " vectors, max/mean bucket was %.2f",
                  cf_->GetName().c_str(), imbalanced ? "imbalance" : "growth",
@@ -295,13 +341,20 @@ void CodebookManager::BackgroundLoop() {
     if (holder_->current() == nullptr) {
       uint64_t estimate = 0;
       db_->GetIntProperty(cf_, "rocksdb.estimate-num-keys", &estimate);
-      if (estimate >= options_.min_train_vectors) s = Train(TrainOptions());
+      if (estimate >= options_.min_train_vectors) {
+        ROCKS_LOG_INFO(InfoLog(),
+                       "drift: %s holds ~%" PRIu64
+                       " keys (min_train_vectors %" PRIu64
+                       "): training its first codebook",
+                       cf_->GetName().c_str(), estimate,
+                       uint64_t{options_.min_train_vectors});
+        s = Train(TrainOptions());
+      }
     } else {
       s = Maintain(nullptr);
     }
     if (!s.ok()) {
-      using rocksdb::InfoLogLevel;  // ROCKS_LOG_* names it unqualified
-      ROCKS_LOG_WARN(db_->GetDBOptions().info_log,
+      ROCKS_LOG_WARN(InfoLog(),
                      "drift: background codebook training failed: %s",
                      s.ToString().c_str());
     }

@@ -52,6 +52,7 @@ class CodebookManager {
  private:
   rocksdb::Status LoadPersisted();
   rocksdb::Status MaxSegmentEpoch(uint64_t* epoch) const;
+  rocksdb::Logger* InfoLog() const;  // the DB's info LOG (may be null)
   // Reservoir sample of at most `max_sample` finite vectors; *total counts all.
   rocksdb::Status SampleVectors(size_t max_sample, std::vector<float>* sample,
                                 uint64_t* total) const;

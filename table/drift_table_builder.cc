@@ -1,7 +1,10 @@
 #include "table/drift_table_builder.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cinttypes>
 
+#include "logging/logging.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/merge_operator.h"
 #include "util/vector_value.h"
@@ -185,6 +188,7 @@ void DriftTableBuilder::AddToBloom(const Slice& internal_key) {
 Status DriftTableBuilder::Finish() {
   closed_ = true;
   if (!ok()) return status_;
+  const auto start = std::chrono::steady_clock::now();
   rocksdb::MetaIndexBuilder meta_index;
   Status s = WriteVectorSection(&meta_index);
   props_.data_size = offset_;
@@ -194,6 +198,27 @@ Status DriftTableBuilder::Finish() {
   }
   if (s.ok()) s = WritePropertiesAndFooter(&meta_index);
   if (!s.ok() && status_.ok()) status_ = s;
+  using rocksdb::InfoLogLevel;  // ROCKS_LOG_* names it unqualified
+  if (!status_.ok()) {
+    ROCKS_LOG_WARN(ioptions_.logger, "drift: segment #%" PRIu64 " of %s: %s",
+                   props_.orig_file_number, props_.column_family_name.c_str(),
+                   status_.ToString().c_str());
+  } else if (header_.num_vectors > 0) {
+    ROCKS_LOG_INFO(ioptions_.logger,
+                   "drift: segment #%" PRIu64 " of %s: %" PRIu64
+                   " entries, %" PRIu64 " vectors in %zu buckets (%s %" PRIu64
+                   "), %" PRIu64 " bytes, finished in %.1f ms",
+                   props_.orig_file_number, props_.column_family_name.c_str(),
+                   props_.num_entries, uint64_t{header_.num_vectors},
+                   directory_.buckets.size(),
+                   directory_.codebook_epoch != 0
+                       ? "codebook epoch"
+                       : "segment-local k-means, epoch",
+                   directory_.codebook_epoch, offset_,
+                   std::chrono::duration<double, std::milli>(
+                       std::chrono::steady_clock::now() - start)
+                       .count());
+  }
   if (status_.ok() && codebooks_ != nullptr && header_.num_vectors > 0) {
     SegmentWrittenEvent event;
     event.codebook_epoch = directory_.codebook_epoch;
