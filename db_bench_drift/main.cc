@@ -16,6 +16,7 @@
 #include "db_bench_drift/baselines.h"
 #include "db_bench_drift/drift_sim.h"
 #include "db_bench_drift/report.h"
+#include "db_bench_drift/summary.h"
 #include "db_bench_drift/system.h"
 #include "drift/plugin.h"
 #include "drift/vector_index.h"
@@ -614,6 +615,10 @@ int Main() {
       }
     }
   }
+  const std::vector<Result> ratios =
+      ComputeRatios(reporter.results(), {0.9, 0.95, 0.98, 0.99});
+  PrintRatios(ratios);
+  for (const Result& r : ratios) reporter.Record(r);
   if (!FLAGS_json.empty() && !reporter.WriteJson(FLAGS_json)) {
     fprintf(stderr, "db_bench_drift: cannot write %s\n", FLAGS_json.c_str());
     return 1;

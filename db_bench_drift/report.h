@@ -42,6 +42,9 @@ class Reporter {
  public:
   // Prints a db_bench-like line: name : micros/op ops/s; extra metrics.
   void Report(const Result& r);
+  // Adds a result to the JSON output without printing it.
+  void Record(const Result& r) { results_.push_back(r); }
+  const std::vector<Result>& results() const { return results_; }
   // Writes {"results": [...]} to `path`; false on I/O error.
   bool WriteJson(const std::string& path) const;
 
