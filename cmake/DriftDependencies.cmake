@@ -34,5 +34,11 @@ find_package(GTest)
 find_package(benchmark)
 find_package(gflags)
 find_path(HNSWLIB_INCLUDE_DIR hnswlib/hnswlib.h)
+# Optional: the faiss baseline of db_bench_drift (Debian's libfaiss-dev).
+# Its CMake package links OpenMP::OpenMP_CXX, which must exist first.
+find_package(OpenMP QUIET)
+if(OpenMP_CXX_FOUND)
+  find_package(faiss CONFIG QUIET)
+endif()
 set(DRIFT_FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist" CACHE PATH
     "Directory of the dataset-fashion-mnist package")

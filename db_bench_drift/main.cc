@@ -15,6 +15,7 @@
 
 #include "db_bench_drift/baselines.h"
 #include "db_bench_drift/drift_sim.h"
+#include "db_bench_drift/faiss_baseline.h"
 #include "db_bench_drift/report.h"
 #include "db_bench_drift/summary.h"
 #include "db_bench_drift/system.h"
@@ -38,7 +39,10 @@ DEFINE_string(
     "Systems to run each benchmark on (a benchmark that does not apply "
     "to a system is skipped): drift (DriftTable + DriftMemTable), "
     "rocksdb (BlockBasedTable, snappy, same bytes), hnswlib (graph "
-    "build and search), bruteforce (exact scan, Drift's kernel)");
+    "build and search), faiss (opt-in: IVF<faiss_nlist>,SQ8 from Debian's "
+    "libfaiss-dev, a generic build without AVX2, several times slower than "
+    "an AVX2 build; skipped with a note if built without it), "
+    "bruteforce (exact scan, Drift's kernel)");
 DEFINE_int32(k, 10, "Neighbours per query (search)");
 DEFINE_int64(num_queries, 10000,
              "Queries of the search benchmark (at most the data set's)");
@@ -54,6 +58,9 @@ DEFINE_int32(rerank, 0,
 DEFINE_string(ef_list, "10,20,40,80,160", "hnswlib search: ef values");
 DEFINE_int32(hnsw_m, 16, "hnswlib M");
 DEFINE_int32(hnsw_ef_construction, 200, "hnswlib ef_construction");
+DEFINE_int32(faiss_nlist, 1024, "faiss IVF lists (IVF<nlist>,SQ8)");
+DEFINE_string(faiss_nprobe_list, "1,2,4,8,12,16,24,32",
+              "faiss search: nprobe values");
 DEFINE_string(db, "/tmp/db_bench_drift",
               "Directory of the databases (one "
               "subdirectory per system)");
@@ -593,6 +600,17 @@ int Main() {
     }
     if (name == "bruteforce") {
       systems.push_back(NewBruteForceSystem(ctx));
+      continue;
+    }
+    if (name == "faiss") {
+      if (!HaveFaiss()) {
+        fprintf(stderr,
+                "db_bench_drift: built without faiss (libfaiss-dev): "
+                "skipping the faiss baseline\n");
+        continue;
+      }
+      systems.push_back(
+          NewFaissSystem(ctx, FLAGS_faiss_nlist, FLAGS_faiss_nprobe_list));
       continue;
     }
     auto runner = std::make_unique<Runner>(ctx, name);

@@ -13,7 +13,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates dpkg-dev
   "librocksdb-dev=$ROCKSDB_VERSION" libsnappy-dev liblz4-dev libzstd-dev libbz2-dev zlib1g-dev
   libgflags-dev libgoogle-glog-dev libbenchmark-dev libgtest-dev libgmock-dev
-  libhnswlib-dev dataset-fashion-mnist clang-format python3
+  libhnswlib-dev libfaiss-dev dataset-fashion-mnist clang-format python3
 )
 
 log() { echo "[setup] $*"; }
