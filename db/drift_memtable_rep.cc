@@ -75,7 +75,10 @@ class DriftMemTableRep : public MemTableRep {
     return Observed(handle, rep_->InsertKeyConcurrently(handle));
   }
   bool Contains(const char* key) const override { return rep_->Contains(key); }
-  void MarkReadOnly() override { rep_->MarkReadOnly(); }
+  void MarkReadOnly() override {
+    if (arena_ != nullptr) arena_->graph()->StopGrowing();
+    rep_->MarkReadOnly();
+  }
   void MarkFlushed() override { rep_->MarkFlushed(); }
   void Get(const rocksdb::LookupKey& k, void* callback_args,
            bool (*callback_func)(void* arg, const char* entry)) override {

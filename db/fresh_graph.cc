@@ -50,7 +50,7 @@ FreshGraph::FreshGraph(const FreshVectorArena* arena,
 FreshGraph::~FreshGraph() = default;
 
 size_t FreshGraph::IndexMore(size_t max_rows) {
-  if (!wanted()) return 0;
+  if (!wanted() || stopped_.load(std::memory_order_relaxed)) return 0;
   const FreshVectorArena::View rows = arena_->Snapshot();
   const size_t first = indexed();
   if (rows.size < min_rows_ || first >= rows.size) return 0;

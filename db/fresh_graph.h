@@ -35,11 +35,16 @@ class FreshGraph {
 
   // Indexes up to `max_rows` more of the arena's published rows (GraphIndexer
   // only: one caller at a time). Returns how many it added; 0 when caught up,
-  // below options.graph_min_rows, or failed (hnswlib could not allocate).
+  // stopped (StopGrowing), below options.graph_min_rows, or failed (hnswlib
+  // could not allocate).
   size_t IndexMore(size_t max_rows);
 
   // Rows [0, indexed()) are in the graph.
   size_t indexed() const { return indexed_.load(std::memory_order_acquire); }
+  // The graph stops growing (its memtable became immutable: a flush is
+  // coming, and the indexer's core is better spent on it; searches scan the
+  // rows it did not index). Idempotent.
+  void StopGrowing() { stopped_.store(true, std::memory_order_relaxed); }
   bool wanted() const { return min_rows_ > 0 && !failed_.load(); }
 
   // The about `ef` (>= k) nearest indexed rows to `query` as (squared L2,
@@ -61,6 +66,7 @@ class FreshGraph {
   size_t capacity_ = 0;
   std::atomic<size_t> indexed_{0};
   std::atomic<bool> failed_{false};
+  std::atomic<bool> stopped_{false};
 };
 
 // The process-wide background thread that grows every live arena's graph a

@@ -456,6 +456,39 @@ TEST_F(VectorIndexTest, MemtableGraphAnswersForIndexedRows) {
   EXPECT_EQ(hits[0].key, "fresh");
 }
 
+TEST_F(VectorIndexTest, GraphOfAnImmutableMemtableStopsGrowing) {
+  Open(64, 64, /*file_size=*/256 << 20);
+  std::mt19937 rng(5);
+  Model model;
+  for (int i = 0; i < 30000; ++i) {  // far faster than the graph indexes
+    const std::string k = "i" + std::to_string(i);
+    model[k] = RandomVector(&rng, 1000);
+    ASSERT_OK(index_->Put(rocksdb::WriteOptions(), k, model[k]));
+  }
+  // The memtable becomes immutable; its flush waits for background work.
+  ASSERT_OK(db_->PauseBackgroundWork());
+  rocksdb::FlushOptions no_wait;
+  no_wait.wait = false;
+  ASSERT_OK(db_->Flush(no_wait, handles_[1]));
+  auto unindexed = [&] {
+    SearchStats stats;
+    std::vector<SearchHit> hits;
+    EXPECT_OK(index_->Search(SearchOptions(), model["i0"], 10, &hits, &stats));
+    return stats.memtable_vectors_scanned;
+  };
+  const uint64_t at_switch = unindexed();
+  ASSERT_GT(at_switch, 0u) << "the graph caught up before the switch";
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(unindexed(), at_switch);  // the indexer left it alone
+  for (int q = 0; q < 5; ++q) {
+    ExpectValidApproximate(model, nullptr, RandomVector(&rng, 1000), 10);
+  }
+  ASSERT_OK(db_->ContinueBackgroundWork());
+  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  std::mt19937 qrng(9);
+  ExpectExact(model, nullptr, &qrng);
+}
+
 TEST_F(VectorIndexTest, ReadYourWrites) {
   Open(4);
   std::mt19937 rng(1);
