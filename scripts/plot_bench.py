@@ -28,6 +28,8 @@ def search_series(results):
             continue
         params = r.get("params", {})
         system = r["system"]
+        if "simd" in params:  # e.g. Debian's faiss: "faiss simd=generic"
+            system += " simd=" + params["simd"]
         if "recall_target" in params:
             label, point = system + " (recall target)", params["recall_target"]
         elif "nprobe" in params:
@@ -111,8 +113,10 @@ def main(argv):
             with open(data, "w") as f:
                 for recall, qps, point in points:
                     f.write("%g %g \"%s\"\n" % (recall, qps, point))
-            plots.append("'%s' using 1:2 with linespoints lw 2 pt 7 title '%s'"
-                         % (data, label))
+            # Explicit colours: the label plots would otherwise advance the
+            # line type and wrap two series onto one colour.
+            plots.append("'%s' using 1:2 with linespoints lw 2 pt 7 lc %d "
+                         "title '%s'" % (data, i + 1, label))
             plots.append("'%s' using 1:2:3 with labels offset 0.6,0.6 "
                          "font ',8' notitle" % data)
         script = "\n".join([
