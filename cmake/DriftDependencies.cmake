@@ -33,6 +33,7 @@ set_target_properties(RocksDB::rocksdb PROPERTIES
 find_package(GTest)
 find_package(benchmark)
 find_package(gflags)
+find_package(glog CONFIG)
 find_path(HNSWLIB_INCLUDE_DIR hnswlib/hnswlib.h)
 # Optional: the faiss baseline of db_bench_drift (Debian's libfaiss-dev).
 # Its CMake package links OpenMP::OpenMP_CXX, which must exist first.

@@ -25,6 +25,7 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
 #include "tools/gflags_help.h"
+#include "tools/tool_logging.h"
 #include "util/dataset.h"
 
 DEFINE_string(
@@ -656,7 +657,8 @@ int main(int argc, char** argv) {
       " [--dataset=fashion-mnist|gaussian|fvecs] [--db=DIR] [--json=PATH]\n\n"
       "Without --benchmarks it runs the default suite on fashion-mnist. "
       "docs/benchmark.md describes every benchmark and the JSON output.");
+  const std::string command = drift::tools::CommandLine(argc, argv);
   if (drift::tools::ParseFlagsOrShowHelp(&argc, &argv, "db_bench_drift/"))
     return 0;
-  return drift::bench::Main();
+  return drift::tools::RunLogged(argv[0], command, drift::bench::Main);
 }

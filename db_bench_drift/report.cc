@@ -1,5 +1,7 @@
 #include "db_bench_drift/report.h"
 
+#include <glog/logging.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -38,6 +40,7 @@ void Reporter::Report(const Result& r) {
   }
   for (const auto& [k, v] : r.params) line << " " << k << "=" << v;
   printf("%s\n", line.str().c_str());
+  LOG(INFO) << line.str();
   fflush(stdout);
   results_.push_back(r);
 }

@@ -1,6 +1,7 @@
 // Runs the built drift_dump and drift_ldb binaries on a Drift database: exit
 // codes and output of drift_dump's commands on a good and a corrupted .drift
 // file, and ldb's stock and vector commands on the vector column family.
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -156,6 +157,23 @@ TEST_F(ToolsTest, DumpProperties) {
         << "missing '" << expected << "' in:\n"
         << r.output;
   }
+}
+
+TEST_F(ToolsTest, ToolsLogWhatTheyDidThroughGlog) {
+  if (!HaveDump()) GTEST_SKIP() << "drift_dump is not built";
+  const std::string log_dir = dir_ + "/glog";
+  ASSERT_EQ(mkdir(log_dir.c_str(), 0755), 0);
+  const Result r =
+      Dump("--log_dir=" + log_dir + " --command=verify --file=" + sst_);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(r.output.find("command: "), std::string::npos)  // stdout clean
+      << r.output;
+  std::ifstream in(log_dir + "/drift_dump.INFO");
+  const std::string log((std::istreambuf_iterator<char>(in)),
+                        std::istreambuf_iterator<char>());
+  EXPECT_NE(log.find("command: "), std::string::npos) << log;
+  EXPECT_NE(log.find("--command=verify"), std::string::npos) << log;
+  EXPECT_NE(log.find("exit code 0 after "), std::string::npos) << log;
 }
 
 TEST_F(ToolsTest, DumpScanShowsVisibleEntries) {

@@ -24,6 +24,7 @@
 #include "rocksdb/table_properties.h"
 #include "table/drift_table_reader.h"
 #include "tools/gflags_help.h"
+#include "tools/tool_logging.h"
 #include "tools/vector_text.h"
 
 DEFINE_string(file, "",
@@ -624,11 +625,14 @@ int Run() {
 
 int main(int argc, char** argv) {
   gflags::SetUsageMessage(drift::tools::kUsage);
+  const std::string command = drift::tools::CommandLine(argc, argv);
   if (drift::tools::ParseFlagsOrShowHelp(&argc, &argv, "drift_dump.cc"))
     return drift::tools::kExitOk;
-  if (argc > 1) {
-    return drift::tools::UsageError(std::string("unexpected argument '") +
-                                    argv[1] + "'");
-  }
-  return drift::tools::Run();
+  return drift::tools::RunLogged(argv[0], command, [&] {
+    if (argc > 1) {
+      return drift::tools::UsageError(std::string("unexpected argument '") +
+                                      argv[1] + "'");
+    }
+    return drift::tools::Run();
+  });
 }

@@ -18,6 +18,7 @@
 #include "drift/vector_index.h"
 #include "rocksdb/ldb_tool.h"
 #include "rocksdb/utilities/ldb_cmd.h"
+#include "tools/tool_logging.h"
 #include "tools/vector_text.h"
 
 namespace drift {
@@ -295,6 +296,8 @@ int main(int argc, char** argv) {
   // libdrift registers itself when loaded; this makes it explicit (and works
   // with a static libdrift too).
   drift::RegisterDrift();
+  // LDBTool::Run exits by itself: only the command is logged.
+  drift::tools::InitToolLogging(argv[0], drift::tools::CommandLine(argc, argv));
   rocksdb::LDBOptions ldb_options;
   ldb_options.print_help_header = drift::tools::kHelpHeader;
   if (drift::tools::IsDriftCommand(drift::tools::CommandName(argc, argv))) {

@@ -33,6 +33,7 @@
 #include "rocksdb/env.h"
 #include "rocksdb/write_batch.h"
 #include "tools/gflags_help.h"
+#include "tools/tool_logging.h"
 
 DEFINE_string(db, "", "Database directory (required)");
 DEFINE_int32(duration, 30, "Seconds to run the workload");
@@ -646,7 +647,9 @@ int main(int argc, char** argv) {
       "expected state.\n\n  drift_stress --db=DIR [--duration=SECONDS] "
       "[--expected_state=FILE]\n\nExits 0 only if every check passed; the "
       "last line is a summary.");
+  const std::string command = drift::tools::CommandLine(argc, argv);
   if (drift::tools::ParseFlagsOrShowHelp(&argc, &argv, "drift_stress.cc"))
     return 0;
-  return drift::stress::Stress().Run();
+  return drift::tools::RunLogged(argv[0], command,
+                                 [] { return drift::stress::Stress().Run(); });
 }
