@@ -46,7 +46,9 @@ class DriftTableFactoryTest : public testing::Test {
     ASSERT_OK(VectorIndex::Attach(db_.get(), handles_[1], vopts, &index_));
   }
   void Close() {
-    if (index_ != nullptr) ASSERT_OK(index_->Close());
+    if (index_ != nullptr) {
+      ASSERT_OK(index_->Close());
+    }
     index_.reset();
     for (auto* h : handles_) ASSERT_OK(db_->DestroyColumnFamilyHandle(h));
     handles_.clear();

@@ -138,14 +138,21 @@ IOStatus FaultFs::Check(Op op, const std::string& fname) {
                            fname);
 }
 
+IOStatus FaultFs::WrapWritable(
+    const std::string& fname, IOStatus s,
+    std::unique_ptr<rocksdb::FSWritableFile> file,
+    std::unique_ptr<rocksdb::FSWritableFile>* result) {
+  if (s.ok())
+    result->reset(new FaultWritableFile(std::move(file), this, fname));
+  return s;
+}
+
 IOStatus FaultFs::NewWritableFile(
     const std::string& fname, const rocksdb::FileOptions& options,
     std::unique_ptr<rocksdb::FSWritableFile>* result, IODebugContext* dbg) {
   std::unique_ptr<rocksdb::FSWritableFile> file;
   IOStatus s = target()->NewWritableFile(fname, options, &file, dbg);
-  if (s.ok())
-    result->reset(new FaultWritableFile(std::move(file), this, fname));
-  return s;
+  return WrapWritable(fname, s, std::move(file), result);
 }
 
 IOStatus FaultFs::ReopenWritableFile(
@@ -153,9 +160,7 @@ IOStatus FaultFs::ReopenWritableFile(
     std::unique_ptr<rocksdb::FSWritableFile>* result, IODebugContext* dbg) {
   std::unique_ptr<rocksdb::FSWritableFile> file;
   IOStatus s = target()->ReopenWritableFile(fname, options, &file, dbg);
-  if (s.ok())
-    result->reset(new FaultWritableFile(std::move(file), this, fname));
-  return s;
+  return WrapWritable(fname, s, std::move(file), result);
 }
 
 IOStatus FaultFs::NewRandomAccessFile(

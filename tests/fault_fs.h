@@ -59,6 +59,12 @@ class FaultFs : public rocksdb::FileSystemWrapper {
                                rocksdb::IODebugContext* dbg) override;
 
  private:
+  // A file opened on the target, wrapped so its writes can fail.
+  rocksdb::IOStatus WrapWritable(
+      const std::string& fname, rocksdb::IOStatus s,
+      std::unique_ptr<rocksdb::FSWritableFile> file,
+      std::unique_ptr<rocksdb::FSWritableFile>* result);
+
   struct Rule {
     bool active = false;
     std::string name_part;

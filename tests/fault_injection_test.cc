@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "drift/plugin.h"
+#include "drift/table_files.h"
 #include "drift/vector_index.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
@@ -121,18 +122,8 @@ class FaultInjectionTest : public testing::Test {
 
   // .sst files in the directory that the DB does not reference.
   std::vector<std::string> OrphanTables() {
-    std::vector<rocksdb::LiveFileMetaData> live;
-    db_->GetLiveFilesMetaData(&live);
-    std::set<std::string> live_names;
-    for (const auto& f : live) live_names.insert(f.name.substr(1));  // "/x"
-    std::vector<std::string> children, orphans;
-    EXPECT_OK(env_->GetChildren(dir_, &children));
-    for (const auto& c : children) {
-      if (c.size() > 4 && c.substr(c.size() - 4) == ".sst" &&
-          live_names.count(c) == 0) {
-        orphans.push_back(c);
-      }
-    }
+    std::vector<std::string> orphans;
+    EXPECT_OK(ListUnreferencedTableFiles(db_.get(), &orphans));
     return orphans;
   }
 

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "drift/plugin.h"
+#include "drift/table_files.h"
 #include "drift/vector_index.h"
 #include "index/distance.h"
 #include "rocksdb/db.h"
@@ -328,21 +329,10 @@ void Stress::CheckNoOrphanTables() {
   // live yet.
   rocksdb::Status paused = db_->PauseBackgroundWork();
   if (!paused.ok()) return Fail("pause background work: " + paused.ToString());
-  std::vector<rocksdb::LiveFileMetaData> live;
-  db_->GetLiveFilesMetaData(&live);
-  std::vector<std::string> live_names;
-  for (const auto& f : live)
-    live_names.push_back(f.name.substr(f.name.rfind('/') + 1));
-  std::vector<std::string> children;
-  rocksdb::Status s = rocksdb::Env::Default()->GetChildren(FLAGS_db, &children);
+  std::vector<std::string> orphans;
+  rocksdb::Status s = ListUnreferencedTableFiles(db_.get(), &orphans);
   if (!s.ok()) Fail("list " + FLAGS_db + ": " + s.ToString());
-  for (const std::string& c : children) {
-    if (c.size() > 4 && c.compare(c.size() - 4, 4, ".sst") == 0 &&
-        std::find(live_names.begin(), live_names.end(), c) ==
-            live_names.end()) {
-      Fail("orphan table file " + c);
-    }
-  }
+  for (const std::string& f : orphans) Fail("orphan table file " + f);
   paused = db_->ContinueBackgroundWork();
   if (!paused.ok()) Fail("continue background work: " + paused.ToString());
 }
