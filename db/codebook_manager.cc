@@ -44,7 +44,8 @@ CodebookManager::CodebookManager(rocksdb::DB* db,
                    ? options.metadata_column_family
                    : db->DefaultColumnFamily()),
       holder_(std::move(holder)),
-      options_(options) {}
+      options_(options),
+      janitor_(db, cf, options) {}
 
 CodebookManager::~CodebookManager() { Close(); }
 
@@ -241,16 +242,21 @@ Status CodebookManager::TrainLocked(const TrainOptions& options) {
   ++trainings_;
   holder_->Publish(std::move(codebook));
   if (!options.rebucket) return Status::OK();
-  const auto compact_start = std::chrono::steady_clock::now();
-  rocksdb::CompactRangeOptions cro;
-  cro.bottommost_level_compaction =
-      rocksdb::BottommostLevelCompaction::kForceOptimized;
-  s = db_->CompactRange(cro, cf_, nullptr, nullptr);
+  return Rebucket(/*all=*/true);
+}
+
+Status CodebookManager::Rebucket(bool all) {
+  const auto start = std::chrono::steady_clock::now();
+  Status s = all ? janitor_.Rebucket(last_epoch_)
+                 : janitor_.RebucketFiles(last_epoch_);
+  const bool whole = all && options_.janitor_ops_per_sec == 0 &&
+                     options_.janitor_bytes_per_sec == 0;
   ROCKS_LOG_INFO(InfoLog(),
                  "drift: re-bucketing %s with epoch %" PRIu64
-                 " (CompactRange): %s in %.1f ms",
-                 cf_->GetName().c_str(), last_epoch_, s.ToString().c_str(),
-                 MillisSince(compact_start));
+                 " (%s): %s in %.1f ms",
+                 cf_->GetName().c_str(), last_epoch_,
+                 whole ? "CompactRange" : "file by file, janitor budget",
+                 s.ToString().c_str(), MillisSince(start));
   return s;
 }
 
@@ -261,6 +267,7 @@ Status CodebookManager::GetStats(IndexStats* stats) const {
   stats->trainings = trainings_;
   stats->retrains_imbalance = retrains_imbalance_;
   stats->retrains_growth = retrains_growth_;
+  janitor_.AddCounters(stats);
   PinnedView view;
   Status s = view.Pin(db_, cf_);
   if (!s.ok()) return s;
@@ -297,16 +304,18 @@ Status CodebookManager::Maintain(bool* retrained) {
   const uint64_t grown =
       total > vectors_at_train_ ? total - vectors_at_train_ : 0;
   // Hysteresis: enough new data since the last training.
-  if (grown < std::max<uint64_t>(options_.min_train_vectors, total / 10)) {
-    return Status::OK();
-  }
-  const bool imbalanced = options_.retrain_imbalance > 0 &&
+  const bool enough_new =
+      grown >= std::max<uint64_t>(options_.min_train_vectors, total / 10);
+  const bool imbalanced = enough_new && options_.retrain_imbalance > 0 &&
                           stats.max_over_mean() > options_.retrain_imbalance;
   const bool grew =
-      options_.retrain_growth > 0 &&
+      enough_new && options_.retrain_growth > 0 &&
       grown >= options_.retrain_growth * static_cast<double>(std::max<uint64_t>(
                                              1, vectors_at_train_));
-  if (!imbalanced && !grew) return Status::OK();
+  if (!imbalanced && !grew) {
+    return stats.other_epoch_vectors > 0 ? Rebucket(/*all=*/false)
+                                         : Status::OK();
+  }
   TrainOptions options;
   options.rebucket = true;
   s = TrainLocked(options);
@@ -330,14 +339,30 @@ void CodebookManager::OnSegmentWritten(const SegmentWrittenEvent& event) {
 
 void CodebookManager::BackgroundLoop() {
   std::unique_lock<std::mutex> lock(mu_);
+  const auto poll = janitor_.poll_interval();
+  const auto wake = [this] { return stop_ || train_requested_; };
   while (true) {
-    cv_.wait(lock, [this] { return stop_ || train_requested_; });
+    if (poll.count() > 0) {
+      cv_.wait_for(lock, poll, wake);
+    } else {
+      cv_.wait(lock, wake);
+    }
     if (stop_) return;
+    const bool requested = train_requested_;
     train_requested_ = false;
     lock.unlock();
+    Status s = janitor_.FlushIfOld();
+    if (!s.ok()) {
+      ROCKS_LOG_WARN(InfoLog(), "drift: janitor flush of %s failed: %s",
+                     cf_->GetName().c_str(), s.ToString().c_str());
+    }
+    if (!requested) {
+      lock.lock();
+      continue;
+    }
     // The first codebook once there is enough data; later ones when drift
     // maintenance says so.
-    Status s;
+    s = Status::OK();
     if (holder_->current() == nullptr) {
       uint64_t estimate = 0;
       db_->GetIntProperty(cf_, "rocksdb.estimate-num-keys", &estimate);

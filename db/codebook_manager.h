@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "db/janitor.h"
 #include "drift/vector_index.h"
 #include "index/codebook.h"
 
@@ -39,7 +40,8 @@ class CodebookManager {
 
   rocksdb::Status Train(const TrainOptions& options);
   // One drift-maintenance check (VectorIndexOptions::retrain_*): retrains and
-  // re-buckets if it triggers.
+  // re-buckets if it triggers; otherwise rewrites segments left in older
+  // epochs, if any (Janitor::RebucketFiles).
   rocksdb::Status Maintain(bool* retrained);
   // Bucket balance of the current codebook over the live segments, and the
   // maintenance counters.
@@ -58,6 +60,10 @@ class CodebookManager {
                                 uint64_t* total) const;
   rocksdb::Status Persist(const Codebook& codebook);
   rocksdb::Status TrainLocked(const TrainOptions& options);
+  // Re-buckets into the current epoch (train_mu_ held): every segment
+  // (Janitor::Rebucket) or, with all false, file by file only those left in
+  // other epochs.
+  rocksdb::Status Rebucket(bool all);
   void OnSegmentWritten(const SegmentWrittenEvent& event);
   void BackgroundLoop();
 
@@ -66,6 +72,7 @@ class CodebookManager {
   rocksdb::ColumnFamilyHandle* const meta_cf_;
   const std::shared_ptr<CodebookHolder> holder_;
   const VectorIndexOptions options_;
+  Janitor janitor_;
 
   std::mutex train_mu_;  // one Train at a time; guards the two below
   uint64_t last_epoch_ = 0;

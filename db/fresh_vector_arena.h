@@ -48,6 +48,11 @@ class FreshVectorArena {
   View Snapshot() const;
 
   size_t size() const { return size_.load(std::memory_order_acquire); }
+  // steady_clock microseconds of the first appended row (0: none yet): how
+  // old the memtable's vectors are (the janitor's age flush).
+  int64_t first_append_micros() const {
+    return first_append_micros_.load(std::memory_order_relaxed);
+  }
   // Rows and keys only. It stops growing when the memtable stops taking
   // writes, as RocksDB's accounting of immutable memtables requires; the
   // graph, which keeps growing in the background, is not included (see
@@ -68,6 +73,7 @@ class FreshVectorArena {
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<Block>> blocks_;  // guarded by mu_
   std::atomic<size_t> size_{0};
+  std::atomic<int64_t> first_append_micros_{0};
   size_t key_bytes_ = 0;  // guarded by mu_
   FreshGraph graph_;
 };

@@ -1,7 +1,9 @@
 #include "db/vector_index_impl.h"
 
 #include <algorithm>
+#include <cinttypes>
 #include <cmath>
+#include <cstdio>
 
 #include "db/candidate_set.h"
 #include "db/codebook_manager.h"
@@ -577,6 +579,34 @@ Status VectorIndexImpl::Maintain(bool* retrained) {
 Status VectorIndexImpl::GetStats(IndexStats* stats) {
   Status s = CheckOpen();
   return s.ok() ? codebook_manager_->GetStats(stats) : s;
+}
+
+Status VectorIndexImpl::GetProperty(const std::string& property,
+                                    std::string* value) {
+  if (property != "drift.stats") {
+    return Status::InvalidArgument("drift: unknown property " + property +
+                                   " (known: drift.stats)");
+  }
+  IndexStats st;
+  Status s = GetStats(&st);
+  if (!s.ok()) return s;
+  char buf[1024];
+  snprintf(
+      buf, sizeof(buf),
+      "codebook epoch: %" PRIu64 "\nbuckets: %" PRIu64
+      "\nbucketed vectors: %" PRIu64 "\nlargest bucket: %" PRIu64
+      "\nmax/mean bucket: %.2f\nother-epoch vectors: %" PRIu64
+      "\ntrainings: %" PRIu64 "\nretrains for imbalance: %" PRIu64
+      "\nretrains for growth: %" PRIu64
+      "\nsegments re-bucketed by the janitor: %" PRIu64
+      "\nbytes re-bucketed by the janitor: %" PRIu64
+      "\njanitor budget wait (us): %" PRIu64 "\nage flushes: %" PRIu64 "\n",
+      st.codebook_epoch, st.buckets, st.bucketed_vectors, st.max_bucket_vectors,
+      st.max_over_mean(), st.other_epoch_vectors, st.trainings,
+      st.retrains_imbalance, st.retrains_growth, st.segments_rebucketed,
+      st.bytes_rebucketed, st.janitor_budget_wait_micros, st.age_flushes);
+  *value = buf;
+  return Status::OK();
 }
 
 uint64_t VectorIndexImpl::codebook_epoch() const {

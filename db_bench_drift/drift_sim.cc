@@ -286,6 +286,8 @@ class VariantRun {
     r.metrics["trainings"] = stats.trainings;
     r.metrics["retrains_imbalance"] = stats.retrains_imbalance;
     r.metrics["retrains_growth"] = stats.retrains_growth;
+    r.metrics["segments_rebucketed"] = stats.segments_rebucketed;
+    r.metrics["bytes_rebucketed"] = stats.bytes_rebucketed;
     r.metrics["ingest_vectors_per_sec"] = ingest_rate;
     reporter->Report(r);
     return rocksdb::Status::OK();

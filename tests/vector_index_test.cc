@@ -44,6 +44,7 @@ class VectorIndexTest : public testing::Test {
     base.write_buffer_size = file_size;
     base.level0_file_num_compaction_trigger = 3;
     base.target_file_size_base = file_size;
+    base.disable_auto_compactions = disable_auto_compactions_;
     rocksdb::ColumnFamilyOptions vec = VectorColumnFamilyOptions(dim, base);
     DriftTableOptions topts;
     topts.dimension = dim;
@@ -58,6 +59,9 @@ class VectorIndexTest : public testing::Test {
     vopts.dimension = dim;
     vopts.auto_train = auto_train_;
     vopts.min_train_vectors = 1000;
+    vopts.janitor_ops_per_sec = janitor_ops_per_sec_;
+    vopts.janitor_bytes_per_sec = janitor_bytes_per_sec_;
+    vopts.max_memtable_age_seconds = max_memtable_age_seconds_;
     ASSERT_OK(VectorIndex::Attach(db_.get(), handles_[1], vopts, &index_));
   }
 
@@ -117,6 +121,10 @@ class VectorIndexTest : public testing::Test {
   std::string dir_;
   uint32_t dim_ = 0;
   bool auto_train_ = true;
+  bool disable_auto_compactions_ = false;
+  uint32_t janitor_ops_per_sec_ = 0;
+  uint64_t janitor_bytes_per_sec_ = 0;
+  uint64_t max_memtable_age_seconds_ = 0;
   // Small, so memtable graphs are built (in the background) during the tests.
   uint32_t graph_min_rows_ = 16;
   std::unique_ptr<rocksdb::DB> db_;
@@ -454,6 +462,88 @@ TEST_F(VectorIndexTest, MemtableGraphAnswersForIndexedRows) {
   ASSERT_OK(index_->Search(SearchOptions(), v, 1, &hits));
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(hits[0].key, "fresh");
+}
+
+TEST_F(VectorIndexTest, JanitorRebucketsFileByFileWithinItsBudget) {
+  auto_train_ = false;               // Train and Maintain are called here
+  disable_auto_compactions_ = true;  // the janitor alone rewrites segments
+  janitor_ops_per_sec_ = 1000;
+  janitor_bytes_per_sec_ = 1 << 20;  // bursts of 100 KiB: every file waits
+  Open(16, /*bucket_size=*/64, /*file_size=*/128 << 10);
+  std::mt19937 rng(17);
+  Model model;
+  for (int round = 0; round < 4; ++round) {
+    for (int i = 0; i < 2000; ++i) {
+      const std::string k = "j" + std::to_string(rng() % 6000);
+      model[k] = RandomVector(&rng, 1000);
+      ASSERT_OK(index_->Put(rocksdb::WriteOptions(), k, model[k]));
+    }
+    ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  }
+  // Several level-1 segments, each rewritten on its own below.
+  ASSERT_OK(db_->CompactRange(rocksdb::CompactRangeOptions(), handles_[1],
+                              nullptr, nullptr));
+  std::vector<rocksdb::LiveFileMetaData> files;
+  db_->GetLiveFilesMetaData(&files);
+  ASSERT_GT(files.size(), 2u);
+  TrainOptions t;
+  t.rebucket = true;
+  ASSERT_OK(index_->Train(t));
+  IndexStats stats;
+  ASSERT_OK(index_->GetStats(&stats));
+  EXPECT_EQ(stats.other_epoch_vectors, 0u);
+  EXPECT_GT(stats.segments_rebucketed, 1u);
+  EXPECT_GT(stats.bytes_rebucketed, 128u << 10);
+  EXPECT_GT(stats.janitor_budget_wait_micros, 0u);
+  std::mt19937 qrng(2);
+  ExpectExact(model, nullptr, &qrng);
+
+  // A codebook published without re-bucketing: the next maintenance check
+  // rewrites what it left in the old epoch, without retraining.
+  t.rebucket = false;
+  ASSERT_OK(index_->Train(t));
+  ASSERT_OK(index_->GetStats(&stats));
+  ASSERT_GT(stats.other_epoch_vectors, 0u);
+  const uint64_t rewritten = stats.segments_rebucketed;
+  const uint64_t trainings = stats.trainings;
+  bool retrained = true;
+  ASSERT_OK(index_->Maintain(&retrained));
+  EXPECT_FALSE(retrained);
+  ASSERT_OK(index_->GetStats(&stats));
+  EXPECT_EQ(stats.other_epoch_vectors, 0u);
+  EXPECT_GT(stats.segments_rebucketed, rewritten);
+  EXPECT_EQ(stats.trainings, trainings);
+  ExpectExact(model, nullptr, &qrng);
+  std::string text;
+  ASSERT_OK(index_->GetProperty("drift.stats", &text));
+  EXPECT_NE(text.find("segments re-bucketed by the janitor: " +
+                      std::to_string(stats.segments_rebucketed) + "\n"),
+            std::string::npos)
+      << text;
+  EXPECT_TRUE(index_->GetProperty("drift.nope", &text).IsInvalidArgument());
+}
+
+TEST_F(VectorIndexTest, JanitorFlushesMemtablesThatGrewOld) {
+  max_memtable_age_seconds_ = 1;
+  Open(8, 64, /*file_size=*/64 << 20);  // nothing flushes by size
+  std::mt19937 rng(23);
+  ASSERT_OK(index_->Put(rocksdb::WriteOptions(), "old", RandomVector(&rng, 9)));
+  uint64_t entries = 1;
+  for (int i = 0; i < 100 && entries > 0; ++i) {  // up to 10 s
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ASSERT_TRUE(db_->GetIntProperty(
+        handles_[1], "rocksdb.num-entries-active-mem-table", &entries));
+  }
+  EXPECT_EQ(entries, 0u);
+  std::vector<rocksdb::LiveFileMetaData> files;
+  for (int i = 0; i < 100 && files.empty(); ++i) {  // the flush did not wait
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    db_->GetLiveFilesMetaData(&files);
+  }
+  EXPECT_FALSE(files.empty());
+  IndexStats stats;
+  ASSERT_OK(index_->GetStats(&stats));
+  EXPECT_GE(stats.age_flushes, 1u);
 }
 
 TEST_F(VectorIndexTest, GraphOfAnImmutableMemtableStopsGrowing) {

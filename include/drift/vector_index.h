@@ -48,6 +48,20 @@ struct VectorIndexOptions {
   // that no codebook can balance (e.g. duplicates) cannot loop retraining.
   double retrain_imbalance = 3.0;
   double retrain_growth = 0.25;
+
+  // The janitor's budget for re-bucketing (0: unlimited). With either set, the
+  // segments of an older codebook epoch are rewritten one file at a time
+  // (CompactFiles), each after one operation and the file's bytes were
+  // granted by a rocksdb::RateLimiter, instead of in one CompactRange; a
+  // retrain's re-bucketing then takes at least its bytes /
+  // janitor_bytes_per_sec.
+  uint32_t janitor_ops_per_sec = 0;
+  uint64_t janitor_bytes_per_sec = 0;
+  // With auto_train: flush the column family once a memtable holds vectors
+  // written this many seconds ago (0: never), so fresh vectors reach indexed
+  // segments even when writes are slow. The janitor checks about every
+  // max_memtable_age_seconds / 10 (at least every second).
+  uint64_t max_memtable_age_seconds = 0;
 };
 
 // What the index looks like now and what maintenance did (GetStats).
@@ -64,6 +78,13 @@ struct IndexStats {
   uint64_t trainings = 0;           // codebooks trained (any reason)
   uint64_t retrains_imbalance = 0;  // of which maintenance for imbalance
   uint64_t retrains_growth = 0;     // of which maintenance for growth
+  // The janitor: segments (and their bytes) rewritten file by file into the
+  // current epoch, time spent waiting for its budget, flushes of memtables
+  // older than max_memtable_age_seconds.
+  uint64_t segments_rebucketed = 0;
+  uint64_t bytes_rebucketed = 0;
+  uint64_t janitor_budget_wait_micros = 0;
+  uint64_t age_flushes = 0;
   double max_over_mean() const {
     return buckets == 0 || bucketed_vectors == 0
                ? 0.0
@@ -184,6 +205,10 @@ class VectorIndex {
   // it did.
   virtual rocksdb::Status Maintain(bool* retrained = nullptr) = 0;
   virtual rocksdb::Status GetStats(IndexStats* stats) = 0;
+  // RocksDB-style property of the index: "drift.stats" is GetStats as text
+  // (one "name: value" line per counter). InvalidArgument for another name.
+  virtual rocksdb::Status GetProperty(const std::string& property,
+                                      std::string* value) = 0;
 
   // After Close every call returns InvalidArgument. Close (or destroy) the
   // VectorIndex before closing the DB: it stops the background trainer.

@@ -1,0 +1,166 @@
+#include "db/janitor.h"
+
+#include <algorithm>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "db/pinned_view.h"
+#include "rocksdb/table_properties.h"
+#include "table/drift_format.h"
+
+namespace drift {
+
+using rocksdb::Status;
+
+namespace {
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// The codebook epoch a segment recorded (kNoEpoch: not a .drift segment with
+// vectors, nothing to re-bucket).
+constexpr uint64_t kNoEpoch = ~uint64_t{0};
+uint64_t SegmentEpoch(const rocksdb::TableProperties& props) {
+  const auto& user = props.user_collected_properties;
+  auto vectors = user.find(kNumVectorsProperty);
+  auto epoch = user.find(kCodebookEpochProperty);
+  if (vectors == user.end() || epoch == user.end() ||
+      std::stoull(vectors->second) == 0) {
+    return kNoEpoch;
+  }
+  return std::stoull(epoch->second);
+}
+
+}  // namespace
+
+Janitor::Janitor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                 const VectorIndexOptions& options)
+    : db_(db), cf_(cf), options_(options) {
+  if (options.janitor_ops_per_sec > 0) {
+    // A one-second refill period: the burst is the per-second rate.
+    ops_limiter_.reset(rocksdb::NewGenericRateLimiter(
+        options.janitor_ops_per_sec, /*refill_period_us=*/1000 * 1000));
+  }
+  if (options.janitor_bytes_per_sec > 0) {
+    bytes_limiter_.reset(
+        rocksdb::NewGenericRateLimiter(options.janitor_bytes_per_sec));
+  }
+}
+
+void Janitor::Throttle(uint64_t bytes) {
+  if (!budgeted()) return;
+  const int64_t start = NowMicros();
+  if (ops_limiter_ != nullptr) {
+    ops_limiter_->Request(1, rocksdb::Env::IO_LOW, nullptr,
+                          rocksdb::RateLimiter::OpType::kWrite);
+  }
+  if (bytes_limiter_ != nullptr) {
+    const uint64_t burst =
+        std::max<int64_t>(1, bytes_limiter_->GetSingleBurstBytes());
+    for (uint64_t left = bytes; left > 0;) {
+      const uint64_t chunk = std::min(left, burst);
+      bytes_limiter_->Request(static_cast<int64_t>(chunk), rocksdb::Env::IO_LOW,
+                              nullptr, rocksdb::RateLimiter::OpType::kWrite);
+      left -= chunk;
+    }
+  }
+  budget_wait_micros_ += NowMicros() - start;
+}
+
+Status Janitor::Rebucket(uint64_t epoch) {
+  if (!budgeted()) {
+    rocksdb::CompactRangeOptions cro;
+    cro.bottommost_level_compaction =
+        rocksdb::BottommostLevelCompaction::kForceOptimized;
+    return db_->CompactRange(cro, cf_, nullptr, nullptr);
+  }
+  return RebucketFiles(epoch);
+}
+
+Status Janitor::RebucketFiles(uint64_t epoch) {
+  // A file some other compaction holds is retried on a later pass (that
+  // compaction may have started before the epoch was published).
+  constexpr int kPasses = 50;
+  size_t busy = 0;
+  for (int pass = 0; pass < kPasses; ++pass) {
+    if (pass > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    rocksdb::TablePropertiesCollection props;
+    Status s = db_->GetPropertiesOfAllTables(cf_, &props);
+    if (!s.ok()) return s;
+    rocksdb::ColumnFamilyMetaData meta;
+    db_->GetColumnFamilyMetaData(cf_, &meta);
+    busy = 0;
+    for (const auto& level : meta.levels) {
+      for (const auto& file : level.files) {
+        const std::string path = file.db_path + file.name;
+        auto it = props.find(path);
+        if (it == props.end()) continue;
+        const uint64_t segment_epoch = SegmentEpoch(*it->second);
+        if (segment_epoch == kNoEpoch || segment_epoch == epoch) continue;
+        Throttle(file.size);
+        const int output_level =
+            level.level == 0 && meta.levels.size() > 1 ? 1 : level.level;
+        s = db_->CompactFiles(rocksdb::CompactionOptions(), cf_, {path},
+                              output_level);
+        if (s.IsAborted()) {  // being compacted
+          ++busy;
+          continue;
+        }
+        if (s.IsInvalidArgument() &&
+            s.ToString().find("does not exist") != std::string::npos) {
+          continue;  // a concurrent compaction replaced it already
+        }
+        if (!s.ok()) return s;
+        ++segments_rebucketed_;
+        bytes_rebucketed_ += file.size;
+      }
+    }
+    if (busy == 0) return Status::OK();
+  }
+  return Status::Incomplete("drift: " + std::to_string(busy) +
+                            " segments of older epochs stayed busy in other "
+                            "compactions; the next maintenance retries");
+}
+
+std::chrono::milliseconds Janitor::poll_interval() const {
+  if (options_.max_memtable_age_seconds == 0) {
+    return std::chrono::milliseconds(0);
+  }
+  // Often enough to flush within ~10% of the age limit, at most once a second.
+  return std::chrono::milliseconds(
+      std::clamp<uint64_t>(options_.max_memtable_age_seconds * 100, 10, 1000));
+}
+
+Status Janitor::FlushIfOld() {
+  if (options_.max_memtable_age_seconds == 0) return Status::OK();
+  PinnedView view;
+  Status s = view.Pin(db_, cf_);
+  if (!s.ok()) return s;
+  int64_t oldest = 0;  // 0: no memtable holds a vector
+  for (const auto& arena : view.arenas()) {
+    const int64_t first = arena->first_append_micros();
+    if (first != 0 && (oldest == 0 || first < oldest)) oldest = first;
+  }
+  const int64_t max_age =
+      static_cast<int64_t>(options_.max_memtable_age_seconds) * 1000 * 1000;
+  if (oldest == 0 || NowMicros() - oldest < max_age) return Status::OK();
+  rocksdb::FlushOptions fo;
+  fo.wait = false;  // the janitor never stalls on a flush
+  fo.allow_write_stall = true;
+  s = db_->Flush(fo, cf_);
+  if (s.ok()) ++age_flushes_;
+  return s;
+}
+
+void Janitor::AddCounters(IndexStats* stats) const {
+  stats->segments_rebucketed = segments_rebucketed_;
+  stats->bytes_rebucketed = bytes_rebucketed_;
+  stats->janitor_budget_wait_micros = budget_wait_micros_;
+  stats->age_flushes = age_flushes_;
+}
+
+}  // namespace drift

@@ -1,0 +1,64 @@
+// Janitor: the budgeted part of a vector column family's background
+// maintenance. It re-buckets segments after a new codebook epoch within the
+// VectorIndexOptions janitor budget (operations and bytes per second, each
+// through a rocksdb::RateLimiter), flushes memtables whose vectors grew older
+// than max_memtable_age_seconds, and counts what it did (IndexStats). The
+// CodebookManager's background thread drives it; foreground writes and
+// searches never wait for it.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+#include "drift/vector_index.h"
+#include "rocksdb/db.h"
+#include "rocksdb/rate_limiter.h"
+
+namespace drift {
+
+class Janitor {
+ public:
+  Janitor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+          const VectorIndexOptions& options);
+
+  // Rewrites the segments not bucketed with codebook `epoch`. Without a
+  // budget: one CompactRange over the column family (bottommost level
+  // included). With one: file by file, each CompactFiles'd into its own level
+  // (level-0 files into level 1) once one operation and its bytes were
+  // granted, so the rewrite is spread out instead of taking the disk and a
+  // core at once. A file that a concurrent compaction already replaced is
+  // skipped.
+  rocksdb::Status Rebucket(uint64_t epoch);
+  // The file-by-file rewrite of Rebucket (throttled only with a budget): what
+  // maintenance runs when a few segments of older epochs remain (a flush that
+  // started before the epoch was published, a crash before re-bucketing).
+  rocksdb::Status RebucketFiles(uint64_t epoch);
+
+  // Flushes the column family if one of its memtables holds vectors written
+  // max_memtable_age_seconds ago or earlier (no-op when that option is 0).
+  rocksdb::Status FlushIfOld();
+
+  // How often the background thread should call FlushIfOld (zero: never).
+  std::chrono::milliseconds poll_interval() const;
+
+  // Adds the janitor's counters to `stats`.
+  void AddCounters(IndexStats* stats) const;
+
+ private:
+  bool budgeted() const {  // any janitor_* rate set
+    return ops_limiter_ != nullptr || bytes_limiter_ != nullptr;
+  }
+  // Blocks until one operation and `bytes` are granted; counts the wait.
+  void Throttle(uint64_t bytes);
+
+  rocksdb::DB* const db_;
+  rocksdb::ColumnFamilyHandle* const cf_;
+  const VectorIndexOptions options_;
+  std::unique_ptr<rocksdb::RateLimiter> ops_limiter_;    // 1 "byte" = 1 op
+  std::unique_ptr<rocksdb::RateLimiter> bytes_limiter_;  // bytes rewritten
+  std::atomic<uint64_t> segments_rebucketed_{0}, bytes_rebucketed_{0},
+      budget_wait_micros_{0}, age_flushes_{0};
+};
+
+}  // namespace drift
