@@ -340,6 +340,8 @@ rocksdb::Status RunDriftSim(const DriftSimOptions& options,
   }
   Variant drift{"drift", VectorIndexOptions()};
   drift.options.auto_train = true;
+  drift.options.janitor_bytes_per_sec = o.janitor_bytes_per_sec;
+  drift.options.janitor_ops_per_sec = o.janitor_ops_per_sec;
   Variant fixed{"drift-static", VectorIndexOptions()};
   fixed.options.auto_train = false;
   fixed.options.retrain_imbalance = 0;

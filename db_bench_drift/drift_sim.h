@@ -35,6 +35,9 @@ struct DriftSimOptions {
   // Churn instead of drift: half the data set loaded, then `phases` steps
   // that each delete 1% of the live vectors and write as many new ones.
   bool churn = false;
+  // The drift variant's janitor budget (VectorIndexOptions; 0: unlimited).
+  uint64_t janitor_bytes_per_sec = 0;
+  uint32_t janitor_ops_per_sec = 0;
 };
 
 // `fashion` is the loaded fashion-mnist set (with labels) for that workload,

@@ -101,6 +101,12 @@ DEFINE_double(sim_speed, 5.0,
               "per phase, in standard deviations (5: heavy drift)");
 DEFINE_int32(sim_clusters, 16, "drift_sim on --dataset=gaussian: clusters");
 DEFINE_int32(sim_queries, 200, "drift_sim: queries measured after each phase");
+DEFINE_uint64(janitor_bytes_per_sec, 0,
+              "VectorIndexOptions janitor_bytes_per_sec of drift (and of "
+              "drift_sim's drift variant): re-bucketing paced file by file "
+              "(0: one CompactRange at full speed)");
+DEFINE_uint32(janitor_ops_per_sec, 0,
+              "VectorIndexOptions janitor_ops_per_sec (0: unlimited)");
 DEFINE_bool(sim_churn, false,
             "drift_sim: churn instead of drift (half the data set loaded, then "
             "--sim_phases steps deleting 1% and writing 1%)");
@@ -208,6 +214,8 @@ class Runner : public System {
       vopts.dimension = data_.dim;
       vopts.target_bucket_size = FLAGS_codebook_bucket_size;
       vopts.auto_train = FLAGS_auto_train;
+      vopts.janitor_bytes_per_sec = FLAGS_janitor_bytes_per_sec;
+      vopts.janitor_ops_per_sec = FLAGS_janitor_ops_per_sec;
       s = VectorIndex::Attach(db_.get(), db_->DefaultColumnFamily(), vopts,
                               &index_);
     }
@@ -571,6 +579,8 @@ int Main() {
     so.speed = FLAGS_sim_speed;
     so.queries = static_cast<size_t>(FLAGS_sim_queries);
     so.k = static_cast<size_t>(FLAGS_k);
+    so.janitor_bytes_per_sec = FLAGS_janitor_bytes_per_sec;
+    so.janitor_ops_per_sec = FLAGS_janitor_ops_per_sec;
     so.codebook_bucket_size = static_cast<uint32_t>(FLAGS_codebook_bucket_size);
     so.seed = FLAGS_seed;
     so.churn = FLAGS_sim_churn;
