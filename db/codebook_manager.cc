@@ -95,6 +95,7 @@ void CodebookManager::Close() {
   }
   // After this no builder calls OnSegmentWritten any more.
   holder_->ClearListener();
+  janitor_.Stop();  // a paced re-bucketing returns within ~1 s
   cv_.notify_all();
   if (worker_.joinable()) worker_.join();
 }
@@ -247,14 +248,17 @@ Status CodebookManager::TrainLocked(const TrainOptions& options) {
 
 Status CodebookManager::Rebucket(bool all) {
   const auto start = std::chrono::steady_clock::now();
-  Status s = all ? janitor_.Rebucket(last_epoch_)
-                 : janitor_.RebucketFiles(last_epoch_);
+  // Into the epoch searches and GetStats go by (the published one).
+  const auto current = holder_->current();
+  if (current == nullptr) return Status::OK();
+  const uint64_t epoch = current->epoch;
+  Status s = all ? janitor_.Rebucket(epoch) : janitor_.RebucketFiles(epoch);
   const bool whole = all && options_.janitor_ops_per_sec == 0 &&
                      options_.janitor_bytes_per_sec == 0;
   ROCKS_LOG_INFO(InfoLog(),
                  "drift: re-bucketing %s with epoch %" PRIu64
                  " (%s): %s in %.1f ms",
-                 cf_->GetName().c_str(), last_epoch_,
+                 cf_->GetName().c_str(), epoch,
                  whole ? "CompactRange" : "file by file, janitor budget",
                  s.ToString().c_str(), MillisSince(start));
   return s;

@@ -1,6 +1,7 @@
 #include "db/janitor.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,10 +30,14 @@ uint64_t SegmentEpoch(const rocksdb::TableProperties& props) {
   auto vectors = user.find(kNumVectorsProperty);
   auto epoch = user.find(kCodebookEpochProperty);
   if (vectors == user.end() || epoch == user.end() ||
-      std::stoull(vectors->second) == 0) {
+      std::strtoull(vectors->second.c_str(), nullptr, 10) == 0) {
     return kNoEpoch;
   }
-  return std::stoull(epoch->second);
+  return std::strtoull(epoch->second.c_str(), nullptr, 10);
+}
+
+Status Stopped() {
+  return Status::Incomplete("drift: the janitor was stopped (Close)");
 }
 
 }  // namespace
@@ -46,29 +51,34 @@ Janitor::Janitor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
         options.janitor_ops_per_sec, /*refill_period_us=*/1000 * 1000));
   }
   if (options.janitor_bytes_per_sec > 0) {
-    bytes_limiter_.reset(
-        rocksdb::NewGenericRateLimiter(options.janitor_bytes_per_sec));
+    // Also a one-second period, so that small rates still refill >= 1 byte.
+    bytes_limiter_.reset(rocksdb::NewGenericRateLimiter(
+        static_cast<int64_t>(options.janitor_bytes_per_sec),
+        /*refill_period_us=*/1000 * 1000));
   }
 }
 
-void Janitor::Throttle(uint64_t bytes) {
-  if (!budgeted()) return;
+bool Janitor::Throttle(uint64_t bytes) {
+  if (!budgeted()) return !stopped();
   const int64_t start = NowMicros();
   if (ops_limiter_ != nullptr) {
     ops_limiter_->Request(1, rocksdb::Env::IO_LOW, nullptr,
                           rocksdb::RateLimiter::OpType::kWrite);
   }
   if (bytes_limiter_ != nullptr) {
-    const uint64_t burst =
-        std::max<int64_t>(1, bytes_limiter_->GetSingleBurstBytes());
-    for (uint64_t left = bytes; left > 0;) {
-      const uint64_t chunk = std::min(left, burst);
+    // Chunks of at most a tenth of a second's budget, so Stop() is seen soon.
+    const int64_t chunk_max = std::max<int64_t>(
+        1, std::min<int64_t>(bytes_limiter_->GetSingleBurstBytes(),
+                             options_.janitor_bytes_per_sec / 10));
+    for (uint64_t left = bytes; left > 0 && !stopped();) {
+      const uint64_t chunk = std::min<uint64_t>(left, chunk_max);
       bytes_limiter_->Request(static_cast<int64_t>(chunk), rocksdb::Env::IO_LOW,
                               nullptr, rocksdb::RateLimiter::OpType::kWrite);
       left -= chunk;
     }
   }
   budget_wait_micros_ += NowMicros() - start;
+  return !stopped();
 }
 
 Status Janitor::Rebucket(uint64_t epoch) {
@@ -88,6 +98,7 @@ Status Janitor::RebucketFiles(uint64_t epoch) {
   size_t busy = 0;
   for (int pass = 0; pass < kPasses; ++pass) {
     if (pass > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (stopped()) return Stopped();
     rocksdb::TablePropertiesCollection props;
     Status s = db_->GetPropertiesOfAllTables(cf_, &props);
     if (!s.ok()) return s;
@@ -101,11 +112,17 @@ Status Janitor::RebucketFiles(uint64_t epoch) {
         if (it == props.end()) continue;
         const uint64_t segment_epoch = SegmentEpoch(*it->second);
         if (segment_epoch == kNoEpoch || segment_epoch == epoch) continue;
-        Throttle(file.size);
-        const int output_level =
-            level.level == 0 && meta.levels.size() > 1 ? 1 : level.level;
-        s = db_->CompactFiles(rocksdb::CompactionOptions(), cf_, {path},
-                              output_level);
+        if (file.being_compacted) {  // retried on the next pass, uncharged
+          ++busy;
+          continue;
+        }
+        if (!Throttle(file.size)) return Stopped();
+        // Into its own level: CompactFiles adds no other file then (into a
+        // lower level it would pull in every overlapping file there), so
+        // the job rewrites exactly the bytes just charged.
+        rocksdb::CompactionOptions co;
+        co.output_file_size_limit = std::max<uint64_t>(file.size, 1) * 2;
+        s = db_->CompactFiles(co, cf_, {path}, level.level);
         if (s.IsAborted()) {  // being compacted
           ++busy;
           continue;
@@ -148,6 +165,13 @@ Status Janitor::FlushIfOld() {
   const int64_t max_age =
       static_cast<int64_t>(options_.max_memtable_age_seconds) * 1000 * 1000;
   if (oldest == 0 || NowMicros() - oldest < max_age) return Status::OK();
+  // An older memtable already waits for its flush: flushing again would only
+  // switch out a young one.
+  uint64_t immutable = 0;
+  if (db_->GetIntProperty(cf_, "rocksdb.num-immutable-mem-table", &immutable) &&
+      immutable > 0) {
+    return Status::OK();
+  }
   rocksdb::FlushOptions fo;
   fo.wait = false;  // the janitor never stalls on a flush
   fo.allow_write_stall = true;

@@ -25,10 +25,9 @@ class Janitor {
   // Rewrites the segments not bucketed with codebook `epoch`. Without a
   // budget: one CompactRange over the column family (bottommost level
   // included). With one: file by file, each CompactFiles'd into its own level
-  // (level-0 files into level 1) once one operation and its bytes were
-  // granted, so the rewrite is spread out instead of taking the disk and a
-  // core at once. A file that a concurrent compaction already replaced is
-  // skipped.
+  // once one operation and its bytes were granted, so the rewrite is spread out
+  // instead of taking the disk and a core at once. A file that a concurrent
+  // compaction already replaced is skipped.
   rocksdb::Status Rebucket(uint64_t epoch);
   // The file-by-file rewrite of Rebucket (throttled only with a budget): what
   // maintenance runs when a few segments of older epochs remain (a flush that
@@ -45,12 +44,19 @@ class Janitor {
   // Adds the janitor's counters to `stats`.
   void AddCounters(IndexStats* stats) const;
 
+  // Makes a running or later Rebucket return Incomplete at its next file or
+  // budget chunk (at most ~1 s later): Close must not wait for a paced
+  // rewrite. Irreversible.
+  void Stop() { stopped_.store(true, std::memory_order_relaxed); }
+
  private:
   bool budgeted() const {  // any janitor_* rate set
     return ops_limiter_ != nullptr || bytes_limiter_ != nullptr;
   }
   // Blocks until one operation and `bytes` are granted; counts the wait.
-  void Throttle(uint64_t bytes);
+  // False if Stop() came first.
+  bool Throttle(uint64_t bytes);
+  bool stopped() const { return stopped_.load(std::memory_order_relaxed); }
 
   rocksdb::DB* const db_;
   rocksdb::ColumnFamilyHandle* const cf_;
@@ -59,6 +65,7 @@ class Janitor {
   std::unique_ptr<rocksdb::RateLimiter> bytes_limiter_;  // bytes rewritten
   std::atomic<uint64_t> segments_rebucketed_{0}, bytes_rebucketed_{0},
       budget_wait_micros_{0}, age_flushes_{0};
+  std::atomic<bool> stopped_{false};
 };
 
 }  // namespace drift

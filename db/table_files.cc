@@ -1,5 +1,6 @@
 #include "drift/table_files.h"
 
+#include <cstdlib>
 #include <set>
 
 #include "rocksdb/env.h"
@@ -9,10 +10,12 @@ namespace drift {
 rocksdb::Status ListUnreferencedTableFiles(rocksdb::DB* db,
                                            std::vector<std::string>* files) {
   files->clear();
+  // By file number: the same directory may be spelled differently in
+  // db_paths and in the live files' db_path.
   std::vector<rocksdb::LiveFileMetaData> live;
   db->GetLiveFilesMetaData(&live);
-  std::set<std::string> referenced;  // full paths
-  for (const auto& f : live) referenced.insert(f.db_path + f.name);
+  std::set<uint64_t> referenced;
+  for (const auto& f : live) referenced.insert(f.file_number);
   std::set<std::string> dirs = {db->GetName()};
   for (const auto& p : db->GetDBOptions().db_paths) dirs.insert(p.path);
   for (const std::string& dir : dirs) {
@@ -20,10 +23,11 @@ rocksdb::Status ListUnreferencedTableFiles(rocksdb::DB* db,
     rocksdb::Status s = db->GetEnv()->GetChildren(dir, &children);
     if (!s.ok()) return s;
     for (const std::string& c : children) {
-      const bool table =
-          c.size() > 4 && c.compare(c.size() - 4, 4, ".sst") == 0;
-      // LiveFileMetaData names are "/000012.sst" under db_path.
-      if (table && referenced.count(dir + "/" + c) == 0) {
+      if (c.size() <= 4 || c.compare(c.size() - 4, 4, ".sst") != 0) continue;
+      char* end = nullptr;
+      const uint64_t number = std::strtoull(c.c_str(), &end, 10);
+      const bool numbered = end == c.c_str() + c.size() - 4;
+      if (!numbered || referenced.count(number) == 0) {
         files->push_back(dir + "/" + c);
       }
     }

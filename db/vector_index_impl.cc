@@ -4,6 +4,7 @@
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "db/candidate_set.h"
 #include "db/codebook_manager.h"
@@ -163,6 +164,11 @@ Status VectorIndex::Attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
                                    " has DriftMemTable dimension " +
                                    std::to_string(mopts->dimension) + ", not " +
                                    std::to_string(options.dimension));
+  }
+  if (options.janitor_bytes_per_sec >
+      static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    return Status::InvalidArgument(
+        "drift: janitor_bytes_per_sec must be at most 2^63 - 1");
   }
   if (options.target_bucket_size == 0) {
     return Status::InvalidArgument("drift: target_bucket_size must be > 0");

@@ -19,10 +19,7 @@ class FaissSystem : public System {
  public:
   FaissSystem(const BenchContext& ctx, size_t nlist,
               const std::string& nprobe_list)
-      : ctx_(ctx),
-        nlist_(nlist),
-        nprobe_list_(ParseSizeList(nprobe_list)),
-        quantizer_(ctx.data->dim) {}
+      : ctx_(ctx), nlist_(nlist), nprobe_list_(ParseSizeList(nprobe_list)) {}
 
   const std::string& name() const override { return name_; }
 
@@ -49,8 +46,10 @@ class FaissSystem : public System {
 
   rocksdb::Status Build() {
     const Dataset& data = *ctx_.data;
+    index_.reset();  // a second fillvec trains from scratch too
+    quantizer_ = std::make_unique<faiss::IndexFlatL2>(data.dim);
     index_.reset(new faiss::IndexIVFScalarQuantizer(
-        &quantizer_, data.dim, nlist_, faiss::ScalarQuantizer::QT_8bit,
+        quantizer_.get(), data.dim, nlist_, faiss::ScalarQuantizer::QT_8bit,
         faiss::METRIC_L2));
     const auto start = Clock::now();
     index_->train(data.num_base(), data.base.data());
@@ -98,7 +97,7 @@ class FaissSystem : public System {
   const BenchContext ctx_;
   const size_t nlist_;
   const std::vector<size_t> nprobe_list_;
-  faiss::IndexFlatL2 quantizer_;
+  std::unique_ptr<faiss::IndexFlatL2> quantizer_;  // outlives index_
   std::unique_ptr<faiss::IndexIVFScalarQuantizer> index_;
   const std::string name_ = "faiss";
 };

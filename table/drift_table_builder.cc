@@ -15,11 +15,11 @@ using rocksdb::IOStatus;
 using rocksdb::Slice;
 using rocksdb::Status;
 
-DriftTableBuilder::DriftTableBuilder(
-    const rocksdb::TableBuilderOptions& tbo, const DriftTableOptions& options,
-    rocksdb::WritableFileWriter* file,
-    std::shared_ptr<CodebookHolder> codebooks,
-    std::shared_ptr<SegmentFeedback> feedback)
+DriftTableBuilder::DriftTableBuilder(const rocksdb::TableBuilderOptions& tbo,
+                                     const DriftTableOptions& options,
+                                     rocksdb::WritableFileWriter* file,
+                                     std::shared_ptr<CodebookHolder> codebooks,
+                                     std::shared_ptr<SegmentFeedback> feedback)
     : options_(options),
       codebooks_(std::move(codebooks)),
       feedback_(std::move(feedback)),
@@ -78,17 +78,18 @@ void DriftTableBuilder::StartVectorSection(uint32_t dim) {
   // unused tail is never touched, so it costs address space only. A
   // compaction output of target_file_size holds that many compressed bytes.
   const float bytes_per_value = BytesPerValue();
+  // (In double and capped: CompactFiles passes a target of UINT64_MAX.)
   vectors_->Reserve(for_flush_ || bytes_per_value == 0
                         ? expected_bytes_
-                        : static_cast<uint64_t>(expected_bytes_ /
-                                                bytes_per_value *
-                                                sizeof(float)));
+                        : static_cast<uint64_t>(
+                              std::min(static_cast<double>(expected_bytes_) /
+                                           bytes_per_value * sizeof(float),
+                                       static_cast<double>(1ull << 30))));
 }
 
 void DriftTableBuilder::MaybeLearnDimension(const Slice& value) {
-  if (vectors_ != nullptr || options_.dimension != 0 ||
-      feedback_ == nullptr || value.size() == 0 ||
-      value.size() % sizeof(float) != 0 ||
+  if (vectors_ != nullptr || options_.dimension != 0 || feedback_ == nullptr ||
+      value.size() == 0 || value.size() % sizeof(float) != 0 ||
       value.size() / sizeof(float) > kMaxDimension) {
     return;
   }
@@ -243,8 +244,11 @@ Status DriftTableBuilder::WriteVectorSection(
   header_.num_vectors = vectors_->num_vectors();
   const uint64_t values = uint64_t{header_.num_vectors} * vectors_->dim();
   if (feedback_ != nullptr && values >= SegmentFeedback::kMinValues) {
+    // Padding depends on vectors per bucket, not on the data: left out here,
+    // estimated per bucket by EstimatedSize.
     feedback_->section_bytes_per_value.store(
-        static_cast<float>(offset_ - start) / values);
+        static_cast<float>(offset_ - start - vectors_->padding_bytes()) /
+        values);
   }
   std::string dir;
   directory_.EncodeTo(&dir);

@@ -57,9 +57,11 @@ Slice VectorSectionWriter::Key(uint32_t ordinal) const {
 
 uint64_t VectorSectionWriter::EstimatedSize(float bytes_per_value) const {
   const uint64_t n = num_vectors();
-  if (bytes_per_value > 0) {
+  if (bytes_per_value > 0) {  // plus half an alignment of padding per bucket
     return static_cast<uint64_t>(static_cast<double>(n) * dim_ *
-                                 bytes_per_value);
+                                 bytes_per_value) +
+           (n / std::max<uint32_t>(1, options_.target_bucket_size) + 1) *
+               options_.blob_alignment / 2;
   }
   // Floats (ALP rarely expands), codes, keys, alignment padding per bucket.
   const uint64_t buckets =
@@ -148,7 +150,9 @@ Status VectorSectionWriter::WriteBucket(rocksdb::WritableFileWriter* file,
   }
   std::string blob;
   EncodeBucketData(dim_, codes, keys, &blob);
+  const uint64_t unpadded = *offset;
   IOStatus io = PadTo(file, options_.blob_alignment, offset);
+  padding_bytes_ += *offset - unpadded;
   if (io.ok()) io = WriteBlock(file, blob, offset, &b->data);
   if (!io.ok()) return io;
 

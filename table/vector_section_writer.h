@@ -51,6 +51,8 @@ class VectorSectionWriter {
   const VectorLocation& location(uint32_t ordinal) const {
     return locations_[ordinal];
   }
+  // Bytes of alignment padding Write() put before the bucket blobs.
+  uint64_t padding_bytes() const { return padding_bytes_; }
 
  private:
   // The shared codebook if it applies, else a freshly trained local one.
@@ -68,6 +70,7 @@ class VectorSectionWriter {
   std::string keys_;
   std::vector<uint32_t> key_offsets_;
   std::vector<VectorLocation> locations_;
+  uint64_t padding_bytes_ = 0;
 };
 
 }  // namespace drift

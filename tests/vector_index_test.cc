@@ -523,6 +523,31 @@ TEST_F(VectorIndexTest, JanitorRebucketsFileByFileWithinItsBudget) {
   EXPECT_TRUE(index_->GetProperty("drift.nope", &text).IsInvalidArgument());
 }
 
+TEST_F(VectorIndexTest, CloseStopsAPacedRebucketing) {
+  auto_train_ = false;
+  disable_auto_compactions_ = true;
+  janitor_bytes_per_sec_ = 10 << 10;  // megabytes would take minutes
+  Open(16, 64, /*file_size=*/128 << 10);
+  std::mt19937 rng(29);
+  for (int i = 0; i < 4000; ++i) {
+    ASSERT_OK(index_->Put(rocksdb::WriteOptions(), "c" + std::to_string(i),
+                          RandomVector(&rng, 1000)));
+  }
+  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  rocksdb::Status trained;
+  const auto start = std::chrono::steady_clock::now();
+  std::thread train([&] {
+    TrainOptions t;
+    t.rebucket = true;
+    trained = index_->Train(t);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_OK(index_->Close());
+  train.join();
+  EXPECT_TRUE(trained.IsIncomplete()) << trained.ToString();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
 TEST_F(VectorIndexTest, JanitorFlushesMemtablesThatGrewOld) {
   max_memtable_age_seconds_ = 1;
   Open(8, 64, /*file_size=*/64 << 20);  // nothing flushes by size

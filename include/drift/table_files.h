@@ -8,11 +8,11 @@
 
 namespace drift {
 
-// Sets *files to the names of the table files (*.sst: the .drift segments of
+// Sets *files to the paths of the table files (*.sst: the .drift segments of
 // vector column families and the block-based tables of the others) in the
-// DB's directory and its db_paths that the DB's current version does not
-// reference, e.g. what a crash left behind before RocksDB's obsolete-file
-// purge ran. Call it while background work is paused
+// DB's directory and its db_paths (not cf_paths) whose file number the DB's
+// current version does not reference, e.g. what a crash left behind before
+// RocksDB's obsolete-file purge ran. Call it while background work is paused
 // (DB::PauseBackgroundWork): a flush or compaction in progress writes a file
 // that is not referenced yet. Returns the error of listing a directory.
 rocksdb::Status ListUnreferencedTableFiles(rocksdb::DB* db,
