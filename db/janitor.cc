@@ -154,6 +154,18 @@ std::chrono::milliseconds Janitor::poll_interval() const {
 
 Status Janitor::FlushIfOld() {
   if (options_.max_memtable_age_seconds == 0) return Status::OK();
+  // Cheap checks first: no memtable entry, or a flush already pending (a
+  // second one would only switch out a young memtable).
+  uint64_t active = 0, immutable = 0;
+  if (db_->GetIntProperty(cf_, "rocksdb.num-entries-active-mem-table",
+                          &active) &&
+      active == 0) {
+    return Status::OK();
+  }
+  if (db_->GetIntProperty(cf_, "rocksdb.num-immutable-mem-table", &immutable) &&
+      immutable > 0) {
+    return Status::OK();
+  }
   PinnedView view;
   Status s = view.Pin(db_, cf_);
   if (!s.ok()) return s;
@@ -165,13 +177,6 @@ Status Janitor::FlushIfOld() {
   const int64_t max_age =
       static_cast<int64_t>(options_.max_memtable_age_seconds) * 1000 * 1000;
   if (oldest == 0 || NowMicros() - oldest < max_age) return Status::OK();
-  // An older memtable already waits for its flush: flushing again would only
-  // switch out a young one.
-  uint64_t immutable = 0;
-  if (db_->GetIntProperty(cf_, "rocksdb.num-immutable-mem-table", &immutable) &&
-      immutable > 0) {
-    return Status::OK();
-  }
   rocksdb::FlushOptions fo;
   fo.wait = false;  // the janitor never stalls on a flush
   fo.allow_write_stall = true;

@@ -47,7 +47,7 @@ DEFINE_string(
 DEFINE_int32(k, 10, "Neighbours per query (search)");
 DEFINE_int64(num_queries, 10000,
              "Queries of the search benchmark (at most the data set's)");
-DEFINE_string(nprobe_list, "1,2,4,6,8,12,16",
+DEFINE_string(nprobe_list, "1,2,4,5,6,8,12,16",
               "Drift search: buckets probed per segment, one measurement each "
               "(0 = the default effort)");
 DEFINE_string(recall_targets, "0.9,0.95,0.99",

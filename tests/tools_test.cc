@@ -309,8 +309,9 @@ TEST_F(ToolsTest, LdbVectorCommands) {
 
   r = Ldb("--column_family=vectors drift_stats");
   ASSERT_EQ(r.code, 0) << r.output;
-  for (const char* line : {"dimension: 8\n", "codebook epoch: ",
-                           "largest bucket: ", "segments at level "}) {
+  for (const char* line :
+       {"dimension: 8\n", "codebook epoch: ", "largest bucket: ",
+        "segments at level ", "unreferenced table files: 0\n"}) {
     EXPECT_NE(r.output.find(line), std::string::npos) << line << r.output;
   }
   r = Ldb("--column_family=vectors drift_stats extra");

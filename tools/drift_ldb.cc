@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "drift/plugin.h"
+#include "drift/table_files.h"
 #include "drift/table_options.h"
 #include "drift/vector_index.h"
 #include "rocksdb/ldb_tool.h"
@@ -239,6 +240,11 @@ class DriftStatsCommand : public VectorCommand {
         std::printf("segments at level %d: %s\n", level, files.c_str());
       }
     }
+    std::vector<std::string> unreferenced;
+    s = ListUnreferencedTableFiles(db_, &unreferenced);
+    if (!s.ok()) return Fail(s.ToString());
+    std::printf("unreferenced table files: %zu\n", unreferenced.size());
+    for (const std::string& f : unreferenced) std::printf("  %s\n", f.c_str());
   }
 };
 
