@@ -253,8 +253,7 @@ Status CodebookManager::Rebucket(bool all) {
   if (current == nullptr) return Status::OK();
   const uint64_t epoch = current->epoch;
   Status s = all ? janitor_.Rebucket(epoch) : janitor_.RebucketFiles(epoch);
-  const bool whole = all && options_.janitor_ops_per_sec == 0 &&
-                     options_.janitor_bytes_per_sec == 0;
+  const bool whole = all && !janitor_.budgeted();
   ROCKS_LOG_INFO(InfoLog(),
                  "drift: re-bucketing %s with epoch %" PRIu64
                  " (%s): %s in %.1f ms",

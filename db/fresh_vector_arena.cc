@@ -1,6 +1,5 @@
 #include "db/fresh_vector_arena.h"
 
-#include <chrono>
 #include <cstring>
 
 #include "util/vector_value.h"
@@ -30,11 +29,7 @@ bool FreshVectorArena::Append(const rocksdb::Slice& internal_key,
   block->keys.emplace_back(internal_key.data(), internal_key.size());
   key_bytes_ += internal_key.size();
   if (row == 0) {
-    first_append_micros_.store(
-        std::chrono::duration_cast<std::chrono::microseconds>(
-            std::chrono::steady_clock::now().time_since_epoch())
-            .count(),
-        std::memory_order_relaxed);
+    first_append_micros_.store(NowMicros(), std::memory_order_relaxed);
   }
   size_.store(row + 1, std::memory_order_release);
   // Wake the graph indexer once per block of new rows.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -48,8 +49,14 @@ class FreshVectorArena {
   View Snapshot() const;
 
   size_t size() const { return size_.load(std::memory_order_acquire); }
-  // steady_clock microseconds of the first appended row (0: none yet): how
-  // old the memtable's vectors are (the janitor's age flush).
+  // The clock of first_append_micros(): steady_clock microseconds.
+  static int64_t NowMicros() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+  // NowMicros() at the first appended row (0: none yet): how old the
+  // memtable's vectors are (the janitor's age flush).
   int64_t first_append_micros() const {
     return first_append_micros_.load(std::memory_order_relaxed);
   }

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "db/fresh_vector_arena.h"
 #include "db/pinned_view.h"
 #include "rocksdb/table_properties.h"
 #include "table/drift_format.h"
@@ -16,11 +17,8 @@ using rocksdb::Status;
 
 namespace {
 
-int64_t NowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+// Arena ages are measured on this clock.
+int64_t NowMicros() { return FreshVectorArena::NowMicros(); }
 
 // The codebook epoch a segment recorded (kNoEpoch: not a .drift segment with
 // vectors, nothing to re-bucket).

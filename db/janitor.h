@@ -41,6 +41,11 @@ class Janitor {
   // How often the background thread should call FlushIfOld (zero: never).
   std::chrono::milliseconds poll_interval() const;
 
+  // True if any janitor_* rate is set: Rebucket then goes file by file.
+  bool budgeted() const {
+    return ops_limiter_ != nullptr || bytes_limiter_ != nullptr;
+  }
+
   // Adds the janitor's counters to `stats`.
   void AddCounters(IndexStats* stats) const;
 
@@ -50,9 +55,6 @@ class Janitor {
   void Stop() { stopped_.store(true, std::memory_order_relaxed); }
 
  private:
-  bool budgeted() const {  // any janitor_* rate set
-    return ops_limiter_ != nullptr || bytes_limiter_ != nullptr;
-  }
   // Blocks until one operation and `bytes` are granted; counts the wait.
   // False if Stop() came first.
   bool Throttle(uint64_t bytes);

@@ -43,6 +43,13 @@ std::vector<uint32_t> RouteBuckets(const BucketDirectory& dir,
   return probe;
 }
 
+Status DimensionMismatch(rocksdb::ColumnFamilyHandle* cf, const char* factory,
+                         uint32_t has, uint32_t wanted) {
+  return Status::InvalidArgument(
+      "drift: column family " + cf->GetName() + " has " + factory +
+      " dimension " + std::to_string(has) + ", not " + std::to_string(wanted));
+}
+
 size_t DefaultNprobe(size_t buckets) {
   return std::min(buckets, std::max<size_t>(8, buckets / 8));
 }
@@ -143,10 +150,8 @@ Status VectorIndex::Attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
                                    " does not use the DriftTable factory");
   }
   if (topts->dimension != options.dimension) {
-    return Status::InvalidArgument("drift: column family " + cf->GetName() +
-                                   " has DriftTable dimension " +
-                                   std::to_string(topts->dimension) + ", not " +
-                                   std::to_string(options.dimension));
+    return DimensionMismatch(cf, "DriftTable", topts->dimension,
+                             options.dimension);
   }
   // Searches see memtable vectors through the DriftMemTable's arenas only.
   const auto* mopts =
@@ -160,10 +165,8 @@ Status VectorIndex::Attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
         "vectors in its memtables)");
   }
   if (mopts->dimension != options.dimension) {
-    return Status::InvalidArgument("drift: column family " + cf->GetName() +
-                                   " has DriftMemTable dimension " +
-                                   std::to_string(mopts->dimension) + ", not " +
-                                   std::to_string(options.dimension));
+    return DimensionMismatch(cf, "DriftMemTable", mopts->dimension,
+                             options.dimension);
   }
   if (options.janitor_bytes_per_sec >
       static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {

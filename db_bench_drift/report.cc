@@ -24,11 +24,7 @@ double Latencies::Percentile(double p) {
 void Reporter::Report(const Result& r) {
   std::ostringstream line;
   char buf[160];
-  const auto get = [&](const char* k) {
-    auto it = r.metrics.find(k);
-    return it == r.metrics.end() ? -1.0 : it->second;
-  };
-  const double ops_per_sec = get("ops_per_sec");
+  const double ops_per_sec = Metric(r, "ops_per_sec");
   snprintf(buf, sizeof(buf), "%-22s %-10s : %11.3f micros/op %10.0f ops/sec;",
            r.benchmark.c_str(), r.system.c_str(),
            ops_per_sec > 0 ? 1e6 / ops_per_sec : 0.0, ops_per_sec);

@@ -38,6 +38,12 @@ struct Result {
   std::map<std::string, double> metrics;      // ops, ops_per_sec, p50_us, ...
 };
 
+// r.metrics[name], or -1 if the result has no such metric.
+inline double Metric(const Result& r, const char* name) {
+  auto it = r.metrics.find(name);
+  return it == r.metrics.end() ? -1.0 : it->second;
+}
+
 class Reporter {
  public:
   // Prints a db_bench-like line: name : micros/op ops/s; extra metrics.

@@ -10,11 +10,6 @@ namespace drift {
 namespace bench {
 namespace {
 
-double Metric(const Result& r, const char* name) {
-  auto it = r.metrics.find(name);
-  return it == r.metrics.end() ? -1 : it->second;
-}
-
 constexpr const char* kThroughputBenchmarks[] = {
     "fillvec", "flush", "compact", "getvec", "overwrite", "deletevec"};
 
@@ -78,7 +73,8 @@ std::vector<Result> ComputeRatios(const std::vector<Result>& results,
     for (const std::string& baseline : systems) {
       auto other = first.find({benchmark, baseline});
       if (baseline == "drift" || other == first.end()) continue;
-      ratios.push_back(Ratio(benchmark, baseline, drift->second, other->second));
+      ratios.push_back(
+          Ratio(benchmark, baseline, drift->second, other->second));
     }
   }
   for (double recall : recall_levels) {
@@ -100,16 +96,16 @@ std::vector<Result> ComputeRatios(const std::vector<Result>& results,
 
 void PrintRatios(const std::vector<Result>& ratios) {
   if (ratios.empty()) return;
-  printf("Ratios, drift / baseline, measured in this run (search: QPS at equal "
-         "recall@k on each system's recall/QPS frontier):\n");
+  printf(
+      "Ratios, drift / baseline, measured in this run (search: QPS at equal "
+      "recall@k on each system's recall/QPS frontier):\n");
   for (const Result& r : ratios) {
     std::string what = r.params.at("of");
     auto recall = r.params.find("recall_at_k");
     if (recall != r.params.end()) what += " at recall " + recall->second;
     printf("ratio  %-24s drift/%-10s %7.2fx  (%.0f vs %.0f ops/s)\n",
-           what.c_str(), r.params.at("baseline").c_str(),
-           Metric(r, "ratio"), Metric(r, "drift_ops_per_sec"),
-           Metric(r, "baseline_ops_per_sec"));
+           what.c_str(), r.params.at("baseline").c_str(), Metric(r, "ratio"),
+           Metric(r, "drift_ops_per_sec"), Metric(r, "baseline_ops_per_sec"));
   }
   fflush(stdout);
 }
