@@ -307,6 +307,19 @@ TEST_F(ToolsTest, LdbVectorCommands) {
   EXPECT_EQ(r.output.substr(0, 10), "key0010 0\n") << r.output;
   EXPECT_EQ(CountLines(r.output), 2u) << r.output;
 
+  // --query_file: one query per line; comments and blank lines skipped.
+  const std::string queries = dir_ + "/queries.txt";
+  std::ofstream(queries) << "# two queries\n10,10.5,11,11.5,12,12.5,13,13.5\n\n"
+                         << "20,20.5,21,21.5,22,22.5,23,23.5\n";
+  r = Ldb("--column_family=vectors vsearch --query_file=" + queries +
+          " --k=1 --exhaustive");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(r.output, "# query 1\nkey0010 0\n# query 2\nkey0020 0\n");
+  std::ofstream(queries) << "1,2,x\n";
+  r = Ldb("--column_family=vectors vsearch --query_file=" + queries);
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("queries.txt:1: "), std::string::npos) << r.output;
+
   r = Ldb("--column_family=vectors drift_stats");
   ASSERT_EQ(r.code, 0) << r.output;
   for (const char* line :

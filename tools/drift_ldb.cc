@@ -8,6 +8,7 @@
 // (LDBTool::Run takes no selector in RocksDB 7.8.3) and run the way
 // LDBCommandRunner runs the stock ones.
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -48,6 +49,7 @@ constexpr char kHelpHeader[] =
 
 constexpr char kArgK[] = "k";
 constexpr char kFlagExhaustive[] = "exhaustive";
+constexpr char kArgQueryFile[] = "query_file";
 
 // Base of the vector commands: the key argument and the VectorIndex over the
 // --column_family after the DB is opened.
@@ -169,12 +171,19 @@ class VSearchCommand : public VectorCommand {
   VSearchCommand(const std::vector<std::string>& params,
                  const std::map<std::string, std::string>& options,
                  const std::vector<std::string>& flags)
-      : VectorCommand(options, flags, /*is_read_only=*/true,
-                      {ARG_HEX, ARG_KEY_HEX, kArgK, kFlagExhaustive}) {
+      : VectorCommand(
+            options, flags, /*is_read_only=*/true,
+            {ARG_HEX, ARG_KEY_HEX, kArgK, kFlagExhaustive, kArgQueryFile}) {
     exhaustive_ = IsFlagPresent(flags, kFlagExhaustive);
-    if (params.size() != 1) {
-      Fail("vsearch needs one argument: vsearch <f1,f2,...>");
-    } else if (ParseVector(params[0], &query_) && options.count(kArgK) != 0 &&
+    auto file = options.find(kArgQueryFile);
+    const bool from_file = file != options.end();
+    if (params.size() != (from_file ? 0u : 1u)) {
+      Fail(
+          "vsearch needs one query: vsearch <f1,f2,...> or vsearch "
+          "--query_file=<file>");
+    } else if ((from_file ? ReadQueries(file->second)
+                          : ParseVector(params[0], AddQuery())) &&
+               options.count(kArgK) != 0 &&
                ParseIntOption(options, kArgK, k_, exec_state_) && k_ <= 0) {
       Fail("--k must be positive");
     }
@@ -186,16 +195,52 @@ class VSearchCommand : public VectorCommand {
     SearchOptions sopts;
     sopts.exhaustive = exhaustive_;
     std::vector<SearchHit> hits;
-    Status s = index->Search(sopts, query_, static_cast<size_t>(k_), &hits);
-    if (!s.ok()) return Fail(s.ToString());
-    for (const SearchHit& h : hits) {
-      const std::string key = is_key_hex_ ? "0x" + ToHex(h.key) : h.key;
-      std::printf("%s %g\n", key.c_str(), static_cast<double>(h.distance));
+    for (size_t q = 0; q < queries_.size(); ++q) {
+      Status s =
+          index->Search(sopts, queries_[q], static_cast<size_t>(k_), &hits);
+      if (!s.ok())
+        return Fail("query " + std::to_string(q + 1) + ": " + s.ToString());
+      if (queries_.size() > 1) std::printf("# query %zu\n", q + 1);
+      for (const SearchHit& h : hits) {
+        const std::string key = is_key_hex_ ? "0x" + ToHex(h.key) : h.key;
+        std::printf("%s %g\n", key.c_str(), static_cast<double>(h.distance));
+      }
     }
   }
 
  private:
-  std::vector<float> query_;
+  std::vector<float>* AddQuery() {
+    queries_.emplace_back();
+    return &queries_.back();
+  }
+  // One query per line, comma-separated; blank lines and lines starting with
+  // '#' are skipped.
+  bool ReadQueries(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) {
+      Fail("cannot read --query_file " + path);
+      return false;
+    }
+    std::string line;
+    for (size_t n = 1; std::getline(in, line); ++n) {
+      if (line.find_first_not_of(" \t\r") == std::string::npos ||
+          line[line.find_first_not_of(" \t")] == '#') {
+        continue;
+      }
+      Status s = ParseFloats(line, AddQuery());
+      if (!s.ok()) {
+        Fail(path + ":" + std::to_string(n) + ": " + s.getState());
+        return false;
+      }
+    }
+    if (queries_.empty()) {
+      Fail("--query_file " + path + " holds no query");
+      return false;
+    }
+    return true;
+  }
+
+  std::vector<std::vector<float>> queries_;
   int k_ = 10;
   bool exhaustive_ = false;
 };
