@@ -220,6 +220,46 @@ Status BalancedTwoMeans(const float* x, size_t n, size_t d,
   return Status::OK();
 }
 
+void GatherRows(const float* x, size_t d, const std::vector<uint32_t>& ids,
+                std::vector<float>* rows) {
+  rows->resize(ids.size() * d);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    std::memcpy(rows->data() + i * d, x + size_t{ids[i]} * d,
+                d * sizeof(float));
+  }
+}
+
+rocksdb::Status SplitCluster(const float* x, size_t n, size_t d,
+                             const KMeansOptions& opt, bool recentre,
+                             TwoMeansSplit* out) {
+  constexpr double kMinSideFraction = 0.3;
+  constexpr double kMinNaturalSide = 0.05;
+  rocksdb::Status s = BalancedTwoMeans(x, n, d, opt, kMinSideFraction, out);
+  if (!s.ok() || !out->separated) return s;
+  // Points go to the nearer new centroid (as AssignNearest will send them).
+  // If that leaves a side nearly empty, the rebalancing only cut through
+  // points that do not separate (e.g. duplicates and one outlier).
+  const float* c0 = out->centroids.data();
+  const float* c1 = c0 + d;
+  size_t ones = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const float* p = x + i * d;
+    out->side[i] = L2Sqr(p, c1, d) < L2Sqr(p, c0, d) ? 1 : 0;
+    ones += out->side[i];
+  }
+  out->count[0] = n - ones;
+  out->count[1] = ones;
+  const size_t min_side = std::max<size_t>(
+      1, static_cast<size_t>(kMinNaturalSide * static_cast<double>(n)));
+  out->separated = ones >= min_side && n - ones >= min_side;
+  if (out->separated && recentre) {
+    std::vector<uint32_t> assign(out->side.begin(), out->side.end());
+    std::vector<size_t> counts = {out->count[0], out->count[1]};
+    UpdateMeans(x, n, d, 2, assign, counts, &out->centroids);
+  }
+  return rocksdb::Status::OK();
+}
+
 rocksdb::Status SplitLargeClusters(const float* x, size_t n, size_t d,
                                    double max_over_mean, size_t max_centroids,
                                    const KMeansOptions& opt,
@@ -233,8 +273,6 @@ rocksdb::Status SplitLargeClusters(const float* x, size_t n, size_t d,
     return rocksdb::Status::InvalidArgument(
         "SplitLargeClusters: max_over_mean must be > 1");
   }
-  constexpr double kMinSideFraction = 0.3;
-  constexpr double kMinNaturalSide = 0.05;
   size_t k = centroids->size() / d;
   std::vector<uint32_t> assign(n);
   AssignNearest(x, n, centroids->data(), k, d, assign.data(), nullptr);
@@ -255,36 +293,17 @@ rocksdb::Status SplitLargeClusters(const float* x, size_t n, size_t d,
       break;
     }
     const std::vector<uint32_t> ids = std::move(members[largest]);
-    points.resize(ids.size() * d);
-    for (size_t i = 0; i < ids.size(); ++i) {
-      std::memcpy(points.data() + i * d, x + size_t{ids[i]} * d,
-                  d * sizeof(float));
-    }
+    GatherRows(x, d, ids, &points);
     TwoMeansSplit split;
-    rocksdb::Status s = BalancedTwoMeans(points.data(), ids.size(), d, opt,
-                                         kMinSideFraction, &split);
+    rocksdb::Status s = SplitCluster(points.data(), ids.size(), d, opt,
+                                     /*recentre=*/false, &split);
     if (!s.ok()) return s;
-    // Points go to the nearer new centroid (as AssignNearest will send them).
-    // If that leaves a side nearly empty, the rebalancing only cut through
-    // points that do not separate (e.g. duplicates and one outlier).
-    std::vector<uint8_t> side(ids.size(), 0);
-    size_t ones = 0;
-    if (split.separated) {
-      const float* c0 = split.centroids.data();
-      const float* c1 = c0 + d;
-      for (size_t i = 0; i < ids.size(); ++i) {
-        const float* p = points.data() + i * d;
-        side[i] = L2Sqr(p, c1, d) < L2Sqr(p, c0, d) ? 1 : 0;
-        ones += side[i];
-      }
-    }
-    const size_t min_side = std::max<size_t>(
-        1, static_cast<size_t>(kMinNaturalSide * static_cast<double>(ids.size())));
-    if (!split.separated || ones < min_side || ids.size() - ones < min_side) {
+    if (!split.separated) {
       members[largest] = ids;
       unsplittable[largest] = 1;
       continue;
     }
+    const std::vector<uint8_t>& side = split.side;
     std::memcpy(centroids->data() + largest * d, split.centroids.data(),
                 d * sizeof(float));
     centroids->insert(centroids->end(), split.centroids.begin() + d,

@@ -52,6 +52,23 @@ rocksdb::Status BalancedTwoMeans(const float* x, size_t n, size_t d,
                                  const KMeansOptions& opt, double min_fraction,
                                  TwoMeansSplit* out);
 
+// Splits one IVF cluster's points x (n x d) in two: BalancedTwoMeans with
+// each side >= 30%, then every point on the side of its nearer new centroid
+// (where AssignNearest will send it; out->count follows); with `recentre`,
+// each centroid then moves to the mean of its side (a Lloyd step: better
+// routing, but the sides a final assignment gives may be less balanced).
+// out->separated is false, and the cluster should be marked unsplittable,
+// when the points are near-identical or the nearest-centroid sides leave one
+// under 5% (the rebalancing only cut through points that do not separate,
+// e.g. duplicates and one outlier).
+rocksdb::Status SplitCluster(const float* x, size_t n, size_t d,
+                             const KMeansOptions& opt, bool recentre,
+                             TwoMeansSplit* out);
+
+// rows = the rows ids of x (row length d), in that order.
+void GatherRows(const float* x, size_t d, const std::vector<uint32_t>& ids,
+                std::vector<float>* rows);
+
 // Balances a clustering for IVF: while the largest cluster of x (n x d)
 // under `centroids` holds more than `max_over_mean` times the mean cluster
 // size and there are fewer than `max_centroids` centroids, that cluster is
