@@ -6,6 +6,7 @@
 #include <cstring>
 #include <random>
 
+#include "db/drift_memtable_rep.h"
 #include "db/pinned_view.h"
 #include "logging/logging.h"
 #include "rocksdb/table_properties.h"
@@ -65,7 +66,12 @@ Status CodebookManager::Open() {
     std::lock_guard<std::mutex> lock(mu_);
     attached_ = true;
   }
-  Status s = LoadPersisted();
+  rocksdb::ColumnFamilyDescriptor desc;
+  Status s = cf_->GetDescriptor(&desc);
+  if (s.ok()) {
+    memtable_factory_ = desc.options.memtable_factory;
+    s = LoadPersisted();
+  }
   if (!s.ok()) {
     ROCKS_LOG_WARN(InfoLog(), "drift: Attach to %s failed: %s",
                    cf_->GetName().c_str(), s.ToString().c_str());
@@ -223,7 +229,7 @@ Status CodebookManager::TrainLocked(const TrainOptions& options) {
   auto codebook = std::make_shared<Codebook>();
   s = TrainCodebook(sample.data(), sample.size() / dim, dim, buckets,
                     last_epoch_ + 1, KMeansOptions(), codebook.get());
-  if (s.ok()) s = Persist(*codebook);
+  if (s.ok()) s = PersistAndPublish(codebook);
   if (!s.ok()) {
     ROCKS_LOG_WARN(InfoLog(),
                    "drift: training codebook epoch %" PRIu64
@@ -238,11 +244,87 @@ Status CodebookManager::TrainLocked(const TrainOptions& options) {
                  " vectors, persisted (synced) in %.1f ms",
                  cf_->GetName().c_str(), codebook->epoch, codebook->size(),
                  sample.size() / dim, total, MillisSince(start));
-  last_epoch_ = codebook->epoch;
   vectors_at_train_ = total;
+  entries_at_edit_check_ = EntriesWritten();  // a fresh codebook fits the data
   ++trainings_;
-  holder_->Publish(std::move(codebook));
   if (!options.rebucket) return Status::OK();
+  return Rebucket(/*all=*/true);
+}
+
+Status CodebookManager::PersistAndPublish(std::shared_ptr<Codebook> codebook) {
+  Status s = Persist(*codebook);
+  if (!s.ok()) return s;
+  last_epoch_ = codebook->epoch;
+  holder_->Publish(std::move(codebook));
+  return Status::OK();
+}
+
+BucketEditOptions CodebookManager::EditOptions(
+    const VectorIndexOptions& options) {
+  BucketEditOptions eo;
+  eo.target_bucket_size = options.target_bucket_size;
+  eo.split_over_target = options.split_bucket_over_target;
+  eo.merge_under_target = options.merge_bucket_under_target;
+  return eo;
+}
+
+uint64_t CodebookManager::EntriesWritten() const {
+  const auto* factory =
+      memtable_factory_ != nullptr
+          ? memtable_factory_->CheckedCast<DriftMemTableRepFactory>()
+          : nullptr;
+  return factory != nullptr ? factory->entries_written() : 0;
+}
+
+Status CodebookManager::EditBuckets(const Codebook& current, bool* published) {
+  *published = false;
+  const auto start = std::chrono::steady_clock::now();
+  const uint32_t dim = options_.dimension;
+  std::vector<float> sample;
+  uint64_t total = 0;
+  Status s = SampleVectors(SampleSize(dim), &sample, &total);
+  if (!s.ok() || total == 0) return s;
+  BucketEditOptions eo = EditOptions(options_);
+  eo.nprobe =
+      std::max<uint32_t>(1, current.NprobeForRecall(kDefaultRecallTarget));
+  if (unsplittable_epoch_ != current.epoch) unsplittable_.clear();
+  BucketEditResult r;
+  const size_t n = sample.size() / dim;
+  s = PlanBucketEdits(current, unsplittable_, sample.data(), n, total, eo, &r);
+  if (!s.ok()) return s;
+  ++edit_checks_;
+  bucket_edits_rejected_ += r.rejected;
+  bucket_edits_deferred_ += r.deferred;
+  unsplittable_ = std::move(r.unsplittable);
+  unsplittable_epoch_ = current.epoch;
+  if (!r.changed()) return Status::OK();
+  auto codebook = std::make_shared<Codebook>();
+  codebook->epoch = last_epoch_ + 1;
+  codebook->dim = dim;
+  codebook->centroids = std::move(r.centroids);
+  s = codebook->Finish(sample.data(), n);
+  if (s.ok()) s = PersistAndPublish(codebook);
+  if (!s.ok()) {
+    ROCKS_LOG_WARN(
+        InfoLog(),
+        "drift: edited codebook epoch %" PRIu64 " of %s not published: %s",
+        last_epoch_ + 1, cf_->GetName().c_str(), s.ToString().c_str());
+    return s;
+  }
+  unsplittable_epoch_ = codebook->epoch;
+  vectors_at_train_ = total;  // the growth so far is absorbed by the edits
+  bucket_splits_ += r.splits;
+  bucket_merges_ += r.merges;
+  ++edit_publishes_;
+  *published = true;
+  ROCKS_LOG_INFO(InfoLog(),
+                 "drift: edited codebook of %s: epoch %" PRIu64
+                 ", %u splits, %u merges (%u rejected, %u deferred), %zu -> "
+                 "%zu buckets, estimated query cost %.0f -> %.0f, sample of "
+                 "%zu of %" PRIu64 " vectors, persisted (synced) in %.1f ms",
+                 cf_->GetName().c_str(), codebook->epoch, r.splits, r.merges,
+                 r.rejected, r.deferred, current.size(), codebook->size(),
+                 r.cost_before, r.cost_after, n, total, MillisSince(start));
   return Rebucket(/*all=*/true);
 }
 
@@ -270,6 +352,12 @@ Status CodebookManager::GetStats(IndexStats* stats) const {
   stats->trainings = trainings_;
   stats->retrains_imbalance = retrains_imbalance_;
   stats->retrains_growth = retrains_growth_;
+  stats->edit_checks = edit_checks_;
+  stats->edit_publishes = edit_publishes_;
+  stats->bucket_splits = bucket_splits_;
+  stats->bucket_merges = bucket_merges_;
+  stats->bucket_edits_rejected = bucket_edits_rejected_;
+  stats->bucket_edits_deferred = bucket_edits_deferred_;
   janitor_.AddCounters(stats);
   PinnedView view;
   Status s = view.Pin(db_, cf_);
@@ -304,6 +392,20 @@ Status CodebookManager::Maintain(bool* retrained) {
   Status s = GetStats(&stats);
   if (!s.ok()) return s;
   const uint64_t total = stats.bucketed_vectors + stats.other_epoch_vectors;
+  if (options_.split_merge) {
+    const uint64_t written = EntriesWritten();
+    if (written - entries_at_edit_check_ >=
+        std::max<uint64_t>(options_.target_bucket_size, total / 20)) {
+      entries_at_edit_check_ = written;
+      bool published = false;
+      s = EditBuckets(*holder_->current(), &published);
+      if (!s.ok()) return s;
+      if (published) {
+        if (retrained != nullptr) *retrained = true;
+        return Status::OK();
+      }
+    }
+  }
   const uint64_t grown =
       total > vectors_at_train_ ? total - vectors_at_train_ : 0;
   // Hysteresis: enough new data since the last training.

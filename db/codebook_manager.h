@@ -20,6 +20,7 @@
 
 #include "db/janitor.h"
 #include "drift/vector_index.h"
+#include "index/bucket_edit.h"
 #include "index/codebook.h"
 
 namespace drift {
@@ -48,6 +49,9 @@ class CodebookManager {
   rocksdb::Status GetStats(IndexStats* stats) const;
   std::shared_ptr<const Codebook> current() const { return holder_->current(); }
 
+  // The bucket edit options that `options` (split_merge) stand for.
+  static BucketEditOptions EditOptions(const VectorIndexOptions& options);
+
   // Key of the persisted codebook in the metadata column family.
   static std::string MetadataKey(const std::string& column_family_name);
 
@@ -64,6 +68,14 @@ class CodebookManager {
   // (Janitor::Rebucket) or, with all false, file by file only those left in
   // other epochs.
   rocksdb::Status Rebucket(bool all);
+  // Entries written to the column family's memtables since it was opened.
+  uint64_t EntriesWritten() const;
+  // The incremental maintenance check (split_merge, train_mu_ held): plans
+  // bucket edits of `current` on a sample and, if any are kept, publishes the
+  // edited codebook and re-buckets. *published says whether it did.
+  rocksdb::Status EditBuckets(const Codebook& current, bool* published);
+  // Persists `codebook` (synced), then publishes it (train_mu_ held).
+  rocksdb::Status PersistAndPublish(std::shared_ptr<Codebook> codebook);
   void OnSegmentWritten(const SegmentWrittenEvent& event);
   void BackgroundLoop();
 
@@ -76,11 +88,20 @@ class CodebookManager {
 
   std::mutex train_mu_;  // one Train at a time; guards the two below
   uint64_t last_epoch_ = 0;
-  // Vectors the column family held when the current codebook was trained
-  // (when it was loaded, for a persisted one).
+  // Vectors the column family held when the current codebook was trained or
+  // edited (when it was loaded, for a persisted one).
   uint64_t vectors_at_train_ = 0;
   std::atomic<uint64_t> trainings_{0}, retrains_imbalance_{0},
       retrains_growth_{0};
+  // Incremental maintenance: the write count at the last check, and per slot
+  // of codebook unsplittable_epoch_ the size at which a split was found not
+  // to work (BucketEditResult::unsplittable).
+  std::shared_ptr<rocksdb::MemTableRepFactory> memtable_factory_;
+  uint64_t entries_at_edit_check_ = 0;
+  uint64_t unsplittable_epoch_ = 0;
+  std::vector<double> unsplittable_;
+  std::atomic<uint64_t> edit_checks_{0}, edit_publishes_{0}, bucket_splits_{0},
+      bucket_merges_{0}, bucket_edits_rejected_{0}, bucket_edits_deferred_{0};
 
   std::mutex mu_;  // guards the fields below
   std::condition_variable cv_;

@@ -29,9 +29,11 @@ void ReportArena(const std::shared_ptr<FreshVectorArena>& arena) {
 class DriftMemTableRep : public MemTableRep {
  public:
   DriftMemTableRep(MemTableRep* skiplist, rocksdb::Allocator* allocator,
-                   const DriftMemTableOptions& options)
+                   const DriftMemTableOptions& options,
+                   std::shared_ptr<std::atomic<uint64_t>> entries_written)
       : MemTableRep(allocator),
         rep_(skiplist),
+        entries_written_(std::move(entries_written)),
         arena_(options.dimension > 0
                    ? std::make_shared<FreshVectorArena>(options)
                    : nullptr) {
@@ -120,6 +122,7 @@ class DriftMemTableRep : public MemTableRep {
   // Appends the entry to the arena if it is a vector Put. Entry layout:
   // varint32 internal key length, internal key, varint32 value length, value.
   void Observe(KeyHandle handle) {
+    entries_written_->fetch_add(1, std::memory_order_relaxed);
     if (arena_ == nullptr || handle != tl_allocated_handle) return;
     const char* p = tl_allocated_buf;
     uint32_t klen = 0, vlen = 0;
@@ -137,6 +140,7 @@ class DriftMemTableRep : public MemTableRep {
   }
 
   std::unique_ptr<MemTableRep> rep_;
+  const std::shared_ptr<std::atomic<uint64_t>> entries_written_;
   const std::shared_ptr<FreshVectorArena> arena_;
 };
 
@@ -182,7 +186,7 @@ MemTableRep* DriftMemTableRepFactory::CreateMemTableRep(
     const rocksdb::SliceTransform* transform, rocksdb::Logger* logger) {
   MemTableRep* skiplist =
       skiplist_.CreateMemTableRep(compare, allocator, transform, logger);
-  return new DriftMemTableRep(skiplist, allocator, options_);
+  return new DriftMemTableRep(skiplist, allocator, options_, entries_written_);
 }
 
 ArenaCollector::ArenaCollector() : previous_(tl_collector) {

@@ -3,6 +3,8 @@
 // snapshots, concurrent inserts) and observes each inserted entry.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -33,8 +35,18 @@ class DriftMemTableRepFactory : public rocksdb::MemTableRepFactory {
 
   const DriftMemTableOptions& options() const { return options_; }
 
+  // Entries (vectors, deletes, any value) inserted into this factory's
+  // memtables since it was created: the engine's cheap measure of how much
+  // the column family changed (drift maintenance runs when it moved enough).
+  uint64_t entries_written() const {
+    return entries_written_->load(std::memory_order_relaxed);
+  }
+
  private:
   DriftMemTableOptions options_;
+  // Shared with every rep (a rep may outlive the factory).
+  std::shared_ptr<std::atomic<uint64_t>> entries_written_ =
+      std::make_shared<std::atomic<uint64_t>>(0);
   rocksdb::SkipListFactory skiplist_;
 };
 

@@ -176,6 +176,11 @@ Status VectorIndex::Attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
   if (options.target_bucket_size == 0) {
     return Status::InvalidArgument("drift: target_bucket_size must be > 0");
   }
+  if (options.split_merge) {
+    Status valid =
+        ValidateBucketEditOptions(CodebookManager::EditOptions(options));
+    if (!valid.ok()) return valid;
+  }
   auto* factory =
       dynamic_cast<DriftTableFactory*>(desc.options.table_factory.get());
   if (factory == nullptr) {
@@ -606,14 +611,20 @@ Status VectorIndexImpl::GetProperty(const std::string& property,
       "\nbucketed vectors: %" PRIu64 "\nlargest bucket: %" PRIu64
       "\nmax/mean bucket: %.2f\nother-epoch vectors: %" PRIu64
       "\ntrainings: %" PRIu64 "\nretrains for imbalance: %" PRIu64
-      "\nretrains for growth: %" PRIu64
+      "\nretrains for growth: %" PRIu64 "\nsplit/merge checks: %" PRIu64
+      "\nsplit/merge codebooks published: %" PRIu64 "\nbuckets split: %" PRIu64
+      "\nbuckets merged: %" PRIu64 "\nbucket edits rejected: %" PRIu64
+      "\nbucket edits deferred: %" PRIu64
       "\nsegments re-bucketed by the janitor: %" PRIu64
       "\nbytes re-bucketed by the janitor: %" PRIu64
       "\njanitor budget wait (us): %" PRIu64 "\nage flushes: %" PRIu64 "\n",
       st.codebook_epoch, st.buckets, st.bucketed_vectors, st.max_bucket_vectors,
       st.max_over_mean(), st.other_epoch_vectors, st.trainings,
-      st.retrains_imbalance, st.retrains_growth, st.segments_rebucketed,
-      st.bytes_rebucketed, st.janitor_budget_wait_micros, st.age_flushes);
+      st.retrains_imbalance, st.retrains_growth, st.edit_checks,
+      st.edit_publishes, st.bucket_splits, st.bucket_merges,
+      st.bucket_edits_rejected, st.bucket_edits_deferred,
+      st.segments_rebucketed, st.bytes_rebucketed,
+      st.janitor_budget_wait_micros, st.age_flushes);
   *value = buf;
   return Status::OK();
 }

@@ -325,6 +325,23 @@ class Editor {
 
 }  // namespace
 
+Status ValidateBucketEditOptions(const BucketEditOptions& options) {
+  if (options.target_bucket_size == 0 || !(options.split_over_target >= 1.25) ||
+      std::isinf(options.split_over_target) ||
+      !(options.merge_under_target >= 0) ||
+      !(options.merge_under_target * 4 <= options.split_over_target) ||
+      !(options.merge_margin >= 0 && options.merge_margin < 1) ||
+      !(options.max_centre_shift > 0) || !(options.min_gain >= 0) ||
+      options.nprobe == 0) {
+    return Status::InvalidArgument(
+        "drift: split_bucket_over_target must be >= 1.25 (finite) and >= 4 x "
+        "merge_bucket_under_target (>= 0); merge_margin in [0, 1), "
+        "max_centre_shift > 0, min_gain >= 0, target_bucket_size and nprobe "
+        "> 0");
+  }
+  return Status::OK();
+}
+
 Status PlanBucketEdits(const Codebook& current,
                        const std::vector<double>& unsplittable,
                        const float* sample, size_t n, uint64_t total_vectors,
@@ -339,17 +356,8 @@ Status PlanBucketEdits(const Codebook& current,
     return Status::InvalidArgument(
         "drift: bucket edits: one unsplittable flag per slot");
   }
-  if (options.target_bucket_size == 0 || !(options.split_over_target >= 1.25) ||
-      !(options.merge_under_target >= 0) ||
-      !(options.merge_under_target * 4 <= options.split_over_target) ||
-      !(options.merge_margin >= 0 && options.merge_margin < 1) ||
-      !(options.max_centre_shift > 0) || !(options.min_gain >= 0) ||
-      options.nprobe == 0) {
-    return Status::InvalidArgument(
-        "drift: bucket edits: split_over_target must be >= 1.25 and >= 4 x "
-        "merge_under_target, merge_margin in [0, 1), max_centre_shift > 0, "
-        "min_gain >= 0, target_bucket_size and nprobe > 0");
-  }
+  Status s = ValidateBucketEditOptions(options);
+  if (!s.ok()) return s;
   Editor editor(current, unsplittable, sample, n, total_vectors, options);
   return editor.Run(current, result);
 }

@@ -66,6 +66,9 @@ struct BucketEditResult {
   bool changed() const { return splits + merges > 0; }
 };
 
+// InvalidArgument naming the broken rule, else OK.
+rocksdb::Status ValidateBucketEditOptions(const BucketEditOptions& options);
+
 // Plans the edits of `current` on `sample` (n x dim, finite) drawn uniformly
 // from `total_vectors` vectors. `unsplittable` is empty or has one flag per
 // slot of `current` (from the previous pass's result). Deterministic.

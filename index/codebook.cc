@@ -121,6 +121,12 @@ rocksdb::Status Codebook::BuildCoarseLayer() {
   return rocksdb::Status::OK();
 }
 
+rocksdb::Status Codebook::Finish(const float* x, size_t n) {
+  rocksdb::Status s = BuildCoarseLayer();
+  if (s.ok()) Calibrate(x, n, kCalibrationQueries);
+  return s;
+}
+
 uint32_t Codebook::NprobeForRecall(float target) const {
   for (const CalibrationPoint& p : calibration) {
     if (p.recall >= target) return p.nprobe;
@@ -268,8 +274,7 @@ rocksdb::Status TrainCodebook(const float* x, size_t n, uint32_t dim,
     s = SplitLargeClusters(x, n, dim, kMaxBucketOverMean,
                            2 * std::min(num_buckets, n), kmeans, &cb.centroids);
   }
-  if (s.ok()) s = cb.BuildCoarseLayer();
-  if (s.ok()) cb.Calibrate(x, n, kCalibrationQueries);
+  if (s.ok()) s = cb.Finish(x, n);
   if (s.ok()) *out = std::move(cb);
   return s;
 }

@@ -71,6 +71,11 @@ struct Codebook {
   // nprobe the fraction whose slot NearestSlots probes.
   void Calibrate(const float* x, size_t n, size_t num_queries);
 
+  // Makes a codebook whose centroids were just set ready to publish: its
+  // coarse layer, and its calibration measured on x (n x dim, a sample of the
+  // data it will route).
+  rocksdb::Status Finish(const float* x, size_t n);
+
   // Derived by BuildCoarseLayer (empty: route by comparing every centroid).
   std::vector<float> coarse_centroids;         // groups x dim
   std::vector<std::vector<uint32_t>> members;  // slots of each group

@@ -62,6 +62,7 @@ class VectorIndexTest : public testing::Test {
     vopts.janitor_ops_per_sec = janitor_ops_per_sec_;
     vopts.janitor_bytes_per_sec = janitor_bytes_per_sec_;
     vopts.max_memtable_age_seconds = max_memtable_age_seconds_;
+    vopts.split_merge = split_merge_;
     ASSERT_OK(VectorIndex::Attach(db_.get(), handles_[1], vopts, &index_));
   }
 
@@ -125,6 +126,7 @@ class VectorIndexTest : public testing::Test {
   uint32_t janitor_ops_per_sec_ = 0;
   uint64_t janitor_bytes_per_sec_ = 0;
   uint64_t max_memtable_age_seconds_ = 0;
+  bool split_merge_ = true;
   // Small, so memtable graphs are built (in the background) during the tests.
   uint32_t graph_min_rows_ = 16;
   std::unique_ptr<rocksdb::DB> db_;
@@ -282,6 +284,7 @@ TEST_F(VectorIndexTest, AutoTrainAfterFirstFlush) {
 // exact throughout.
 TEST_F(VectorIndexTest, MaintenanceRetrainsWhenDataDrifts) {
   auto_train_ = false;
+  split_merge_ = false;  // the retrain path alone
   Open(8, /*bucket_size=*/64, /*file_size=*/1 << 20);
   std::mt19937 rng(5);
   Model model;
@@ -326,6 +329,64 @@ TEST_F(VectorIndexTest, MaintenanceRetrainsWhenDataDrifts) {
   EXPECT_FALSE(retrained);  // Hysteresis: no new data, no new training.
 }
 
+// With split_merge (the default), the same drift is absorbed by splitting the
+// overloaded buckets: no retraining, buckets balanced again, searches exact.
+TEST_F(VectorIndexTest, MaintenanceSplitsBucketsWhenDataDrifts) {
+  auto_train_ = false;
+  Open(8, /*bucket_size=*/64, /*file_size=*/1 << 20);
+  std::mt19937 rng(5);
+  Model model;
+  auto put = [&](const std::string& k, const std::vector<float>& v) {
+    ASSERT_OK(index_->Put(rocksdb::WriteOptions(), k, v));
+    model[k] = v;
+  };
+  for (int i = 0; i < 3000; ++i)
+    put("a" + std::to_string(i), RandomVector(&rng, 100));
+  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  ASSERT_OK(index_->Train(TrainOptions()));
+  bool retrained = true;
+  ASSERT_OK(index_->Maintain(&retrained));
+  EXPECT_FALSE(retrained);  // A fresh codebook: nothing written since.
+  IndexStats st;
+  ASSERT_OK(index_->GetStats(&st));
+  const uint64_t first_epoch = st.codebook_epoch;
+  const uint64_t first_buckets = st.buckets;
+  EXPECT_EQ(st.edit_checks, 0u);
+  for (int i = 0; i < 3000; ++i) {
+    std::vector<float> v = RandomVector(&rng, 10);
+    for (float& x : v) x += 400;
+    put("b" + std::to_string(i), v);
+  }
+  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  ASSERT_OK(db_->CompactRange(rocksdb::CompactRangeOptions(), handles_[1],
+                              nullptr, nullptr));
+  ASSERT_OK(index_->GetStats(&st));
+  EXPECT_GT(st.max_over_mean(), 3.0);
+  ASSERT_OK(index_->Maintain(&retrained));
+  EXPECT_TRUE(retrained);
+  ASSERT_OK(index_->GetStats(&st));
+  EXPECT_EQ(st.codebook_epoch, first_epoch + 1);
+  EXPECT_EQ(st.trainings, 1u);  // the explicit Train only
+  EXPECT_EQ(st.edit_checks, 1u);
+  EXPECT_EQ(st.edit_publishes, 1u);
+  // 3000 new vectors at 256 per bucket: split until each is under 512.
+  EXPECT_GE(st.bucket_splits, 6u);
+  EXPECT_EQ(st.buckets, first_buckets + st.bucket_splits - st.bucket_merges);
+  EXPECT_EQ(st.other_epoch_vectors, 0u);  // every segment re-bucketed
+  EXPECT_EQ(st.bucketed_vectors, 6000u);
+  EXPECT_LE(st.max_bucket_vectors, 2 * 256 * 1.2);
+  EXPECT_LT(st.max_over_mean(), 2.5);
+  ExpectExact(model, nullptr, &rng);
+  std::string text;
+  ASSERT_OK(index_->GetProperty("drift.stats", &text));
+  EXPECT_NE(text.find("buckets split: " + std::to_string(st.bucket_splits)),
+            std::string::npos);
+  ASSERT_OK(index_->Maintain(&retrained));
+  EXPECT_FALSE(retrained);  // nothing written since the check
+  ASSERT_OK(index_->GetStats(&st));
+  EXPECT_EQ(st.edit_checks, 1u);
+}
+
 // An adversarial workload that moves the same keys back and forth between two
 // regions cannot make maintenance retrain over and over.
 TEST_F(VectorIndexTest, MaintenanceIsBoundedUnderOscillation) {
@@ -359,6 +420,11 @@ TEST_F(VectorIndexTest, MaintenanceIsBoundedUnderOscillation) {
   // At most the one retraining the 800 new vectors justify (they are > 10%
   // and >= min_train_vectors only together with the growth they brought).
   EXPECT_LE(st.trainings, 2u);
+  // Split/merge checks ran every round, but once the codebook has buckets
+  // for both regions, emptying one of them is not worth a re-bucketing.
+  EXPECT_GE(st.edit_checks, 10u);
+  EXPECT_LE(st.edit_publishes, 2u);
+  EXPECT_GT(st.bucket_edits_deferred, 0u);
   ExpectExact(model, nullptr, &rng);
 }
 

@@ -49,6 +49,22 @@ struct VectorIndexOptions {
   double retrain_imbalance = 3.0;
   double retrain_growth = 0.25;
 
+  // Incremental drift maintenance, checked before the retrain triggers once
+  // max(target_bucket_size, 5% of the column family) entries were written
+  // since the last check: on a sample of the column family, buckets above
+  // split_bucket_over_target x target_bucket_size, or whose vectors' mean
+  // moved away from their centroid, are split in two (balanced 2-means);
+  // buckets below merge_bucket_under_target x target_bucket_size are merged
+  // into their nearest neighbour if the result stays 20% below the split
+  // threshold (hysteresis). Each action is verified on the sample and kept
+  // only if it lowers the estimated cost of a query; the edited codebook is
+  // published as a new epoch and the segments re-bucketed like after a
+  // retrain. split_bucket_over_target must be >= 1.25 and >= 4 x
+  // merge_bucket_under_target (>= 0).
+  bool split_merge = true;
+  double split_bucket_over_target = 2.0;
+  double merge_bucket_under_target = 0.25;
+
   // The janitor's budget for re-bucketing (0: unlimited). With either set, the
   // segments of an older codebook epoch are rewritten one file at a time
   // (CompactFiles), each after one operation and the file's bytes were
@@ -78,6 +94,15 @@ struct IndexStats {
   uint64_t trainings = 0;           // codebooks trained (any reason)
   uint64_t retrains_imbalance = 0;  // of which maintenance for imbalance
   uint64_t retrains_growth = 0;     // of which maintenance for growth
+  // Incremental maintenance (split_merge): checks run, codebooks published
+  // by them, buckets split and merged, actions rejected by their
+  // verification, and accepted actions deferred as not worth a re-bucketing.
+  uint64_t edit_checks = 0;
+  uint64_t edit_publishes = 0;
+  uint64_t bucket_splits = 0;
+  uint64_t bucket_merges = 0;
+  uint64_t bucket_edits_rejected = 0;
+  uint64_t bucket_edits_deferred = 0;
   // The janitor: segments (and their bytes) rewritten file by file into the
   // current epoch, time spent waiting for its budget, flushes of memtables
   // older than max_memtable_age_seconds.
@@ -200,9 +225,10 @@ class VectorIndex {
   virtual rocksdb::Status Train(const TrainOptions& options) = 0;
   // Epoch of the published codebook (0: none yet).
   virtual uint64_t codebook_epoch() const = 0;
-  // Runs one maintenance check now (see VectorIndexOptions::retrain_*), and
-  // retrains + re-buckets if it triggers; *retrained (optional) says whether
-  // it did.
+  // Runs one maintenance check now (see VectorIndexOptions::split_merge and
+  // retrain_*): edits or retrains the codebook and re-buckets if it
+  // triggers; *retrained (optional) says whether a new codebook was
+  // published.
   virtual rocksdb::Status Maintain(bool* retrained = nullptr) = 0;
   virtual rocksdb::Status GetStats(IndexStats* stats) = 0;
   // RocksDB-style property of the index: "drift.stats" is GetStats as text
