@@ -37,6 +37,9 @@ const std::unordered_map<std::string, OptionTypeInfo> kTableOptionsTypeInfo = {
     {"blob_alignment",
      {offsetof(DriftTableOptions, blob_alignment), OptionType::kUInt32T,
       OptionVerificationType::kNormal, OptionTypeFlags::kNone}},
+    {"build_threads",
+     {offsetof(DriftTableOptions, build_threads), OptionType::kUInt32T,
+      OptionVerificationType::kNormal, OptionTypeFlags::kNone}},
 };
 
 }  // namespace
@@ -69,6 +72,10 @@ rocksdb::Status CheckDriftTableOptions(const DriftTableOptions& o) {
   if (a < 512 || a > (1u << 20) || (a & (a - 1)) != 0) {
     return Status::InvalidArgument(
         "DriftTable: blob_alignment must be a power of two in [512, 1048576]");
+  }
+  if (o.build_threads < 1 || o.build_threads > 64) {
+    return Status::InvalidArgument(
+        "DriftTable: build_threads must be in [1, 64]");
   }
   return Status::OK();
 }

@@ -8,6 +8,7 @@
 #include "index/kmeans.h"
 #include "index/sq8.h"
 #include "util/alp.h"
+#include "util/parallel.h"
 #include "util/vector_value.h"
 
 namespace drift {
@@ -15,6 +16,8 @@ namespace drift {
 namespace {
 // Rows of a bucket sampled for its ALP encoding plan.
 constexpr size_t kAlpPlanSampleRows = 64;
+// Vectors per assignment task: a few ms of work, many tasks per thread.
+constexpr size_t kAssignBatch = 4096;
 }  // namespace
 
 using rocksdb::IOStatus;
@@ -100,46 +103,70 @@ Status VectorSectionWriter::Write(rocksdb::WritableFileWriter* file,
   dir->buckets.clear();
   locations_.assign(n, VectorLocation());
   if (n == 0) return Status::OK();
+  const unsigned threads = std::max<uint32_t>(1, options_.build_threads);
 
+  // The codebook and the SQ8 parameters both only need the vectors.
   std::shared_ptr<const Codebook> codebook;
-  Status s = ChooseCodebook(&codebook);
-  if (!s.ok()) return s;
+  SQ8Quantizer sq8;
+  Status codebook_status, sq8_status;
+  ParallelFor(2, threads, [&](size_t task) {
+    if (task == 0) {
+      codebook_status = ChooseCodebook(&codebook);
+    } else {
+      sq8_status = sq8.Train(vectors_.data(), n, dim_);
+    }
+  });
+  if (!codebook_status.ok()) return codebook_status;
+  if (!sq8_status.ok()) return sq8_status;
+  sq8.Serialize(sq8_block);
   dir->codebook_epoch = codebook->epoch;
   const size_t k = codebook->size();
+  // Each vector's slot depends on that vector alone: batches in any order.
   std::vector<uint32_t> assign(n);
-  codebook->Assign(vectors_.data(), n, assign.data());
+  ParallelFor((n + kAssignBatch - 1) / kAssignBatch, threads, [&](size_t t) {
+    const size_t first = t * kAssignBatch;
+    codebook->Assign(vectors_.data() + first * dim_,
+                     std::min(kAssignBatch, n - first), assign.data() + first);
+  });
 
-  SQ8Quantizer sq8;
-  s = sq8.Train(vectors_.data(), n, dim_);
-  if (!s.ok()) return s;
-  sq8.Serialize(sq8_block);
-
-  // Rows of a bucket keep key order: ordinals ascend.
+  // Rows of a bucket keep key order: ordinals ascend. Empty buckets are not
+  // written; the others are numbered in slot order.
   std::vector<std::vector<uint32_t>> rows(k);
   for (uint32_t i = 0; i < n; ++i) {
     locations_[i] = {assign[i], static_cast<uint32_t>(rows[assign[i]].size())};
     rows[assign[i]].push_back(i);
   }
-  for (size_t b = 0; b < k; ++b) {
-    if (rows[b].empty()) continue;  // empty buckets are not written
-    BucketHeader header;
-    header.centroid.assign(codebook->centroid(b), codebook->centroid(b) + dim_);
-    header.slot = static_cast<uint32_t>(b);
-    const uint32_t id = static_cast<uint32_t>(dir->buckets.size());
-    for (uint32_t i : rows[b]) locations_[i].bucket = id;
-    s = WriteBucket(file, offset, rows[b], sq8, &header);
-    if (!s.ok()) return s;
-    dir->buckets.push_back(std::move(header));
+  std::vector<uint32_t> slots;  // of the written buckets, by bucket id
+  std::vector<uint32_t> id_of_slot(k);
+  for (uint32_t b = 0; b < k; ++b) {
+    if (rows[b].empty()) continue;
+    id_of_slot[b] = static_cast<uint32_t>(slots.size());
+    slots.push_back(b);
   }
-  return Status::OK();
+  for (VectorLocation& loc : locations_) loc.bucket = id_of_slot[loc.bucket];
+
+  // Buckets are encoded by every thread and written by this one, in order.
+  std::vector<EncodedBucket> encoded(slots.size());
+  dir->buckets.reserve(slots.size());
+  return OrderedPipeline(
+      slots.size(), threads, 2 * threads,
+      [&](size_t j) { return EncodeBucket(rows[slots[j]], sq8, &encoded[j]); },
+      [&](size_t j) {
+        BucketHeader header;
+        const float* centroid = codebook->centroid(slots[j]);
+        header.centroid.assign(centroid, centroid + dim_);
+        header.slot = slots[j];
+        header.num_rows = static_cast<uint32_t>(rows[slots[j]].size());
+        IOStatus io = WriteBucket(file, offset, encoded[j], &header);
+        encoded[j] = EncodedBucket();  // written: free it
+        dir->buckets.push_back(std::move(header));
+        return Status(io);
+      });
 }
 
-Status VectorSectionWriter::WriteBucket(rocksdb::WritableFileWriter* file,
-                                        uint64_t* offset,
-                                        const std::vector<uint32_t>& rows,
-                                        const SQ8Quantizer& sq8,
-                                        BucketHeader* b) {
-  b->num_rows = static_cast<uint32_t>(rows.size());
+Status VectorSectionWriter::EncodeBucket(const std::vector<uint32_t>& rows,
+                                         const SQ8Quantizer& sq8,
+                                         EncodedBucket* out) const {
   std::string codes(rows.size() * dim_, '\0');
   std::vector<Slice> keys;
   keys.reserve(rows.size());
@@ -148,13 +175,7 @@ Status VectorSectionWriter::WriteBucket(rocksdb::WritableFileWriter* file,
                reinterpret_cast<uint8_t*>(&codes[r * dim_]));
     keys.push_back(Key(rows[r]));
   }
-  std::string blob;
-  EncodeBucketData(dim_, codes, keys, &blob);
-  const uint64_t unpadded = *offset;
-  IOStatus io = PadTo(file, options_.blob_alignment, offset);
-  padding_bytes_ += *offset - unpadded;
-  if (io.ok()) io = WriteBlock(file, blob, offset, &b->data);
-  if (!io.ok()) return io;
+  EncodeBucketData(dim_, codes, keys, &out->blob);
 
   // Float chunks: rows_per_chunk rows each, ALP-encoded with one plan sampled
   // from up to kAlpPlanSampleRows rows of the bucket, each with a crc.
@@ -177,12 +198,33 @@ Status VectorSectionWriter::WriteBucket(rocksdb::WritableFileWriter* file,
     gather(m, [&](size_t r) { return first + r; });
     Status s = encoder.Encode(rows_buf.data(), m, &encoded);
     if (!s.ok()) return s;
-    rocksdb::BlockHandle h;
-    io = WriteBlock(file, encoded, offset, &h);
-    if (!io.ok()) return io;
-    b->chunks.push_back({h.offset(), static_cast<uint32_t>(h.size())});
+    out->chunks.append(encoded);
+    rocksdb::PutFixed32(&out->chunks, BlockChecksum(encoded));
+    out->chunk_sizes.push_back(static_cast<uint32_t>(encoded.size()));
   }
   return Status::OK();
+}
+
+IOStatus VectorSectionWriter::WriteBucket(rocksdb::WritableFileWriter* file,
+                                          uint64_t* offset,
+                                          const EncodedBucket& e,
+                                          BucketHeader* b) {
+  const uint64_t unpadded = *offset;
+  IOStatus io = PadTo(file, options_.blob_alignment, offset);
+  padding_bytes_ += *offset - unpadded;
+  if (io.ok()) io = WriteBlock(file, e.blob, offset, &b->data);
+  // The chunks with their trailers, as consecutive WriteBlock calls would
+  // have written them, in one append.
+  if (io.ok()) io = file->Append(e.chunks);
+  if (!io.ok()) return io;
+  uint64_t at = *offset;
+  b->chunks.reserve(e.chunk_sizes.size());
+  for (uint32_t size : e.chunk_sizes) {
+    b->chunks.push_back({at, size});
+    at += size + kBlockTrailerSize;
+  }
+  *offset = at;
+  return io;
 }
 
 }  // namespace drift

@@ -2,7 +2,8 @@
 // them into IVF buckets: it trains a codebook when none is given (k-means++ and
 // Lloyd on a sample), assigns every vector to its nearest centroid, learns the
 // segment's SQ8 parameters, and writes per bucket one BucketData blob (codes +
-// keys) and the ALP-compressed float chunks.
+// keys) and the ALP-compressed float chunks. Up to options.build_threads
+// threads share that work; the bytes written never depend on how many.
 #pragma once
 
 #include <cstdint>
@@ -45,7 +46,8 @@ class VectorSectionWriter {
   uint64_t EstimatedSize(float bytes_per_value) const;
 
   // Writes every bucket's blobs at *offset (advanced), fills `dir` and the SQ8
-  // parameter block; afterwards location(i) tells where vector i went.
+  // parameter block; afterwards location(i) tells where vector i went. Only
+  // the calling thread touches `file`.
   rocksdb::Status Write(rocksdb::WritableFileWriter* file, uint64_t* offset,
                         BucketDirectory* dir, std::string* sq8_block);
   const VectorLocation& location(uint32_t ordinal) const {
@@ -57,10 +59,22 @@ class VectorSectionWriter {
  private:
   // The shared codebook if it applies, else a freshly trained local one.
   rocksdb::Status ChooseCodebook(std::shared_ptr<const Codebook>* out) const;
-  rocksdb::Status WriteBucket(rocksdb::WritableFileWriter* file,
-                              uint64_t* offset,
-                              const std::vector<uint32_t>& rows,
-                              const class SQ8Quantizer& sq8, BucketHeader* b);
+  // A bucket's file bytes, made by any thread: the BucketData blob, and the
+  // float chunks each followed by its trailer.
+  struct EncodedBucket {
+    std::string blob;
+    std::string chunks;
+    std::vector<uint32_t> chunk_sizes;  // without the trailers
+  };
+  // Encodes the bucket of `rows` (ordinals, ascending); reads only
+  // immutable state, so buckets may be encoded concurrently.
+  rocksdb::Status EncodeBucket(const std::vector<uint32_t>& rows,
+                               const class SQ8Quantizer& sq8,
+                               EncodedBucket* out) const;
+  // Appends `e` at *offset (blob aligned) and records its handles in `b`.
+  rocksdb::IOStatus WriteBucket(rocksdb::WritableFileWriter* file,
+                                uint64_t* offset, const EncodedBucket& e,
+                                BucketHeader* b);
   rocksdb::Slice Key(uint32_t ordinal) const;
 
   const DriftTableOptions options_;

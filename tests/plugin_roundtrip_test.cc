@@ -23,7 +23,8 @@ using rocksdb::DB;
 using rocksdb::Status;
 
 constexpr char kVectorCfOptions[] =
-    "table_factory={id=DriftTable;dimension=4;target_bucket_size=64};"
+    "table_factory={id=DriftTable;dimension=4;target_bucket_size=64;"
+    "build_threads=3};"
     "memtable_factory={id=DriftMemTable;dimension=4}";
 
 class PluginRoundTripTest : public testing::Test {
@@ -70,6 +71,7 @@ class PluginRoundTripTest : public testing::Test {
     ASSERT_NE(topts, nullptr);
     EXPECT_EQ(topts->dimension, 4u);
     EXPECT_EQ(topts->target_bucket_size, 64u);
+    EXPECT_EQ(topts->build_threads, 3u);
     Open(db_opts, cfs);
   }
 

@@ -43,6 +43,12 @@ struct DriftTableOptions {
   // Alignment of bucket blobs in the file; a power of two >= 512 so that
   // use_direct_reads works (4096 matches common page and sector sizes).
   uint32_t blob_alignment = 4096;
+
+  // Threads that build one segment's vector section when the builder
+  // finishes (k-means, bucket assignment, SQ8 and ALP encoding), the
+  // flushing or compacting thread included: 1 keeps all of it on that
+  // thread. The file's bytes do not depend on it.
+  uint32_t build_threads = 2;
 };
 
 }  // namespace drift

@@ -1,0 +1,108 @@
+#include "table/vector_section_writer.h"
+
+#include <cmath>
+#include <cstdio>
+#include <random>
+
+#include "gtest/gtest.h"
+#include "index/kmeans.h"
+#include "table/drift_format.h"
+#include "tests/test_util.h"
+#include "util/vector_value.h"
+
+namespace drift {
+namespace {
+
+// Clustered gaussian vectors, values rounded to 1/64 so that ALP has work.
+std::vector<float> MakeVectors(size_t n, uint32_t dim, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> normal;
+  std::vector<float> centres(16 * dim);
+  for (float& c : centres) c = 4 * normal(rng);
+  std::vector<float> x(n * dim);
+  for (size_t i = 0; i < n; ++i) {
+    const float* c = &centres[(rng() % 16) * dim];
+    for (uint32_t j = 0; j < dim; ++j) {
+      x[i * dim + j] = std::round((c[j] + normal(rng)) * 64) / 64;
+    }
+  }
+  return x;
+}
+
+struct Section {
+  std::string file;  // the bytes Write appended
+  std::string directory;
+  std::string sq8;
+  std::vector<uint32_t> buckets, rows;  // location of each vector
+  size_t num_buckets = 0;
+};
+
+Section WriteSection(const std::vector<float>& x, uint32_t dim,
+                     uint32_t threads, std::shared_ptr<const Codebook> cb) {
+  DriftTableOptions options;
+  options.target_bucket_size = 200;
+  options.build_threads = threads;
+  VectorSectionWriter writer(options, dim, std::move(cb));
+  const size_t n = x.size() / dim;
+  for (size_t i = 0; i < n; ++i) {
+    char key[24];
+    snprintf(key, sizeof(key), "key%08zu", i);
+    std::string ikey(key);
+    ikey.append(8, '\1');  // a fixed64 seq/type trailer
+    EXPECT_EQ(writer.Add(ikey, VectorAsSlice(&x[i * dim], dim)),
+              static_cast<int64_t>(i));
+  }
+  const std::string path = testing::TempDir() + "/vector_section_" +
+                           std::to_string(threads) + ".bin";
+  std::unique_ptr<rocksdb::FSWritableFile> f;
+  auto fs = rocksdb::FileSystem::Default();
+  EXPECT_OK(fs->NewWritableFile(path, rocksdb::FileOptions(), &f, nullptr));
+  rocksdb::WritableFileWriter file(std::move(f), path, rocksdb::FileOptions());
+  Section out;
+  BucketDirectory dir;
+  uint64_t offset = 0;
+  EXPECT_OK(writer.Write(&file, &offset, &dir, &out.sq8));
+  EXPECT_OK(file.Close());
+  EXPECT_OK(rocksdb::ReadFileToString(fs.get(), path, &out.file));
+  EXPECT_EQ(out.file.size(), offset);
+  dir.EncodeTo(&out.directory);
+  out.num_buckets = dir.buckets.size();
+  for (size_t i = 0; i < n; ++i) {
+    out.buckets.push_back(writer.location(i).bucket);
+    out.rows.push_back(writer.location(i).row);
+  }
+  return out;
+}
+
+void ExpectSame(const Section& a, const Section& b) {
+  EXPECT_TRUE(a.file == b.file);
+  EXPECT_TRUE(a.directory == b.directory);
+  EXPECT_EQ(a.sq8, b.sq8);
+  EXPECT_EQ(a.buckets, b.buckets);
+  EXPECT_EQ(a.rows, b.rows);
+}
+
+// The threads that build a section never change its bytes.
+TEST(VectorSectionWriterTest, BytesDoNotDependOnBuildThreads) {
+  const uint32_t dim = 24;
+  const std::vector<float> x = MakeVectors(30000, dim, 7);
+  const Section one = WriteSection(x, dim, 1, nullptr);
+  EXPECT_GT(one.num_buckets, 100u);  // ~150, so the threads share them
+  for (uint32_t threads : {2u, 3u, 8u}) {
+    SCOPED_TRACE(threads);
+    ExpectSame(one, WriteSection(x, dim, threads, nullptr));
+  }
+
+  // An engine codebook (with a coarse layer) too.
+  auto cb = std::make_shared<Codebook>();
+  cb->epoch = 3;
+  cb->dim = dim;
+  ASSERT_OK(KMeans(x.data(), x.size() / dim, dim, 150, KMeansOptions(),
+                   &cb->centroids));
+  ASSERT_OK(cb->BuildCoarseLayer());
+  const Section engine_one = WriteSection(x, dim, 1, cb);
+  ExpectSame(engine_one, WriteSection(x, dim, 2, cb));
+}
+
+}  // namespace
+}  // namespace drift
