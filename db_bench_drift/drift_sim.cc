@@ -176,7 +176,7 @@ class VariantRun {
     if (!s.ok()) return s;
     db_.reset(db);
     v_.options.dimension = o_.dim;
-    v_.options.target_bucket_size = o_.codebook_bucket_size;
+    v_.options.target_bucket_size = o_.index_options.target_bucket_size;
     return VectorIndex::Attach(db_.get(), db_->DefaultColumnFamily(),
                                v_.options, &index_);
   }
@@ -286,6 +286,9 @@ class VariantRun {
     r.metrics["trainings"] = stats.trainings;
     r.metrics["retrains_imbalance"] = stats.retrains_imbalance;
     r.metrics["retrains_growth"] = stats.retrains_growth;
+    r.metrics["edit_publishes"] = stats.edit_publishes;
+    r.metrics["bucket_splits"] = stats.bucket_splits;
+    r.metrics["bucket_merges"] = stats.bucket_merges;
     r.metrics["segments_rebucketed"] = stats.segments_rebucketed;
     r.metrics["bytes_rebucketed"] = stats.bytes_rebucketed;
     r.metrics["ingest_vectors_per_sec"] = ingest_rate;
@@ -338,14 +341,13 @@ rocksdb::Status RunDriftSim(const DriftSimOptions& options,
     return rocksdb::Status::InvalidArgument(
         "drift_sim: --dataset must be gaussian or fashion-mnist");
   }
-  Variant drift{"drift", VectorIndexOptions()};
+  Variant drift{"drift", o.index_options};
   drift.options.auto_train = true;
-  drift.options.janitor_bytes_per_sec = o.janitor_bytes_per_sec;
-  drift.options.janitor_ops_per_sec = o.janitor_ops_per_sec;
   Variant fixed{"drift-static", VectorIndexOptions()};
   fixed.options.auto_train = false;
   fixed.options.retrain_imbalance = 0;
   fixed.options.retrain_growth = 0;
+  fixed.options.split_merge = false;
   fixed.train_after_first_phase = true;
   Variant oracle{"drift-oracle", fixed.options};
   oracle.train_after_every_phase = true;

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "db_bench_drift/report.h"
+#include "drift/vector_index.h"
 #include "rocksdb/status.h"
 #include "util/dataset.h"
 
@@ -30,14 +31,14 @@ struct DriftSimOptions {
   double speed = 5.0;       // gaussian: centre moves per phase, in std devs
   size_t queries = 200;     // per phase
   size_t k = 10;
-  uint32_t codebook_bucket_size = 256;
   uint64_t seed = 42;
   // Churn instead of drift: half the data set loaded, then `phases` steps
   // that each delete 1% of the live vectors and write as many new ones.
   bool churn = false;
-  // The drift variant's janitor budget (VectorIndexOptions; 0: unlimited).
-  uint64_t janitor_bytes_per_sec = 0;
-  uint32_t janitor_ops_per_sec = 0;
+  // The drift variant's maintenance options (split/merge, retrain triggers,
+  // janitor budget) and every variant's target_bucket_size; dimension and
+  // auto_train are set per variant.
+  VectorIndexOptions index_options;
 };
 
 // `fashion` is the loaded fashion-mnist set (with labels) for that workload,

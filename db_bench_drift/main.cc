@@ -107,6 +107,17 @@ DEFINE_uint64(janitor_bytes_per_sec, 0,
               "(0: one CompactRange at full speed)");
 DEFINE_uint32(janitor_ops_per_sec, 0,
               "VectorIndexOptions janitor_ops_per_sec (0: unlimited)");
+DEFINE_bool(split_merge, true,
+            "VectorIndexOptions split_merge of drift: incremental bucket "
+            "split/merge before any retrain");
+DEFINE_double(split_bucket_over_target,
+              drift::VectorIndexOptions().split_bucket_over_target,
+              "VectorIndexOptions split_bucket_over_target: split buckets over "
+              "this x --codebook_bucket_size");
+DEFINE_double(merge_bucket_under_target,
+              drift::VectorIndexOptions().merge_bucket_under_target,
+              "VectorIndexOptions merge_bucket_under_target: merge buckets "
+              "under this x --codebook_bucket_size when it pays");
 DEFINE_bool(sim_churn, false,
             "drift_sim: churn instead of drift (half the data set loaded, then "
             "--sim_phases steps deleting 1% and writing 1%)");
@@ -115,6 +126,18 @@ DEFINE_uint64(seed, 42, "Seed of the synthetic data and the random orders");
 namespace drift {
 namespace bench {
 namespace {
+
+// The VectorIndexOptions the flags set (drift's maintenance and codebook).
+VectorIndexOptions IndexOptionsFromFlags() {
+  VectorIndexOptions o;
+  o.target_bucket_size = static_cast<uint32_t>(FLAGS_codebook_bucket_size);
+  o.janitor_bytes_per_sec = FLAGS_janitor_bytes_per_sec;
+  o.janitor_ops_per_sec = FLAGS_janitor_ops_per_sec;
+  o.split_merge = FLAGS_split_merge;
+  o.split_bucket_over_target = FLAGS_split_bucket_over_target;
+  o.merge_bucket_under_target = FLAGS_merge_bucket_under_target;
+  return o;
+}
 
 std::string KeyOf(uint64_t i) {
   char buf[24];
@@ -210,12 +233,9 @@ class Runner : public System {
     rocksdb::Status s = rocksdb::DB::Open(options, path, &db);
     db_.reset(db);
     if (s.ok() && system_ == "drift") {
-      VectorIndexOptions vopts;
+      VectorIndexOptions vopts = IndexOptionsFromFlags();
       vopts.dimension = data_.dim;
-      vopts.target_bucket_size = FLAGS_codebook_bucket_size;
       vopts.auto_train = FLAGS_auto_train;
-      vopts.janitor_bytes_per_sec = FLAGS_janitor_bytes_per_sec;
-      vopts.janitor_ops_per_sec = FLAGS_janitor_ops_per_sec;
       s = VectorIndex::Attach(db_.get(), db_->DefaultColumnFamily(), vopts,
                               &index_);
     }
@@ -579,9 +599,7 @@ int Main() {
     so.speed = FLAGS_sim_speed;
     so.queries = static_cast<size_t>(FLAGS_sim_queries);
     so.k = static_cast<size_t>(FLAGS_k);
-    so.janitor_bytes_per_sec = FLAGS_janitor_bytes_per_sec;
-    so.janitor_ops_per_sec = FLAGS_janitor_ops_per_sec;
-    so.codebook_bucket_size = static_cast<uint32_t>(FLAGS_codebook_bucket_size);
+    so.index_options = IndexOptionsFromFlags();
     so.seed = FLAGS_seed;
     so.churn = FLAGS_sim_churn;
     std::error_code ec;

@@ -21,6 +21,10 @@ constexpr size_t kNeighbours = 8;
 // A bucket found unsplittable at some size is tried again once it grew by
 // this factor (new data may separate).
 constexpr double kRetrySplitGrowth = 1.5;
+// Lloyd steps over an action's region (the bucket, its neighbours and the new
+// centroids): a split whose new centroids draw in the neighbours' vectors is
+// re-balanced locally instead of rejected.
+constexpr int kRefineIterations = 3;
 
 // Centroid distances one query computes with a codebook of k slots (see
 // Codebook::NearestSlots: a coarse layer above kMinCoarseSize).
@@ -163,11 +167,55 @@ class Editor {
     for (size_t i = 0; i < keep; ++i) region->push_back(near[i].second);
   }
 
+  // Assigns the sample points `points` to the k centroids `cand` (rows), then
+  // runs up to kRefineIterations Lloyd steps among them (the region's local
+  // re-clustering), keeping the centroids and assignment `to` whose sum of
+  // squared bucket sizes is smallest; returns that sum.
+  double Regroup(const std::vector<uint32_t>& points, size_t k,
+                 std::vector<float>* cand, std::vector<uint32_t>* to) const {
+    to->assign(points.size(), 0);
+    if (points.empty()) return 0;
+    std::vector<float> rows;
+    GatherRows(x_, dim_, points, &rows);
+    std::vector<uint32_t> assign(points.size());
+    std::vector<float> centres = *cand;
+    double best = -1;
+    for (int it = 0;; ++it) {
+      AssignNearest(rows.data(), points.size(), centres.data(), k, dim_,
+                    assign.data(), nullptr);
+      std::vector<size_t> count(k, 0);
+      for (uint32_t a : assign) ++count[a];
+      double sum = 0;
+      for (size_t c : count) sum += static_cast<double>(c) * c;
+      if (best < 0 || sum < best) {
+        best = sum;
+        *cand = centres;
+        *to = assign;
+      }
+      if (it == kRefineIterations) break;
+      std::vector<double> mean(k * dim_, 0.0);
+      for (size_t i = 0; i < points.size(); ++i) {
+        const float* p = rows.data() + i * dim_;
+        double* m = mean.data() + size_t{assign[i]} * dim_;
+        for (size_t j = 0; j < dim_; ++j) m[j] += p[j];
+      }
+      for (size_t c = 0; c < k; ++c) {
+        if (count[c] == 0) continue;  // an empty centre stays where it is
+        for (size_t j = 0; j < dim_; ++j) {
+          centres[c * dim_ + j] =
+              static_cast<float>(mean[c * dim_ + j] / count[c]);
+        }
+      }
+    }
+    return best;
+  }
+
   // Verifies replacing the buckets `removed` by new ones at `added` (rows of
   // dim floats): the sample points of the removed buckets and of their
-  // nearest neighbours are re-assigned among the neighbours and the new
-  // centroids, and the action is kept only if the cost model says it lowers
-  // the cost of a query. False if rejected; else *fresh = the new slots.
+  // nearest neighbours are re-grouped among the neighbours and the new
+  // centroids (Regroup: the neighbours' centroids may move too), and the
+  // action is kept only if the cost model says it lowers the cost of a query.
+  // False if rejected; else *fresh = the new slots.
   bool TryReplace(const std::vector<uint32_t>& removed,
                   const std::vector<float>& added,
                   std::vector<uint32_t>* fresh) {
@@ -189,39 +237,32 @@ class Editor {
     }
     cand.insert(cand.end(), added.begin(), added.end());
     const size_t k = kept + num_added;
-    std::vector<std::vector<uint32_t>> next(k);
-    if (!points.empty()) {
-      if (k == 0) return false;  // nowhere for the points to go
-      std::vector<float> rows;
-      GatherRows(x_, dim_, points, &rows);
-      std::vector<uint32_t> to(points.size());
-      AssignNearest(rows.data(), points.size(), cand.data(), k, dim_, to.data(),
-                    nullptr);
-      for (size_t i = 0; i < points.size(); ++i)
-        next[to[i]].push_back(points[i]);
-    }
-    double after = 0;
-    for (const auto& m : next) {
-      after += static_cast<double>(m.size()) * static_cast<double>(m.size());
-    }
+    if (!points.empty() && k == 0) return false;  // nowhere for the points
+    std::vector<uint32_t> to;
+    const double after = Regroup(points, k, &cand, &to);
     const double delta =
         scan_weight_ * (after - before) +
         centroid_weight_ * (static_cast<double>(num_added) - removed.size());
     if (!(delta < 0)) return false;
+    std::vector<std::vector<uint32_t>> next(k);
+    for (size_t i = 0; i < points.size(); ++i) next[to[i]].push_back(points[i]);
     for (uint32_t r : removed) {
       alive_[r] = 0;
       members_[r].clear();
     }
     for (size_t i = 0; i < kept; ++i) {
-      members_[region[removed.size() + i]] = std::move(next[i]);
+      const uint32_t slot = region[removed.size() + i];
+      members_[slot] = std::move(next[i]);
+      std::copy(cand.begin() + i * dim_, cand.begin() + (i + 1) * dim_,
+                centroids_.begin() + size_t{slot} * dim_);
     }
-    for (size_t a = 0; a < num_added; ++a) {
+    for (size_t a = kept; a < k; ++a) {
       const uint32_t slot = static_cast<uint32_t>(alive_.size());
-      centroids_.insert(centroids_.end(), added.begin() + a * dim_,
-                        added.begin() + (a + 1) * dim_);
+      centroids_.insert(centroids_.end(), cand.begin() + a * dim_,
+                        cand.begin() + (a + 1) * dim_);
       alive_.push_back(1);
       unsplittable_.push_back(0);
-      members_.push_back(std::move(next[kept + a]));
+      members_.push_back(std::move(next[a]));
       fresh->push_back(slot);
     }
     return true;

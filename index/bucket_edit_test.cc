@@ -94,12 +94,12 @@ TEST(BucketEditTest, SplitsOverfullBucketsUntilEveryBucketFits) {
   EXPECT_LT(r.cost_after, r.cost_before);
   EXPECT_EQ(next.size(), 4u + r.splits);
   for (size_t size : BucketSizes(next, x)) {
-    EXPECT_LE(size, 2 * kTarget);
+    EXPECT_LE(size, 1.5 * kTarget);
   }
-  // The untouched buckets keep their centroids.
+  // The other buckets keep their slots; their centroids stay at their
+  // clusters (a split's local re-clustering may move them to their means).
   for (size_t c = 0; c < 3; ++c) {
-    EXPECT_EQ(std::vector<float>(next.centroid(c), next.centroid(c) + kDim),
-              Centre(c));
+    EXPECT_LT(L2Sqr(next.centroid(c), Centre(c).data(), kDim), 0.5f);
   }
   // A pass over the same data does nothing: the plan converged.
   BucketEditResult again;
@@ -112,10 +112,10 @@ TEST(BucketEditTest, SplitsABucketWhoseVectorsMovedAwayFromItsCentroid) {
   std::mt19937_64 rng(2);
   std::vector<float> x;
   for (size_t c = 0; c < 3; ++c) AddCluster(Centre(c), kTarget, 0, &rng, &x);
-  // Bucket 3: 100 vectors (under the split threshold), half still at its
-  // centroid, half drifted 12 away.
-  AddCluster(Centre(3), 50, 0, &rng, &x);
-  AddCluster(Centre(3), 50, 12, &rng, &x);
+  // Bucket 3: 90 vectors (under the split threshold of 96), half still at
+  // its centroid, half drifted 12 away.
+  AddCluster(Centre(3), 45, 0, &rng, &x);
+  AddCluster(Centre(3), 45, 12, &rng, &x);
   Codebook cb = MakeCodebook({Centre(0), Centre(1), Centre(2), Centre(3)});
   BucketEditOptions opt = Options();
   opt.min_gain = 0;  // one drift split alone is worth publishing here
@@ -125,8 +125,8 @@ TEST(BucketEditTest, SplitsABucketWhoseVectorsMovedAwayFromItsCentroid) {
   EXPECT_EQ(r.splits, 1u);
   const std::vector<size_t> sizes = BucketSizes(next, x);
   ASSERT_EQ(sizes.size(), 5u);
-  EXPECT_EQ(sizes[3] + sizes[4], 100u);
-  EXPECT_GE(std::min(sizes[3], sizes[4]), 45u);
+  EXPECT_EQ(sizes[3] + sizes[4], 90u);
+  EXPECT_GE(std::min(sizes[3], sizes[4]), 40u);
   // With the default min_gain, one drift split in 4 buckets still pays.
   BucketEditResult with_default;
   std::vector<double> none;
@@ -237,7 +237,7 @@ TEST(BucketEditTest, OscillatingWorkloadCausesBoundedActions) {
   EXPECT_LE(actions, 12u);
   EXPECT_EQ(publishes, 1u);  // state B defers its removals
   EXPECT_EQ(late_actions, 0u);
-  for (size_t size : BucketSizes(cb, a)) EXPECT_LE(size, 2 * kTarget);
+  for (size_t size : BucketSizes(cb, a)) EXPECT_LE(size, 1.5 * kTarget);
 }
 
 TEST(BucketEditTest, DeterministicAndBadInputIsInvalidArgument) {

@@ -62,7 +62,7 @@ struct VectorIndexOptions {
   // retrain. split_bucket_over_target must be >= 1.25 and >= 4 x
   // merge_bucket_under_target (>= 0).
   bool split_merge = true;
-  double split_bucket_over_target = 2.0;
+  double split_bucket_over_target = 1.5;
   double merge_bucket_under_target = 0.25;
 
   // The janitor's budget for re-bucketing (0: unlimited). With either set, the
