@@ -114,6 +114,15 @@ void EncodeBucketData(uint32_t dim, const std::string& codes,
   for (const Slice& k : keys) rocksdb::PutLengthPrefixedSlice(dst, k);
 }
 
+void EncodeBucketData(uint32_t dim, uint32_t num_rows, const Slice& codes,
+                      const Slice& prefixed_keys, std::string* dst) {
+  dst->reserve(dst->size() + 8 + codes.size() + prefixed_keys.size());
+  rocksdb::PutFixed32(dst, num_rows);
+  rocksdb::PutFixed32(dst, dim);
+  dst->append(codes.data(), codes.size());
+  dst->append(prefixed_keys.data(), prefixed_keys.size());
+}
+
 Status BucketDataView::Parse(Slice blob) {
   if (blob.size() < 8) return Status::Corruption("drift: short bucket blob");
   num_rows = rocksdb::DecodeFixed32(blob.data());

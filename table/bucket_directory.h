@@ -55,6 +55,10 @@ constexpr uint32_t kTargetChunkValues = 1024;
 void EncodeBucketData(uint32_t dim, const std::string& codes,
                       const std::vector<rocksdb::Slice>& keys,
                       std::string* dst);
+// The same from the rows' keys already length-prefixed and concatenated.
+void EncodeBucketData(uint32_t dim, uint32_t num_rows,
+                      const rocksdb::Slice& codes,
+                      const rocksdb::Slice& prefixed_keys, std::string* dst);
 
 struct BucketDataView {
   uint32_t num_rows = 0;

@@ -81,11 +81,33 @@ TEST(BucketDataTest, RoundTripAndTruncation) {
   EXPECT_EQ(view.num_rows, 3u);
   EXPECT_EQ(view.codes.ToString(), codes);
   EXPECT_EQ(view.keys[2].ToString(), k3);
+  std::string prefixed, blob2;
+  for (const std::string* k : {&k1, &k2, &k3}) {
+    rocksdb::PutLengthPrefixedSlice(&prefixed, *k);
+  }
+  EncodeBucketData(dim, 3, codes, prefixed, &blob2);
+  EXPECT_EQ(blob2, blob);
   for (size_t len = 0; len < blob.size(); ++len) {
     BucketDataView v;
     EXPECT_TRUE(v.Parse(rocksdb::Slice(blob.data(), len)).IsCorruption())
         << len;
   }
+}
+
+TEST(BlockChecksumTest, MatchesRocksDbCrc32c) {
+  std::mt19937 rng(3);
+  std::string buf(1 << 20, '\0');
+  for (char& c : buf) c = static_cast<char>(rng());
+  for (size_t offset = 0; offset < 8; ++offset) {
+    for (size_t n = 0; n < 300; ++n) {
+      ASSERT_EQ(Crc32c(buf.data() + offset, n),
+                rocksdb::crc32c::Value(buf.data() + offset, n))
+          << offset << " " << n;
+    }
+  }
+  const rocksdb::Slice all(buf.data() + 3, buf.size() - 3);
+  EXPECT_EQ(BlockChecksum(all), rocksdb::crc32c::Mask(rocksdb::crc32c::Value(
+                                    all.data(), all.size())));
 }
 
 TEST(ValueRefTest, RoundTripAndMalformed) {

@@ -1,5 +1,12 @@
 #include "table/drift_format.h"
 
+#include <cstring>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <nmmintrin.h>
+#define DRIFT_HAVE_SSE42_CRC 1
+#endif
+
 namespace drift {
 
 using rocksdb::IOStatus;
@@ -76,9 +83,44 @@ Status SegmentHeader::DecodeFrom(Slice input) {
   return Status::OK();
 }
 
+namespace {
+
+#if defined(DRIFT_HAVE_SSE42_CRC)
+// CRC-32C with SSE4.2's crc32 instruction, 8 bytes per step. Debian's
+// librocksdb is built portable and its crc32c::Value is the table-driven
+// fallback (crc32c::IsFastCrc32Supported() says "Not supported on x86"),
+// several times slower; the values are the same (CRC-32C, init and final
+// xor 0xFFFFFFFF, as crc32c::Value).
+__attribute__((target("sse4.2"))) uint32_t Crc32cSse42(const char* p,
+                                                       size_t n) {
+  uint64_t crc = 0xFFFFFFFFu;
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    crc = _mm_crc32_u64(crc, word);
+  }
+  uint32_t c = static_cast<uint32_t>(crc);
+  for (; n > 0; ++p, --n) c = _mm_crc32_u8(c, static_cast<uint8_t>(*p));
+  return c ^ 0xFFFFFFFFu;
+}
+
+bool HasSse42() {
+  static const bool has = __builtin_cpu_supports("sse4.2");
+  return has;
+}
+#endif
+
+}  // namespace
+
+uint32_t Crc32c(const char* data, size_t n) {
+#if defined(DRIFT_HAVE_SSE42_CRC)
+  if (HasSse42()) return Crc32cSse42(data, n);
+#endif
+  return rocksdb::crc32c::Value(data, n);
+}
+
 uint32_t BlockChecksum(const Slice& contents) {
-  return rocksdb::crc32c::Mask(
-      rocksdb::crc32c::Value(contents.data(), contents.size()));
+  return rocksdb::crc32c::Mask(Crc32c(contents.data(), contents.size()));
 }
 
 IOStatus WriteBlock(rocksdb::WritableFileWriter* file, const Slice& contents,

@@ -102,6 +102,9 @@ inline rocksdb::Status ReadBlock(rocksdb::RandomAccessFileReader* file,
   return ReadVerified(file, handle.offset(), handle.size(), out);
 }
 
+// crc32c::Value(data, n), computed with SSE4.2 where the CPU has it.
+uint32_t Crc32c(const char* data, size_t n);
+// The masked crc32c of a block trailer.
 uint32_t BlockChecksum(const rocksdb::Slice& contents);
 
 }  // namespace drift

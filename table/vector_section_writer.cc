@@ -7,6 +7,7 @@
 #include "index/distance.h"
 #include "index/kmeans.h"
 #include "index/sq8.h"
+#include "table/blocked_assign.h"
 #include "util/alp.h"
 #include "util/parallel.h"
 #include "util/vector_value.h"
@@ -38,9 +39,8 @@ void VectorSectionWriter::Reserve(uint64_t bytes) {
 int64_t VectorSectionWriter::Add(const Slice& internal_key,
                                  const Slice& value) {
   const size_t old = vectors_.size();
-  vectors_.resize(old + dim_);
-  std::memcpy(vectors_.data() + old, value.data(),
-              size_t{dim_} * sizeof(float));
+  const float* v = reinterpret_cast<const float*>(value.data());
+  vectors_.insert(vectors_.end(), v, v + dim_);  // memcpy, no zero-fill first
   if (!CheckFinite(vectors_.data() + old, dim_).ok()) {
     vectors_.resize(old);
     return -1;
@@ -48,14 +48,6 @@ int64_t VectorSectionWriter::Add(const Slice& internal_key,
   key_offsets_.push_back(static_cast<uint32_t>(keys_.size()));
   rocksdb::PutLengthPrefixedSlice(&keys_, internal_key);
   return static_cast<int64_t>(key_offsets_.size() - 1);
-}
-
-Slice VectorSectionWriter::Key(uint32_t ordinal) const {
-  Slice in(keys_.data() + key_offsets_[ordinal],
-           keys_.size() - key_offsets_[ordinal]);
-  Slice key;
-  rocksdb::GetLengthPrefixedSlice(&in, &key);
-  return key;
 }
 
 uint64_t VectorSectionWriter::EstimatedSize(float bytes_per_value) const {
@@ -122,11 +114,22 @@ Status VectorSectionWriter::Write(rocksdb::WritableFileWriter* file,
   dir->codebook_epoch = codebook->epoch;
   const size_t k = codebook->size();
   // Each vector's slot depends on that vector alone: batches in any order.
+  // A local codebook assigns with blocked dot products (~3x faster, same
+  // search up to rounding); an engine codebook's segments follow its own
+  // Assign exactly.
+  std::unique_ptr<BlockedAssigner> blocked;
+  if (codebook->epoch == 0) blocked.reset(new BlockedAssigner(*codebook));
   std::vector<uint32_t> assign(n);
   ParallelFor((n + kAssignBatch - 1) / kAssignBatch, threads, [&](size_t t) {
     const size_t first = t * kAssignBatch;
-    codebook->Assign(vectors_.data() + first * dim_,
-                     std::min(kAssignBatch, n - first), assign.data() + first);
+    const size_t count = std::min(kAssignBatch, n - first);
+    if (blocked != nullptr) {
+      blocked->Assign(vectors_.data() + first * dim_, count,
+                      assign.data() + first);
+    } else {
+      codebook->Assign(vectors_.data() + first * dim_, count,
+                       assign.data() + first);
+    }
   });
 
   // Rows of a bucket keep key order: ordinals ascend. Empty buckets are not
@@ -145,40 +148,60 @@ Status VectorSectionWriter::Write(rocksdb::WritableFileWriter* file,
   }
   for (VectorLocation& loc : locations_) loc.bucket = id_of_slot[loc.bucket];
 
-  // Buckets are encoded by every thread and written by this one, in order.
-  std::vector<EncodedBucket> encoded(slots.size());
+  // Each bucket's keys, length-prefixed as its blob stores them, gathered in
+  // one sequential pass over keys_ (rows of a bucket ascend in key order)
+  // rather than by random reads per row while encoding.
+  std::vector<size_t> key_begin(k + 1, 0);
+  auto key_bytes = [&](uint32_t i) {
+    return (i + 1 < n ? key_offsets_[i + 1] : keys_.size()) - key_offsets_[i];
+  };
+  for (uint32_t i = 0; i < n; ++i) key_begin[assign[i] + 1] += key_bytes(i);
+  for (size_t b = 0; b < k; ++b) key_begin[b + 1] += key_begin[b];
+  std::string bucket_keys(keys_.size(), '\0');
+  {
+    std::vector<size_t> at(key_begin.begin(), key_begin.end() - 1);
+    for (uint32_t i = 0; i < n; ++i) {
+      const size_t len = key_bytes(i);
+      std::memcpy(&bucket_keys[at[assign[i]]], keys_.data() + key_offsets_[i],
+                  len);
+      at[assign[i]] += len;
+    }
+  }
+
+  // Buckets are encoded by every thread and written by this one, in order,
+  // through a ring of buffers that keep their capacity from bucket to bucket.
+  const size_t window = 2 * threads;
+  std::vector<EncodedBucket> ring(window);
   dir->buckets.reserve(slots.size());
   return OrderedPipeline(
-      slots.size(), threads, 2 * threads,
-      [&](size_t j) { return EncodeBucket(rows[slots[j]], sq8, &encoded[j]); },
+      slots.size(), threads, window,
+      [&](size_t j) {
+        const uint32_t b = slots[j];
+        const Slice keys(bucket_keys.data() + key_begin[b],
+                         key_begin[b + 1] - key_begin[b]);
+        return EncodeBucket(rows[b], keys, sq8, &ring[j % window]);
+      },
       [&](size_t j) {
         BucketHeader header;
         const float* centroid = codebook->centroid(slots[j]);
         header.centroid.assign(centroid, centroid + dim_);
         header.slot = slots[j];
         header.num_rows = static_cast<uint32_t>(rows[slots[j]].size());
-        IOStatus io = WriteBucket(file, offset, encoded[j], &header);
-        encoded[j] = EncodedBucket();  // written: free it
+        IOStatus io = WriteBucket(file, offset, ring[j % window], &header);
         dir->buckets.push_back(std::move(header));
         return Status(io);
       });
 }
 
 Status VectorSectionWriter::EncodeBucket(const std::vector<uint32_t>& rows,
+                                         const Slice& prefixed_keys,
                                          const SQ8Quantizer& sq8,
                                          EncodedBucket* out) const {
-  std::string codes(rows.size() * dim_, '\0');
-  std::vector<Slice> keys;
-  keys.reserve(rows.size());
-  for (size_t r = 0; r < rows.size(); ++r) {
-    sq8.Encode(vectors_.data() + size_t{rows[r]} * dim_,
-               reinterpret_cast<uint8_t*>(&codes[r * dim_]));
-    keys.push_back(Key(rows[r]));
-  }
-  EncodeBucketData(dim_, codes, keys, &out->blob);
-
-  // Float chunks: rows_per_chunk rows each, ALP-encoded with one plan sampled
-  // from up to kAlpPlanSampleRows rows of the bucket, each with a crc.
+  const size_t n = rows.size();
+  const uint32_t per_chunk = BucketDirectory::RowsPerChunk(dim_);
+  out->blob.clear();
+  out->chunks.clear();
+  out->chunk_sizes.clear();
   std::vector<float> rows_buf;
   auto gather = [&](size_t count, auto row_at) {
     rows_buf.resize(count * dim_);
@@ -188,20 +211,30 @@ Status VectorSectionWriter::EncodeBucket(const std::vector<uint32_t>& rows,
                   size_t{dim_} * sizeof(float));
     }
   };
-  const size_t sample_rows = std::min(rows.size(), kAlpPlanSampleRows);
-  gather(sample_rows, [&](size_t r) { return r * rows.size() / sample_rows; });
+  // One ALP plan for the bucket, sampled from up to kAlpPlanSampleRows rows.
+  const size_t sample_rows = std::min(n, kAlpPlanSampleRows);
+  gather(sample_rows, [&](size_t r) { return r * n / sample_rows; });
   const AlpMatrixEncoder encoder(rows_buf.data(), sample_rows, dim_);
-  const uint32_t per_chunk = BucketDirectory::RowsPerChunk(dim_);
+
+  // Chunks of rows_per_chunk rows: each row is gathered once, for its SQ8
+  // code and its chunk's ALP encoding (plus crc).
+  std::string codes(n * dim_, '\0');
   std::string encoded;
-  for (size_t first = 0; first < rows.size(); first += per_chunk) {
-    const size_t m = std::min<size_t>(per_chunk, rows.size() - first);
+  // Raw floats plus container overheads: no regrowth unless ALP expands.
+  out->chunks.reserve(n * dim_ * sizeof(float) + (n / per_chunk + 1) * 64);
+  for (size_t first = 0; first < n; first += per_chunk) {
+    const size_t m = std::min<size_t>(per_chunk, n - first);
     gather(m, [&](size_t r) { return first + r; });
+    sq8.EncodeMany(rows_buf.data(), m,
+                   reinterpret_cast<uint8_t*>(&codes[first * dim_]));
     Status s = encoder.Encode(rows_buf.data(), m, &encoded);
     if (!s.ok()) return s;
     out->chunks.append(encoded);
     rocksdb::PutFixed32(&out->chunks, BlockChecksum(encoded));
     out->chunk_sizes.push_back(static_cast<uint32_t>(encoded.size()));
   }
+  EncodeBucketData(dim_, static_cast<uint32_t>(n), codes, prefixed_keys,
+                   &out->blob);
   return Status::OK();
 }
 

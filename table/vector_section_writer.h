@@ -66,22 +66,23 @@ class VectorSectionWriter {
     std::string chunks;
     std::vector<uint32_t> chunk_sizes;  // without the trailers
   };
-  // Encodes the bucket of `rows` (ordinals, ascending); reads only
-  // immutable state, so buckets may be encoded concurrently.
+  // Encodes the bucket of `rows` (ordinals, ascending) whose keys, each
+  // length-prefixed, are `prefixed_keys`; reads only immutable state, so
+  // buckets may be encoded concurrently.
   rocksdb::Status EncodeBucket(const std::vector<uint32_t>& rows,
+                               const rocksdb::Slice& prefixed_keys,
                                const class SQ8Quantizer& sq8,
                                EncodedBucket* out) const;
   // Appends `e` at *offset (blob aligned) and records its handles in `b`.
   rocksdb::IOStatus WriteBucket(rocksdb::WritableFileWriter* file,
                                 uint64_t* offset, const EncodedBucket& e,
                                 BucketHeader* b);
-  rocksdb::Slice Key(uint32_t ordinal) const;
 
   const DriftTableOptions options_;
   const uint32_t dim_;
   const std::shared_ptr<const Codebook> codebook_;
   std::vector<float> vectors_;  // num_vectors x dim, row-major
-  std::string keys_;
+  std::string keys_;  // length-prefixed internal keys, in ordinal order
   std::vector<uint32_t> key_offsets_;
   std::vector<VectorLocation> locations_;
   uint64_t padding_bytes_ = 0;

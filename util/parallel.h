@@ -19,9 +19,11 @@ void ParallelFor(size_t n, unsigned threads,
 // Runs produce(i) for i in [0, n) on up to `threads` threads (the caller's
 // included) and consume(i) on the calling thread in order 0, 1, ..., each
 // after its produce(i) returned. Production runs at most `window` (>= 1)
-// tasks ahead of consumption, which bounds what the caller buffers between
-// the two. Stops at the first non-OK status of a produce (in task order) or
-// consume and returns it; no produce(i) or consume(i) runs after Run returns.
+// tasks ahead of consumption: produce(i) starts only after
+// consume(i - window) returned, so a ring of `window` result slots (slot
+// i % window) suffices. Stops at the first non-OK status of a produce (in
+// task order) or consume and returns it; no produce(i) or consume(i) runs
+// after OrderedPipeline returns.
 rocksdb::Status OrderedPipeline(
     size_t n, unsigned threads, size_t window,
     const std::function<rocksdb::Status(size_t)>& produce,
