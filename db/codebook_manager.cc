@@ -8,6 +8,7 @@
 
 #include "db/drift_memtable_rep.h"
 #include "db/pinned_view.h"
+#include "db/vector_sample.h"
 #include "logging/logging.h"
 #include "rocksdb/table_properties.h"
 #include "table/drift_format.h"
@@ -282,8 +283,18 @@ Status CodebookManager::EditBuckets(const Codebook& current, bool* published) {
   const uint32_t dim = options_.dimension;
   std::vector<float> sample;
   uint64_t total = 0;
-  Status s = SampleVectors(SampleSize(dim), &sample, &total);
-  if (!s.ok() || total == 0) return s;
+  Status s;
+  {
+    PinnedView view;  // released before the re-bucketing compaction
+    s = view.Pin(db_, cf_);
+    if (s.ok()) {
+      s = SampleStoredVectors(view, dim, SampleSize(dim),
+                              0x5eed ^ current.epoch ^ EntriesWritten(),
+                              &sample, &total);
+    }
+  }
+  if (!s.ok() || sample.empty()) return s;
+  const double sample_ms = MillisSince(start);
   BucketEditOptions eo = EditOptions(options_);
   eo.nprobe =
       std::max<uint32_t>(1, current.NprobeForRecall(kDefaultRecallTarget));
@@ -321,10 +332,12 @@ Status CodebookManager::EditBuckets(const Codebook& current, bool* published) {
                  "drift: edited codebook of %s: epoch %" PRIu64
                  ", %u splits, %u merges (%u rejected, %u deferred), %zu -> "
                  "%zu buckets, estimated query cost %.0f -> %.0f, sample of "
-                 "%zu of %" PRIu64 " vectors, persisted (synced) in %.1f ms",
+                 "%zu of %" PRIu64
+                 " stored vectors (%.1f ms), persisted (synced) in %.1f ms",
                  cf_->GetName().c_str(), codebook->epoch, r.splits, r.merges,
                  r.rejected, r.deferred, current.size(), codebook->size(),
-                 r.cost_before, r.cost_after, n, total, MillisSince(start));
+                 r.cost_before, r.cost_after, n, total, sample_ms,
+                 MillisSince(start));
   return Rebucket(/*all=*/true);
 }
 

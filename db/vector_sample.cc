@@ -1,0 +1,88 @@
+#include "db/vector_sample.h"
+
+#include <cmath>
+#include <random>
+
+#include "table/drift_table_reader.h"
+#include "util/vector_value.h"
+
+namespace drift {
+
+namespace {
+
+// Rows [0, n) to draw at `rate`: floor(n * rate) of them, one more with the
+// fractional remainder's probability, evenly spaced from a random offset.
+template <typename Fn>
+rocksdb::Status ForSampledRows(uint64_t n, double rate, std::mt19937_64* rng,
+                               Fn&& fn) {
+  if (n == 0) return rocksdb::Status::OK();
+  const double want = static_cast<double>(n) * rate;
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  uint64_t q = static_cast<uint64_t>(want);
+  if (unit(*rng) < want - static_cast<double>(q)) ++q;
+  if (q == 0) return rocksdb::Status::OK();
+  const double step = static_cast<double>(n) / static_cast<double>(q);
+  const double offset = unit(*rng) * step;
+  for (uint64_t i = 0; i < q; ++i) {
+    const uint64_t row = std::min<uint64_t>(
+        n - 1, static_cast<uint64_t>(offset + static_cast<double>(i) * step));
+    rocksdb::Status s = fn(row);
+    if (!s.ok()) return s;
+  }
+  return rocksdb::Status::OK();
+}
+
+}  // namespace
+
+rocksdb::Status SampleStoredVectors(const PinnedView& view, uint32_t dim,
+                                    size_t max_sample, uint64_t seed,
+                                    std::vector<float>* sample,
+                                    uint64_t* total) {
+  sample->clear();
+  std::vector<FreshVectorArena::View> arenas;
+  uint64_t stored = 0;
+  for (const DriftTableReader* segment : view.segments()) {
+    if (segment->directory().dim != dim) continue;
+    for (const BucketHeader& b : segment->directory().buckets) {
+      stored += b.num_rows;
+    }
+  }
+  for (const auto& arena : view.arenas()) {
+    if (arena->dim() != dim) continue;
+    arenas.push_back(arena->Snapshot());
+    stored += arenas.back().size;
+  }
+  *total = stored;
+  if (stored == 0 || max_sample == 0) return rocksdb::Status::OK();
+  const double rate = std::min(
+      1.0, static_cast<double>(max_sample) / static_cast<double>(stored));
+  std::mt19937_64 rng(seed);
+  std::vector<float> row(dim);
+  auto keep = [&](const float* v) {
+    if (CheckFinite(v, dim).ok()) sample->insert(sample->end(), v, v + dim);
+  };
+  for (const DriftTableReader* segment : view.segments()) {
+    const BucketDirectory& dir = segment->directory();
+    if (dir.dim != dim) continue;
+    for (uint32_t b = 0; b < dir.buckets.size(); ++b) {
+      rocksdb::Status s =
+          ForSampledRows(dir.buckets[b].num_rows, rate, &rng, [&](uint64_t r) {
+            rocksdb::Status rs =
+                segment->ReadRow(b, static_cast<uint32_t>(r), row.data());
+            if (rs.ok()) keep(row.data());
+            return rs;
+          });
+      if (!s.ok()) return s;
+    }
+  }
+  for (const FreshVectorArena::View& arena : arenas) {
+    rocksdb::Status s = ForSampledRows(arena.size, rate, &rng, [&](uint64_t r) {
+      keep(arena.vector(r));
+      return rocksdb::Status::OK();
+    });
+    if (!s.ok()) return s;
+  }
+  return rocksdb::Status::OK();
+}
+
+}  // namespace drift

@@ -1,0 +1,31 @@
+// VectorSample: a uniform sample of the vectors a column family holds, read
+// from where they already sit grouped: the segments' buckets (a few rows per
+// bucket, each decoded from its float chunk) and the memtables' fresh-vector
+// arenas. Its cost is proportional to the sample, not to the column family
+// (unlike a scan with an iterator), which is what lets drift maintenance
+// check the buckets often.
+//
+// It samples entries, not keys: a version that a newer one or a deletion
+// hides but compaction has not dropped yet can be drawn. Good enough to
+// estimate bucket sizes and shapes; Train uses an exact scan.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "db/pinned_view.h"
+#include "rocksdb/status.h"
+
+namespace drift {
+
+// Draws every stored vector of `view` with probability about max_sample /
+// total (all of them if total <= max_sample; deterministic for a seed).
+// *sample receives the rows (dim floats each, non-finite rows skipped),
+// *total the number of stored vectors (bucket rows + arena rows). Errors of
+// reading a segment propagate.
+rocksdb::Status SampleStoredVectors(const PinnedView& view, uint32_t dim,
+                                    size_t max_sample, uint64_t seed,
+                                    std::vector<float>* sample,
+                                    uint64_t* total);
+
+}  // namespace drift
