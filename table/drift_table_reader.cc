@@ -36,6 +36,11 @@ DriftTableReader::~DriftTableReader() {
   for (size_t b = 0; b < directory_.buckets.size(); ++b) {
     if (pinned_[b].handle != nullptr) blob_cache_->Release(pinned_[b].handle);
   }
+  for (size_t c = 0; c < num_chunks_; ++c) {
+    if (pinned_chunks_[c].handle != nullptr) {
+      blob_cache_->Release(pinned_chunks_[c].handle);
+    }
+  }
   pin_budget_->Release(pinned_bytes_.load(std::memory_order_relaxed));
 }
 
@@ -163,7 +168,13 @@ Status DriftTableReader::Load(const DriftTableOptions& /*options*/) {
     if (s.ok() && found) s = directory_.DecodeSlotsFrom(slots_buf.data);
     if (s.ok()) BuildSlotIndex();
     if (s.ok() && pin_budget_ != nullptr && !directory_.buckets.empty()) {
-      pinned_.reset(new PinnedBucket[directory_.buckets.size()]);
+      pinned_.reset(new PinnedBlock[directory_.buckets.size()]);
+      chunk_base_.reserve(directory_.buckets.size());
+      for (const BucketHeader& b : directory_.buckets) {
+        chunk_base_.push_back(static_cast<uint32_t>(num_chunks_));
+        num_chunks_ += b.chunks.size();
+      }
+      pinned_chunks_.reset(new PinnedBlock[num_chunks_]);
     }
     if (s.ok() && sq8_.dim() != header_.dimension) {
       s = Status::Corruption("drift: SQ8 parameters dimension mismatch");
@@ -298,14 +309,18 @@ void DriftTableReader::BlobRef::Reset() {
   block_ = &owned_;
 }
 
+bool DriftTableReader::UsePinned(const PinnedBlock& slot, BlobRef* ref) {
+  const CachedBlock* pinned = slot.block.load(std::memory_order_acquire);
+  if (pinned == nullptr) return false;
+  ref->Reset();
+  ref->block_ = pinned;
+  return true;
+}
+
 Status DriftTableReader::GetBucket(uint32_t b, BlobRef* ref) const {
-  if (pinned_ != nullptr && b < directory_.buckets.size()) {
-    const CachedBlock* pinned = pinned_[b].block.load(std::memory_order_acquire);
-    if (pinned != nullptr) {
-      ref->Reset();
-      ref->block_ = pinned;
-      return Status::OK();
-    }
+  if (pinned_ != nullptr && b < directory_.buckets.size() &&
+      UsePinned(pinned_[b], ref)) {
+    return Status::OK();
   }
   Status s = GetCached(
       kBucketBlobTag, b,
@@ -320,20 +335,20 @@ Status DriftTableReader::GetBucket(uint32_t b, BlobRef* ref) const {
       },
       ref);
   if (s.ok() && pinned_ != nullptr && ref->handle_ != nullptr) {
-    Pin(b, ref->handle_);
+    Pin(&pinned_[b], ref->handle_);
   }
   return s;
 }
 
-void DriftTableReader::Pin(uint32_t b, rocksdb::Cache::Handle* h) const {
+void DriftTableReader::Pin(PinnedBlock* slot, rocksdb::Cache::Handle* h) const {
   const uint64_t charge = blob_cache_->GetCharge(h);
   if (!pin_budget_->TryAcquire(charge)) return;
   const CachedBlock* expected = nullptr;
   const auto* block = static_cast<const CachedBlock*>(blob_cache_->Value(h));
-  if (pinned_[b].block.compare_exchange_strong(expected, block,
-                                               std::memory_order_acq_rel)) {
+  if (slot->block.compare_exchange_strong(expected, block,
+                                          std::memory_order_acq_rel)) {
     blob_cache_->Ref(h);
-    pinned_[b].handle = h;
+    slot->handle = h;
     pinned_bytes_.fetch_add(charge, std::memory_order_relaxed);
   } else {  // another search pinned it first
     pin_budget_->Release(charge);
@@ -362,6 +377,15 @@ Status DriftTableReader::ReadRowRef(uint32_t bucket, uint32_t row, BlobRef* ref,
       std::min(per_chunk, directory_.buckets[bucket].num_rows - first);
   const ChunkHandle& chunk = directory_.buckets[bucket].chunks[row / per_chunk];
   const size_t row_bytes = size_t{directory_.dim} * sizeof(float);
+  PinnedBlock* pin =
+      pinned_chunks_ != nullptr
+          ? &pinned_chunks_[chunk_base_[bucket] + row / per_chunk]
+          : nullptr;
+  if (pin != nullptr && UsePinned(*pin, ref)) {
+    *row_data = reinterpret_cast<const float*>(ref->data().data() +
+                                               (row - first) * row_bytes);
+    return Status::OK();
+  }
   // The cache holds chunks decoded (like RocksDB caching uncompressed
   // blocks): a search re-ranks many rows per query and ALP decoding them
   // each time would cost more than the scan.
@@ -390,6 +414,7 @@ Status DriftTableReader::ReadRowRef(uint32_t bucket, uint32_t row, BlobRef* ref,
   if (ref->data().size() != rows * row_bytes) {
     return Status::Corruption("drift: float chunk row count mismatch");
   }
+  if (pin != nullptr && ref->handle_ != nullptr) Pin(pin, ref->handle_);
   *row_data = reinterpret_cast<const float*>(ref->data().data() +
                                              (row - first) * row_bytes);
   return Status::OK();
@@ -517,7 +542,11 @@ size_t DriftTableReader::ApproximateMemoryUsage() const {
   size_t usage = sizeof(*this) + key_index_buf_.data.size() +
                  range_del_buf_.data.size() + bloom_buf_.data.size() +
                  directory_.MemoryUsage() + sq8_.MemoryUsage() +
-                 bucket_of_slot_.capacity() * sizeof(uint32_t);
+                 bucket_of_slot_.capacity() * sizeof(uint32_t) +
+                 (pinned_ != nullptr ? directory_.buckets.size() : 0) *
+                     sizeof(PinnedBlock) +
+                 num_chunks_ * sizeof(PinnedBlock) +
+                 chunk_base_.capacity() * sizeof(uint32_t);
   for (const auto& sample : offset_samples_) usage += sample.first.size() + 48;
   return usage;
 }

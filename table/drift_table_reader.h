@@ -137,9 +137,12 @@ class DriftTableReader : public rocksdb::TableReader {
   using BlockLoader = std::function<rocksdb::Status(CachedBlock*)>;
   rocksdb::Status GetCached(uint32_t tag, uint64_t offset,
                             const BlockLoader& load, BlobRef* ref) const;
-  // Keeps `h` (bucket b's blob) referenced for the reader's life if the pin
-  // budget allows.
-  void Pin(uint32_t b, rocksdb::Cache::Handle* h) const;
+  struct PinnedBlock;
+  // Keeps the blob of `h` referenced in *slot for the reader's life if the
+  // pin budget allows and no other search pinned it first.
+  void Pin(PinnedBlock* slot, rocksdb::Cache::Handle* h) const;
+  // The pinned blob of *slot (null if none) into *ref.
+  static bool UsePinned(const PinnedBlock& slot, BlobRef* ref);
   rocksdb::Status Load(const DriftTableOptions& options);
   rocksdb::Status ReadMetaBlock(const rocksdb::Block& meta_index,
                                 const std::string& name, bool required,
@@ -159,14 +162,20 @@ class DriftTableReader : public rocksdb::TableReader {
   const std::shared_ptr<rocksdb::Cache> blob_cache_;
   const uint64_t cache_id_;  // key prefix of this segment's blobs in the cache
   const std::shared_ptr<PinBudget> pin_budget_;
-  // Per bucket: the blob this reader pinned and the cache handle it holds on
-  // it, or null. `block` is set once (compare-and-swap) by the thread that
-  // then sets `handle`; both are released with the reader.
-  struct PinnedBucket {
+  // A blob this reader pinned and the cache handle it holds on it, or null.
+  // `block` is set once (compare-and-swap) by the thread that then sets
+  // `handle`; both are released with the reader.
+  struct PinnedBlock {
     std::atomic<const CachedBlock*> block{nullptr};
     rocksdb::Cache::Handle* handle = nullptr;
   };
-  std::unique_ptr<PinnedBucket[]> pinned_;
+  // One per bucket (its BucketData blob) and one per float chunk (decoded
+  // rows; chunk c of bucket b at chunk_base_[b] + c): a search re-ranks rows
+  // of the buckets it probed, and a pinned chunk costs no cache lookup.
+  std::unique_ptr<PinnedBlock[]> pinned_;
+  std::unique_ptr<PinnedBlock[]> pinned_chunks_;
+  std::vector<uint32_t> chunk_base_;
+  size_t num_chunks_ = 0;
   mutable std::atomic<uint64_t> pinned_bytes_{0};
 
   std::shared_ptr<const rocksdb::TableProperties> props_;

@@ -33,10 +33,11 @@ struct DriftTableOptions {
   // all segments of this table factory share; 0 disables caching (every probe
   // reads and verifies the blob from the file).
   uint64_t blob_cache_size = 512ull << 20;
-  // Percent of blob_cache_size that bucket blobs (the SQ8 fast tier) may keep
-  // pinned, in [0, 100]. A probed bucket stays in the cache, parsed, while its
-  // segment is open, so later probes skip the cache lookup and the parse;
-  // beyond the budget, buckets are cached and evicted like float chunks.
+  // Percent of blob_cache_size that bucket blobs (the SQ8 fast tier) and
+  // decoded float chunks (the rows searches re-rank) may keep pinned, in
+  // [0, 100]. A probed bucket or re-ranked chunk stays in the cache while its
+  // segment is open, so later reads skip the cache lookup (and a bucket's
+  // parse); beyond the budget, they are cached and evicted as usual.
   // 0 disables pinning.
   uint32_t pinned_bucket_percent = 50;
 
