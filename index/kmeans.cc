@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "index/distance.h"
+#include "util/parallel.h"
 
 namespace drift {
 
@@ -153,9 +154,16 @@ Status KMeans(const float* x, size_t n, size_t d, size_t k,
   std::vector<uint32_t> assign(s.n), previous;
   std::vector<float> dist(s.n);
   std::vector<size_t> counts(k);
+  // Rows per assignment task; every row's nearest centroid is its own.
+  constexpr size_t kAssignRows = 2048;
   for (int it = 0; it < opt.iterations; ++it) {
-    AssignNearest(s.data, s.n, centroids->data(), k, d, assign.data(),
-                  dist.data());
+    ParallelFor(
+        (s.n + kAssignRows - 1) / kAssignRows, opt.threads, [&](size_t t) {
+          const size_t first = t * kAssignRows;
+          AssignNearest(s.data + first * d, std::min(kAssignRows, s.n - first),
+                        centroids->data(), k, d, assign.data() + first,
+                        dist.data() + first);
+        });
     if (assign == previous) break;  // converged: the means would not move
     std::fill(counts.begin(), counts.end(), 0);
     for (uint32_t a : assign) ++counts[a];

@@ -21,6 +21,9 @@ struct KMeansOptions {
   size_t seeding_points_per_centroid = 16;
   int iterations = 8;
   uint64_t seed = 1234;
+  // Threads (the caller's included) that share each Lloyd assignment step;
+  // the result does not depend on it.
+  unsigned threads = 1;
 };
 
 // k-means++ seeding and Lloyd iterations on a sample of x (n x d, finite

@@ -88,6 +88,17 @@ TEST(KMeansTest, DeterministicForSeed) {
   EXPECT_EQ(c1, c2);
 }
 
+TEST(KMeansTest, ThreadsDoNotChangeTheResult) {
+  const size_t d = 16;
+  Blobs b = MakeBlobs(std::vector<size_t>(8, 2500), d, 5);
+  KMeansOptions opt;  // sample 100 x 64 = 6400 rows: 4 assignment tasks
+  std::vector<float> c1, c3;
+  ASSERT_TRUE(KMeans(b.points.data(), 20000, d, 100, opt, &c1).ok());
+  opt.threads = 3;
+  ASSERT_TRUE(KMeans(b.points.data(), 20000, d, 100, opt, &c3).ok());
+  EXPECT_EQ(c1, c3);
+}
+
 TEST(KMeansTest, ClampsKAndRejectsEmptyInput) {
   std::vector<float> x = {1, 2, 3, 4, 5, 6};
   std::vector<float> c;

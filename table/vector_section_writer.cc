@@ -66,7 +66,7 @@ uint64_t VectorSectionWriter::EstimatedSize(float bytes_per_value) const {
 }
 
 Status VectorSectionWriter::ChooseCodebook(
-    std::shared_ptr<const Codebook>* out) const {
+    unsigned threads, std::shared_ptr<const Codebook>* out) const {
   if (codebook_ != nullptr && codebook_->dim == dim_ && codebook_->size() > 0) {
     *out = codebook_;
     return Status::OK();
@@ -77,7 +77,9 @@ Status VectorSectionWriter::ChooseCodebook(
                                           options_.target_bucket_size)));
   auto local = std::make_shared<Codebook>();
   local->dim = dim_;
-  Status s = KMeans(vectors_.data(), n, dim_, std::min(k, n), KMeansOptions(),
+  KMeansOptions kmeans;
+  kmeans.threads = threads;
+  Status s = KMeans(vectors_.data(), n, dim_, std::min(k, n), kmeans,
                     &local->centroids);
   // The coarse layer makes the assignment of every vector (Codebook::Assign)
   // cost ~3 sqrt(k) distances instead of k.
@@ -97,20 +99,13 @@ Status VectorSectionWriter::Write(rocksdb::WritableFileWriter* file,
   if (n == 0) return Status::OK();
   const unsigned threads = std::max<uint32_t>(1, options_.build_threads);
 
-  // The codebook and the SQ8 parameters both only need the vectors.
-  std::shared_ptr<const Codebook> codebook;
   SQ8Quantizer sq8;
-  Status codebook_status, sq8_status;
-  ParallelFor(2, threads, [&](size_t task) {
-    if (task == 0) {
-      codebook_status = ChooseCodebook(&codebook);
-    } else {
-      sq8_status = sq8.Train(vectors_.data(), n, dim_);
-    }
-  });
-  if (!codebook_status.ok()) return codebook_status;
-  if (!sq8_status.ok()) return sq8_status;
+  Status s = sq8.Train(vectors_.data(), n, dim_);
+  if (!s.ok()) return s;
   sq8.Serialize(sq8_block);
+  std::shared_ptr<const Codebook> codebook;
+  s = ChooseCodebook(threads, &codebook);
+  if (!s.ok()) return s;
   dir->codebook_epoch = codebook->epoch;
   const size_t k = codebook->size();
   // Each vector's slot depends on that vector alone: batches in any order.

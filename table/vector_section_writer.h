@@ -57,8 +57,10 @@ class VectorSectionWriter {
   uint64_t padding_bytes() const { return padding_bytes_; }
 
  private:
-  // The shared codebook if it applies, else a freshly trained local one.
-  rocksdb::Status ChooseCodebook(std::shared_ptr<const Codebook>* out) const;
+  // The shared codebook if it applies, else a freshly trained local one
+  // (k-means on `threads` threads).
+  rocksdb::Status ChooseCodebook(unsigned threads,
+                                 std::shared_ptr<const Codebook>* out) const;
   // A bucket's file bytes, made by any thread: the BucketData blob, and the
   // float chunks each followed by its trailer.
   struct EncodedBucket {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <random>
 
 #include "gtest/gtest.h"
@@ -102,6 +103,29 @@ TEST(VectorSectionWriterTest, BytesDoNotDependOnBuildThreads) {
   ASSERT_OK(cb->BuildCoarseLayer());
   const Section engine_one = WriteSection(x, dim, 1, cb);
   ExpectSame(engine_one, WriteSection(x, dim, 2, cb));
+}
+
+// NaN and infinities anywhere are not buffered; every finite value is.
+TEST(VectorSectionWriterTest, AddRejectsNonFinite) {
+  const uint32_t dim = 37;
+  VectorSectionWriter writer(DriftTableOptions(), dim, nullptr);
+  const float specials[] = {std::numeric_limits<float>::quiet_NaN(),
+                            std::numeric_limits<float>::infinity(),
+                            -std::numeric_limits<float>::infinity()};
+  std::vector<float> v(dim);
+  int64_t expected = 0;
+  for (uint32_t at = 0; at < dim; ++at) {
+    for (float special : specials) {
+      for (uint32_t j = 0; j < dim; ++j) v[j] = 1e30f * (j % 3) - 5.0f * j;
+      v[at] = special;
+      EXPECT_EQ(writer.Add("k", VectorAsSlice(v.data(), dim)), -1) << at;
+    }
+    v[at] = std::numeric_limits<float>::max();
+    EXPECT_EQ(writer.Add("k", VectorAsSlice(v.data(), dim)), expected++);
+    v[at] = -std::numeric_limits<float>::denorm_min();
+    EXPECT_EQ(writer.Add("k", VectorAsSlice(v.data(), dim)), expected++);
+  }
+  EXPECT_EQ(writer.num_vectors(), static_cast<size_t>(expected));
 }
 
 }  // namespace
