@@ -86,6 +86,9 @@ DEFINE_int32(batch_size, 1, "Vectors per WriteBatch in fillvec/overwrite");
 DEFINE_int64(write_buffer_size, 512 << 20, "Memtable size in bytes");
 DEFINE_int32(target_bucket_size, 1024,
              "DriftTable target_bucket_size (segment-local codebooks)");
+DEFINE_int32(build_threads, 2,
+             "DriftTable build_threads: threads that build a segment's "
+             "vector section (1: all on the flush/compaction thread)");
 DEFINE_int32(codebook_bucket_size, 256,
              "VectorIndexOptions target_bucket_size: vectors per bucket of "
              "the trained codebook (train)");
@@ -206,6 +209,7 @@ class Runner : public System {
       DriftTableOptions topts;
       topts.dimension = data_.dim;
       topts.target_bucket_size = FLAGS_target_bucket_size;
+      topts.build_threads = static_cast<uint32_t>(FLAGS_build_threads);
       options.table_factory = NewDriftTableFactory(topts);
       DriftMemTableOptions mopts;
       mopts.dimension = data_.dim;
