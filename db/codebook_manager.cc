@@ -246,7 +246,7 @@ Status CodebookManager::TrainLocked(const TrainOptions& options) {
                  cf_->GetName().c_str(), codebook->epoch, codebook->size(),
                  sample.size() / dim, total, MillisSince(start));
   vectors_at_train_ = total;
-  entries_at_edit_check_ = EntriesWritten();  // a fresh codebook fits the data
+  entries_at_check_ = EntriesWritten();  // a fresh codebook fits the data
   ++trainings_;
   if (!options.rebucket) return Status::OK();
   return Rebucket(/*all=*/true);
@@ -405,18 +405,19 @@ Status CodebookManager::Maintain(bool* retrained) {
   Status s = GetStats(&stats);
   if (!s.ok()) return s;
   const uint64_t total = stats.bucketed_vectors + stats.other_epoch_vectors;
-  if (options_.split_merge) {
-    const uint64_t written = EntriesWritten();
-    if (written - entries_at_edit_check_ >=
-        std::max<uint64_t>(options_.target_bucket_size, total / 20)) {
-      entries_at_edit_check_ = written;
-      bool published = false;
-      s = EditBuckets(*holder_->current(), &published);
-      if (!s.ok()) return s;
-      if (published) {
-        if (retrained != nullptr) *retrained = true;
-        return Status::OK();
-      }
+  // Bucket edits and vacuum look again once enough was written.
+  const uint64_t written = EntriesWritten();
+  const bool check_due =
+      written - entries_at_check_ >=
+      std::max<uint64_t>(options_.target_bucket_size, total / 20);
+  if (check_due) entries_at_check_ = written;
+  if (check_due && options_.split_merge) {
+    bool published = false;
+    s = EditBuckets(*holder_->current(), &published);
+    if (!s.ok()) return s;
+    if (published) {
+      if (retrained != nullptr) *retrained = true;
+      return Status::OK();
     }
   }
   const uint64_t grown =
@@ -431,8 +432,11 @@ Status CodebookManager::Maintain(bool* retrained) {
       grown >= options_.retrain_growth * static_cast<double>(std::max<uint64_t>(
                                              1, vectors_at_train_));
   if (!imbalanced && !grew) {
-    return stats.other_epoch_vectors > 0 ? Rebucket(/*all=*/false)
-                                         : Status::OK();
+    if (stats.other_epoch_vectors > 0) s = Rebucket(/*all=*/false);
+    if (s.ok() && check_due && options_.vacuum_dead_fraction > 0) {
+      s = janitor_.Vacuum(options_.vacuum_dead_fraction);
+    }
+    return s;
   }
   TrainOptions options;
   options.rebucket = true;

@@ -93,11 +93,11 @@ class CodebookManager {
   uint64_t vectors_at_train_ = 0;
   std::atomic<uint64_t> trainings_{0}, retrains_imbalance_{0},
       retrains_growth_{0};
-  // Incremental maintenance: the write count at the last check, and per slot
+  // The write count at the last split/merge and vacuum check, and per slot
   // of codebook unsplittable_epoch_ the size at which a split was found not
   // to work (BucketEditResult::unsplittable).
   std::shared_ptr<rocksdb::MemTableRepFactory> memtable_factory_;
-  uint64_t entries_at_edit_check_ = 0;
+  uint64_t entries_at_check_ = 0;
   uint64_t unsplittable_epoch_ = 0;
   std::vector<double> unsplittable_;
   std::atomic<uint64_t> edit_checks_{0}, edit_publishes_{0}, bucket_splits_{0},

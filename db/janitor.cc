@@ -8,8 +8,10 @@
 
 #include "db/fresh_vector_arena.h"
 #include "db/pinned_view.h"
+#include "db/vacuum.h"
 #include "rocksdb/table_properties.h"
 #include "table/drift_format.h"
+#include "table/drift_table_reader.h"
 
 namespace drift {
 
@@ -77,6 +79,43 @@ bool Janitor::Throttle(uint64_t bytes) {
   }
   budget_wait_micros_ += NowMicros() - start;
   return !stopped();
+}
+
+Status Janitor::Vacuum(double dead_fraction) {
+  // A segment needs this many sampled entries before it is judged.
+  constexpr uint64_t kMinSampled = 16;
+  struct Range {
+    std::string smallest, largest;
+    uint64_t bytes;
+  };
+  std::vector<Range> dead;
+  {
+    PinnedView view;  // released before compacting
+    Status s = view.Pin(db_, cf_);
+    if (!s.ok()) return s;
+    for (const DriftTableReader* segment : view.segments()) {
+      DeadEstimate e;
+      s = EstimateDeadEntries(db_, cf_, *segment, kVacuumSample, &e);
+      if (!s.ok()) return s;
+      if (e.sampled >= kMinSampled && e.fraction() >= dead_fraction) {
+        const auto props = segment->GetTableProperties();
+        dead.push_back({e.smallest_user_key, e.largest_user_key,
+                        props != nullptr ? props->data_size : 0});
+      }
+    }
+  }
+  ++vacuum_checks_;
+  for (const Range& r : dead) {
+    if (!Throttle(r.bytes)) return Stopped();
+    rocksdb::CompactRangeOptions cro;
+    cro.bottommost_level_compaction =
+        rocksdb::BottommostLevelCompaction::kForceOptimized;
+    const rocksdb::Slice begin(r.smallest), end(r.largest);
+    Status s = db_->CompactRange(cro, cf_, &begin, &end);
+    if (!s.ok()) return s;
+    ++segments_vacuumed_;
+  }
+  return Status::OK();
 }
 
 Status Janitor::Rebucket(uint64_t epoch) {
@@ -188,6 +227,8 @@ void Janitor::AddCounters(IndexStats* stats) const {
   stats->bytes_rebucketed = bytes_rebucketed_;
   stats->janitor_budget_wait_micros = budget_wait_micros_;
   stats->age_flushes = age_flushes_;
+  stats->vacuum_checks = vacuum_checks_;
+  stats->segments_vacuumed = segments_vacuumed_;
 }
 
 }  // namespace drift

@@ -34,6 +34,13 @@ class Janitor {
   // started before the epoch was published, a crash before re-bucketing).
   rocksdb::Status RebucketFiles(uint64_t epoch);
 
+  // Vacuum: estimates each segment's dead fraction (EstimateDeadEntries on
+  // kVacuumSample of its entries) and compacts the key range of every
+  // segment at or above `dead_fraction`, each once its bytes were granted by
+  // the budget. Entries that later writes made dead then go.
+  rocksdb::Status Vacuum(double dead_fraction);
+  static constexpr size_t kVacuumSample = 64;
+
   // Flushes the column family if one of its memtables holds vectors written
   // max_memtable_age_seconds ago or earlier (no-op when that option is 0).
   rocksdb::Status FlushIfOld();
@@ -66,7 +73,8 @@ class Janitor {
   std::unique_ptr<rocksdb::RateLimiter> ops_limiter_;    // 1 "byte" = 1 op
   std::unique_ptr<rocksdb::RateLimiter> bytes_limiter_;  // bytes rewritten
   std::atomic<uint64_t> segments_rebucketed_{0}, bytes_rebucketed_{0},
-      budget_wait_micros_{0}, age_flushes_{0};
+      budget_wait_micros_{0}, age_flushes_{0}, vacuum_checks_{0},
+      segments_vacuumed_{0};
   std::atomic<bool> stopped_{false};
 };
 

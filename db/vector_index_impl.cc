@@ -176,6 +176,11 @@ Status VectorIndex::Attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
   if (options.target_bucket_size == 0) {
     return Status::InvalidArgument("drift: target_bucket_size must be > 0");
   }
+  if (!(options.vacuum_dead_fraction >= 0 &&
+        options.vacuum_dead_fraction <= 1)) {
+    return Status::InvalidArgument(
+        "drift: vacuum_dead_fraction must be in [0, 1]");
+  }
   if (options.split_merge) {
     Status valid =
         ValidateBucketEditOptions(CodebookManager::EditOptions(options));
@@ -604,27 +609,29 @@ Status VectorIndexImpl::GetProperty(const std::string& property,
   IndexStats st;
   Status s = GetStats(&st);
   if (!s.ok()) return s;
-  char buf[1024];
-  snprintf(
-      buf, sizeof(buf),
-      "codebook epoch: %" PRIu64 "\nbuckets: %" PRIu64
-      "\nbucketed vectors: %" PRIu64 "\nlargest bucket: %" PRIu64
-      "\nmax/mean bucket: %.2f\nother-epoch vectors: %" PRIu64
-      "\ntrainings: %" PRIu64 "\nretrains for imbalance: %" PRIu64
-      "\nretrains for growth: %" PRIu64 "\nsplit/merge checks: %" PRIu64
-      "\nsplit/merge codebooks published: %" PRIu64 "\nbuckets split: %" PRIu64
-      "\nbuckets merged: %" PRIu64 "\nbucket edits rejected: %" PRIu64
-      "\nbucket edits deferred: %" PRIu64
-      "\nsegments re-bucketed by the janitor: %" PRIu64
-      "\nbytes re-bucketed by the janitor: %" PRIu64
-      "\njanitor budget wait (us): %" PRIu64 "\nage flushes: %" PRIu64 "\n",
-      st.codebook_epoch, st.buckets, st.bucketed_vectors, st.max_bucket_vectors,
-      st.max_over_mean(), st.other_epoch_vectors, st.trainings,
-      st.retrains_imbalance, st.retrains_growth, st.edit_checks,
-      st.edit_publishes, st.bucket_splits, st.bucket_merges,
-      st.bucket_edits_rejected, st.bucket_edits_deferred,
-      st.segments_rebucketed, st.bytes_rebucketed,
-      st.janitor_budget_wait_micros, st.age_flushes);
+  char buf[2048];
+  snprintf(buf, sizeof(buf),
+           "codebook epoch: %" PRIu64 "\nbuckets: %" PRIu64
+           "\nbucketed vectors: %" PRIu64 "\nlargest bucket: %" PRIu64
+           "\nmax/mean bucket: %.2f\nother-epoch vectors: %" PRIu64
+           "\ntrainings: %" PRIu64 "\nretrains for imbalance: %" PRIu64
+           "\nretrains for growth: %" PRIu64 "\nsplit/merge checks: %" PRIu64
+           "\nsplit/merge codebooks published: %" PRIu64
+           "\nbuckets split: %" PRIu64 "\nbuckets merged: %" PRIu64
+           "\nbucket edits rejected: %" PRIu64
+           "\nbucket edits deferred: %" PRIu64
+           "\nsegments re-bucketed by the janitor: %" PRIu64
+           "\nbytes re-bucketed by the janitor: %" PRIu64
+           "\njanitor budget wait (us): %" PRIu64 "\nage flushes: %" PRIu64
+           "\nvacuum checks: %" PRIu64 "\nsegments vacuumed: %" PRIu64 "\n",
+           st.codebook_epoch, st.buckets, st.bucketed_vectors,
+           st.max_bucket_vectors, st.max_over_mean(), st.other_epoch_vectors,
+           st.trainings, st.retrains_imbalance, st.retrains_growth,
+           st.edit_checks, st.edit_publishes, st.bucket_splits,
+           st.bucket_merges, st.bucket_edits_rejected, st.bucket_edits_deferred,
+           st.segments_rebucketed, st.bytes_rebucketed,
+           st.janitor_budget_wait_micros, st.age_flushes, st.vacuum_checks,
+           st.segments_vacuumed);
   *value = buf;
   return Status::OK();
 }

@@ -462,6 +462,62 @@ TEST_F(VectorIndexTest, DeletedVectorsAreScavenged) {
   ExpectExact(model, nullptr, &rng);
 }
 
+// Vacuum: entries made dead by later overwrites (which the deletion-ratio
+// scavenger cannot see) are found by sampling and compacted away once a
+// segment is >= 20% dead; below that, nothing is rewritten.
+TEST_F(VectorIndexTest, VacuumCompactsSegmentsMadeDeadByLaterWrites) {
+  auto_train_ = false;
+  split_merge_ = false;              // no edit may rewrite the column family
+  disable_auto_compactions_ = true;  // only the vacuum compacts
+  Open(8, /*bucket_size=*/64, /*file_size=*/1 << 20);
+  std::mt19937 rng(9);
+  Model model;
+  auto put = [&](const std::string& k) {
+    model[k] = RandomVector(&rng, 100);
+    ASSERT_OK(index_->Put(rocksdb::WriteOptions(), k, model[k]));
+  };
+  auto entries = [&] {
+    rocksdb::TablePropertiesCollection props;
+    EXPECT_OK(db_->GetPropertiesOfAllTables(handles_[1], &props));
+    uint64_t n = 0;
+    for (const auto& p : props) n += p.second->num_entries;
+    return n;
+  };
+  for (int i = 0; i < 2000; ++i) put("k" + std::to_string(1000 + i));
+  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  ASSERT_OK(db_->CompactRange(rocksdb::CompactRangeOptions(), handles_[1],
+                              nullptr, nullptr));
+  ASSERT_OK(index_->Train(TrainOptions()));
+  // 8% of the segment overwritten (and 100 new keys): not enough.
+  for (int i = 0; i < 160; ++i) put("k" + std::to_string(1000 + 11 * i));
+  for (int i = 0; i < 100; ++i) put("n" + std::to_string(i));
+  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  ASSERT_OK(index_->Maintain(nullptr));
+  IndexStats st;
+  ASSERT_OK(index_->GetStats(&st));
+  EXPECT_EQ(st.vacuum_checks, 1u);
+  EXPECT_EQ(st.segments_vacuumed, 0u);
+  EXPECT_EQ(entries(), 2260u);
+  // 30% more overwritten: the first segment is now ~38% dead.
+  for (int i = 0; i < 600; ++i) put("k" + std::to_string(1001 + 3 * i));
+  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  ExpectExact(model, nullptr, &rng);
+  ASSERT_OK(index_->Maintain(nullptr));
+  ASSERT_OK(index_->GetStats(&st));
+  EXPECT_EQ(st.vacuum_checks, 2u);
+  EXPECT_GE(st.segments_vacuumed, 1u);
+  EXPECT_EQ(entries(), model.size());  // every dead version dropped
+  ExpectExact(model, nullptr, &rng);
+  std::string text;
+  ASSERT_OK(index_->GetProperty("drift.stats", &text));
+  EXPECT_NE(text.find("segments vacuumed: " +
+                      std::to_string(st.segments_vacuumed) + "\n"),
+            std::string::npos);
+  ASSERT_OK(index_->Maintain(nullptr));  // nothing written since: no check
+  ASSERT_OK(index_->GetStats(&st));
+  EXPECT_EQ(st.vacuum_checks, 2u);
+}
+
 // Searches see memtable vectors through the DriftMemTable only: Attach
 // refuses a column family whose memtables would be invisible to them.
 TEST_F(VectorIndexTest, AttachNeedsTheDriftMemTableOfTheSameDimension) {
@@ -689,6 +745,25 @@ TEST_F(VectorIndexTest, ReadYourWrites) {
 
 TEST_F(VectorIndexTest, BadInputGetsClearErrors) {
   Open(4);
+  // Malformed maintenance options are refused at Attach, naming the rule.
+  auto attach_error = [&](const VectorIndexOptions& o) {
+    std::unique_ptr<VectorIndex> other;
+    rocksdb::Status st = VectorIndex::Attach(db_.get(), handles_[1], o, &other);
+    EXPECT_TRUE(st.IsInvalidArgument()) << st.ToString();
+    return st.ToString();
+  };
+  VectorIndexOptions bad;
+  bad.dimension = 4;
+  bad.split_bucket_over_target = 1.0;
+  EXPECT_NE(attach_error(bad).find("split_bucket_over_target"),
+            std::string::npos);
+  bad.split_bucket_over_target = 1.5;
+  bad.merge_bucket_under_target = 0.5;  // no 4x gap: no hysteresis
+  EXPECT_NE(attach_error(bad).find("merge_bucket_under_target"),
+            std::string::npos);
+  bad.merge_bucket_under_target = 0.25;
+  bad.vacuum_dead_fraction = 1.5;
+  EXPECT_NE(attach_error(bad).find("vacuum_dead_fraction"), std::string::npos);
   std::vector<SearchHit> hits;
   ASSERT_OK(index_->Search(SearchOptions(), {0, 0, 0, 0}, 5, &hits));
   EXPECT_TRUE(hits.empty());  // empty database: OK, no hits

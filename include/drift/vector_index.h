@@ -65,6 +65,13 @@ struct VectorIndexOptions {
   double split_bucket_over_target = 1.5;
   double merge_bucket_under_target = 0.25;
 
+  // Vacuum, in the same checks (when no new codebook was published, which
+  // rewrites everything anyway): each segment's entries are sampled (64, one
+  // Get each), and the key range of a segment whose sampled entries are at
+  // least this fraction dead (deleted, or overwritten by later writes) is
+  // compacted, so the dead entries go. In [0, 1]; 0 disables.
+  double vacuum_dead_fraction = 0.2;
+
   // The janitor's budget for re-bucketing (0: unlimited). With either set, the
   // segments of an older codebook epoch are rewritten one file at a time
   // (CompactFiles), each after one operation and the file's bytes were
@@ -110,6 +117,10 @@ struct IndexStats {
   uint64_t bytes_rebucketed = 0;
   uint64_t janitor_budget_wait_micros = 0;
   uint64_t age_flushes = 0;
+  // Vacuum checks run, and segments whose key range they compacted for
+  // being at least vacuum_dead_fraction dead.
+  uint64_t vacuum_checks = 0;
+  uint64_t segments_vacuumed = 0;
   double max_over_mean() const {
     return buckets == 0 || bucketed_vectors == 0
                ? 0.0
