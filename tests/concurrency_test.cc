@@ -1,5 +1,6 @@
 // Concurrency: writers, snapshot searchers, flushes, compactions, codebook
-// training and the memtable graph indexer at once (run it under
+// training, maintenance (split/merge, vacuum) and the memtable graph indexer
+// at once (run it under
 // ThreadSanitizer: DRIFT_SANITIZE=thread). Each searcher takes a snapshot,
 // reads the column family's visible state at it with an iterator (RocksDB's own
 // MVCC view), and checks that an exhaustive search at that snapshot equals
@@ -92,13 +93,16 @@ class ConcurrencyTest : public testing::Test {
     std::mt19937 rng(7);
     while (!*stop && !failed_) {
       rocksdb::Status s;
-      switch (rng() % 3) {
+      switch (rng() % 4) {
         case 0:
           s = db_->Flush(rocksdb::FlushOptions(), handles_[1]);
           break;
         case 1:
           s = db_->CompactRange(rocksdb::CompactRangeOptions(), handles_[1],
                                 nullptr, nullptr);
+          break;
+        case 2:  // split/merge, retrain, vacuum: whatever is due
+          s = index_->Maintain(nullptr);
           break;
         default: {
           TrainOptions t;
@@ -194,9 +198,16 @@ TEST_F(ConcurrencyTest, WritersSearchersFlushesCompactionsTraining) {
   for (auto& t : others) t.join();
   EXPECT_FALSE(failed_) << failure_;
   EXPECT_GE(checks.load(), 20);
-  printf("concurrency: %d snapshot checks, codebook epoch %llu\n",
-         checks.load(),
-         static_cast<unsigned long long>(index_->codebook_epoch()));
+  IndexStats st;
+  ASSERT_OK(index_->GetStats(&st));
+  printf(
+      "concurrency: %d snapshot checks, codebook epoch %llu, %llu split/merge "
+      "checks (%llu published), %llu vacuum checks (%llu segments)\n",
+      checks.load(), static_cast<unsigned long long>(index_->codebook_epoch()),
+      static_cast<unsigned long long>(st.edit_checks),
+      static_cast<unsigned long long>(st.edit_publishes),
+      static_cast<unsigned long long>(st.vacuum_checks),
+      static_cast<unsigned long long>(st.segments_vacuumed));
 }
 
 }  // namespace
