@@ -146,6 +146,7 @@ inline void UnpackTail(const uint8_t* src, unsigned w, size_t k,
 }
 
 // Packs `rows` rows with widths `w[r]` into `words` zeroed lane words.
+DRIFT_ALP_AVX2_CLONE
 void PackRows(const uint32_t* v, size_t rows, const uint8_t* w,
               uint32_t* words) {
   size_t off = 0;
@@ -211,6 +212,7 @@ uint32_t MinUint(const uint32_t* v, size_t n) {
   return m;
 }
 
+DRIFT_ALP_AVX2_CLONE
 void PackUints(const uint32_t* v, size_t n, std::string* out) {
   const uint32_t base = MinUint(v, n);
   uint32_t delta[kAlpBlockValues];
@@ -559,6 +561,7 @@ RdPlan MakeRdPlan(const uint32_t* sample, size_t s) {
 }
 
 // Encodes with the plan's cut and dictionary; returns the exception count.
+DRIFT_ALP_AVX2_CLONE
 size_t EncodeRdBlock(const uint32_t* bits, size_t n, const RdPlan& plan,
                      std::string* out) {
   const unsigned r = plan.right_bits;
