@@ -110,6 +110,11 @@ DEFINE_uint64(janitor_bytes_per_sec, 0,
               "(0: one CompactRange at full speed)");
 DEFINE_uint32(janitor_ops_per_sec, 0,
               "VectorIndexOptions janitor_ops_per_sec (0: unlimited)");
+DEFINE_int32(memtable_graph_min_rows,
+             drift::DriftMemTableOptions().graph_min_rows,
+             "DriftMemTableOptions graph_min_rows of drift: memtables build an "
+             "HNSW graph in the background once they hold this many vectors "
+             "(0: never)");
 DEFINE_bool(split_merge, true,
             "VectorIndexOptions split_merge of drift: incremental bucket "
             "split/merge before any retrain");
@@ -213,6 +218,8 @@ class Runner : public System {
       options.table_factory = NewDriftTableFactory(topts);
       DriftMemTableOptions mopts;
       mopts.dimension = data_.dim;
+      mopts.graph_min_rows =
+          static_cast<uint32_t>(FLAGS_memtable_graph_min_rows);
       options.memtable_factory = NewDriftMemTableFactory(mopts);
     } else if (system_ == "rocksdb") {
       rocksdb::BlockBasedTableOptions bbto;

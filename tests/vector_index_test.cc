@@ -83,6 +83,26 @@ class VectorIndexTest : public testing::Test {
     return v;
   }
 
+  // Puts n vectors "<prefix>0".."<prefix>n-1" (RandomVector(rng, grid) plus
+  // `offset` in every component) through the index, and into *model.
+  void PutRegion(const std::string& prefix, int n, int grid, float offset,
+                 std::mt19937* rng, Model* model) {
+    for (int i = 0; i < n; ++i) {
+      std::vector<float> v = RandomVector(rng, grid);
+      for (float& x : v) x += offset;
+      const std::string k = prefix + std::to_string(i);
+      ASSERT_OK(index_->Put(rocksdb::WriteOptions(), k, v));
+      (*model)[k] = v;
+    }
+  }
+
+  // PutRegion of n wide vectors "a<i>", flushed, then a codebook trained.
+  void LoadAndTrain(int n, std::mt19937* rng, Model* model) {
+    PutRegion("a", n, 100, 0, rng, model);
+    ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+    ASSERT_OK(index_->Train(TrainOptions()));
+  }
+
   void ExpectExact(const Model& model, const rocksdb::Snapshot* snap,
                    std::mt19937* rng) {
     SearchOptions so;
@@ -288,14 +308,7 @@ TEST_F(VectorIndexTest, MaintenanceRetrainsWhenDataDrifts) {
   Open(8, /*bucket_size=*/64, /*file_size=*/1 << 20);
   std::mt19937 rng(5);
   Model model;
-  auto put = [&](const std::string& k, const std::vector<float>& v) {
-    ASSERT_OK(index_->Put(rocksdb::WriteOptions(), k, v));
-    model[k] = v;
-  };
-  for (int i = 0; i < 3000; ++i)
-    put("a" + std::to_string(i), RandomVector(&rng, 100));
-  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
-  ASSERT_OK(index_->Train(TrainOptions()));
+  LoadAndTrain(3000, &rng, &model);
   IndexStats st;
   ASSERT_OK(index_->GetStats(&st));
   const uint64_t first_epoch = st.codebook_epoch;
@@ -305,11 +318,7 @@ TEST_F(VectorIndexTest, MaintenanceRetrainsWhenDataDrifts) {
   ASSERT_OK(index_->Maintain(&retrained));
   EXPECT_FALSE(retrained);  // Nothing new since training.
   // The distribution moves: 3000 vectors in a tight region far away.
-  for (int i = 0; i < 3000; ++i) {
-    std::vector<float> v = RandomVector(&rng, 10);
-    for (float& x : v) x += 400;
-    put("b" + std::to_string(i), v);
-  }
+  PutRegion("b", 3000, 10, 400, &rng, &model);
   ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
   ASSERT_OK(db_->CompactRange(rocksdb::CompactRangeOptions(), handles_[1],
                               nullptr, nullptr));
@@ -336,14 +345,7 @@ TEST_F(VectorIndexTest, MaintenanceSplitsBucketsWhenDataDrifts) {
   Open(8, /*bucket_size=*/64, /*file_size=*/1 << 20);
   std::mt19937 rng(5);
   Model model;
-  auto put = [&](const std::string& k, const std::vector<float>& v) {
-    ASSERT_OK(index_->Put(rocksdb::WriteOptions(), k, v));
-    model[k] = v;
-  };
-  for (int i = 0; i < 3000; ++i)
-    put("a" + std::to_string(i), RandomVector(&rng, 100));
-  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
-  ASSERT_OK(index_->Train(TrainOptions()));
+  LoadAndTrain(3000, &rng, &model);
   bool retrained = true;
   ASSERT_OK(index_->Maintain(&retrained));
   EXPECT_FALSE(retrained);  // A fresh codebook: nothing written since.
@@ -352,11 +354,7 @@ TEST_F(VectorIndexTest, MaintenanceSplitsBucketsWhenDataDrifts) {
   const uint64_t first_epoch = st.codebook_epoch;
   const uint64_t first_buckets = st.buckets;
   EXPECT_EQ(st.edit_checks, 0u);
-  for (int i = 0; i < 3000; ++i) {
-    std::vector<float> v = RandomVector(&rng, 10);
-    for (float& x : v) x += 400;
-    put("b" + std::to_string(i), v);
-  }
+  PutRegion("b", 3000, 10, 400, &rng, &model);
   ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
   ASSERT_OK(db_->CompactRange(rocksdb::CompactRangeOptions(), handles_[1],
                               nullptr, nullptr));
@@ -394,22 +392,9 @@ TEST_F(VectorIndexTest, MaintenanceIsBoundedUnderOscillation) {
   Open(8, /*bucket_size=*/64, /*file_size=*/1 << 20);
   std::mt19937 rng(6);
   Model model;
-  auto put = [&](const std::string& k, const std::vector<float>& v) {
-    ASSERT_OK(index_->Put(rocksdb::WriteOptions(), k, v));
-    model[k] = v;
-  };
-  for (int i = 0; i < 2000; ++i)
-    put("a" + std::to_string(i), RandomVector(&rng, 100));
-  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
-  ASSERT_OK(index_->Train(TrainOptions()));
+  LoadAndTrain(2000, &rng, &model);
   for (int round = 0; round < 12; ++round) {
-    for (int i = 0; i < 800; ++i) {
-      std::vector<float> v = RandomVector(&rng, 10);
-      if (round % 2 == 1) {
-        for (float& x : v) x += 400;
-      }
-      put("o" + std::to_string(i), v);
-    }
+    PutRegion("o", 800, 10, round % 2 == 1 ? 400.0f : 0.0f, &rng, &model);
     ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
     ASSERT_OK(db_->CompactRange(rocksdb::CompactRangeOptions(), handles_[1],
                                 nullptr, nullptr));
