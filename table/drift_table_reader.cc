@@ -229,7 +229,18 @@ Status DriftTableReader::BuildOffsetSamples() {
   std::unique_ptr<rocksdb::DataBlockIter> it(NewKeyIndexIterator(nullptr));
   uint64_t bytes = 0;
   size_t n = 0;
+  std::string previous;
   for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) {
+    // RocksDB's iterators assume strictly ascending internal keys (DBIter
+    // asserts it): a key index that is not, whatever its checksums say, is
+    // corrupt.
+    if (it->key().size() < 8 + ts_size_ ||
+        (n > 0 && icmp_.Compare(previous, it->key()) >= 0)) {
+      return Status::Corruption(
+          "drift: key index entries out of order or malformed in " +
+          file_->file_name());
+    }
+    previous.assign(it->key().data(), it->key().size());
     if (n % kOffsetSampleInterval == 0) {
       offset_samples_.emplace_back(it->key().ToString(), bytes);
     }

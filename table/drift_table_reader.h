@@ -151,6 +151,8 @@ class DriftTableReader : public rocksdb::TableReader {
   void BuildSlotIndex();
   rocksdb::Status ReadVector(uint32_t bucket, uint32_t row, BlockBuffer* buf,
                              rocksdb::Slice* value) const;
+  // The open-time pass over the key index: Corruption unless its internal
+  // keys strictly ascend; samples offsets for ApproximateOffsetOf.
   rocksdb::Status BuildOffsetSamples();
   bool BloomMayMatch(const rocksdb::Slice& internal_key) const;
 

@@ -8,6 +8,7 @@
 
 #include "drift/plugin.h"
 #include "gtest/gtest.h"
+#include "rocksdb/env.h"
 #include "rocksdb/sst_file_reader.h"
 #include "rocksdb/sst_file_writer.h"
 #include "rocksdb/table_properties.h"
@@ -75,6 +76,34 @@ TEST(GoldenFormatTest, Version1FileReadsBackExactly) {
   }
   ASSERT_OK(it->status());
   EXPECT_EQ(seen, entries);
+}
+
+// A mutation of the golden segment that libFuzzer found (segment_fuzzer,
+// 2026-11-29): its blocks still verify, but its key index no longer ascends.
+// RocksDB's DBIter asserts ascending keys, so the reader must refuse it at
+// open instead of serving it.
+TEST(GoldenFormatTest, KeyIndexOutOfOrderIsCorruption) {
+  RegisterDrift();
+  std::string bytes;
+  ASSERT_OK(
+      rocksdb::ReadFileToString(rocksdb::Env::Default(), kGoldenPath, &bytes));
+  const std::pair<size_t, uint8_t> kMutation[] = {
+      {9554, 0},    {9561, 99},  {11762, 10}, {11954, 58},
+      {11955, 119}, {14246, 49}, {31263, 54}, {35370, 250},
+      {35371, 86},  {35372, 87}, {35373, 62}};
+  for (const auto& [offset, value] : kMutation) {
+    ASSERT_LT(offset, bytes.size());
+    bytes[offset] = static_cast<char>(value);
+  }
+  const std::string dir = test::TempDir("golden_mutation");
+  const std::string path = dir + "/mutated.drift";
+  ASSERT_OK(rocksdb::WriteStringToFile(rocksdb::Env::Default(), bytes, path));
+  rocksdb::SstFileReader reader(GoldenOptions());
+  rocksdb::Status s = reader.Open(path);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.ToString().find("out of order"), std::string::npos)
+      << s.ToString();
+  test::RemoveDir(dir);
 }
 
 }  // namespace
