@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
+#include <cmath>
 #include <cstring>
 #include <random>
 
@@ -47,7 +48,8 @@ CodebookManager::CodebookManager(rocksdb::DB* db,
                    : db->DefaultColumnFamily()),
       holder_(std::move(holder)),
       options_(options),
-      janitor_(db, cf, options) {}
+      janitor_(db, cf, options),
+      stats_(options.dimension) {}
 
 CodebookManager::~CodebookManager() { Close(); }
 
@@ -71,6 +73,7 @@ Status CodebookManager::Open() {
   Status s = cf_->GetDescriptor(&desc);
   if (s.ok()) {
     memtable_factory_ = desc.options.memtable_factory;
+    if (DriftMemtables() != nullptr) DriftMemtables()->TrackRetiredArenas(true);
     s = LoadPersisted();
   }
   if (!s.ok()) {
@@ -102,6 +105,7 @@ void CodebookManager::Close() {
   }
   // After this no builder calls OnSegmentWritten any more.
   holder_->ClearListener();
+  if (DriftMemtables() != nullptr) DriftMemtables()->TrackRetiredArenas(false);
   janitor_.Stop();  // a paced re-bucketing returns within ~1 s
   cv_.notify_all();
   if (worker_.joinable()) worker_.join();
@@ -269,12 +273,58 @@ BucketEditOptions CodebookManager::EditOptions(
   return eo;
 }
 
+DriftMemTableRepFactory* CodebookManager::DriftMemtables() const {
+  return memtable_factory_ != nullptr
+             ? memtable_factory_->CheckedCast<DriftMemTableRepFactory>()
+             : nullptr;
+}
+
 uint64_t CodebookManager::EntriesWritten() const {
-  const auto* factory =
-      memtable_factory_ != nullptr
-          ? memtable_factory_->CheckedCast<DriftMemTableRepFactory>()
-          : nullptr;
+  const auto* factory = DriftMemtables();
   return factory != nullptr ? factory->entries_written() : 0;
+}
+
+Status CodebookManager::UpdateBucketStats(const Codebook& current) {
+  std::vector<std::shared_ptr<const FreshVectorArena>> retired;
+  uint64_t missed = 0;
+  if (DriftMemtables() != nullptr) {
+    retired = DriftMemtables()->TakeRetiredArenas(&missed);
+  }
+  PinnedView view;
+  Status s = view.Pin(db_, cf_);
+  if (s.ok()) s = stats_.Update(view, current, retired, missed);
+  if (!s.ok()) return s;
+  uint64_t tombstones = 0;
+  for (const SlotStats& slot : stats_.slots()) tombstones += slot.tombstones;
+  bucket_tombstones_ = tombstones;
+  stats_keys_resolved_ = stats_.keys_resolved();
+  stats_memtables_missed_ = stats_.arenas_missed();
+  return Status::OK();
+}
+
+Status CodebookManager::GetBucketStats(std::vector<BucketInfo>* buckets) {
+  buckets->clear();
+  std::lock_guard<std::mutex> lock(train_mu_);
+  const auto current = holder_->current();
+  if (current == nullptr) return Status::OK();
+  Status s = UpdateBucketStats(*current);
+  if (!s.ok()) return s;
+  for (uint32_t slot = 0; slot < stats_.slots().size(); ++slot) {
+    const SlotStats& st = stats_.slots()[slot];
+    BucketInfo info;
+    info.slot = slot;
+    if (slot < current->lineage.size()) {
+      info.born_epoch = current->lineage[slot].born_epoch;
+      info.parent_slot = current->lineage[slot].parent;
+    }
+    info.rows = st.rows;
+    info.tombstones = st.tombstones;
+    info.live = st.live.count;
+    info.centre_shift = std::sqrt(st.live.ShiftSqr(current->centroid(slot)));
+    info.spread = std::sqrt(st.live.spread());
+    buckets->push_back(info);
+  }
+  return Status::OK();
 }
 
 Status CodebookManager::EditBuckets(const Codebook& current, bool* published) {
@@ -295,13 +345,25 @@ Status CodebookManager::EditBuckets(const Codebook& current, bool* published) {
   }
   if (!s.ok() || sample.empty()) return s;
   const double sample_ms = MillisSince(start);
+  // Sizes and centre shifts from the bucket statistics when they cover every
+  // stored vector; else the sample estimates them.
+  std::vector<BucketMoments> live;
+  const uint64_t stored = total;
+  if (stats_.complete() && stats_.epoch() == current.epoch) {
+    total = 0;
+    for (const SlotStats& slot : stats_.slots()) {
+      live.push_back(slot.live);
+      total += slot.live.count;
+    }
+  }
   BucketEditOptions eo = EditOptions(options_);
   eo.nprobe =
       std::max<uint32_t>(1, current.NprobeForRecall(kDefaultRecallTarget));
   if (unsplittable_epoch_ != current.epoch) unsplittable_.clear();
   BucketEditResult r;
   const size_t n = sample.size() / dim;
-  s = PlanBucketEdits(current, unsplittable_, sample.data(), n, total, eo, &r);
+  s = PlanBucketEdits(current, unsplittable_, sample.data(), n, total, eo, &r,
+                      live.empty() ? nullptr : &live);
   if (!s.ok()) return s;
   ++edit_checks_;
   bucket_edits_rejected_ += r.rejected;
@@ -313,6 +375,16 @@ Status CodebookManager::EditBuckets(const Codebook& current, bool* published) {
   codebook->epoch = last_epoch_ + 1;
   codebook->dim = dim;
   codebook->centroids = std::move(r.centroids);
+  for (size_t slot = 0; slot < r.kept_from.size(); ++slot) {
+    const uint32_t kept = r.kept_from[slot];
+    if (kept == Codebook::kNoParent) {
+      codebook->lineage.push_back({codebook->epoch, r.parent[slot]});
+    } else if (kept < current.lineage.size()) {
+      codebook->lineage.push_back(current.lineage[kept]);
+    } else {  // a codebook persisted without lineage: known since its epoch
+      codebook->lineage.push_back({current.epoch, Codebook::kNoParent});
+    }
+  }
   s = codebook->Finish(sample.data(), n);
   if (s.ok()) s = PersistAndPublish(codebook);
   if (!s.ok()) {
@@ -323,7 +395,7 @@ Status CodebookManager::EditBuckets(const Codebook& current, bool* published) {
     return s;
   }
   unsplittable_epoch_ = codebook->epoch;
-  vectors_at_train_ = total;  // the growth so far is absorbed by the edits
+  vectors_at_train_ = stored;  // the growth so far is absorbed by the edits
   bucket_splits_ += r.splits;
   bucket_merges_ += r.merges;
   ++edit_publishes_;
@@ -333,10 +405,12 @@ Status CodebookManager::EditBuckets(const Codebook& current, bool* published) {
                  ", %u splits, %u merges (%u rejected, %u deferred), %zu -> "
                  "%zu buckets, estimated query cost %.0f -> %.0f, sample of "
                  "%zu of %" PRIu64
-                 " stored vectors (%.1f ms), persisted (synced) in %.1f ms",
+                 " stored vectors (%.1f ms; sizes from %s), persisted "
+                 "(synced) in %.1f ms",
                  cf_->GetName().c_str(), codebook->epoch, r.splits, r.merges,
                  r.rejected, r.deferred, current.size(), codebook->size(),
                  r.cost_before, r.cost_after, n, total, sample_ms,
+                 live.empty() ? "the sample" : "bucket statistics",
                  MillisSince(start));
   return Rebucket(/*all=*/true);
 }
@@ -371,6 +445,9 @@ Status CodebookManager::GetStats(IndexStats* stats) const {
   stats->bucket_merges = bucket_merges_;
   stats->bucket_edits_rejected = bucket_edits_rejected_;
   stats->bucket_edits_deferred = bucket_edits_deferred_;
+  stats->bucket_tombstones = bucket_tombstones_;
+  stats->stats_keys_resolved = stats_keys_resolved_;
+  stats->stats_memtables_missed = stats_memtables_missed_;
   janitor_.AddCounters(stats);
   PinnedView view;
   Status s = view.Pin(db_, cf_);
@@ -401,8 +478,10 @@ Status CodebookManager::Maintain(bool* retrained) {
   if (retrained != nullptr) *retrained = false;
   std::lock_guard<std::mutex> lock(train_mu_);
   if (holder_->current() == nullptr) return Status::OK();  // first: auto_train
+  Status s = UpdateBucketStats(*holder_->current());
+  if (!s.ok()) return s;
   IndexStats stats;
-  Status s = GetStats(&stats);
+  s = GetStats(&stats);
   if (!s.ok()) return s;
   const uint64_t total = stats.bucketed_vectors + stats.other_epoch_vectors;
   // Bucket edits and vacuum look again once enough was written.
@@ -434,7 +513,11 @@ Status CodebookManager::Maintain(bool* retrained) {
   if (!imbalanced && !grew) {
     if (stats.other_epoch_vectors > 0) s = Rebucket(/*all=*/false);
     if (s.ok() && check_due && options_.vacuum_dead_fraction > 0) {
-      s = janitor_.Vacuum(options_.vacuum_dead_fraction);
+      s = janitor_.Vacuum(
+          options_.vacuum_dead_fraction,
+          [this](const DriftTableReader& segment) {
+            return stats_.SegmentTombstones(segment.file_name());
+          });
     }
     return s;
   }

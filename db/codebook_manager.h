@@ -18,12 +18,15 @@
 #include <thread>
 #include <vector>
 
+#include "db/bucket_stats_tracker.h"
 #include "db/janitor.h"
 #include "drift/vector_index.h"
 #include "index/bucket_edit.h"
 #include "index/codebook.h"
 
 namespace drift {
+
+class DriftMemTableRepFactory;
 
 class CodebookManager {
  public:
@@ -47,6 +50,8 @@ class CodebookManager {
   // Bucket balance of the current codebook over the live segments, and the
   // maintenance counters.
   rocksdb::Status GetStats(IndexStats* stats) const;
+  // The bucket statistics, updated first (VectorIndex::GetBucketStats).
+  rocksdb::Status GetBucketStats(std::vector<BucketInfo>* buckets);
   std::shared_ptr<const Codebook> current() const { return holder_->current(); }
 
   // The bucket edit options that `options` (split_merge) stand for.
@@ -76,6 +81,10 @@ class CodebookManager {
   rocksdb::Status EditBuckets(const Codebook& current, bool* published);
   // Persists `codebook` (synced), then publishes it (train_mu_ held).
   rocksdb::Status PersistAndPublish(std::shared_ptr<Codebook> codebook);
+  // Brings stats_ up to date with the column family (train_mu_ held).
+  rocksdb::Status UpdateBucketStats(const Codebook& current);
+  // The memtable factory, if it is Drift's.
+  DriftMemTableRepFactory* DriftMemtables() const;
   void OnSegmentWritten(const SegmentWrittenEvent& event);
   void BackgroundLoop();
 
@@ -102,6 +111,9 @@ class CodebookManager {
   std::vector<double> unsplittable_;
   std::atomic<uint64_t> edit_checks_{0}, edit_publishes_{0}, bucket_splits_{0},
       bucket_merges_{0}, bucket_edits_rejected_{0}, bucket_edits_deferred_{0};
+  BucketStatsTracker stats_;  // guarded by train_mu_
+  std::atomic<uint64_t> bucket_tombstones_{0}, stats_keys_resolved_{0},
+      stats_memtables_missed_{0};
 
   std::mutex mu_;  // guards the fields below
   std::condition_variable cv_;

@@ -30,10 +30,10 @@ class DriftMemTableRep : public MemTableRep {
  public:
   DriftMemTableRep(MemTableRep* skiplist, rocksdb::Allocator* allocator,
                    const DriftMemTableOptions& options,
-                   std::shared_ptr<std::atomic<uint64_t>> entries_written)
+                   std::shared_ptr<DriftMemTableRepFactory::Shared> shared)
       : MemTableRep(allocator),
         rep_(skiplist),
-        entries_written_(std::move(entries_written)),
+        shared_(std::move(shared)),
         arena_(options.dimension > 0
                    ? std::make_shared<FreshVectorArena>(options)
                    : nullptr) {
@@ -78,7 +78,10 @@ class DriftMemTableRep : public MemTableRep {
   }
   bool Contains(const char* key) const override { return rep_->Contains(key); }
   void MarkReadOnly() override {
-    if (arena_ != nullptr) arena_->graph()->StopGrowing();
+    if (arena_ != nullptr) {
+      arena_->graph()->StopGrowing();
+      shared_->Retire(arena_);
+    }
     rep_->MarkReadOnly();
   }
   void MarkFlushed() override { rep_->MarkFlushed(); }
@@ -119,10 +122,11 @@ class DriftMemTableRep : public MemTableRep {
     return inserted;
   }
 
-  // Appends the entry to the arena if it is a vector Put. Entry layout:
-  // varint32 internal key length, internal key, varint32 value length, value.
+  // Appends the entry to the arena if it is a vector Put, records it if it is
+  // a deletion. Entry layout: varint32 internal key length, internal key,
+  // varint32 value length, value.
   void Observe(KeyHandle handle) {
-    entries_written_->fetch_add(1, std::memory_order_relaxed);
+    shared_->entries_written.fetch_add(1, std::memory_order_relaxed);
     if (arena_ == nullptr || handle != tl_allocated_handle) return;
     const char* p = tl_allocated_buf;
     uint32_t klen = 0, vlen = 0;
@@ -130,9 +134,14 @@ class DriftMemTableRep : public MemTableRep {
     if (p == nullptr || klen < 8) return;
     const rocksdb::Slice ikey(p, klen);
     const uint64_t packed = rocksdb::DecodeFixed64(p + klen - 8);
-    if (static_cast<rocksdb::ValueType>(packed & 0xff) != rocksdb::kTypeValue) {
+    const auto type = static_cast<rocksdb::ValueType>(packed & 0xff);
+    if (type == rocksdb::kTypeDeletion ||
+        type == rocksdb::kTypeSingleDeletion ||
+        type == rocksdb::kTypeDeletionWithTimestamp) {
+      arena_->AppendDeletion(ikey);
       return;
     }
+    if (type != rocksdb::kTypeValue) return;
     const char* v = rocksdb::GetVarint32Ptr(p + klen, p + klen + 5, &vlen);
     if (v == nullptr) return;
     const rocksdb::Slice value(v, vlen);
@@ -140,7 +149,7 @@ class DriftMemTableRep : public MemTableRep {
   }
 
   std::unique_ptr<MemTableRep> rep_;
-  const std::shared_ptr<std::atomic<uint64_t>> entries_written_;
+  const std::shared_ptr<DriftMemTableRepFactory::Shared> shared_;
   const std::shared_ptr<FreshVectorArena> arena_;
 };
 
@@ -186,7 +195,35 @@ MemTableRep* DriftMemTableRepFactory::CreateMemTableRep(
     const rocksdb::SliceTransform* transform, rocksdb::Logger* logger) {
   MemTableRep* skiplist =
       skiplist_.CreateMemTableRep(compare, allocator, transform, logger);
-  return new DriftMemTableRep(skiplist, allocator, options_, entries_written_);
+  return new DriftMemTableRep(skiplist, allocator, options_, shared_);
+}
+
+void DriftMemTableRepFactory::Shared::Retire(
+    std::shared_ptr<const FreshVectorArena> arena) {
+  std::lock_guard<std::mutex> lock(mu);
+  if (!track_retired) return;
+  if (retired.size() == kMaxRetiredArenas) {
+    retired.pop_front();
+    ++retired_dropped;
+  }
+  retired.push_back(std::move(arena));
+}
+
+void DriftMemTableRepFactory::TrackRetiredArenas(bool on) {
+  std::lock_guard<std::mutex> lock(shared_->mu);
+  shared_->track_retired = on;
+  if (!on) shared_->retired.clear();
+}
+
+std::vector<std::shared_ptr<const FreshVectorArena>>
+DriftMemTableRepFactory::TakeRetiredArenas(uint64_t* dropped) {
+  std::lock_guard<std::mutex> lock(shared_->mu);
+  std::vector<std::shared_ptr<const FreshVectorArena>> out(
+      shared_->retired.begin(), shared_->retired.end());
+  shared_->retired.clear();
+  if (dropped != nullptr) *dropped = shared_->retired_dropped;
+  shared_->retired_dropped = 0;
+  return out;
 }
 
 ArenaCollector::ArenaCollector() : previous_(tl_collector) {

@@ -5,7 +5,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "db/fresh_vector_arena.h"
@@ -39,14 +41,34 @@ class DriftMemTableRepFactory : public rocksdb::MemTableRepFactory {
   // memtables since it was created: the engine's cheap measure of how much
   // the column family changed (drift maintenance runs when it moved enough).
   uint64_t entries_written() const {
-    return entries_written_->load(std::memory_order_relaxed);
+    return shared_->entries_written.load(std::memory_order_relaxed);
   }
+
+  // While on, the arena of each memtable that stops taking writes is kept
+  // (at most kMaxRetiredArenas, the oldest dropped first) until
+  // TakeRetiredArenas: the engine's bucket statistics read the deletions and
+  // overwrites of memtables that a flush turned into segments before it saw
+  // them. Off by default (nothing is kept).
+  static constexpr size_t kMaxRetiredArenas = 4;
+  void TrackRetiredArenas(bool on);
+  // The kept arenas, oldest first; *dropped (may be null) counts the arenas
+  // dropped over the bound since the last call.
+  std::vector<std::shared_ptr<const FreshVectorArena>> TakeRetiredArenas(
+      uint64_t* dropped);
+
+  // State shared with every rep (a rep may outlive the factory).
+  struct Shared {
+    std::atomic<uint64_t> entries_written{0};
+    std::mutex mu;  // guards the fields below
+    bool track_retired = false;
+    std::deque<std::shared_ptr<const FreshVectorArena>> retired;
+    uint64_t retired_dropped = 0;
+    void Retire(std::shared_ptr<const FreshVectorArena> arena);
+  };
 
  private:
   DriftMemTableOptions options_;
-  // Shared with every rep (a rep may outlive the factory).
-  std::shared_ptr<std::atomic<uint64_t>> entries_written_ =
-      std::make_shared<std::atomic<uint64_t>>(0);
+  const std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
   rocksdb::SkipListFactory skiplist_;
 };
 

@@ -39,6 +39,19 @@ bool FreshVectorArena::Append(const rocksdb::Slice& internal_key,
   return true;
 }
 
+void FreshVectorArena::AppendDeletion(const rocksdb::Slice& internal_key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  deletions_.emplace_back(internal_key.data(), internal_key.size());
+  key_bytes_ += internal_key.size() + sizeof(std::string);
+  num_deletions_.store(deletions_.size(), std::memory_order_release);
+}
+
+std::vector<std::string> FreshVectorArena::DeletionsFrom(size_t from) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (from >= deletions_.size()) return {};
+  return std::vector<std::string>(deletions_.begin() + from, deletions_.end());
+}
+
 FreshVectorArena::View FreshVectorArena::Snapshot() const {
   View view;
   view.dim = dim_;

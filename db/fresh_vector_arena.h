@@ -32,6 +32,16 @@ class FreshVectorArena {
   // component are not searchable and are skipped (returns false).
   bool Append(const rocksdb::Slice& internal_key, const rocksdb::Slice& value);
 
+  // Records the deletion (point or single delete) stored under
+  // `internal_key`. Thread-safe. The engine's bucket statistics find the
+  // vector each deletion hides (DeletionsFrom).
+  void AppendDeletion(const rocksdb::Slice& internal_key);
+  size_t num_deletions() const {
+    return num_deletions_.load(std::memory_order_acquire);
+  }
+  // Copies of the internal keys of deletions [from, num_deletions()).
+  std::vector<std::string> DeletionsFrom(size_t from) const;
+
   // A stable prefix of the arena: rows [0, size) and their blocks.
   struct View {
     size_t size = 0;
@@ -81,7 +91,9 @@ class FreshVectorArena {
   std::vector<std::unique_ptr<Block>> blocks_;  // guarded by mu_
   std::atomic<size_t> size_{0};
   std::atomic<int64_t> first_append_micros_{0};
-  size_t key_bytes_ = 0;  // guarded by mu_
+  size_t key_bytes_ = 0;                // guarded by mu_
+  std::vector<std::string> deletions_;  // guarded by mu_
+  std::atomic<size_t> num_deletions_{0};
   FreshGraph graph_;
 };
 

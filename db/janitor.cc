@@ -81,7 +81,9 @@ bool Janitor::Throttle(uint64_t bytes) {
   return !stopped();
 }
 
-Status Janitor::Vacuum(double dead_fraction) {
+Status Janitor::Vacuum(
+    double dead_fraction,
+    const std::function<uint64_t(const DriftTableReader&)>& known_dead) {
   // A segment needs this many sampled entries before it is judged.
   constexpr uint64_t kMinSampled = 16;
   struct Range {
@@ -97,7 +99,12 @@ Status Janitor::Vacuum(double dead_fraction) {
       DeadEstimate e;
       s = EstimateDeadEntries(db_, cf_, *segment, kVacuumSample, &e);
       if (!s.ok()) return s;
-      if (e.sampled >= kMinSampled && e.fraction() >= dead_fraction) {
+      const uint64_t known = known_dead ? known_dead(*segment) : 0;
+      const bool known_over =
+          e.entries > 0 &&
+          known >= dead_fraction * static_cast<double>(e.entries);
+      if ((e.sampled >= kMinSampled && e.fraction() >= dead_fraction) ||
+          known_over) {
         const auto props = segment->GetTableProperties();
         dead.push_back({e.smallest_user_key, e.largest_user_key,
                         props != nullptr ? props->data_size : 0});

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 
 #include "drift/vector_index.h"
@@ -16,6 +17,8 @@
 #include "rocksdb/rate_limiter.h"
 
 namespace drift {
+
+class DriftTableReader;
 
 class Janitor {
  public:
@@ -38,7 +41,12 @@ class Janitor {
   // kVacuumSample of its entries) and compacts the key range of every
   // segment at or above `dead_fraction`, each once its bytes were granted by
   // the budget. Entries that later writes made dead then go.
-  rocksdb::Status Vacuum(double dead_fraction);
+  // `known_dead` (may be empty) tells how many rows of a segment are known
+  // to be hidden (the bucket statistics' tombstones): a segment at or above
+  // `dead_fraction` by that count is compacted as well.
+  rocksdb::Status Vacuum(
+      double dead_fraction,
+      const std::function<uint64_t(const DriftTableReader&)>& known_dead = {});
   static constexpr size_t kVacuumSample = 64;
 
   // Flushes the column family if one of its memtables holds vectors written

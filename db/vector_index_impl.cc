@@ -600,6 +600,11 @@ Status VectorIndexImpl::GetStats(IndexStats* stats) {
   return s.ok() ? codebook_manager_->GetStats(stats) : s;
 }
 
+Status VectorIndexImpl::GetBucketStats(std::vector<BucketInfo>* buckets) {
+  Status s = CheckOpen();
+  return s.ok() ? codebook_manager_->GetBucketStats(buckets) : s;
+}
+
 Status VectorIndexImpl::GetProperty(const std::string& property,
                                     std::string* value) {
   if (property != "drift.stats") {
@@ -610,28 +615,31 @@ Status VectorIndexImpl::GetProperty(const std::string& property,
   Status s = GetStats(&st);
   if (!s.ok()) return s;
   char buf[2048];
-  snprintf(buf, sizeof(buf),
-           "codebook epoch: %" PRIu64 "\nbuckets: %" PRIu64
-           "\nbucketed vectors: %" PRIu64 "\nlargest bucket: %" PRIu64
-           "\nmax/mean bucket: %.2f\nother-epoch vectors: %" PRIu64
-           "\ntrainings: %" PRIu64 "\nretrains for imbalance: %" PRIu64
-           "\nretrains for growth: %" PRIu64 "\nsplit/merge checks: %" PRIu64
-           "\nsplit/merge codebooks published: %" PRIu64
-           "\nbuckets split: %" PRIu64 "\nbuckets merged: %" PRIu64
-           "\nbucket edits rejected: %" PRIu64
-           "\nbucket edits deferred: %" PRIu64
-           "\nsegments re-bucketed by the janitor: %" PRIu64
-           "\nbytes re-bucketed by the janitor: %" PRIu64
-           "\njanitor budget wait (us): %" PRIu64 "\nage flushes: %" PRIu64
-           "\nvacuum checks: %" PRIu64 "\nsegments vacuumed: %" PRIu64 "\n",
-           st.codebook_epoch, st.buckets, st.bucketed_vectors,
-           st.max_bucket_vectors, st.max_over_mean(), st.other_epoch_vectors,
-           st.trainings, st.retrains_imbalance, st.retrains_growth,
-           st.edit_checks, st.edit_publishes, st.bucket_splits,
-           st.bucket_merges, st.bucket_edits_rejected, st.bucket_edits_deferred,
-           st.segments_rebucketed, st.bytes_rebucketed,
-           st.janitor_budget_wait_micros, st.age_flushes, st.vacuum_checks,
-           st.segments_vacuumed);
+  snprintf(
+      buf, sizeof(buf),
+      "codebook epoch: %" PRIu64 "\nbuckets: %" PRIu64
+      "\nbucketed vectors: %" PRIu64 "\nlargest bucket: %" PRIu64
+      "\nmax/mean bucket: %.2f\nother-epoch vectors: %" PRIu64
+      "\ntrainings: %" PRIu64 "\nretrains for imbalance: %" PRIu64
+      "\nretrains for growth: %" PRIu64 "\nsplit/merge checks: %" PRIu64
+      "\nsplit/merge codebooks published: %" PRIu64 "\nbuckets split: %" PRIu64
+      "\nbuckets merged: %" PRIu64 "\nbucket edits rejected: %" PRIu64
+      "\nbucket edits deferred: %" PRIu64
+      "\nsegments re-bucketed by the janitor: %" PRIu64
+      "\nbytes re-bucketed by the janitor: %" PRIu64
+      "\njanitor budget wait (us): %" PRIu64 "\nage flushes: %" PRIu64
+      "\nvacuum checks: %" PRIu64 "\nsegments vacuumed: %" PRIu64
+      "\nbucket tombstones: %" PRIu64 "\nbucket stats keys looked up: %" PRIu64
+      "\nbucket stats memtables missed: %" PRIu64 "\n",
+      st.codebook_epoch, st.buckets, st.bucketed_vectors, st.max_bucket_vectors,
+      st.max_over_mean(), st.other_epoch_vectors, st.trainings,
+      st.retrains_imbalance, st.retrains_growth, st.edit_checks,
+      st.edit_publishes, st.bucket_splits, st.bucket_merges,
+      st.bucket_edits_rejected, st.bucket_edits_deferred,
+      st.segments_rebucketed, st.bytes_rebucketed,
+      st.janitor_budget_wait_micros, st.age_flushes, st.vacuum_checks,
+      st.segments_vacuumed, st.bucket_tombstones, st.stats_keys_resolved,
+      st.stats_memtables_missed);
   *value = buf;
   return Status::OK();
 }

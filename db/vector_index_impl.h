@@ -53,6 +53,7 @@ class VectorIndexImpl : public VectorIndex {
   uint64_t codebook_epoch() const override;
   rocksdb::Status Maintain(bool* retrained) override;
   rocksdb::Status GetStats(IndexStats* stats) override;
+  rocksdb::Status GetBucketStats(std::vector<BucketInfo>* buckets) override;
   rocksdb::Status GetProperty(const std::string& property,
                               std::string* value) override;
   rocksdb::Status Close() override;

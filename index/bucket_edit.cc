@@ -40,16 +40,20 @@ double CentroidDistancesPerQuery(size_t k, uint32_t nprobe) {
 class Editor {
  public:
   Editor(const Codebook& cb, const std::vector<double>& unsplittable,
-         const float* x, size_t n, uint64_t total, const BucketEditOptions& opt)
+         const float* x, size_t n, uint64_t total, const BucketEditOptions& opt,
+         const std::vector<BucketMoments>* live)
       : dim_(cb.dim),
         x_(x),
         n_(n),
         opt_(opt),
+        live_(live),
         centroids_(cb.centroids),
         alive_(cb.size(), 1),
+        touched_(cb.size(), 0),
         unsplittable_(unsplittable),
         members_(cb.size()) {
     unsplittable_.resize(cb.size(), 0);
+    for (uint32_t s = 0; s < cb.size(); ++s) origin_.push_back(s);
     const double scale = static_cast<double>(std::max<uint64_t>(total, n)) / n;
     scale_ = scale;
     scan_weight_ = opt.nprobe * scale / static_cast<double>(n);
@@ -79,6 +83,10 @@ class Editor {
       result->centroids = current.centroids;
       result->unsplittable.assign(unsplittable_.begin(),
                                   unsplittable_.begin() + current.size());
+      for (uint32_t s = 0; s < current.size(); ++s) {
+        result->kept_from.push_back(s);
+        result->parent.push_back(s);
+      }
       return Status::OK();
     }
     for (size_t slot = 0; slot < alive_.size(); ++slot) {
@@ -86,6 +94,10 @@ class Editor {
       const float* c = centroid(slot);
       result->centroids.insert(result->centroids.end(), c, c + dim_);
       result->unsplittable.push_back(unsplittable_[slot]);
+      result->kept_from.push_back(slot < current.size()
+                                      ? static_cast<uint32_t>(slot)
+                                      : Codebook::kNoParent);
+      result->parent.push_back(origin_[slot]);
     }
     return Status::OK();
   }
@@ -94,7 +106,17 @@ class Editor {
   const float* centroid(size_t slot) const {
     return centroids_.data() + slot * dim_;
   }
-  double Estimate(size_t slot) const { return members_[slot].size() * scale_; }
+  // The engine's live moments of `slot`, while no action changed it.
+  const BucketMoments* Known(size_t slot) const {
+    return live_ != nullptr && slot < touched_.size() && !touched_[slot]
+               ? &(*live_)[slot]
+               : nullptr;
+  }
+  double Estimate(size_t slot) const {
+    const BucketMoments* known = Known(slot);
+    return known != nullptr ? static_cast<double>(known->count)
+                            : members_[slot].size() * scale_;
+  }
   size_t AliveCount() const {
     return static_cast<size_t>(std::count(alive_.begin(), alive_.end(), 1));
   }
@@ -119,6 +141,12 @@ class Editor {
   // The mean of a bucket's sample points moved from its centroid by more than
   // max_centre_shift x their RMS distance to that mean.
   bool CentreMoved(size_t slot) const {
+    if (const BucketMoments* known = Known(slot)) {
+      return known->count >= kMinSplitSample &&
+             known->ShiftSqr(centroid(slot)) > opt_.max_centre_shift *
+                                                   opt_.max_centre_shift *
+                                                   known->spread();
+    }
     const std::vector<uint32_t>& ids = members_[slot];
     if (ids.size() < kMinSplitSample) return false;
     std::vector<double> mean(dim_, 0.0);
@@ -246,12 +274,21 @@ class Editor {
     if (!(delta < 0)) return false;
     std::vector<std::vector<uint32_t>> next(k);
     for (size_t i = 0; i < points.size(); ++i) next[to[i]].push_back(points[i]);
+    uint32_t parent = origin_[removed.empty() ? 0 : removed[0]];
+    size_t largest = 0;
+    for (uint32_t r : removed) {
+      if (members_[r].size() > largest) {
+        largest = members_[r].size();
+        parent = origin_[r];
+      }
+    }
     for (uint32_t r : removed) {
       alive_[r] = 0;
       members_[r].clear();
     }
     for (size_t i = 0; i < kept; ++i) {
       const uint32_t slot = region[removed.size() + i];
+      if (slot < touched_.size()) touched_[slot] = 1;
       members_[slot] = std::move(next[i]);
       std::copy(cand.begin() + i * dim_, cand.begin() + (i + 1) * dim_,
                 centroids_.begin() + size_t{slot} * dim_);
@@ -262,6 +299,7 @@ class Editor {
                         cand.begin() + (a + 1) * dim_);
       alive_.push_back(1);
       unsplittable_.push_back(0);
+      origin_.push_back(parent);
       members_.push_back(std::move(next[a]));
       fresh->push_back(slot);
     }
@@ -356,10 +394,13 @@ class Editor {
   const float* const x_;
   const size_t n_;
   const BucketEditOptions opt_;
+  const std::vector<BucketMoments>* const live_;
   double scale_ = 1, scan_weight_ = 0, centroid_weight_ = 1;
   bool needed_ = false;  // a bucket over the split threshold was split
   std::vector<float> centroids_;
   std::vector<uint8_t> alive_;
+  std::vector<uint8_t> touched_;  // per original slot: an action changed it
+  std::vector<uint32_t> origin_;  // per slot: the original slot it comes from
   std::vector<double> unsplittable_;
   std::vector<std::vector<uint32_t>> members_;
 };
@@ -387,7 +428,8 @@ Status PlanBucketEdits(const Codebook& current,
                        const std::vector<double>& unsplittable,
                        const float* sample, size_t n, uint64_t total_vectors,
                        const BucketEditOptions& options,
-                       BucketEditResult* result) {
+                       BucketEditResult* result,
+                       const std::vector<BucketMoments>* live) {
   *result = BucketEditResult();
   if (current.size() == 0 || n == 0) {
     return Status::InvalidArgument(
@@ -397,9 +439,19 @@ Status PlanBucketEdits(const Codebook& current,
     return Status::InvalidArgument(
         "drift: bucket edits: one unsplittable flag per slot");
   }
+  if (live != nullptr) {
+    bool fits = live->size() == current.size();
+    for (size_t i = 0; fits && i < live->size(); ++i) {
+      fits = (*live)[i].count == 0 || (*live)[i].mean.size() == current.dim;
+    }
+    if (!fits) {
+      return Status::InvalidArgument(
+          "drift: bucket edits: live moments of another codebook");
+    }
+  }
   Status s = ValidateBucketEditOptions(options);
   if (!s.ok()) return s;
-  Editor editor(current, unsplittable, sample, n, total_vectors, options);
+  Editor editor(current, unsplittable, sample, n, total_vectors, options, live);
   return editor.Run(current, result);
 }
 

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "index/bucket_moments.h"
 #include "index/codebook.h"
 #include "rocksdb/status.h"
 
@@ -56,6 +57,12 @@ struct BucketEditResult {
   // was found impossible (its vectors do not separate) or not worth it; passed
   // to the next pass, which tries that bucket again only once it grew by half.
   std::vector<double> unsplittable;
+  // Lineage, per slot of `centroids`: the slot of `current` it is (kept,
+  // its centroid perhaps moved by a neighbour's verification), or kNoParent
+  // for a slot a split or merge made; and the slot of `current` it descends
+  // from (itself when kept; for a merge, the larger of the two).
+  std::vector<uint32_t> kept_from;
+  std::vector<uint32_t> parent;
   uint32_t splits = 0;
   uint32_t merges = 0;    // includes removed empty buckets
   uint32_t rejected = 0;  // actions whose verification did not lower the cost
@@ -72,13 +79,16 @@ rocksdb::Status ValidateBucketEditOptions(const BucketEditOptions& options);
 
 // Plans the edits of `current` on `sample` (n x dim, finite) drawn uniformly
 // from `total_vectors` vectors. `unsplittable` is empty or has one flag per
-// slot of `current` (from the previous pass's result). Deterministic.
-// InvalidArgument on an empty codebook or sample, or a bad option.
-rocksdb::Status PlanBucketEdits(const Codebook& current,
-                                const std::vector<double>& unsplittable,
-                                const float* sample, size_t n,
-                                uint64_t total_vectors,
-                                const BucketEditOptions& options,
-                                BucketEditResult* result);
+// slot of `current` (from the previous pass's result). `live` (may be null)
+// has per slot of `current` the moments of its live vectors, kept by the
+// engine (BucketStatsTracker): a bucket's size and centre shift then come
+// from them instead of from its sample points, until an action changes it.
+// Deterministic. InvalidArgument on an empty codebook or sample, a bad
+// option, or `live` of another size or dimension.
+rocksdb::Status PlanBucketEdits(
+    const Codebook& current, const std::vector<double>& unsplittable,
+    const float* sample, size_t n, uint64_t total_vectors,
+    const BucketEditOptions& options, BucketEditResult* result,
+    const std::vector<BucketMoments>* live = nullptr);
 
 }  // namespace drift

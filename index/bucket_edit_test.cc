@@ -275,3 +275,66 @@ TEST(BucketEditTest, DeterministicAndBadInputIsInvalidArgument) {
 
 }  // namespace
 }  // namespace drift
+
+namespace drift {
+namespace {
+
+// The engine's live moments decide sizes and centre shifts where the sample
+// alone would not: a bucket whose sample looks small but whose live count is
+// over the threshold is split, one whose live vectors moved is split as
+// drifted, and the result's lineage names where each slot came from.
+TEST(BucketEditTest, LiveMomentsDecideAndLineageIsReported) {
+  std::mt19937_64 rng(21);
+  std::vector<float> x;
+  // Three buckets of 40 sample points each; the second's sample is two
+  // separable halves 20 apart.
+  AddCluster(Centre(0), 40, 0, &rng, &x);
+  AddCluster(Centre(1), 20, -10, &rng, &x);
+  AddCluster(Centre(1), 20, 10, &rng, &x);
+  AddCluster(Centre(2), 40, 0, &rng, &x);
+  const Codebook cb = MakeCodebook({Centre(0), Centre(1), Centre(2)});
+  std::vector<double> flags;
+  BucketEditResult r;
+  // From the sample (120 of 120 vectors) every bucket is under 1.5 x 64.
+  Pass(cb, &flags, x, &r);
+  EXPECT_FALSE(r.changed());
+  ASSERT_EQ(r.kept_from.size(), 3u);
+  for (uint32_t s = 0; s < 3; ++s) {
+    EXPECT_EQ(r.kept_from[s], s);
+    EXPECT_EQ(r.parent[s], s);
+  }
+  // The statistics say bucket 1 holds 400 live vectors.
+  std::vector<BucketMoments> live(3);
+  for (uint32_t s = 0; s < 3; ++s) {
+    live[s].AddRows(x.data() + s * 40 * kDim, 40, kDim);
+  }
+  std::vector<float> many;
+  AddCluster(Centre(1), 400, 0, &rng, &many);
+  live[1] = BucketMoments();
+  live[1].AddRows(many.data(), 400, kDim);
+  flags.clear();
+  ASSERT_TRUE(
+      PlanBucketEdits(cb, flags, x.data(), 120, 480, Options(), &r, &live)
+          .ok());
+  EXPECT_GE(r.splits, 1u);
+  ASSERT_EQ(r.kept_from.size(), r.centroids.size() / kDim);
+  size_t made = 0;
+  for (size_t s = 0; s < r.kept_from.size(); ++s) {
+    if (r.kept_from[s] == Codebook::kNoParent) {
+      ++made;
+      EXPECT_EQ(r.parent[s], 1u);  // both halves come from bucket 1
+    } else {
+      EXPECT_EQ(r.parent[s], r.kept_from[s]);
+      EXPECT_NE(r.kept_from[s], 1u);  // bucket 1 was replaced
+    }
+  }
+  EXPECT_EQ(made, 1u + r.splits);
+  // Moments of another codebook are refused.
+  live.pop_back();
+  EXPECT_TRUE(
+      PlanBucketEdits(cb, flags, x.data(), 120, 480, Options(), &r, &live)
+          .IsInvalidArgument());
+}
+
+}  // namespace
+}  // namespace drift

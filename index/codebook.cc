@@ -11,7 +11,8 @@
 namespace drift {
 namespace {
 
-constexpr uint8_t kCodebookFormatVersion = 1;
+// 1: without lineage (still read); 2: with it.
+constexpr uint8_t kCodebookFormatVersion = 2;
 constexpr size_t kHeaderSize = 1 + 8 + 4 + 4;
 constexpr size_t kCalibrationQueries = 256;
 // Largest bucket a trained codebook leaves, over the mean (on its sample).
@@ -43,6 +44,11 @@ void Codebook::EncodeTo(std::string* dst) const {
     AppendRaw<uint32_t>(dst, p.nprobe);
     AppendRaw<float>(dst, p.recall);
   }
+  AppendRaw<uint32_t>(dst, static_cast<uint32_t>(lineage.size()));
+  for (const SlotLineage& l : lineage) {
+    AppendRaw<uint64_t>(dst, l.born_epoch);
+    AppendRaw<uint32_t>(dst, l.parent);
+  }
 }
 
 rocksdb::Status Codebook::DecodeFrom(rocksdb::Slice in, Codebook* out) {
@@ -50,7 +56,8 @@ rocksdb::Status Codebook::DecodeFrom(rocksdb::Slice in, Codebook* out) {
   if (in.size() < kHeaderSize) {
     return Status::Corruption("drift codebook: truncated header");
   }
-  if (static_cast<uint8_t>(in[0]) != kCodebookFormatVersion) {
+  const uint8_t version = static_cast<uint8_t>(in[0]);
+  if (version != 1 && version != kCodebookFormatVersion) {
     return Status::Corruption("drift codebook: unknown format version " +
                               std::to_string(static_cast<uint8_t>(in[0])));
   }
@@ -75,7 +82,8 @@ rocksdb::Status Codebook::DecodeFrom(rocksdb::Slice in, Codebook* out) {
   in.remove_prefix(kHeaderSize + floats * sizeof(float));
   const uint32_t points = ReadRaw<uint32_t>(in.data());
   in.remove_prefix(4);
-  if (in.size() != uint64_t{points} * 8) {
+  if (version == 1 ? in.size() != uint64_t{points} * 8
+                   : in.size() < uint64_t{points} * 8 + 4) {
     return Status::Corruption("drift codebook: calibration size mismatch");
   }
   for (uint32_t i = 0; i < points; ++i) {
@@ -88,6 +96,23 @@ rocksdb::Status Codebook::DecodeFrom(rocksdb::Slice in, Codebook* out) {
       return Status::Corruption("drift codebook: malformed calibration");
     }
     cb.calibration.push_back(p);
+  }
+  in.remove_prefix(uint64_t{points} * 8);
+  if (version >= 2) {
+    const uint32_t entries = ReadRaw<uint32_t>(in.data());
+    in.remove_prefix(4);
+    if ((entries != 0 && entries != k) || in.size() != uint64_t{entries} * 12) {
+      return Status::Corruption("drift codebook: lineage size mismatch");
+    }
+    for (uint32_t i = 0; i < entries; ++i) {
+      SlotLineage l{ReadRaw<uint64_t>(in.data() + 12 * i),
+                    ReadRaw<uint32_t>(in.data() + 12 * i + 8)};
+      if (l.born_epoch == 0 || l.born_epoch > epoch ||
+          (l.parent != kNoParent && l.parent >= kMaxCodebookSize)) {
+        return Status::Corruption("drift codebook: malformed lineage");
+      }
+      cb.lineage.push_back(l);
+    }
   }
   for (float v : cb.centroids) {
     if (!std::isfinite(v)) {
@@ -275,6 +300,8 @@ rocksdb::Status TrainCodebook(const float* x, size_t n, uint32_t dim,
                            2 * std::min(num_buckets, n), kmeans, &cb.centroids);
   }
   if (s.ok()) s = cb.Finish(x, n);
+  cb.lineage.assign(cb.size(),
+                    Codebook::SlotLineage{epoch, Codebook::kNoParent});
   if (s.ok()) *out = std::move(cb);
   return s;
 }

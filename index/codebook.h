@@ -76,13 +76,25 @@ struct Codebook {
   // data it will route).
   rocksdb::Status Finish(const float* x, size_t n);
 
+  // Lineage, one entry per slot (empty: unknown, as in a version-1
+  // encoding): the epoch whose codebook created the slot, and the slot of the
+  // codebook it was edited from (split or merged) that it descends from
+  // (kNoParent: trained from scratch). A slot kept by an edit keeps its entry.
+  static constexpr uint32_t kNoParent = ~0u;
+  struct SlotLineage {
+    uint64_t born_epoch = 0;
+    uint32_t parent = kNoParent;
+  };
+  std::vector<SlotLineage> lineage;
+
   // Derived by BuildCoarseLayer (empty: route by comparing every centroid).
   std::vector<float> coarse_centroids;         // groups x dim
   std::vector<std::vector<uint32_t>> members;  // slots of each group
 
-  // Versioned encoding (little-endian): u8 version 1, u64 epoch, u32 dim,
+  // Versioned encoding (little-endian): u8 version 2, u64 epoch, u32 dim,
   // u32 size, size x dim floats, u32 calibration points, per point u32
-  // nprobe + f32 recall.
+  // nprobe + f32 recall, u32 lineage entries (0 or size), per entry u64
+  // born_epoch + u32 parent. Version 1 ends after the calibration.
   void EncodeTo(std::string* dst) const;
   // Corruption on any malformed, truncated, trailing or non-finite input.
   static rocksdb::Status DecodeFrom(rocksdb::Slice input, Codebook* out);

@@ -52,6 +52,25 @@ TEST(CodebookTest, TrainCalibrateEncodeDecode) {
   ASSERT_EQ(back.calibration.size(), cb.calibration.size());
   EXPECT_EQ(back.NprobeForRecall(0.9f), cb.NprobeForRecall(0.9f));
   EXPECT_EQ(back.members, cb.members);  // the coarse layer is re-derived
+  // Trained slots are born in the training epoch, without a parent.
+  ASSERT_EQ(back.lineage.size(), cb.size());
+  for (const Codebook::SlotLineage& l : back.lineage) {
+    EXPECT_EQ(l.born_epoch, 3u);
+    EXPECT_EQ(l.parent, Codebook::kNoParent);
+  }
+  // Version 1 (no lineage section) still decodes, without lineage.
+  std::string v1 = enc.substr(0, enc.size() - 4 - 12 * cb.size());
+  v1[0] = 1;
+  Codebook old;
+  ASSERT_TRUE(Codebook::DecodeFrom(v1, &old).ok());
+  EXPECT_EQ(old.centroids, cb.centroids);
+  EXPECT_TRUE(old.lineage.empty());
+  // A lineage born after the codebook's epoch is Corruption.
+  Codebook future = back;
+  future.lineage[5].born_epoch = 4;
+  std::string fenc;
+  future.EncodeTo(&fenc);
+  EXPECT_TRUE(Codebook::DecodeFrom(fenc, &old).IsCorruption());
 
   // Every truncation and a bad version are Corruption, never a crash.
   for (size_t len = 0; len < enc.size(); len += 1 + len / 7) {

@@ -1,5 +1,6 @@
 #include "table/bucket_directory.h"
 
+#include <cmath>
 #include <cstring>
 
 namespace drift {
@@ -97,10 +98,56 @@ Status BucketDirectory::DecodeSlotsFrom(Slice in) {
   return Status::OK();
 }
 
+void BucketDirectory::EncodeMomentsTo(std::string* dst) const {
+  rocksdb::PutVarint32(dst, static_cast<uint32_t>(buckets.size()));
+  rocksdb::PutVarint32(dst, dim);
+  for (const BucketHeader& b : buckets) {
+    for (uint32_t j = 0; j < dim; ++j) {
+      uint32_t bits;
+      std::memcpy(&bits, &b.mean[j], sizeof(bits));
+      rocksdb::PutFixed32(dst, bits);
+    }
+    uint64_t bits;
+    std::memcpy(&bits, &b.m2, sizeof(bits));
+    rocksdb::PutFixed64(dst, bits);
+  }
+}
+
+Status BucketDirectory::DecodeMomentsFrom(Slice in) {
+  uint32_t n = 0, d = 0;
+  if (!rocksdb::GetVarint32(&in, &n) || !rocksdb::GetVarint32(&in, &d) ||
+      n != buckets.size() || d != dim) {
+    return Status::Corruption("drift: bucket moments count/dimension mismatch");
+  }
+  const size_t per_bucket = size_t{dim} * sizeof(float) + sizeof(double);
+  if (in.size() != per_bucket * n) {
+    return Status::Corruption("drift: bucket moments block size mismatch");
+  }
+  for (BucketHeader& b : buckets) {
+    b.mean.resize(dim);
+    for (uint32_t j = 0; j < dim; ++j) {
+      const uint32_t bits = rocksdb::DecodeFixed32(in.data() + 4 * j);
+      std::memcpy(&b.mean[j], &bits, sizeof(bits));
+      if (!std::isfinite(b.mean[j])) {
+        return Status::Corruption("drift: non-finite bucket mean");
+      }
+    }
+    in.remove_prefix(size_t{dim} * sizeof(float));
+    const uint64_t bits = rocksdb::DecodeFixed64(in.data());
+    std::memcpy(&b.m2, &bits, sizeof(bits));
+    in.remove_prefix(sizeof(double));
+    if (!std::isfinite(b.m2) || b.m2 < 0) {
+      return Status::Corruption("drift: bad bucket scatter");
+    }
+  }
+  return Status::OK();
+}
+
 size_t BucketDirectory::MemoryUsage() const {
   size_t usage = sizeof(*this);
   for (const BucketHeader& b : buckets) {
-    usage += sizeof(b) + b.centroid.capacity() * sizeof(float) +
+    usage += sizeof(b) +
+             (b.centroid.capacity() + b.mean.capacity()) * sizeof(float) +
              b.chunks.capacity() * sizeof(ChunkHandle);
   }
   return usage;

@@ -26,6 +26,11 @@ struct BucketHeader {
   uint32_t num_rows = 0;
   rocksdb::BlockHandle data;        // the BucketData blob
   std::vector<ChunkHandle> chunks;  // ceil(num_rows / rows_per_chunk) chunks
+  // The moments of the bucket's rows (kBucketMomentsBlockName): their mean
+  // (dim floats; empty when the segment has no moments block) and the sum of
+  // their squared distances to it.
+  std::vector<float> mean;
+  double m2 = 0;
 };
 
 struct BucketDirectory {
@@ -46,6 +51,17 @@ struct BucketDirectory {
   // Corruption if the count differs from the buckets' or the input is
   // malformed; without the block (older segments) slots stay 0, 1, 2, ...
   rocksdb::Status DecodeSlotsFrom(rocksdb::Slice input);
+
+  // The moments block: varint32 count, varint32 dim, then per bucket dim
+  // float32 (the mean) and a float64 (m2), little-endian.
+  void EncodeMomentsTo(std::string* dst) const;
+  // Corruption if the count or dimension differ from the directory's, the
+  // input is malformed, or a value is not finite (or m2 negative). Without
+  // the block (older segments) the means stay empty.
+  rocksdb::Status DecodeMomentsFrom(rocksdb::Slice input);
+  bool has_moments() const {
+    return !buckets.empty() && !buckets.front().mean.empty();
+  }
 };
 
 constexpr uint32_t kTargetChunkValues = 1024;

@@ -68,6 +68,42 @@ TEST(BucketDirectoryTest, CorruptionIsDetectedNeverCrashes) {
   }
 }
 
+TEST(BucketDirectoryTest, MomentsRoundTripAndCorruption) {
+  BucketDirectory dir = MakeDirectory(6, 3);
+  for (BucketHeader& b : dir.buckets) {
+    b.mean.assign(6, 0.25f * b.slot - 1);
+    b.m2 = 10.5 * b.slot;
+  }
+  std::string enc;
+  dir.EncodeMomentsTo(&enc);
+  BucketDirectory back = MakeDirectory(6, 3);
+  EXPECT_FALSE(back.has_moments());
+  ASSERT_OK(back.DecodeMomentsFrom(enc));
+  ASSERT_TRUE(back.has_moments());
+  for (size_t b = 0; b < 3; ++b) {
+    EXPECT_EQ(back.buckets[b].mean, dir.buckets[b].mean);
+    EXPECT_EQ(back.buckets[b].m2, dir.buckets[b].m2);
+  }
+  for (size_t len = 0; len < enc.size(); ++len) {
+    BucketDirectory d = MakeDirectory(6, 3);
+    EXPECT_TRUE(
+        d.DecodeMomentsFrom(rocksdb::Slice(enc.data(), len)).IsCorruption())
+        << len;
+  }
+  // Another bucket count or dimension, a NaN mean, a negative scatter.
+  BucketDirectory fewer = MakeDirectory(6, 2), wider = MakeDirectory(7, 3);
+  EXPECT_TRUE(fewer.DecodeMomentsFrom(enc).IsCorruption());
+  EXPECT_TRUE(wider.DecodeMomentsFrom(enc).IsCorruption());
+  std::string nan = enc;
+  nan[2] = nan[3] = '\xff';
+  nan[4] = nan[5] = '\xff';
+  EXPECT_TRUE(back.DecodeMomentsFrom(nan).IsCorruption());
+  dir.buckets[1].m2 = -1;
+  std::string negative;
+  dir.EncodeMomentsTo(&negative);
+  EXPECT_TRUE(back.DecodeMomentsFrom(negative).IsCorruption());
+}
+
 TEST(BucketDataTest, RoundTripAndTruncation) {
   const uint32_t dim = 5;
   std::string codes(3 * dim, '\x07');

@@ -34,6 +34,9 @@ extern const char* const kBucketDirectoryBlockName;  // centroids, handles
 extern const char* const kSQ8BlockName;              // the segment's SQ8 params
 // Codebook slot of each bucket; absent (segment-local codebook): slot = index.
 extern const char* const kBucketSlotsBlockName;
+// Per bucket the mean and scatter of its rows (BucketDirectory moments);
+// absent in segments written before it existed.
+extern const char* const kBucketMomentsBlockName;
 // User-collected table properties of every segment (decimal strings).
 extern const char* const kCodebookEpochProperty;  // "drift.codebook_epoch"
 extern const char* const kNumVectorsProperty;     // "drift.num_vectors"

@@ -263,6 +263,12 @@ Status DriftTableBuilder::WriteVectorSection(
     io = WriteBlock(file_, slots, &offset_, &handle);
     if (io.ok()) meta_index->Add(kBucketSlotsBlockName, handle);
   }
+  if (io.ok()) {
+    std::string moments;
+    directory_.EncodeMomentsTo(&moments);
+    io = WriteBlock(file_, moments, &offset_, &handle);
+    if (io.ok()) meta_index->Add(kBucketMomentsBlockName, handle);
+  }
   if (!io.ok()) SetIOError(io);
   return status_;
 }

@@ -166,6 +166,12 @@ Status DriftTableReader::Load(const DriftTableOptions& /*options*/) {
                         &found);
     }
     if (s.ok() && found) s = directory_.DecodeSlotsFrom(slots_buf.data);
+    BlockBuffer moments_buf;
+    if (s.ok()) {
+      s = ReadMetaBlock(meta_index, kBucketMomentsBlockName, false,
+                        &moments_buf, &found);
+    }
+    if (s.ok() && found) s = directory_.DecodeMomentsFrom(moments_buf.data);
     if (s.ok()) BuildSlotIndex();
     if (s.ok() && pin_budget_ != nullptr && !directory_.buckets.empty()) {
       pinned_.reset(new PinnedBlock[directory_.buckets.size()]);
@@ -526,6 +532,32 @@ Status DriftTableReader::Get(
     if (!s.ok()) return s;
     bool matched = false;
     if (!get_context->SaveValue(parsed, value, &matched)) break;
+  }
+  return it->status();
+}
+
+Status DriftTableReader::FindHiddenVectors(const Slice& internal_key,
+                                           std::vector<RowRef>* rows) const {
+  if (header_.num_vectors == 0 || !BloomMayMatch(internal_key)) {
+    return Status::OK();
+  }
+  rocksdb::ParsedInternalKey newer;
+  Status s = rocksdb::ParseInternalKey(internal_key, &newer, false);
+  if (!s.ok()) return s;
+  std::unique_ptr<rocksdb::DataBlockIter> it(NewKeyIndexIterator(nullptr));
+  for (it->Seek(internal_key); it->Valid(); it->Next()) {
+    rocksdb::ParsedInternalKey parsed;
+    s = rocksdb::ParseInternalKey(it->key(), &parsed, false);
+    if (!s.ok()) return s;
+    if (!icmp_.user_comparator()->EqualWithoutTimestamp(parsed.user_key,
+                                                        newer.user_key)) {
+      break;
+    }
+    if (parsed.sequence >= newer.sequence) continue;  // this very entry
+    ValueRef ref;
+    s = DecodeValueRef(it->value(), &ref);
+    if (!s.ok()) return s;
+    if (ref.kind == ValueKind::kVector) rows->push_back({ref.bucket, ref.row});
   }
   return it->status();
 }

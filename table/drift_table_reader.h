@@ -125,6 +125,19 @@ class DriftTableReader : public rocksdb::TableReader {
   rocksdb::Status ReadRowRef(uint32_t bucket, uint32_t row, BlobRef* ref,
                              const float** row_data) const;
   const rocksdb::InternalKeyComparator& comparator() const { return icmp_; }
+  // The segment's file (unique among the live files of a DB).
+  const std::string& file_name() const { return file_->file_name(); }
+
+  // A bucket row an entry of the key index refers to.
+  struct RowRef {
+    uint32_t bucket = 0;
+    uint32_t row = 0;
+  };
+  // Appends the rows of this segment's vector entries that `internal_key`
+  // hides: those of its user key with a lower sequence number. The bloom
+  // filter answers most keys without touching the key index.
+  rocksdb::Status FindHiddenVectors(const rocksdb::Slice& internal_key,
+                                    std::vector<RowRef>* rows) const;
 
  private:
   DriftTableReader(const rocksdb::TableReaderOptions& topts,

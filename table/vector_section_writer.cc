@@ -182,6 +182,9 @@ Status VectorSectionWriter::Write(rocksdb::WritableFileWriter* file,
         header.centroid.assign(centroid, centroid + dim_);
         header.slot = slots[j];
         header.num_rows = static_cast<uint32_t>(rows[slots[j]].size());
+        const BucketMoments& moments = ring[j % window].moments;
+        header.mean.assign(moments.mean.begin(), moments.mean.end());
+        header.m2 = moments.m2;
         IOStatus io = WriteBucket(file, offset, ring[j % window], &header);
         dir->buckets.push_back(std::move(header));
         return Status(io);
@@ -197,6 +200,7 @@ Status VectorSectionWriter::EncodeBucket(const std::vector<uint32_t>& rows,
   out->blob.clear();
   out->chunks.clear();
   out->chunk_sizes.clear();
+  out->moments = BucketMoments();
   std::vector<float> rows_buf;
   auto gather = [&](size_t count, auto row_at) {
     rows_buf.resize(count * dim_);
@@ -220,6 +224,7 @@ Status VectorSectionWriter::EncodeBucket(const std::vector<uint32_t>& rows,
   for (size_t first = 0; first < n; first += per_chunk) {
     const size_t m = std::min<size_t>(per_chunk, n - first);
     gather(m, [&](size_t r) { return first + r; });
+    out->moments.AddRows(rows_buf.data(), m, dim_);
     sq8.EncodeMany(rows_buf.data(), m,
                    reinterpret_cast<uint8_t*>(&codes[first * dim_]));
     Status s = encoder.Encode(rows_buf.data(), m, &encoded);

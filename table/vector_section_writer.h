@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "drift/table_options.h"
+#include "index/bucket_moments.h"
 #include "index/codebook.h"
 #include "table/bucket_directory.h"
 
@@ -67,6 +68,7 @@ class VectorSectionWriter {
     std::string blob;
     std::string chunks;
     std::vector<uint32_t> chunk_sizes;  // without the trailers
+    BucketMoments moments;              // of the bucket's rows
   };
   // Encodes the bucket of `rows` (ordinals, ascending) whose keys, each
   // length-prefixed, are `prefixed_keys`; reads only immutable state, so

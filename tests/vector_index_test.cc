@@ -6,6 +6,7 @@
 #include "drift/vector_index.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <random>
 #include <set>
@@ -13,6 +14,8 @@
 
 #include "drift/plugin.h"
 #include "gtest/gtest.h"
+#include "index/bucket_moments.h"
+#include "index/codebook.h"
 #include "index/distance.h"
 #include "index/exact_knn.h"
 #include "tests/test_util.h"
@@ -383,6 +386,85 @@ TEST_F(VectorIndexTest, MaintenanceSplitsBucketsWhenDataDrifts) {
   EXPECT_FALSE(retrained);  // nothing written since the check
   ASSERT_OK(index_->GetStats(&st));
   EXPECT_EQ(st.edit_checks, 1u);
+}
+
+// The bucket statistics against a model: per slot of the codebook, the live
+// vectors' count, centre and spread, and the rows hidden by later overwrites
+// and deletions, with some writes still in the memtable and some flushed
+// before the statistics saw them; compaction then drops the hidden rows.
+TEST_F(VectorIndexTest, BucketStatsMatchTheModel) {
+  auto_train_ = false;
+  split_merge_ = false;              // the codebook stays as trained
+  disable_auto_compactions_ = true;  // hidden rows stay until CompactRange
+  Open(8, /*bucket_size=*/64, /*file_size=*/1 << 20);
+  std::mt19937 rng(12);
+  Model model;
+  LoadAndTrain(2000, &rng, &model);
+  std::string encoded;
+  ASSERT_OK(db_->Get(rocksdb::ReadOptions(), handles_[0],
+                     "drift.codebook/" + handles_[1]->GetName(), &encoded));
+  Codebook cb;
+  ASSERT_OK(Codebook::DecodeFrom(encoded, &cb));
+  ASSERT_EQ(cb.lineage.size(), cb.size());
+  EXPECT_EQ(cb.lineage[0].born_epoch, cb.epoch);
+  auto slot_of = [&](const std::vector<float>& v) {
+    uint32_t slot = 0;
+    cb.Assign(v.data(), 1, &slot);
+    return slot;
+  };
+  std::vector<BucketInfo> buckets;
+  ASSERT_OK(index_->GetBucketStats(&buckets));
+  ASSERT_EQ(buckets.size(), cb.size());
+  std::vector<uint64_t> hidden(cb.size(), 0);
+  // Each key changes once: overwrites, deletions and new keys, half of them
+  // flushed before the statistics look again.
+  for (int half = 0; half < 2; ++half) {
+    for (int i = half; i < 600; i += 2) {
+      const std::string k = "a" + std::to_string(3 * i);
+      ++hidden[slot_of(model[k])];
+      if (i % 3 == 0) {
+        ASSERT_OK(index_->Delete(rocksdb::WriteOptions(), k));
+        model.erase(k);
+      } else {
+        model[k] = RandomVector(&rng, 100);
+        ASSERT_OK(index_->Put(rocksdb::WriteOptions(), k, model[k]));
+      }
+    }
+    PutRegion(half == 0 ? "c" : "d", 250, 10, 300, &rng, &model);
+    if (half == 0) ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  }
+  auto expect_model = [&](bool with_hidden) {
+    std::vector<BucketMoments> live(cb.size());
+    for (const auto& kv : model)
+      live[slot_of(kv.second)].Add(kv.second.data(), 8);
+    ASSERT_OK(index_->GetBucketStats(&buckets));
+    ASSERT_EQ(buckets.size(), cb.size());
+    uint64_t tombstones = 0;
+    for (uint32_t s = 0; s < cb.size(); ++s) {
+      const BucketInfo& b = buckets[s];
+      EXPECT_EQ(b.slot, s);
+      EXPECT_EQ(b.live, live[s].count) << s;
+      EXPECT_EQ(b.tombstones, with_hidden ? hidden[s] : 0) << s;
+      EXPECT_EQ(b.rows, b.live + b.tombstones) << s;
+      EXPECT_NEAR(b.centre_shift, std::sqrt(live[s].ShiftSqr(cb.centroid(s))),
+                  1e-3 * (1 + b.centre_shift))
+          << s;
+      EXPECT_NEAR(b.spread, std::sqrt(live[s].spread()), 1e-3 * (1 + b.spread))
+          << s;
+      tombstones += b.tombstones;
+    }
+    IndexStats st;
+    ASSERT_OK(index_->GetStats(&st));
+    EXPECT_EQ(st.bucket_tombstones, tombstones);
+    EXPECT_EQ(st.stats_memtables_missed, 0u);
+  };
+  expect_model(/*with_hidden=*/true);
+  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  expect_model(/*with_hidden=*/true);
+  ASSERT_OK(db_->CompactRange(rocksdb::CompactRangeOptions(), handles_[1],
+                              nullptr, nullptr));
+  expect_model(/*with_hidden=*/false);
+  ExpectExact(model, nullptr, &rng);
 }
 
 // An adversarial workload that moves the same keys back and forth between two

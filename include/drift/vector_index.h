@@ -51,9 +51,11 @@ struct VectorIndexOptions {
 
   // Incremental drift maintenance, checked before the retrain triggers once
   // max(target_bucket_size, 5% of the column family) entries were written
-  // since the last check: on a sample of the column family, buckets above
-  // split_bucket_over_target x target_bucket_size, or whose vectors' mean
-  // moved away from their centroid, are split in two (balanced 2-means);
+  // since the last check: buckets above split_bucket_over_target x
+  // target_bucket_size, or whose vectors' mean moved away from their
+  // centroid, are split in two (balanced 2-means on a sample of the column
+  // family; sizes and means come from the bucket statistics, GetBucketStats,
+  // when they cover every vector, else from the sample);
   // buckets below merge_bucket_under_target x target_bucket_size are merged
   // into their nearest neighbour if the result stays 20% below the split
   // threshold (hysteresis). Each action is verified on the sample and kept
@@ -68,8 +70,9 @@ struct VectorIndexOptions {
   // Vacuum, in the same checks (when no new codebook was published, which
   // rewrites everything anyway): each segment's entries are sampled (64, one
   // Get each), and the key range of a segment whose sampled entries are at
-  // least this fraction dead (deleted, or overwritten by later writes) is
-  // compacted, so the dead entries go. In [0, 1]; 0 disables.
+  // least this fraction dead (deleted, or overwritten by later writes), or
+  // whose rows the bucket statistics know to be hidden reach this fraction,
+  // is compacted, so the dead entries go. In [0, 1]; 0 disables.
   double vacuum_dead_fraction = 0.2;
 
   // The janitor's budget for re-bucketing (0: unlimited). With either set, the
@@ -121,12 +124,41 @@ struct IndexStats {
   // being at least vacuum_dead_fraction dead.
   uint64_t vacuum_checks = 0;
   uint64_t segments_vacuumed = 0;
+  // The bucket statistics (GetBucketStats) at the last maintenance check:
+  // rows of the current epoch's buckets that a later deletion or overwrite
+  // hides (tombstones), entry keys looked up to find them, and memtables
+  // retired too fast for their keys to be looked up.
+  uint64_t bucket_tombstones = 0;
+  uint64_t stats_keys_resolved = 0;
+  uint64_t stats_memtables_missed = 0;
   double max_over_mean() const {
     return buckets == 0 || bucketed_vectors == 0
                ? 0.0
                : static_cast<double>(max_bucket_vectors) * buckets /
                      bucketed_vectors;
   }
+};
+
+// One bucket of the current codebook, as the engine's bucket statistics see
+// it (VectorIndex::GetBucketStats).
+struct BucketInfo {
+  static constexpr uint32_t kNoParent = ~0u;
+  uint32_t slot = 0;
+  // Lineage: the epoch whose codebook created the bucket, and the slot of the
+  // codebook before it that the bucket was split or merged from (kNoParent:
+  // trained from scratch, or kept since born_epoch).
+  uint64_t born_epoch = 0;
+  uint32_t parent_slot = kNoParent;
+  // Stored rows bucketed to it (segments bucketed with the current codebook,
+  // memtables), and those of them that a later deletion or overwrite hides.
+  uint64_t rows = 0;
+  uint64_t tombstones = 0;
+  uint64_t live = 0;
+  // Distance from the centroid to the mean of the live vectors (how far they
+  // moved since the centroid was set), and the RMS distance of the live
+  // vectors to their mean.
+  double centre_shift = 0;
+  double spread = 0;
 };
 
 struct TrainOptions {
@@ -242,6 +274,11 @@ class VectorIndex {
   // published.
   virtual rocksdb::Status Maintain(bool* retrained = nullptr) = 0;
   virtual rocksdb::Status GetStats(IndexStats* stats) = 0;
+  // The bucket statistics, brought up to date first, one entry per slot of
+  // the current codebook (empty without one). Complete only when every
+  // segment is bucketed with the current codebook (IndexStats::
+  // other_epoch_vectors is 0); may wait for a running maintenance step.
+  virtual rocksdb::Status GetBucketStats(std::vector<BucketInfo>* buckets) = 0;
   // RocksDB-style property of the index: "drift.stats" is GetStats as text
   // (one "name: value" line per counter). InvalidArgument for another name.
   virtual rocksdb::Status GetProperty(const std::string& property,
