@@ -285,6 +285,7 @@ uint64_t CodebookManager::EntriesWritten() const {
 }
 
 Status CodebookManager::UpdateBucketStats(const Codebook& current) {
+  const auto start = std::chrono::steady_clock::now();
   std::vector<std::shared_ptr<const FreshVectorArena>> retired;
   uint64_t missed = 0;
   if (DriftMemtables() != nullptr) {
@@ -299,6 +300,7 @@ Status CodebookManager::UpdateBucketStats(const Codebook& current) {
   bucket_tombstones_ = tombstones;
   stats_keys_resolved_ = stats_.keys_resolved();
   stats_memtables_missed_ = stats_.arenas_missed();
+  stats_update_micros_ += static_cast<uint64_t>(MillisSince(start) * 1000);
   return Status::OK();
 }
 
@@ -448,6 +450,7 @@ Status CodebookManager::GetStats(IndexStats* stats) const {
   stats->bucket_tombstones = bucket_tombstones_;
   stats->stats_keys_resolved = stats_keys_resolved_;
   stats->stats_memtables_missed = stats_memtables_missed_;
+  stats->stats_update_micros = stats_update_micros_;
   janitor_.AddCounters(stats);
   PinnedView view;
   Status s = view.Pin(db_, cf_);

@@ -113,7 +113,7 @@ class CodebookManager {
       bucket_merges_{0}, bucket_edits_rejected_{0}, bucket_edits_deferred_{0};
   BucketStatsTracker stats_;  // guarded by train_mu_
   std::atomic<uint64_t> bucket_tombstones_{0}, stats_keys_resolved_{0},
-      stats_memtables_missed_{0};
+      stats_memtables_missed_{0}, stats_update_micros_{0};
 
   std::mutex mu_;  // guards the fields below
   std::condition_variable cv_;

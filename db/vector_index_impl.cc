@@ -630,7 +630,8 @@ Status VectorIndexImpl::GetProperty(const std::string& property,
       "\njanitor budget wait (us): %" PRIu64 "\nage flushes: %" PRIu64
       "\nvacuum checks: %" PRIu64 "\nsegments vacuumed: %" PRIu64
       "\nbucket tombstones: %" PRIu64 "\nbucket stats keys looked up: %" PRIu64
-      "\nbucket stats memtables missed: %" PRIu64 "\n",
+      "\nbucket stats memtables missed: %" PRIu64
+      "\nbucket stats update time (us): %" PRIu64 "\n",
       st.codebook_epoch, st.buckets, st.bucketed_vectors, st.max_bucket_vectors,
       st.max_over_mean(), st.other_epoch_vectors, st.trainings,
       st.retrains_imbalance, st.retrains_growth, st.edit_checks,
@@ -639,7 +640,7 @@ Status VectorIndexImpl::GetProperty(const std::string& property,
       st.segments_rebucketed, st.bytes_rebucketed,
       st.janitor_budget_wait_micros, st.age_flushes, st.vacuum_checks,
       st.segments_vacuumed, st.bucket_tombstones, st.stats_keys_resolved,
-      st.stats_memtables_missed);
+      st.stats_memtables_missed, st.stats_update_micros);
   *value = buf;
   return Status::OK();
 }

@@ -308,6 +308,9 @@ class VariantRun {
     r.metrics["edit_publishes"] = stats.edit_publishes;
     r.metrics["bucket_splits"] = stats.bucket_splits;
     r.metrics["bucket_merges"] = stats.bucket_merges;
+    r.metrics["bucket_tombstones"] = stats.bucket_tombstones;
+    r.metrics["stats_update_ms"] = stats.stats_update_micros / 1000.0;
+    r.metrics["segments_vacuumed"] = stats.segments_vacuumed;
     r.metrics["segments_rebucketed"] = stats.segments_rebucketed;
     r.metrics["bytes_rebucketed"] = stats.bytes_rebucketed;
     r.metrics["ingest_vectors_per_sec"] = ingest_rate;

@@ -127,10 +127,12 @@ struct IndexStats {
   // The bucket statistics (GetBucketStats) at the last maintenance check:
   // rows of the current epoch's buckets that a later deletion or overwrite
   // hides (tombstones), entry keys looked up to find them, and memtables
-  // retired too fast for their keys to be looked up.
+  // retired too fast for their keys to be looked up; and the time spent
+  // bringing the statistics up to date since Attach.
   uint64_t bucket_tombstones = 0;
   uint64_t stats_keys_resolved = 0;
   uint64_t stats_memtables_missed = 0;
+  uint64_t stats_update_micros = 0;
   double max_over_mean() const {
     return buckets == 0 || bucketed_vectors == 0
                ? 0.0
