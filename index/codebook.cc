@@ -178,9 +178,10 @@ void Codebook::Calibrate(const float* x, size_t n, size_t num_queries) {
   const size_t nb = base.size() / dim;
   std::vector<uint32_t> truth(nq * kNeighbours);
   ExactKnn(base.data(), nb, queries.data(), nq, dim, kNeighbours, truth.data());
+  // Bucketed as segments bucket them (Assign), so a vector that the coarse
+  // layer sends to a slot other than its nearest counts where it will be.
   std::vector<uint32_t> slot_of(nb);
-  AssignNearest(base.data(), nb, centroids.data(), k, dim, slot_of.data(),
-                nullptr);
+  Assign(base.data(), nb, slot_of.data());
   std::vector<uint32_t> probed;
   std::vector<uint8_t> in_probe(k);
   for (uint32_t nprobe = 1;; nprobe = std::max(nprobe + 1, nprobe * 5 / 4)) {

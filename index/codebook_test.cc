@@ -1,9 +1,11 @@
 #include "index/codebook.h"
 
+#include <algorithm>
 #include <random>
 
 #include "gtest/gtest.h"
 #include "index/distance.h"
+#include "index/exact_knn.h"
 
 namespace drift {
 namespace {
@@ -84,6 +86,41 @@ TEST(CodebookTest, TrainCalibrateEncodeDecode) {
   EXPECT_TRUE(Codebook::DecodeFrom(bad, &back).IsCorruption());
   bad = enc + "x";
   EXPECT_TRUE(Codebook::DecodeFrom(bad, &back).IsCorruption());
+}
+
+// The recall a codebook's calibration promises for an nprobe is the
+// recall@10 its routing gets on the whole data for held-out queries (the
+// calibration buckets its sample as segments do: Assign, through the coarse
+// layer).
+TEST(CodebookTest, CalibrationEstimatesRecallOnTheWholeData) {
+  const uint32_t dim = 16;
+  const size_t n = 60000, ns = 12000, nq = 400;
+  const std::vector<float> all = Blobs(n + nq, dim, 40, 7);
+  const float* data = all.data();  // the first ns rows are the sample
+  const float* queries = all.data() + n * dim;
+  std::vector<uint32_t> truth(nq * 10);
+  ExactKnn(data, n, queries, nq, dim, 10, truth.data());
+  Codebook cb;
+  ASSERT_TRUE(TrainCodebook(data, ns, dim, 200, 1, KMeansOptions(), &cb).ok());
+  ASSERT_FALSE(cb.members.empty());  // routing through the coarse layer
+  std::vector<uint32_t> slot_of(n), probed;
+  cb.Assign(data, n, slot_of.data());
+  size_t checked = 0;
+  for (const Codebook::CalibrationPoint& p : cb.calibration) {
+    if (p.recall < 0.7f || p.recall > 0.98f) continue;
+    size_t found = 0;
+    for (size_t q = 0; q < nq; ++q) {
+      cb.NearestSlots(queries + q * dim, p.nprobe, &probed);
+      for (size_t j = 0; j < 10; ++j) {
+        found += std::count(probed.begin(), probed.end(),
+                            slot_of[truth[q * 10 + j]]);
+      }
+    }
+    EXPECT_NEAR(static_cast<double>(found) / (nq * 10), p.recall, 0.03)
+        << "nprobe " << p.nprobe;
+    ++checked;
+  }
+  EXPECT_GE(checked, 2u);
 }
 
 TEST(CodebookTest, CoarseRoutingFindsTheNearestSlots) {
