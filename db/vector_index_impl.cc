@@ -379,11 +379,16 @@ VectorIndexImpl::ProbePlan VectorIndexImpl::PlanProbes(
     return plan;
   }
   const size_t n = plan.codebook->size();
+  const float target =
+      options.recall_target > 0 ? options.recall_target : kDefaultRecallTarget;
+  if (options.nprobe == 0 && options.adaptive_probes &&
+      plan.codebook->density.calibrated()) {
+    plan.codebook->DensitySlots(query, target, &plan.slots);
+    return plan;
+  }
   size_t nprobe = options.nprobe;
   if (nprobe == 0) {
-    nprobe = plan.codebook->NprobeForRecall(options.recall_target > 0
-                                                ? options.recall_target
-                                                : kDefaultRecallTarget);
+    nprobe = plan.codebook->NprobeForRecall(target);
   }
   if (nprobe == 0) nprobe = DefaultCodebookNprobe(n);  // not calibrated
   nprobe = std::min(n, nprobe);

@@ -488,13 +488,17 @@ class Runner : public System {
       r.params["nprobe"] = nprobe == 0 ? "default" : std::to_string(nprobe);
       s = MeasureSearch(so, r);
     }
-    for (double target : ParseDoubleList(FLAGS_recall_targets)) {
-      if (!s.ok()) return s;
-      SearchOptions so;
-      so.recall_target = static_cast<float>(target);
-      Result r = NewResult("search");
-      r.params["recall_target"] = std::to_string(target).substr(0, 5);
-      s = MeasureSearch(so, r);
+    for (bool adaptive : {false, true}) {
+      for (double target : ParseDoubleList(FLAGS_recall_targets)) {
+        if (!s.ok()) return s;
+        SearchOptions so;
+        so.recall_target = static_cast<float>(target);
+        so.adaptive_probes = adaptive;
+        Result r = NewResult("search");
+        r.params["recall_target"] = std::to_string(target).substr(0, 5);
+        r.params["routing"] = adaptive ? "density" : "nprobe";
+        s = MeasureSearch(so, r);
+      }
     }
     return s;
   }

@@ -59,6 +59,43 @@ void BucketMoments::Remove(const BucketMoments& part) {
   count -= part.count;
 }
 
+void MomentsAccumulator::AddRows(const float* x, size_t n) {
+  if (n == 0) return;
+  if (count_ == 0) {
+    shift_.assign(x, x + dim_);
+    sum_.assign(dim_, 0.0);
+    sum_sq_.assign(dim_, 0.0);
+  }
+  double* sum = sum_.data();
+  double* sum_sq = sum_sq_.data();
+  const float* shift = shift_.data();
+  for (size_t i = 0; i < n; ++i) {
+    const float* row = x + i * dim_;
+    for (uint32_t j = 0; j < dim_; ++j) {
+      const double d = static_cast<double>(row[j]) - shift[j];
+      sum[j] += d;
+      sum_sq[j] += d * d;
+    }
+  }
+  count_ += n;
+}
+
+BucketMoments MomentsAccumulator::Finish() const {
+  BucketMoments m;
+  if (count_ == 0) return m;
+  m.count = count_;
+  m.mean.resize(dim_);
+  const double n = static_cast<double>(count_);
+  double m2 = 0;
+  for (uint32_t j = 0; j < dim_; ++j) {
+    const double offset = sum_[j] / n;
+    m.mean[j] = shift_[j] + offset;
+    m2 += sum_sq_[j] - sum_[j] * offset;
+  }
+  m.m2 = std::max(0.0, m2);
+  return m;
+}
+
 double BucketMoments::ShiftSqr(const float* point) const {
   double d2 = 0;
   for (size_t j = 0; j < mean.size(); ++j) {

@@ -46,7 +46,11 @@ TEST(BucketMomentsTest, AddAndMergeMatchTwoPassReference) {
   BucketMoments merged;
   for (int p : {3, 1, 0, 2}) merged.Merge(parts[p]);
 
-  for (const BucketMoments* m : {&whole, &merged}) {
+  MomentsAccumulator acc(dim);
+  acc.AddRows(x.data(), 400);
+  acc.AddRows(x.data() + 400 * dim, 600);
+  BucketMoments fast = acc.Finish();
+  for (const BucketMoments* m : {&whole, &merged, &fast}) {
     ASSERT_EQ(m->count, 1000u);
     for (uint32_t j = 0; j < dim; ++j) EXPECT_NEAR(m->mean[j], mean[j], 1e-9);
     EXPECT_NEAR(m->m2, m2, 1e-6 * m2);

@@ -30,6 +30,49 @@ T ReadRaw(const char* p) {
   return v;
 }
 
+// The density routing section of a version-2 record: u32 S (0 or k), S x f32
+// share, f32 lambda, f32 scale, u32 P, P x (f32 tau, f32 recall); the rest of
+// the record.
+rocksdb::Status DecodeDensity(rocksdb::Slice in, uint32_t k,
+                              DensityRouting* out) {
+  using rocksdb::Status;
+  const Status bad =
+      Status::Corruption("drift codebook: malformed density routing");
+  if (in.size() < 4) return bad;
+  const uint32_t shares = ReadRaw<uint32_t>(in.data());
+  in.remove_prefix(4);
+  if ((shares != 0 && shares != k) || in.size() < uint64_t{shares} * 4 + 12) {
+    return bad;
+  }
+  for (uint32_t i = 0; i < shares; ++i) {
+    const float s = ReadRaw<float>(in.data() + 4 * i);
+    if (!(s >= 0 && s <= 1)) return bad;
+    out->share.push_back(s);
+  }
+  in.remove_prefix(uint64_t{shares} * 4);
+  out->lambda = ReadRaw<float>(in.data());
+  out->scale = ReadRaw<float>(in.data() + 4);
+  const uint32_t points = ReadRaw<uint32_t>(in.data() + 8);
+  in.remove_prefix(12);
+  if (!(out->lambda >= 0 && std::isfinite(out->lambda)) ||
+      !(out->scale > 0 && std::isfinite(out->scale)) ||
+      in.size() != uint64_t{points} * 8) {
+    return bad;
+  }
+  for (uint32_t i = 0; i < points; ++i) {
+    DensityRouting::Point p{ReadRaw<float>(in.data() + 8 * i),
+                            ReadRaw<float>(in.data() + 8 * i + 4)};
+    const bool ascending = i == 0 || (p.tau > out->curve.back().tau &&
+                                      p.recall > out->curve.back().recall);
+    if (!(p.tau > 0 && p.tau <= 1) || !(p.recall >= 0 && p.recall <= 1) ||
+        !ascending) {
+      return bad;
+    }
+    out->curve.push_back(p);
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 void Codebook::EncodeTo(std::string* dst) const {
@@ -48,6 +91,15 @@ void Codebook::EncodeTo(std::string* dst) const {
   for (const SlotLineage& l : lineage) {
     AppendRaw<uint64_t>(dst, l.born_epoch);
     AppendRaw<uint32_t>(dst, l.parent);
+  }
+  AppendRaw<uint32_t>(dst, static_cast<uint32_t>(density.share.size()));
+  for (float s : density.share) AppendRaw<float>(dst, s);
+  AppendRaw<float>(dst, density.lambda);
+  AppendRaw<float>(dst, density.scale);
+  AppendRaw<uint32_t>(dst, static_cast<uint32_t>(density.curve.size()));
+  for (const DensityRouting::Point& p : density.curve) {
+    AppendRaw<float>(dst, p.tau);
+    AppendRaw<float>(dst, p.recall);
   }
 }
 
@@ -101,7 +153,8 @@ rocksdb::Status Codebook::DecodeFrom(rocksdb::Slice in, Codebook* out) {
   if (version >= 2) {
     const uint32_t entries = ReadRaw<uint32_t>(in.data());
     in.remove_prefix(4);
-    if ((entries != 0 && entries != k) || in.size() != uint64_t{entries} * 12) {
+    if ((entries != 0 && entries != k) ||
+        in.size() < uint64_t{entries} * 12 + 4) {
       return Status::Corruption("drift codebook: lineage size mismatch");
     }
     for (uint32_t i = 0; i < entries; ++i) {
@@ -113,6 +166,9 @@ rocksdb::Status Codebook::DecodeFrom(rocksdb::Slice in, Codebook* out) {
       }
       cb.lineage.push_back(l);
     }
+    in.remove_prefix(uint64_t{entries} * 12);
+    Status s = DecodeDensity(in, k, &cb.density);
+    if (!s.ok()) return s;
   }
   for (float v : cb.centroids) {
     if (!std::isfinite(v)) {
@@ -201,6 +257,33 @@ void Codebook::Calibrate(const float* x, size_t n, size_t num_queries) {
     }
     if (recall >= 1.0f || nprobe == k) break;
   }
+  std::vector<DensityQuery> dq(nq);
+  for (size_t q = 0; q < nq; ++q) {
+    CandidateSlots(queries.data() + q * dim, &dq[q].slots, &dq[q].dist);
+    for (size_t j = 0; j < kNeighbours; ++j) {
+      dq[q].neighbour_slots.push_back(slot_of[truth[q * kNeighbours + j]]);
+    }
+  }
+  std::vector<uint64_t> counts(k, 0);
+  for (uint32_t s : slot_of) ++counts[s];
+  CalibrateDensityRouting(dq, counts, &density);
+}
+
+void Codebook::CandidateSlots(const float* query, std::vector<uint32_t>* slots,
+                              std::vector<float>* dist) const {
+  NearestSlots(query, std::min(size(), kDensityCandidates), slots);
+  dist->resize(slots->size());
+  for (size_t j = 0; j < slots->size(); ++j) {
+    (*dist)[j] = L2Sqr(query, centroid((*slots)[j]), dim);
+  }
+}
+
+void Codebook::DensitySlots(const float* query, float target,
+                            std::vector<uint32_t>* slots) const {
+  std::vector<float> dist;
+  CandidateSlots(query, slots, &dist);
+  slots->resize(density.Probes(slots->data(), dist.data(), slots->size(),
+                               density.TauForRecall(target)));
 }
 
 void Codebook::Assign(const float* x, size_t n, uint32_t* slots) const {

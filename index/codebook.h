@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "index/density_routing.h"
 #include "index/kmeans.h"
 #include "rocksdb/slice.h"
 #include "rocksdb/status.h"
@@ -87,6 +88,20 @@ struct Codebook {
   };
   std::vector<SlotLineage> lineage;
 
+  // Per-query probe counts (index/density_routing.h), calibrated with the
+  // nprobe table (not calibrated in a version-1 record or before the
+  // density section existed).
+  DensityRouting density;
+  // The slots a query probes to reach `target` recall under density
+  // routing (density.calibrated() must hold): its kDensityCandidates nearest
+  // slots, cut where their estimated mass reaches the target's tau.
+  void DensitySlots(const float* query, float target,
+                    std::vector<uint32_t>* slots) const;
+  // The kDensityCandidates nearest slots (nearest first) and their squared
+  // distances.
+  void CandidateSlots(const float* query, std::vector<uint32_t>* slots,
+                      std::vector<float>* dist) const;
+
   // Derived by BuildCoarseLayer (empty: route by comparing every centroid).
   std::vector<float> coarse_centroids;         // groups x dim
   std::vector<std::vector<uint32_t>> members;  // slots of each group
@@ -94,7 +109,9 @@ struct Codebook {
   // Versioned encoding (little-endian): u8 version 2, u64 epoch, u32 dim,
   // u32 size, size x dim floats, u32 calibration points, per point u32
   // nprobe + f32 recall, u32 lineage entries (0 or size), per entry u64
-  // born_epoch + u32 parent. Version 1 ends after the calibration.
+  // born_epoch + u32 parent, then the density routing: u32 shares (0 or
+  // size), f32 each, f32 lambda, f32 scale, u32 points, per point f32 tau +
+  // f32 recall. Version 1 ends after the calibration.
   void EncodeTo(std::string* dst) const;
   // Corruption on any malformed, truncated, trailing or non-finite input.
   static rocksdb::Status DecodeFrom(rocksdb::Slice input, Codebook* out);

@@ -61,7 +61,8 @@ TEST(CodebookTest, TrainCalibrateEncodeDecode) {
     EXPECT_EQ(l.parent, Codebook::kNoParent);
   }
   // Version 1 (no lineage section) still decodes, without lineage.
-  std::string v1 = enc.substr(0, enc.size() - 4 - 12 * cb.size());
+  std::string v1 = enc.substr(
+      0, 17 + cb.centroids.size() * 4 + 4 + cb.calibration.size() * 8);
   v1[0] = 1;
   Codebook old;
   ASSERT_TRUE(Codebook::DecodeFrom(v1, &old).ok());
@@ -121,6 +122,65 @@ TEST(CodebookTest, CalibrationEstimatesRecallOnTheWholeData) {
     ++checked;
   }
   EXPECT_GE(checked, 2u);
+}
+
+// Density routing, calibrated with the codebook: per-query probe counts
+// reach each recall target on held-out queries of the whole data (within the
+// calibration's sampling error), vary from query to query, and survive the
+// encoding.
+TEST(CodebookTest, DensityRoutingReachesItsTargets) {
+  const uint32_t dim = 16;
+  const size_t n = 60000, ns = 12000, nq = 400;
+  const std::vector<float> all = Blobs(n + nq, dim, 40, 8);
+  const float* data = all.data();
+  const float* queries = all.data() + n * dim;
+  std::vector<uint32_t> truth(nq * 10);
+  ExactKnn(data, n, queries, nq, dim, 10, truth.data());
+  Codebook cb;
+  ASSERT_TRUE(TrainCodebook(data, ns, dim, 200, 1, KMeansOptions(), &cb).ok());
+  ASSERT_TRUE(cb.density.calibrated());
+  EXPECT_EQ(cb.density.share.size(), cb.size());
+  std::vector<uint32_t> slot_of(n), probed;
+  cb.Assign(data, n, slot_of.data());
+  for (float target : {0.9f, 0.95f}) {
+    size_t found = 0, probes = 0, fewest = ~size_t{0}, most = 0;
+    for (size_t q = 0; q < nq; ++q) {
+      cb.DensitySlots(queries + q * dim, target, &probed);
+      ASSERT_GE(probed.size(), kMinDensityProbes);
+      probes += probed.size();
+      fewest = std::min(fewest, probed.size());
+      most = std::max(most, probed.size());
+      for (size_t j = 0; j < 10; ++j) {
+        found += std::count(probed.begin(), probed.end(),
+                            slot_of[truth[q * 10 + j]]);
+      }
+    }
+    const double recall = static_cast<double>(found) / (nq * 10);
+    printf(
+        "target %.2f: recall %.4f, %.2f probes per query (%zu-%zu), "
+        "nprobe table %u\n",
+        target, recall, static_cast<double>(probes) / nq, fewest, most,
+        cb.NprobeForRecall(target));
+    EXPECT_GE(recall, target - 0.03);
+    EXPECT_LT(fewest, most);  // adaptive: not one count for all
+  }
+  std::string enc;
+  cb.EncodeTo(&enc);
+  Codebook back;
+  ASSERT_TRUE(Codebook::DecodeFrom(enc, &back).ok());
+  EXPECT_EQ(back.density.share, cb.density.share);
+  EXPECT_EQ(back.density.lambda, cb.density.lambda);
+  ASSERT_EQ(back.density.curve.size(), cb.density.curve.size());
+  std::vector<uint32_t> a, b;
+  cb.DensitySlots(queries, 0.95f, &a);
+  back.DensitySlots(queries, 0.95f, &b);
+  EXPECT_EQ(a, b);
+  // A negative share is Corruption.
+  Codebook bad = cb;
+  bad.density.share[3] = -1;
+  std::string benc;
+  bad.EncodeTo(&benc);
+  EXPECT_TRUE(Codebook::DecodeFrom(benc, &back).IsCorruption());
 }
 
 TEST(CodebookTest, CoarseRoutingFindsTheNearestSlots) {

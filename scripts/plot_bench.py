@@ -31,7 +31,10 @@ def search_series(results):
         if "simd" in params:  # e.g. Debian's faiss: "faiss simd=generic"
             system += " simd=" + params["simd"]
         if "recall_target" in params:
-            label, point = system + " (recall target)", params["recall_target"]
+            label = system + (" (recall target, density routing)"
+                              if params.get("routing") == "density" else
+                              " (recall target)")
+            point = params["recall_target"]
         elif "nprobe" in params:
             label, point = system + " (nprobe)", params["nprobe"]
         elif "ef" in params:

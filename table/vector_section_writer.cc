@@ -200,7 +200,7 @@ Status VectorSectionWriter::EncodeBucket(const std::vector<uint32_t>& rows,
   out->blob.clear();
   out->chunks.clear();
   out->chunk_sizes.clear();
-  out->moments = BucketMoments();
+  MomentsAccumulator moments(dim_);
   std::vector<float> rows_buf;
   auto gather = [&](size_t count, auto row_at) {
     rows_buf.resize(count * dim_);
@@ -224,7 +224,7 @@ Status VectorSectionWriter::EncodeBucket(const std::vector<uint32_t>& rows,
   for (size_t first = 0; first < n; first += per_chunk) {
     const size_t m = std::min<size_t>(per_chunk, n - first);
     gather(m, [&](size_t r) { return first + r; });
-    out->moments.AddRows(rows_buf.data(), m, dim_);
+    moments.AddRows(rows_buf.data(), m);
     sq8.EncodeMany(rows_buf.data(), m,
                    reinterpret_cast<uint8_t*>(&codes[first * dim_]));
     Status s = encoder.Encode(rows_buf.data(), m, &encoded);
@@ -235,6 +235,7 @@ Status VectorSectionWriter::EncodeBucket(const std::vector<uint32_t>& rows,
   }
   EncodeBucketData(dim_, static_cast<uint32_t>(n), codes, prefixed_keys,
                    &out->blob);
+  out->moments = moments.Finish();
   return Status::OK();
 }
 

@@ -182,6 +182,13 @@ struct SearchOptions {
   // bucketed with the current codebook probe this many of their own buckets
   // (0: an eighth of them, at least 8).
   uint32_t nprobe = 0;
+  // With recall_target (nprobe 0): choose the buckets per query by density
+  // routing (probe in order of centroid distance until the estimated share
+  // of the query's neighbours in the probed buckets reaches what the
+  // codebook's calibration says the target needs; at least 2), instead of
+  // the same calibrated nprobe for every query. Needs a codebook calibrated
+  // by this version (else the nprobe table is used).
+  bool adaptive_probes = false;
   // Candidates re-ranked with exact floats (0: max(2k, 10); 4k for a
   // recall_target >= 0.99).
   uint32_t rerank = 0;

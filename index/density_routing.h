@@ -1,0 +1,62 @@
+// Density routing: how many buckets one query probes, chosen per query
+// (Quake's adaptive partition scanning is the anchor). A query looks at its
+// kDensityCandidates nearest slots in order of centroid distance and gives
+// slot j an estimated mass of its neighbours,
+//   w_j = max(share_j, 1 / (2 K)) * exp(-lambda * (d_j - d_1) / scale),
+// the slot's share of the vectors weighted by how much farther its centroid
+// is than the nearest one (d: squared distances; scale: the median d_1 of
+// the calibration queries; K slots). It probes slots until the probed mass
+// reaches tau of the candidates' total, and at least kMinDensityProbes (the
+// guardrail). The floor on the share is the geometric fallback: a new or
+// small slot still counts as half an average one, so it is never starved.
+//
+// lambda and the tau that reaches each recall target are calibrated on the
+// codebook's calibration queries (a held-out sample): the lambda whose
+// probes scan the fewest vectors at the usual targets is kept, with its
+// curve of tau against recall.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace drift {
+
+constexpr size_t kDensityCandidates = 32;
+constexpr size_t kMinDensityProbes = 2;
+
+struct DensityRouting {
+  std::vector<float> share;  // per slot: its share of the calibration sample
+  float lambda = 0;          // 0: not calibrated
+  float scale = 1;
+  struct Point {
+    float tau = 0;
+    float recall = 0;
+  };
+  std::vector<Point> curve;  // ascending in tau and in recall
+
+  bool calibrated() const { return lambda > 0 && !curve.empty(); }
+  // Smallest calibrated tau whose recall reaches `target` (the largest if
+  // none does).
+  float TauForRecall(float target) const;
+  // How many of the m candidate slots (nearest first, squared distances
+  // `dist`) a query probes at `tau`.
+  size_t Probes(const uint32_t* slots, const float* dist, size_t m,
+                float tau) const;
+};
+
+// One calibration query: its candidate slots (nearest first) with their
+// squared distances, and the slot of each of its true neighbours.
+struct DensityQuery {
+  std::vector<uint32_t> slots;
+  std::vector<float> dist;
+  std::vector<uint32_t> neighbour_slots;
+};
+
+// Calibrates `routing` for a codebook of `k` slots whose calibration sample
+// put `counts[s]` vectors in slot s.
+void CalibrateDensityRouting(const std::vector<DensityQuery>& queries,
+                             const std::vector<uint64_t>& counts,
+                             DensityRouting* routing);
+
+}  // namespace drift
