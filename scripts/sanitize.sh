@@ -24,5 +24,32 @@ echo "[sanitize:$SAN] build took $(( $(date +%s) - start )) s"
 export TSAN_OPTIONS="suppressions=$HERE/tests/tsan.supp halt_on_error=1 second_deadlock_stack=1"
 export ASAN_OPTIONS="detect_leaks=1 abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1"
-ctest --test-dir "$BUILD_DIR" --output-on-failure -j "${DRIFT_JOBS:-$(nproc)}" \
-  --timeout 1800 -R "$TESTS" -E "FashionMnist|_isa_"
+LOG="$BUILD_DIR/sanitize-$SAN.log"
+run_tests() {
+  ctest --test-dir "$BUILD_DIR" --output-on-failure -j "${DRIFT_JOBS:-$(nproc)}" \
+    --timeout 1800 -R "$TESTS" -E "FashionMnist|_isa_" "$@" 2>&1 | tee "$LOG"
+  return "${PIPESTATUS[0]}"
+}
+# True if every failure in $LOG is a TSan lock-order inversion none of whose
+# stacks has a single frame: both mutexes were taken inside uninstrumented
+# librocksdb (RocksDB's own mutexes, the blind spot tests/tsan.supp
+# describes; RocksDB suppresses such reports in its own CI too, e.g.
+# facebook/rocksdb#3854). Any report with a frame, any other report and any
+# plain test failure is not retried.
+frameless_inversions_only() {
+  local warnings inversions framed
+  warnings=$(grep -c "WARNING: ThreadSanitizer:" "$LOG" || true)
+  inversions=$(grep -c "WARNING: ThreadSanitizer: lock-order-inversion" "$LOG" || true)
+  framed=$(grep -E "^ +#[0-9]+ " "$LOG" | grep -vc "<null> <null>" || true)
+  [ "$warnings" -gt 0 ] && [ "$warnings" = "$inversions" ] && [ "$framed" = 0 ] &&
+    [ "$(grep -c "Failure\|Assertion\|Timeout" "$LOG" || true)" = 0 ]
+}
+if ! run_tests; then
+  if [ "$SAN" = thread ] && frameless_inversions_only; then
+    echo "[sanitize:thread] the only reports were lock-order inversions without" \
+      "any frame (inside librocksdb); running the failed tests once more"
+    run_tests --rerun-failed
+  else
+    exit 1
+  fi
+fi
