@@ -169,7 +169,7 @@ class VariantRun {
     rocksdb::Options options(rocksdb::DBOptions(),
                              VectorColumnFamilyOptions(o_.dim));
     options.create_if_missing = true;
-    options.write_buffer_size = 64 << 20;
+    options.write_buffer_size = o_.write_buffer_bytes;
     options.max_background_jobs = 2;
     const std::string path = Path(o_, v_.name);
     rocksdb::Status s = rocksdb::DestroyDB(path, options);

@@ -35,6 +35,10 @@ struct DriftSimOptions {
   // Churn instead of drift: half the data set loaded, then `phases` steps
   // that each delete 1% of the live vectors and write as many new ones.
   bool churn = false;
+  // Every variant's memtable size. Smaller than a phase, so the drift
+  // variant's background maintenance runs while it ingests (what the ingest
+  // ratio against drift-static is meant to measure).
+  size_t write_buffer_bytes = 4 << 20;
   // The drift variant's maintenance options (split/merge, retrain triggers,
   // janitor budget) and every variant's target_bucket_size; dimension and
   // auto_train are set per variant.

@@ -129,6 +129,11 @@ DEFINE_double(merge_bucket_under_target,
 DEFINE_bool(sim_churn, false,
             "drift_sim: churn instead of drift (half the data set loaded, then "
             "--sim_phases steps deleting 1% and writing 1%)");
+DEFINE_int32(sim_write_buffer_mb, 4,
+             "drift_sim: every variant's write_buffer_size in MiB; small, so "
+             "memtables flush while a phase is written and the drift "
+             "variant's background maintenance (checks, edits, re-bucketing "
+             "compactions) runs during its ingest, as it would in service");
 DEFINE_uint64(seed, 42, "Seed of the synthetic data and the random orders");
 
 namespace drift {
@@ -617,6 +622,8 @@ int Main() {
     so.index_options = IndexOptionsFromFlags();
     so.seed = FLAGS_seed;
     so.churn = FLAGS_sim_churn;
+    so.write_buffer_bytes = static_cast<size_t>(FLAGS_sim_write_buffer_mb)
+                            << 20;
     std::error_code ec;
     std::filesystem::create_directories(FLAGS_db, ec);
     s = RunDriftSim(so, data, &reporter);
