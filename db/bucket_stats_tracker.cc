@@ -30,7 +30,8 @@ Status BucketStatsTracker::ResolveKey(
     const std::unordered_set<std::string>* older) {
   ++keys_resolved_;
   std::vector<DriftTableReader::RowRef> found;
-  std::vector<float> row(dim_);
+  std::vector<float>& row = row_;
+  row.resize(dim_);
   for (const DriftTableReader* segment : view.segments()) {
     if (segment->directory().dim != dim_) continue;
     if (older != nullptr && older->count(segment->file_name()) == 0) continue;

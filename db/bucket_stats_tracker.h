@@ -108,6 +108,7 @@ class BucketStatsTracker {
   std::unordered_map<std::string, SegmentTombs> tombs_;  // by file name
   std::unordered_set<std::string> previous_files_;       // the last view's
   std::vector<SlotStats> slots_;
+  std::vector<float> row_;  // scratch of ResolveKey
   uint64_t keys_resolved_ = 0;
   uint64_t arenas_missed_ = 0;
 };

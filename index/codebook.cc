@@ -73,6 +73,15 @@ rocksdb::Status DecodeDensity(rocksdb::Slice in, uint32_t k,
   return Status::OK();
 }
 
+// The distances (dist, by slot) of `slots`, in their order, into *out if set.
+void CopyDistances(const std::vector<float>& dist,
+                   const std::vector<uint32_t>& slots,
+                   std::vector<float>* out) {
+  if (out == nullptr) return;
+  out->resize(slots.size());
+  for (size_t j = 0; j < slots.size(); ++j) (*out)[j] = dist[slots[j]];
+}
+
 }  // namespace
 
 void Codebook::EncodeTo(std::string* dst) const {
@@ -271,11 +280,7 @@ void Codebook::Calibrate(const float* x, size_t n, size_t num_queries) {
 
 void Codebook::CandidateSlots(const float* query, std::vector<uint32_t>* slots,
                               std::vector<float>* dist) const {
-  NearestSlots(query, std::min(size(), kDensityCandidates), slots);
-  dist->resize(slots->size());
-  for (size_t j = 0; j < slots->size(); ++j) {
-    (*dist)[j] = L2Sqr(query, centroid((*slots)[j]), dim);
-  }
+  NearestSlots(query, std::min(size(), kDensityCandidates), slots, dist);
 }
 
 void Codebook::DensitySlots(const float* query, float target,
@@ -338,7 +343,8 @@ void KeepNearest(const std::vector<float>& dist, size_t keep,
 }  // namespace
 
 void Codebook::NearestSlots(const float* query, size_t nprobe,
-                            std::vector<uint32_t>* slots) const {
+                            std::vector<uint32_t>* slots,
+                            std::vector<float>* distances) const {
   const size_t n = size();
   slots->clear();
   if (members.empty()) {
@@ -346,6 +352,7 @@ void Codebook::NearestSlots(const float* query, size_t nprobe,
     L2SqrMany(query, centroids.data(), n, dim, dist.data());
     for (uint32_t i = 0; i < n; ++i) slots->push_back(i);
     KeepNearest(dist, nprobe, slots);
+    CopyDistances(dist, *slots, distances);
     return;
   }
   const size_t g = members.size();
@@ -364,6 +371,7 @@ void Codebook::NearestSlots(const float* query, size_t nprobe,
     }
   }
   KeepNearest(dist, nprobe, slots);
+  CopyDistances(dist, *slots, distances);
 }
 
 rocksdb::Status TrainCodebook(const float* x, size_t n, uint32_t dim,

@@ -39,9 +39,11 @@ struct Codebook {
   // The `nprobe` slots nearest to `query` (nearest first, ties by slot). With
   // a coarse layer (BuildCoarseLayer), only the centroids of the nearest
   // coarse groups are compared: about sqrt(size()) groups, of which the
-  // nearest max(6, 3 * nprobe * groups / size()) are opened.
+  // nearest max(6, 3 * nprobe * groups / size()) are opened. `distances`
+  // (optional) receives their squared distances, in the same order.
   void NearestSlots(const float* query, size_t nprobe,
-                    std::vector<uint32_t>* slots) const;
+                    std::vector<uint32_t>* slots,
+                    std::vector<float>* distances = nullptr) const;
 
   // slots[i] = the slot vector i of x (n x dim) is bucketed to: its nearest
   // centroid, searched like NearestSlots among the members of its 3 nearest
