@@ -14,6 +14,7 @@
 #include "rocksdb/table_properties.h"
 #include "table/drift_format.h"
 #include "table/drift_table_reader.h"
+#include "util/thread_priority.h"
 #include "util/vector_value.h"
 
 // ROCKS_LOG_* name InfoLogLevel unqualified.
@@ -546,6 +547,16 @@ void CodebookManager::OnSegmentWritten(const SegmentWrittenEvent& event) {
 }
 
 void CodebookManager::BackgroundLoop() {
+  SetCurrentThreadName("drift-maint");
+  if (options_.maintenance_cpu_priority != rocksdb::CpuPriority::kNormal) {
+    const Status s =
+        SetCurrentThreadCpuPriority(options_.maintenance_cpu_priority);
+    ROCKS_LOG_INFO(InfoLog(),
+                   "drift: maintenance thread of %s at CPU priority %s: %s",
+                   cf_->GetName().c_str(),
+                   CpuPriorityName(options_.maintenance_cpu_priority),
+                   s.ToString().c_str());
+  }
   std::unique_lock<std::mutex> lock(mu_);
   const auto poll = janitor_.poll_interval();
   const auto wake = [this] { return stop_ || train_requested_; };

@@ -16,6 +16,7 @@
 #include "table/drift_table_factory.h"
 #include "table/drift_table_reader.h"
 #include "util/coding.h"
+#include "util/thread_priority.h"
 #include "util/vector_value.h"
 
 namespace drift {
@@ -180,6 +181,12 @@ Status VectorIndex::Attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
         options.vacuum_dead_fraction <= 1)) {
     return Status::InvalidArgument(
         "drift: vacuum_dead_fraction must be in [0, 1]");
+  }
+  if (!IsValidCpuPriority(options.maintenance_cpu_priority)) {
+    return Status::InvalidArgument(
+        "drift: maintenance_cpu_priority must be kIdle, kLow, kNormal or "
+        "kHigh, not " +
+        std::to_string(static_cast<int>(options.maintenance_cpu_priority)));
   }
   if (options.split_merge) {
     Status valid =

@@ -27,6 +27,7 @@
 #include "tools/gflags_help.h"
 #include "tools/tool_logging.h"
 #include "util/dataset.h"
+#include "util/thread_priority.h"
 
 DEFINE_string(
     benchmarks, "fillvec,flush,train,compact,getvec,search",
@@ -134,6 +135,9 @@ DEFINE_int32(sim_write_buffer_mb, 4,
              "memtables flush while a phase is written and the drift "
              "variant's background maintenance (checks, edits, re-bucketing "
              "compactions) runs during its ingest, as it would in service");
+DEFINE_string(maintenance_cpu_priority, "low",
+              "VectorIndexOptions maintenance_cpu_priority of drift: idle, "
+              "low (nice 19), normal (the creating thread's) or high");
 DEFINE_uint64(seed, 42, "Seed of the synthetic data and the random orders");
 
 namespace drift {
@@ -149,6 +153,8 @@ VectorIndexOptions IndexOptionsFromFlags() {
   o.split_merge = FLAGS_split_merge;
   o.split_bucket_over_target = FLAGS_split_bucket_over_target;
   o.merge_bucket_under_target = FLAGS_merge_bucket_under_target;
+  // Main has checked the name.
+  ParseCpuPriority(FLAGS_maintenance_cpu_priority, &o.maintenance_cpu_priority);
   return o;
 }
 
@@ -589,6 +595,14 @@ std::vector<std::string> Split(const std::string& s) {
 
 int Main() {
   RegisterDrift();
+  rocksdb::CpuPriority priority;
+  if (!ParseCpuPriority(FLAGS_maintenance_cpu_priority, &priority)) {
+    fprintf(stderr,
+            "db_bench_drift: --maintenance_cpu_priority=%s is not one of idle, "
+            "low, normal, high\n",
+            FLAGS_maintenance_cpu_priority.c_str());
+    return 1;
+  }
   Dataset data;
   rocksdb::Status s = LoadData(&data);
   if (!s.ok()) {

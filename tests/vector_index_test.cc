@@ -5,11 +5,20 @@
 // input, and recall on fashion-mnist.
 #include "drift/vector_index.h"
 
+#include <dirent.h>
+#include <sched.h>
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "drift/plugin.h"
@@ -66,6 +75,7 @@ class VectorIndexTest : public testing::Test {
     vopts.janitor_bytes_per_sec = janitor_bytes_per_sec_;
     vopts.max_memtable_age_seconds = max_memtable_age_seconds_;
     vopts.split_merge = split_merge_;
+    vopts.maintenance_cpu_priority = maintenance_cpu_priority_;
     ASSERT_OK(VectorIndex::Attach(db_.get(), handles_[1], vopts, &index_));
   }
 
@@ -150,6 +160,7 @@ class VectorIndexTest : public testing::Test {
   uint64_t janitor_bytes_per_sec_ = 0;
   uint64_t max_memtable_age_seconds_ = 0;
   bool split_merge_ = true;
+  rocksdb::CpuPriority maintenance_cpu_priority_ = rocksdb::CpuPriority::kLow;
   // Small, so memtable graphs are built (in the background) during the tests.
   uint32_t graph_min_rows_ = 16;
   std::unique_ptr<rocksdb::DB> db_;
@@ -431,7 +442,9 @@ TEST_F(VectorIndexTest, BucketStatsMatchTheModel) {
       }
     }
     PutRegion(half == 0 ? "c" : "d", 250, 10, 300, &rng, &model);
-    if (half == 0) ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+    if (half == 0) {
+      ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+    }
   }
   auto expect_model = [&](bool with_hidden) {
     std::vector<BucketMoments> live(cb.size());
@@ -612,6 +625,81 @@ TEST_F(VectorIndexTest, AttachNeedsTheDriftMemTableOfTheSameDimension) {
         << s.ToString();
     for (auto* h : handles) EXPECT_OK(db->DestroyColumnFamilyHandle(h));
   }
+}
+
+// Nice value and scheduling policy of this process's thread named `name`
+// (fields 19 and 41 of /proc/self/task/<tid>/stat); false if there is none.
+bool ThreadScheduling(const std::string& name, int* nice, int* policy) {
+  DIR* dir = opendir("/proc/self/task");
+  if (dir == nullptr) return false;
+  bool found = false;
+  while (dirent* e = readdir(dir)) {
+    const std::string task = std::string("/proc/self/task/") + e->d_name;
+    std::ifstream comm(task + "/comm");
+    std::string line;
+    if (!std::getline(comm, line) || line != name) continue;
+    std::ifstream stat_file(task + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(stat_file)),
+                     std::istreambuf_iterator<char>());
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::vector<std::string> f;  // f[0] is field 3 (state)
+    for (std::string x; fields >> x;) f.push_back(x);
+    if (f.size() < 39) continue;
+    *nice = std::stoi(f[16]);
+    *policy = std::stoi(f[38]);
+    found = true;
+  }
+  closedir(dir);
+  return found;
+}
+
+TEST_F(VectorIndexTest, MaintenanceThreadRunsAtItsCpuPriority) {
+  struct Case {
+    rocksdb::CpuPriority priority;
+    int nice, policy;  // nice: only for kLow (SCHED_IDLE keeps it)
+  };
+  for (const Case c : {Case{rocksdb::CpuPriority::kLow, 19, SCHED_OTHER},
+                       Case{rocksdb::CpuPriority::kIdle, 0, SCHED_IDLE}}) {
+    errno = 0;
+    const int own_nice = getpriority(PRIO_PROCESS, 0);
+    maintenance_cpu_priority_ = c.priority;
+    Open(8);
+    int nice = -100, policy = -1;
+    // The thread sets its own priority as it starts.
+    const int want_nice =
+        c.priority == rocksdb::CpuPriority::kIdle ? own_nice : c.nice;
+    for (int i = 0;
+         i < 500 && !(ThreadScheduling("drift-maint", &nice, &policy) &&
+                      nice == want_nice && policy == c.policy);
+         ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_EQ(nice, want_nice);
+    EXPECT_EQ(policy, c.policy);
+    Close();
+    test::RemoveDir(dir_);
+    // Only that thread: the test's own kept its priority.
+    EXPECT_EQ(getpriority(PRIO_PROCESS, 0), own_nice);
+    EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
+  }
+}
+
+TEST_F(VectorIndexTest, AttachRejectsAnInvalidCpuPriority) {
+  rocksdb::ColumnFamilyOptions vec = VectorColumnFamilyOptions(8);
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  ASSERT_OK(
+      test::OpenWithVectorCf(dir_, rocksdb::DBOptions(), vec, &db, &handles));
+  VectorIndexOptions vopts;
+  vopts.dimension = 8;
+  vopts.maintenance_cpu_priority = static_cast<rocksdb::CpuPriority>(9);
+  std::unique_ptr<VectorIndex> index;
+  const rocksdb::Status s =
+      VectorIndex::Attach(db.get(), handles[1], vopts, &index);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.ToString().find("maintenance_cpu_priority"), std::string::npos)
+      << s.ToString();
+  for (auto* h : handles) EXPECT_OK(db->DestroyColumnFamilyHandle(h));
 }
 
 TEST_F(VectorIndexTest, MemtableGraphAnswersForIndexedRows) {

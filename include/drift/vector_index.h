@@ -88,6 +88,18 @@ struct VectorIndexOptions {
   // segments even when writes are slow. The janitor checks about every
   // max_memtable_age_seconds / 10 (at least every second).
   uint64_t max_memtable_age_seconds = 0;
+
+  // CPU priority of the background maintenance thread (named "drift-maint":
+  // codebook training, bucket statistics, split/merge and vacuum checks).
+  // kLow (nice 19) and kIdle (SCHED_IDLE) let it run on spare CPU and yield
+  // to foreground writes and searches and to RocksDB's flush threads, so a
+  // check never takes a core that ingest needs; kNormal leaves the thread at
+  // the priority of the thread that called Attach; kHigh needs CAP_SYS_NICE.
+  // The re-bucketing and vacuum compactions it requests run in RocksDB's
+  // background pool at that pool's priority
+  // (Env::LowerThreadPoolCPUPriority), and Train/Maintain calls at their
+  // caller's.
+  rocksdb::CpuPriority maintenance_cpu_priority = rocksdb::CpuPriority::kLow;
 };
 
 // What the index looks like now and what maintenance did (GetStats).
