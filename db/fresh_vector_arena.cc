@@ -1,26 +1,41 @@
 #include "db/fresh_vector_arena.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "util/vector_value.h"
 
 namespace drift {
 
+uint32_t FreshVectorArena::BlockShift(uint32_t dim) {
+  const size_t row_bytes = std::max<size_t>(1, dim) * sizeof(float);
+  uint32_t shift = 0;
+  while ((size_t{1} << (shift + 1)) <= kMaxRowsPerBlock &&
+         (size_t{2} << shift) * row_bytes <= kTargetBlockBytes) {
+    ++shift;
+  }
+  while ((size_t{1} << shift) < kMinRowsPerBlock) ++shift;
+  return shift;
+}
+
 FreshVectorArena::FreshVectorArena(const DriftMemTableOptions& options)
-    : dim_(options.dimension), graph_(this, options) {}
+    : dim_(options.dimension),
+      block_shift_(BlockShift(options.dimension)),
+      graph_(this, options) {}
 
 bool FreshVectorArena::Append(const rocksdb::Slice& internal_key,
                               const rocksdb::Slice& value) {
   std::lock_guard<std::mutex> lock(mu_);
   const size_t row = size_.load(std::memory_order_relaxed);
-  if (row % kRowsPerBlock == 0) {
+  const size_t rows_per_block = size_t{1} << block_shift_;
+  if (row % rows_per_block == 0) {
     auto block = std::make_unique<Block>();
-    block->vectors.reset(new float[kRowsPerBlock * dim_]);
-    block->keys.reserve(kRowsPerBlock);
+    block->vectors.reset(new float[rows_per_block * dim_]);
+    block->keys.reserve(rows_per_block);
     blocks_.push_back(std::move(block));
   }
   Block* block = blocks_.back().get();
-  float* slot = block->vectors.get() + (row % kRowsPerBlock) * dim_;
+  float* slot = block->vectors.get() + (row % rows_per_block) * dim_;
   std::memcpy(slot, value.data(), size_t{dim_} * sizeof(float));
   // Unpublished until size_ moves: a rejected row is overwritten by the next.
   if (!CheckFinite(slot, dim_).ok()) return false;
@@ -33,7 +48,7 @@ bool FreshVectorArena::Append(const rocksdb::Slice& internal_key,
   }
   size_.store(row + 1, std::memory_order_release);
   // Wake the graph indexer once per block of new rows.
-  if ((row + 1) % kRowsPerBlock == 0 && graph_.wanted()) {
+  if ((row + 1) % rows_per_block == 0 && graph_.wanted()) {
     GraphIndexer::Get().Notify();
   }
   return true;
@@ -55,6 +70,7 @@ std::vector<std::string> FreshVectorArena::DeletionsFrom(size_t from) const {
 FreshVectorArena::View FreshVectorArena::Snapshot() const {
   View view;
   view.dim = dim_;
+  view.block_shift = block_shift_;
   std::lock_guard<std::mutex> lock(mu_);
   view.size = size_.load(std::memory_order_acquire);
   for (const auto& b : blocks_) {
@@ -66,8 +82,8 @@ FreshVectorArena::View FreshVectorArena::Snapshot() const {
 
 size_t FreshVectorArena::MemoryUsage() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return blocks_.size() * (kRowsPerBlock * dim_ * sizeof(float) +
-                           kRowsPerBlock * sizeof(std::string)) +
+  return blocks_.size() * rows_per_block() *
+             (dim_ * sizeof(float) + sizeof(std::string)) +
          key_bytes_;
 }
 

@@ -1,7 +1,10 @@
 // FreshVectorArena: the vectors of one memtable, appended as the memtable sees
-// them, in contiguous fixed-size blocks that never move. Writers append under a
-// short lock; readers take a consistent prefix (Snapshot) and scan it without a
-// lock, because published rows are immutable.
+// them, in contiguous fixed-size blocks that never move. A block holds a power
+// of two of rows, as many as fit in kTargetBlockBytes (16 to 1024): what the
+// memtable reports to RocksDB's write_buffer_size is what it allocated, and a
+// block allocated ahead of its rows stays a small part of a memtable. Writers
+// append under a short lock; readers take a consistent prefix (Snapshot) and
+// scan it without a lock, because published rows are immutable.
 #pragma once
 
 #include <atomic>
@@ -20,12 +23,16 @@ namespace drift {
 
 class FreshVectorArena {
  public:
-  static constexpr size_t kRowsPerBlock = 1024;
+  static constexpr size_t kTargetBlockBytes = size_t{256} << 10;
+  static constexpr size_t kMinRowsPerBlock = 16, kMaxRowsPerBlock = 1024;
+  // log2 of the rows per block for vectors of `dim` floats.
+  static uint32_t BlockShift(uint32_t dim);
 
   // Vectors of options.dimension (> 0); options also configure the graph.
   explicit FreshVectorArena(const DriftMemTableOptions& options);
 
   uint32_t dim() const { return dim_; }
+  size_t rows_per_block() const { return size_t{1} << block_shift_; }
 
   // Appends a vector (dim little-endian floats in `value`, possibly unaligned)
   // stored under `internal_key`. Thread-safe. Vectors with a NaN or infinite
@@ -46,14 +53,18 @@ class FreshVectorArena {
   struct View {
     size_t size = 0;
     uint32_t dim = 0;
+    uint32_t block_shift = 0;
     std::vector<const float*> vector_blocks;
     std::vector<const std::vector<std::string>*> key_blocks;
     const float* vector(size_t row) const {
-      return vector_blocks[row / kRowsPerBlock] + (row % kRowsPerBlock) * dim;
+      return vector_blocks[row >> block_shift] + InBlock(row) * dim;
     }
     // The internal key (user key + seq/type) the row was written under.
     const std::string& key(size_t row) const {
-      return (*key_blocks[row / kRowsPerBlock])[row % kRowsPerBlock];
+      return (*key_blocks[row >> block_shift])[InBlock(row)];
+    }
+    size_t InBlock(size_t row) const {
+      return row & ((size_t{1} << block_shift) - 1);
     }
   };
   View Snapshot() const;
@@ -87,6 +98,7 @@ class FreshVectorArena {
   };
 
   const uint32_t dim_;
+  const uint32_t block_shift_;
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<Block>> blocks_;  // guarded by mu_
   std::atomic<size_t> size_{0};
