@@ -202,7 +202,7 @@ Status CodebookManager::Persist(const Codebook& codebook) {
 
 Status CodebookManager::Train(const TrainOptions& options) {
   std::lock_guard<std::mutex> lock(train_mu_);
-  return TrainLocked(options);
+  return TrainLocked(options, RebucketBy::kCompactRange);
 }
 
 rocksdb::Logger* CodebookManager::InfoLog() const {
@@ -217,7 +217,8 @@ double MillisSince(std::chrono::steady_clock::time_point start) {
 }
 }  // namespace
 
-Status CodebookManager::TrainLocked(const TrainOptions& options) {
+Status CodebookManager::TrainLocked(const TrainOptions& options,
+                                    RebucketBy by) {
   const auto start = std::chrono::steady_clock::now();
   const uint32_t dim = options_.dimension;
   std::vector<float> sample;
@@ -254,7 +255,7 @@ Status CodebookManager::TrainLocked(const TrainOptions& options) {
   entries_at_check_ = EntriesWritten();  // a fresh codebook fits the data
   ++trainings_;
   if (!options.rebucket) return Status::OK();
-  return Rebucket(/*all=*/true);
+  return Rebucket(by);
 }
 
 Status CodebookManager::PersistAndPublish(std::shared_ptr<Codebook> codebook) {
@@ -415,22 +416,24 @@ Status CodebookManager::EditBuckets(const Codebook& current, bool* published) {
                  r.cost_before, r.cost_after, n, total, sample_ms,
                  live.empty() ? "the sample" : "bucket statistics",
                  MillisSince(start));
-  return Rebucket(/*all=*/true);
+  return Rebucket(RebucketBy::kFilesInThisThread);
 }
 
-Status CodebookManager::Rebucket(bool all) {
+Status CodebookManager::Rebucket(RebucketBy by) {
   const auto start = std::chrono::steady_clock::now();
   // Into the epoch searches and GetStats go by (the published one).
   const auto current = holder_->current();
   if (current == nullptr) return Status::OK();
   const uint64_t epoch = current->epoch;
-  Status s = all ? janitor_.Rebucket(epoch) : janitor_.RebucketFiles(epoch);
-  const bool whole = all && !janitor_.budgeted();
+  const bool whole = by == RebucketBy::kCompactRange && !janitor_.budgeted();
+  Status s = whole ? janitor_.Rebucket(epoch) : janitor_.RebucketFiles(epoch);
   ROCKS_LOG_INFO(InfoLog(),
                  "drift: re-bucketing %s with epoch %" PRIu64
                  " (%s): %s in %.1f ms",
                  cf_->GetName().c_str(), epoch,
-                 whole ? "CompactRange" : "file by file, janitor budget",
+                 whole                 ? "CompactRange"
+                 : janitor_.budgeted() ? "file by file, janitor budget"
+                                       : "file by file",
                  s.ToString().c_str(), MillisSince(start));
   return s;
 }
@@ -515,7 +518,9 @@ Status CodebookManager::Maintain(bool* retrained) {
       grown >= options_.retrain_growth * static_cast<double>(std::max<uint64_t>(
                                              1, vectors_at_train_));
   if (!imbalanced && !grew) {
-    if (stats.other_epoch_vectors > 0) s = Rebucket(/*all=*/false);
+    if (stats.other_epoch_vectors > 0) {
+      s = Rebucket(RebucketBy::kFilesInThisThread);
+    }
     if (s.ok() && check_due && options_.vacuum_dead_fraction > 0) {
       s = janitor_.Vacuum(
           options_.vacuum_dead_fraction,
@@ -527,7 +532,7 @@ Status CodebookManager::Maintain(bool* retrained) {
   }
   TrainOptions options;
   options.rebucket = true;
-  s = TrainLocked(options);
+  s = TrainLocked(options, RebucketBy::kFilesInThisThread);
   if (!s.ok()) return s;
   ++(imbalanced ? retrains_imbalance_ : retrains_growth_);
   if (retrained != nullptr) *retrained = true;
@@ -592,7 +597,8 @@ void CodebookManager::BackgroundLoop() {
                        "): training its first codebook",
                        cf_->GetName().c_str(), estimate,
                        uint64_t{options_.min_train_vectors});
-        s = Train(TrainOptions());
+        std::lock_guard<std::mutex> train_lock(train_mu_);
+        s = TrainLocked(TrainOptions(), RebucketBy::kFilesInThisThread);
       }
     } else {
       s = Maintain(nullptr);

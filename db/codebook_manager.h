@@ -68,11 +68,21 @@ class CodebookManager {
   rocksdb::Status SampleVectors(size_t max_sample, std::vector<float>* sample,
                                 uint64_t* total) const;
   rocksdb::Status Persist(const Codebook& codebook);
-  rocksdb::Status TrainLocked(const TrainOptions& options);
-  // Re-buckets into the current epoch (train_mu_ held): every segment
-  // (Janitor::Rebucket) or, with all false, file by file only those left in
-  // other epochs.
-  rocksdb::Status Rebucket(bool all);
+  // How segments of older epochs are rewritten into the current one.
+  enum class RebucketBy {
+    // One CompactRange over the column family (RocksDB's compaction threads;
+    // levels consolidated): what an explicit Train does, unless the janitor
+    // has a budget.
+    kCompactRange,
+    // File by file with CompactFiles, which compacts in the calling thread:
+    // background maintenance, so the rewrite runs at
+    // maintenance_cpu_priority and within the janitor's budget instead of
+    // competing with the writers in RocksDB's compaction pool.
+    kFilesInThisThread,
+  };
+  rocksdb::Status TrainLocked(const TrainOptions& options, RebucketBy by);
+  // Re-buckets into the current epoch (train_mu_ held).
+  rocksdb::Status Rebucket(RebucketBy by);
   // Entries written to the column family's memtables since it was opened.
   uint64_t EntriesWritten() const;
   // The incremental maintenance check (split_merge, train_mu_ held): plans

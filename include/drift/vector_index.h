@@ -75,11 +75,12 @@ struct VectorIndexOptions {
   // is compacted, so the dead entries go. In [0, 1]; 0 disables.
   double vacuum_dead_fraction = 0.2;
 
-  // The janitor's budget for re-bucketing (0: unlimited). With either set, the
-  // segments of an older codebook epoch are rewritten one file at a time
-  // (CompactFiles), each after one operation and the file's bytes were
-  // granted by a rocksdb::RateLimiter, instead of in one CompactRange; a
-  // retrain's re-bucketing then takes at least its bytes /
+  // The janitor's budget for re-bucketing (0: unlimited). Background
+  // maintenance always re-buckets one file at a time (CompactFiles, in the
+  // maintenance thread); with either set, each file waits until one
+  // operation and the file's bytes were granted by a rocksdb::RateLimiter,
+  // and an explicit Train re-buckets that way too instead of in one
+  // CompactRange. A retrain's re-bucketing then takes at least its bytes /
   // janitor_bytes_per_sec.
   uint32_t janitor_ops_per_sec = 0;
   uint64_t janitor_bytes_per_sec = 0;
@@ -95,7 +96,8 @@ struct VectorIndexOptions {
   // to foreground writes and searches and to RocksDB's flush threads, so a
   // check never takes a core that ingest needs; kNormal leaves the thread at
   // the priority of the thread that called Attach; kHigh needs CAP_SYS_NICE.
-  // The re-bucketing and vacuum compactions it requests run in RocksDB's
+  // Its re-bucketing rewrites (CompactFiles) run in this thread too; the
+  // vacuum compactions it requests run in RocksDB's
   // background pool at that pool's priority
   // (Env::LowerThreadPoolCPUPriority), and Train/Maintain calls at their
   // caller's.
