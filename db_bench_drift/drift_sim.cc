@@ -9,10 +9,14 @@
 #include <set>
 #include <thread>
 
+#include <sys/resource.h>
+#include <time.h>
+
 #include "drift/plugin.h"
 #include "drift/vector_index.h"
 #include "index/exact_knn.h"
 #include "rocksdb/db.h"
+#include "rocksdb/statistics.h"
 
 namespace drift {
 namespace bench {
@@ -147,6 +151,29 @@ struct Variant {
   bool train_after_every_phase = false;  // oracle
 };
 
+// What one phase's writes cost the writer.
+struct IngestCost {
+  double secs = 0;          // Wall time of the Deletes and Puts.
+  double cpu_secs = 0;      // CPU time of the writing thread meanwhile,
+  uint64_t page_faults = 0; // and its page faults (minor and major).
+  double stall_secs = 0;    // Of which RocksDB held the writes (STALL_MICROS).
+  uint64_t flushes = 0;     // Memtable flushes that finished meanwhile,
+  double flush_secs = 0;    // and their time (FLUSH_TIME),
+  double compaction_secs = 0;  // and that of compactions (COMPACTION_TIME).
+};
+
+uint64_t ThreadPageFaults() {
+  rusage u{};
+  getrusage(RUSAGE_THREAD, &u);
+  return static_cast<uint64_t>(u.ru_minflt + u.ru_majflt);
+}
+
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 std::string KeyOf(size_t i) {
   char buf[16];
   std::snprintf(buf, sizeof(buf), "v%010zu", i);
@@ -171,6 +198,8 @@ class VariantRun {
     options.create_if_missing = true;
     options.write_buffer_size = o_.write_buffer_bytes;
     options.max_background_jobs = 2;
+    options.statistics = rocksdb::CreateDBStatistics();
+    statistics_ = options.statistics;
     const std::string path = Path(o_, v_.name);
     rocksdb::Status s = rocksdb::DestroyDB(path, options);
     rocksdb::DB* db = nullptr;
@@ -184,18 +213,20 @@ class VariantRun {
   }
 
   rocksdb::Status RunPhase(size_t p, const Phase& phase, Reporter* reporter) {
-    double ingest_secs = 0;
-    rocksdb::Status s = Ingest(phase, &ingest_secs);
+    IngestCost cost;
+    rocksdb::Status s = Ingest(phase, &cost);
     if (s.ok()) s = Settle(p);
     if (!s.ok()) return s;
-    const size_t writes = phase.base.size() / o_.dim + phase.deletes.size();
-    return Measure(p, phase, writes / ingest_secs, reporter);
+    return Measure(p, phase, cost, reporter);
   }
 
-  // The phase's Deletes and Puts, one per call; *secs = how long they took.
-  rocksdb::Status Ingest(const Phase& phase, double* secs) {
+  // The phase's Deletes and Puts, one per call, and what they cost.
+  rocksdb::Status Ingest(const Phase& phase, IngestCost* cost) {
     const size_t d = o_.dim;
     const size_t n = phase.base.size() / d;
+    const IngestCost before = BackgroundCost();
+    const double cpu_before = ThreadCpuSeconds();
+    const uint64_t faults_before = ThreadPageFaults();
     const auto start = Clock::now();
     for (size_t id : phase.deletes) {
       rocksdb::Status s = index_->Delete(rocksdb::WriteOptions(), KeyOf(id));
@@ -209,7 +240,14 @@ class VariantRun {
           index_->Put(rocksdb::WriteOptions(), KeyOf(all_.size() / d + i), v);
       if (!s.ok()) return s;
     }
-    *secs = SecondsSince(start);
+    cost->secs = SecondsSince(start);
+    cost->cpu_secs = ThreadCpuSeconds() - cpu_before;
+    cost->page_faults = ThreadPageFaults() - faults_before;
+    const IngestCost after = BackgroundCost();
+    cost->stall_secs = after.stall_secs - before.stall_secs;
+    cost->flushes = after.flushes - before.flushes;
+    cost->flush_secs = after.flush_secs - before.flush_secs;
+    cost->compaction_secs = after.compaction_secs - before.compaction_secs;
     all_.insert(all_.end(), phase.base.begin(), phase.base.end());
     live_.resize(all_.size() / d, 1);
     return rocksdb::Status::OK();
@@ -226,6 +264,19 @@ class VariantRun {
   }
 
  private:
+  // The database's totals so far of what IngestCost counts from statistics.
+  IngestCost BackgroundCost() const {
+    IngestCost c;
+    c.stall_secs = statistics_->getTickerCount(rocksdb::STALL_MICROS) * 1e-6;
+    rocksdb::HistogramData h;
+    statistics_->histogramData(rocksdb::FLUSH_TIME, &h);
+    c.flushes = h.count;
+    c.flush_secs = h.sum * 1e-6;
+    statistics_->histogramData(rocksdb::COMPACTION_TIME, &h);
+    c.compaction_secs = h.sum * 1e-6;
+    return c;
+  }
+
   // Flush, then what the variant does between phases, then one level.
   rocksdb::Status Settle(size_t p) {
     rocksdb::Status s = db_->Flush(rocksdb::FlushOptions());
@@ -249,8 +300,8 @@ class VariantRun {
     return db_->CompactRange(cro, nullptr, nullptr);
   }
 
-  rocksdb::Status Measure(size_t p, const Phase& phase, double ingest_rate,
-                          Reporter* reporter) {
+  rocksdb::Status Measure(size_t p, const Phase& phase,
+                          const IngestCost& ingest, Reporter* reporter) {
     const size_t d = o_.dim, k = o_.k;
     const size_t nq = phase.queries.size() / d;
     // Ground truth over the live vectors; ids map back to write order.
@@ -313,7 +364,15 @@ class VariantRun {
     r.metrics["segments_vacuumed"] = stats.segments_vacuumed;
     r.metrics["segments_rebucketed"] = stats.segments_rebucketed;
     r.metrics["bytes_rebucketed"] = stats.bytes_rebucketed;
-    r.metrics["ingest_vectors_per_sec"] = ingest_rate;
+    const size_t writes = phase.base.size() / d + phase.deletes.size();
+    r.metrics["ingest_vectors_per_sec"] = writes / ingest.secs;
+    r.metrics["ingest_writer_cpu_ms"] = ingest.cpu_secs * 1e3;
+    r.metrics["ingest_wall_ms"] = ingest.secs * 1e3;
+    r.metrics["ingest_writer_page_faults"] = ingest.page_faults;
+    r.metrics["ingest_stall_ms"] = ingest.stall_secs * 1e3;
+    r.metrics["ingest_flushes"] = ingest.flushes;
+    r.metrics["ingest_flush_ms"] = ingest.flush_secs * 1e3;
+    r.metrics["ingest_compaction_ms"] = ingest.compaction_secs * 1e3;
     reporter->Report(r);
     return rocksdb::Status::OK();
   }
@@ -321,6 +380,7 @@ class VariantRun {
   const DriftSimOptions o_;
   Variant v_;
   const std::string workload_;
+  std::shared_ptr<rocksdb::Statistics> statistics_;
   std::unique_ptr<rocksdb::DB> db_;
   std::unique_ptr<VectorIndex> index_;
   std::vector<float> all_;     // Every vector written, in key order.
@@ -379,9 +439,9 @@ rocksdb::Status RunDriftSim(const DriftSimOptions& options,
     Variant warm_up{"warm-up", fixed.options};
     {
       VariantRun run(o, warm_up, workload);
-      double secs = 0;
+      IngestCost cost;
       rocksdb::Status s = run.Open();
-      if (s.ok()) s = run.Ingest(phases[0], &secs);
+      if (s.ok()) s = run.Ingest(phases[0], &cost);
       if (!s.ok()) return s;
     }
     rocksdb::Status s = VariantRun::Destroy(o, warm_up.name);
