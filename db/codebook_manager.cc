@@ -455,6 +455,9 @@ Status CodebookManager::GetStats(IndexStats* stats) const {
   stats->stats_keys_resolved = stats_keys_resolved_;
   stats->stats_memtables_missed = stats_memtables_missed_;
   stats->stats_update_micros = stats_update_micros_;
+  stats->maintenance_deferrals = deferrals_;
+  stats->maintenance_deferrals_capped = deferrals_capped_;
+  stats->maintenance_defer_micros = defer_micros_;
   janitor_.AddCounters(stats);
   PinnedView view;
   Status s = view.Pin(db_, cf_);
@@ -551,6 +554,34 @@ void CodebookManager::OnSegmentWritten(const SegmentWrittenEvent& event) {
   cv_.notify_all();
 }
 
+bool CodebookManager::WaitForQuietWrites(std::unique_lock<std::mutex>* lock) {
+  using std::chrono::milliseconds;
+  const milliseconds quiet(options_.maintenance_quiet_ms);
+  if (quiet.count() == 0 || DriftMemtables() == nullptr) return !stop_;
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + milliseconds(options_.maintenance_max_defer_ms);
+  const auto stopping = [this] { return stop_; };
+  uint64_t seen = EntriesWritten();
+  bool waited = false;
+  while (true) {
+    const auto until =
+        std::min(std::chrono::steady_clock::now() + quiet, deadline);
+    if (cv_.wait_until(*lock, until, stopping)) return false;
+    const uint64_t now_seen = EntriesWritten();
+    const bool capped = std::chrono::steady_clock::now() >= deadline;
+    if (now_seen == seen || capped) {
+      if (waited || now_seen != seen) {
+        ++deferrals_;
+        if (capped && now_seen != seen) ++deferrals_capped_;
+        defer_micros_ += static_cast<uint64_t>(MillisSince(start) * 1000);
+      }
+      return true;
+    }
+    seen = now_seen;
+    waited = true;
+  }
+}
+
 void CodebookManager::BackgroundLoop() {
   SetCurrentThreadName("drift-maint");
   if (options_.maintenance_cpu_priority != rocksdb::CpuPriority::kNormal) {
@@ -584,6 +615,10 @@ void CodebookManager::BackgroundLoop() {
       lock.lock();
       continue;
     }
+    lock.lock();
+    if (!WaitForQuietWrites(&lock)) return;
+    train_requested_ = false;  // the check about to run covers those
+    lock.unlock();
     // The first codebook once there is enough data; later ones when drift
     // maintenance says so.
     s = Status::OK();

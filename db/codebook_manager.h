@@ -97,6 +97,10 @@ class CodebookManager {
   DriftMemTableRepFactory* DriftMemtables() const;
   void OnSegmentWritten(const SegmentWrittenEvent& event);
   void BackgroundLoop();
+  // Idle-time maintenance (mu_ held through `lock`): waits until the
+  // memtables took no entry for maintenance_quiet_ms, at most
+  // maintenance_max_defer_ms. False if the manager is stopping.
+  bool WaitForQuietWrites(std::unique_lock<std::mutex>* lock);
 
   rocksdb::DB* const db_;
   rocksdb::ColumnFamilyHandle* const cf_;
@@ -124,6 +128,7 @@ class CodebookManager {
   BucketStatsTracker stats_;  // guarded by train_mu_
   std::atomic<uint64_t> bucket_tombstones_{0}, stats_keys_resolved_{0},
       stats_memtables_missed_{0}, stats_update_micros_{0};
+  std::atomic<uint64_t> deferrals_{0}, deferrals_capped_{0}, defer_micros_{0};
 
   std::mutex mu_;  // guards the fields below
   std::condition_variable cv_;

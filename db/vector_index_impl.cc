@@ -640,8 +640,11 @@ Status VectorIndexImpl::GetProperty(const std::string& property,
       "\nsegments re-bucketed by the janitor: %" PRIu64
       "\nbytes re-bucketed by the janitor: %" PRIu64
       "\njanitor budget wait (us): %" PRIu64 "\nage flushes: %" PRIu64
-      "\nvacuum checks: %" PRIu64 "\nsegments vacuumed: %" PRIu64
-      "\nbucket tombstones: %" PRIu64 "\nbucket stats keys looked up: %" PRIu64
+      "\nmaintenance checks deferred for writes: %" PRIu64
+      "\nmaintenance checks started at the deferral cap: %" PRIu64
+      "\nmaintenance deferral time (us): %" PRIu64 "\nvacuum checks: %" PRIu64
+      "\nsegments vacuumed: %" PRIu64 "\nbucket tombstones: %" PRIu64
+      "\nbucket stats keys looked up: %" PRIu64
       "\nbucket stats memtables missed: %" PRIu64
       "\nbucket stats update time (us): %" PRIu64 "\n",
       st.codebook_epoch, st.buckets, st.bucketed_vectors, st.max_bucket_vectors,
@@ -650,9 +653,11 @@ Status VectorIndexImpl::GetProperty(const std::string& property,
       st.edit_publishes, st.bucket_splits, st.bucket_merges,
       st.bucket_edits_rejected, st.bucket_edits_deferred,
       st.segments_rebucketed, st.bytes_rebucketed,
-      st.janitor_budget_wait_micros, st.age_flushes, st.vacuum_checks,
-      st.segments_vacuumed, st.bucket_tombstones, st.stats_keys_resolved,
-      st.stats_memtables_missed, st.stats_update_micros);
+      st.janitor_budget_wait_micros, st.age_flushes, st.maintenance_deferrals,
+      st.maintenance_deferrals_capped, st.maintenance_defer_micros,
+      st.vacuum_checks, st.segments_vacuumed, st.bucket_tombstones,
+      st.stats_keys_resolved, st.stats_memtables_missed,
+      st.stats_update_micros);
   *value = buf;
   return Status::OK();
 }

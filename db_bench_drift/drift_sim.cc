@@ -1,5 +1,8 @@
 #include "db_bench_drift/drift_sim.h"
 
+#include <sys/resource.h>
+#include <time.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -8,9 +11,6 @@
 #include <random>
 #include <set>
 #include <thread>
-
-#include <sys/resource.h>
-#include <time.h>
 
 #include "drift/plugin.h"
 #include "drift/vector_index.h"
@@ -153,19 +153,28 @@ struct Variant {
 
 // What one phase's writes cost the writer.
 struct IngestCost {
-  double secs = 0;          // Wall time of the Deletes and Puts.
-  double cpu_secs = 0;      // CPU time of the writing thread meanwhile,
-  uint64_t page_faults = 0; // and its page faults (minor and major).
-  double stall_secs = 0;    // Of which RocksDB held the writes (STALL_MICROS).
-  uint64_t flushes = 0;     // Memtable flushes that finished meanwhile,
-  double flush_secs = 0;    // and their time (FLUSH_TIME),
+  double secs = 0;           // Wall time of the Deletes and Puts.
+  double cpu_secs = 0;       // CPU time of the writing thread meanwhile,
+  double sys_secs = 0;       // of which in the kernel,
+  uint64_t page_faults = 0;  // and its page faults (minor and major).
+  double stall_secs = 0;     // Of which RocksDB held the writes (STALL_MICROS).
+  uint64_t flushes = 0;      // Memtable flushes that finished meanwhile,
+  double flush_secs = 0;     // and their time (FLUSH_TIME),
   double compaction_secs = 0;  // and that of compactions (COMPACTION_TIME).
 };
 
-uint64_t ThreadPageFaults() {
+rusage ThreadUsage() {
   rusage u{};
   getrusage(RUSAGE_THREAD, &u);
+  return u;
+}
+
+uint64_t PageFaults(const rusage& u) {
   return static_cast<uint64_t>(u.ru_minflt + u.ru_majflt);
+}
+
+double SystemSeconds(const rusage& u) {
+  return u.ru_stime.tv_sec + u.ru_stime.tv_usec * 1e-6;
 }
 
 double ThreadCpuSeconds() {
@@ -226,7 +235,7 @@ class VariantRun {
     const size_t n = phase.base.size() / d;
     const IngestCost before = BackgroundCost();
     const double cpu_before = ThreadCpuSeconds();
-    const uint64_t faults_before = ThreadPageFaults();
+    const rusage usage_before = ThreadUsage();
     const auto start = Clock::now();
     for (size_t id : phase.deletes) {
       rocksdb::Status s = index_->Delete(rocksdb::WriteOptions(), KeyOf(id));
@@ -242,7 +251,9 @@ class VariantRun {
     }
     cost->secs = SecondsSince(start);
     cost->cpu_secs = ThreadCpuSeconds() - cpu_before;
-    cost->page_faults = ThreadPageFaults() - faults_before;
+    const rusage usage = ThreadUsage();
+    cost->sys_secs = SystemSeconds(usage) - SystemSeconds(usage_before);
+    cost->page_faults = PageFaults(usage) - PageFaults(usage_before);
     const IngestCost after = BackgroundCost();
     cost->stall_secs = after.stall_secs - before.stall_secs;
     cost->flushes = after.flushes - before.flushes;
@@ -364,10 +375,13 @@ class VariantRun {
     r.metrics["segments_vacuumed"] = stats.segments_vacuumed;
     r.metrics["segments_rebucketed"] = stats.segments_rebucketed;
     r.metrics["bytes_rebucketed"] = stats.bytes_rebucketed;
+    r.metrics["maintenance_deferrals"] = stats.maintenance_deferrals;
+    r.metrics["maintenance_defer_ms"] = stats.maintenance_defer_micros / 1e3;
     const size_t writes = phase.base.size() / d + phase.deletes.size();
     r.metrics["ingest_vectors_per_sec"] = writes / ingest.secs;
     r.metrics["ingest_writer_cpu_ms"] = ingest.cpu_secs * 1e3;
     r.metrics["ingest_wall_ms"] = ingest.secs * 1e3;
+    r.metrics["ingest_writer_sys_ms"] = ingest.sys_secs * 1e3;
     r.metrics["ingest_writer_page_faults"] = ingest.page_faults;
     r.metrics["ingest_stall_ms"] = ingest.stall_secs * 1e3;
     r.metrics["ingest_flushes"] = ingest.flushes;

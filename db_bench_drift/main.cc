@@ -138,6 +138,15 @@ DEFINE_int32(sim_write_buffer_mb, 4,
 DEFINE_string(maintenance_cpu_priority, "low",
               "VectorIndexOptions maintenance_cpu_priority of drift: idle, "
               "low (nice 19), normal (the creating thread's) or high");
+DEFINE_uint32(maintenance_quiet_ms,
+              drift::VectorIndexOptions().maintenance_quiet_ms,
+              "VectorIndexOptions maintenance_quiet_ms of drift: background "
+              "checks wait for the writes to pause this long (0: start at "
+              "once)");
+DEFINE_uint32(maintenance_max_defer_ms,
+              drift::VectorIndexOptions().maintenance_max_defer_ms,
+              "VectorIndexOptions maintenance_max_defer_ms of drift: longest "
+              "wait of a background check for the writes to pause");
 DEFINE_uint64(seed, 42, "Seed of the synthetic data and the random orders");
 
 namespace drift {
@@ -153,6 +162,8 @@ VectorIndexOptions IndexOptionsFromFlags() {
   o.split_merge = FLAGS_split_merge;
   o.split_bucket_over_target = FLAGS_split_bucket_over_target;
   o.merge_bucket_under_target = FLAGS_merge_bucket_under_target;
+  o.maintenance_quiet_ms = FLAGS_maintenance_quiet_ms;
+  o.maintenance_max_defer_ms = FLAGS_maintenance_max_defer_ms;
   // Main has checked the name.
   ParseCpuPriority(FLAGS_maintenance_cpu_priority, &o.maintenance_cpu_priority);
   return o;

@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -76,6 +77,8 @@ class VectorIndexTest : public testing::Test {
     vopts.max_memtable_age_seconds = max_memtable_age_seconds_;
     vopts.split_merge = split_merge_;
     vopts.maintenance_cpu_priority = maintenance_cpu_priority_;
+    vopts.maintenance_quiet_ms = maintenance_quiet_ms_;
+    vopts.maintenance_max_defer_ms = maintenance_max_defer_ms_;
     ASSERT_OK(VectorIndex::Attach(db_.get(), handles_[1], vopts, &index_));
   }
 
@@ -107,6 +110,15 @@ class VectorIndexTest : public testing::Test {
       ASSERT_OK(index_->Put(rocksdb::WriteOptions(), k, v));
       (*model)[k] = v;
     }
+  }
+
+  // Open, with 2000 vectors in the memtable and no codebook yet (more than
+  // min_train_vectors: the first flush requests the first training).
+  void OpenWithUntrainedVectors(uint32_t seed) {
+    Open(8, 64, /*file_size=*/64 << 20);
+    std::mt19937 rng(seed);
+    Model model;
+    PutRegion("k", 2000, 1000, 0, &rng, &model);
   }
 
   // PutRegion of n wide vectors "a<i>", flushed, then a codebook trained.
@@ -161,6 +173,9 @@ class VectorIndexTest : public testing::Test {
   uint64_t max_memtable_age_seconds_ = 0;
   bool split_merge_ = true;
   rocksdb::CpuPriority maintenance_cpu_priority_ = rocksdb::CpuPriority::kLow;
+  uint32_t maintenance_quiet_ms_ = VectorIndexOptions().maintenance_quiet_ms;
+  uint32_t maintenance_max_defer_ms_ =
+      VectorIndexOptions().maintenance_max_defer_ms;
   // Small, so memtable graphs are built (in the background) during the tests.
   uint32_t graph_min_rows_ = 16;
   std::unique_ptr<rocksdb::DB> db_;
@@ -846,6 +861,76 @@ TEST_F(VectorIndexTest, JanitorFlushesMemtablesThatGrewOld) {
   IndexStats stats;
   ASSERT_OK(index_->GetStats(&stats));
   EXPECT_GE(stats.age_flushes, 1u);
+}
+
+// Writes one vector every 5 ms from its own thread until destroyed.
+class TrickleWriter {
+ public:
+  explicit TrickleWriter(VectorIndex* index)
+      : thread_([this, index] {
+          std::mt19937 rng(77);
+          std::uniform_real_distribution<float> u(-1, 1);
+          for (int i = 0; !stop_; ++i) {
+            std::vector<float> v(8);
+            for (float& x : v) x = u(rng);
+            const rocksdb::Status s =
+                index->Put(rocksdb::WriteOptions(), "t" + std::to_string(i), v);
+            EXPECT_TRUE(s.ok()) << s.ToString();
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          }
+        }) {}
+  ~TrickleWriter() {
+    stop_ = true;
+    thread_.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// Waits up to 30 s for the first codebook.
+bool WaitForFirstCodebook(VectorIndex* index) {
+  for (int i = 0; i < 600 && index->codebook_epoch() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return index->codebook_epoch() > 0;
+}
+
+TEST_F(VectorIndexTest, MaintenanceWaitsForWritesToPause) {
+  maintenance_quiet_ms_ = 300;
+  maintenance_max_defer_ms_ = 60000;
+  OpenWithUntrainedVectors(31);
+  {
+    TrickleWriter writes(index_.get());
+    // The flush requests the first training, which waits for a pause.
+    ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    EXPECT_EQ(index_->codebook_epoch(), 0u);
+  }
+  ASSERT_TRUE(WaitForFirstCodebook(index_.get()));
+  IndexStats stats;
+  ASSERT_OK(index_->GetStats(&stats));
+  EXPECT_GE(stats.maintenance_deferrals, 1u);
+  EXPECT_EQ(stats.maintenance_deferrals_capped, 0u);
+  EXPECT_GE(stats.maintenance_defer_micros, 1000000u);
+  std::string text;
+  ASSERT_OK(index_->GetProperty("drift.stats", &text));
+  EXPECT_NE(text.find("maintenance checks deferred for writes: "),
+            std::string::npos);
+}
+
+TEST_F(VectorIndexTest, MaintenanceStartsAtTheDeferralCapUnderSustainedWrites) {
+  maintenance_quiet_ms_ = 2000;
+  maintenance_max_defer_ms_ = 300;
+  OpenWithUntrainedVectors(37);
+  TrickleWriter writes(index_.get());
+  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  // Writes never pause for 2 s: the training starts after 300 ms anyway.
+  ASSERT_TRUE(WaitForFirstCodebook(index_.get()));
+  IndexStats stats;
+  ASSERT_OK(index_->GetStats(&stats));
+  EXPECT_GE(stats.maintenance_deferrals_capped, 1u);
 }
 
 TEST_F(VectorIndexTest, GraphOfAnImmutableMemtableStopsGrowing) {

@@ -102,6 +102,17 @@ struct VectorIndexOptions {
   // (Env::LowerThreadPoolCPUPriority), and Train/Maintain calls at their
   // caller's.
   rocksdb::CpuPriority maintenance_cpu_priority = rocksdb::CpuPriority::kLow;
+
+  // Idle-time maintenance: a background check (first training, split/merge,
+  // retrain, re-bucketing, vacuum) that a flush or compaction requested
+  // starts only once no entry was written to the column family's memtables
+  // for maintenance_quiet_ms, so that bursts of writes do not share the
+  // machine with it; under writes that never pause it starts after
+  // maintenance_max_defer_ms anyway, so maintenance lags sustained ingest by
+  // at most that much. 0 = start at once. Train and Maintain calls are never
+  // deferred.
+  uint32_t maintenance_quiet_ms = 50;
+  uint32_t maintenance_max_defer_ms = 10000;
 };
 
 // What the index looks like now and what maintenance did (GetStats).
@@ -134,6 +145,12 @@ struct IndexStats {
   uint64_t bytes_rebucketed = 0;
   uint64_t janitor_budget_wait_micros = 0;
   uint64_t age_flushes = 0;
+  // Background checks that waited for writes to pause
+  // (maintenance_quiet_ms), of which those that started at
+  // maintenance_max_defer_ms while writes went on, and the time they waited.
+  uint64_t maintenance_deferrals = 0;
+  uint64_t maintenance_deferrals_capped = 0;
+  uint64_t maintenance_defer_micros = 0;
   // Vacuum checks run, and segments whose key range they compacted for
   // being at least vacuum_dead_fraction dead.
   uint64_t vacuum_checks = 0;
