@@ -562,23 +562,23 @@ bool CodebookManager::WaitForQuietWrites(std::unique_lock<std::mutex>* lock) {
   const auto deadline = start + milliseconds(options_.maintenance_max_defer_ms);
   const auto stopping = [this] { return stop_; };
   uint64_t seen = EntriesWritten();
-  bool waited = false;
+  bool deferred = false;  // a write came in while waiting
   while (true) {
     const auto until =
         std::min(std::chrono::steady_clock::now() + quiet, deadline);
     if (cv_.wait_until(*lock, until, stopping)) return false;
     const uint64_t now_seen = EntriesWritten();
-    const bool capped = std::chrono::steady_clock::now() >= deadline;
-    if (now_seen == seen || capped) {
-      if (waited || now_seen != seen) {
+    const bool was_quiet = now_seen == seen;
+    deferred = deferred || !was_quiet;
+    if (was_quiet || std::chrono::steady_clock::now() >= deadline) {
+      if (deferred) {
         ++deferrals_;
-        if (capped && now_seen != seen) ++deferrals_capped_;
+        if (!was_quiet) ++deferrals_capped_;
         defer_micros_ += static_cast<uint64_t>(MillisSince(start) * 1000);
       }
       return true;
     }
     seen = now_seen;
-    waited = true;
   }
 }
 

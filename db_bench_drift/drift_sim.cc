@@ -1,7 +1,6 @@
 #include "db_bench_drift/drift_sim.h"
 
 #include <sys/resource.h>
-#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -151,7 +150,8 @@ struct Variant {
   bool train_after_every_phase = false;  // oracle
 };
 
-// What one phase's writes cost the writer.
+// What one phase's writes cost the writer: the difference of two readings of
+// the writing thread's getrusage and of the database's statistics.
 struct IngestCost {
   double secs = 0;           // Wall time of the Deletes and Puts.
   double cpu_secs = 0;       // CPU time of the writing thread meanwhile,
@@ -161,27 +161,22 @@ struct IngestCost {
   uint64_t flushes = 0;      // Memtable flushes that finished meanwhile,
   double flush_secs = 0;     // and their time (FLUSH_TIME),
   double compaction_secs = 0;  // and that of compactions (COMPACTION_TIME).
+
+  IngestCost operator-(const IngestCost& o) const {
+    IngestCost d;
+    d.secs = secs - o.secs;
+    d.cpu_secs = cpu_secs - o.cpu_secs;
+    d.sys_secs = sys_secs - o.sys_secs;
+    d.page_faults = page_faults - o.page_faults;
+    d.stall_secs = stall_secs - o.stall_secs;
+    d.flushes = flushes - o.flushes;
+    d.flush_secs = flush_secs - o.flush_secs;
+    d.compaction_secs = compaction_secs - o.compaction_secs;
+    return d;
+  }
 };
 
-rusage ThreadUsage() {
-  rusage u{};
-  getrusage(RUSAGE_THREAD, &u);
-  return u;
-}
-
-uint64_t PageFaults(const rusage& u) {
-  return static_cast<uint64_t>(u.ru_minflt + u.ru_majflt);
-}
-
-double SystemSeconds(const rusage& u) {
-  return u.ru_stime.tv_sec + u.ru_stime.tv_usec * 1e-6;
-}
-
-double ThreadCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+double Seconds(const timeval& t) { return t.tv_sec + t.tv_usec * 1e-6; }
 
 std::string KeyOf(size_t i) {
   char buf[16];
@@ -233,9 +228,7 @@ class VariantRun {
   rocksdb::Status Ingest(const Phase& phase, IngestCost* cost) {
     const size_t d = o_.dim;
     const size_t n = phase.base.size() / d;
-    const IngestCost before = BackgroundCost();
-    const double cpu_before = ThreadCpuSeconds();
-    const rusage usage_before = ThreadUsage();
+    const IngestCost before = CostSoFar();
     const auto start = Clock::now();
     for (size_t id : phase.deletes) {
       rocksdb::Status s = index_->Delete(rocksdb::WriteOptions(), KeyOf(id));
@@ -249,16 +242,8 @@ class VariantRun {
           index_->Put(rocksdb::WriteOptions(), KeyOf(all_.size() / d + i), v);
       if (!s.ok()) return s;
     }
+    *cost = CostSoFar() - before;
     cost->secs = SecondsSince(start);
-    cost->cpu_secs = ThreadCpuSeconds() - cpu_before;
-    const rusage usage = ThreadUsage();
-    cost->sys_secs = SystemSeconds(usage) - SystemSeconds(usage_before);
-    cost->page_faults = PageFaults(usage) - PageFaults(usage_before);
-    const IngestCost after = BackgroundCost();
-    cost->stall_secs = after.stall_secs - before.stall_secs;
-    cost->flushes = after.flushes - before.flushes;
-    cost->flush_secs = after.flush_secs - before.flush_secs;
-    cost->compaction_secs = after.compaction_secs - before.compaction_secs;
     all_.insert(all_.end(), phase.base.begin(), phase.base.end());
     live_.resize(all_.size() / d, 1);
     return rocksdb::Status::OK();
@@ -275,9 +260,15 @@ class VariantRun {
   }
 
  private:
-  // The database's totals so far of what IngestCost counts from statistics.
-  IngestCost BackgroundCost() const {
+  // Totals so far of what IngestCost counts (secs aside): the calling
+  // thread's, and the database's statistics.
+  IngestCost CostSoFar() const {
     IngestCost c;
+    rusage u{};
+    getrusage(RUSAGE_THREAD, &u);
+    c.sys_secs = Seconds(u.ru_stime);
+    c.cpu_secs = Seconds(u.ru_utime) + c.sys_secs;
+    c.page_faults = static_cast<uint64_t>(u.ru_minflt + u.ru_majflt);
     c.stall_secs = statistics_->getTickerCount(rocksdb::STALL_MICROS) * 1e-6;
     rocksdb::HistogramData h;
     statistics_->histogramData(rocksdb::FLUSH_TIME, &h);
