@@ -201,6 +201,7 @@ class VariantRun {
                              VectorColumnFamilyOptions(o_.dim));
     options.create_if_missing = true;
     options.write_buffer_size = o_.write_buffer_bytes;
+    options.max_write_buffer_number = o_.max_write_buffer_number;
     options.max_background_jobs = 2;
     options.statistics = rocksdb::CreateDBStatistics();
     statistics_ = options.statistics;

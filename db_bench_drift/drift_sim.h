@@ -39,6 +39,9 @@ struct DriftSimOptions {
   // variant's background maintenance runs while it ingests (what the ingest
   // ratio against drift-static is meant to measure).
   size_t write_buffer_bytes = 4 << 20;
+  // Every variant's max_write_buffer_number: with 2, a writer that fills a
+  // memtable about as fast as one flushes stalls on every late flush.
+  int max_write_buffer_number = 4;
   // The drift variant's maintenance options (split/merge, retrain triggers,
   // janitor budget) and every variant's target_bucket_size; dimension and
   // auto_train are set per variant.

@@ -85,6 +85,9 @@ DEFINE_bool(random_keys, true, "fillvec writes keys in random order");
 DEFINE_bool(sync, false, "fsync the WAL on every write batch");
 DEFINE_int32(batch_size, 1, "Vectors per WriteBatch in fillvec/overwrite");
 DEFINE_int64(write_buffer_size, 512 << 20, "Memtable size in bytes");
+DEFINE_int32(max_write_buffer_number, 4,
+             "Memtables per column family (max_write_buffer_number), in "
+             "every benchmark and drift_sim variant");
 DEFINE_int32(target_bucket_size, 1024,
              "DriftTable target_bucket_size (segment-local codebooks)");
 DEFINE_int32(build_threads, 2,
@@ -229,7 +232,7 @@ class Runner : public System {
     rocksdb::Options options;
     options.create_if_missing = true;
     options.write_buffer_size = FLAGS_write_buffer_size;
-    options.max_write_buffer_number = 4;
+    options.max_write_buffer_number = FLAGS_max_write_buffer_number;
     options.target_file_size_base = 64 << 20;
     options.max_background_jobs = 2;
     if (system_ == "drift") {
@@ -649,6 +652,7 @@ int Main() {
     so.churn = FLAGS_sim_churn;
     so.write_buffer_bytes = static_cast<size_t>(FLAGS_sim_write_buffer_mb)
                             << 20;
+    so.max_write_buffer_number = FLAGS_max_write_buffer_number;
     std::error_code ec;
     std::filesystem::create_directories(FLAGS_db, ec);
     s = RunDriftSim(so, data, &reporter);
