@@ -72,7 +72,8 @@ bool DriftTableBuilder::NeedCompact() const {
 void DriftTableBuilder::StartVectorSection(uint32_t dim) {
   header_.dimension = dim;
   vectors_.reset(new VectorSectionWriter(
-      options_, dim, codebooks_ != nullptr ? codebooks_->current() : nullptr));
+      options_, dim, codebooks_ != nullptr ? codebooks_->current() : nullptr,
+      !for_flush_ || options_.compress_flushed_floats));
   // Reserving what the file will hold saves the copies (and page faults) of
   // growing the buffer: ~10% of a flush of 784-d vectors. The reserved but
   // unused tail is never touched, so it costs address space only. A
@@ -243,7 +244,8 @@ Status DriftTableBuilder::WriteVectorSection(
   }
   header_.num_vectors = vectors_->num_vectors();
   const uint64_t values = uint64_t{header_.num_vectors} * vectors_->dim();
-  if (feedback_ != nullptr && values >= SegmentFeedback::kMinValues) {
+  if (feedback_ != nullptr && values >= SegmentFeedback::kMinValues &&
+      vectors_->compress_floats()) {
     // Padding depends on vectors per bucket, not on the data: left out here,
     // estimated per bucket by EstimatedSize.
     feedback_->section_bytes_per_value.store(

@@ -12,11 +12,13 @@ struct SegmentFeedback {
   // value taught (0: none yet). Set once.
   std::atomic<uint32_t> dimension{0};
   // File bytes per vector component, alignment padding excluded, of the last
-  // vector section of at least kMinValues components (0: none yet).
+  // compressed vector section of at least kMinValues components (0: none
+  // yet; flushes that store floats raw teach nothing, so the first
+  // compaction output is cut at the raw size).
   // FileSize() estimates with it, so compaction outputs are cut near
   // target_file_size after compression, not at the raw float size.
   std::atomic<float> section_bytes_per_value{0};
-  static constexpr uint64_t kMinValues = 1 << 19;
+  static constexpr uint64_t kMinValues = 1 << 15;
 };
 
 }  // namespace drift

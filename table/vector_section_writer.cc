@@ -27,8 +27,11 @@ using rocksdb::Status;
 
 VectorSectionWriter::VectorSectionWriter(
     const DriftTableOptions& options, uint32_t dim,
-    std::shared_ptr<const Codebook> codebook)
-    : options_(options), dim_(dim), codebook_(std::move(codebook)) {}
+    std::shared_ptr<const Codebook> codebook, bool compress_floats)
+    : options_(options),
+      dim_(dim),
+      codebook_(std::move(codebook)),
+      compress_floats_(compress_floats) {}
 
 void VectorSectionWriter::Reserve(uint64_t bytes) {
   const uint64_t rows =
@@ -52,7 +55,8 @@ int64_t VectorSectionWriter::Add(const Slice& internal_key,
 
 uint64_t VectorSectionWriter::EstimatedSize(float bytes_per_value) const {
   const uint64_t n = num_vectors();
-  if (bytes_per_value > 0) {  // plus half an alignment of padding per bucket
+  if (bytes_per_value > 0 &&
+      compress_floats_) {  // plus half an alignment of padding per bucket
     return static_cast<uint64_t>(static_cast<double>(n) * dim_ *
                                  bytes_per_value) +
            (n / std::max<uint32_t>(1, options_.target_bucket_size) + 1) *
@@ -211,9 +215,12 @@ Status VectorSectionWriter::EncodeBucket(const std::vector<uint32_t>& rows,
     }
   };
   // One ALP plan for the bucket, sampled from up to kAlpPlanSampleRows rows.
-  const size_t sample_rows = std::min(n, kAlpPlanSampleRows);
+  const size_t sample_rows =
+      compress_floats_ ? std::min(n, kAlpPlanSampleRows) : 0;
   gather(sample_rows, [&](size_t r) { return r * n / sample_rows; });
-  const AlpMatrixEncoder encoder(rows_buf.data(), sample_rows, dim_);
+  const AlpMatrixEncoder encoder =
+      compress_floats_ ? AlpMatrixEncoder(rows_buf.data(), sample_rows, dim_)
+                       : AlpMatrixEncoder::Uncompressed(dim_);
 
   // Chunks of rows_per_chunk rows: each row is gathered once, for its SQ8
   // code and its chunk's ALP encoding (plus crc).

@@ -26,9 +26,11 @@ struct VectorLocation {
 class VectorSectionWriter {
  public:
   // Buckets with `codebook` when it has this dimension, otherwise with a
-  // segment-local codebook trained at Write (epoch 0).
+  // segment-local codebook trained at Write (epoch 0). Floats are
+  // ALP-compressed if `compress_floats`, else stored raw.
   VectorSectionWriter(const DriftTableOptions& options, uint32_t dim,
-                      std::shared_ptr<const Codebook> codebook);
+                      std::shared_ptr<const Codebook> codebook,
+                      bool compress_floats = true);
 
   // Buffers a vector (`value` holds dim little-endian floats) under its
   // internal key; returns its ordinal (0, 1, ... in key order), or -1 if a
@@ -40,10 +42,11 @@ class VectorSectionWriter {
   void Reserve(uint64_t bytes);
 
   uint32_t dim() const { return dim_; }
+  bool compress_floats() const { return compress_floats_; }
   size_t num_vectors() const { return key_offsets_.size(); }
   // Bytes the section will take in the file, estimated before Write() from
-  // the bytes per component earlier sections took (0: unknown, assume raw
-  // floats and codes).
+  // the bytes per component earlier compressed sections took (0: unknown,
+  // or floats not compressed: raw floats and codes).
   uint64_t EstimatedSize(float bytes_per_value) const;
 
   // Writes every bucket's blobs at *offset (advanced), fills `dir` and the SQ8
@@ -85,6 +88,7 @@ class VectorSectionWriter {
   const DriftTableOptions options_;
   const uint32_t dim_;
   const std::shared_ptr<const Codebook> codebook_;
+  const bool compress_floats_;
   std::vector<float> vectors_;  // num_vectors x dim, row-major
   std::string keys_;  // length-prefixed internal keys, in ordinal order
   std::vector<uint32_t> key_offsets_;

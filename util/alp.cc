@@ -1016,7 +1016,14 @@ Status CheckMatrixShape(size_t rows, size_t dim) {
 
 struct AlpMatrixEncoder::Plan {
   EncodePlan plan;
+  bool raw = false;
 };
+
+AlpMatrixEncoder AlpMatrixEncoder::Uncompressed(size_t dim) {
+  AlpMatrixEncoder e(nullptr, 0, dim);
+  e.plan_->raw = true;
+  return e;
+}
 
 AlpMatrixEncoder::AlpMatrixEncoder(const float* sample, size_t rows, size_t dim)
     : dim_(dim), plan_(std::make_unique<Plan>()) {
@@ -1026,6 +1033,7 @@ AlpMatrixEncoder::AlpMatrixEncoder(const float* sample, size_t rows, size_t dim)
   }
 }
 
+AlpMatrixEncoder::AlpMatrixEncoder(AlpMatrixEncoder&&) noexcept = default;
 AlpMatrixEncoder::~AlpMatrixEncoder() = default;
 
 Status AlpMatrixEncoder::Encode(const float* data, size_t rows,
@@ -1051,7 +1059,11 @@ Status AlpMatrixEncoder::Encode(const float* data, size_t rows,
     uint64_t start;
     size_t n;
     layout.Block(b, &start, &n);
-    EncodeBlock(data + start, n, plan_->plan, out);
+    if (plan_->raw) {
+      EncodeRawBlock(data + start, n, out);
+    } else {
+      EncodeBlock(data + start, n, plan_->plan, out);
+    }
     const uint64_t end = out->size() - data_pos;
     if (end > std::numeric_limits<uint32_t>::max()) {
       out->clear();

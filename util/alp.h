@@ -87,7 +87,12 @@ class AlpMatrixEncoder {
  public:
   // `sample`: row-major `rows` x `dim` values (rows may be 0: generic plan).
   AlpMatrixEncoder(const float* sample, size_t rows, size_t dim);
+  // Writes every block raw (4 bytes per value) in the same container, which
+  // any reader decodes: ~10x cheaper to encode than ALP, for data that is
+  // rewritten soon (flushed segments, which compaction re-encodes).
+  static AlpMatrixEncoder Uncompressed(size_t dim);
   ~AlpMatrixEncoder();
+  AlpMatrixEncoder(AlpMatrixEncoder&&) noexcept;
   AlpMatrixEncoder(const AlpMatrixEncoder&) = delete;
   AlpMatrixEncoder& operator=(const AlpMatrixEncoder&) = delete;
 

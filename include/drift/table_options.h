@@ -45,6 +45,13 @@ struct DriftTableOptions {
   // use_direct_reads works (4096 matches common page and sector sizes).
   uint32_t blob_alignment = 4096;
 
+  // Whether flushes ALP-compress the full-precision floats as compactions do.
+  // Off, a flushed segment stores them raw in the same chunk container (4
+  // bytes per value instead of ~1-3, until compaction rewrites it): a flush,
+  // which writers wait on when memtables back up, then takes ~0.6x the time
+  // (docs/options.md).
+  bool compress_flushed_floats = false;
+
   // Threads that build one segment's vector section when the builder
   // finishes (k-means, bucket assignment, SQ8 and ALP encoding), the
   // flushing or compacting thread included: 1 keeps all of it on that
