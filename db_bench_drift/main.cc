@@ -93,6 +93,10 @@ DEFINE_int32(target_bucket_size, 1024,
 DEFINE_int32(build_threads, 2,
              "DriftTable build_threads: threads that build a segment's "
              "vector section (1: all on the flush/compaction thread)");
+DEFINE_bool(compress_flushed_floats,
+            drift::DriftTableOptions().compress_flushed_floats,
+            "DriftTable compress_flushed_floats: flushes ALP-compress the "
+            "full-precision floats (otherwise stored raw until compaction)");
 DEFINE_int32(codebook_bucket_size, 256,
              "VectorIndexOptions target_bucket_size: vectors per bucket of "
              "the trained codebook (train)");
@@ -141,6 +145,10 @@ DEFINE_int32(sim_write_buffer_mb, 4,
 DEFINE_string(maintenance_cpu_priority, "low",
               "VectorIndexOptions maintenance_cpu_priority of drift: idle, "
               "low (nice 19), normal (the creating thread's) or high");
+DEFINE_string(compaction_cpu_priority, "normal",
+              "CPU priority of RocksDB's compaction threads (Env LOW pool, "
+              "Env::LowerThreadPoolCPUPriority): idle, low (nice 19) or "
+              "normal; re-bucketing compactions then run on spare CPU");
 DEFINE_uint32(maintenance_quiet_ms,
               drift::VectorIndexOptions().maintenance_quiet_ms,
               "VectorIndexOptions maintenance_quiet_ms of drift: background "
@@ -240,6 +248,7 @@ class Runner : public System {
       topts.dimension = data_.dim;
       topts.target_bucket_size = FLAGS_target_bucket_size;
       topts.build_threads = static_cast<uint32_t>(FLAGS_build_threads);
+      topts.compress_flushed_floats = FLAGS_compress_flushed_floats;
       options.table_factory = NewDriftTableFactory(topts);
       DriftMemTableOptions mopts;
       mopts.dimension = data_.dim;
@@ -617,8 +626,27 @@ int Main() {
             FLAGS_maintenance_cpu_priority.c_str());
     return 1;
   }
+  rocksdb::CpuPriority compaction_priority;
+  if (!ParseCpuPriority(FLAGS_compaction_cpu_priority, &compaction_priority) ||
+      compaction_priority == rocksdb::CpuPriority::kHigh) {
+    fprintf(stderr,
+            "db_bench_drift: --compaction_cpu_priority=%s is not one of idle, "
+            "low, normal\n",
+            FLAGS_compaction_cpu_priority.c_str());
+    return 1;
+  }
+  rocksdb::Status s;
+  if (compaction_priority != rocksdb::CpuPriority::kNormal) {
+    s = rocksdb::Env::Default()->LowerThreadPoolCPUPriority(
+        rocksdb::Env::Priority::LOW, compaction_priority);
+    if (!s.ok()) {
+      fprintf(stderr, "db_bench_drift: --compaction_cpu_priority: %s\n",
+              s.ToString().c_str());
+      return 1;
+    }
+  }
   Dataset data;
-  rocksdb::Status s = LoadData(&data);
+  s = LoadData(&data);
   if (!s.ok()) {
     fprintf(stderr, "db_bench_drift: %s\n", s.ToString().c_str());
     return 1;
