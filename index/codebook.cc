@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 
+#include "index/blocked_assign.h"
 #include "index/distance.h"
 #include "index/exact_knn.h"
 
@@ -292,39 +293,7 @@ void Codebook::DensitySlots(const float* query, float target,
 }
 
 void Codebook::Assign(const float* x, size_t n, uint32_t* slots) const {
-  if (members.empty()) {
-    AssignNearest(x, n, centroids.data(), size(), dim, slots, nullptr);
-    return;
-  }
-  constexpr size_t kOpenGroups = 3;
-  const size_t g = members.size();
-  std::vector<float> gdist(g);
-  for (size_t i = 0; i < n; ++i) {
-    const float* v = x + i * dim;
-    L2SqrMany(v, coarse_centroids.data(), g, dim, gdist.data());
-    uint32_t open[kOpenGroups];
-    size_t opened = 0;
-    for (uint32_t grp = 0; grp < g; ++grp) {  // insertion into the 3 nearest
-      size_t at = opened < kOpenGroups ? opened++ : kOpenGroups;
-      while (at > 0 && gdist[grp] < gdist[open[at - 1]]) {
-        if (at < kOpenGroups) open[at] = open[at - 1];
-        --at;
-      }
-      if (at < kOpenGroups) open[at] = grp;
-    }
-    float best = std::numeric_limits<float>::infinity();
-    uint32_t best_slot = 0;
-    for (size_t k = 0; k < opened; ++k) {
-      for (uint32_t slot : members[open[k]]) {
-        const float d = L2Sqr(v, centroid(slot), dim);
-        if (d < best || (d == best && slot < best_slot)) {
-          best = d;
-          best_slot = slot;
-        }
-      }
-    }
-    slots[i] = best_slot;
-  }
+  BlockedAssigner(*this).Assign(x, n, slots);
 }
 
 namespace {

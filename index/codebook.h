@@ -48,7 +48,10 @@ struct Codebook {
   // slots[i] = the slot vector i of x (n x dim) is bucketed to: its nearest
   // centroid, searched like NearestSlots among the members of its 3 nearest
   // coarse groups when there is a coarse layer (about 3 * sqrt(size())
-  // distances instead of size()), else among all centroids.
+  // distances instead of size()), else among all centroids. Computed as
+  // |c|^2 - 2 x.c with blocked dot products (BlockedAssigner), so a near tie
+  // may round to the other centroid; a vector's slot depends on it alone,
+  // never on the batch it is assigned in.
   void Assign(const float* x, size_t n, uint32_t* slots) const;
 
   // Derives the coarse layer (k-means of the centroids into ~sqrt(size())

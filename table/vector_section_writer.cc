@@ -4,10 +4,10 @@
 #include <cmath>
 #include <cstring>
 
+#include "index/blocked_assign.h"
 #include "index/distance.h"
 #include "index/kmeans.h"
 #include "index/sq8.h"
-#include "table/blocked_assign.h"
 #include "util/alp.h"
 #include "util/parallel.h"
 #include "util/vector_value.h"
@@ -112,23 +112,15 @@ Status VectorSectionWriter::Write(rocksdb::WritableFileWriter* file,
   if (!s.ok()) return s;
   dir->codebook_epoch = codebook->epoch;
   const size_t k = codebook->size();
-  // Each vector's slot depends on that vector alone: batches in any order.
-  // A local codebook assigns with blocked dot products (~3x faster, same
-  // search up to rounding); an engine codebook's segments follow its own
-  // Assign exactly.
-  std::unique_ptr<BlockedAssigner> blocked;
-  if (codebook->epoch == 0) blocked.reset(new BlockedAssigner(*codebook));
+  // Each vector's slot depends on that vector alone (Codebook::Assign, one
+  // assigner for every batch): batches in any order.
+  const BlockedAssigner assigner(*codebook);
   std::vector<uint32_t> assign(n);
   ParallelFor((n + kAssignBatch - 1) / kAssignBatch, threads, [&](size_t t) {
     const size_t first = t * kAssignBatch;
     const size_t count = std::min(kAssignBatch, n - first);
-    if (blocked != nullptr) {
-      blocked->Assign(vectors_.data() + first * dim_, count,
-                      assign.data() + first);
-    } else {
-      codebook->Assign(vectors_.data() + first * dim_, count,
-                       assign.data() + first);
-    }
+    assigner.Assign(vectors_.data() + first * dim_, count,
+                    assign.data() + first);
   });
 
   // Rows of a bucket keep key order: ordinals ascend. Empty buckets are not

@@ -1,4 +1,4 @@
-#include "table/blocked_assign.h"
+#include "index/blocked_assign.h"
 
 #include <algorithm>
 #include <limits>

@@ -13,10 +13,10 @@ namespace drift {
 // nearest coarse groups; without: every centroid), computed as |c|^2 - 2 x.c
 // over blocks of vectors with the dot-product tile kernel instead of one L2
 // distance call per vector and centroid: about 3x faster for a few hundred
-// centroids. The rounding differs from Assign's, so a vector nearly equidistant
-// from two centroids may get the other one (ties still go to the lower slot);
-// segment-local codebooks use it, engine codebooks keep Assign so that every
-// segment of an epoch agrees with the codebook's own routing.
+// centroids. Each dot product is accumulated in the same order whatever the
+// block, so a vector's slot depends on that vector alone. Codebook::Assign
+// builds one per call; a caller that assigns many batches (the segment
+// writer) keeps one. Ties go to the lower slot.
 class BlockedAssigner {
  public:
   // `cb` must outlive the assigner.
