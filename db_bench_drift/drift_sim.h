@@ -42,6 +42,10 @@ struct DriftSimOptions {
   // Every variant's max_write_buffer_number: with 2, a writer that fills a
   // memtable about as fast as one flushes stalls on every late flush.
   int max_write_buffer_number = 4;
+  // Whole simulations run, each on fresh databases. A phase's writes take
+  // only ~40-110 ms, so one late flush or scheduling hiccup moves its ingest
+  // rate by ~20%; each reported entry is the median repeat's (RunDriftSim).
+  size_t repeats = 3;
   // The drift variant's maintenance options (split/merge, retrain triggers,
   // janitor budget) and every variant's target_bucket_size; dimension and
   // auto_train are set per variant.
@@ -50,7 +54,11 @@ struct DriftSimOptions {
 
 // `fashion` is the loaded fashion-mnist set (with labels) for that workload,
 // ignored for gaussian. One Result per variant and phase, benchmark
-// "drift_sim", params "phase" and "workload".
+// "drift_sim", params "phase", "workload" and "repeat": the entry of the
+// repeat whose ingest rate was the median of `repeats`, with the rate's
+// spread (ingest_vectors_per_sec_min/max) and, for drift and drift-oracle,
+// ingest_vs_static (the median over repeats of the rate over drift-static's
+// in the same repeat and phase) and ingest_vs_static_min.
 rocksdb::Status RunDriftSim(const DriftSimOptions& options,
                             const Dataset& fashion, Reporter* reporter);
 

@@ -137,6 +137,10 @@ DEFINE_double(merge_bucket_under_target,
 DEFINE_bool(sim_churn, false,
             "drift_sim: churn instead of drift (half the data set loaded, then "
             "--sim_phases steps deleting 1% and writing 1%)");
+DEFINE_int32(sim_repeats, 3,
+             "drift_sim: whole simulations run (fresh databases each); every "
+             "reported phase is the repeat with the median ingest rate, with "
+             "the rate's spread and the median ratio to drift-static");
 DEFINE_int32(sim_write_buffer_mb, 4,
              "drift_sim: every variant's write_buffer_size in MiB; small, so "
              "memtables flush while a phase is written and the drift "
@@ -681,6 +685,11 @@ int Main() {
     so.write_buffer_bytes = static_cast<size_t>(FLAGS_sim_write_buffer_mb)
                             << 20;
     so.max_write_buffer_number = FLAGS_max_write_buffer_number;
+    if (FLAGS_sim_repeats < 1) {
+      fprintf(stderr, "db_bench_drift: --sim_repeats must be at least 1\n");
+      return 1;
+    }
+    so.repeats = static_cast<size_t>(FLAGS_sim_repeats);
     std::error_code ec;
     std::filesystem::create_directories(FLAGS_db, ec);
     s = RunDriftSim(so, data, &reporter);
