@@ -83,6 +83,17 @@ void CopyDistances(const std::vector<float>& dist,
   for (size_t j = 0; j < slots.size(); ++j) (*out)[j] = dist[slots[j]];
 }
 
+// Sorts `slots` by dist (ties by slot) and keeps the first `keep`.
+void KeepNearest(const std::vector<float>& dist, size_t keep,
+                 std::vector<uint32_t>* slots) {
+  keep = std::min(keep, slots->size());
+  std::partial_sort(slots->begin(), slots->begin() + keep, slots->end(),
+                    [&dist](uint32_t a, uint32_t b) {
+                      return dist[a] != dist[b] ? dist[a] < dist[b] : a < b;
+                    });
+  slots->resize(keep);
+}
+
 }  // namespace
 
 void Codebook::EncodeTo(std::string* dst) const {
@@ -248,24 +259,24 @@ void Codebook::Calibrate(const float* x, size_t n, size_t num_queries) {
   // layer sends to a slot other than its nearest counts where it will be.
   std::vector<uint32_t> slot_of(nb);
   Assign(base.data(), nb, slot_of.data());
-  std::vector<uint32_t> probed;
-  std::vector<uint8_t> in_probe(k);
-  for (uint32_t nprobe = 1;; nprobe = std::max(nprobe + 1, nprobe * 5 / 4)) {
-    nprobe = std::min<uint32_t>(nprobe, static_cast<uint32_t>(k));
-    size_t found = 0;
-    for (size_t q = 0; q < nq; ++q) {
-      NearestSlots(queries.data() + q * dim, nprobe, &probed);
-      for (uint32_t s : probed) in_probe[s] = 1;
-      for (size_t j = 0; j < kNeighbours; ++j) {
-        found += in_probe[slot_of[truth[q * kNeighbours + j]]];
-      }
-      for (uint32_t s : probed) in_probe[s] = 0;
+  std::vector<uint32_t> targets(kNeighbours);
+  std::vector<uint64_t> probed(k, 0);
+  for (size_t q = 0; q < nq; ++q) {
+    for (size_t j = 0; j < kNeighbours; ++j) {
+      targets[j] = slot_of[truth[q * kNeighbours + j]];
     }
-    const float recall = static_cast<float>(found) / (nq * kNeighbours);
+    CountProbed(queries.data() + q * dim, targets.data(), kNeighbours,
+                &probed);
+  }
+  // Every nprobe, not a geometric ladder: NprobeForRecall then returns the
+  // least nprobe that reaches a target, not up to ~25% more.
+  for (uint32_t nprobe = 1; nprobe <= k; ++nprobe) {
+    const float recall =
+        static_cast<float>(probed[nprobe - 1]) / (nq * kNeighbours);
     if (calibration.empty() || recall > calibration.back().recall) {
       calibration.push_back({nprobe, recall});
     }
-    if (recall >= 1.0f || nprobe == k) break;
+    if (recall >= 1.0f) break;
   }
   std::vector<DensityQuery> dq(nq);
   for (size_t q = 0; q < nq; ++q) {
@@ -277,6 +288,75 @@ void Codebook::Calibrate(const float* x, size_t n, size_t num_queries) {
   std::vector<uint64_t> counts(k, 0);
   for (uint32_t s : slot_of) ++counts[s];
   CalibrateDensityRouting(dq, counts, &density);
+}
+
+void Codebook::CountProbed(const float* query, const uint32_t* targets,
+                           size_t m, std::vector<uint64_t>* probed) const {
+  const size_t n = size();
+  const size_t max_p = std::min(probed->size(), n);
+  if (max_p == 0) return;
+  // Mirrors NearestSlots: a slot is a candidate at nprobe p when its coarse
+  // group is among the open(p) nearest groups (every slot without a coarse
+  // layer), and probed when fewer than p candidates precede it in (distance,
+  // slot) order. A slot in no group is never probed.
+  constexpr uint32_t kNever = ~0u;
+  const size_t g = members.size();
+  std::vector<uint32_t> group_rank(n, g == 0 ? 0 : kNever);
+  std::vector<float> dist(n, std::numeric_limits<float>::infinity());
+  if (g == 0) {
+    L2SqrMany(query, centroids.data(), n, dim, dist.data());
+  } else {
+    std::vector<float> gdist(g);
+    L2SqrMany(query, coarse_centroids.data(), g, dim, gdist.data());
+    std::vector<uint32_t> groups(g);
+    for (uint32_t i = 0; i < g; ++i) groups[i] = i;
+    KeepNearest(gdist, g, &groups);
+    for (uint32_t r = 0; r < g; ++r) {
+      for (uint32_t slot : members[groups[r]]) {
+        group_rank[slot] = r;
+        dist[slot] = L2Sqr(query, centroid(slot), dim);
+      }
+    }
+  }
+  auto open = [&](size_t p) {
+    return g == 0 ? size_t{1} : std::max<size_t>(6, (3 * p * g + n - 1) / n);
+  };
+  // Between two steps of open(p) the candidates do not change, and a target
+  // is probed from p = (candidates before it) + 1 on: one range per step.
+  std::vector<int64_t> delta(max_p + 2, 0);
+  std::vector<uint32_t> before;
+  for (size_t i = 0; i < m; ++i) {
+    const uint32_t t = targets[i];
+    if (t >= n || group_rank[t] == kNever) continue;
+    before.clear();
+    for (uint32_t u = 0; u < n; ++u) {
+      if (group_rank[u] != kNever &&
+          (dist[u] < dist[t] || (dist[u] == dist[t] && u < t))) {
+        before.push_back(group_rank[u]);
+      }
+    }
+    std::sort(before.begin(), before.end());
+    for (size_t p = 1; p <= max_p;) {
+      const size_t o = open(p);
+      const size_t last =
+          (g == 0 || o >= g) ? max_p : std::min(max_p, o * n / (3 * g));
+      if (group_rank[t] < o) {
+        const size_t rank =
+            std::lower_bound(before.begin(), before.end(), o) - before.begin();
+        const size_t first = std::max(p, rank + 1);
+        if (first <= last) {
+          ++delta[first];
+          --delta[last + 1];
+        }
+      }
+      p = last + 1;
+    }
+  }
+  int64_t count = 0;
+  for (size_t p = 1; p <= max_p; ++p) {
+    count += delta[p];
+    (*probed)[p - 1] += static_cast<uint64_t>(count);
+  }
 }
 
 void Codebook::CandidateSlots(const float* query, std::vector<uint32_t>* slots,
@@ -296,20 +376,6 @@ void Codebook::Assign(const float* x, size_t n, uint32_t* slots) const {
   BlockedAssigner(*this).Assign(x, n, slots);
 }
 
-namespace {
-
-// Sorts `slots` by dist (ties by slot) and keeps the first `keep`.
-void KeepNearest(const std::vector<float>& dist, size_t keep,
-                 std::vector<uint32_t>* slots) {
-  keep = std::min(keep, slots->size());
-  std::partial_sort(slots->begin(), slots->begin() + keep, slots->end(),
-                    [&dist](uint32_t a, uint32_t b) {
-                      return dist[a] != dist[b] ? dist[a] < dist[b] : a < b;
-                    });
-  slots->resize(keep);
-}
-
-}  // namespace
 
 void Codebook::NearestSlots(const float* query, size_t nprobe,
                             std::vector<uint32_t>* slots,

@@ -73,9 +73,16 @@ struct Codebook {
   uint32_t NprobeForRecall(float target) const;
 
   // Holds out up to `num_queries` points of x (n x dim) as queries, finds
-  // their exact 10 nearest neighbours among the others, and records per
-  // nprobe the fraction whose slot NearestSlots probes.
+  // their exact 10 nearest neighbours among the others, and records for
+  // every nprobe (1, 2, 3, ... until all are found) the fraction whose slot
+  // NearestSlots probes; a point is kept where that fraction rises.
   void Calibrate(const float* x, size_t n, size_t num_queries);
+
+  // (*probed)[p - 1] += how many of targets[0..m) (repeats count)
+  // NearestSlots(query, p) probes, for every p in 1..probed->size(): the
+  // query's centroid distances are computed once, not once per nprobe.
+  void CountProbed(const float* query, const uint32_t* targets, size_t m,
+                   std::vector<uint64_t>* probed) const;
 
   // Makes a codebook whose centroids were just set ready to publish: its
   // coarse layer, and its calibration measured on x (n x dim, a sample of the

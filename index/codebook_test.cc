@@ -89,6 +89,43 @@ TEST(CodebookTest, TrainCalibrateEncodeDecode) {
   EXPECT_TRUE(Codebook::DecodeFrom(bad, &back).IsCorruption());
 }
 
+// CountProbed counts, for every nprobe, exactly what NearestSlots probes:
+// through the coarse layer (where opening more groups can push a slot out of
+// the first p) and without one.
+TEST(CodebookTest, CountProbedMatchesNearestSlotsAtEveryNprobe) {
+  const uint32_t dim = 8;
+  const size_t n = 6000;
+  const std::vector<float> x = Blobs(n, dim, 30, 11);
+  for (size_t buckets : {60, 300}) {
+    Codebook cb;
+    ASSERT_TRUE(
+        TrainCodebook(x.data(), n, dim, buckets, 1, KMeansOptions(), &cb).ok());
+    EXPECT_EQ(cb.members.empty(), buckets < Codebook::kMinCoarseSize);
+    const size_t k = cb.size();
+    std::mt19937_64 rng(buckets);
+    std::vector<uint64_t> counted(k, 0), expected(k, 0);
+    std::vector<uint32_t> probed;
+    for (size_t q = 0; q < 40; ++q) {
+      const float* query = x.data() + (rng() % n) * dim;
+      // Targets near and far, with a repeat.
+      std::vector<uint32_t> targets;
+      cb.NearestSlots(query, k, &probed);
+      for (size_t j = 0; j < 6; ++j) targets.push_back(rng() % k);
+      targets.push_back(probed[0]);
+      targets.push_back(probed[0]);
+      targets.push_back(probed[std::min<size_t>(probed.size() - 1, 9)]);
+      cb.CountProbed(query, targets.data(), targets.size(), &counted);
+      for (size_t p = 1; p <= k; ++p) {
+        cb.NearestSlots(query, p, &probed);
+        for (uint32_t t : targets) {
+          expected[p - 1] += std::count(probed.begin(), probed.end(), t);
+        }
+      }
+    }
+    EXPECT_EQ(counted, expected) << buckets << " buckets";
+  }
+}
+
 // The recall a codebook's calibration promises for an nprobe is the
 // recall@10 its routing gets on the whole data for held-out queries (the
 // calibration buckets its sample as segments do: Assign, through the coarse
