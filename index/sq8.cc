@@ -40,9 +40,6 @@ rocksdb::Status SQ8Quantizer::Train(const float* x, size_t n, size_t d,
   if (n == 0 || d == 0) {
     return rocksdb::Status::InvalidArgument("SQ8: training needs vectors");
   }
-  if (!(margin >= 0.0f) || !std::isfinite(margin)) {
-    return rocksdb::Status::InvalidArgument("SQ8: margin must be >= 0");
-  }
   std::vector<float> lo(x, x + d), hi(x, x + d), poison(d, 0.0f);
   {
     // Element-wise (vectorizable): v * 0 is NaN exactly for NaN and +-inf.
@@ -63,16 +60,37 @@ rocksdb::Status SQ8Quantizer::Train(const float* x, size_t n, size_t d,
       return rocksdb::Status::InvalidArgument("SQ8: non-finite component");
     }
   }
-  std::vector<float> diff(d);
+  return TrainOnRange(lo.data(), hi.data(), d, margin);
+}
+
+rocksdb::Status SQ8Quantizer::TrainOnRange(const float* lo, const float* hi,
+                                           size_t d, float margin) {
+  if (d == 0) return rocksdb::Status::InvalidArgument("SQ8: dimension is 0");
+  if (!(margin >= 0.0f) || !std::isfinite(margin)) {
+    return rocksdb::Status::InvalidArgument("SQ8: margin must be >= 0");
+  }
+  std::vector<float> vmin(lo, lo + d), diff(d);
   for (size_t j = 0; j < d; ++j) {
+    if (!std::isfinite(lo[j]) || !std::isfinite(hi[j]) || !(lo[j] <= hi[j])) {
+      return rocksdb::Status::InvalidArgument("SQ8: bad range of component " +
+                                              std::to_string(j));
+    }
     const float range = hi[j] - lo[j];
-    lo[j] -= margin * range;
+    vmin[j] -= margin * range;
     diff[j] = std::max(range * (1 + 2 * margin), kMinDiff);
   }
-  vmin_ = std::move(lo);
+  vmin_ = std::move(vmin);
   vdiff_ = std::move(diff);
   Derive();
   return rocksdb::Status::OK();
+}
+
+void SQ8Quantizer::ExtendRange(const float* __restrict x, size_t d,
+                               float* __restrict lo, float* __restrict hi) {
+  for (size_t j = 0; j < d; ++j) {  // vectorizable, as in Train
+    lo[j] = std::min(lo[j], x[j]);
+    hi[j] = std::max(hi[j], x[j]);
+  }
 }
 
 void SQ8Quantizer::Derive() {

@@ -61,6 +61,13 @@ class SQ8Quantizer {
   // finite, or margin is negative.
   rocksdb::Status Train(const float* x, size_t n, size_t d,
                         float margin = kDefaultMargin);
+  // As Train, from the per-dimension [lo, hi] of the vectors (ExtendRange),
+  // so a caller that already reads every vector needs no pass of its own.
+  // InvalidArgument if d is 0, a bound is not finite or lo > hi.
+  rocksdb::Status TrainOnRange(const float* lo, const float* hi, size_t d,
+                               float margin = kDefaultMargin);
+  // Widens [lo, hi] (d each) to cover x (d finite components).
+  static void ExtendRange(const float* x, size_t d, float* lo, float* hi);
 
   size_t dim() const { return vmin_.size(); }
 

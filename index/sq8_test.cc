@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -80,6 +81,33 @@ TEST(SQ8Test, EncodeDecodeErrorIsHalfAStep) {
   for (uint8_t c : code) EXPECT_EQ(c, 0);
   sq.Encode(hi.data(), code.data());
   for (uint8_t c : code) EXPECT_EQ(c, 255);
+}
+
+// A range kept row by row (ExtendRange, as a segment writer keeps it while
+// buffering) trains the same quantizer as a pass over the rows.
+TEST(SQ8Test, TrainOnRangeEqualsTrain) {
+  const size_t d = 37, n = 300;
+  const std::vector<float> x = Data(n, d, 5);
+  std::vector<float> lo(x.begin(), x.begin() + d), hi = lo;
+  for (size_t i = 1; i < n; ++i) {
+    SQ8Quantizer::ExtendRange(x.data() + i * d, d, lo.data(), hi.data());
+  }
+  for (float margin : {0.0f, SQ8Quantizer::kDefaultMargin}) {
+    SQ8Quantizer from_range, from_rows;
+    ASSERT_TRUE(from_range.TrainOnRange(lo.data(), hi.data(), d, margin).ok());
+    ASSERT_TRUE(from_rows.Train(x.data(), n, d, margin).ok());
+    std::string a, b;
+    from_range.Serialize(&a);
+    from_rows.Serialize(&b);
+    EXPECT_EQ(a, b) << margin;
+  }
+  SQ8Quantizer sq;
+  EXPECT_TRUE(sq.TrainOnRange(hi.data(), lo.data(), d).IsInvalidArgument());
+  lo[3] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_TRUE(sq.TrainOnRange(lo.data(), hi.data(), d).IsInvalidArgument());
+  EXPECT_TRUE(sq.TrainOnRange(lo.data(), hi.data(), 0).IsInvalidArgument());
+  EXPECT_TRUE(
+      sq.TrainOnRange(hi.data(), hi.data(), d, -1.0f).IsInvalidArgument());
 }
 
 TEST(SQ8Test, MarginWidensRangeAndClipsOutliers) {

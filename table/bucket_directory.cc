@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "util/vector_value.h"
+
 namespace drift {
 
 using rocksdb::Slice;
@@ -101,12 +103,12 @@ Status BucketDirectory::DecodeSlotsFrom(Slice in) {
 void BucketDirectory::EncodeMomentsTo(std::string* dst) const {
   rocksdb::PutVarint32(dst, static_cast<uint32_t>(buckets.size()));
   rocksdb::PutVarint32(dst, dim);
+  // Floats appended as stored: little-endian, as every float in the file.
+  dst->reserve(dst->size() +
+               buckets.size() * (size_t{dim} * sizeof(float) + sizeof(double)));
   for (const BucketHeader& b : buckets) {
-    for (uint32_t j = 0; j < dim; ++j) {
-      uint32_t bits;
-      std::memcpy(&bits, &b.mean[j], sizeof(bits));
-      rocksdb::PutFixed32(dst, bits);
-    }
+    dst->append(reinterpret_cast<const char*>(b.mean.data()),
+                size_t{dim} * sizeof(float));
     uint64_t bits;
     std::memcpy(&bits, &b.m2, sizeof(bits));
     rocksdb::PutFixed64(dst, bits);
@@ -125,12 +127,9 @@ Status BucketDirectory::DecodeMomentsFrom(Slice in) {
   }
   for (BucketHeader& b : buckets) {
     b.mean.resize(dim);
-    for (uint32_t j = 0; j < dim; ++j) {
-      const uint32_t bits = rocksdb::DecodeFixed32(in.data() + 4 * j);
-      std::memcpy(&b.mean[j], &bits, sizeof(bits));
-      if (!std::isfinite(b.mean[j])) {
-        return Status::Corruption("drift: non-finite bucket mean");
-      }
+    std::memcpy(b.mean.data(), in.data(), size_t{dim} * sizeof(float));
+    if (!CheckFinite(b.mean.data(), dim).ok()) {
+      return Status::Corruption("drift: non-finite bucket mean");
     }
     in.remove_prefix(size_t{dim} * sizeof(float));
     const uint64_t bits = rocksdb::DecodeFixed64(in.data());

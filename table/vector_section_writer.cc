@@ -17,8 +17,18 @@ namespace drift {
 namespace {
 // Rows of a bucket sampled for its ALP encoding plan.
 constexpr size_t kAlpPlanSampleRows = 64;
-// Vectors per assignment task: a few ms of work, many tasks per thread.
-constexpr size_t kAssignBatch = 4096;
+// Vectors per assignment task: at most a few ms of work, and at least enough
+// rows per coarse group for the blocked dot products to pay.
+constexpr size_t kMaxAssignBatch = 4096;
+constexpr size_t kMinAssignBatch = 128;
+
+// Rows per assignment task: about four tasks per thread, so that a flush of a
+// few hundred vectors (which a writer may be waiting on) still uses every
+// build thread.
+size_t AssignBatch(size_t n, unsigned threads) {
+  return std::min(kMaxAssignBatch,
+                  std::max(kMinAssignBatch, n / (4 * size_t{threads}) + 1));
+}
 }  // namespace
 
 using rocksdb::IOStatus;
@@ -47,6 +57,13 @@ int64_t VectorSectionWriter::Add(const Slice& internal_key,
   if (!CheckFinite(vectors_.data() + old, dim_).ok()) {
     vectors_.resize(old);
     return -1;
+  }
+  const float* added = vectors_.data() + old;
+  if (old == 0) {
+    range_lo_.assign(added, added + dim_);
+    range_hi_ = range_lo_;
+  } else {  // while the row is in cache: Write needs no SQ8 training pass
+    SQ8Quantizer::ExtendRange(added, dim_, range_lo_.data(), range_hi_.data());
   }
   key_offsets_.push_back(static_cast<uint32_t>(keys_.size()));
   rocksdb::PutLengthPrefixedSlice(&keys_, internal_key);
@@ -104,7 +121,7 @@ Status VectorSectionWriter::Write(rocksdb::WritableFileWriter* file,
   const unsigned threads = std::max<uint32_t>(1, options_.build_threads);
 
   SQ8Quantizer sq8;
-  Status s = sq8.Train(vectors_.data(), n, dim_);
+  Status s = sq8.TrainOnRange(range_lo_.data(), range_hi_.data(), dim_);
   if (!s.ok()) return s;
   sq8.Serialize(sq8_block);
   std::shared_ptr<const Codebook> codebook;
@@ -116,9 +133,10 @@ Status VectorSectionWriter::Write(rocksdb::WritableFileWriter* file,
   // assigner for every batch): batches in any order.
   const BlockedAssigner assigner(*codebook);
   std::vector<uint32_t> assign(n);
-  ParallelFor((n + kAssignBatch - 1) / kAssignBatch, threads, [&](size_t t) {
-    const size_t first = t * kAssignBatch;
-    const size_t count = std::min(kAssignBatch, n - first);
+  const size_t batch = AssignBatch(n, threads);
+  ParallelFor((n + batch - 1) / batch, threads, [&](size_t t) {
+    const size_t first = t * batch;
+    const size_t count = std::min(batch, n - first);
     assigner.Assign(vectors_.data() + first * dim_, count,
                     assign.data() + first);
   });

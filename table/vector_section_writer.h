@@ -90,6 +90,8 @@ class VectorSectionWriter {
   const std::shared_ptr<const Codebook> codebook_;
   const bool compress_floats_;
   std::vector<float> vectors_;  // num_vectors x dim, row-major
+  // Per-dimension [min, max] of vectors_, kept by Add: the SQ8 range.
+  std::vector<float> range_lo_, range_hi_;
   std::string keys_;  // length-prefixed internal keys, in ordinal order
   std::vector<uint32_t> key_offsets_;
   std::vector<VectorLocation> locations_;
