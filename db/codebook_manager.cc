@@ -442,6 +442,11 @@ Status CodebookManager::GetStats(IndexStats* stats) const {
   *stats = IndexStats();
   auto codebook = holder_->current();
   stats->codebook_epoch = codebook != nullptr ? codebook->epoch : 0;
+  if (codebook != nullptr) {
+    stats->default_nprobe = codebook->NprobeForRecall(kDefaultRecallTarget);
+    stats->default_nprobe_recall =
+        codebook->CalibratedRecall(stats->default_nprobe);
+  }
   stats->trainings = trainings_;
   stats->retrains_imbalance = retrains_imbalance_;
   stats->retrains_growth = retrains_growth_;

@@ -646,7 +646,8 @@ Status VectorIndexImpl::GetProperty(const std::string& property,
       "\nsegments vacuumed: %" PRIu64 "\nbucket tombstones: %" PRIu64
       "\nbucket stats keys looked up: %" PRIu64
       "\nbucket stats memtables missed: %" PRIu64
-      "\nbucket stats update time (us): %" PRIu64 "\n",
+      "\nbucket stats update time (us): %" PRIu64
+      "\ndefault nprobe (recall target %.2f): %u, calibrated recall %.4f\n",
       st.codebook_epoch, st.buckets, st.bucketed_vectors, st.max_bucket_vectors,
       st.max_over_mean(), st.other_epoch_vectors, st.trainings,
       st.retrains_imbalance, st.retrains_growth, st.edit_checks,
@@ -656,8 +657,8 @@ Status VectorIndexImpl::GetProperty(const std::string& property,
       st.janitor_budget_wait_micros, st.age_flushes, st.maintenance_deferrals,
       st.maintenance_deferrals_capped, st.maintenance_defer_micros,
       st.vacuum_checks, st.segments_vacuumed, st.bucket_tombstones,
-      st.stats_keys_resolved, st.stats_memtables_missed,
-      st.stats_update_micros);
+      st.stats_keys_resolved, st.stats_memtables_missed, st.stats_update_micros,
+      kDefaultRecallTarget, st.default_nprobe, st.default_nprobe_recall);
   *value = buf;
   return Status::OK();
 }

@@ -365,6 +365,8 @@ class VariantRun {
     r.metrics["bucket_merges"] = stats.bucket_merges;
     r.metrics["bucket_tombstones"] = stats.bucket_tombstones;
     r.metrics["stats_update_ms"] = stats.stats_update_micros / 1000.0;
+    r.metrics["default_nprobe"] = stats.default_nprobe;
+    r.metrics["default_nprobe_recall"] = stats.default_nprobe_recall;
     r.metrics["segments_vacuumed"] = stats.segments_vacuumed;
     r.metrics["segments_rebucketed"] = stats.segments_rebucketed;
     r.metrics["bytes_rebucketed"] = stats.bytes_rebucketed;

@@ -236,6 +236,15 @@ uint32_t Codebook::NprobeForRecall(float target) const {
   return calibration.empty() ? 0 : calibration.back().nprobe;
 }
 
+float Codebook::CalibratedRecall(uint32_t nprobe) const {
+  float recall = 0;
+  for (const CalibrationPoint& p : calibration) {
+    if (p.nprobe > nprobe) break;
+    recall = p.recall;
+  }
+  return recall;
+}
+
 void Codebook::Calibrate(const float* x, size_t n, size_t num_queries) {
   constexpr size_t kNeighbours = 10;
   calibration.clear();
@@ -265,8 +274,7 @@ void Codebook::Calibrate(const float* x, size_t n, size_t num_queries) {
     for (size_t j = 0; j < kNeighbours; ++j) {
       targets[j] = slot_of[truth[q * kNeighbours + j]];
     }
-    CountProbed(queries.data() + q * dim, targets.data(), kNeighbours,
-                &probed);
+    CountProbed(queries.data() + q * dim, targets.data(), kNeighbours, &probed);
   }
   // Every nprobe, not a geometric ladder: NprobeForRecall then returns the
   // least nprobe that reaches a target, not up to ~25% more.
@@ -375,7 +383,6 @@ void Codebook::DensitySlots(const float* query, float target,
 void Codebook::Assign(const float* x, size_t n, uint32_t* slots) const {
   BlockedAssigner(*this).Assign(x, n, slots);
 }
-
 
 void Codebook::NearestSlots(const float* query, size_t nprobe,
                             std::vector<uint32_t>* slots,

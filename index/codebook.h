@@ -71,6 +71,9 @@ struct Codebook {
   // Smallest calibrated nprobe whose estimated recall reaches `target`
   // (the largest calibrated one if none does; 0 without calibration).
   uint32_t NprobeForRecall(float target) const;
+  // The recall calibrated for `nprobe` (that of the largest calibrated
+  // nprobe not above it; 0 below the first or without calibration).
+  float CalibratedRecall(uint32_t nprobe) const;
 
   // Holds out up to `num_queries` points of x (n x dim) as queries, finds
   // their exact 10 nearest neighbours among the others, and records for

@@ -44,6 +44,16 @@ TEST(CodebookTest, TrainCalibrateEncodeDecode) {
   }
   EXPECT_GE(cb.calibration.back().recall, 0.99f);
   EXPECT_LE(cb.NprobeForRecall(0.5f), cb.NprobeForRecall(0.99f));
+  // Every nprobe up to the first that finds all: the table rises one probe
+  // at a time wherever the recall rises.
+  EXPECT_EQ(cb.calibration.front().nprobe, 1u);
+  for (const Codebook::CalibrationPoint& p : cb.calibration) {
+    EXPECT_EQ(cb.CalibratedRecall(p.nprobe), p.recall);
+    EXPECT_EQ(cb.CalibratedRecall(p.nprobe + 1) >= p.recall, true);
+  }
+  EXPECT_EQ(cb.CalibratedRecall(0), 0.0f);
+  EXPECT_GE(cb.CalibratedRecall(cb.NprobeForRecall(0.9f)), 0.9f);
+  EXPECT_LT(cb.CalibratedRecall(cb.NprobeForRecall(0.9f) - 1), 0.9f);
 
   std::string enc;
   cb.EncodeTo(&enc);

@@ -164,6 +164,12 @@ struct IndexStats {
   uint64_t stats_keys_resolved = 0;
   uint64_t stats_memtables_missed = 0;
   uint64_t stats_update_micros = 0;
+  // What the default effort (recall target kDefaultRecallTarget) probes with
+  // the current codebook: the buckets per query its calibration picked and
+  // the recall@10 the calibration measured for them (0: no calibrated
+  // codebook).
+  uint32_t default_nprobe = 0;
+  float default_nprobe_recall = 0;
   double max_over_mean() const {
     return buckets == 0 || bucketed_vectors == 0
                ? 0.0
