@@ -443,9 +443,10 @@ Status CodebookManager::GetStats(IndexStats* stats) const {
   auto codebook = holder_->current();
   stats->codebook_epoch = codebook != nullptr ? codebook->epoch : 0;
   if (codebook != nullptr) {
-    stats->default_nprobe = codebook->NprobeForRecall(kDefaultRecallTarget);
-    stats->default_nprobe_recall =
-        codebook->CalibratedRecall(stats->default_nprobe);
+    const Codebook::ProbeMix mix =
+        codebook->ProbesForRecall(kDefaultRecallTarget);
+    stats->default_nprobe = mix.mean();
+    stats->default_nprobe_recall = mix.recall;
   }
   stats->trainings = trainings_;
   stats->retrains_imbalance = retrains_imbalance_;

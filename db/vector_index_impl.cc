@@ -4,6 +4,7 @@
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 
 #include "db/candidate_set.h"
@@ -25,6 +26,23 @@ using rocksdb::Slice;
 using rocksdb::Status;
 
 namespace {
+
+// A query's position in [0, 1), from its components' bits (FNV-1a over the
+// 32-bit words, then a 64-bit finalizer): the same query always gets the
+// same position, so the same probes (Codebook::ProbeMix::ForQuery), and
+// distinct queries spread evenly.
+float QueryPosition(const float* query, size_t dim) {
+  uint64_t h = 14695981039346656037ull;
+  for (size_t j = 0; j < dim; ++j) {
+    uint32_t bits;
+    std::memcpy(&bits, query + j, sizeof(bits));
+    h = (h ^ bits) * 1099511628211ull;
+  }
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  return static_cast<float>(h >> 40) / static_cast<float>(1u << 24);
+}
 
 Slice UserKeyOf(const Slice& internal_key) {
   return Slice(internal_key.data(), internal_key.size() - 8);
@@ -395,7 +413,8 @@ VectorIndexImpl::ProbePlan VectorIndexImpl::PlanProbes(
   }
   size_t nprobe = options.nprobe;
   if (nprobe == 0) {
-    nprobe = plan.codebook->NprobeForRecall(target);
+    nprobe = plan.codebook->ProbesForRecall(target).ForQuery(
+        QueryPosition(query, options_.dimension));
   }
   if (nprobe == 0) nprobe = DefaultCodebookNprobe(n);  // not calibrated
   nprobe = std::min(n, nprobe);
@@ -647,7 +666,7 @@ Status VectorIndexImpl::GetProperty(const std::string& property,
       "\nbucket stats keys looked up: %" PRIu64
       "\nbucket stats memtables missed: %" PRIu64
       "\nbucket stats update time (us): %" PRIu64
-      "\ndefault nprobe (recall target %.2f): %u, calibrated recall %.4f\n",
+      "\ndefault nprobe (recall target %.2f): %.2f, calibrated recall %.4f\n",
       st.codebook_epoch, st.buckets, st.bucketed_vectors, st.max_bucket_vectors,
       st.max_over_mean(), st.other_epoch_vectors, st.trainings,
       st.retrains_imbalance, st.retrains_growth, st.edit_checks,

@@ -236,6 +236,19 @@ uint32_t Codebook::NprobeForRecall(float target) const {
   return calibration.empty() ? 0 : calibration.back().nprobe;
 }
 
+Codebook::ProbeMix Codebook::ProbesForRecall(float target) const {
+  ProbeMix mix;
+  mix.nprobe = NprobeForRecall(target);
+  mix.recall = CalibratedRecall(mix.nprobe);
+  if (mix.nprobe <= 1) return mix;
+  const float lo = CalibratedRecall(mix.nprobe - 1);
+  // Above the calibrated range: the largest calibrated nprobe for all.
+  if (!(mix.recall >= target) || !(mix.recall > lo)) return mix;
+  mix.fraction = std::min(1.0f, (target - lo) / (mix.recall - lo));
+  mix.recall = (1 - mix.fraction) * lo + mix.fraction * mix.recall;
+  return mix;
+}
+
 float Codebook::CalibratedRecall(uint32_t nprobe) const {
   float recall = 0;
   for (const CalibrationPoint& p : calibration) {

@@ -71,6 +71,23 @@ struct Codebook {
   // Smallest calibrated nprobe whose estimated recall reaches `target`
   // (the largest calibrated one if none does; 0 without calibration).
   uint32_t NprobeForRecall(float target) const;
+  // How many slots queries probe to meet `target` on average: the calibrated
+  // recall rises by steps of one probe, so a share `fraction` of queries
+  // probes `nprobe` (= NprobeForRecall(target)) and the others nprobe - 1,
+  // where (1 - fraction) * recall(nprobe - 1) + fraction * recall(nprobe)
+  // = target. fraction is 1 when nprobe is the first calibrated point or the
+  // target is above the calibrated range; nprobe 0 without calibration.
+  struct ProbeMix {
+    uint32_t nprobe = 0;
+    float fraction = 1;
+    float recall = 0;  // the mix's calibrated recall
+    // The probes of a query whose position in [0, 1) is `u`.
+    uint32_t ForQuery(float u) const {
+      return u < fraction || nprobe <= 1 ? nprobe : nprobe - 1;
+    }
+    float mean() const { return nprobe == 0 ? 0.0f : nprobe - 1 + fraction; }
+  };
+  ProbeMix ProbesForRecall(float target) const;
   // The recall calibrated for `nprobe` (that of the largest calibrated
   // nprobe not above it; 0 below the first or without calibration).
   float CalibratedRecall(uint32_t nprobe) const;

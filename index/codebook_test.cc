@@ -1,6 +1,7 @@
 #include "index/codebook.h"
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 #include "gtest/gtest.h"
@@ -52,6 +53,24 @@ TEST(CodebookTest, TrainCalibrateEncodeDecode) {
     EXPECT_EQ(cb.CalibratedRecall(p.nprobe + 1) >= p.recall, true);
   }
   EXPECT_EQ(cb.CalibratedRecall(0), 0.0f);
+  // The probe mix meets a target between two calibrated points on average.
+  for (float target : {0.5f, 0.8f, 0.9f, 0.95f}) {
+    const Codebook::ProbeMix mix = cb.ProbesForRecall(target);
+    ASSERT_EQ(mix.nprobe, cb.NprobeForRecall(target));
+    if (mix.nprobe > 1) {
+      EXPECT_GT(mix.fraction, 0.0f);
+      EXPECT_LE(mix.fraction, 1.0f);
+      EXPECT_NEAR(mix.recall, target, 1e-5) << target;
+      EXPECT_FLOAT_EQ(mix.mean(), mix.nprobe - 1 + mix.fraction);
+    }
+    EXPECT_EQ(mix.ForQuery(0.0f), mix.nprobe);
+    EXPECT_EQ(mix.ForQuery(std::nextafter(1.0f, 0.0f)),
+              mix.fraction < 1 ? mix.nprobe - 1 : mix.nprobe);
+  }
+  // Above the calibrated range: the largest calibrated nprobe, for all.
+  const Codebook::ProbeMix top = cb.ProbesForRecall(1.5f);
+  EXPECT_EQ(top.nprobe, cb.calibration.back().nprobe);
+  EXPECT_EQ(top.fraction, 1.0f);
   EXPECT_GE(cb.CalibratedRecall(cb.NprobeForRecall(0.9f)), 0.9f);
   EXPECT_LT(cb.CalibratedRecall(cb.NprobeForRecall(0.9f) - 1), 0.9f);
 
@@ -169,6 +188,22 @@ TEST(CodebookTest, CalibrationEstimatesRecallOnTheWholeData) {
     ++checked;
   }
   EXPECT_GE(checked, 2u);
+  // So does a probe mix, for queries spread over its positions.
+  for (float target : {0.85f, 0.93f}) {
+    const Codebook::ProbeMix mix = cb.ProbesForRecall(target);
+    size_t found = 0, probes = 0;
+    for (size_t q = 0; q < nq; ++q) {
+      cb.NearestSlots(queries + q * dim, mix.ForQuery((q + 0.5f) / nq),
+                      &probed);
+      probes += probed.size();
+      for (size_t j = 0; j < 10; ++j) {
+        found += std::count(probed.begin(), probed.end(),
+                            slot_of[truth[q * 10 + j]]);
+      }
+    }
+    EXPECT_NEAR(static_cast<double>(found) / (nq * 10), target, 0.03);
+    EXPECT_NEAR(static_cast<double>(probes) / nq, mix.mean(), 0.01);
+  }
 }
 
 // Density routing, calibrated with the codebook: per-query probe counts

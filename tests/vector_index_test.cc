@@ -18,7 +18,6 @@
 #include <iterator>
 #include <map>
 #include <random>
-#include <set>
 #include <sstream>
 #include <thread>
 
@@ -1102,6 +1101,27 @@ TEST_F(VectorIndexTest, FashionMnistRecallAtDefaultEffort) {
     printf("fashion-mnist recall@10 at default effort%s: %.4f\n",
            adaptive ? " (density routing)" : "", recall);
     EXPECT_GE(recall, 0.95);
+  }
+  // The default effort's probe mix: its calibrated recall is the target, and
+  // a query probes the same buckets every time.
+  IndexStats st;
+  ASSERT_OK(index_->GetStats(&st));
+  printf("default nprobe %.2f, calibrated recall %.4f\n", st.default_nprobe,
+         st.default_nprobe_recall);
+  EXPECT_GT(st.default_nprobe, 1.0f);
+  EXPECT_NEAR(st.default_nprobe_recall, kDefaultRecallTarget, 1e-4);
+  for (size_t q = 0; q < 50; ++q) {
+    const std::vector<float> query(data.queries.begin() + q * data.dim,
+                                   data.queries.begin() + (q + 1) * data.dim);
+    std::vector<SearchHit> first, again;
+    SearchStats a, b;
+    ASSERT_OK(index_->Search(SearchOptions(), query, k, &first, &a));
+    ASSERT_OK(index_->Search(SearchOptions(), query, k, &again, &b));
+    EXPECT_EQ(a.buckets_probed, b.buckets_probed);
+    ASSERT_EQ(first.size(), again.size());
+    for (size_t i = 0; i < first.size(); ++i) {
+      EXPECT_EQ(first[i].key, again[i].key);
+    }
   }
 }
 

@@ -165,10 +165,11 @@ struct IndexStats {
   uint64_t stats_memtables_missed = 0;
   uint64_t stats_update_micros = 0;
   // What the default effort (recall target kDefaultRecallTarget) probes with
-  // the current codebook: the buckets per query its calibration picked and
-  // the recall@10 the calibration measured for them (0: no calibrated
-  // codebook).
-  uint32_t default_nprobe = 0;
+  // the current codebook: buckets per query, on average over queries (a
+  // share of them probes one bucket fewer, see SearchOptions::recall_target),
+  // and the recall@10 the calibration measured for that mix (0: no
+  // calibrated codebook).
+  float default_nprobe = 0;
   float default_nprobe_recall = 0;
   double max_over_mean() const {
     return buckets == 0 || bucketed_vectors == 0
@@ -212,8 +213,11 @@ struct SearchOptions {
   // Read snapshot; nullptr = the latest state (read-your-writes).
   const rocksdb::Snapshot* snapshot = nullptr;
   // Effort as a recall target in (0, 1]: the number of buckets probed comes
-  // from the codebook's calibration (measured when it was trained). 0: use
-  // nprobe, or the default target kDefaultRecallTarget.
+  // from the codebook's calibration (measured when it was trained), which
+  // steps by one bucket: queries probe the least count that reaches the
+  // target or one fewer, in the mix whose calibrated recall is the target
+  // (which of the two depends only on the query's values). 0: use nprobe,
+  // or the default target kDefaultRecallTarget.
   float recall_target = 0;
   // Buckets (codebook slots) probed, overriding recall_target. Segments not
   // bucketed with the current codebook probe this many of their own buckets
