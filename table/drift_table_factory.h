@@ -54,7 +54,6 @@ class DriftTableFactory : public rocksdb::TableFactory {
                  std::shared_ptr<PinBudget>* pins) const;
 
  private:
-
   DriftTableOptions options_;
   const std::shared_ptr<CodebookHolder> codebooks_ =
       std::make_shared<CodebookHolder>();

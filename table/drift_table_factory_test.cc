@@ -61,8 +61,8 @@ class DriftTableFactoryTest : public testing::Test {
     for (size_t i = 0; i < n; ++i) {
       std::vector<float> v(kDim);
       for (float& x : v) x = static_cast<float>(rng() % 16);
-      ASSERT_OK(index_->Put(rocksdb::WriteOptions(), "k" + std::to_string(i),
-                            v));
+      ASSERT_OK(
+          index_->Put(rocksdb::WriteOptions(), "k" + std::to_string(i), v));
     }
     ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
   }
@@ -124,8 +124,7 @@ TEST_F(DriftTableFactoryTest, CompactionCutsOutputsAtTheCompressedSize) {
   Open(topts, kTarget);
   Load(30000);  // 3.8 MB of raw floats, ~2.9 MB on disk
   rocksdb::CompactRangeOptions cro;
-  cro.bottommost_level_compaction =
-      rocksdb::BottommostLevelCompaction::kForce;
+  cro.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   ASSERT_OK(db_->CompactRange(cro, handles_[1], nullptr, nullptr));
   std::vector<rocksdb::LiveFileMetaData> files;
   db_->GetLiveFilesMetaData(&files);
