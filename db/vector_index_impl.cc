@@ -413,8 +413,10 @@ VectorIndexImpl::ProbePlan VectorIndexImpl::PlanProbes(
   }
   size_t nprobe = options.nprobe;
   if (nprobe == 0) {
-    nprobe = plan.codebook->ProbesForRecall(target).ForQuery(
-        QueryPosition(query, options_.dimension));
+    const Codebook::ProbeMix mix = plan.codebook->ProbesForRecall(target);
+    nprobe = mix.fraction < 1
+                 ? mix.ForQuery(QueryPosition(query, options_.dimension))
+                 : mix.nprobe;
   }
   if (nprobe == 0) nprobe = DefaultCodebookNprobe(n);  // not calibrated
   nprobe = std::min(n, nprobe);

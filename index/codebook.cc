@@ -238,12 +238,17 @@ uint32_t Codebook::NprobeForRecall(float target) const {
 
 Codebook::ProbeMix Codebook::ProbesForRecall(float target) const {
   ProbeMix mix;
-  mix.nprobe = NprobeForRecall(target);
-  mix.recall = CalibratedRecall(mix.nprobe);
-  if (mix.nprobe <= 1) return mix;
-  const float lo = CalibratedRecall(mix.nprobe - 1);
-  // Above the calibrated range: the largest calibrated nprobe for all.
-  if (!(mix.recall >= target) || !(mix.recall > lo)) return mix;
+  if (calibration.empty()) return mix;
+  // The first point reaching the target; above the calibrated range, the
+  // last point for every query.
+  size_t i = 0;
+  while (i + 1 < calibration.size() && calibration[i].recall < target) ++i;
+  mix.nprobe = calibration[i].nprobe;
+  mix.recall = calibration[i].recall;
+  // Points are kept where the recall rises, so recall(nprobe - 1) is the
+  // point before's (no point before: nprobe is 1, or recall below it is 0).
+  if (mix.nprobe <= 1 || !(mix.recall >= target)) return mix;
+  const float lo = i > 0 ? calibration[i - 1].recall : 0.0f;
   mix.fraction = std::min(1.0f, (target - lo) / (mix.recall - lo));
   mix.recall = (1 - mix.fraction) * lo + mix.fraction * mix.recall;
   return mix;

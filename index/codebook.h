@@ -83,7 +83,7 @@ struct Codebook {
     float recall = 0;  // the mix's calibrated recall
     // The probes of a query whose position in [0, 1) is `u`.
     uint32_t ForQuery(float u) const {
-      return u < fraction || nprobe <= 1 ? nprobe : nprobe - 1;
+      return u < fraction ? nprobe : nprobe - 1;
     }
     float mean() const { return nprobe == 0 ? 0.0f : nprobe - 1 + fraction; }
   };

@@ -43,16 +43,11 @@ rocksdb::Status SQ8Quantizer::Train(const float* x, size_t n, size_t d,
   std::vector<float> lo(x, x + d), hi(x, x + d), poison(d, 0.0f);
   {
     // Element-wise (vectorizable): v * 0 is NaN exactly for NaN and +-inf.
-    float* __restrict l = lo.data();
-    float* __restrict h = hi.data();
     float* __restrict p = poison.data();
     for (size_t i = 0; i < n; ++i) {
       const float* __restrict v = x + i * d;
-      for (size_t j = 0; j < d; ++j) {
-        l[j] = std::min(l[j], v[j]);
-        h[j] = std::max(h[j], v[j]);
-        p[j] += v[j] * 0.0f;
-      }
+      ExtendRange(v, d, lo.data(), hi.data());
+      for (size_t j = 0; j < d; ++j) p[j] += v[j] * 0.0f;
     }
   }
   for (size_t j = 0; j < d; ++j) {
