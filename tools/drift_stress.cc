@@ -153,6 +153,9 @@ class Stress {
  private:
   rocksdb::Status OpenDb();
   void CloseDb();
+  // The VectorIndex over handles_[1], attached / closed on the open DB.
+  rocksdb::Status AttachIndex();
+  void CloseIndex();
   void Fail(const std::string& what);
   // Checks one key against the expected state (after a crash, `pending` is
   // also acceptable) and, with `settle`, makes the observed state the acked.
@@ -209,6 +212,10 @@ rocksdb::Status Stress::OpenDb() {
   rocksdb::Status s = rocksdb::DB::Open(db_opts, FLAGS_db, cfs, &handles_, &db);
   if (!s.ok()) return s;
   db_.reset(db);
+  return AttachIndex();
+}
+
+rocksdb::Status Stress::AttachIndex() {
   VectorIndexOptions vopts;
   vopts.dimension = static_cast<uint32_t>(FLAGS_dim);
   vopts.min_train_vectors = 1000;
@@ -216,12 +223,16 @@ rocksdb::Status Stress::OpenDb() {
   return VectorIndex::Attach(db_.get(), handles_[1], vopts, &index_);
 }
 
-void Stress::CloseDb() {
+void Stress::CloseIndex() {
   if (index_ != nullptr) {
     rocksdb::Status s = index_->Close();
     if (!s.ok()) Fail("index close: " + s.ToString());
   }
   index_.reset();
+}
+
+void Stress::CloseDb() {
+  CloseIndex();
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
   handles_.clear();
   db_.reset();
@@ -326,7 +337,10 @@ void Stress::VerifyAll(bool allow_pending, bool settle) {
 
 void Stress::CheckNoOrphanTables() {
   // Quiescent: a flush or compaction in progress writes a file that is not
-  // live yet.
+  // live yet. So does the engine's maintenance, which re-buckets with
+  // CompactFiles on its own thread (PauseBackgroundWork does not wait for
+  // it): the index is closed for the check and attached again after.
+  CloseIndex();
   rocksdb::Status paused = db_->PauseBackgroundWork();
   if (!paused.ok()) return Fail("pause background work: " + paused.ToString());
   std::vector<std::string> orphans;
@@ -335,6 +349,8 @@ void Stress::CheckNoOrphanTables() {
   for (const std::string& f : orphans) Fail("orphan table file " + f);
   paused = db_->ContinueBackgroundWork();
   if (!paused.ok()) Fail("continue background work: " + paused.ToString());
+  rocksdb::Status attached = AttachIndex();
+  if (!attached.ok()) Fail("attach index: " + attached.ToString());
 }
 
 void Stress::Put(size_t key) {
