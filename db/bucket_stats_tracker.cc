@@ -1,6 +1,7 @@
 #include "db/bucket_stats_tracker.h"
 
 #include <algorithm>
+#include <cmath>
 #include <unordered_set>
 
 #include "table/drift_table_reader.h"
@@ -189,6 +190,27 @@ void BucketStatsTracker::Aggregate(const PinnedView& view,
 uint64_t BucketStatsTracker::SegmentTombstones(const std::string& file) const {
   auto it = tombs_.find(file);
   return it == tombs_.end() ? 0 : it->second.rows.size();
+}
+
+std::vector<BucketInfo> BucketStatsTracker::Buckets(
+    const Codebook& codebook) const {
+  std::vector<BucketInfo> buckets;
+  for (uint32_t slot = 0; slot < slots_.size(); ++slot) {
+    const SlotStats& st = slots_[slot];
+    BucketInfo info;
+    info.slot = slot;
+    if (slot < codebook.lineage.size()) {
+      info.born_epoch = codebook.lineage[slot].born_epoch;
+      info.parent_slot = codebook.lineage[slot].parent;
+    }
+    info.rows = st.rows;
+    info.tombstones = st.tombstones;
+    info.live = st.live.count;
+    info.centre_shift = std::sqrt(st.live.ShiftSqr(codebook.centroid(slot)));
+    info.spread = std::sqrt(st.live.spread());
+    buckets.push_back(info);
+  }
+  return buckets;
 }
 
 }  // namespace drift

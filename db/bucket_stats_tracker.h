@@ -34,6 +34,7 @@
 
 #include "db/fresh_vector_arena.h"
 #include "db/pinned_view.h"
+#include "drift/vector_index.h"
 #include "index/bucket_moments.h"
 #include "index/codebook.h"
 #include "rocksdb/status.h"
@@ -71,6 +72,9 @@ class BucketStatsTracker {
   // up (dropped over the retired bound), since the tracker was made.
   uint64_t keys_resolved() const { return keys_resolved_; }
   uint64_t arenas_missed() const { return arenas_missed_; }
+  // The statistics as VectorIndex::GetBucketStats returns them, one per slot;
+  // `codebook` is the one of the last Update (lineage, centroids).
+  std::vector<BucketInfo> Buckets(const Codebook& codebook) const;
 
  private:
   struct ArenaState {

@@ -125,16 +125,6 @@ Status Janitor::Vacuum(
   return Status::OK();
 }
 
-Status Janitor::Rebucket(uint64_t epoch) {
-  if (!budgeted()) {
-    rocksdb::CompactRangeOptions cro;
-    cro.bottommost_level_compaction =
-        rocksdb::BottommostLevelCompaction::kForceOptimized;
-    return db_->CompactRange(cro, cf_, nullptr, nullptr);
-  }
-  return RebucketFiles(epoch);
-}
-
 Status Janitor::RebucketFiles(uint64_t epoch) {
   // A file some other compaction holds is retried on a later pass (that
   // compaction may have started before the epoch was published).

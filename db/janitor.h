@@ -1,10 +1,12 @@
-// Janitor: the budgeted part of a vector column family's background
-// maintenance. It re-buckets segments after a new codebook epoch within the
-// VectorIndexOptions janitor budget (operations and bytes per second, each
-// through a rocksdb::RateLimiter), flushes memtables whose vectors grew older
-// than max_memtable_age_seconds, and counts what it did (IndexStats). The
-// CodebookManager's background thread drives it; foreground writes and
-// searches never wait for it.
+// Janitor: the paced rewrites of a vector column family's background
+// maintenance, within the VectorIndexOptions janitor budget (operations and
+// bytes per second, each through a rocksdb::RateLimiter): re-bucketing
+// segments file by file into a new codebook epoch, vacuum compactions of
+// mostly dead segments, and flushes of memtables whose vectors grew older
+// than max_memtable_age_seconds. It counts what it did (IndexStats).
+// Maintenance decides what to rewrite and calls it from its thread or a
+// Train / Maintain caller's; foreground writes and searches never wait for
+// it. Thread-safe: counters and rate limiters are; Stop() from any thread.
 #pragma once
 
 #include <atomic>
@@ -25,16 +27,12 @@ class Janitor {
   Janitor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
           const VectorIndexOptions& options);
 
-  // Rewrites the segments not bucketed with codebook `epoch`. Without a
-  // budget: one CompactRange over the column family (bottommost level
-  // included). With one: file by file, each CompactFiles'd into its own level
-  // once one operation and its bytes were granted, so the rewrite is spread out
+  // Rewrites the segments not bucketed with codebook `epoch` file by file,
+  // each CompactFiles'd into its own level (in the calling thread) once one
+  // operation and its bytes were granted, so the rewrite is spread out
   // instead of taking the disk and a core at once. A file that a concurrent
-  // compaction already replaced is skipped.
-  rocksdb::Status Rebucket(uint64_t epoch);
-  // The file-by-file rewrite of Rebucket (throttled only with a budget): what
-  // maintenance runs when a few segments of older epochs remain (a flush that
-  // started before the epoch was published, a crash before re-bucketing).
+  // compaction already replaced is skipped; one busy in another compaction
+  // is retried for a few seconds (Incomplete if it stays busy).
   rocksdb::Status RebucketFiles(uint64_t epoch);
 
   // Vacuum: estimates each segment's dead fraction (EstimateDeadEntries on
@@ -56,7 +54,7 @@ class Janitor {
   // How often the background thread should call FlushIfOld (zero: never).
   std::chrono::milliseconds poll_interval() const;
 
-  // True if any janitor_* rate is set: Rebucket then goes file by file.
+  // True if any janitor_* rate is set.
   bool budgeted() const {
     return ops_limiter_ != nullptr || bytes_limiter_ != nullptr;
   }

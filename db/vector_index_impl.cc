@@ -8,7 +8,7 @@
 #include <limits>
 
 #include "db/candidate_set.h"
-#include "db/codebook_manager.h"
+#include "db/maintenance.h"
 #include "db/pinned_view.h"
 #include "drift/plugin.h"
 #include "index/distance.h"
@@ -207,8 +207,7 @@ Status VectorIndex::Attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
         std::to_string(static_cast<int>(options.maintenance_cpu_priority)));
   }
   if (options.split_merge) {
-    Status valid =
-        ValidateBucketEditOptions(CodebookManager::EditOptions(options));
+    Status valid = ValidateBucketEditOptions(Maintenance::EditOptions(options));
     if (!valid.ok()) return valid;
   }
   auto* factory =
@@ -220,7 +219,7 @@ Status VectorIndex::Attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
   }
   std::unique_ptr<VectorIndexImpl> impl(
       new VectorIndexImpl(db, cf, options, factory->codebooks()));
-  s = impl->codebook_manager_->Open();
+  s = impl->maintenance_->Open();
   if (!s.ok()) return s;
   *index = std::move(impl);
   return Status::OK();
@@ -234,10 +233,9 @@ VectorIndexImpl::VectorIndexImpl(rocksdb::DB* db,
       cf_(cf),
       options_(options),
       codebooks_(codebooks),
-      codebook_manager_(
-          new CodebookManager(db, cf, std::move(codebooks), options)) {}
+      maintenance_(new Maintenance(db, cf, std::move(codebooks), options)) {}
 
-VectorIndexImpl::~VectorIndexImpl() { codebook_manager_->Close(); }
+VectorIndexImpl::~VectorIndexImpl() { maintenance_->Close(); }
 
 Status VectorIndexImpl::CheckOpen() const {
   return closed_.load(std::memory_order_acquire)
@@ -620,22 +618,22 @@ Status VectorIndexImpl::Rerank(const rocksdb::Snapshot* snapshot,
 
 Status VectorIndexImpl::Train(const TrainOptions& options) {
   Status s = CheckOpen();
-  return s.ok() ? codebook_manager_->Train(options) : s;
+  return s.ok() ? maintenance_->Train(options) : s;
 }
 
 Status VectorIndexImpl::Maintain(bool* retrained) {
   Status s = CheckOpen();
-  return s.ok() ? codebook_manager_->Maintain(retrained) : s;
+  return s.ok() ? maintenance_->Maintain(retrained) : s;
 }
 
 Status VectorIndexImpl::GetStats(IndexStats* stats) {
   Status s = CheckOpen();
-  return s.ok() ? codebook_manager_->GetStats(stats) : s;
+  return s.ok() ? maintenance_->GetStats(stats) : s;
 }
 
 Status VectorIndexImpl::GetBucketStats(std::vector<BucketInfo>* buckets) {
   Status s = CheckOpen();
-  return s.ok() ? codebook_manager_->GetBucketStats(buckets) : s;
+  return s.ok() ? maintenance_->GetBucketStats(buckets) : s;
 }
 
 Status VectorIndexImpl::GetProperty(const std::string& property,
@@ -685,7 +683,7 @@ Status VectorIndexImpl::GetProperty(const std::string& property,
 }
 
 uint64_t VectorIndexImpl::codebook_epoch() const {
-  auto cb = codebook_manager_->current();
+  auto cb = maintenance_->current();
   return cb != nullptr ? cb->epoch : 0;
 }
 
@@ -693,7 +691,7 @@ Status VectorIndexImpl::Close() {
   if (closed_.exchange(true)) {
     return Status::InvalidArgument("drift: the VectorIndex is already closed");
   }
-  codebook_manager_->Close();
+  maintenance_->Close();
   return Status::OK();
 }
 

@@ -18,7 +18,7 @@
 namespace drift {
 
 class CandidateSet;
-class CodebookManager;
+class Maintenance;
 class PinnedView;
 struct BucketDataView;
 
@@ -113,7 +113,7 @@ class VectorIndexImpl : public VectorIndex {
   const VectorIndexOptions options_;
   std::atomic<bool> closed_{false};
   const std::shared_ptr<CodebookHolder> codebooks_;
-  const std::unique_ptr<CodebookManager> codebook_manager_;
+  const std::unique_ptr<Maintenance> maintenance_;
 };
 
 }  // namespace drift

@@ -1,6 +1,8 @@
 #include "db/vector_sample.h"
 
 #include <cmath>
+#include <cstring>
+#include <memory>
 #include <random>
 
 #include "table/drift_table_reader.h"
@@ -83,6 +85,35 @@ rocksdb::Status SampleStoredVectors(const PinnedView& view, uint32_t dim,
     if (!s.ok()) return s;
   }
   return rocksdb::Status::OK();
+}
+
+rocksdb::Status SampleColumnFamily(rocksdb::DB* db,
+                                   rocksdb::ColumnFamilyHandle* cf,
+                                   uint32_t dim, size_t max_sample,
+                                   uint64_t seed, std::vector<float>* sample,
+                                   uint64_t* total) {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf));
+  std::mt19937_64 rng(seed);
+  sample->clear();
+  *total = 0;
+  std::vector<float> v(dim);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (!IsVectorValue(it->value(), dim)) continue;
+    DecodeVector(it->value(), dim, v.data());
+    if (!CheckFinite(v.data(), dim).ok()) continue;
+    const uint64_t seen = (*total)++;
+    size_t slot = sample->size() / dim;
+    if (slot >= max_sample) {  // reservoir: keep with probability max/seen
+      slot = std::uniform_int_distribution<uint64_t>(0, seen)(rng);
+      if (slot >= max_sample) continue;
+      std::memcpy(sample->data() + slot * dim, v.data(), dim * sizeof(float));
+    } else {
+      sample->insert(sample->end(), v.begin(), v.end());
+    }
+  }
+  return it->status();
 }
 
 }  // namespace drift

@@ -7,13 +7,15 @@
 //
 // It samples entries, not keys: a version that a newer one or a deletion
 // hides but compaction has not dropped yet can be drawn. Good enough to
-// estimate bucket sizes and shapes; Train uses an exact scan.
+// estimate bucket sizes and shapes; Train uses an exact scan
+// (SampleColumnFamily).
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
 #include "db/pinned_view.h"
+#include "rocksdb/db.h"
 #include "rocksdb/status.h"
 
 namespace drift {
@@ -27,5 +29,14 @@ rocksdb::Status SampleStoredVectors(const PinnedView& view, uint32_t dim,
                                     size_t max_sample, uint64_t seed,
                                     std::vector<float>* sample,
                                     uint64_t* total);
+
+// A reservoir sample of at most `max_sample` finite vectors of the column
+// family's visible keys (one iterator scan, not filling the block cache;
+// deterministic for a seed). *total counts every finite vector seen.
+rocksdb::Status SampleColumnFamily(rocksdb::DB* db,
+                                   rocksdb::ColumnFamilyHandle* cf,
+                                   uint32_t dim, size_t max_sample,
+                                   uint64_t seed, std::vector<float>* sample,
+                                   uint64_t* total);
 
 }  // namespace drift

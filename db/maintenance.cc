@@ -1,28 +1,18 @@
-#include "db/codebook_manager.h"
+#include "db/maintenance.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
-#include <cmath>
-#include <cstring>
-#include <random>
 
 #include "db/drift_memtable_rep.h"
 #include "db/pinned_view.h"
 #include "db/vector_sample.h"
-#include "logging/logging.h"
-#include "rocksdb/table_properties.h"
-#include "table/drift_format.h"
+#include "rocksdb/env.h"
 #include "table/drift_table_reader.h"
 #include "util/thread_priority.h"
-#include "util/vector_value.h"
-
-// ROCKS_LOG_* name InfoLogLevel unqualified.
-using rocksdb::InfoLogLevel;
 
 namespace drift {
 
-using rocksdb::Slice;
 using rocksdb::Status;
 
 namespace {
@@ -36,29 +26,28 @@ size_t SampleSize(uint32_t dim) {
   return std::max<size_t>(4096, std::min<size_t>(65536, by_budget));
 }
 
-}  // namespace
-
-CodebookManager::CodebookManager(rocksdb::DB* db,
-                                 rocksdb::ColumnFamilyHandle* cf,
-                                 std::shared_ptr<CodebookHolder> holder,
-                                 const VectorIndexOptions& options)
-    : db_(db),
-      cf_(cf),
-      meta_cf_(options.metadata_column_family != nullptr
-                   ? options.metadata_column_family
-                   : db->DefaultColumnFamily()),
-      holder_(std::move(holder)),
-      options_(options),
-      janitor_(db, cf, options),
-      stats_(options.dimension) {}
-
-CodebookManager::~CodebookManager() { Close(); }
-
-std::string CodebookManager::MetadataKey(const std::string& cf_name) {
-  return "drift.codebook/" + cf_name;
+double MillisSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - start)
+      .count();
 }
 
-Status CodebookManager::Open() {
+}  // namespace
+
+Maintenance::Maintenance(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                         std::shared_ptr<CodebookHolder> holder,
+                         const VectorIndexOptions& options)
+    : db_(db),
+      cf_(cf),
+      holder_(holder),
+      options_(options),
+      janitor_(db, cf, options),
+      store_(db, cf, std::move(holder), options),
+      stats_(options.dimension) {}
+
+Maintenance::~Maintenance() { Close(); }
+
+Status Maintenance::Open() {
   if (!holder_->SetListener(
           [this](const SegmentWrittenEvent& e) { OnSegmentWritten(e); })) {
     return Status::InvalidArgument(
@@ -75,29 +64,35 @@ Status CodebookManager::Open() {
   if (s.ok()) {
     memtable_factory_ = desc.options.memtable_factory;
     if (DriftMemtables() != nullptr) DriftMemtables()->TrackRetiredArenas(true);
-    s = LoadPersisted();
+    std::lock_guard<std::mutex> lock(train_mu_);
+    s = store_.Load();
+    // Growth counts from now for a codebook trained before this attach.
+    if (s.ok()) {
+      db_->GetIntProperty(cf_, "rocksdb.estimate-num-keys", &vectors_at_train_);
+    }
   }
   if (!s.ok()) {
-    ROCKS_LOG_WARN(InfoLog(), "drift: Attach to %s failed: %s",
-                   cf_->GetName().c_str(), s.ToString().c_str());
+    rocksdb::Log(rocksdb::InfoLogLevel::WARN_LEVEL, InfoLog(),
+                 "drift: Attach to %s failed: %s", cf_->GetName().c_str(),
+                 s.ToString().c_str());
     Close();
     return s;
   }
-  const auto codebook = holder_->current();
-  ROCKS_LOG_INFO(
-      InfoLog(),
-      "drift: attached to %s (dimension %u, auto_train %d): "
-      "codebook epoch %" PRIu64 " with %zu buckets, ~%" PRIu64 " keys",
-      cf_->GetName().c_str(), options_.dimension, options_.auto_train ? 1 : 0,
-      codebook != nullptr ? codebook->epoch : 0,
-      codebook != nullptr ? codebook->size() : 0, vectors_at_train_);
+  const auto codebook = store_.current();
+  rocksdb::Log(rocksdb::InfoLogLevel::INFO_LEVEL, InfoLog(),
+               "drift: attached to %s (dimension %u, auto_train %d): "
+               "codebook epoch %" PRIu64 " with %zu buckets, ~%" PRIu64 " keys",
+               cf_->GetName().c_str(), options_.dimension,
+               options_.auto_train ? 1 : 0,
+               codebook != nullptr ? codebook->epoch : 0,
+               codebook != nullptr ? codebook->size() : 0, vectors_at_train_);
   if (options_.auto_train) {
     worker_ = std::thread([this] { BackgroundLoop(); });
   }
   return Status::OK();
 }
 
-void CodebookManager::Close() {
+void Maintenance::Close() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!attached_) return;
@@ -112,118 +107,23 @@ void CodebookManager::Close() {
   if (worker_.joinable()) worker_.join();
 }
 
-Status CodebookManager::LoadPersisted() {
-  std::string value;
-  Status s = db_->Get(rocksdb::ReadOptions(), meta_cf_,
-                      MetadataKey(cf_->GetName()), &value);
-  std::shared_ptr<Codebook> persisted;
-  if (s.ok()) {
-    persisted = std::make_shared<Codebook>();
-    s = Codebook::DecodeFrom(value, persisted.get());
-    if (s.ok() && persisted->dim != options_.dimension) {
-      s = Status::Corruption("drift: persisted codebook has dimension " +
-                             std::to_string(persisted->dim));
-    }
-    if (!s.ok()) {
-      return Status::Corruption("drift: codebook of column family " +
-                                cf_->GetName() + ": " + s.ToString());
-    }
-  } else if (!s.IsNotFound()) {
-    return s;
-  }
-  uint64_t max_segment_epoch = 0;
-  s = MaxSegmentEpoch(&max_segment_epoch);
-  if (!s.ok()) return s;
-  std::lock_guard<std::mutex> lock(train_mu_);
-  last_epoch_ = max_segment_epoch;
-  // Growth counts from now for a codebook trained before this attach.
-  db_->GetIntProperty(cf_, "rocksdb.estimate-num-keys", &vectors_at_train_);
-  if (persisted != nullptr) {
-    last_epoch_ = std::max(last_epoch_, persisted->epoch);
-    auto held = holder_->current();
-    if (held == nullptr || held->epoch < persisted->epoch) {
-      holder_->Publish(std::move(persisted));
-    }
-  }
-  return Status::OK();
-}
-
-Status CodebookManager::MaxSegmentEpoch(uint64_t* epoch) const {
-  rocksdb::TablePropertiesCollection props;
-  Status s = db_->GetPropertiesOfAllTables(cf_, &props);
-  if (!s.ok()) return s;
-  *epoch = 0;
-  for (const auto& file : props) {
-    const auto& user = file.second->user_collected_properties;
-    auto it = user.find(kCodebookEpochProperty);
-    if (it != user.end()) {
-      *epoch = std::max<uint64_t>(
-          *epoch, std::strtoull(it->second.c_str(), nullptr, 10));
-    }
-  }
-  return Status::OK();
-}
-
-Status CodebookManager::SampleVectors(size_t max_sample,
-                                      std::vector<float>* sample,
-                                      uint64_t* total) const {
-  const uint32_t dim = options_.dimension;
-  rocksdb::ReadOptions ro;
-  ro.fill_cache = false;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_));
-  std::mt19937_64 rng(0x5eed ^ last_epoch_);
-  sample->clear();
-  *total = 0;
-  std::vector<float> v(dim);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (!IsVectorValue(it->value(), dim)) continue;
-    DecodeVector(it->value(), dim, v.data());
-    if (!CheckFinite(v.data(), dim).ok()) continue;
-    const uint64_t seen = (*total)++;
-    size_t slot = sample->size() / dim;
-    if (slot >= max_sample) {  // reservoir: keep with probability max/seen
-      slot = std::uniform_int_distribution<uint64_t>(0, seen)(rng);
-      if (slot >= max_sample) continue;
-      std::memcpy(sample->data() + slot * dim, v.data(), dim * sizeof(float));
-    } else {
-      sample->insert(sample->end(), v.begin(), v.end());
-    }
-  }
-  return it->status();
-}
-
-Status CodebookManager::Persist(const Codebook& codebook) {
-  std::string value;
-  codebook.EncodeTo(&value);
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  return db_->Put(wo, meta_cf_, MetadataKey(cf_->GetName()), value);
-}
-
-Status CodebookManager::Train(const TrainOptions& options) {
-  std::lock_guard<std::mutex> lock(train_mu_);
-  return TrainLocked(options, RebucketBy::kCompactRange);
-}
-
-rocksdb::Logger* CodebookManager::InfoLog() const {
+rocksdb::Logger* Maintenance::InfoLog() const {
   return db_->GetDBOptions().info_log.get();
 }
 
-namespace {
-double MillisSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(
-             std::chrono::steady_clock::now() - start)
-      .count();
+Status Maintenance::Train(const TrainOptions& options) {
+  std::lock_guard<std::mutex> lock(train_mu_);
+  return TrainLocked(options, RebucketMode::kCompactRange);
 }
-}  // namespace
 
-Status CodebookManager::TrainLocked(const TrainOptions& options,
-                                    RebucketBy by) {
+Status Maintenance::TrainLocked(const TrainOptions& options,
+                                RebucketMode mode) {
   const auto start = std::chrono::steady_clock::now();
   const uint32_t dim = options_.dimension;
   std::vector<float> sample;
   uint64_t total = 0;
-  Status s = SampleVectors(SampleSize(dim), &sample, &total);
+  Status s = SampleColumnFamily(db_, cf_, dim, SampleSize(dim),
+                                0x5eed ^ store_.last_epoch(), &sample, &total);
   if (!s.ok()) return s;
   if (total == 0) {
     return Status::InvalidArgument("drift: Train: column family " +
@@ -235,39 +135,30 @@ Status CodebookManager::TrainLocked(const TrainOptions& options,
           : std::max<size_t>(1, total / options_.target_bucket_size);
   auto codebook = std::make_shared<Codebook>();
   s = TrainCodebook(sample.data(), sample.size() / dim, dim, buckets,
-                    last_epoch_ + 1, KMeansOptions(), codebook.get());
-  if (s.ok()) s = PersistAndPublish(codebook);
+                    store_.next_epoch(), KMeansOptions(), codebook.get());
+  if (s.ok()) s = store_.PersistAndPublish(codebook);
   if (!s.ok()) {
-    ROCKS_LOG_WARN(InfoLog(),
-                   "drift: training codebook epoch %" PRIu64
-                   " of %s failed, nothing published: %s",
-                   last_epoch_ + 1, cf_->GetName().c_str(),
-                   s.ToString().c_str());
+    rocksdb::Log(rocksdb::InfoLogLevel::WARN_LEVEL, InfoLog(),
+                 "drift: training codebook epoch %" PRIu64
+                 " of %s failed, nothing published: %s",
+                 store_.next_epoch(), cf_->GetName().c_str(),
+                 s.ToString().c_str());
     return s;
   }
-  ROCKS_LOG_INFO(InfoLog(),
-                 "drift: trained codebook of %s: epoch %" PRIu64
-                 ", %zu buckets from a sample of %zu of %" PRIu64
-                 " vectors, persisted (synced) in %.1f ms",
-                 cf_->GetName().c_str(), codebook->epoch, codebook->size(),
-                 sample.size() / dim, total, MillisSince(start));
+  rocksdb::Log(rocksdb::InfoLogLevel::INFO_LEVEL, InfoLog(),
+               "drift: trained codebook of %s: epoch %" PRIu64
+               ", %zu buckets from a sample of %zu of %" PRIu64
+               " vectors, persisted (synced) in %.1f ms",
+               cf_->GetName().c_str(), codebook->epoch, codebook->size(),
+               sample.size() / dim, total, MillisSince(start));
   vectors_at_train_ = total;
   entries_at_check_ = EntriesWritten();  // a fresh codebook fits the data
   ++trainings_;
   if (!options.rebucket) return Status::OK();
-  return Rebucket(by);
+  return Rebucket(codebook->epoch, mode);
 }
 
-Status CodebookManager::PersistAndPublish(std::shared_ptr<Codebook> codebook) {
-  Status s = Persist(*codebook);
-  if (!s.ok()) return s;
-  last_epoch_ = codebook->epoch;
-  holder_->Publish(std::move(codebook));
-  return Status::OK();
-}
-
-BucketEditOptions CodebookManager::EditOptions(
-    const VectorIndexOptions& options) {
+BucketEditOptions Maintenance::EditOptions(const VectorIndexOptions& options) {
   BucketEditOptions eo;
   eo.target_bucket_size = options.target_bucket_size;
   eo.split_over_target = options.split_bucket_over_target;
@@ -275,18 +166,18 @@ BucketEditOptions CodebookManager::EditOptions(
   return eo;
 }
 
-DriftMemTableRepFactory* CodebookManager::DriftMemtables() const {
+DriftMemTableRepFactory* Maintenance::DriftMemtables() const {
   return memtable_factory_ != nullptr
              ? memtable_factory_->CheckedCast<DriftMemTableRepFactory>()
              : nullptr;
 }
 
-uint64_t CodebookManager::EntriesWritten() const {
+uint64_t Maintenance::EntriesWritten() const {
   const auto* factory = DriftMemtables();
   return factory != nullptr ? factory->entries_written() : 0;
 }
 
-Status CodebookManager::UpdateBucketStats(const Codebook& current) {
+Status Maintenance::UpdateBucketStats(const Codebook& current) {
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::shared_ptr<const FreshVectorArena>> retired;
   uint64_t missed = 0;
@@ -306,32 +197,18 @@ Status CodebookManager::UpdateBucketStats(const Codebook& current) {
   return Status::OK();
 }
 
-Status CodebookManager::GetBucketStats(std::vector<BucketInfo>* buckets) {
+Status Maintenance::GetBucketStats(std::vector<BucketInfo>* buckets) {
   buckets->clear();
   std::lock_guard<std::mutex> lock(train_mu_);
-  const auto current = holder_->current();
+  const auto current = store_.current();
   if (current == nullptr) return Status::OK();
   Status s = UpdateBucketStats(*current);
   if (!s.ok()) return s;
-  for (uint32_t slot = 0; slot < stats_.slots().size(); ++slot) {
-    const SlotStats& st = stats_.slots()[slot];
-    BucketInfo info;
-    info.slot = slot;
-    if (slot < current->lineage.size()) {
-      info.born_epoch = current->lineage[slot].born_epoch;
-      info.parent_slot = current->lineage[slot].parent;
-    }
-    info.rows = st.rows;
-    info.tombstones = st.tombstones;
-    info.live = st.live.count;
-    info.centre_shift = std::sqrt(st.live.ShiftSqr(current->centroid(slot)));
-    info.spread = std::sqrt(st.live.spread());
-    buckets->push_back(info);
-  }
+  *buckets = stats_.Buckets(*current);
   return Status::OK();
 }
 
-Status CodebookManager::EditBuckets(const Codebook& current, bool* published) {
+Status Maintenance::EditBuckets(const Codebook& current, bool* published) {
   *published = false;
   const auto start = std::chrono::steady_clock::now();
   const uint32_t dim = options_.dimension;
@@ -376,7 +253,7 @@ Status CodebookManager::EditBuckets(const Codebook& current, bool* published) {
   unsplittable_epoch_ = current.epoch;
   if (!r.changed()) return Status::OK();
   auto codebook = std::make_shared<Codebook>();
-  codebook->epoch = last_epoch_ + 1;
+  codebook->epoch = store_.next_epoch();
   codebook->dim = dim;
   codebook->centroids = std::move(r.centroids);
   for (size_t slot = 0; slot < r.kept_from.size(); ++slot) {
@@ -390,12 +267,12 @@ Status CodebookManager::EditBuckets(const Codebook& current, bool* published) {
     }
   }
   s = codebook->Finish(sample.data(), n);
-  if (s.ok()) s = PersistAndPublish(codebook);
+  if (s.ok()) s = store_.PersistAndPublish(codebook);
   if (!s.ok()) {
-    ROCKS_LOG_WARN(
-        InfoLog(),
+    rocksdb::Log(
+        rocksdb::InfoLogLevel::WARN_LEVEL, InfoLog(),
         "drift: edited codebook epoch %" PRIu64 " of %s not published: %s",
-        last_epoch_ + 1, cf_->GetName().c_str(), s.ToString().c_str());
+        store_.next_epoch(), cf_->GetName().c_str(), s.ToString().c_str());
     return s;
   }
   unsplittable_epoch_ = codebook->epoch;
@@ -404,43 +281,48 @@ Status CodebookManager::EditBuckets(const Codebook& current, bool* published) {
   bucket_merges_ += r.merges;
   ++edit_publishes_;
   *published = true;
-  ROCKS_LOG_INFO(InfoLog(),
-                 "drift: edited codebook of %s: epoch %" PRIu64
-                 ", %u splits, %u merges (%u rejected, %u deferred), %zu -> "
-                 "%zu buckets, estimated query cost %.0f -> %.0f, sample of "
-                 "%zu of %" PRIu64
-                 " stored vectors (%.1f ms; sizes from %s), persisted "
-                 "(synced) in %.1f ms",
-                 cf_->GetName().c_str(), codebook->epoch, r.splits, r.merges,
-                 r.rejected, r.deferred, current.size(), codebook->size(),
-                 r.cost_before, r.cost_after, n, total, sample_ms,
-                 live.empty() ? "the sample" : "bucket statistics",
-                 MillisSince(start));
-  return Rebucket(RebucketBy::kFilesInThisThread);
+  rocksdb::Log(rocksdb::InfoLogLevel::INFO_LEVEL, InfoLog(),
+               "drift: edited codebook of %s: epoch %" PRIu64
+               ", %u splits, %u merges (%u rejected, %u deferred), %zu -> "
+               "%zu buckets, estimated query cost %.0f -> %.0f, sample of "
+               "%zu of %" PRIu64
+               " stored vectors (%.1f ms; sizes from %s), persisted "
+               "(synced) in %.1f ms",
+               cf_->GetName().c_str(), codebook->epoch, r.splits, r.merges,
+               r.rejected, r.deferred, current.size(), codebook->size(),
+               r.cost_before, r.cost_after, n, total, sample_ms,
+               live.empty() ? "the sample" : "bucket statistics",
+               MillisSince(start));
+  return Rebucket(codebook->epoch, RebucketMode::kFilesInThisThread);
 }
 
-Status CodebookManager::Rebucket(RebucketBy by) {
+Status Maintenance::Rebucket(uint64_t epoch, RebucketMode mode) {
   const auto start = std::chrono::steady_clock::now();
-  // Into the epoch searches and GetStats go by (the published one).
-  const auto current = holder_->current();
-  if (current == nullptr) return Status::OK();
-  const uint64_t epoch = current->epoch;
-  const bool whole = by == RebucketBy::kCompactRange && !janitor_.budgeted();
-  Status s = whole ? janitor_.Rebucket(epoch) : janitor_.RebucketFiles(epoch);
-  ROCKS_LOG_INFO(InfoLog(),
-                 "drift: re-bucketing %s with epoch %" PRIu64
-                 " (%s): %s in %.1f ms",
-                 cf_->GetName().c_str(), epoch,
-                 whole                 ? "CompactRange"
-                 : janitor_.budgeted() ? "file by file, janitor budget"
-                                       : "file by file",
-                 s.ToString().c_str(), MillisSince(start));
+  const bool budgeted = janitor_.budgeted();
+  const bool whole = mode == RebucketMode::kCompactRange && !budgeted;
+  Status s;
+  if (whole) {
+    rocksdb::CompactRangeOptions cro;
+    cro.bottommost_level_compaction =
+        rocksdb::BottommostLevelCompaction::kForceOptimized;
+    s = db_->CompactRange(cro, cf_, nullptr, nullptr);
+  } else {
+    s = janitor_.RebucketFiles(epoch);
+  }
+  rocksdb::Log(rocksdb::InfoLogLevel::INFO_LEVEL, InfoLog(),
+               "drift: re-bucketing %s with epoch %" PRIu64
+               " (%s): %s in %.1f ms",
+               cf_->GetName().c_str(), epoch,
+               whole      ? "CompactRange"
+               : budgeted ? "file by file, janitor budget"
+                          : "file by file",
+               s.ToString().c_str(), MillisSince(start));
   return s;
 }
 
-Status CodebookManager::GetStats(IndexStats* stats) const {
+Status Maintenance::GetStats(IndexStats* stats) const {
   *stats = IndexStats();
-  auto codebook = holder_->current();
+  auto codebook = store_.current();
   stats->codebook_epoch = codebook != nullptr ? codebook->epoch : 0;
   if (codebook != nullptr) {
     const Codebook::ProbeMix mix =
@@ -490,11 +372,11 @@ Status CodebookManager::GetStats(IndexStats* stats) const {
   return Status::OK();
 }
 
-Status CodebookManager::Maintain(bool* retrained) {
+Status Maintenance::Maintain(bool* retrained) {
   if (retrained != nullptr) *retrained = false;
   std::lock_guard<std::mutex> lock(train_mu_);
-  if (holder_->current() == nullptr) return Status::OK();  // first: auto_train
-  Status s = UpdateBucketStats(*holder_->current());
+  if (store_.current() == nullptr) return Status::OK();  // first: auto_train
+  Status s = UpdateBucketStats(*store_.current());
   if (!s.ok()) return s;
   IndexStats stats;
   s = GetStats(&stats);
@@ -508,7 +390,7 @@ Status CodebookManager::Maintain(bool* retrained) {
   if (check_due) entries_at_check_ = written;
   if (check_due && options_.split_merge) {
     bool published = false;
-    s = EditBuckets(*holder_->current(), &published);
+    s = EditBuckets(*store_.current(), &published);
     if (!s.ok()) return s;
     if (published) {
       if (retrained != nullptr) *retrained = true;
@@ -528,7 +410,7 @@ Status CodebookManager::Maintain(bool* retrained) {
                                              1, vectors_at_train_));
   if (!imbalanced && !grew) {
     if (stats.other_epoch_vectors > 0) {
-      s = Rebucket(RebucketBy::kFilesInThisThread);
+      s = Rebucket(store_.current()->epoch, RebucketMode::kFilesInThisThread);
     }
     if (s.ok() && check_due && options_.vacuum_dead_fraction > 0) {
       s = janitor_.Vacuum(
@@ -541,26 +423,26 @@ Status CodebookManager::Maintain(bool* retrained) {
   }
   TrainOptions options;
   options.rebucket = true;
-  s = TrainLocked(options, RebucketBy::kFilesInThisThread);
+  s = TrainLocked(options, RebucketMode::kFilesInThisThread);
   if (!s.ok()) return s;
   ++(imbalanced ? retrains_imbalance_ : retrains_growth_);
   if (retrained != nullptr) *retrained = true;
-  ROCKS_LOG_INFO(InfoLog(),
-                 "drift: retrained codebook of %s (%s): epoch %" PRIu64
-                 ", %" PRIu64 " vectors, max/mean bucket was %.2f",
-                 cf_->GetName().c_str(), imbalanced ? "imbalance" : "growth",
-                 last_epoch_, total, stats.max_over_mean());
+  rocksdb::Log(rocksdb::InfoLogLevel::INFO_LEVEL, InfoLog(),
+               "drift: retrained codebook of %s (%s): epoch %" PRIu64
+               ", %" PRIu64 " vectors, max/mean bucket was %.2f",
+               cf_->GetName().c_str(), imbalanced ? "imbalance" : "growth",
+               store_.last_epoch(), total, stats.max_over_mean());
   return Status::OK();
 }
 
-void CodebookManager::OnSegmentWritten(const SegmentWrittenEvent& event) {
+void Maintenance::OnSegmentWritten(const SegmentWrittenEvent& event) {
   (void)event;  // Every flush and compaction is a moment to check for drift.
   std::lock_guard<std::mutex> lock(mu_);
   train_requested_ = true;
   cv_.notify_all();
 }
 
-bool CodebookManager::WaitForQuietWrites(std::unique_lock<std::mutex>* lock) {
+bool Maintenance::WaitForQuietWrites(std::unique_lock<std::mutex>* lock) {
   using std::chrono::milliseconds;
   const milliseconds quiet(options_.maintenance_quiet_ms);
   if (quiet.count() == 0 || DriftMemtables() == nullptr) return !stop_;
@@ -588,16 +470,16 @@ bool CodebookManager::WaitForQuietWrites(std::unique_lock<std::mutex>* lock) {
   }
 }
 
-void CodebookManager::BackgroundLoop() {
+void Maintenance::BackgroundLoop() {
   SetCurrentThreadName("drift-maint");
   if (options_.maintenance_cpu_priority != rocksdb::CpuPriority::kNormal) {
     const Status s =
         SetCurrentThreadCpuPriority(options_.maintenance_cpu_priority);
-    ROCKS_LOG_INFO(InfoLog(),
-                   "drift: maintenance thread of %s at CPU priority %s: %s",
-                   cf_->GetName().c_str(),
-                   CpuPriorityName(options_.maintenance_cpu_priority),
-                   s.ToString().c_str());
+    rocksdb::Log(rocksdb::InfoLogLevel::INFO_LEVEL, InfoLog(),
+                 "drift: maintenance thread of %s at CPU priority %s: %s",
+                 cf_->GetName().c_str(),
+                 CpuPriorityName(options_.maintenance_cpu_priority),
+                 s.ToString().c_str());
   }
   std::unique_lock<std::mutex> lock(mu_);
   const auto poll = janitor_.poll_interval();
@@ -614,8 +496,9 @@ void CodebookManager::BackgroundLoop() {
     lock.unlock();
     Status s = janitor_.FlushIfOld();
     if (!s.ok()) {
-      ROCKS_LOG_WARN(InfoLog(), "drift: janitor flush of %s failed: %s",
-                     cf_->GetName().c_str(), s.ToString().c_str());
+      rocksdb::Log(rocksdb::InfoLogLevel::WARN_LEVEL, InfoLog(),
+                   "drift: janitor flush of %s failed: %s",
+                   cf_->GetName().c_str(), s.ToString().c_str());
     }
     if (!requested) {
       lock.lock();
@@ -628,26 +511,26 @@ void CodebookManager::BackgroundLoop() {
     // The first codebook once there is enough data; later ones when drift
     // maintenance says so.
     s = Status::OK();
-    if (holder_->current() == nullptr) {
+    if (store_.current() == nullptr) {
       uint64_t estimate = 0;
       db_->GetIntProperty(cf_, "rocksdb.estimate-num-keys", &estimate);
       if (estimate >= options_.min_train_vectors) {
-        ROCKS_LOG_INFO(InfoLog(),
-                       "drift: %s holds ~%" PRIu64
-                       " keys (min_train_vectors %" PRIu64
-                       "): training its first codebook",
-                       cf_->GetName().c_str(), estimate,
-                       uint64_t{options_.min_train_vectors});
+        rocksdb::Log(rocksdb::InfoLogLevel::INFO_LEVEL, InfoLog(),
+                     "drift: %s holds ~%" PRIu64
+                     " keys (min_train_vectors %" PRIu64
+                     "): training its first codebook",
+                     cf_->GetName().c_str(), estimate,
+                     uint64_t{options_.min_train_vectors});
         std::lock_guard<std::mutex> train_lock(train_mu_);
-        s = TrainLocked(TrainOptions(), RebucketBy::kFilesInThisThread);
+        s = TrainLocked(TrainOptions(), RebucketMode::kFilesInThisThread);
       }
     } else {
       s = Maintain(nullptr);
     }
     if (!s.ok()) {
-      ROCKS_LOG_WARN(InfoLog(),
-                     "drift: background codebook training failed: %s",
-                     s.ToString().c_str());
+      rocksdb::Log(rocksdb::InfoLogLevel::WARN_LEVEL, InfoLog(),
+                   "drift: background codebook training failed: %s",
+                   s.ToString().c_str());
     }
     lock.lock();
   }
