@@ -76,29 +76,28 @@ std::vector<Phase> ChurnPhases(const std::vector<float>& source, size_t dim,
 // Gaussian clusters (centres ~ N(0, 4^2), points ~ centre + N(0, 1)) whose
 // centres move by `speed` along a fixed random direction per phase.
 std::vector<Phase> GaussianPhases(const DriftSimOptions& o) {
-  std::mt19937_64 rng(o.seed);
-  std::normal_distribution<float> g;
+  GaussianSource source(o.seed);
   const size_t d = o.dim, c = o.clusters;
-  std::vector<float> centres(c * d), dirs(c * d);
-  for (auto& x : centres) x = 4 * g(rng);
+  std::vector<float> centres, dirs;
+  source.Append(nullptr, d, c, 4.0f, &centres);
   for (size_t j = 0; j < c; ++j) {
+    source.Append(nullptr, d, 1, 1.0f, &dirs);
     double norm = 0;
-    for (size_t i = 0; i < d; ++i) {
-      dirs[j * d + i] = g(rng);
+    for (size_t i = 0; i < d; ++i)
       norm += double{dirs[j * d + i]} * dirs[j * d + i];
-    }
     for (size_t i = 0; i < d; ++i) {
       dirs[j * d + i] /= static_cast<float>(std::sqrt(norm));
     }
   }
   std::vector<Phase> phases(o.phases);
+  std::vector<float> centre(d);
   auto point = [&](size_t p, std::vector<float>* out) {
-    const size_t j = rng() % c;
+    const size_t j = source.Below(c);
     for (size_t i = 0; i < d; ++i) {
-      out->push_back(centres[j * d + i] +
-                     static_cast<float>(p * o.speed) * dirs[j * d + i] +
-                     g(rng));
+      centre[i] = centres[j * d + i] +
+                  static_cast<float>(p * o.speed) * dirs[j * d + i];
     }
+    source.Append(centre.data(), d, 1, 1.0f, out);
   };
   for (size_t p = 0; p < o.phases; ++p) {
     for (size_t n = 0; n < o.num / o.phases; ++n) point(p, &phases[p].base);

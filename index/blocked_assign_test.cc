@@ -2,29 +2,16 @@
 
 #include <algorithm>
 #include <limits>
-#include <random>
 #include <utility>
 
 #include "gtest/gtest.h"
 #include "index/distance.h"
 #include "index/kmeans.h"
 #include "tests/test_util.h"
+#include "util/dataset.h"
 
 namespace drift {
 namespace {
-
-std::vector<float> Clustered(size_t n, size_t d, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> normal;
-  std::vector<float> centres(32 * d);
-  for (float& c : centres) c = 3 * normal(rng);
-  std::vector<float> x(n * d);
-  for (size_t i = 0; i < n; ++i) {
-    const float* c = &centres[(rng() % 32) * d];
-    for (size_t j = 0; j < d; ++j) x[i * d + j] = c[j] + normal(rng);
-  }
-  return x;
-}
 
 Codebook Train(const std::vector<float>& x, size_t d, size_t k) {
   Codebook cb;
@@ -65,7 +52,7 @@ uint32_t ReferenceSlot(const Codebook& cb, const float* v) {
 TEST(BlockedAssignTest, AgreesWithExactDistancesUpToNearTies) {
   for (size_t d : {7u, 64u, 130u}) {
     const size_t n = 5000 + 77;  // not a multiple of the block
-    const auto x = Clustered(n, d, d);
+    const auto x = GaussianClusters(n, d, 32, 3, d);
     const Codebook cb = Train(x, d, 200);
     ASSERT_FALSE(cb.members.empty());
     std::vector<uint32_t> got(n);
@@ -89,7 +76,7 @@ TEST(BlockedAssignTest, AgreesWithExactDistancesUpToNearTies) {
 TEST(BlockedAssignTest, SlotOfARowDoesNotDependOnItsBatch) {
   for (size_t k : {40u, 300u}) {  // without and with a coarse layer
     const size_t d = 33, n = 2500;
-    const auto x = Clustered(n, d, k);
+    const auto x = GaussianClusters(n, d, 32, 3, k);
     const Codebook cb = Train(x, d, k);
     EXPECT_EQ(cb.members.empty(), k < Codebook::kMinCoarseSize);
     std::vector<uint32_t> whole(n), batched(n);
@@ -110,7 +97,7 @@ TEST(BlockedAssignTest, SlotOfARowDoesNotDependOnItsBatch) {
 // Without one: exactly AssignNearest.
 TEST(BlockedAssignTest, SmallCodebookIsExactNearest) {
   const size_t d = 16, n = 3000;
-  const auto x = Clustered(n, d, 1);
+  const auto x = GaussianClusters(n, d, 32, 3, 1);
   const Codebook cb = Train(x, d, 40);
   ASSERT_TRUE(cb.members.empty());
   std::vector<uint32_t> want(n), got(n);

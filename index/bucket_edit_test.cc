@@ -1,10 +1,10 @@
 #include "index/bucket_edit.h"
 
 #include <algorithm>
-#include <random>
 
 #include "gtest/gtest.h"
 #include "index/distance.h"
+#include "util/dataset.h"
 
 namespace drift {
 namespace {
@@ -20,14 +20,10 @@ std::vector<float> Centre(size_t c) {
 }
 
 // Appends n points around `centre` (+ offset on axis 1), unit noise.
-void AddCluster(const std::vector<float>& centre, size_t n, float offset,
-                std::mt19937_64* rng, std::vector<float>* x) {
-  std::normal_distribution<float> noise(0, 1);
-  for (size_t i = 0; i < n; ++i) {
-    for (uint32_t j = 0; j < kDim; ++j) {
-      x->push_back(centre[j] + (j == 1 ? offset : 0.0f) + noise(*rng));
-    }
-  }
+void AddCluster(std::vector<float> centre, size_t n, float offset,
+                GaussianSource* rng, std::vector<float>* x) {
+  centre[1] += offset;
+  rng->Append(centre.data(), kDim, n, 1.0f, x);
 }
 
 Codebook MakeCodebook(const std::vector<std::vector<float>>& centres) {
@@ -79,7 +75,7 @@ Codebook Pass(const Codebook& cb, std::vector<double>* flags,
 }
 
 TEST(BucketEditTest, SplitsOverfullBucketsUntilEveryBucketFits) {
-  std::mt19937_64 rng(1);
+  GaussianSource rng(1);
   std::vector<float> x;
   for (size_t c = 0; c < 3; ++c) AddCluster(Centre(c), kTarget, 0, &rng, &x);
   // Bucket 3 receives 6.25x the target, in two sub-clusters.
@@ -109,7 +105,7 @@ TEST(BucketEditTest, SplitsOverfullBucketsUntilEveryBucketFits) {
 }
 
 TEST(BucketEditTest, SplitsABucketWhoseVectorsMovedAwayFromItsCentroid) {
-  std::mt19937_64 rng(2);
+  GaussianSource rng(2);
   std::vector<float> x;
   for (size_t c = 0; c < 3; ++c) AddCluster(Centre(c), kTarget, 0, &rng, &x);
   // Bucket 3: 90 vectors (under the split threshold of 96), half still at
@@ -137,7 +133,7 @@ TEST(BucketEditTest, SplitsABucketWhoseVectorsMovedAwayFromItsCentroid) {
 // The singularity guard: identical vectors cannot be separated; the bucket is
 // marked and not tried again until it grows by half.
 TEST(BucketEditTest, IdenticalVectorsAreMarkedUnsplittable) {
-  std::mt19937_64 rng(3);
+  GaussianSource rng(3);
   std::vector<float> x;
   for (size_t c = 0; c < 3; ++c) AddCluster(Centre(c), kTarget, 0, &rng, &x);
   for (int i = 0; i < 400; ++i) {
@@ -159,7 +155,7 @@ TEST(BucketEditTest, IdenticalVectorsAreMarkedUnsplittable) {
 }
 
 TEST(BucketEditTest, RemovesEmptyBucketsAndMergesTinyOnesWhenItPays) {
-  std::mt19937_64 rng(4);
+  GaussianSource rng(4);
   std::vector<float> x;
   for (size_t c = 0; c < 3; ++c) AddCluster(Centre(c), kTarget, 0, &rng, &x);
   AddCluster(Centre(3), 1, 0, &rng, &x);  // one vector in bucket 3
@@ -192,7 +188,7 @@ TEST(BucketEditTest, RemovesEmptyBucketsAndMergesTinyOnesWhenItPays) {
 // Removing buckets that data may come back to is not worth a re-bucketing:
 // the merges are deferred under min_gain.
 TEST(BucketEditTest, SmallGainsAreDeferred) {
-  std::mt19937_64 rng(5);
+  GaussianSource rng(5);
   std::vector<float> x;
   for (size_t c = 0; c < 16; ++c) AddCluster(Centre(c), kTarget, 0, &rng, &x);
   std::vector<std::vector<float>> centres;
@@ -210,7 +206,7 @@ TEST(BucketEditTest, SmallGainsAreDeferred) {
 // threshold a policy without hysteresis would act on, causes a bounded number
 // of actions: once the codebook fits both states, none.
 TEST(BucketEditTest, OscillatingWorkloadCausesBoundedActions) {
-  std::mt19937_64 rng(6);
+  GaussianSource rng(6);
   std::vector<float> base;
   for (size_t c = 0; c < 8; ++c) AddCluster(Centre(c), kTarget, 0, &rng, &base);
   // State A: 140 vectors (over the split threshold) in bucket 0's region and
@@ -241,7 +237,7 @@ TEST(BucketEditTest, OscillatingWorkloadCausesBoundedActions) {
 }
 
 TEST(BucketEditTest, DeterministicAndBadInputIsInvalidArgument) {
-  std::mt19937_64 rng(7);
+  GaussianSource rng(7);
   std::vector<float> x;
   for (size_t c = 0; c < 4; ++c) AddCluster(Centre(c), 300, 0, &rng, &x);
   Codebook cb = MakeCodebook({Centre(0), Centre(1), Centre(2), Centre(3)});
@@ -284,7 +280,7 @@ namespace {
 // over the threshold is split, one whose live vectors moved is split as
 // drifted, and the result's lineage names where each slot came from.
 TEST(BucketEditTest, LiveMomentsDecideAndLineageIsReported) {
-  std::mt19937_64 rng(21);
+  GaussianSource rng(21);
   std::vector<float> x;
   // Three buckets of 40 sample points each; the second's sample is two
   // separable halves 20 apart.

@@ -1,8 +1,7 @@
 #include "index/bucket_moments.h"
 
-#include <random>
-
 #include "gtest/gtest.h"
+#include "util/dataset.h"
 
 namespace drift {
 namespace {
@@ -32,10 +31,8 @@ void Reference(const std::vector<float>& x, uint32_t dim,
 TEST(BucketMomentsTest, AccumulatorIsBitExactOnEveryIsa) {
   const uint32_t dim = 37;  // not a multiple of any vector width
   const size_t n = 211;
-  std::mt19937 rng(3);
-  std::normal_distribution<float> noise(0.0f, 3.0f);
-  std::vector<float> x(n * dim);
-  for (size_t i = 0; i < x.size(); ++i) x[i] = 40.0f * (i % 5) + noise(rng);
+  std::vector<float> x = GaussianVectors(n, dim, 3, 3.0f);
+  for (size_t i = 0; i < x.size(); ++i) x[i] += 40.0f * (i % 5);
   MomentsAccumulator acc(dim);
   acc.AddRows(x.data(), 100);
   acc.AddRows(x.data() + 100 * dim, n - 100);
@@ -61,11 +58,9 @@ TEST(BucketMomentsTest, AccumulatorIsBitExactOnEveryIsa) {
 
 TEST(BucketMomentsTest, AddAndMergeMatchTwoPassReference) {
   const uint32_t dim = 13;
-  std::mt19937 rng(7);
   // Far from the origin with a small spread: where naive sums cancel.
-  std::normal_distribution<float> noise(0.0f, 0.5f);
-  std::vector<float> x(1000 * dim);
-  for (size_t i = 0; i < x.size(); ++i) x[i] = 1000.0f + noise(rng);
+  std::vector<float> x = GaussianVectors(1000, dim, 7, 0.5f);
+  for (float& v : x) v += 1000.0f;
   std::vector<double> mean;
   double m2 = 0;
   Reference(x, dim, &mean, &m2);
@@ -99,10 +94,8 @@ TEST(BucketMomentsTest, AddAndMergeMatchTwoPassReference) {
 
 TEST(BucketMomentsTest, RemoveUndoesMerge) {
   const uint32_t dim = 5;
-  std::mt19937 rng(3);
-  std::normal_distribution<float> noise(2.0f, 3.0f);
-  std::vector<float> x(300 * dim);
-  for (float& v : x) v = noise(rng);
+  std::vector<float> x = GaussianVectors(300, dim, 3, 3.0f);
+  for (float& v : x) v += 2.0f;
   BucketMoments kept, gone, all;
   kept.AddRows(x.data(), 180, dim);
   gone.AddRows(x.data() + 180 * dim, 120, dim);

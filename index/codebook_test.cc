@@ -7,29 +7,15 @@
 #include "gtest/gtest.h"
 #include "index/distance.h"
 #include "index/exact_knn.h"
+#include "util/dataset.h"
 
 namespace drift {
 namespace {
 
-std::vector<float> Blobs(size_t n, uint32_t dim, size_t clusters,
-                         uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> noise(0, 1);
-  std::vector<float> centres(clusters * dim), x(n * dim);
-  for (float& c : centres) c = noise(rng) * 10;
-  for (size_t i = 0; i < n; ++i) {
-    const size_t c = rng() % clusters;
-    for (uint32_t j = 0; j < dim; ++j) {
-      x[i * dim + j] = centres[c * dim + j] + noise(rng);
-    }
-  }
-  return x;
-}
-
 TEST(CodebookTest, TrainCalibrateEncodeDecode) {
   const uint32_t dim = 16;
   const size_t n = 20000;
-  std::vector<float> x = Blobs(n, dim, 50, 1);
+  std::vector<float> x = GaussianClusters(n, dim, 50, 10, 1);
   Codebook cb;
   ASSERT_TRUE(
       TrainCodebook(x.data(), n, dim, 200, 3, KMeansOptions(), &cb).ok());
@@ -124,7 +110,7 @@ TEST(CodebookTest, TrainCalibrateEncodeDecode) {
 TEST(CodebookTest, CountProbedMatchesNearestSlotsAtEveryNprobe) {
   const uint32_t dim = 8;
   const size_t n = 6000;
-  const std::vector<float> x = Blobs(n, dim, 30, 11);
+  const std::vector<float> x = GaussianClusters(n, dim, 30, 10, 11);
   for (size_t buckets : {60, 300}) {
     Codebook cb;
     ASSERT_TRUE(
@@ -162,7 +148,7 @@ TEST(CodebookTest, CountProbedMatchesNearestSlotsAtEveryNprobe) {
 TEST(CodebookTest, CalibrationEstimatesRecallOnTheWholeData) {
   const uint32_t dim = 16;
   const size_t n = 60000, ns = 12000, nq = 400;
-  const std::vector<float> all = Blobs(n + nq, dim, 40, 7);
+  const std::vector<float> all = GaussianClusters(n + nq, dim, 40, 10, 7);
   const float* data = all.data();  // the first ns rows are the sample
   const float* queries = all.data() + n * dim;
   std::vector<uint32_t> truth(nq * 10);
@@ -213,7 +199,7 @@ TEST(CodebookTest, CalibrationEstimatesRecallOnTheWholeData) {
 TEST(CodebookTest, DensityRoutingReachesItsTargets) {
   const uint32_t dim = 16;
   const size_t n = 60000, ns = 12000, nq = 400;
-  const std::vector<float> all = Blobs(n + nq, dim, 40, 8);
+  const std::vector<float> all = GaussianClusters(n + nq, dim, 40, 10, 8);
   const float* data = all.data();
   const float* queries = all.data() + n * dim;
   std::vector<uint32_t> truth(nq * 10);
@@ -267,7 +253,7 @@ TEST(CodebookTest, DensityRoutingReachesItsTargets) {
 
 TEST(CodebookTest, CoarseRoutingFindsTheNearestSlots) {
   const uint32_t dim = 8;
-  std::vector<float> x = Blobs(30000, dim, 300, 2);
+  std::vector<float> x = GaussianClusters(30000, dim, 300, 10, 2);
   Codebook cb;
   ASSERT_TRUE(
       TrainCodebook(x.data(), 30000, dim, 400, 1, KMeansOptions(), &cb).ok());

@@ -4,24 +4,16 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <random>
 #include <vector>
 
 #include "index/cpu_features.h"
 #include "index/kernel_table.h"
+#include "util/dataset.h"
 
 namespace drift {
 namespace {
 
 const size_t kDims[] = {1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 128, 784, 1000};
-
-std::vector<float> RandomVectors(size_t n, size_t d, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> v(n * d);
-  for (float& x : v) x = normal(rng);
-  return v;
-}
 
 double RefL2(const float* a, const float* b, size_t d) {
   double s = 0;
@@ -87,7 +79,7 @@ TEST(CpuFeaturesTest, EnvironmentOverride) {
 TEST(DistanceTest, PairKernelsMatchReference) {
   for (const internal::Kernels* k : RunnableKernels()) {
     for (size_t d : kDims) {
-      std::vector<float> v = RandomVectors(2, d, 7 + d);
+      std::vector<float> v = GaussianVectors(2, d, 7 + d);
       const float* a = v.data();
       const float* b = v.data() + d;
       SCOPED_TRACE(testing::Message() << IsaName(k->level) << " d=" << d);
@@ -101,7 +93,7 @@ TEST(DistanceTest, PairKernelsMatchReference) {
 }
 
 TEST(DistanceTest, PublicFunctionsUseActiveKernels) {
-  std::vector<float> v = RandomVectors(2, 100, 1);
+  std::vector<float> v = GaussianVectors(2, 100, 1);
   const internal::Kernels& k = internal::ActiveKernels();
   EXPECT_EQ(L2Sqr(v.data(), v.data() + 100, 100),
             k.l2sqr(v.data(), v.data() + 100, 100));
@@ -113,8 +105,8 @@ TEST(DistanceTest, L2SqrManyMatchesReference) {
   const size_t n = 37;
   for (const internal::Kernels* k : RunnableKernels()) {
     for (size_t d : kDims) {
-      std::vector<float> q = RandomVectors(1, d, 3);
-      std::vector<float> base = RandomVectors(n, d, 4);
+      std::vector<float> q = GaussianVectors(1, d, 3);
+      std::vector<float> base = GaussianVectors(n, d, 4);
       std::vector<float> out(n);
       k->l2sqr_many(q.data(), base.data(), n, d, out.data());
       for (size_t i = 0; i < n; ++i) {
@@ -124,8 +116,8 @@ TEST(DistanceTest, L2SqrManyMatchesReference) {
       }
     }
   }
-  std::vector<float> q = RandomVectors(1, 17, 5),
-                     base = RandomVectors(5, 17, 6);
+  std::vector<float> q = GaussianVectors(1, 17, 5),
+                     base = GaussianVectors(5, 17, 6);
   std::vector<float> out(5);
   L2SqrMany(q.data(), base.data(), 5, 17, out.data());
   for (size_t i = 0; i < 5; ++i) {
@@ -139,8 +131,8 @@ TEST(DistanceTest, DotBlockMatchesReference) {
          {size_t{1}, size_t{3}, size_t{17}, size_t{128}, size_t{1000}}) {
       for (size_t nx : {size_t{1}, size_t{5}, size_t{13}}) {
         for (size_t nc : {size_t{1}, size_t{7}, size_t{26}}) {
-          std::vector<float> x = RandomVectors(nx, d, 11);
-          std::vector<float> c = RandomVectors(nc, d, 12);
+          std::vector<float> x = GaussianVectors(nx, d, 11);
+          std::vector<float> c = GaussianVectors(nc, d, 12);
           std::vector<float> out(nx * nc, -1.0f);
           k->dot_block(x.data(), nx, c.data(), nc, d, out.data());
           for (size_t i = 0; i < nx; ++i) {
@@ -163,8 +155,8 @@ TEST(DistanceTest, DotBlockMatchesReference) {
 // dist is its exact distance.
 void CheckAssignment(const internal::Kernels& k, size_t n, size_t nc, size_t d,
                      uint32_t seed) {
-  std::vector<float> x = RandomVectors(n, d, seed);
-  std::vector<float> c = RandomVectors(nc, d, seed + 1);
+  std::vector<float> x = GaussianVectors(n, d, seed);
+  std::vector<float> c = GaussianVectors(nc, d, seed + 1);
   std::vector<uint32_t> assign(n);
   std::vector<float> dist(n);
   internal::AssignNearestWith(k, x.data(), n, c.data(), nc, d, assign.data(),
@@ -197,8 +189,8 @@ TEST(AssignNearestTest, MatchesBruteForce) {
 
 TEST(AssignNearestTest, TiesGoToLowestIndex) {
   const size_t d = 19, n = 50;
-  std::vector<float> x = RandomVectors(n, d, 9);
-  std::vector<float> base = RandomVectors(1, d, 10);
+  std::vector<float> x = GaussianVectors(n, d, 9);
+  std::vector<float> base = GaussianVectors(1, d, 10);
   // Centroids 2, 5 and 6 are identical copies of the best candidate.
   std::vector<float> c(8 * d, 1000.0f);
   for (size_t j : {2, 5, 6})

@@ -3,7 +3,6 @@
 // Counters: vectors/s = vectors (or codes) compared per second.
 #include <benchmark/benchmark.h>
 
-#include <random>
 #include <string>
 #include <vector>
 
@@ -12,19 +11,12 @@
 #include "index/kernel_table.h"
 #include "index/kmeans.h"
 #include "index/sq8.h"
+#include "util/dataset.h"
 
 namespace drift {
 namespace {
 
 constexpr size_t kCodesPerCall = 1000;  // about one IVF bucket
-
-std::vector<float> Gaussian(size_t n, size_t d, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> v(n * d);
-  for (float& x : v) x = normal(rng);
-  return v;
-}
 
 void SetVectorRate(benchmark::State& state, size_t per_iteration) {
   state.counters["vectors/s"] = benchmark::Counter(
@@ -34,7 +26,7 @@ void SetVectorRate(benchmark::State& state, size_t per_iteration) {
 
 void BM_L2Sqr(benchmark::State& state, IsaLevel isa, size_t d) {
   const internal::Kernels& k = internal::KernelsFor(isa);
-  std::vector<float> v = Gaussian(2, d, 1);
+  std::vector<float> v = GaussianVectors(2, d, 1);
   for (auto _ : state) {
     benchmark::DoNotOptimize(k.l2sqr(v.data(), v.data() + d, d));
   }
@@ -43,8 +35,8 @@ void BM_L2Sqr(benchmark::State& state, IsaLevel isa, size_t d) {
 
 void BM_L2SqrMany(benchmark::State& state, IsaLevel isa, size_t d) {
   const internal::Kernels& k = internal::KernelsFor(isa);
-  std::vector<float> q = Gaussian(1, d, 2),
-                     base = Gaussian(kCodesPerCall, d, 3);
+  std::vector<float> q = GaussianVectors(1, d, 2),
+                     base = GaussianVectors(kCodesPerCall, d, 3);
   std::vector<float> out(kCodesPerCall);
   for (auto _ : state) {
     k.l2sqr_many(q.data(), base.data(), kCodesPerCall, d, out.data());
@@ -58,8 +50,8 @@ struct SQ8Fixture {
   std::vector<float> query;
   std::vector<uint8_t> codes;
   explicit SQ8Fixture(size_t d)
-      : query(Gaussian(1, d, 4)), codes(kCodesPerCall * d) {
-    std::vector<float> base = Gaussian(kCodesPerCall, d, 5);
+      : query(GaussianVectors(1, d, 4)), codes(kCodesPerCall * d) {
+    std::vector<float> base = GaussianVectors(kCodesPerCall, d, 5);
     sq.Train(base.data(), kCodesPerCall, d);
     sq.EncodeMany(base.data(), kCodesPerCall, codes.data());
   }
@@ -89,7 +81,7 @@ void BM_SQ8Prepare(benchmark::State& state, SQ8ScanForm form, size_t d) {
 
 void BM_AssignNearest(benchmark::State& state, IsaLevel isa) {
   const size_t n = 60000, d = 784, k = 256;
-  std::vector<float> x = Gaussian(n, d, 6), c = Gaussian(k, d, 7);
+  std::vector<float> x = GaussianVectors(n, d, 6), c = GaussianVectors(k, d, 7);
   std::vector<uint32_t> assign(n);
   std::vector<float> dist(n);
   for (auto _ : state) {
@@ -104,7 +96,7 @@ void BM_AssignNearest(benchmark::State& state, IsaLevel isa) {
 // The flush-path training: 60000 x 784 into 234 buckets, default options.
 void BM_KMeansFlush(benchmark::State& state) {
   const size_t n = 60000, d = 784, k = 234;
-  std::vector<float> x = Gaussian(n, d, 8);
+  std::vector<float> x = GaussianVectors(n, d, 8);
   std::vector<float> centroids;
   for (auto _ : state) KMeans(x.data(), n, d, k, KMeansOptions(), &centroids);
 }

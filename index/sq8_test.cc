@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "index/cpu_features.h"
+#include "util/dataset.h"
 
 namespace drift {
 namespace {
@@ -20,12 +21,10 @@ const SQ8ScanForm kForms[] = {SQ8ScanForm::kLut, SQ8ScanForm::kDecodeFma,
 
 // Components of dimension j ~ N(j % 5 - 2, 0.2 + j % 7): ranges differ.
 std::vector<float> Data(size_t n, size_t d, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> v(n * d);
+  std::vector<float> v = GaussianVectors(n, d, seed);
   for (size_t i = 0; i < n; ++i) {
     for (size_t j = 0; j < d; ++j) {
-      v[i * d + j] = (j % 5 - 2.0f) + (0.2f + j % 7) * normal(rng);
+      v[i * d + j] = (j % 5 - 2.0f) + (0.2f + j % 7) * v[i * d + j];
     }
   }
   return v;

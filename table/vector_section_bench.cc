@@ -7,12 +7,12 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <random>
 
 #include "index/codebook.h"
 #include "index/kmeans.h"
 #include "table/rocksdb_internals.h"
 #include "table/vector_section_writer.h"
+#include "util/dataset.h"
 #include "util/vector_value.h"
 
 namespace drift {
@@ -21,21 +21,10 @@ namespace {
 constexpr uint32_t kDim = 784;
 constexpr size_t kRows = 619;  // what a 4 MiB Drift memtable holds at 784-d
 
-std::vector<float> Clustered(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> normal;
-  std::vector<float> centres(64 * kDim), x(n * kDim);
-  for (float& c : centres) c = 50 * normal(rng);
-  for (size_t i = 0; i < n; ++i) {
-    const float* c = &centres[(rng() % 64) * kDim];
-    for (uint32_t j = 0; j < kDim; ++j) x[i * kDim + j] = c[j] + normal(rng);
-  }
-  return x;
-}
-
 // Args: buckets of the engine codebook, build_threads.
 void BM_WriteFlushSection(benchmark::State& state) {
-  static const std::vector<float> data = Clustered(20000, 1);
+  static const std::vector<float> data =
+      GaussianClusters(20000, kDim, 64, 50, 1);
   const size_t buckets = static_cast<size_t>(state.range(0));
   auto cb = std::make_shared<Codebook>();
   cb->epoch = 1;

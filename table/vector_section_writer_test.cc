@@ -3,12 +3,12 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
-#include <random>
 
 #include "gtest/gtest.h"
 #include "index/kmeans.h"
 #include "table/drift_format.h"
 #include "tests/test_util.h"
+#include "util/dataset.h"
 #include "util/vector_value.h"
 
 namespace drift {
@@ -16,17 +16,8 @@ namespace {
 
 // Clustered gaussian vectors, values rounded to 1/64 so that ALP has work.
 std::vector<float> MakeVectors(size_t n, uint32_t dim, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> normal;
-  std::vector<float> centres(16 * dim);
-  for (float& c : centres) c = 4 * normal(rng);
-  std::vector<float> x(n * dim);
-  for (size_t i = 0; i < n; ++i) {
-    const float* c = &centres[(rng() % 16) * dim];
-    for (uint32_t j = 0; j < dim; ++j) {
-      x[i * dim + j] = std::round((c[j] + normal(rng)) * 64) / 64;
-    }
-  }
+  std::vector<float> x = GaussianClusters(n, dim, 16, 4, seed);
+  for (float& v : x) v = std::round(v * 64) / 64;
   return x;
 }
 

@@ -19,6 +19,7 @@
 #include "rocksdb/utilities/backup_engine.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "tests/test_util.h"
+#include "util/dataset.h"
 
 namespace drift {
 namespace {
@@ -60,21 +61,18 @@ class BackupCheckpointTest : public testing::Test {
   void SetUp() override {
     RegisterDrift();
     dir_ = test::TempDir("backup_checkpoint");
-    std::mt19937 rng(7);
-    std::normal_distribution<float> n(0.0f, 1.0f);
-    for (int q = 0; q < kQueries; ++q) {
-      std::vector<float> v(kDim);
-      for (float& x : v) x = n(rng) * 4.0f;
-      queries_.push_back(v);
+    const std::vector<float> q = GaussianVectors(kQueries, kDim, 7, 4.0f);
+    for (size_t i = 0; i < q.size(); i += kDim) {
+      queries_.emplace_back(q.begin() + i, q.begin() + i + kDim);
     }
   }
   void TearDown() override { test::RemoveDir(dir_); }
 
-  std::vector<float> RandomVector(std::mt19937* rng) {
-    std::normal_distribution<float> n(0.0f, 1.0f);
-    std::vector<float> v(kDim);
-    const float center = static_cast<float>((*rng)() % 8);  // 8 clusters
-    for (float& x : v) x = center + n(*rng);
+  // 8 clusters, centred on the diagonal.
+  static std::vector<float> RandomVector(GaussianSource* source) {
+    const std::vector<float> centre(kDim, static_cast<float>(source->Below(8)));
+    std::vector<float> v;
+    source->Append(centre.data(), kDim, 1, 1.0f, &v);
     return v;
   }
 
@@ -109,7 +107,7 @@ class BackupCheckpointTest : public testing::Test {
   // Writes through the engine: trained, compacted segments, a later segment,
   // overwrites, deletes and unflushed vectors (WAL only), plus plain keys.
   void Populate() {
-    std::mt19937 rng(42);
+    GaussianSource rng(42);
     auto put = [&](int i) {
       const std::vector<float> v = RandomVector(&rng);
       ASSERT_OK(index_->Put(rocksdb::WriteOptions(), Key("vec", i), v));

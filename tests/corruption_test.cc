@@ -15,6 +15,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/sst_file_reader.h"
 #include "tests/test_util.h"
+#include "util/dataset.h"
 
 namespace drift {
 namespace {
@@ -33,17 +34,15 @@ class CorruptionTest : public testing::Test {
     options_.create_if_missing = true;
     rocksdb::DB* db = nullptr;
     ASSERT_OK(rocksdb::DB::Open(options_, dir_ + "/db", &db));
-    std::mt19937 rng(3);
-    std::normal_distribution<float> normal;
     for (int i = 0; i < 1500; ++i) {
       std::string key = "key" + std::to_string(i);
       std::string value;
       if (i % 7 == 0) {
         value = std::string(100 + i % 50, 'r');  // raw record
       } else {
-        float v[kDim];
-        for (float& x : v) x = normal(rng);
-        value.assign(reinterpret_cast<const char*>(v), sizeof(v));
+        const std::vector<float> v = GaussianVectors(1, kDim, i);
+        value.assign(reinterpret_cast<const char*>(v.data()),
+                     v.size() * sizeof(float));
       }
       ASSERT_OK(db->Put(rocksdb::WriteOptions(), key, value));
       model_[key] = value;

@@ -18,6 +18,7 @@
 #include "tests/fault_fs.h"
 #include "tests/test_util.h"
 #include "tests/vector_model.h"
+#include "util/dataset.h"
 
 namespace drift {
 namespace {
@@ -73,12 +74,7 @@ class FaultInjectionTest : public testing::Test {
     if (!db_->Resume().ok()) Reopen();
   }
 
-  std::vector<float> RandomVector() {
-    std::normal_distribution<float> g;
-    std::vector<float> v(kDim);
-    for (auto& x : v) x = g(rng_);
-    return v;
-  }
+  std::vector<float> RandomVector() { return GaussianVectors(1, kDim, rng_()); }
 
   // Writes through the index; the model records only acknowledged writes.
   void RandomWrites(int n) {

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "util/dataset.h"
+
 namespace drift {
 namespace {
 
@@ -172,10 +174,7 @@ TEST(AlpBlock, EveryBlockLength) {
 }
 
 TEST(AlpBlock, GaussianNearRaw) {
-  std::mt19937_64 rng(6);
-  std::normal_distribution<float> g;
-  std::vector<float> v(1024 * 256);
-  for (auto& x : v) x = g(rng);
+  const std::vector<float> v = GaussianVectors(1024 * 16, 16, 6);
   const std::string enc = MatrixRoundTrip(v, v.size() / 16, 16);
   EXPECT_GE(4.0 * v.size() / enc.size(), 0.98);
 }

@@ -149,22 +149,44 @@ Status WriteIvecs(const std::string& path, const std::vector<int32_t>& data,
   return Status::OK();
 }
 
+void GaussianSource::Append(const float* centre, size_t dim, size_t n,
+                            float sigma, std::vector<float>* out) {
+  out->reserve(out->size() + n * dim);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = 0; j < dim; ++j) {
+      const float noise = normal_(rng_) * sigma;
+      out->push_back(centre != nullptr ? centre[j] + noise : noise);
+    }
+  }
+}
+
+std::vector<float> GaussianVectors(size_t n, size_t dim, uint64_t seed,
+                                   float sigma) {
+  std::vector<float> out;
+  GaussianSource(seed).Append(nullptr, dim, n, sigma, &out);
+  return out;
+}
+
 void MakeGaussianClusters(size_t n, uint32_t dim, uint32_t clusters,
                           float spread, uint64_t seed, std::vector<float>* out,
                           std::vector<uint8_t>* labels) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> centres(size_t{clusters} * dim);
-  for (float& c : centres) c = normal(rng) * spread;
-  out->resize(n * dim);
+  GaussianSource source(seed);
+  std::vector<float> centres;
+  source.Append(nullptr, dim, clusters, spread, &centres);
+  out->clear();
   if (labels != nullptr) labels->resize(n);
   for (size_t i = 0; i < n; ++i) {
-    const uint32_t c = static_cast<uint32_t>(rng() % clusters);
+    const size_t c = source.Below(clusters);
     if (labels != nullptr) (*labels)[i] = static_cast<uint8_t>(c);
-    for (uint32_t j = 0; j < dim; ++j) {
-      (*out)[i * dim + j] = centres[size_t{c} * dim + j] + normal(rng);
-    }
+    source.Append(&centres[c * dim], dim, 1, 1.0f, out);
   }
+}
+
+std::vector<float> GaussianClusters(size_t n, uint32_t dim, uint32_t clusters,
+                                    float spread, uint64_t seed) {
+  std::vector<float> out;
+  MakeGaussianClusters(n, dim, clusters, spread, seed, &out);
+  return out;
 }
 
 }  // namespace drift

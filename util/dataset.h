@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -40,10 +41,37 @@ rocksdb::Status ReadIvecs(const std::string& path, std::vector<int32_t>* data,
 rocksdb::Status WriteIvecs(const std::string& path,
                            const std::vector<int32_t>& data, uint32_t dim);
 
+// The one generator of synthetic gaussian test data: a deterministic stream
+// (a seed gives the same values on every platform libstdc++ builds on).
+class GaussianSource {
+ public:
+  explicit GaussianSource(uint64_t seed) : rng_(seed) {}
+
+  // Appends `n` points of `dim` components, centre + sigma * N(0, 1) per
+  // component, to *out (centre nullptr: the origin).
+  void Append(const float* centre, size_t dim, size_t n, float sigma,
+              std::vector<float>* out);
+  // A uniform draw in [0, n), from the same stream (cluster choice).
+  size_t Below(size_t n) { return static_cast<size_t>(rng_() % n); }
+  // The underlying engine, for other distributions interleaved with these.
+  std::mt19937_64* rng() { return &rng_; }
+
+ private:
+  std::mt19937_64 rng_;
+  std::normal_distribution<float> normal_;
+};
+
+// n x dim values ~ N(0, sigma^2), deterministic for a seed.
+std::vector<float> GaussianVectors(size_t n, size_t dim, uint64_t seed,
+                                   float sigma = 1.0f);
+
 // `n` vectors around `clusters` gaussian centres (centres ~ N(0, spread^2),
 // points ~ centre + N(0, 1)), deterministic for a seed. Labels are cluster ids.
 void MakeGaussianClusters(size_t n, uint32_t dim, uint32_t clusters,
                           float spread, uint64_t seed, std::vector<float>* out,
                           std::vector<uint8_t>* labels = nullptr);
+// The same as a return value, without labels.
+std::vector<float> GaussianClusters(size_t n, uint32_t dim, uint32_t clusters,
+                                    float spread, uint64_t seed);
 
 }  // namespace drift
