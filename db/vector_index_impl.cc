@@ -4,19 +4,19 @@
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <limits>
 
 #include "db/candidate_set.h"
 #include "db/maintenance.h"
 #include "db/pinned_view.h"
+#include "db/probe_planner.h"
+#include "db/rerank.h"
 #include "drift/plugin.h"
 #include "index/distance.h"
 #include "index/sq8.h"
 #include "rocksdb/utilities/table_properties_collectors.h"
 #include "table/drift_table_factory.h"
 #include "table/drift_table_reader.h"
-#include "util/coding.h"
 #include "util/thread_priority.h"
 #include "util/vector_value.h"
 
@@ -27,39 +27,8 @@ using rocksdb::Status;
 
 namespace {
 
-// A query's position in [0, 1), from its components' bits (FNV-1a over the
-// 32-bit words, then a 64-bit finalizer): the same query always gets the
-// same position, so the same probes (Codebook::ProbeMix::ForQuery), and
-// distinct queries spread evenly.
-float QueryPosition(const float* query, size_t dim) {
-  uint64_t h = 14695981039346656037ull;
-  for (size_t j = 0; j < dim; ++j) {
-    uint32_t bits;
-    std::memcpy(&bits, query + j, sizeof(bits));
-    h = (h ^ bits) * 1099511628211ull;
-  }
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  return static_cast<float>(h >> 40) / static_cast<float>(1u << 24);
-}
-
 Slice UserKeyOf(const Slice& internal_key) {
   return Slice(internal_key.data(), internal_key.size() - 8);
-}
-
-// The `nprobe` buckets of `dir` nearest to `query` by centroid distance.
-std::vector<uint32_t> RouteBuckets(const BucketDirectory& dir,
-                                   const float* query, size_t nprobe) {
-  std::vector<std::pair<float, uint32_t>> order(dir.buckets.size());
-  for (uint32_t b = 0; b < dir.buckets.size(); ++b) {
-    order[b] = {L2Sqr(query, dir.buckets[b].centroid.data(), dir.dim), b};
-  }
-  nprobe = std::min(nprobe, order.size());
-  std::partial_sort(order.begin(), order.begin() + nprobe, order.end());
-  std::vector<uint32_t> probe(nprobe);
-  for (size_t i = 0; i < nprobe; ++i) probe[i] = order[i].second;
-  return probe;
 }
 
 Status DimensionMismatch(rocksdb::ColumnFamilyHandle* cf, const char* factory,
@@ -69,49 +38,9 @@ Status DimensionMismatch(rocksdb::ColumnFamilyHandle* cf, const char* factory,
       " dimension " + std::to_string(has) + ", not " + std::to_string(wanted));
 }
 
-size_t DefaultNprobe(size_t buckets) {
-  return std::min(buckets, std::max<size_t>(8, buckets / 8));
-}
-
-// SQ8 distances order candidates well (exactly on data sharing one value
-// range, e.g. pixels): 2k exact re-ranks recover what quantization swaps
-// (fashion-mnist, k=10: recall 0.9586 at 20 and at 30, 0.9539 at 10), and
-// each costs a cached row read (~2 us, memory-bound). Targets >= 0.99: 4k.
 // Segments with at least this fraction of tombstones are compacted.
 constexpr double kScavengeDeadFraction = 0.2;
 constexpr size_t kScavengeWindow = 4096;
-
-// Candidates kept per re-rank slot, so stale ones can be replaced.
-constexpr size_t kCandidatePoolFactor = 4;
-
-size_t DefaultRerank(size_t k, float recall_target) {
-  return std::max<size_t>((recall_target >= 0.99f ? 4 : 2) * k, 10);
-}
-
-// Codebook slots probed by default: about 1/16 of the buckets, at least 8.
-size_t DefaultCodebookNprobe(size_t slots) {
-  return std::min(slots, std::max<size_t>(8, slots / 16));
-}
-
-rocksdb::SequenceNumber SequenceOf(const Slice& internal_key) {
-  return rocksdb::DecodeFixed64(internal_key.data() + internal_key.size() -
-                                8) >>
-         8;
-}
-
-// Ascending by distance, ties by key; keeps the first k.
-void SortAndTruncate(size_t k, std::vector<SearchHit>* hits) {
-  auto by_distance = [](const SearchHit& a, const SearchHit& b) {
-    return a.distance != b.distance ? a.distance < b.distance : a.key < b.key;
-  };
-  if (hits->size() > k) {
-    std::partial_sort(hits->begin(), hits->begin() + k, hits->end(),
-                      by_distance);
-    hits->resize(k);
-  } else {
-    std::sort(hits->begin(), hits->end(), by_distance);
-  }
-}
 
 }  // namespace
 
@@ -363,17 +292,25 @@ Status VectorIndexImpl::SearchPinned(const PinnedView& view,
                                      const float* query, size_t k,
                                      std::vector<SearchHit>* hits,
                                      SearchStats* stats) {
-  const size_t rerank = options.exhaustive ? 0
-                        : options.rerank != 0
-                            ? std::max<size_t>(k, options.rerank)
-                            : DefaultRerank(k, options.recall_target);
-  const ProbePlan plan = PlanProbes(options, query);
+  const size_t rerank = RerankDepth(options, k);
+  const ProbePlan plan =
+      PlanProbes(options, codebooks_->current(), options_.dimension, query);
   if (view.unique_keys()) {
-    return SearchUniqueKeys(view, plan, snapshot, query, k, rerank, hits,
-                            stats);
+    // Every bucket entry is its key's only version: no point read is needed.
+    UniqueKeysRerank unique(snapshot->GetSequenceNumber(), rerank);
+    Status s = ScanSegments(
+        view, plan, query, stats,
+        [&unique](size_t segment, uint32_t b, const BucketDataView& bucket,
+                  const float* approx,
+                  const std::shared_ptr<DriftTableReader::BlobRef>& blob) {
+          unique.AddBucket(segment, b, bucket, approx, blob);
+        });
+    if (!s.ok()) return s;
+    return unique.Finish(view.segments(), query, options_.dimension, k, hits,
+                         stats);
   }
   // A pool deeper than the re-rank depth: candidates found through versions
-  // that are no longer visible are replaced from it (see Rerank).
+  // that are no longer visible are replaced from it (see RerankAtSnapshot).
   CandidateSet candidates(rerank * kCandidatePoolFactor);
   CollectMemtables(view, query, k, options.exhaustive, &candidates, stats);
   Status s = ScanSegments(
@@ -388,38 +325,8 @@ Status VectorIndexImpl::SearchPinned(const PinnedView& view,
         }
       });
   if (!s.ok()) return s;
-  return Rerank(snapshot, query, candidates, k, rerank, hits, stats);
-}
-
-VectorIndexImpl::ProbePlan VectorIndexImpl::PlanProbes(
-    const SearchOptions& options, const float* query) const {
-  ProbePlan plan;
-  plan.exhaustive = options.exhaustive;
-  plan.nprobe = options.nprobe;
-  plan.codebook = codebooks_->current();
-  if (plan.codebook == nullptr || plan.codebook->dim != options_.dimension ||
-      options.exhaustive) {
-    return plan;
-  }
-  const size_t n = plan.codebook->size();
-  const float target =
-      options.recall_target > 0 ? options.recall_target : kDefaultRecallTarget;
-  if (options.nprobe == 0 && options.adaptive_probes &&
-      plan.codebook->density.calibrated()) {
-    plan.codebook->DensitySlots(query, target, &plan.slots);
-    return plan;
-  }
-  size_t nprobe = options.nprobe;
-  if (nprobe == 0) {
-    const Codebook::ProbeMix mix = plan.codebook->ProbesForRecall(target);
-    nprobe = mix.fraction < 1
-                 ? mix.ForQuery(QueryPosition(query, options_.dimension))
-                 : mix.nprobe;
-  }
-  if (nprobe == 0) nprobe = DefaultCodebookNprobe(n);  // not calibrated
-  nprobe = std::min(n, nprobe);
-  plan.codebook->NearestSlots(query, nprobe, &plan.slots);
-  return plan;
+  return RerankAtSnapshot(db_, cf_, snapshot, query, options_.dimension,
+                          candidates, k, rerank, hits, stats);
 }
 
 void VectorIndexImpl::CollectMemtables(const PinnedView& view,
@@ -452,30 +359,6 @@ void VectorIndexImpl::CollectMemtables(const PinnedView& view,
   }
 }
 
-std::vector<uint32_t> VectorIndexImpl::BucketsToProbe(
-    const DriftTableReader& segment, const ProbePlan& plan,
-    const float* query) const {
-  const BucketDirectory& dir = segment.directory();
-  if (plan.exhaustive) {
-    std::vector<uint32_t> all(dir.buckets.size());
-    for (uint32_t b = 0; b < all.size(); ++b) all[b] = b;
-    return all;
-  }
-  if (plan.codebook != nullptr && dir.codebook_epoch == plan.codebook->epoch) {
-    std::vector<uint32_t> buckets;
-    buckets.reserve(plan.slots.size());
-    for (uint32_t slot : plan.slots) {
-      const uint32_t b = segment.BucketOfSlot(slot);
-      if (b != DriftTableReader::kNoBucket) buckets.push_back(b);
-    }
-    return buckets;
-  }
-  // A segment of another epoch routes with its own centroids.
-  return RouteBuckets(
-      dir, query,
-      plan.nprobe != 0 ? plan.nprobe : DefaultNprobe(dir.buckets.size()));
-}
-
 Status VectorIndexImpl::ScanSegments(const PinnedView& view,
                                      const ProbePlan& plan, const float* query,
                                      SearchStats* stats,
@@ -491,7 +374,9 @@ Status VectorIndexImpl::ScanSegments(const PinnedView& view,
                                 std::to_string(dir.dim) + " in a " +
                                 std::to_string(dim) + "-d column family");
     }
-    const std::vector<uint32_t> buckets = BucketsToProbe(*segment, plan, query);
+    const std::vector<uint32_t> buckets = BucketsToProbe(
+        dir, [segment](uint32_t slot) { return segment->BucketOfSlot(slot); },
+        plan, query);
     if (buckets.empty()) continue;
     const SQ8Scanner scanner(segment->sq8(), query);  // query prepared once
     for (uint32_t b : buckets) {
@@ -507,112 +392,6 @@ Status VectorIndexImpl::ScanSegments(const PinnedView& view,
       sink(i, b, bucket, approx.data(), blob);
     }
   }
-  return Status::OK();
-}
-
-Status VectorIndexImpl::SearchUniqueKeys(
-    const PinnedView& view, const ProbePlan& plan,
-    const rocksdb::Snapshot* snapshot, const float* query, size_t k,
-    size_t rerank, std::vector<SearchHit>* hits, SearchStats* stats) const {
-  // Every bucket entry is its key's only version (see unique_keys()): no
-  // point read is needed, only the entry's sequence number and exact floats.
-  struct Candidate {
-    float approx;
-    uint32_t segment, bucket, row;
-    Slice internal_key;  // points into a blob kept alive in `blobs`
-    bool operator<(const Candidate& o) const { return approx < o.approx; }
-  };
-  const rocksdb::SequenceNumber visible = snapshot->GetSequenceNumber();
-  std::vector<Candidate> heap;  // max-heap on approx, at most `rerank`
-  std::vector<std::shared_ptr<DriftTableReader::BlobRef>> blobs;
-  Status s = ScanSegments(
-      view, plan, query, stats,
-      [&](size_t segment, uint32_t b, const BucketDataView& bucket,
-          const float* approx,
-          const std::shared_ptr<DriftTableReader::BlobRef>& blob) {
-        bool kept = false;
-        for (uint32_t r = 0; r < bucket.num_rows; ++r) {
-          if (rerank != 0 && heap.size() == rerank &&
-              !(approx[r] < heap.front().approx)) {
-            continue;
-          }
-          if (SequenceOf(bucket.keys[r]) > visible) continue;
-          heap.push_back({approx[r], static_cast<uint32_t>(segment), b, r,
-                          bucket.keys[r]});
-          std::push_heap(heap.begin(), heap.end());
-          if (rerank != 0 && heap.size() > rerank) {
-            std::pop_heap(heap.begin(), heap.end());
-            heap.pop_back();
-          }
-          kept = true;
-        }
-        if (kept) blobs.push_back(blob);
-      });
-  if (!s.ok()) return s;
-  const uint32_t dim = options_.dimension;
-  hits->clear();
-  DriftTableReader::BlobRef row_ref;
-  for (const Candidate& c : heap) {
-    const float* row = nullptr;
-    s = view.segments()[c.segment]->ReadRowRef(c.bucket, c.row, &row_ref, &row);
-    if (!s.ok()) return s;
-    const Slice key = UserKeyOf(c.internal_key);
-    hits->push_back({key.ToString(), L2Sqr(query, row, dim)});
-  }
-  stats->candidates_verified += heap.size();
-  SortAndTruncate(k, hits);
-  return Status::OK();
-}
-
-Status VectorIndexImpl::Rerank(const rocksdb::Snapshot* snapshot,
-                               const float* query,
-                               const CandidateSet& candidates, size_t k,
-                               size_t rerank, std::vector<SearchHit>* hits,
-                               SearchStats* stats) {
-  const std::vector<std::pair<float, std::string>> pool = candidates.Sorted();
-  hits->clear();
-  if (pool.empty()) return Status::OK();
-  // A candidate is stale when its visible vector is much farther than the
-  // approximate distance it was found with (an older version was near).
-  const float slack = 0.5f * pool[std::min(k, pool.size()) - 1].first;
-  const uint32_t dim = options_.dimension;
-  std::vector<float> v(dim);
-  rocksdb::ReadOptions ro;
-  ro.snapshot = snapshot;
-  size_t next = 0;
-  size_t want = rerank == 0 ? pool.size() : rerank;
-  while (want > 0 && next < pool.size()) {
-    const size_t end = std::min(pool.size(), next + want);
-    const size_t n = end - next;
-    std::vector<Slice> keys;
-    keys.reserve(n);
-    for (size_t i = next; i < end; ++i) keys.emplace_back(pool[i].second);
-    std::vector<rocksdb::PinnableSlice> values(n);
-    std::vector<Status> statuses(n);
-    db_->MultiGet(ro, cf_, n, keys.data(), values.data(), statuses.data());
-    stats->candidates_verified += n;
-    stats->point_reads += n;
-    size_t stale = 0;
-    for (size_t i = 0; i < n; ++i) {
-      const Status& st = statuses[i];
-      if (!st.ok() && !st.IsNotFound()) return st;
-      if (st.IsNotFound() || !IsVectorValue(values[i], dim)) {
-        ++stale;  // Deleted at the snapshot, or not a vector any more.
-        continue;
-      }
-      DecodeVector(values[i], dim, v.data());
-      if (!CheckFinite(v.data(), dim).ok()) {
-        ++stale;
-        continue;
-      }
-      const float exact = L2Sqr(query, v.data(), dim);
-      if (exact > 2 * pool[next + i].first + slack) ++stale;
-      hits->push_back({pool[next + i].second, exact});
-    }
-    next = end;
-    want = rerank == 0 ? 0 : stale;
-  }
-  SortAndTruncate(k, hits);
   return Status::OK();
 }
 

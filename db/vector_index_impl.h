@@ -3,7 +3,8 @@
 // vectors (exact distances) and from the segments' IVF buckets (SQ8 distances),
 // deduplicated by key, then re-ranked with the values RocksDB returns at the
 // read snapshot: whatever the candidates' versions were, each hit's distance
-// is computed from the key's newest visible value.
+// is computed from the key's newest visible value. The probes and the re-rank
+// depth come from db/probe_planner.h, the re-rank stage from db/rerank.h.
 #pragma once
 
 #include <atomic>
@@ -20,6 +21,7 @@ namespace drift {
 class CandidateSet;
 class Maintenance;
 class PinnedView;
+struct ProbePlan;
 struct BucketDataView;
 
 class VectorIndexImpl : public VectorIndex {
@@ -60,33 +62,15 @@ class VectorIndexImpl : public VectorIndex {
 
  private:
   friend class VectorIndex;
-  // Which buckets a query probes: with a codebook, the same slots in every
-  // segment of its epoch; other segments route with their own centroids.
-  struct ProbePlan {
-    std::shared_ptr<const Codebook> codebook;
-    std::vector<uint32_t> slots;  // nearest first
-    uint32_t nprobe = 0;          // SearchOptions::nprobe
-    bool exhaustive = false;
-  };
   // Called per probed bucket with its SQ8 distances; may keep the blob.
   using BucketSink = std::function<void(
       size_t segment, uint32_t bucket, const BucketDataView& data,
       const float* approx,
       const std::shared_ptr<DriftTableReader::BlobRef>& blob)>;
 
-  ProbePlan PlanProbes(const SearchOptions& options, const float* query) const;
-  std::vector<uint32_t> BucketsToProbe(const DriftTableReader& segment,
-                                       const ProbePlan& plan,
-                                       const float* query) const;
   rocksdb::Status ScanSegments(const PinnedView& view, const ProbePlan& plan,
                                const float* query, SearchStats* stats,
                                const BucketSink& sink) const;
-  rocksdb::Status SearchUniqueKeys(const PinnedView& view,
-                                   const ProbePlan& plan,
-                                   const rocksdb::Snapshot* snapshot,
-                                   const float* query, size_t k, size_t rerank,
-                                   std::vector<SearchHit>* hits,
-                                   SearchStats* stats) const;
   rocksdb::Status CheckOpen() const;
   rocksdb::Status CheckVector(const std::vector<float>& v,
                               const char* what) const;
@@ -100,13 +84,6 @@ class VectorIndexImpl : public VectorIndex {
   void CollectMemtables(const PinnedView& view, const float* query, size_t k,
                         bool exhaustive, CandidateSet* candidates,
                         SearchStats* stats) const;
-  // Verifies candidates nearest-first at the snapshot: `rerank` of them (0:
-  // all), plus one more for each that proved stale (deleted, or its visible
-  // vector far from where an older version put it).
-  rocksdb::Status Rerank(const rocksdb::Snapshot* snapshot, const float* query,
-                         const CandidateSet& candidates, size_t k,
-                         size_t rerank, std::vector<SearchHit>* hits,
-                         SearchStats* stats);
 
   rocksdb::DB* const db_;
   rocksdb::ColumnFamilyHandle* const cf_;

@@ -1,0 +1,125 @@
+#include "db/rerank.h"
+
+#include <algorithm>
+#include <string>
+
+#include "db/candidate_set.h"
+#include "index/distance.h"
+#include "util/vector_value.h"
+
+namespace drift {
+
+using rocksdb::Slice;
+using rocksdb::Status;
+
+namespace {
+
+// Ascending by distance, ties by key; keeps the first k.
+void SortAndTruncate(size_t k, std::vector<SearchHit>* hits) {
+  auto by_distance = [](const SearchHit& a, const SearchHit& b) {
+    return a.distance != b.distance ? a.distance < b.distance : a.key < b.key;
+  };
+  if (hits->size() > k) {
+    std::partial_sort(hits->begin(), hits->begin() + k, hits->end(),
+                      by_distance);
+    hits->resize(k);
+  } else {
+    std::sort(hits->begin(), hits->end(), by_distance);
+  }
+}
+
+}  // namespace
+
+void UniqueKeysRerank::AddBucket(
+    size_t segment, uint32_t b, const BucketDataView& bucket,
+    const float* approx,
+    const std::shared_ptr<DriftTableReader::BlobRef>& blob) {
+  bool kept = false;
+  for (uint32_t r = 0; r < bucket.num_rows; ++r) {
+    if (depth_ != 0 && heap_.size() == depth_ &&
+        !(approx[r] < heap_.front().approx)) {
+      continue;
+    }
+    if (rocksdb::GetInternalKeySeqno(bucket.keys[r]) > visible_) continue;
+    heap_.push_back(
+        {approx[r], static_cast<uint32_t>(segment), b, r, bucket.keys[r]});
+    std::push_heap(heap_.begin(), heap_.end());
+    if (depth_ != 0 && heap_.size() > depth_) {
+      std::pop_heap(heap_.begin(), heap_.end());
+      heap_.pop_back();
+    }
+    kept = true;
+  }
+  if (kept) blobs_.push_back(blob);
+}
+
+Status UniqueKeysRerank::Finish(
+    const std::vector<const DriftTableReader*>& segments, const float* query,
+    uint32_t dim, size_t k, std::vector<SearchHit>* hits,
+    SearchStats* stats) const {
+  hits->clear();
+  DriftTableReader::BlobRef row_ref;
+  for (const Candidate& c : heap_) {
+    const float* row = nullptr;
+    Status s = segments[c.segment]->ReadRowRef(c.bucket, c.row, &row_ref, &row);
+    if (!s.ok()) return s;
+    const Slice key = rocksdb::ExtractUserKey(c.internal_key);
+    hits->push_back({key.ToString(), L2Sqr(query, row, dim)});
+  }
+  stats->candidates_verified += heap_.size();
+  SortAndTruncate(k, hits);
+  return Status::OK();
+}
+
+Status RerankAtSnapshot(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                        const rocksdb::Snapshot* snapshot, const float* query,
+                        uint32_t dim, const CandidateSet& candidates, size_t k,
+                        size_t rerank, std::vector<SearchHit>* hits,
+                        SearchStats* stats) {
+  const std::vector<std::pair<float, std::string>> pool = candidates.Sorted();
+  hits->clear();
+  if (pool.empty()) return Status::OK();
+  // A candidate is stale when its visible vector is much farther than the
+  // approximate distance it was found with (an older version was near).
+  const float slack = 0.5f * pool[std::min(k, pool.size()) - 1].first;
+  std::vector<float> v(dim);
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  size_t next = 0;
+  size_t want = rerank == 0 ? pool.size() : rerank;
+  while (want > 0 && next < pool.size()) {
+    const size_t end = std::min(pool.size(), next + want);
+    const size_t n = end - next;
+    std::vector<Slice> keys;
+    keys.reserve(n);
+    for (size_t i = next; i < end; ++i) keys.emplace_back(pool[i].second);
+    std::vector<rocksdb::PinnableSlice> values(n);
+    std::vector<Status> statuses(n);
+    db->MultiGet(ro, cf, n, keys.data(), values.data(), statuses.data());
+    stats->candidates_verified += n;
+    stats->point_reads += n;
+    size_t stale = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const Status& st = statuses[i];
+      if (!st.ok() && !st.IsNotFound()) return st;
+      if (st.IsNotFound() || !IsVectorValue(values[i], dim)) {
+        ++stale;  // Deleted at the snapshot, or not a vector any more.
+        continue;
+      }
+      DecodeVector(values[i], dim, v.data());
+      if (!CheckFinite(v.data(), dim).ok()) {
+        ++stale;
+        continue;
+      }
+      const float exact = L2Sqr(query, v.data(), dim);
+      if (exact > 2 * pool[next + i].first + slack) ++stale;
+      hits->push_back({pool[next + i].second, exact});
+    }
+    next = end;
+    want = rerank == 0 ? 0 : stale;
+  }
+  SortAndTruncate(k, hits);
+  return Status::OK();
+}
+
+}  // namespace drift

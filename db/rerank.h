@@ -1,0 +1,75 @@
+// The re-rank stage of a search: the approximate (SQ8) candidates get exact
+// distances, MVCC-exact at the read snapshot. Two paths (docs/architecture.md,
+// "Search"):
+// - UniqueKeysRerank, when every bucket entry is its key's only version
+//   (PinnedView::unique_keys()): an entry is visible iff its sequence number
+//   is at or below the snapshot's, and its exact floats are its segment row.
+//   No point read.
+// - RerankAtSnapshot otherwise: the candidates' newest visible values are read
+//   with MultiGet at the snapshot.
+// Both return hits sorted by (distance, key), at most k.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "drift/vector_index.h"
+#include "rocksdb/db.h"
+#include "table/drift_table_reader.h"
+
+namespace drift {
+
+class CandidateSet;
+struct BucketDataView;
+
+// Candidates a search keeps per re-rank slot (the CandidateSet's capacity is
+// the depth times this), so RerankAtSnapshot can replace stale ones.
+constexpr size_t kCandidatePoolFactor = 4;
+
+// Keeps the best `depth` (0: all) bucket entries visible at sequence number
+// `visible` while buckets are scanned, then reads their rows.
+class UniqueKeysRerank {
+ public:
+  UniqueKeysRerank(rocksdb::SequenceNumber visible, size_t depth)
+      : visible_(visible), depth_(depth) {}
+
+  // One scanned bucket: bucket `b` of segment `segment` with its SQ8
+  // distances `approx`. Keeps `blob` alive while one of its keys is kept.
+  void AddBucket(size_t segment, uint32_t b, const BucketDataView& bucket,
+                 const float* approx,
+                 const std::shared_ptr<DriftTableReader::BlobRef>& blob);
+
+  // The best k kept entries by exact distance from their rows in `segments`
+  // (the segments the buckets were scanned from, same order).
+  rocksdb::Status Finish(const std::vector<const DriftTableReader*>& segments,
+                         const float* query, uint32_t dim, size_t k,
+                         std::vector<SearchHit>* hits,
+                         SearchStats* stats) const;
+
+ private:
+  struct Candidate {
+    float approx;
+    uint32_t segment, bucket, row;
+    rocksdb::Slice internal_key;  // points into a blob kept in `blobs_`
+    bool operator<(const Candidate& o) const { return approx < o.approx; }
+  };
+  const rocksdb::SequenceNumber visible_;
+  const size_t depth_;
+  std::vector<Candidate> heap_;  // max-heap on approx, at most depth_
+  std::vector<std::shared_ptr<DriftTableReader::BlobRef>> blobs_;
+};
+
+// Verifies `candidates` nearest-first at `snapshot`: `rerank` of them (0:
+// all), plus one more for each that proved stale (deleted, or its visible
+// vector far from where an older version put it).
+rocksdb::Status RerankAtSnapshot(rocksdb::DB* db,
+                                 rocksdb::ColumnFamilyHandle* cf,
+                                 const rocksdb::Snapshot* snapshot,
+                                 const float* query, uint32_t dim,
+                                 const CandidateSet& candidates, size_t k,
+                                 size_t rerank, std::vector<SearchHit>* hits,
+                                 SearchStats* stats);
+
+}  // namespace drift
