@@ -3,7 +3,7 @@
 #include <atomic>
 
 #include "rocksdb/utilities/options_type.h"
-#include "table/rocksdb_internals.h"
+#include "table/internal_key.h"
 #include "util/vector_value.h"
 
 namespace drift {
@@ -123,28 +123,18 @@ class DriftMemTableRep : public MemTableRep {
   }
 
   // Appends the entry to the arena if it is a vector Put, records it if it is
-  // a deletion. Entry layout: varint32 internal key length, internal key,
-  // varint32 value length, value.
+  // a deletion.
   void Observe(KeyHandle handle) {
     shared_->entries_written.fetch_add(1, std::memory_order_relaxed);
     if (arena_ == nullptr || handle != tl_allocated_handle) return;
-    const char* p = tl_allocated_buf;
-    uint32_t klen = 0, vlen = 0;
-    p = rocksdb::GetVarint32Ptr(p, p + 5, &klen);
-    if (p == nullptr || klen < 8) return;
-    const rocksdb::Slice ikey(p, klen);
-    const uint64_t packed = rocksdb::DecodeFixed64(p + klen - 8);
-    const auto type = static_cast<rocksdb::ValueType>(packed & 0xff);
-    if (type == rocksdb::kTypeDeletion ||
-        type == rocksdb::kTypeSingleDeletion ||
-        type == rocksdb::kTypeDeletionWithTimestamp) {
+    rocksdb::Slice ikey, value;
+    if (!DecodeMemTableEntry(tl_allocated_buf, &ikey, &value)) return;
+    const EntryType type = TypeOf(ikey);
+    if (IsDeletion(type)) {
       arena_->AppendDeletion(ikey);
       return;
     }
-    if (type != rocksdb::kTypeValue) return;
-    const char* v = rocksdb::GetVarint32Ptr(p + klen, p + klen + 5, &vlen);
-    if (v == nullptr) return;
-    const rocksdb::Slice value(v, vlen);
+    if (type != EntryType::kValue) return;
     if (IsVectorValue(value, arena_->dim())) arena_->Append(ikey, value);
   }
 

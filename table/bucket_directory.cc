@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "table/rocksdb_internals.h"
 #include "util/vector_value.h"
 
 namespace drift {
@@ -23,7 +24,7 @@ void BucketDirectory::EncodeTo(std::string* dst) const {
     dst->append(reinterpret_cast<const char*>(b.centroid.data()),
                 b.centroid.size() * sizeof(float));
     rocksdb::PutVarint32(dst, b.num_rows);
-    b.data.EncodeTo(dst);
+    rocksdb::BlockHandle(b.data.offset(), b.data.size()).EncodeTo(dst);
     for (const ChunkHandle& c : b.chunks) {
       rocksdb::PutVarint64(dst, c.offset);
       rocksdb::PutVarint32(dst, c.size);
@@ -51,11 +52,12 @@ Status BucketDirectory::DecodeFrom(Slice in, uint64_t file_size) {
     b.centroid.resize(dim);
     std::memcpy(b.centroid.data(), in.data(), centroid_bytes);
     in.remove_prefix(centroid_bytes);
-    if (!rocksdb::GetVarint32(&in, &b.num_rows) ||
-        !b.data.DecodeFrom(&in).ok() ||
-        b.data.offset() + b.data.size() + kBlockTrailerSize > file_size) {
+    rocksdb::BlockHandle data;
+    if (!rocksdb::GetVarint32(&in, &b.num_rows) || !data.DecodeFrom(&in).ok() ||
+        data.offset() + data.size() + kBlockTrailerSize > file_size) {
       return Status::Corruption("drift: malformed bucket header");
     }
+    b.data = BlockExtent(data.offset(), data.size());
     const uint64_t chunks =
         (uint64_t{b.num_rows} + rows_per_chunk - 1) / rows_per_chunk;
     if (chunks > in.size() / 2) {

@@ -24,7 +24,7 @@ struct BucketHeader {
   // its own block, kBucketSlotsBlockName).
   uint32_t slot = 0;
   uint32_t num_rows = 0;
-  rocksdb::BlockHandle data;        // the BucketData blob
+  BlockExtent data;                 // the BucketData blob
   std::vector<ChunkHandle> chunks;  // ceil(num_rows / rows_per_chunk) chunks
   // The moments of the bucket's rows (kBucketMomentsBlockName): their mean
   // (dim floats; empty when the segment has no moments block) and the sum of

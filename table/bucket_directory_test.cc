@@ -3,6 +3,7 @@
 #include <random>
 
 #include "gtest/gtest.h"
+#include "table/rocksdb_internals.h"
 #include "tests/test_util.h"
 
 namespace drift {

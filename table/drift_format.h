@@ -1,5 +1,7 @@
 // The on-disk vocabulary of .drift segments (see docs/format.md for the
-// layout).
+// layout), in public types only: names, magic, value references, the segment
+// header, block checksums. Writing and reading blocks through RocksDB's file
+// classes is table/block_io.h.
 //
 // A segment reuses RocksDB's footer and metaindex/properties conventions, so
 // generic RocksDB code (ReadTableProperties, SstFileReader) can read its
@@ -13,7 +15,8 @@
 #include <memory>
 #include <string>
 
-#include "table/rocksdb_internals.h"
+#include "rocksdb/slice.h"
+#include "rocksdb/status.h"
 
 namespace drift {
 
@@ -80,30 +83,28 @@ struct SegmentHeader {
   rocksdb::Status DecodeFrom(rocksdb::Slice input);
 };
 
-// Appends `contents` and its crc trailer at *offset (advanced); sets *handle.
-rocksdb::IOStatus WriteBlock(rocksdb::WritableFileWriter* file,
-                             const rocksdb::Slice& contents, uint64_t* offset,
-                             rocksdb::BlockHandle* handle);
+// A block's place in the file: its offset and its size without the crc
+// trailer. Encoded as RocksDB's BlockHandle (varint64 offset, varint64 size;
+// see bucket_directory.cc), for headers that must not name RocksDB internals.
+class BlockExtent {
+ public:
+  BlockExtent() = default;
+  BlockExtent(uint64_t offset, uint64_t size) : offset_(offset), size_(size) {}
+  uint64_t offset() const { return offset_; }
+  uint64_t size() const { return size_; }
+  void set_offset(uint64_t offset) { offset_ = offset; }
+  void set_size(uint64_t size) { size_ = size; }
 
-// Appends zero bytes until *offset is a multiple of `alignment`.
-rocksdb::IOStatus PadTo(rocksdb::WritableFileWriter* file, uint64_t alignment,
-                        uint64_t* offset);
+ private:
+  uint64_t offset_ = 0;
+  uint64_t size_ = 0;
+};
 
 // A block read from a file, checksum verified; `data` points into `buf`.
 struct BlockBuffer {
   std::unique_ptr<char[]> buf;
   rocksdb::Slice data;
 };
-
-// Reads `size` bytes at `offset` followed by their crc trailer and verifies it.
-rocksdb::Status ReadVerified(rocksdb::RandomAccessFileReader* file,
-                             uint64_t offset, uint64_t size, BlockBuffer* out);
-
-inline rocksdb::Status ReadBlock(rocksdb::RandomAccessFileReader* file,
-                                 const rocksdb::BlockHandle& handle,
-                                 BlockBuffer* out) {
-  return ReadVerified(file, handle.offset(), handle.size(), out);
-}
 
 // crc32c::Value(data, n), computed with SSE4.2 where the CPU has it.
 uint32_t Crc32c(const char* data, size_t n);

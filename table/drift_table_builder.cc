@@ -113,23 +113,21 @@ void DriftTableBuilder::SetIOError(const IOStatus& s) {
 
 void DriftTableBuilder::Add(const Slice& key, const Slice& value) {
   if (!ok()) return;
-  rocksdb::ParsedInternalKey parsed;
-  Status s = rocksdb::ParseInternalKey(key, &parsed, /*log_err_key=*/false);
+  ParsedKey parsed;
+  Status s = ParseKey(key, &parsed);
   if (!s.ok()) {
     status_ = s;
     return;
   }
-  if (parsed.type == rocksdb::kTypeRangeDeletion) {
+  if (parsed.type == EntryType::kRangeDeletion) {
     range_del_.Add(key, value);
     ++props_.num_deletions;
     ++props_.num_range_deletions;
   } else {
     AddPointEntry(key, value, parsed.type);
-    if (parsed.type == rocksdb::kTypeDeletion ||
-        parsed.type == rocksdb::kTypeSingleDeletion ||
-        parsed.type == rocksdb::kTypeDeletionWithTimestamp) {
+    if (IsDeletion(parsed.type)) {
       ++props_.num_deletions;
-    } else if (parsed.type == rocksdb::kTypeMerge) {
+    } else if (parsed.type == EntryType::kMerge) {
       ++props_.num_merge_operands;
     }
   }
@@ -141,13 +139,13 @@ void DriftTableBuilder::Add(const Slice& key, const Slice& value) {
 }
 
 void DriftTableBuilder::AddPointEntry(const Slice& key, const Slice& value,
-                                      rocksdb::ValueType type) {
+                                      EntryType type) {
   PendingEntry entry{static_cast<uint32_t>(pending_keys_.size()), -1,
                      static_cast<uint32_t>(pending_refs_.size())};
   rocksdb::PutLengthPrefixedSlice(&pending_keys_, key);
   AddToBloom(key);
-  if (type == rocksdb::kTypeValue) MaybeLearnDimension(value);
-  if (type == rocksdb::kTypeValue && vectors_ != nullptr &&
+  if (type == EntryType::kValue) MaybeLearnDimension(value);
+  if (type == EntryType::kValue && vectors_ != nullptr &&
       IsVectorValue(value, vectors_->dim())) {
     int64_t ordinal = vectors_->Add(key, value);
     if (ordinal >= 0) {

@@ -9,7 +9,8 @@
 #include <vector>
 
 #include "drift/table_options.h"
-#include "table/drift_format.h"
+#include "table/block_io.h"
+#include "table/internal_key.h"
 #include "table/segment_feedback.h"
 #include "table/vector_section_writer.h"
 
@@ -48,7 +49,7 @@ class DriftTableBuilder : public rocksdb::TableBuilder {
 
  private:
   void AddPointEntry(const rocksdb::Slice& key, const rocksdb::Slice& value,
-                     rocksdb::ValueType type);
+                     EntryType type);
   void StartVectorSection(uint32_t dim);
   // File bytes per vector component of earlier segments (0: unknown).
   float BytesPerValue() const;

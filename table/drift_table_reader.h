@@ -1,28 +1,27 @@
 // DriftTableReader serves one .drift segment to RocksDB: point lookups,
 // iterators, range tombstones and properties. The key index, bloom filter and
-// segment header stay in memory; values are read on demand.
+// segment header stay in memory; values are read on demand. The vector
+// section (buckets, rows, blob cache) is its VectorSectionReader, the
+// engine's view of the segment.
 #pragma once
 
-#include <atomic>
-#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "drift/table_options.h"
-#include "index/sq8.h"
 #include "rocksdb/cache.h"
-#include "table/bucket_directory.h"
-#include "table/drift_format.h"
+#include "table/block_io.h"
 #include "table/pin_budget.h"
+#include "table/segment_file.h"
+#include "table/vector_section_reader.h"
 
 namespace drift {
 
 class DriftTableReader : public rocksdb::TableReader {
  public:
-  // `blob_cache` (may be null) caches verified BucketData blobs and decoded
-  // float chunks; `pin_budget` (may be null: no pinning) bounds the bytes of
-  // bucket blobs this reader keeps pinned in it (see GetBucket).
+  // `blob_cache` and `pin_budget`: see VectorSectionReader.
   static rocksdb::Status Open(
       const rocksdb::TableReaderOptions& topts,
       const DriftTableOptions& options,
@@ -48,7 +47,7 @@ class DriftTableReader : public rocksdb::TableReader {
   void SetupForCompaction() override {}
   std::shared_ptr<const rocksdb::TableProperties> GetTableProperties()
       const override {
-    return props_;
+    return section_.properties();
   }
   size_t ApproximateMemoryUsage() const override;
   rocksdb::Status Get(const rocksdb::ReadOptions& read_options,
@@ -59,85 +58,48 @@ class DriftTableReader : public rocksdb::TableReader {
   rocksdb::Status VerifyChecksum(const rocksdb::ReadOptions& read_options,
                                  rocksdb::TableReaderCaller caller) override;
 
-  // Resolves a key-index value reference into the stored value. `buf` receives
-  // the bytes when they are not in memory already.
-  rocksdb::Status ReadValue(const ValueRef& ref, BlockBuffer* buf,
-                            rocksdb::Slice* value) const;
-
-  // An iterator over the key index: keys are internal keys, values encoded
-  // ValueRefs. The caller owns it.
+  // The segment as the engine sees it.
+  const VectorSectionReader& section() const { return section_; }
+  // The key index for DriftTableIterator: see SegmentFile.
   rocksdb::DataBlockIter* NewKeyIndexIterator(
-      rocksdb::DataBlockIter* reuse) const;
-
-  const SegmentHeader& header() const { return header_; }
-  const BucketDirectory& directory() const { return directory_; }
-  // The SQ8 quantizer the segment's codes were made with (valid if it has
-  // buckets).
-  const SQ8Quantizer& sq8() const { return sq8_; }
-  // The bucket holding codebook slot `slot`, or kNoBucket (no vector of this
-  // segment went to that centroid).
-  static constexpr uint32_t kNoBucket = ~0u;
-  // True if every user key has exactly one entry here and it is a value (no
-  // deletions, range deletions, merge operands or older versions): a bucket
-  // entry is then the only version of its key in this segment.
-  bool single_version() const { return single_version_; }
-  // Blob cache key tags.
-  static constexpr uint32_t kBucketBlobTag = 0;
-  static constexpr uint32_t kFloatChunkTag = 1;
-  uint32_t BucketOfSlot(uint32_t slot) const {
-    return slot < bucket_of_slot_.size() ? bucket_of_slot_[slot] : kNoBucket;
+      rocksdb::DataBlockIter* reuse) const {
+    return file_.NewKeyIndexIterator(reuse);
   }
-  // What the blob cache holds: a verified block and, for a bucket blob, its
-  // view, parsed once when the blob is loaded.
-  struct CachedBlock {
-    BlockBuffer block;
-    BucketDataView bucket;
-  };
-  // A block from the blob cache or the file; valid while the ref lives (and,
-  // for a pinned bucket, while the reader lives).
-  class BlobRef {
-   public:
-    BlobRef() = default;
-    ~BlobRef() { Reset(); }
-    BlobRef(const BlobRef&) = delete;
-    BlobRef& operator=(const BlobRef&) = delete;
-    rocksdb::Slice data() const { return block_->block.data; }
-    // The parsed bucket (GetBucket only).
-    const BucketDataView& bucket() const { return block_->bucket; }
-    void Reset();
+  const rocksdb::InternalKeyComparator& comparator() const {
+    return file_.icmp;
+  }
+  rocksdb::Status ReadValue(const ValueRef& ref, BlockBuffer* buf,
+                            rocksdb::Slice* value) const {
+    return section_.ReadValue(ref, buf, value);
+  }
 
-   private:
-    friend class DriftTableReader;
-    rocksdb::Cache* cache_ = nullptr;
-    rocksdb::Cache::Handle* handle_ = nullptr;
-    CachedBlock owned_;
-    const CachedBlock* block_ = &owned_;
-  };
-  // Bucket `b`'s verified and parsed BucketData blob (codes and keys). The
-  // first probe of a bucket pins it in the blob cache while the pin budget
-  // allows; later probes then cost neither a cache lookup nor a parse.
-  rocksdb::Status GetBucket(uint32_t b, BlobRef* ref) const;
-  // Decodes row `row` of bucket `bucket` (dim floats) into `out`; the encoded
-  // float chunk goes through the blob cache like bucket blobs.
-  rocksdb::Status ReadRow(uint32_t bucket, uint32_t row, float* out) const;
-  // The same without the copy: *row points into the cached decoded chunk
-  // that `ref` pins.
+  // Transitional: the engine's calls, forwarded to section() until db/ talks
+  // to VectorSectionReader directly.
+  using BlobRef = VectorSectionReader::BlobRef;
+  using RowRef = VectorSectionReader::RowRef;
+  static constexpr uint32_t kNoBucket = VectorSectionReader::kNoBucket;
+  const SegmentHeader& header() const { return section_.header(); }
+  const BucketDirectory& directory() const { return section_.directory(); }
+  const SQ8Quantizer& sq8() const { return section_.sq8(); }
+  bool single_version() const { return section_.single_version(); }
+  const std::string& file_name() const { return section_.file_name(); }
+  uint32_t BucketOfSlot(uint32_t slot) const {
+    return section_.BucketOfSlot(slot);
+  }
+  rocksdb::Status GetBucket(uint32_t b, BlobRef* ref) const {
+    return section_.GetBucket(b, ref);
+  }
+  rocksdb::Status ReadRow(uint32_t bucket, uint32_t row, float* out) const {
+    return section_.ReadRow(bucket, row, out);
+  }
   rocksdb::Status ReadRowRef(uint32_t bucket, uint32_t row, BlobRef* ref,
-                             const float** row_data) const;
-  const rocksdb::InternalKeyComparator& comparator() const { return icmp_; }
-  // The segment's file (unique among the live files of a DB).
-  const std::string& file_name() const { return file_->file_name(); }
-
-  // A bucket row an entry of the key index refers to.
-  struct RowRef {
-    uint32_t bucket = 0;
-    uint32_t row = 0;
-  };
-  // Appends the rows of this segment's vector entries that `internal_key`
-  // hides: those of its user key with a lower sequence number. The bloom
-  // filter answers most keys without touching the key index.
+                             const float** row_data) const {
+    return section_.ReadRowRef(bucket, row, ref, row_data);
+  }
   rocksdb::Status FindHiddenVectors(const rocksdb::Slice& internal_key,
-                                    std::vector<RowRef>* rows) const;
+                                    std::vector<RowRef>* rows) const {
+    return section_.FindHiddenVectors(internal_key, rows);
+  }
 
  private:
   DriftTableReader(const rocksdb::TableReaderOptions& topts,
@@ -145,68 +107,21 @@ class DriftTableReader : public rocksdb::TableReader {
                    std::shared_ptr<PinBudget> pin_budget,
                    std::unique_ptr<rocksdb::RandomAccessFileReader>&& file,
                    uint64_t file_size);
-  rocksdb::Status ReadBucketData(uint32_t b, BlockBuffer* buf) const;
-  // A verified block through the blob cache under (cache id, tag, offset).
-  using BlockLoader = std::function<rocksdb::Status(CachedBlock*)>;
-  rocksdb::Status GetCached(uint32_t tag, uint64_t offset,
-                            const BlockLoader& load, BlobRef* ref) const;
-  struct PinnedBlock;
-  // Keeps the blob of `h` referenced in *slot for the reader's life if the
-  // pin budget allows and no other search pinned it first.
-  void Pin(PinnedBlock* slot, rocksdb::Cache::Handle* h) const;
-  // The pinned blob of *slot (null if none) into *ref.
-  static bool UsePinned(const PinnedBlock& slot, BlobRef* ref);
   rocksdb::Status Load(const DriftTableOptions& options);
   rocksdb::Status ReadMetaBlock(const rocksdb::Block& meta_index,
                                 const std::string& name, bool required,
                                 BlockBuffer* out, bool* found);
   rocksdb::Status LoadRangeTombstones();
-  void BuildSlotIndex();
-  rocksdb::Status ReadVector(uint32_t bucket, uint32_t row, BlockBuffer* buf,
-                             rocksdb::Slice* value) const;
   // The open-time pass over the key index: Corruption unless its internal
   // keys strictly ascend; samples offsets for ApproximateOffsetOf.
   rocksdb::Status BuildOffsetSamples();
-  bool BloomMayMatch(const rocksdb::Slice& internal_key) const;
 
   const rocksdb::ImmutableOptions& ioptions_;
-  const rocksdb::InternalKeyComparator icmp_;
-  const size_t ts_size_;
-  std::unique_ptr<rocksdb::RandomAccessFileReader> file_;
-  const uint64_t file_size_;
-  const std::shared_ptr<rocksdb::Cache> blob_cache_;
-  const uint64_t cache_id_;  // key prefix of this segment's blobs in the cache
-  const std::shared_ptr<PinBudget> pin_budget_;
-  // A blob this reader pinned and the cache handle it holds on it, or null.
-  // `block` is set once (compare-and-swap) by the thread that then sets
-  // `handle`; both are released with the reader.
-  struct PinnedBlock {
-    std::atomic<const CachedBlock*> block{nullptr};
-    rocksdb::Cache::Handle* handle = nullptr;
-  };
-  // One per bucket (its BucketData blob) and one per float chunk (decoded
-  // rows; chunk c of bucket b at chunk_base_[b] + c): a search re-ranks rows
-  // of the buckets it probed, and a pinned chunk costs no cache lookup.
-  std::unique_ptr<PinnedBlock[]> pinned_;
-  std::unique_ptr<PinnedBlock[]> pinned_chunks_;
-  std::vector<uint32_t> chunk_base_;
-  size_t num_chunks_ = 0;
-  mutable std::atomic<uint64_t> pinned_bytes_{0};
-
-  std::shared_ptr<const rocksdb::TableProperties> props_;
-  SegmentHeader header_;
-  BlockBuffer key_index_buf_;
-  std::unique_ptr<rocksdb::Block> key_index_;
+  SegmentFile file_;
+  VectorSectionReader section_;  // reads file_
   BlockBuffer range_del_buf_;
   std::unique_ptr<rocksdb::Block> range_del_block_;
   std::shared_ptr<rocksdb::FragmentedRangeTombstoneList> range_dels_;
-  BlockBuffer bloom_buf_;
-  BucketDirectory directory_;
-  SQ8Quantizer sq8_;
-  std::vector<uint32_t> bucket_of_slot_;
-  bool single_version_ = false;
-  std::unique_ptr<const rocksdb::FilterPolicy> bloom_policy_;
-  std::unique_ptr<rocksdb::FilterBitsReader> bloom_;
   // Every kOffsetSampleInterval-th key with the file offset of the data before
   // it: the basis of ApproximateOffsetOf.
   std::vector<std::pair<std::string, uint64_t>> offset_samples_;

@@ -263,7 +263,9 @@ IOStatus VectorSectionWriter::WriteBucket(rocksdb::WritableFileWriter* file,
   const uint64_t unpadded = *offset;
   IOStatus io = PadTo(file, options_.blob_alignment, offset);
   padding_bytes_ += *offset - unpadded;
-  if (io.ok()) io = WriteBlock(file, e.blob, offset, &b->data);
+  rocksdb::BlockHandle blob;
+  if (io.ok()) io = WriteBlock(file, e.blob, offset, &blob);
+  b->data = BlockExtent(blob.offset(), blob.size());
   // The chunks with their trailers, as consecutive WriteBlock calls would
   // have written them, in one append.
   if (io.ok()) io = file->Append(e.chunks);

@@ -14,6 +14,7 @@
 #include "drift/table_options.h"
 #include "index/bucket_moments.h"
 #include "index/codebook.h"
+#include "table/block_io.h"
 #include "table/bucket_directory.h"
 
 namespace drift {

@@ -1,7 +1,7 @@
 // drift_dump: the sst_dump of .drift table files. Stock sst_dump rejects the
 // drift magic number, so files are opened through RocksDB's public
 // SstFileReader with Drift's table factory (properties, checksums, user-key
-// scan) and, for the drift sections, through DriftTableReader.
+// scan) and, for the drift sections, through a SegmentInspector.
 //
 // Exit codes: 0 ok, 1 bad usage, 2 corruption or I/O error (any file).
 #include <gflags/gflags.h>
@@ -16,13 +16,12 @@
 #include <vector>
 
 #include "drift/plugin.h"
-#include "options/cf_options.h"
 #include "rocksdb/env.h"
-#include "rocksdb/file_system.h"
 #include "rocksdb/options.h"
 #include "rocksdb/sst_file_reader.h"
 #include "rocksdb/table_properties.h"
-#include "table/drift_table_reader.h"
+#include "table/internal_key.h"
+#include "table/segment_inspector.h"
 #include "tools/gflags_help.h"
 #include "tools/tool_logging.h"
 #include "tools/vector_text.h"
@@ -83,97 +82,34 @@ rocksdb::Options DumpOptions() {
 }
 
 // One .drift file opened twice: through the public SstFileReader and through
-// DriftTableReader (drift sections, internal keys), plus its footer.
+// a SegmentInspector (footer, meta blocks, drift sections, internal keys).
 class DriftFile {
  public:
-  DriftFile()
-      : options_(DumpOptions()),
-        ioptions_(options_),
-        env_options_(options_),
-        icmp_(options_.comparator) {}
+  DriftFile() : options_(DumpOptions()) {}
 
-  Status Open(const std::string& path);
+  // NotSupported if the file is a table of another format.
+  Status Open(const std::string& path) {
+    Status s = SegmentInspector::Open(options_, path, &inspector_);
+    if (s.ok()) {
+      sst_.reset(new rocksdb::SstFileReader(options_));
+      s = sst_->Open(path);
+    }
+    return s;
+  }
 
   rocksdb::SstFileReader& sst() { return *sst_; }
-  const DriftTableReader& drift() const { return *drift_; }
-  const rocksdb::Footer& footer() const { return footer_; }
-  rocksdb::RandomAccessFileReader* file() const { return meta_file_.get(); }
-  uint64_t file_size() const { return file_size_; }
+  const SegmentInspector& inspector() const { return *inspector_; }
+  const VectorSectionReader& drift() const { return inspector_->section(); }
+  const SegmentInspector::Footer& footer() const {
+    return inspector_->footer();
+  }
+  uint64_t file_size() const { return inspector_->file_size(); }
 
  private:
-  // NotSupported if the file is a table of another format.
-  Status ReadFooter(const std::string& path);
-  Status NewFileReader(const std::string& path,
-                       std::unique_ptr<rocksdb::RandomAccessFileReader>* out);
-  Status OpenDriftReader(const std::string& path);
-
   const rocksdb::Options options_;
-  const rocksdb::ImmutableOptions ioptions_;
-  const rocksdb::EnvOptions env_options_;
-  const rocksdb::InternalKeyComparator icmp_;
-  const std::shared_ptr<const rocksdb::SliceTransform> prefix_extractor_;
+  std::unique_ptr<SegmentInspector> inspector_;
   std::unique_ptr<rocksdb::SstFileReader> sst_;
-  std::unique_ptr<rocksdb::RandomAccessFileReader> meta_file_;
-  std::unique_ptr<rocksdb::TableReader> table_;
-  const DriftTableReader* drift_ = nullptr;
-  rocksdb::Footer footer_;
-  uint64_t file_size_ = 0;
 };
-
-Status DriftFile::NewFileReader(
-    const std::string& path,
-    std::unique_ptr<rocksdb::RandomAccessFileReader>* out) {
-  std::unique_ptr<rocksdb::FSRandomAccessFile> file;
-  Status s = options_.env->GetFileSystem()->NewRandomAccessFile(
-      path, rocksdb::FileOptions(env_options_), &file, nullptr);
-  if (s.ok())
-    out->reset(new rocksdb::RandomAccessFileReader(std::move(file), path));
-  return s;
-}
-
-Status DriftFile::OpenDriftReader(const std::string& path) {
-  std::unique_ptr<rocksdb::RandomAccessFileReader> file;
-  Status s = NewFileReader(path, &file);
-  if (!s.ok()) return s;
-  rocksdb::TableReaderOptions topts(ioptions_, prefix_extractor_, env_options_,
-                                    icmp_);
-  topts.largest_seqno = rocksdb::kMaxSequenceNumber;
-  s = options_.table_factory->NewTableReader(topts, std::move(file), file_size_,
-                                             &table_);
-  if (!s.ok()) return s;
-  drift_ = dynamic_cast<const DriftTableReader*>(table_.get());
-  return drift_ != nullptr ? Status::OK()
-                           : Status::Corruption("not a .drift table: " + path);
-}
-
-Status DriftFile::ReadFooter(const std::string& path) {
-  Status s = options_.env->GetFileSystem()->GetFileSize(
-      path, rocksdb::IOOptions(), &file_size_, nullptr);
-  if (s.ok()) s = NewFileReader(path, &meta_file_);
-  if (s.ok()) {
-    s = rocksdb::ReadFooterFromFile(rocksdb::IOOptions(), meta_file_.get(),
-                                    nullptr, file_size_, &footer_);
-  }
-  if (s.ok() && footer_.table_magic_number() != kDriftTableMagicNumber) {
-    char magic[32];
-    std::snprintf(magic, sizeof(magic), "0x%016" PRIx64,
-                  footer_.table_magic_number());
-    return Status::NotSupported(
-        std::string("not a .drift table (table magic number ") + magic +
-        "; a table of an ordinary column family? use sst_dump)");
-  }
-  return s;
-}
-
-Status DriftFile::Open(const std::string& path) {
-  Status s = ReadFooter(path);
-  if (s.ok()) {
-    sst_.reset(new rocksdb::SstFileReader(options_));
-    s = sst_->Open(path);
-  }
-  if (s.ok()) s = OpenDriftReader(path);
-  return s;
-}
 
 // ---------------------------------------------------------------------------
 // Formatting
@@ -196,27 +132,26 @@ std::string FormatValue(const Slice& value, uint32_t dim) {
   return FLAGS_hex ? "0x" + ToHex(value) : Escape(value);
 }
 
-const char* TypeName(rocksdb::ValueType type) {
+const char* TypeName(EntryType type) {
   switch (type) {
-    case rocksdb::kTypeDeletion:
+    case EntryType::kDeletion:
       return "DEL";
-    case rocksdb::kTypeValue:
+    case EntryType::kValue:
       return "PUT";
-    case rocksdb::kTypeMerge:
+    case EntryType::kMerge:
       return "MERGE";
-    case rocksdb::kTypeSingleDeletion:
+    case EntryType::kSingleDeletion:
       return "SDEL";
-    case rocksdb::kTypeRangeDeletion:
+    case EntryType::kRangeDeletion:
       return "RANGE_DEL";
-    case rocksdb::kTypeBlobIndex:
+    case EntryType::kBlobIndex:
       return "BLOB_INDEX";
-    case rocksdb::kTypeDeletionWithTimestamp:
+    case EntryType::kDeletionWithTimestamp:
       return "DEL_TS";
-    case rocksdb::kTypeWideColumnEntity:
+    case EntryType::kWideColumnEntity:
       return "ENTITY";
-    default:
-      return "UNKNOWN";
   }
+  return "UNKNOWN";
 }
 
 std::string FormatRef(const ValueRef& ref) {
@@ -235,17 +170,15 @@ std::string FormatRef(const ValueRef& ref) {
 // ---------------------------------------------------------------------------
 // properties
 
-void PrintFooter(const rocksdb::Footer& footer) {
+void PrintFooter(const SegmentInspector::Footer& footer) {
   std::printf("footer: magic 0x%016" PRIx64 " (drift), format version %" PRIu32
               ", checksum type %d, metaindex handle (offset %" PRIu64
               ", size %" PRIu64 ")\n",
-              footer.table_magic_number(), footer.format_version(),
-              static_cast<int>(footer.checksum_type()),
-              footer.metaindex_handle().offset(),
-              footer.metaindex_handle().size());
+              footer.magic_number, footer.format_version, footer.checksum_type,
+              footer.metaindex.offset(), footer.metaindex.size());
 }
 
-void PrintSegment(const DriftTableReader& r) {
+void PrintSegment(const VectorSectionReader& r) {
   const SegmentHeader& h = r.header();
   const BucketDirectory& d = r.directory();
   std::printf("drift segment:\n");
@@ -275,8 +208,8 @@ struct Sections {
 
 uint64_t WithTrailer(uint64_t size) { return size + kBlockTrailerSize; }
 
-Status AddRawRecords(const DriftTableReader& r, Sections* out) {
-  std::unique_ptr<rocksdb::DataBlockIter> it(r.NewKeyIndexIterator(nullptr));
+Status AddRawRecords(const VectorSectionReader& r, Sections* out) {
+  std::unique_ptr<rocksdb::Iterator> it(r.NewKeyIndexIterator());
   uint64_t bytes = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     ValueRef ref;
@@ -300,20 +233,13 @@ void AddBuckets(const BucketDirectory& d, Sections* out) {
 }
 
 Status AddMetaBlocks(const DriftFile& f, Sections* out) {
-  BlockBuffer buf;
-  const rocksdb::BlockHandle& mh = f.footer().metaindex_handle();
-  Status s = ReadBlock(f.file(), mh, &buf);
+  std::vector<std::pair<std::string, BlockExtent>> blocks;
+  Status s = f.inspector().ListMetaBlocks(&blocks);
   if (!s.ok()) return s;
-  rocksdb::Block meta(rocksdb::BlockContents(buf.data));
-  std::unique_ptr<rocksdb::MetaBlockIter> it(meta.NewMetaIterator());
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    rocksdb::BlockHandle h;
-    Slice v = it->value();
-    s = h.DecodeFrom(&v);
-    if (!s.ok()) return s;
-    out->rows.emplace_back(it->key().ToString(), WithTrailer(h.size()));
+  for (const auto& b : blocks) {
+    out->rows.emplace_back(b.first, WithTrailer(b.second.size()));
   }
-  if (!it->status().ok()) return it->status();
+  const BlockExtent& mh = f.footer().metaindex;
   out->rows.emplace_back("metaindex", WithTrailer(mh.size()));
   const uint64_t footer_start = mh.offset() + WithTrailer(mh.size());
   out->rows.emplace_back("footer", f.file_size() - footer_start);
@@ -435,8 +361,7 @@ Status CmdScan(DriftFile& f, const KeyRange& range) {
   return it->status();
 }
 
-Status PrintRawEntry(const DriftTableReader& r,
-                     const rocksdb::ParsedInternalKey& k,
+Status PrintRawEntry(const VectorSectionReader& r, const ParsedKey& k,
                      const Slice& encoded_ref) {
   ValueRef ref;
   Status s = DecodeValueRef(encoded_ref, &ref);
@@ -451,39 +376,35 @@ Status PrintRawEntry(const DriftTableReader& r,
   return Status::OK();
 }
 
-Status PrintRangeTombstones(const DriftTableReader& r) {
-  std::unique_ptr<rocksdb::FragmentedRangeTombstoneIterator> it(
-      const_cast<DriftTableReader&>(r).NewRangeTombstoneIterator(
-          rocksdb::ReadOptions()));
-  if (it == nullptr) return Status::OK();
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+Status PrintRangeTombstones(const SegmentInspector& inspector) {
+  std::vector<SegmentInspector::RangeTombstone> tombstones;
+  Status s = inspector.ListRangeTombstones(&tombstones);
+  for (const auto& t : tombstones) {
     std::printf("range tombstone [%s, %s) @ seq:%" PRIu64 "\n",
-                FormatKey(it->start_key()).c_str(),
-                FormatKey(it->end_key()).c_str(), it->seq());
+                FormatKey(t.start_key).c_str(), FormatKey(t.end_key).c_str(),
+                t.sequence);
   }
-  return Status::OK();
+  return s;
 }
 
 Status CmdRaw(DriftFile& f, const KeyRange& range) {
-  const DriftTableReader& r = f.drift();
-  std::unique_ptr<rocksdb::DataBlockIter> it(r.NewKeyIndexIterator(nullptr));
+  const VectorSectionReader& r = f.drift();
+  std::unique_ptr<rocksdb::Iterator> it(r.NewKeyIndexIterator());
   if (range.from.empty()) {
     it->SeekToFirst();
   } else {
-    rocksdb::InternalKey seek(range.from, rocksdb::kMaxSequenceNumber,
-                              rocksdb::kValueTypeForSeek);
-    it->Seek(seek.Encode());
+    it->Seek(SeekKey(range.from));
   }
   for (int64_t n = 0; it->Valid() && !LimitReached(n); it->Next(), ++n) {
-    rocksdb::ParsedInternalKey k;
-    Status s = rocksdb::ParseInternalKey(it->key(), &k, /*log_err_key=*/false);
+    ParsedKey k;
+    Status s = ParseKey(it->key(), &k);
     if (!s.ok()) return s;
     if (range.Past(k.user_key)) break;
     s = PrintRawEntry(r, k, it->value());
     if (!s.ok()) return s;
   }
   if (!it->status().ok()) return it->status();
-  return PrintRangeTombstones(r);
+  return PrintRangeTombstones(f.inspector());
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,180 @@
+// VectorSectionReader reads what a VectorSectionWriter wrote into one .drift
+// segment (the segment header, bucket directory, SQ8 parameters, BucketData
+// blobs and float chunks) and is the engine's only view of a segment: bucket
+// and row access through the blob cache, with pinning, the key index as a
+// plain iterator, and the hidden-row lookup of the bucket statistics. Its
+// header uses public types only; DriftTableReader (the rocksdb::TableReader)
+// owns one per segment and db/pinned_view.cc hands them out.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "index/sq8.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/iterator.h"
+#include "rocksdb/table_properties.h"
+#include "table/bucket_directory.h"
+#include "table/drift_format.h"
+#include "table/pin_budget.h"
+
+namespace drift {
+
+struct SegmentFile;  // table/segment_file.h (RocksDB internals)
+
+class VectorSectionReader {
+ public:
+  // `file` must outlive the reader (DriftTableReader owns both). `blob_cache`
+  // (may be null) caches verified BucketData blobs and decoded float chunks;
+  // `pin_budget` (may be null: no pinning) bounds the bytes of blobs this
+  // reader keeps pinned in it (see GetBucket).
+  VectorSectionReader(const SegmentFile* file,
+                      std::shared_ptr<rocksdb::Cache> blob_cache,
+                      std::shared_ptr<PinBudget> pin_budget);
+  ~VectorSectionReader();
+  VectorSectionReader(const VectorSectionReader&) = delete;
+  VectorSectionReader& operator=(const VectorSectionReader&) = delete;
+
+  // Reads meta block `name` into *out; *found false (and OK) if it is absent
+  // and not `required`.
+  using MetaBlockReader = std::function<rocksdb::Status(
+      const std::string& name, bool required, BlockBuffer* out, bool* found)>;
+  // Reads the segment header and, if the segment holds vectors, the bucket
+  // directory, SQ8, slot and moment blocks, and checks that they agree.
+  rocksdb::Status Open(std::shared_ptr<const rocksdb::TableProperties> props,
+                       const MetaBlockReader& read_meta);
+
+  const SegmentHeader& header() const { return header_; }
+  const BucketDirectory& directory() const { return directory_; }
+  // The SQ8 quantizer the segment's codes were made with (valid if it has
+  // buckets).
+  const SQ8Quantizer& sq8() const { return sq8_; }
+  const std::shared_ptr<const rocksdb::TableProperties>& properties() const {
+    return props_;
+  }
+  // The segment's file (unique among the live files of a DB).
+  const std::string& file_name() const;
+  // True if every user key has exactly one entry here and it is a value (no
+  // deletions, range deletions, merge operands or older versions): a bucket
+  // entry is then the only version of its key in this segment.
+  bool single_version() const { return single_version_; }
+
+  // The bucket holding codebook slot `slot`, or kNoBucket (no vector of this
+  // segment went to that centroid).
+  static constexpr uint32_t kNoBucket = ~0u;
+  uint32_t BucketOfSlot(uint32_t slot) const {
+    return slot < bucket_of_slot_.size() ? bucket_of_slot_[slot] : kNoBucket;
+  }
+
+  // What the blob cache holds: a verified block and, for a bucket blob, its
+  // view, parsed once when the blob is loaded.
+  struct CachedBlock {
+    BlockBuffer block;
+    BucketDataView bucket;
+  };
+  // A block from the blob cache or the file; valid while the ref lives (and,
+  // for a pinned block, while the reader lives).
+  class BlobRef {
+   public:
+    BlobRef() = default;
+    ~BlobRef() { Reset(); }
+    BlobRef(const BlobRef&) = delete;
+    BlobRef& operator=(const BlobRef&) = delete;
+    rocksdb::Slice data() const { return block_->block.data; }
+    // The parsed bucket (GetBucket only).
+    const BucketDataView& bucket() const { return block_->bucket; }
+    void Reset();
+
+   private:
+    friend class VectorSectionReader;
+    rocksdb::Cache* cache_ = nullptr;
+    rocksdb::Cache::Handle* handle_ = nullptr;
+    CachedBlock owned_;
+    const CachedBlock* block_ = &owned_;
+  };
+  // Bucket `b`'s verified and parsed BucketData blob (codes and keys). The
+  // first probe of a bucket pins it in the blob cache while the pin budget
+  // allows; later probes then cost neither a cache lookup nor a parse.
+  rocksdb::Status GetBucket(uint32_t b, BlobRef* ref) const;
+  // Decodes row `row` of bucket `bucket` (dim floats) into `out`; the encoded
+  // float chunk goes through the blob cache like bucket blobs.
+  rocksdb::Status ReadRow(uint32_t bucket, uint32_t row, float* out) const;
+  // The same without the copy: *row points into the cached decoded chunk
+  // that `ref` pins.
+  rocksdb::Status ReadRowRef(uint32_t bucket, uint32_t row, BlobRef* ref,
+                             const float** row_data) const;
+
+  // Resolves a key-index value reference into the stored value. `buf`
+  // receives the bytes when they are not in memory already.
+  rocksdb::Status ReadValue(const ValueRef& ref, BlockBuffer* buf,
+                            rocksdb::Slice* value) const;
+  // The key index in key order: keys are internal keys (table/internal_key.h),
+  // values encoded ValueRefs (DecodeValueRef, then ReadValue).
+  std::unique_ptr<rocksdb::Iterator> NewKeyIndexIterator() const;
+
+  // A bucket row an entry of the key index refers to.
+  struct RowRef {
+    uint32_t bucket = 0;
+    uint32_t row = 0;
+  };
+  // Appends the rows of this segment's vector entries that `internal_key`
+  // hides: those of its user key with a lower sequence number. The bloom
+  // filter answers most keys without touching the key index.
+  rocksdb::Status FindHiddenVectors(const rocksdb::Slice& internal_key,
+                                    std::vector<RowRef>* rows) const;
+
+  // Reads and verifies every bucket blob and float chunk (not the cache's).
+  rocksdb::Status VerifyBlobs() const;
+  // Bytes this reader keeps in RAM (the cache's blobs excluded).
+  size_t ApproximateMemoryUsage() const;
+
+ private:
+  rocksdb::Status ReadBucketData(uint32_t b, BlockBuffer* buf) const;
+  rocksdb::Status ReadVector(uint32_t bucket, uint32_t row, BlockBuffer* buf,
+                             rocksdb::Slice* value) const;
+  void BuildSlotIndex();
+  // A verified block through the blob cache under (cache id, tag, offset).
+  static constexpr uint32_t kBucketBlobTag = 0;
+  static constexpr uint32_t kFloatChunkTag = 1;
+  using BlockLoader = std::function<rocksdb::Status(CachedBlock*)>;
+  rocksdb::Status GetCached(uint32_t tag, uint64_t offset,
+                            const BlockLoader& load, BlobRef* ref) const;
+  // A blob this reader pinned and the cache handle it holds on it, or null.
+  // `block` is set once (compare-and-swap) by the thread that then sets
+  // `handle`; both are released with the reader.
+  struct PinnedBlock {
+    std::atomic<const CachedBlock*> block{nullptr};
+    rocksdb::Cache::Handle* handle = nullptr;
+  };
+  // Keeps the blob of `h` referenced in *slot for the reader's life if the
+  // pin budget allows and no other search pinned it first.
+  void Pin(PinnedBlock* slot, rocksdb::Cache::Handle* h) const;
+  // The pinned blob of *slot (null if none) into *ref.
+  static bool UsePinned(const PinnedBlock& slot, BlobRef* ref);
+
+  const SegmentFile* const file_;
+  const std::shared_ptr<rocksdb::Cache> blob_cache_;
+  const uint64_t cache_id_;  // key prefix of this segment's blobs in the cache
+  const std::shared_ptr<PinBudget> pin_budget_;
+  // One per bucket (its BucketData blob) and one per float chunk (decoded
+  // rows; chunk c of bucket b at chunk_base_[b] + c): a search re-ranks rows
+  // of the buckets it probed, and a pinned chunk costs no cache lookup.
+  std::unique_ptr<PinnedBlock[]> pinned_;
+  std::unique_ptr<PinnedBlock[]> pinned_chunks_;
+  std::vector<uint32_t> chunk_base_;
+  size_t num_chunks_ = 0;
+  mutable std::atomic<uint64_t> pinned_bytes_{0};
+
+  std::shared_ptr<const rocksdb::TableProperties> props_;
+  SegmentHeader header_;
+  BucketDirectory directory_;
+  SQ8Quantizer sq8_;
+  std::vector<uint32_t> bucket_of_slot_;
+  bool single_version_ = false;
+};
+
+}  // namespace drift
