@@ -25,9 +25,10 @@ import sys
 ALLOWED = ["table/*.cc", "table/*.h", "db/pinned_view.cc"]
 # Transitional (issue 26): engine files that still reach internals through
 # DriftTableReader until they talk to VectorSectionReader only.
-PENDING = ["db/bucket_stats_tracker.cc", "db/codebook_manager.cc",
-           "db/janitor.cc", "db/vacuum.cc", "db/vector_index_impl.cc",
-           "db/vector_index_impl.h", "db/vector_sample.cc"]
+PENDING = ["db/bucket_stats_tracker.cc", "db/janitor.cc", "db/maintenance.cc",
+           "db/rerank.cc", "db/rerank.h", "db/vacuum.cc",
+           "db/vector_index_impl.cc", "db/vector_index_impl.h",
+           "db/vector_sample.cc"]
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^">]+)[">]', re.M)
 SOURCE_EXT = (".cc", ".h")
 
