@@ -172,6 +172,18 @@ Status VectorIndexImpl::CheckOpen() const {
              : Status::OK();
 }
 
+// `index->Put({}, key, v)` selects the WriteBatch* overload with a null
+// batch (a null pointer beats constructing WriteOptions in overload
+// resolution): refuse it instead of crashing, and say what was meant.
+Status VectorIndexImpl::CheckBatch(const rocksdb::WriteBatch* batch,
+                                   const char* what) {
+  if (batch != nullptr) return Status::OK();
+  return Status::InvalidArgument(
+      std::string("drift: ") + what +
+      ": null WriteBatch (an argument `{}` selects the WriteBatch* overload; "
+      "pass rocksdb::WriteOptions() to write directly)");
+}
+
 Status VectorIndexImpl::CheckVector(const std::vector<float>& v,
                                     const char* what) const {
   Status s = CheckOpen();
@@ -196,7 +208,8 @@ Status VectorIndexImpl::Put(const rocksdb::WriteOptions& options,
 
 Status VectorIndexImpl::Put(rocksdb::WriteBatch* batch, const Slice& key,
                             const std::vector<float>& vector) {
-  Status s = CheckVector(vector, "Put");
+  Status s = CheckBatch(batch, "Put");
+  if (s.ok()) s = CheckVector(vector, "Put");
   if (!s.ok()) return s;
   return batch->Put(cf_, key, VectorAsSlice(vector.data(), options_.dimension));
 }
@@ -208,7 +221,8 @@ Status VectorIndexImpl::Delete(const rocksdb::WriteOptions& options,
 }
 
 Status VectorIndexImpl::Delete(rocksdb::WriteBatch* batch, const Slice& key) {
-  Status s = CheckOpen();
+  Status s = CheckBatch(batch, "Delete");
+  if (s.ok()) s = CheckOpen();
   return s.ok() ? batch->Delete(cf_, key) : s;
 }
 

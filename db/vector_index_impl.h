@@ -72,6 +72,8 @@ class VectorIndexImpl : public VectorIndex {
                                const float* query, SearchStats* stats,
                                const BucketSink& sink) const;
   rocksdb::Status CheckOpen() const;
+  static rocksdb::Status CheckBatch(const rocksdb::WriteBatch* batch,
+                                    const char* what);
   rocksdb::Status CheckVector(const std::vector<float>& v,
                               const char* what) const;
   rocksdb::Status SearchPinned(const PinnedView& view,

@@ -1049,6 +1049,28 @@ TEST_F(VectorIndexTest, WriteBatchIsAtomicAcrossColumnFamilies) {
   EXPECT_EQ(meta, "hello");
 }
 
+// Regression: `Put({}, key, v)` and `Delete({}, key)` pick the WriteBatch*
+// overloads with a null batch; they used to crash and are InvalidArgument
+// now, naming the fix, and write nothing.
+TEST_F(VectorIndexTest, NullWriteBatchIsRejected) {
+  Open(4);
+  rocksdb::Status s = index_->Put({}, "a", {1, 2, 3, 4});
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.ToString().find("null WriteBatch"), std::string::npos)
+      << s.ToString();
+  EXPECT_NE(s.ToString().find("rocksdb::WriteOptions()"), std::string::npos)
+      << s.ToString();
+  s = index_->Delete({}, "a");
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.ToString().find("Delete: null WriteBatch"), std::string::npos)
+      << s.ToString();
+  std::vector<float> v;
+  EXPECT_TRUE(index_->Get(rocksdb::ReadOptions(), "a", &v).IsNotFound());
+  // The WriteOptions overloads still work.
+  ASSERT_OK(index_->Put(rocksdb::WriteOptions(), "a", {1, 2, 3, 4}));
+  ASSERT_OK(index_->Delete(rocksdb::WriteOptions(), "a"));
+}
+
 // recall@10 with default search options on fashion-mnist (60,000 x 784,
 // 10,000 queries), exact ground truth computed here.
 TEST_F(VectorIndexTest, FashionMnistRecallAtDefaultEffort) {

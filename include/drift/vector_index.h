@@ -286,7 +286,10 @@ class VectorIndex {
                               const rocksdb::Slice& key,
                               const std::vector<float>& vector) = 0;
   // Adds the vector Put to `batch`, which may hold writes to other column
-  // families: the batch commits atomically (one WAL record).
+  // families: the batch commits atomically (one WAL record). A null `batch`
+  // is InvalidArgument; note that `Put({}, key, v)` means this overload with
+  // a null batch, not default WriteOptions: write `Put(rocksdb::
+  // WriteOptions(), key, v)`. The same holds for Delete.
   virtual rocksdb::Status Put(rocksdb::WriteBatch* batch,
                               const rocksdb::Slice& key,
                               const std::vector<float>& vector) = 0;
