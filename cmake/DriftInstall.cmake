@@ -8,7 +8,7 @@ include(CMakePackageConfigHelpers)
 set(DRIFT_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/Drift" CACHE STRING
     "Install directory of DriftConfig.cmake, relative to the prefix")
 
-install(TARGETS drift EXPORT DriftTargets
+install(TARGETS drift drift_link EXPORT DriftTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

@@ -7,7 +7,11 @@
 #      CMAKE_PREFIX_PATH=<prefix> (find_package(Drift) + Drift::drift), builds it and
 #      runs it;
 #   3. pkg-config --cflags --libs drift with PKG_CONFIG_PATH=<prefix>/.../pkgconfig,
-#      then compiles and runs the same example with those flags alone.
+#      then compiles and runs the same example with those flags alone;
+#   4. builds examples/option_strings (Drift only through option strings, no Drift
+#      symbol) with -Wl,--as-needed, through pkg-config and through CMake, and checks
+#      that its column family gets a DriftTable (registration survives --as-needed);
+#   5. runs the installed drift_ldb and drift_dump.
 # Usage: scripts/test_install.sh <build dir> <source dir> [extra compile/link flags]
 #   (the flags are for sanitizer builds: the example must link the same runtime).
 set -euo pipefail
@@ -62,6 +66,12 @@ fi
 if readelf -d "$lib" | grep -E 'R(UN)?PATH' | grep -q -e "$BUILD_DIR" -e "$SOURCE_DIR"; then
   die "installed $lib has an RPATH into the build or source tree"
 fi
+for tool in drift_ldb drift_dump; do
+  [ -x "$PREFIX/bin/$tool" ] || die "$tool not installed in $PREFIX/bin"
+  if readelf -d "$PREFIX/bin/$tool" | grep -E 'R(UN)?PATH' | grep -q -e "$BUILD_DIR" -e "$SOURCE_DIR"; then
+    die "installed $tool has an RPATH into the build or source tree"
+  fi
+done
 log "installed: $(cd "$PREFIX" && find . -type f -o -type l | sort | tr '\n' ' ')"
 
 # 2. find_package(Drift) + Drift::drift.
@@ -94,4 +104,37 @@ c++ -std=c++17 -O1 $EXTRA_FLAGS "$SOURCE_DIR/examples/vector_service/main.cc" \
 log "run vector_service (pkg-config build)"
 LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$WORK/vector_service_pc" >/dev/null ||
   die "vector_service (pkg-config build) failed"
+# 4. Drift only through option strings, linked --as-needed: the linker must keep
+# libdrift (whose loading registers the factories) although no symbol of it is used.
+# (Sanitizer builds link without --as-needed; the check still runs.)
+log "compile examples/option_strings with -Wl,--as-needed and the pkg-config flags"
+# shellcheck disable=SC2086
+c++ -std=c++17 -O1 $EXTRA_FLAGS "$SOURCE_DIR/examples/option_strings/main.cc" \
+  -o "$WORK/option_strings_pc" -Wl,--as-needed $flags ||
+  die "compiling option_strings with the pkg-config flags failed"
+readelf -d "$WORK/option_strings_pc" | grep -q 'NEEDED.*libdrift' ||
+  die "option_strings (pkg-config build) does not need libdrift: --as-needed dropped it"
+out="$(LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+  "$WORK/option_strings_pc" "$WORK/opt_db_pc")" ||
+  die "option_strings (pkg-config build) failed: $out"
+log "option_strings (pkg-config build): $out"
+log "configure examples/option_strings with CMAKE_PREFIX_PATH=$PREFIX"
+cmake -S "$SOURCE_DIR/examples/option_strings" -B "$WORK/build-opt" "${generator[@]}" \
+  -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$PREFIX" \
+  -DCMAKE_CXX_FLAGS="$EXTRA_FLAGS" -DCMAKE_EXE_LINKER_FLAGS="$EXTRA_FLAGS" \
+  >"$WORK/configure-opt.log" 2>&1 || { cat "$WORK/configure-opt.log"; die "configure failed"; }
+cmake --build "$WORK/build-opt" -j1 >"$WORK/build-opt.log" 2>&1 ||
+  { cat "$WORK/build-opt.log"; die "build failed"; }
+out="$("$WORK/build-opt/option_strings" "$WORK/opt_db_cmake")" ||
+  die "option_strings (CMake build) failed: $out"
+log "option_strings (CMake build): $out"
+
+# 5. The installed tools run from the prefix (relative RPATH to the library) and
+# read the database that option_strings wrote.
+out="$("$PREFIX/bin/drift_ldb" --db="$WORK/opt_db_cmake" --column_family=vectors vget k)" ||
+  die "installed drift_ldb failed: $out"
+[ "$out" = "1,2,3,4" ] || die "installed drift_ldb vget printed '$out', not 1,2,3,4"
+"$PREFIX/bin/drift_dump" --file="$WORK/opt_db_cmake" --command=verify >"$WORK/dump.log" 2>&1 ||
+  { cat "$WORK/dump.log"; die "installed drift_dump failed"; }
+log "installed drift_ldb and drift_dump run"
 log "PASS"

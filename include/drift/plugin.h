@@ -22,8 +22,12 @@ int RegisterDriftObjects(rocksdb::ObjectLibrary& library,
                          const std::string& arg);
 
 // Registers Drift in ObjectLibrary::Default(); idempotent and thread-safe.
-// Loading libdrift does this already; call it if you link Drift statically and
-// only refer to it through option strings.
+// Loading libdrift does this already, and Drift::drift / drift.pc link
+// libdrift with --no-as-needed so that a program that names Drift only in
+// option strings still loads it; call it if you link libdrift some other way
+// (statically, or plain -ldrift under --as-needed). Parse option strings with
+// ConfigOptions::ignore_unsupported_options = false: with RocksDB's default an
+// unregistered id= silently keeps the BlockBasedTable.
 void RegisterDrift();
 
 std::shared_ptr<rocksdb::TableFactory> NewDriftTableFactory(
