@@ -176,6 +176,25 @@ TEST_F(ToolsTest, ToolsLogWhatTheyDidThroughGlog) {
   EXPECT_NE(log.find("exit code 0 after "), std::string::npos) << log;
 }
 
+// Without --log_dir / $GLOG_log_dir a run leaves no glog file behind (glog's
+// default is one file per run in $TMPDIR or /tmp).
+TEST_F(ToolsTest, ToolsWriteNoLogFileByDefault) {
+  const std::string tmp = dir_ + "/tmp";
+  ASSERT_EQ(mkdir(tmp.c_str(), 0755), 0);
+  const std::string env =
+      "env -u GLOG_log_dir -u GOOGLE_LOG_DIR -u TEST_TMPDIR TMPDIR=" + tmp +
+      " ";
+  Result r = RunCommand(env + DRIFT_LDB_BIN + " --db=" + dir_ +
+                        " --column_family=vectors vget key0001");
+  ASSERT_EQ(r.code, 0) << r.output;
+  if (HaveDump()) {
+    r = RunCommand(env + DRIFT_DUMP_BIN + " --command=verify --file=" + sst_);
+    ASSERT_EQ(r.code, 0) << r.output;
+  }
+  const Result ls = RunCommand("ls -A " + tmp);
+  EXPECT_EQ(ls.output, "") << "log files left in " << tmp;
+}
+
 TEST_F(ToolsTest, DumpScanShowsVisibleEntries) {
   if (!HaveDump()) GTEST_SKIP() << "drift_dump is not built";
   Result r = Dump("--file=" + sst_ + " --command=scan --limit=2");
