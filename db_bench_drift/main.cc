@@ -16,6 +16,7 @@
 #include "db_bench_drift/baselines.h"
 #include "db_bench_drift/drift_sim.h"
 #include "db_bench_drift/faiss_baseline.h"
+#include "db_bench_drift/preamble.h"
 #include "db_bench_drift/report.h"
 #include "db_bench_drift/summary.h"
 #include "db_bench_drift/system.h"
@@ -208,6 +209,11 @@ rocksdb::Status LoadData(Dataset* data) {
     data->base.resize(n * data->dim);
     data->base_labels.assign(labels.begin(), labels.begin() + n);
   } else if (FLAGS_dataset == "fvecs") {
+    if (FLAGS_base.empty()) {
+      return rocksdb::Status::InvalidArgument(
+          "--dataset=fvecs needs --base=<base vectors .fvecs> (and "
+          "--query=<query vectors .fvecs> to search)");
+    }
     data->name = FLAGS_base;
     uint32_t qdim = 0;
     s = ReadFvecs(FLAGS_base, &data->base, &data->dim);
@@ -512,6 +518,7 @@ class Runner : public System {
 
   rocksdb::Status Search() {
     if (index_ == nullptr) return rocksdb::Status::NotSupported();
+    WarnIfEmpty();
     const std::vector<size_t> nprobes = ParseSizeList(FLAGS_nprobe_list);
     SearchOptions warm;  // the goal is measured warm: every query once first
     warm.nprobe = static_cast<uint32_t>(
@@ -539,6 +546,19 @@ class Runner : public System {
       }
     }
     return s;
+  }
+
+  // A search of an empty database measures nothing (recall 0): say so.
+  void WarnIfEmpty() {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions()));
+    it->SeekToFirst();
+    if (it->Valid() || !it->status().ok()) return;
+    fprintf(stderr,
+            "db_bench_drift: WARNING: search on an empty %s database %s/%s "
+            "(run fillvec first, or --use_existing_db with a filled --db): "
+            "every recall will be 0\n",
+            system_.c_str(), FLAGS_db.c_str(), system_.c_str());
   }
 
   rocksdb::Status WarmUp(const SearchOptions& so) {
@@ -622,6 +642,14 @@ std::vector<std::string> Split(const std::string& s) {
 
 int Main() {
   RegisterDrift();
+  // Names first: a typo must fail before anything runs.
+  std::vector<std::string> benchmarks = Split(FLAGS_benchmarks);
+  rocksdb::Status s = CheckNames("benchmarks", benchmarks, KnownBenchmarks());
+  if (s.ok()) s = CheckNames("systems", Split(FLAGS_systems), KnownSystems());
+  if (!s.ok()) {
+    fprintf(stderr, "db_bench_drift: %s\n", s.getState());
+    return 1;
+  }
   rocksdb::CpuPriority priority;
   if (!ParseCpuPriority(FLAGS_maintenance_cpu_priority, &priority)) {
     fprintf(stderr,
@@ -639,7 +667,6 @@ int Main() {
             FLAGS_compaction_cpu_priority.c_str());
     return 1;
   }
-  rocksdb::Status s;
   if (compaction_priority != rocksdb::CpuPriority::kNormal) {
     s = rocksdb::Env::Default()->LowerThreadPoolCPUPriority(
         rocksdb::Env::Priority::LOW, compaction_priority);
@@ -655,15 +682,17 @@ int Main() {
     fprintf(stderr, "db_bench_drift: %s\n", s.ToString().c_str());
     return 1;
   }
-  printf("Dataset:    %s, %zu base vectors, %zu queries, dim %u\n",
-         data.name.c_str(), data.num_base(), data.num_queries(), data.dim);
-  printf("Benchmarks: %s on %s\n", FLAGS_benchmarks.c_str(),
-         FLAGS_systems.c_str());
-  printf("------------------------------------------------\n");
+  const bool searches = std::find(benchmarks.begin(), benchmarks.end(),
+                                  "search") != benchmarks.end();
+  PrintHeader(data,
+              searches ? std::min(static_cast<size_t>(
+                                      std::max<int64_t>(FLAGS_num_queries, 0)),
+                                  data.num_queries())
+                       : 0,
+              FLAGS_benchmarks, FLAGS_systems);
   Reporter reporter;
   SearchEval eval;
   BenchContext ctx{&data, &eval, &reporter};
-  std::vector<std::string> benchmarks = Split(FLAGS_benchmarks);
   // drift_sim runs its own databases (one per variant), before the rest.
   auto sim = std::find(benchmarks.begin(), benchmarks.end(), "drift_sim");
   if (sim != benchmarks.end()) {
@@ -698,8 +727,7 @@ int Main() {
       return 1;
     }
   }
-  if (std::find(benchmarks.begin(), benchmarks.end(), "search") !=
-      benchmarks.end()) {
+  if (searches) {
     s = eval.Prepare(data, FLAGS_num_queries, FLAGS_k, FLAGS_gt, FLAGS_db);
     if (!s.ok()) {
       fprintf(stderr, "db_bench_drift: ground truth: %s\n",

@@ -16,7 +16,9 @@ rocksdb::Status SearchEval::Prepare(const Dataset& data, size_t num_queries,
   num_queries_ = std::min(num_queries, data.num_queries());
   k_ = k;
   if (num_queries_ == 0) {
-    return rocksdb::Status::InvalidArgument("the data set has no queries");
+    return rocksdb::Status::InvalidArgument(
+        "the data set has no queries (--dataset=fvecs: pass --query=<query "
+        "vectors .fvecs>; --num_queries must be positive)");
   }
   std::string path = gt_path;
   const bool given = !path.empty();

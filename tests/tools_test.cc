@@ -1,6 +1,7 @@
 // Runs the built drift_dump and drift_ldb binaries on a Drift database: exit
 // codes and output of drift_dump's commands on a good and a corrupted .drift
-// file, and ldb's stock and vector commands on the vector column family.
+// file, and ldb's stock and vector commands on the vector column family; and
+// db_bench_drift's argument checks and header.
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -21,6 +22,9 @@
 
 #ifndef DRIFT_DUMP_BIN
 #define DRIFT_DUMP_BIN ""  // not built (no gflags): its tests skip
+#endif
+#ifndef DB_BENCH_DRIFT_BIN
+#define DB_BENCH_DRIFT_BIN ""  // not built: its tests skip
 #endif
 #ifndef DRIFT_LDB_BIN
 #error "DRIFT_LDB_BIN must name the drift_ldb binary (tools/CMakeLists.txt)"
@@ -348,6 +352,80 @@ TEST_F(ToolsTest, LdbVectorCommands) {
   }
   r = Ldb("--column_family=vectors drift_stats extra");
   EXPECT_NE(r.code, 0) << r.output;
+}
+
+class BenchTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::strlen(DB_BENCH_DRIFT_BIN) == 0) {
+      GTEST_SKIP() << "db_bench_drift is not built";
+    }
+    dir_ = test::TempDir("bench");
+  }
+  void TearDown() override {
+    if (!dir_.empty()) test::RemoveDir(dir_);
+  }
+  Result Bench(const std::string& args) {
+    return RunCommand(std::string(DB_BENCH_DRIFT_BIN) + " --db=" + dir_ +
+                      "/db " + args);
+  }
+  bool DbDirExists() {
+    struct stat st;
+    return stat((dir_ + "/db").c_str(), &st) == 0;
+  }
+  std::string dir_;
+};
+
+// A misspelt benchmark or system fails before anything runs (no data set
+// loaded, no database created), naming it and the known names.
+TEST_F(BenchTest, UnknownNamesFailBeforeAnythingRuns) {
+  Result r = Bench("--dataset=gaussian --num=100 --benchmarks=fillvec,serach");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("--benchmarks: unknown serach (known: fillvec,"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("fillvec "), std::string::npos) << r.output;
+  EXPECT_FALSE(DbDirExists());
+  r = Bench("--dataset=gaussian --num=100 --systems=drift,hnsw");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("--systems: unknown hnsw"), std::string::npos)
+      << r.output;
+  r = Bench("--benchmarks=,");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("--benchmarks: empty list"), std::string::npos)
+      << r.output;
+  EXPECT_FALSE(DbDirExists());
+}
+
+TEST_F(BenchTest, FvecsWithoutBaseIsAClearError) {
+  const Result r = Bench("--dataset=fvecs --benchmarks=fillvec");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("--dataset=fvecs needs --base="), std::string::npos)
+      << r.output;
+}
+
+// The db_bench-style header (version, date, CPU, ISA, the queries a search
+// really runs), and a warning when the searched database is empty.
+TEST_F(BenchTest, HeaderAndEmptyDatabaseWarning) {
+  const Result r = Bench(
+      "--dataset=gaussian --num=500 --dim=8 --clusters=4 --num_queries=20 "
+      "--benchmarks=search --systems=drift --nprobe_list=1 "
+      "--recall_targets=0.9");
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const char* line :
+       {"Drift:      version ", "Date:       ", "CPU:        ", "ISA:        ",
+        "Dataset:    gaussian, 500 base vectors, dim 8\n",
+        "Queries:    20 (of 1000 in the data set)\n",
+        "Benchmarks: search on drift\n",
+        "WARNING: search on an empty drift database"}) {
+    EXPECT_NE(r.output.find(line), std::string::npos) << line << r.output;
+  }
+  const Result filled = Bench(
+      "--dataset=gaussian --num=500 --dim=8 --clusters=4 --num_queries=20 "
+      "--benchmarks=fillvec,search --systems=drift --nprobe_list=1 "
+      "--recall_targets=0.9");
+  ASSERT_EQ(filled.code, 0) << filled.output;
+  EXPECT_EQ(filled.output.find("WARNING"), std::string::npos) << filled.output;
 }
 
 }  // namespace
