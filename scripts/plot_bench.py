@@ -10,7 +10,8 @@ Writes, for what the results hold:
 - out_dir/drift_sim_<workload>.png: vectors scanned per query, recall@k and
   largest/mean bucket over the phases of drift_sim, for drift, drift-static and
   drift-oracle.
-Needs gnuplot (Debian package gnuplot-nox: apt-get install gnuplot-nox).
+out_dir (default: the JSON file's directory) is created if missing.
+Needs gnuplot (Debian package gnuplot-nox, which scripts/setup.sh installs).
 """
 import json
 import os
@@ -46,6 +47,17 @@ def search_series(results):
     for points in series.values():
         points.sort()
     return series
+
+
+def run_gnuplot(script):
+    """Runs a gnuplot script; its stdout is captured, so a PNG never lands on
+    the terminal (gnuplot writes there when `set output` fails)."""
+    out = subprocess.run(["gnuplot"], input=script.encode(),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    err = out.stderr.decode(errors="replace")
+    if out.returncode != 0:
+        sys.exit("gnuplot failed:\n" + err)
+    sys.stderr.write(err)  # warnings, e.g. a series outside the axes
 
 
 def terminal(width, height):
@@ -87,7 +99,7 @@ def plot_drift_sim(results, out_dir):
                 panel(3, "recall@10 (default effort)", "set yrange [0.9:1]") +
                 panel(4, "largest / mean bucket", "set yrange [0:*]") +
                 ["unset multiplot"])
-            subprocess.run(["gnuplot"], input=script.encode(), check=True)
+            run_gnuplot(script)
         print("wrote " + png)
 
 
@@ -98,7 +110,9 @@ def main(argv):
         results = json.load(f)["results"]
     out_dir = argv[2] if len(argv) > 2 else os.path.dirname(argv[1]) or "."
     if shutil.which("gnuplot") is None:
-        sys.exit("gnuplot not found (apt-get install gnuplot-nox)")
+        sys.exit("gnuplot not found (scripts/setup.sh installs it: "
+                 "apt-get install gnuplot-nox)")
+    os.makedirs(out_dir, exist_ok=True)
     plot_drift_sim(results, out_dir)
     series = search_series(results)
     if not series:
@@ -137,7 +151,7 @@ def main(argv):
             "set key bottom left",
             "plot " + ", ".join(plots),
         ])
-        subprocess.run(["gnuplot"], input=script.encode(), check=True)
+        run_gnuplot(script)
     print("wrote " + png)
 
 

@@ -14,6 +14,7 @@ PACKAGES=(
   "librocksdb-dev=$ROCKSDB_VERSION" libsnappy-dev liblz4-dev libzstd-dev libbz2-dev zlib1g-dev
   libgflags-dev libgoogle-glog-dev libbenchmark-dev libgtest-dev libgmock-dev
   libhnswlib-dev libfaiss-dev dataset-fashion-mnist clang-format python3
+  gnuplot-nox  # scripts/plot_bench.py
 )
 
 log() { echo "[setup] $*"; }
