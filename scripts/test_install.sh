@@ -77,13 +77,18 @@ log "installed: $(cd "$PREFIX" && find . -type f -o -type l | sort | tr '\n' ' '
 # 2. find_package(Drift) + Drift::drift.
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
-log "configure examples/vector_service with CMAKE_PREFIX_PATH=$PREFIX"
-cmake -S "$SOURCE_DIR/examples/vector_service" -B "$WORK/build-cmake" "${generator[@]}" \
-  -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$PREFIX" \
-  -DCMAKE_CXX_FLAGS="$EXTRA_FLAGS" -DCMAKE_EXE_LINKER_FLAGS="$EXTRA_FLAGS" \
-  >"$WORK/configure.log" 2>&1 || { cat "$WORK/configure.log"; die "configure failed"; }
-cmake --build "$WORK/build-cmake" -j1 >"$WORK/build.log" 2>&1 ||
-  { cat "$WORK/build.log"; die "build failed"; }
+# build_example <examples/ subdirectory> <build dir>: configured with only
+# CMAKE_PREFIX_PATH=<prefix>, as an application would be.
+build_example() {
+  log "configure examples/$1 with CMAKE_PREFIX_PATH=$PREFIX"
+  cmake -S "$SOURCE_DIR/examples/$1" -B "$2" "${generator[@]}" \
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$PREFIX" \
+    -DCMAKE_CXX_FLAGS="$EXTRA_FLAGS" -DCMAKE_EXE_LINKER_FLAGS="$EXTRA_FLAGS" \
+    >"$2.configure.log" 2>&1 || { cat "$2.configure.log"; die "configure of $1 failed"; }
+  cmake --build "$2" -j1 >"$2.build.log" 2>&1 ||
+    { cat "$2.build.log"; die "build of $1 failed"; }
+}
+build_example vector_service "$WORK/build-cmake"
 # The example must load the installed libdrift, not the build tree's.
 resolved="$(ldd "$WORK/build-cmake/vector_service" | awk '/libdrift/{print $3}')"
 [ "$(readlink -f "$resolved")" = "$(readlink -f "$lib")" ] ||
@@ -118,13 +123,7 @@ out="$(LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
   "$WORK/option_strings_pc" "$WORK/opt_db_pc")" ||
   die "option_strings (pkg-config build) failed: $out"
 log "option_strings (pkg-config build): $out"
-log "configure examples/option_strings with CMAKE_PREFIX_PATH=$PREFIX"
-cmake -S "$SOURCE_DIR/examples/option_strings" -B "$WORK/build-opt" "${generator[@]}" \
-  -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$PREFIX" \
-  -DCMAKE_CXX_FLAGS="$EXTRA_FLAGS" -DCMAKE_EXE_LINKER_FLAGS="$EXTRA_FLAGS" \
-  >"$WORK/configure-opt.log" 2>&1 || { cat "$WORK/configure-opt.log"; die "configure failed"; }
-cmake --build "$WORK/build-opt" -j1 >"$WORK/build-opt.log" 2>&1 ||
-  { cat "$WORK/build-opt.log"; die "build failed"; }
+build_example option_strings "$WORK/build-opt"
 out="$("$WORK/build-opt/option_strings" "$WORK/opt_db_cmake")" ||
   die "option_strings (CMake build) failed: $out"
 log "option_strings (CMake build): $out"
