@@ -30,8 +30,11 @@ constexpr int kRefineIterations = 3;
 // Codebook::NearestSlots: a coarse layer above kMinCoarseSize).
 double CentroidDistancesPerQuery(size_t k, uint32_t nprobe) {
   if (k < Codebook::kMinCoarseSize) return static_cast<double>(k);
-  const double groups = std::round(std::sqrt(static_cast<double>(k)));
-  const double open = std::max(6.0, std::ceil(3.0 * nprobe * groups / k));
+  // As BuildCoarseLayer groups it.
+  const size_t groups =
+      static_cast<size_t>(std::lround(std::sqrt(static_cast<double>(k))));
+  const double open =
+      static_cast<double>(Codebook::GroupsOpened(nprobe, groups, k));
   return groups + open * k / groups;
 }
 

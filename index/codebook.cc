@@ -201,6 +201,12 @@ rocksdb::Status Codebook::DecodeFrom(rocksdb::Slice in, Codebook* out) {
   return s;
 }
 
+size_t Codebook::GroupsOpened(size_t nprobe, size_t groups, size_t slots) {
+  constexpr size_t kMinGroupsOpened = 6;
+  return std::max(kMinGroupsOpened,
+                  slots == 0 ? 0 : (3 * nprobe * groups + slots - 1) / slots);
+}
+
 rocksdb::Status Codebook::BuildCoarseLayer() {
   coarse_centroids.clear();
   members.clear();
@@ -344,11 +350,10 @@ void Codebook::CountProbed(const float* query, const uint32_t* targets,
       }
     }
   }
-  auto open = [&](size_t p) {
-    return g == 0 ? size_t{1} : std::max<size_t>(6, (3 * p * g + n - 1) / n);
-  };
-  // Between two steps of open(p) the candidates do not change, and a target
-  // is probed from p = (candidates before it) + 1 on: one range per step.
+  // Between two steps of GroupsOpened(p) the candidates do not change, and a
+  // target is probed from p = (candidates before it) + 1 on: one range per
+  // step. Without a coarse layer every slot has group rank 0: any count of
+  // groups opens them all.
   std::vector<int64_t> delta(max_p + 2, 0);
   std::vector<uint32_t> before;
   for (size_t i = 0; i < m; ++i) {
@@ -363,7 +368,8 @@ void Codebook::CountProbed(const float* query, const uint32_t* targets,
     }
     std::sort(before.begin(), before.end());
     for (size_t p = 1; p <= max_p;) {
-      const size_t o = open(p);
+      const size_t o = GroupsOpened(p);
+      // The last p that opens o groups.
       const size_t last =
           (g == 0 || o >= g) ? max_p : std::min(max_p, o * n / (3 * g));
       if (group_rank[t] < o) {
@@ -420,8 +426,7 @@ void Codebook::NearestSlots(const float* query, size_t nprobe,
   L2SqrMany(query, coarse_centroids.data(), g, dim, gdist.data());
   std::vector<uint32_t> groups(g);
   for (uint32_t i = 0; i < g; ++i) groups[i] = i;
-  const size_t open = std::max<size_t>(6, (3 * nprobe * g + n - 1) / n);
-  KeepNearest(gdist, open, &groups);
+  KeepNearest(gdist, GroupsOpened(nprobe), &groups);
   // Sparse distances over the opened groups' slots only.
   std::vector<float> dist(n);
   for (uint32_t grp : groups) {

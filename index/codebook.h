@@ -39,8 +39,8 @@ struct Codebook {
   // The `nprobe` slots nearest to `query` (nearest first, ties by slot). With
   // a coarse layer (BuildCoarseLayer), only the centroids of the nearest
   // coarse groups are compared: about sqrt(size()) groups, of which the
-  // nearest max(6, 3 * nprobe * groups / size()) are opened. `distances`
-  // (optional) receives their squared distances, in the same order.
+  // nearest GroupsOpened(nprobe) are opened. `distances` (optional) receives
+  // their squared distances, in the same order.
   void NearestSlots(const float* query, size_t nprobe,
                     std::vector<uint32_t>* slots,
                     std::vector<float>* distances = nullptr) const;
@@ -53,6 +53,17 @@ struct Codebook {
   // may round to the other centroid; a vector's slot depends on it alone,
   // never on the batch it is assigned in.
   void Assign(const float* x, size_t n, uint32_t* slots) const;
+
+  // Coarse groups NearestSlots opens to find `nprobe` slots: enough groups to
+  // hold about 3 * nprobe slots, at least 6, i.e.
+  // max(6, ceil(3 * nprobe * groups / size())) (not capped at the number of
+  // groups). Only meaningful with a coarse layer.
+  size_t GroupsOpened(size_t nprobe) const {
+    return GroupsOpened(nprobe, members.size(), size());
+  }
+  // The same rule for a codebook of `slots` centroids in `groups` coarse
+  // groups (for cost estimates of codebooks not built yet).
+  static size_t GroupsOpened(size_t nprobe, size_t groups, size_t slots);
 
   // Derives the coarse layer (k-means of the centroids into ~sqrt(size())
   // groups; deterministic, not persisted). No-op below kMinCoarseSize.

@@ -283,5 +283,51 @@ TEST(CodebookTest, CoarseRoutingFindsTheNearestSlots) {
   EXPECT_GE(static_cast<double>(same) / coarse.size(), 0.97);
 }
 
+// The open-groups rule: groups holding about 3 * nprobe slots, at least 6.
+TEST(CodebookTest, GroupsOpenedBoundsWhatNearestSlotsCompares) {
+  // 16 groups of 16 slots: ceil(3 * nprobe / 16) groups, at least 6.
+  EXPECT_EQ(Codebook::GroupsOpened(1, 16, 256), 6u);
+  EXPECT_EQ(Codebook::GroupsOpened(32, 16, 256), 6u);
+  EXPECT_EQ(Codebook::GroupsOpened(33, 16, 256), 7u);
+  EXPECT_EQ(Codebook::GroupsOpened(64, 16, 256), 12u);
+  EXPECT_EQ(Codebook::GroupsOpened(65, 16, 256), 13u);
+  EXPECT_EQ(Codebook::GroupsOpened(256, 16, 256), 48u);  // not capped
+  // A trained codebook applies it to its own coarse layer: NearestSlots
+  // returns only slots of the GroupsOpened(nprobe) nearest groups.
+  const uint32_t dim = 8;
+  const size_t n = 10000;
+  std::vector<float> x = GaussianClusters(n, dim, 100, 10, 3);
+  Codebook cb;
+  ASSERT_TRUE(
+      TrainCodebook(x.data(), n, dim, 300, 1, KMeansOptions(), &cb).ok());
+  const size_t g = cb.members.size();
+  ASSERT_GT(g, 6u);
+  std::vector<uint32_t> group_of(cb.size());
+  for (uint32_t grp = 0; grp < g; ++grp) {
+    for (uint32_t slot : cb.members[grp]) group_of[slot] = grp;
+  }
+  std::vector<uint32_t> slots;
+  for (size_t nprobe : {1, 8, 40}) {
+    const size_t open = cb.GroupsOpened(nprobe);
+    EXPECT_EQ(open, Codebook::GroupsOpened(nprobe, g, cb.size()));
+    for (size_t q = 0; q < 50; ++q) {
+      const float* query = x.data() + q * 97 * dim;
+      std::vector<std::pair<float, uint32_t>> order(g);
+      for (uint32_t grp = 0; grp < g; ++grp) {
+        order[grp] = {L2Sqr(query, cb.coarse_centroids.data() + grp * dim, dim),
+                      grp};
+      }
+      std::sort(order.begin(), order.end());
+      std::vector<bool> opened(g, false);
+      for (size_t r = 0; r < std::min(open, g); ++r) {
+        opened[order[r].second] = true;
+      }
+      cb.NearestSlots(query, nprobe, &slots);
+      ASSERT_EQ(slots.size(), nprobe);
+      for (uint32_t s : slots) EXPECT_TRUE(opened[group_of[s]]) << nprobe;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace drift
