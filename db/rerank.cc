@@ -5,6 +5,7 @@
 
 #include "db/candidate_set.h"
 #include "index/distance.h"
+#include "table/internal_key.h"
 #include "util/vector_value.h"
 
 namespace drift {
@@ -40,7 +41,7 @@ void UniqueKeysRerank::AddBucket(
         !(approx[r] < heap_.front().approx)) {
       continue;
     }
-    if (rocksdb::GetInternalKeySeqno(bucket.keys[r]) > visible_) continue;
+    if (SequenceOf(bucket.keys[r]) > visible_) continue;
     heap_.push_back(
         {approx[r], static_cast<uint32_t>(segment), b, r, bucket.keys[r]});
     std::push_heap(heap_.begin(), heap_.end());
@@ -63,7 +64,7 @@ Status UniqueKeysRerank::Finish(
     const float* row = nullptr;
     Status s = segments[c.segment]->ReadRowRef(c.bucket, c.row, &row_ref, &row);
     if (!s.ok()) return s;
-    const Slice key = rocksdb::ExtractUserKey(c.internal_key);
+    const Slice key = UserKeyOf(c.internal_key);
     hits->push_back({key.ToString(), L2Sqr(query, row, dim)});
   }
   stats->candidates_verified += heap_.size();

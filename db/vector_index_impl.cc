@@ -17,6 +17,7 @@
 #include "rocksdb/utilities/table_properties_collectors.h"
 #include "table/drift_table_factory.h"
 #include "table/drift_table_reader.h"
+#include "table/internal_key.h"
 #include "util/thread_priority.h"
 #include "util/vector_value.h"
 
@@ -26,10 +27,6 @@ using rocksdb::Slice;
 using rocksdb::Status;
 
 namespace {
-
-Slice UserKeyOf(const Slice& internal_key) {
-  return Slice(internal_key.data(), internal_key.size() - 8);
-}
 
 Status DimensionMismatch(rocksdb::ColumnFamilyHandle* cf, const char* factory,
                          uint32_t has, uint32_t wanted) {
