@@ -274,6 +274,33 @@ TEST(CodebookTest, CoarseRoutingFindsTheNearestSlots) {
   }
   EXPECT_GE(static_cast<double>(agree) / total, 0.95);
 
+  // NearestSlots compares only slots of the GroupsOpened(nprobe) nearest
+  // coarse groups.
+  const size_t g = cb.members.size();
+  std::vector<uint32_t> group_of(cb.size());
+  for (uint32_t grp = 0; grp < g; ++grp) {
+    for (uint32_t slot : cb.members[grp]) group_of[slot] = grp;
+  }
+  for (size_t nprobe : {1, 8, 40}) {
+    const size_t open = cb.GroupsOpened(nprobe);
+    ASSERT_EQ(open, Codebook::GroupsOpened(nprobe, g, cb.size()));
+    ASSERT_LT(open, g);
+    for (int q = 0; q < 50; ++q) {
+      const float* query = x.data() + (rng() % 30000) * dim;
+      std::vector<std::pair<float, uint32_t>> order(g);
+      for (uint32_t grp = 0; grp < g; ++grp) {
+        order[grp] = {L2Sqr(query, cb.coarse_centroids.data() + grp * dim, dim),
+                      grp};
+      }
+      std::partial_sort(order.begin(), order.begin() + open, order.end());
+      std::vector<bool> opened(g, false);
+      for (size_t r = 0; r < open; ++r) opened[order[r].second] = true;
+      cb.NearestSlots(query, nprobe, &a);
+      ASSERT_EQ(a.size(), nprobe);
+      for (uint32_t s : a) EXPECT_TRUE(opened[group_of[s]]) << nprobe;
+    }
+  }
+
   // Coarse-assisted assignment mostly agrees with the exact nearest centroid.
   std::vector<uint32_t> coarse(30000), exact(30000);
   cb.Assign(x.data(), 30000, coarse.data());
@@ -284,7 +311,7 @@ TEST(CodebookTest, CoarseRoutingFindsTheNearestSlots) {
 }
 
 // The open-groups rule: groups holding about 3 * nprobe slots, at least 6.
-TEST(CodebookTest, GroupsOpenedBoundsWhatNearestSlotsCompares) {
+TEST(CodebookTest, GroupsOpenedRule) {
   // 16 groups of 16 slots: ceil(3 * nprobe / 16) groups, at least 6.
   EXPECT_EQ(Codebook::GroupsOpened(1, 16, 256), 6u);
   EXPECT_EQ(Codebook::GroupsOpened(32, 16, 256), 6u);
@@ -292,41 +319,6 @@ TEST(CodebookTest, GroupsOpenedBoundsWhatNearestSlotsCompares) {
   EXPECT_EQ(Codebook::GroupsOpened(64, 16, 256), 12u);
   EXPECT_EQ(Codebook::GroupsOpened(65, 16, 256), 13u);
   EXPECT_EQ(Codebook::GroupsOpened(256, 16, 256), 48u);  // not capped
-  // A trained codebook applies it to its own coarse layer: NearestSlots
-  // returns only slots of the GroupsOpened(nprobe) nearest groups.
-  const uint32_t dim = 8;
-  const size_t n = 10000;
-  std::vector<float> x = GaussianClusters(n, dim, 100, 10, 3);
-  Codebook cb;
-  ASSERT_TRUE(
-      TrainCodebook(x.data(), n, dim, 300, 1, KMeansOptions(), &cb).ok());
-  const size_t g = cb.members.size();
-  ASSERT_GT(g, 6u);
-  std::vector<uint32_t> group_of(cb.size());
-  for (uint32_t grp = 0; grp < g; ++grp) {
-    for (uint32_t slot : cb.members[grp]) group_of[slot] = grp;
-  }
-  std::vector<uint32_t> slots;
-  for (size_t nprobe : {1, 8, 40}) {
-    const size_t open = cb.GroupsOpened(nprobe);
-    EXPECT_EQ(open, Codebook::GroupsOpened(nprobe, g, cb.size()));
-    for (size_t q = 0; q < 50; ++q) {
-      const float* query = x.data() + q * 97 * dim;
-      std::vector<std::pair<float, uint32_t>> order(g);
-      for (uint32_t grp = 0; grp < g; ++grp) {
-        order[grp] = {L2Sqr(query, cb.coarse_centroids.data() + grp * dim, dim),
-                      grp};
-      }
-      std::sort(order.begin(), order.end());
-      std::vector<bool> opened(g, false);
-      for (size_t r = 0; r < std::min(open, g); ++r) {
-        opened[order[r].second] = true;
-      }
-      cb.NearestSlots(query, nprobe, &slots);
-      ASSERT_EQ(slots.size(), nprobe);
-      for (uint32_t s : slots) EXPECT_TRUE(opened[group_of[s]]) << nprobe;
-    }
-  }
 }
 
 }  // namespace
