@@ -1,15 +1,59 @@
 #include "table/segment_inspector.h"
 
-#include <cinttypes>
-#include <cstdio>
-
 #include "options/cf_options.h"
 #include "rocksdb/file_system.h"
 #include "table/drift_table_reader.h"
 
+namespace rocksdb {
+// Defined in RocksDB's table builders (declared the same way by its own
+// sst_file_dumper.cc).
+extern const uint64_t kBlockBasedTableMagicNumber;
+extern const uint64_t kLegacyBlockBasedTableMagicNumber;
+extern const uint64_t kPlainTableMagicNumber;
+extern const uint64_t kLegacyPlainTableMagicNumber;
+extern const uint64_t kCuckooTableMagicNumber;
+}  // namespace rocksdb
+
 namespace drift {
 
 using rocksdb::Status;
+
+Status ClassifyTableFile(rocksdb::Env* env, const std::string& path,
+                         TableFileKind* kind, std::string* format) {
+  const std::shared_ptr<rocksdb::FileSystem>& fs = env->GetFileSystem();
+  uint64_t size = 0;
+  Status s = fs->GetFileSize(path, rocksdb::IOOptions(), &size, nullptr);
+  std::unique_ptr<rocksdb::FSRandomAccessFile> file;
+  if (s.ok()) {
+    s = fs->NewRandomAccessFile(path, rocksdb::FileOptions(), &file, nullptr);
+  }
+  if (!s.ok()) return s;
+  format->clear();
+  *kind = TableFileKind::kNotATable;
+  if (size < sizeof(uint64_t)) return Status::OK();
+  char buf[sizeof(uint64_t)];
+  rocksdb::Slice tail;
+  s = file->Read(size - sizeof(buf), sizeof(buf), rocksdb::IOOptions(), &tail,
+                 buf, nullptr);
+  if (!s.ok()) return s;
+  if (tail.size() != sizeof(buf)) return Status::IOError("short read", path);
+  const uint64_t magic = rocksdb::DecodeFixed64(tail.data());
+  if (magic == kDriftTableMagicNumber) {
+    *kind = TableFileKind::kDrift;
+  } else if (magic == rocksdb::kBlockBasedTableMagicNumber ||
+             magic == rocksdb::kLegacyBlockBasedTableMagicNumber) {
+    *kind = TableFileKind::kOtherTable;
+    *format = "block-based";
+  } else if (magic == rocksdb::kPlainTableMagicNumber ||
+             magic == rocksdb::kLegacyPlainTableMagicNumber) {
+    *kind = TableFileKind::kOtherTable;
+    *format = "plain";
+  } else if (magic == rocksdb::kCuckooTableMagicNumber) {
+    *kind = TableFileKind::kOtherTable;
+    *format = "cuckoo";
+  }
+  return Status::OK();
+}
 
 // The options must outlive the reader (it keeps a reference to ioptions).
 struct SegmentInspector::Rep {
@@ -48,8 +92,24 @@ Status SegmentInspector::Rep::NewFileReader(
 }
 
 Status SegmentInspector::Rep::ReadFooter(const std::string& path) {
-  Status s = options.env->GetFileSystem()->GetFileSize(
-      path, rocksdb::IOOptions(), &file_size, nullptr);
+  // Classified first: a footer read of a file that is no table (a LOG, a
+  // MANIFEST) reports a misleading "Corrupt or unsupported format_version".
+  TableFileKind kind;
+  std::string format;
+  Status s = ClassifyTableFile(options.env, path, &kind, &format);
+  if (!s.ok()) return s;
+  if (kind == TableFileKind::kNotATable) {
+    return Status::InvalidArgument(
+        "not a table file (it does not end in a RocksDB table magic number: "
+        "a log, MANIFEST or OPTIONS file, or a truncated table?)");
+  }
+  if (kind == TableFileKind::kOtherTable) {
+    return Status::NotSupported("not a .drift table: a " + format +
+                                " table (of an ordinary column family? use "
+                                "sst_dump)");
+  }
+  s = options.env->GetFileSystem()->GetFileSize(path, rocksdb::IOOptions(),
+                                                &file_size, nullptr);
   if (s.ok()) s = NewFileReader(path, &meta_file);
   rocksdb::Footer f;
   if (s.ok()) {
@@ -62,13 +122,6 @@ Status SegmentInspector::Rep::ReadFooter(const std::string& path) {
   footer.checksum_type = static_cast<int>(f.checksum_type());
   footer.metaindex =
       BlockExtent(f.metaindex_handle().offset(), f.metaindex_handle().size());
-  if (footer.magic_number != kDriftTableMagicNumber) {
-    char magic[32];
-    std::snprintf(magic, sizeof(magic), "0x%016" PRIx64, footer.magic_number);
-    return Status::NotSupported(
-        std::string("not a .drift table (table magic number ") + magic +
-        "; a table of an ordinary column family? use sst_dump)");
-  }
   return s;
 }
 

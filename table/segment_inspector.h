@@ -17,6 +17,14 @@
 
 namespace drift {
 
+// What a file is, from its last 8 bytes (every RocksDB table format ends in
+// its table magic number): a .drift table, a table of another format
+// (*format: "block-based", "plain" or "cuckoo"), or no table at all (a log,
+// MANIFEST, OPTIONS file, or a truncated table). Errors are I/O errors.
+enum class TableFileKind { kDrift, kOtherTable, kNotATable };
+rocksdb::Status ClassifyTableFile(rocksdb::Env* env, const std::string& path,
+                                  TableFileKind* kind, std::string* format);
+
 class SegmentInspector {
  public:
   struct Footer {
@@ -30,7 +38,8 @@ class SegmentInspector {
     uint64_t sequence = 0;
   };
 
-  // NotSupported if `path` is a table of another format (not a .drift one).
+  // NotSupported if `path` is a table of another format (not a .drift one),
+  // InvalidArgument if it is no table file at all (ClassifyTableFile).
   static rocksdb::Status Open(const rocksdb::Options& options,
                               const std::string& path,
                               std::unique_ptr<SegmentInspector>* out);

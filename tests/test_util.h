@@ -29,6 +29,14 @@ rocksdb::Status OpenWithVectorCf(
     const rocksdb::ColumnFamilyOptions& vec, std::unique_ptr<rocksdb::DB>* db,
     std::vector<rocksdb::ColumnFamilyHandle*>* handles);
 
+// Runs `command` in a shell; its exit code (-1 if it did not exit) and its
+// stdout and stderr together.
+struct CommandResult {
+  int code = -1;
+  std::string output;
+};
+CommandResult RunCommand(const std::string& command);
+
 // A fresh, empty directory under $TEST_TMPDIR or /tmp, unique to this process.
 std::string TempDir(const std::string& name);
 void RemoveDir(const std::string& dir);

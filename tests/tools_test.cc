@@ -1,16 +1,16 @@
 // Runs the built drift_dump and drift_ldb binaries on a Drift database: exit
 // codes and output of drift_dump's commands on a good and a corrupted .drift
-// file, and ldb's stock and vector commands on the vector column family; and
-// db_bench_drift's argument checks and header.
+// file, and ldb's stock and vector commands on the vector column family.
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "drift/plugin.h"
@@ -22,9 +22,6 @@
 
 #ifndef DRIFT_DUMP_BIN
 #define DRIFT_DUMP_BIN ""  // not built (no gflags): its tests skip
-#endif
-#ifndef DB_BENCH_DRIFT_BIN
-#define DB_BENCH_DRIFT_BIN ""  // not built: its tests skip
 #endif
 #ifndef DRIFT_LDB_BIN
 #error "DRIFT_LDB_BIN must name the drift_ldb binary (tools/CMakeLists.txt)"
@@ -70,22 +67,8 @@ std::string VecHex(int i) {
                     .ToString(/*hex=*/true);
 }
 
-struct Result {
-  int code = -1;
-  std::string output;  // stdout and stderr
-};
-
-Result RunCommand(const std::string& command) {
-  Result r;
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.output.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using Result = test::CommandResult;
+using test::RunCommand;
 
 size_t CountLines(const std::string& s) {
   return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
@@ -274,6 +257,18 @@ TEST_F(ToolsTest, DumpUsageErrors) {
       << help.output;
 }
 
+// Regression: a file that is no table said "Corrupt or unsupported
+// format_version"; the table magic number is checked first now.
+TEST_F(ToolsTest, DumpOfAFileThatIsNoTable) {
+  if (!HaveDump()) GTEST_SKIP() << "drift_dump is not built";
+  for (const char* name : {"/LOG", "/CURRENT", "/IDENTITY"}) {
+    const Result r = Dump("--file=" + dir_ + name);
+    EXPECT_EQ(r.code, 2) << r.output;
+    EXPECT_NE(r.output.find("not a table file"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("format_version"), std::string::npos) << r.output;
+  }
+}
+
 TEST_F(ToolsTest, LdbStockCommandsOnVectorColumnFamily) {
   Result r = Ldb("--column_family=vectors get key0003 --value_hex");
   ASSERT_EQ(r.code, 0) << r.output;
@@ -292,6 +287,37 @@ TEST_F(ToolsTest, LdbStockCommandsOnVectorColumnFamily) {
   r = Ldb("--column_family=vectors get key0299 --value_hex");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_EQ(r.output, VecHex(299) + "\n");
+}
+
+// Regression: `dump --path=X --db=D` aborted on a RocksDB assertion (exit
+// 134: stock ldb opens D too, then asserts that no path was given). --db is
+// dropped; a Drift table is refused with a pointer to drift_dump (RocksDB's
+// SST dumper cannot read it); other files dump as with stock ldb.
+TEST_F(ToolsTest, LdbDumpPath) {
+  Result r = Ldb("dump --path=" + sst_);
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("a Drift table file"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("use drift_dump --file=" + sst_), std::string::npos)
+      << r.output;
+  // A table of the default column family (block-based) dumps.
+  ASSERT_EQ(Ldb("put plain value").code, 0);
+  ASSERT_EQ(Ldb("compact").code, 0);
+  std::string plain_sst;
+  std::vector<std::string> children;
+  ASSERT_OK(rocksdb::Env::Default()->GetChildren(dir_, &children));
+  for (const std::string& f : children) {
+    if (f.size() > 4 && f.compare(f.size() - 4, 4, ".sst") == 0 &&
+        dir_ + "/" + f != sst_) {
+      plain_sst = dir_ + "/" + f;
+    }
+  }
+  ASSERT_FALSE(plain_sst.empty());
+  r = Ldb("dump --path=" + plain_sst);
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("'plain' seq:"), std::string::npos) << r.output;
+  r = Ldb("dump --path=" + dir_ + "/missing.sst");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("No such file"), std::string::npos) << r.output;
 }
 
 TEST_F(ToolsTest, LdbVectorCommands) {
@@ -315,7 +341,15 @@ TEST_F(ToolsTest, LdbVectorCommands) {
   EXPECT_NE(r.output.find("component 2"), std::string::npos) << r.output;
   r = Ldb("--column_family=vectors vget bad");
   EXPECT_NE(r.code, 0) << r.output;
-  EXPECT_NE(r.output.find("NotFound"), std::string::npos) << r.output;
+  // Regression: it printed "Failed: NotFound: " without naming the key.
+  EXPECT_NE(
+      r.output.find("NotFound: key 'bad' is not in column family 'vectors'"),
+      std::string::npos)
+      << r.output;
+  r = Ldb("--column_family=vectors vget 0x626164 --key_hex");
+  EXPECT_NE(r.output.find("NotFound: key 0x626164 is not in column family"),
+            std::string::npos)
+      << r.output;
 
   r = Ldb("vget key0005");  // the default column family holds no vectors
   EXPECT_NE(r.code, 0) << r.output;
@@ -354,78 +388,129 @@ TEST_F(ToolsTest, LdbVectorCommands) {
   EXPECT_NE(r.code, 0) << r.output;
 }
 
-class BenchTest : public testing::Test {
- protected:
-  void SetUp() override {
-    if (std::strlen(DB_BENCH_DRIFT_BIN) == 0) {
-      GTEST_SKIP() << "db_bench_drift is not built";
+// drift_ldb builds a vector column family from nothing: create_vector_cf
+// (with --create_if_missing), vload of an .fvecs file, vtrain. vsearch then
+// answers exactly what brute force does with --exhaustive and with an nprobe
+// covering every bucket, and bad effort flags are errors.
+TEST(LdbBuildTest, CreateLoadTrainSearch) {
+  constexpr int kDim = 6, kNum = 2000, kK = 5;
+  const std::string dir = test::TempDir("ldb_build");
+  std::vector<float> data(size_t{kNum} * kDim);
+  std::mt19937 rng(7);
+  std::normal_distribution<float> gauss;
+  for (float& x : data) x = gauss(rng);
+  auto write_fvecs = [](const std::string& path, const float* v, int n,
+                        int dim) {
+    std::ofstream out(path, std::ios::binary);
+    for (int i = 0; i < n; ++i) {
+      out.write(reinterpret_cast<const char*>(&dim), sizeof(dim));
+      out.write(reinterpret_cast<const char*>(v + static_cast<size_t>(i) * dim),
+                sizeof(float) * dim);
     }
-    dir_ = test::TempDir("bench");
-  }
-  void TearDown() override {
-    if (!dir_.empty()) test::RemoveDir(dir_);
-  }
-  Result Bench(const std::string& args) {
-    return RunCommand(std::string(DB_BENCH_DRIFT_BIN) + " --db=" + dir_ +
-                      "/db " + args);
-  }
-  bool DbDirExists() {
-    struct stat st;
-    return stat((dir_ + "/db").c_str(), &st) == 0;
-  }
-  std::string dir_;
-};
+  };
+  write_fvecs(dir + "/base.fvecs", data.data(), kNum, kDim);
+  write_fvecs(dir + "/four.fvecs", data.data(), 1, 4);
+  auto ldb = [&](const std::string& args) {
+    return RunCommand(std::string(DRIFT_LDB_BIN) + " --db=" + dir + "/db " +
+                      args);
+  };
 
-// A misspelt benchmark or system fails before anything runs (no data set
-// loaded, no database created), naming it and the known names.
-TEST_F(BenchTest, UnknownNamesFailBeforeAnythingRuns) {
-  Result r = Bench("--dataset=gaussian --num=100 --benchmarks=fillvec,serach");
+  Result r = ldb("--create_if_missing create_vector_cf vec --dimension=6");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(r.output, "OK: vector column family 'vec', dimension 6\n");
+  r = ldb("create_vector_cf vec --dimension=6");
   EXPECT_EQ(r.code, 1) << r.output;
-  EXPECT_NE(r.output.find("--benchmarks: unknown serach (known: fillvec,"),
+  EXPECT_NE(r.output.find("already exists"), std::string::npos) << r.output;
+  r =
+      ldb("create_vector_cf other --dimension=6 "
+          "'--cf_options=table_factory={id=DriftTable;dimension=4}'");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("of dimension 6"), std::string::npos) << r.output;
+
+  r = ldb("--column_family=vec vload " + dir + "/base.fvecs");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(r.output,
+            "OK: 2000 vectors of dimension 6 as vec0000000000 .. "
+            "vec0000001999, flushed\n");
+  r = ldb("--column_family=vec vload " + dir + "/four.fvecs");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("holds 4-d vectors, column family 'vec' has "
+                          "dimension 6"),
             std::string::npos)
       << r.output;
-  EXPECT_EQ(r.output.find("fillvec "), std::string::npos) << r.output;
-  EXPECT_FALSE(DbDirExists());
-  r = Bench("--dataset=gaussian --num=100 --systems=drift,hnsw");
-  EXPECT_EQ(r.code, 1) << r.output;
-  EXPECT_NE(r.output.find("--systems: unknown hnsw"), std::string::npos)
-      << r.output;
-  r = Bench("--benchmarks=,");
-  EXPECT_EQ(r.code, 1) << r.output;
-  EXPECT_NE(r.output.find("--benchmarks: empty list"), std::string::npos)
-      << r.output;
-  EXPECT_FALSE(DbDirExists());
-}
-
-TEST_F(BenchTest, FvecsWithoutBaseIsAClearError) {
-  const Result r = Bench("--dataset=fvecs --benchmarks=fillvec");
-  EXPECT_EQ(r.code, 1) << r.output;
-  EXPECT_NE(r.output.find("--dataset=fvecs needs --base="), std::string::npos)
-      << r.output;
-}
-
-// The db_bench-style header (version, date, CPU, ISA, the queries a search
-// really runs), and a warning when the searched database is empty.
-TEST_F(BenchTest, HeaderAndEmptyDatabaseWarning) {
-  const Result r = Bench(
-      "--dataset=gaussian --num=500 --dim=8 --clusters=4 --num_queries=20 "
-      "--benchmarks=search --systems=drift --nprobe_list=1 "
-      "--recall_targets=0.9");
+  r = ldb("--column_family=vec vtrain --num_buckets=8");
   ASSERT_EQ(r.code, 0) << r.output;
-  for (const char* line :
-       {"Drift:      version ", "Date:       ", "CPU:        ", "ISA:        ",
-        "Dataset:    gaussian, 500 base vectors, dim 8\n",
-        "Queries:    20 (of 1000 in the data set)\n",
-        "Benchmarks: search on drift\n",
-        "WARNING: search on an empty drift database"}) {
-    EXPECT_NE(r.output.find(line), std::string::npos) << line << r.output;
+  EXPECT_EQ(r.output, "OK: codebook epoch 1, segments re-bucketed\n");
+
+  // Brute force for a query near vector 17.
+  std::vector<float> query(data.begin() + 17 * kDim, data.begin() + 18 * kDim);
+  query[0] += 0.25f;
+  std::vector<std::pair<double, int>> by_distance;
+  for (int i = 0; i < kNum; ++i) {
+    double d = 0;
+    for (int j = 0; j < kDim; ++j) {
+      const double diff = data[static_cast<size_t>(i) * kDim + j] - query[j];
+      d += diff * diff;
+    }
+    by_distance.emplace_back(d, i);
   }
-  const Result filled = Bench(
-      "--dataset=gaussian --num=500 --dim=8 --clusters=4 --num_queries=20 "
-      "--benchmarks=fillvec,search --systems=drift --nprobe_list=1 "
-      "--recall_targets=0.9");
-  ASSERT_EQ(filled.code, 0) << filled.output;
-  EXPECT_EQ(filled.output.find("WARNING"), std::string::npos) << filled.output;
+  std::sort(by_distance.begin(), by_distance.end());
+  std::string expected_keys;
+  for (int i = 0; i < kK; ++i) {
+    char key[32];
+    std::snprintf(key, sizeof(key), "vec%010d\n", by_distance[i].second);
+    expected_keys += key;
+  }
+  std::string query_text;
+  for (float x : query) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%s%.9g", query_text.empty() ? "" : ",",
+                  static_cast<double>(x));
+    query_text += buf;
+  }
+  auto keys_of = [](const std::string& output) {
+    std::string keys;
+    size_t pos = 0;
+    while (pos < output.size()) {
+      const size_t eol = output.find('\n', pos);
+      const std::string line = output.substr(pos, eol - pos);
+      if (!line.empty() && line[0] != '#') {
+        keys += line.substr(0, line.find(' ')) + "\n";
+      }
+      pos = eol == std::string::npos ? output.size() : eol + 1;
+    }
+    return keys;
+  };
+  const std::string search =
+      "--column_family=vec vsearch " + query_text + " --k=5 ";
+  r = ldb(search + "--exhaustive");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(keys_of(r.output), expected_keys) << r.output;
+  r = ldb(search + "--nprobe=8 --stats");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(keys_of(r.output), expected_keys) << r.output;
+  EXPECT_NE(r.output.find("# buckets probed 8, SQ8 codes scanned 2000,"),
+            std::string::npos)
+      << r.output;
+  r = ldb(search + "--nprobe=1 --stats");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("# buckets probed 1, "), std::string::npos)
+      << r.output;
+  r = ldb(search + "--recall_target=0.95");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(CountLines(r.output), 5u) << r.output;
+
+  for (const auto& bad : std::vector<std::pair<std::string, std::string>>{
+           {"--nprobe=0", "--nprobe=0: not an integer in [1, "},
+           {"--recall_target=1.5", "--recall_target must be in (0, 1]"},
+           {"--recall_target=0", "--recall_target must be in (0, 1]"},
+           {"--nprobe=2 --exhaustive", "give at most one of --exhaustive"}}) {
+    r = ldb(search + bad.first);
+    EXPECT_EQ(r.code, 1) << bad.first << r.output;
+    EXPECT_NE(r.output.find(bad.second), std::string::npos)
+        << bad.first << r.output;
+  }
+  test::RemoveDir(dir);
 }
 
 }  // namespace

@@ -20,6 +20,9 @@
 #include "drift/vector_index.h"
 #include "rocksdb/ldb_tool.h"
 #include "rocksdb/utilities/ldb_cmd.h"
+#include "table/segment_inspector.h"
+#include "tools/ldb_load_commands.h"
+#include "tools/ldb_vector_command.h"
 #include "tools/tool_logging.h"
 #include "tools/vector_text.h"
 
@@ -40,74 +43,21 @@ constexpr char kHelpHeader[] =
     "  vput <key> <f1,f2,...> [--key_hex]\n"
     "      writes a vector; its dimension must be the column family's and\n"
     "      every component finite\n"
-    "  vsearch <f1,f2,...> [--k=<int, default 10>] [--exhaustive]\n"
-    "      the k nearest vectors (squared L2): key distance per line\n"
+    "  vsearch <f1,f2,...> | --query_file=<file> [--k=<int, default 10>]\n"
+    "        [--nprobe=<n> | --recall_target=<0..1> | --exhaustive] [--stats]\n"
+    "      the k nearest vectors (squared L2): key distance per line; effort\n"
+    "      by buckets probed, by recall target, or exact; --stats adds what\n"
+    "      each query scanned\n"
     "  drift_stats\n"
     "      dimension, codebook epoch, bucket balance of the current codebook,\n"
-    "      vectors in segments of other codebooks, segments per level\n\n"
-    "Every other command is RocksDB's ldb:";
+    "      vectors in segments of other codebooks, segments per level\n";
 
 constexpr char kArgK[] = "k";
 constexpr char kFlagExhaustive[] = "exhaustive";
 constexpr char kArgQueryFile[] = "query_file";
-
-// Base of the vector commands: the key argument and the VectorIndex over the
-// --column_family after the DB is opened.
-class VectorCommand : public LDBCommand {
- protected:
-  VectorCommand(const std::map<std::string, std::string>& options,
-                const std::vector<std::string>& flags, bool is_read_only,
-                const std::vector<std::string>& valid_options)
-      : LDBCommand(options, flags, is_read_only,
-                   BuildCmdLineOptions(valid_options)) {}
-
-  void Fail(const std::string& msg) {
-    exec_state_ = LDBCommandExecuteResult::Failed(msg);
-  }
-
-  // Decodes a key argument (hex with --key_hex / --hex).
-  bool ParseKey(const std::string& arg, std::string* key) {
-    if (!is_key_hex_) {
-      *key = arg;
-      return true;
-    }
-    Status s = FromHex(arg, key);
-    if (!s.ok()) Fail(s.ToString());
-    return s.ok();
-  }
-
-  bool ParseVector(const std::string& arg, std::vector<float>* v) {
-    Status s = ParseFloats(arg, v);
-    if (!s.ok()) Fail("bad vector '" + arg + "': " + s.getState());
-    return s.ok();
-  }
-
-  // Attaches a VectorIndex to the open DB's --column_family.
-  bool AttachIndex(std::unique_ptr<VectorIndex>* index);
-};
-
-bool VectorCommand::AttachIndex(std::unique_ptr<VectorIndex>* index) {
-  if (db_ == nullptr) return false;  // OpenDB failed; exec_state_ says why
-  rocksdb::ColumnFamilyHandle* cf = GetCfHandle();
-  rocksdb::ColumnFamilyDescriptor desc;
-  Status s = cf->GetDescriptor(&desc);
-  const auto* topts =
-      s.ok() && desc.options.table_factory != nullptr
-          ? desc.options.table_factory->GetOptions<DriftTableOptions>()
-          : nullptr;
-  if (topts == nullptr) {
-    Fail("column family '" + cf->GetName() +
-         "' is not a Drift vector column family (pass "
-         "--column_family=<vector column family>)");
-    return false;
-  }
-  VectorIndexOptions vopts;
-  vopts.dimension = topts->dimension;
-  vopts.auto_train = false;  // A tool never trains behind the user's back.
-  s = VectorIndex::Attach(db_, cf, vopts, index);
-  if (!s.ok()) Fail(s.ToString());
-  return s.ok();
-}
+constexpr char kArgNprobe[] = "nprobe";
+constexpr char kArgRecallTarget[] = "recall_target";
+constexpr char kFlagStats[] = "stats";
 
 class VGetCommand : public VectorCommand {
  public:
@@ -129,6 +79,12 @@ class VGetCommand : public VectorCommand {
     if (!AttachIndex(&index)) return;
     std::vector<float> v;
     Status s = index->Get(rocksdb::ReadOptions(), key_, &v);
+    if (s.IsNotFound()) {
+      // RocksDB's NotFound carries no message: name the key.
+      return Fail("NotFound: key " + ShowKey(key_) +
+                  " is not in column family '" + GetCfHandle()->GetName() +
+                  "'");
+    }
     if (!s.ok()) return Fail(s.ToString());
     std::printf("%s\n", FormatFloats(v.data(), v.size()).c_str());
   }
@@ -173,31 +129,38 @@ class VSearchCommand : public VectorCommand {
                  const std::vector<std::string>& flags)
       : VectorCommand(
             options, flags, /*is_read_only=*/true,
-            {ARG_HEX, ARG_KEY_HEX, kArgK, kFlagExhaustive, kArgQueryFile}) {
-    exhaustive_ = IsFlagPresent(flags, kFlagExhaustive);
+            {ARG_HEX, ARG_KEY_HEX, kArgK, kFlagExhaustive, kArgQueryFile,
+             kArgNprobe, kArgRecallTarget, kFlagStats}) {
+    sopts_.exhaustive = IsFlagPresent(flags, kFlagExhaustive);
+    stats_ = IsFlagPresent(flags, kFlagStats);
     auto file = options.find(kArgQueryFile);
     const bool from_file = file != options.end();
     if (params.size() != (from_file ? 0u : 1u)) {
       Fail(
           "vsearch needs one query: vsearch <f1,f2,...> or vsearch "
           "--query_file=<file>");
-    } else if ((from_file ? ReadQueries(file->second)
-                          : ParseVector(params[0], AddQuery())) &&
-               options.count(kArgK) != 0 &&
-               ParseIntOption(options, kArgK, k_, exec_state_) && k_ <= 0) {
-      Fail("--k must be positive");
+      return;
     }
+    if (!(from_file ? ReadQueries(file->second)
+                    : ParseVector(params[0], AddQuery()))) {
+      return;
+    }
+    if (options.count(kArgK) != 0 &&
+        ParseIntOption(options, kArgK, k_, exec_state_) && k_ <= 0) {
+      Fail("--k must be positive");
+      return;
+    }
+    ParseEffort(options);
   }
 
   void DoCommand() override {
     std::unique_ptr<VectorIndex> index;
     if (!AttachIndex(&index)) return;
-    SearchOptions sopts;
-    sopts.exhaustive = exhaustive_;
     std::vector<SearchHit> hits;
     for (size_t q = 0; q < queries_.size(); ++q) {
-      Status s =
-          index->Search(sopts, queries_[q], static_cast<size_t>(k_), &hits);
+      SearchStats st;
+      Status s = index->Search(sopts_, queries_[q], static_cast<size_t>(k_),
+                               &hits, &st);
       if (!s.ok())
         return Fail("query " + std::to_string(q + 1) + ": " + s.ToString());
       if (queries_.size() > 1) std::printf("# query %zu\n", q + 1);
@@ -205,10 +168,39 @@ class VSearchCommand : public VectorCommand {
         const std::string key = is_key_hex_ ? "0x" + ToHex(h.key) : h.key;
         std::printf("%s %g\n", key.c_str(), static_cast<double>(h.distance));
       }
+      if (stats_) {
+        std::printf(
+            "# buckets probed %llu, SQ8 codes scanned %llu, memtable vectors "
+            "scanned %llu, re-ranked %llu\n",
+            static_cast<unsigned long long>(st.buckets_probed),
+            static_cast<unsigned long long>(st.segment_vectors_scanned),
+            static_cast<unsigned long long>(st.memtable_vectors_scanned),
+            static_cast<unsigned long long>(st.candidates_verified));
+      }
     }
   }
 
  private:
+  // --nprobe, --recall_target: at most one of them and --exhaustive.
+  void ParseEffort(const std::map<std::string, std::string>& options) {
+    const bool nprobe = options.count(kArgNprobe) != 0;
+    const bool target = options.count(kArgRecallTarget) != 0;
+    if (int{sopts_.exhaustive} + int{nprobe} + int{target} > 1) {
+      return Fail(
+          "give at most one of --exhaustive, --nprobe, --recall_target");
+    }
+    uint64_t n = 0;
+    if (nprobe && ParseUint(options, kArgNprobe, 1, 1u << 24, &n)) {
+      sopts_.nprobe = static_cast<uint32_t>(n);
+    }
+    double t = 0;
+    if (target &&
+        ParseDoubleOption(options, kArgRecallTarget, t, exec_state_)) {
+      if (!(t > 0 && t <= 1)) return Fail("--recall_target must be in (0, 1]");
+      sopts_.recall_target = static_cast<float>(t);
+    }
+  }
+
   std::vector<float>* AddQuery() {
     queries_.emplace_back();
     return &queries_.back();
@@ -242,7 +234,8 @@ class VSearchCommand : public VectorCommand {
 
   std::vector<std::vector<float>> queries_;
   int k_ = 10;
-  bool exhaustive_ = false;
+  SearchOptions sopts_;
+  bool stats_ = false;
 };
 
 class DriftStatsCommand : public VectorCommand {
@@ -306,7 +299,7 @@ LDBCommand* SelectDriftCommand(const LDBCommand::ParsedParams& p) {
   if (p.cmd == VSearchCommand::Name()) {
     return new VSearchCommand(p.cmd_params, p.option_map, p.flags);
   }
-  return nullptr;
+  return SelectLoadCommand(p);
 }
 
 // The first argument that is not an --option: ldb's command name.
@@ -320,7 +313,49 @@ std::string CommandName(int argc, char** argv) {
 
 bool IsDriftCommand(const std::string& name) {
   return name == VGetCommand::Name() || name == VPutCommand::Name() ||
-         name == VSearchCommand::Name() || name == DriftStatsCommand::Name();
+         name == VSearchCommand::Name() || name == DriftStatsCommand::Name() ||
+         IsLoadCommand(name);
+}
+
+// `dump --path=<file>` dumps one file (WAL, MANIFEST, blob file or table).
+// Stock ldb also opens a --db given with it and then fails an assertion
+// (DBDumperCommand::DoDumpCommand asserts an empty path: exit 134), so --db is
+// dropped; and its SST dumper knows only RocksDB's own table formats, so a
+// Drift table is refused with a pointer to drift_dump. Returns -1 when the
+// arguments are no `dump --path`, else the exit code.
+int RunDumpPath(int argc, char** argv, const rocksdb::Options& options,
+                const rocksdb::LDBOptions& ldb_options) {
+  constexpr char kPathArg[] = "--path=";
+  constexpr char kDbArg[] = "--db=";
+  std::string path;
+  std::vector<char*> args;
+  for (int i = 0; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind(kPathArg, 0) == 0) path = arg.substr(sizeof(kPathArg) - 1);
+    if (arg.rfind(kDbArg, 0) != 0) args.push_back(argv[i]);
+  }
+  if (path.empty()) return -1;
+  TableFileKind kind;
+  std::string format;
+  Status s = ClassifyTableFile(rocksdb::Env::Default(), path, &kind, &format);
+  if (!s.ok()) {
+    std::fprintf(stderr, "Failed: dump --path=%s: %s\n", path.c_str(),
+                 s.ToString().c_str());
+    return 1;
+  }
+  if (kind == TableFileKind::kDrift) {
+    std::fprintf(stderr,
+                 "Failed: dump --path=%s: a Drift table file (a segment of a "
+                 "vector column family), which RocksDB's SST dumper cannot "
+                 "read; use drift_dump --file=%s --command=scan (or raw), or "
+                 "dump the column family: drift_ldb --db=<db> "
+                 "--column_family=<name> dump\n",
+                 path.c_str(), path.c_str());
+    return 1;
+  }
+  rocksdb::LDBTool().Run(static_cast<int>(args.size()), args.data(), options,
+                         ldb_options);
+  return 0;  // not reached: LDBTool::Run exits with the command's status
 }
 
 // What LDBCommandRunner::RunCommand does, with the drift selector.
@@ -350,10 +385,18 @@ int main(int argc, char** argv) {
   // LDBTool::Run exits by itself: only the command is logged.
   drift::tools::InitToolLogging(argv[0], drift::tools::CommandLine(argc, argv));
   rocksdb::LDBOptions ldb_options;
-  ldb_options.print_help_header = drift::tools::kHelpHeader;
+  const std::string help = std::string(drift::tools::kHelpHeader) +
+                           drift::tools::kLoadCommandsHelp +
+                           "\nEvery other command is RocksDB's ldb:";
+  ldb_options.print_help_header = help.c_str();
   if (drift::tools::IsDriftCommand(drift::tools::CommandName(argc, argv))) {
     return drift::tools::RunDriftCommand(argc, argv, rocksdb::Options(),
                                          ldb_options);
+  }
+  if (drift::tools::CommandName(argc, argv) == "dump") {
+    const int code =
+        drift::tools::RunDumpPath(argc, argv, rocksdb::Options(), ldb_options);
+    if (code >= 0) return code;
   }
   rocksdb::LDBTool().Run(argc, argv, rocksdb::Options(), ldb_options);
   return 0;  // not reached: LDBTool::Run exits with the command's status

@@ -1,0 +1,86 @@
+// db_bench_drift's command line, run as a user would: names checked before
+// anything runs, the header, and the warnings and errors of bad set-ups.
+#include <sys/stat.h>
+
+#include <string>
+
+#include "gtest/gtest.h"
+#include "tests/test_util.h"
+
+#ifndef DB_BENCH_DRIFT_BIN
+#error "DB_BENCH_DRIFT_BIN must name the db_bench_drift binary"
+#endif
+
+namespace drift {
+namespace {
+
+class BenchTest : public testing::Test {
+ protected:
+  void SetUp() override { dir_ = test::TempDir("bench"); }
+  void TearDown() override { test::RemoveDir(dir_); }
+  test::CommandResult Bench(const std::string& args) {
+    return test::RunCommand(std::string(DB_BENCH_DRIFT_BIN) + " --db=" + dir_ +
+                            "/db " + args);
+  }
+  bool DbDirExists() {
+    struct stat st;
+    return stat((dir_ + "/db").c_str(), &st) == 0;
+  }
+  std::string dir_;
+};
+
+// A misspelt benchmark or system fails before anything runs (no data set
+// loaded, no database created), naming it and the known names.
+TEST_F(BenchTest, UnknownNamesFailBeforeAnythingRuns) {
+  test::CommandResult r =
+      Bench("--dataset=gaussian --num=100 --benchmarks=fillvec,serach");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("--benchmarks: unknown serach (known: fillvec,"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("fillvec "), std::string::npos) << r.output;
+  EXPECT_FALSE(DbDirExists());
+  r = Bench("--dataset=gaussian --num=100 --systems=drift,hnsw");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("--systems: unknown hnsw"), std::string::npos)
+      << r.output;
+  r = Bench("--benchmarks=,");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("--benchmarks: empty list"), std::string::npos)
+      << r.output;
+  EXPECT_FALSE(DbDirExists());
+}
+
+TEST_F(BenchTest, FvecsWithoutBaseIsAClearError) {
+  const test::CommandResult r = Bench("--dataset=fvecs --benchmarks=fillvec");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("--dataset=fvecs needs --base="), std::string::npos)
+      << r.output;
+}
+
+// The db_bench-style header (version, date, CPU, ISA, the queries a search
+// really runs), and a warning when the searched database is empty.
+TEST_F(BenchTest, HeaderAndEmptyDatabaseWarning) {
+  const test::CommandResult r = Bench(
+      "--dataset=gaussian --num=500 --dim=8 --clusters=4 --num_queries=20 "
+      "--benchmarks=search --systems=drift --nprobe_list=1 "
+      "--recall_targets=0.9");
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const char* line :
+       {"Drift:      version ", "Date:       ", "CPU:        ", "ISA:        ",
+        "Dataset:    gaussian, 500 base vectors, dim 8\n",
+        "Queries:    20 (of 1000 in the data set)\n",
+        "Benchmarks: search on drift\n",
+        "WARNING: search on an empty drift database"}) {
+    EXPECT_NE(r.output.find(line), std::string::npos) << line << r.output;
+  }
+  const test::CommandResult filled = Bench(
+      "--dataset=gaussian --num=500 --dim=8 --clusters=4 --num_queries=20 "
+      "--benchmarks=fillvec,search --systems=drift --nprobe_list=1 "
+      "--recall_targets=0.9");
+  ASSERT_EQ(filled.code, 0) << filled.output;
+  EXPECT_EQ(filled.output.find("WARNING"), std::string::npos) << filled.output;
+}
+
+}  // namespace
+}  // namespace drift
