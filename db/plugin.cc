@@ -2,7 +2,9 @@
 
 #include <mutex>
 
+#include "db/drift_compaction_filter.h"
 #include "db/drift_memtable_rep.h"
+#include "drift/vector_index.h"
 #include "table/drift_table_factory.h"
 
 namespace drift {
@@ -24,7 +26,15 @@ int RegisterDriftObjects(rocksdb::ObjectLibrary& library,
         guard->reset(new DriftMemTableRepFactory());
         return guard->get();
       });
-  return 2;
+  library.AddFactory<rocksdb::CompactionFilterFactory>(
+      DriftCompactionFilterFactory::kClassName(),
+      [](const std::string& /*uri*/,
+         std::unique_ptr<rocksdb::CompactionFilterFactory>* guard,
+         std::string* /*msg*/) {
+        guard->reset(new DriftCompactionFilterFactory());
+        return guard->get();
+      });
+  return 3;
 }
 
 void RegisterDrift() {
@@ -42,6 +52,25 @@ std::shared_ptr<rocksdb::TableFactory> NewDriftTableFactory(
 std::shared_ptr<rocksdb::MemTableRepFactory> NewDriftMemTableFactory(
     const DriftMemTableOptions& options) {
   return std::make_shared<DriftMemTableRepFactory>(options);
+}
+
+rocksdb::ColumnFamilyOptions VectorColumnFamilyOptions(
+    uint32_t dim, const rocksdb::ColumnFamilyOptions& base) {
+  rocksdb::ColumnFamilyOptions cf = base;
+  DriftTableOptions topts;
+  topts.dimension = dim;
+  cf.table_factory = NewDriftTableFactory(topts);
+  DriftMemTableOptions mopts;
+  mopts.dimension = dim;
+  cf.memtable_factory = NewDriftMemTableFactory(mopts);
+  // The scavenger is the table builder's (DriftTableOptions::
+  // scavenge_deletion_ratio); TTL and prefix drops are the filter's. A
+  // filter the caller chose wins (RocksDB runs one per compaction).
+  if (cf.compaction_filter == nullptr &&
+      cf.compaction_filter_factory == nullptr) {
+    cf.compaction_filter_factory = NewDriftCompactionFilterFactory();
+  }
+  return cf;
 }
 
 namespace {

@@ -14,7 +14,6 @@
 #include "drift/plugin.h"
 #include "index/distance.h"
 #include "index/sq8.h"
-#include "rocksdb/utilities/table_properties_collectors.h"
 #include "table/drift_table_factory.h"
 #include "table/drift_table_reader.h"
 #include "table/internal_key.h"
@@ -35,36 +34,7 @@ Status DimensionMismatch(rocksdb::ColumnFamilyHandle* cf, const char* factory,
       " dimension " + std::to_string(has) + ", not " + std::to_string(wanted));
 }
 
-// Segments with at least this fraction of tombstones are compacted.
-constexpr double kScavengeDeadFraction = 0.2;
-constexpr size_t kScavengeWindow = 4096;
-
 }  // namespace
-
-rocksdb::ColumnFamilyOptions VectorColumnFamilyOptions(
-    uint32_t dim, const rocksdb::ColumnFamilyOptions& base) {
-  rocksdb::ColumnFamilyOptions cf = base;
-  DriftTableOptions topts;
-  topts.dimension = dim;
-  cf.table_factory = NewDriftTableFactory(topts);
-  DriftMemTableOptions mopts;
-  mopts.dimension = dim;
-  cf.memtable_factory = NewDriftMemTableFactory(mopts);
-  // Scavenger: a segment whose entries are >= 20% tombstones is marked for
-  // compaction, which drops the deleted vectors (the window trigger is off).
-  const bool has_scavenger = std::any_of(
-      cf.table_properties_collector_factories.begin(),
-      cf.table_properties_collector_factories.end(), [](const auto& f) {
-        return std::string(f->Name()) ==
-               rocksdb::CompactOnDeletionCollectorFactory::kClassName();
-      });
-  if (!has_scavenger) {
-    cf.table_properties_collector_factories.push_back(
-        rocksdb::NewCompactOnDeletionCollectorFactory(
-            kScavengeWindow, kScavengeWindow + 1, kScavengeDeadFraction));
-  }
-  return cf;
-}
 
 Status VectorIndex::Attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
                            const VectorIndexOptions& options,

@@ -65,6 +65,14 @@ DriftTableBuilder::DriftTableBuilder(const rocksdb::TableBuilderOptions& tbo,
 DriftTableBuilder::~DriftTableBuilder() = default;
 
 bool DriftTableBuilder::NeedCompact() const {
+  // Called once the file is finished, so the counts are final.
+  const uint64_t point_deletions =
+      props_.num_deletions - props_.num_range_deletions;
+  const double ratio = options_.scavenge_deletion_ratio;
+  if (ratio > 0 && props_.num_entries > 0 &&
+      static_cast<double>(point_deletions) >= ratio * props_.num_entries) {
+    return true;
+  }
   return std::any_of(collectors_.begin(), collectors_.end(),
                      [](const auto& c) { return c->NeedCompact(); });
 }

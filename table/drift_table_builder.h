@@ -39,8 +39,9 @@ class DriftTableBuilder : public rocksdb::TableBuilder {
   // Exact after Finish(); before, the bytes written plus those still buffered.
   uint64_t FileSize() const override;
   rocksdb::TableProperties GetTableProperties() const override;
-  // True if a property collector asks for the file to be compacted (e.g.
-  // CompactOnDeletionCollector: the scavenger of deleted vectors).
+  // True if the file's point deletions reach options.scavenge_deletion_ratio
+  // of its entries (the scavenger of deleted vectors), or a property collector
+  // asks for the file to be compacted.
   bool NeedCompact() const override;
   std::string GetFileChecksum() const override;
   const char* GetFileChecksumFuncName() const override;

@@ -44,6 +44,9 @@ const std::unordered_map<std::string, OptionTypeInfo> kTableOptionsTypeInfo = {
     {"build_threads",
      {offsetof(DriftTableOptions, build_threads), OptionType::kUInt32T,
       OptionVerificationType::kNormal, OptionTypeFlags::kNone}},
+    {"scavenge_deletion_ratio",
+     {offsetof(DriftTableOptions, scavenge_deletion_ratio), OptionType::kDouble,
+      OptionVerificationType::kNormal, OptionTypeFlags::kNone}},
 };
 
 }  // namespace
@@ -80,6 +83,10 @@ rocksdb::Status CheckDriftTableOptions(const DriftTableOptions& o) {
   if (o.build_threads < 1 || o.build_threads > 64) {
     return Status::InvalidArgument(
         "DriftTable: build_threads must be in [1, 64]");
+  }
+  if (!(o.scavenge_deletion_ratio >= 0 && o.scavenge_deletion_ratio <= 1)) {
+    return Status::InvalidArgument(
+        "DriftTable: scavenge_deletion_ratio must be in [0, 1]");
   }
   return Status::OK();
 }

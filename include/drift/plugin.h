@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "drift/compaction_filter.h"
 #include "drift/memtable_options.h"
 #include "drift/table_options.h"
 #include "rocksdb/memtablerep.h"
@@ -16,8 +17,9 @@ namespace drift {
 inline constexpr const char* kDriftTableName = "DriftTable";
 inline constexpr const char* kDriftMemTableName = "DriftMemTable";
 
-// Registers the drift table factory and memtable factory in `library` (the
-// signature of a RocksDB plugin registrar). Returns the number of factories.
+// Registers the drift table factory, memtable factory and compaction filter
+// factory in `library` (the signature of a RocksDB plugin registrar). Returns
+// the number of factories.
 int RegisterDriftObjects(rocksdb::ObjectLibrary& library,
                          const std::string& arg);
 

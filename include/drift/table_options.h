@@ -57,6 +57,14 @@ struct DriftTableOptions {
   // flushing or compacting thread included: 1 keeps all of it on that
   // thread. The file's bytes do not depend on it.
   uint32_t build_threads = 2;
+
+  // The scavenger: a segment (flush or compaction output) whose point
+  // deletions (Delete, SingleDelete) are at least this fraction of its
+  // entries is marked for compaction, which drops the deleted vectors and
+  // what they hide sooner than ordinary compactions would (RocksDB's
+  // CompactOnDeletionCollector rule, built into the table so that column
+  // families configured by option string get it too). In [0, 1]; 0 = off.
+  double scavenge_deletion_ratio = 0.2;
 };
 
 }  // namespace drift
