@@ -2,9 +2,9 @@
 // mostly dead and compacts their key ranges, where compaction drops them.
 // An entry is dead if it is a deletion, or its key's current value is gone
 // or different (deleted or overwritten later, in a newer segment or a
-// memtable). RocksDB's CompactOnDeletionCollector (the scavenger that
-// VectorColumnFamilyOptions installs) only counts the deletions written into
-// a segment; entries made dead by later writes elsewhere are what this finds.
+// memtable). The scavenger (DriftTableOptions::scavenge_deletion_ratio,
+// in the table builder) only counts the deletions written into a segment;
+// entries made dead by later writes elsewhere are what this finds.
 // Dead entries cost disk and, in a probed bucket, scan time and re-rank
 // point reads.
 #pragma once
