@@ -9,31 +9,29 @@
 
 namespace drift {
 
+namespace {
+
+// Registers T (default-constructed, configured afterwards by the option
+// string) under its class name as a Base.
+template <typename Base, typename T>
+void AddDefaultFactory(rocksdb::ObjectLibrary& library) {
+  library.AddFactory<Base>(
+      T::kClassName(), [](const std::string& /*uri*/,
+                          std::unique_ptr<Base>* guard, std::string* /*msg*/) {
+        guard->reset(new T());
+        return guard->get();
+      });
+}
+
+}  // namespace
+
 int RegisterDriftObjects(rocksdb::ObjectLibrary& library,
                          const std::string& /*arg*/) {
-  library.AddFactory<rocksdb::TableFactory>(
-      DriftTableFactory::kClassName(),
-      [](const std::string& /*uri*/,
-         std::unique_ptr<rocksdb::TableFactory>* guard, std::string* /*msg*/) {
-        guard->reset(new DriftTableFactory());
-        return guard->get();
-      });
-  library.AddFactory<rocksdb::MemTableRepFactory>(
-      DriftMemTableRepFactory::kClassName(),
-      [](const std::string& /*uri*/,
-         std::unique_ptr<rocksdb::MemTableRepFactory>* guard,
-         std::string* /*msg*/) {
-        guard->reset(new DriftMemTableRepFactory());
-        return guard->get();
-      });
-  library.AddFactory<rocksdb::CompactionFilterFactory>(
-      DriftCompactionFilterFactory::kClassName(),
-      [](const std::string& /*uri*/,
-         std::unique_ptr<rocksdb::CompactionFilterFactory>* guard,
-         std::string* /*msg*/) {
-        guard->reset(new DriftCompactionFilterFactory());
-        return guard->get();
-      });
+  AddDefaultFactory<rocksdb::TableFactory, DriftTableFactory>(library);
+  AddDefaultFactory<rocksdb::MemTableRepFactory, DriftMemTableRepFactory>(
+      library);
+  AddDefaultFactory<rocksdb::CompactionFilterFactory,
+                    DriftCompactionFilterFactory>(library);
   return 3;
 }
 
