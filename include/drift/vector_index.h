@@ -265,7 +265,9 @@ constexpr float kDefaultRecallTarget = 0.97f;
 constexpr size_t kMaxSearchK = 100000;
 
 // Column family options of a vector column family of dimension `dim`: Drift's
-// table and memtable factories. Start from `base` to keep other settings.
+// table and memtable factories, and a DriftCompactionFilterFactory (TTL off;
+// drift/compaction_filter.h) unless `base` has a compaction filter (factory).
+// Start from `base` to keep other settings.
 rocksdb::ColumnFamilyOptions VectorColumnFamilyOptions(
     uint32_t dim,
     const rocksdb::ColumnFamilyOptions& base = rocksdb::ColumnFamilyOptions());
