@@ -4,7 +4,7 @@
 #include <cmath>
 #include <unordered_set>
 
-#include "table/drift_table_reader.h"
+#include "table/vector_section_reader.h"
 
 namespace drift {
 
@@ -30,10 +30,10 @@ Status BucketStatsTracker::ResolveKey(
     const PinnedView& view, const rocksdb::Slice& internal_key,
     const std::unordered_set<std::string>* older) {
   ++keys_resolved_;
-  std::vector<DriftTableReader::RowRef> found;
+  std::vector<VectorSectionReader::RowRef> found;
   std::vector<float>& row = row_;
   row.resize(dim_);
-  for (const DriftTableReader* segment : view.segments()) {
+  for (const VectorSectionReader* segment : view.segments()) {
     if (segment->directory().dim != dim_) continue;
     if (older != nullptr && older->count(segment->file_name()) == 0) continue;
     found.clear();
@@ -41,7 +41,7 @@ Status BucketStatsTracker::ResolveKey(
     if (!s.ok()) return s;
     if (found.empty()) continue;
     SegmentTombs& tombs = tombs_[segment->file_name()];
-    for (const DriftTableReader::RowRef& r : found) {
+    for (const VectorSectionReader::RowRef& r : found) {
       const uint64_t id = (uint64_t{r.bucket} << 32) | r.row;
       if (!tombs.rows.insert(id).second) continue;  // hidden twice
       s = segment->ReadRow(r.bucket, r.row, row.data());
@@ -132,7 +132,7 @@ Status BucketStatsTracker::Update(
                 arenas_.end());
   // Tombstones of segments that compaction removed went with them.
   std::unordered_set<std::string> files;
-  for (const DriftTableReader* segment : view.segments()) {
+  for (const VectorSectionReader* segment : view.segments()) {
     files.insert(segment->file_name());
   }
   for (auto it = tombs_.begin(); it != tombs_.end();) {
@@ -148,7 +148,7 @@ void BucketStatsTracker::Aggregate(const PinnedView& view,
   epoch_ = codebook.epoch;
   complete_ = true;
   slots_.assign(codebook.size(), SlotStats());
-  for (const DriftTableReader* segment : view.segments()) {
+  for (const VectorSectionReader* segment : view.segments()) {
     const BucketDirectory& dir = segment->directory();
     if (dir.dim != dim_ || dir.buckets.empty()) continue;
     if (dir.codebook_epoch != codebook.epoch || !dir.has_moments()) {

@@ -11,10 +11,10 @@
 //    background: a Put pays nothing);
 //  - tombstones: the key of every new memtable entry (vector Put or deletion,
 //    which the memtable records) is looked up in the segments
-//    (DriftTableReader::FindHiddenVectors: bloom filter, then the key index);
-//    each row it hides is read once and its vector taken out of its bucket's
-//    live moments. Memtables that a flush retired before an update are kept
-//    for it (DriftMemTableRepFactory::TrackRetiredArenas).
+//    (VectorSectionReader::FindHiddenVectors: bloom filter, then the key
+//    index); each row it hides is read once and its vector taken out of its
+//    bucket's live moments. Memtables that a flush retired before an update are
+//    kept for it (DriftMemTableRepFactory::TrackRetiredArenas).
 // What it does not see: range deletions; versions hidden by a memtable that
 // was flushed before an update saw it, in segments written since the update
 // before (or dropped by the factory over its retired bound: arenas_missed);

@@ -11,7 +11,7 @@
 #include "db/vacuum.h"
 #include "rocksdb/table_properties.h"
 #include "table/drift_format.h"
-#include "table/drift_table_reader.h"
+#include "table/vector_section_reader.h"
 
 namespace drift {
 
@@ -83,7 +83,7 @@ bool Janitor::Throttle(uint64_t bytes) {
 
 Status Janitor::Vacuum(
     double dead_fraction,
-    const std::function<uint64_t(const DriftTableReader&)>& known_dead) {
+    const std::function<uint64_t(const VectorSectionReader&)>& known_dead) {
   // A segment needs this many sampled entries before it is judged.
   constexpr uint64_t kMinSampled = 16;
   struct Range {
@@ -95,7 +95,7 @@ Status Janitor::Vacuum(
     PinnedView view;  // released before compacting
     Status s = view.Pin(db_, cf_);
     if (!s.ok()) return s;
-    for (const DriftTableReader* segment : view.segments()) {
+    for (const VectorSectionReader* segment : view.segments()) {
       DeadEstimate e;
       s = EstimateDeadEntries(db_, cf_, *segment, kVacuumSample, &e);
       if (!s.ok()) return s;
@@ -105,7 +105,7 @@ Status Janitor::Vacuum(
           known >= dead_fraction * static_cast<double>(e.entries);
       if ((e.sampled >= kMinSampled && e.fraction() >= dead_fraction) ||
           known_over) {
-        const auto props = segment->GetTableProperties();
+        const auto props = segment->properties();
         dead.push_back({e.smallest_user_key, e.largest_user_key,
                         props != nullptr ? props->data_size : 0});
       }

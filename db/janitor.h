@@ -20,7 +20,7 @@
 
 namespace drift {
 
-class DriftTableReader;
+class VectorSectionReader;
 
 class Janitor {
  public:
@@ -44,7 +44,8 @@ class Janitor {
   // `dead_fraction` by that count is compacted as well.
   rocksdb::Status Vacuum(
       double dead_fraction,
-      const std::function<uint64_t(const DriftTableReader&)>& known_dead = {});
+      const std::function<uint64_t(const VectorSectionReader&)>& known_dead =
+          {});
   static constexpr size_t kVacuumSample = 64;
 
   // Flushes the column family if one of its memtables holds vectors written

@@ -8,7 +8,7 @@
 #include "db/pinned_view.h"
 #include "db/vector_sample.h"
 #include "rocksdb/env.h"
-#include "table/drift_table_reader.h"
+#include "table/vector_section_reader.h"
 #include "util/thread_priority.h"
 
 namespace drift {
@@ -351,7 +351,7 @@ Status Maintenance::GetStats(IndexStats* stats) const {
   Status s = view.Pin(db_, cf_);
   if (!s.ok()) return s;
   std::vector<uint64_t> sizes(codebook != nullptr ? codebook->size() : 0);
-  for (const DriftTableReader* segment : view.segments()) {
+  for (const VectorSectionReader* segment : view.segments()) {
     const BucketDirectory& dir = segment->directory();
     const bool current =
         codebook != nullptr && dir.codebook_epoch == codebook->epoch;
@@ -415,7 +415,7 @@ Status Maintenance::Maintain(bool* retrained) {
     if (s.ok() && check_due && options_.vacuum_dead_fraction > 0) {
       s = janitor_.Vacuum(
           options_.vacuum_dead_fraction,
-          [this](const DriftTableReader& segment) {
+          [this](const VectorSectionReader& segment) {
             return stats_.SegmentTombstones(segment.file_name());
           });
     }

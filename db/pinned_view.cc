@@ -90,8 +90,8 @@ Status PinnedView::Pin(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
             "(file " +
             std::to_string(f->fd.GetNumber()) + ")");
       }
-      segments_.push_back(drift);
-      unique_keys_ = unique_keys_ && drift->single_version();
+      segments_.push_back(&drift->section());
+      unique_keys_ = unique_keys_ && drift->section().single_version();
     }
   }
   return Status::OK();

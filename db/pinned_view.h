@@ -11,7 +11,7 @@
 
 namespace drift {
 
-class DriftTableReader;
+class VectorSectionReader;
 
 class PinnedView {
  public:
@@ -27,7 +27,7 @@ class PinnedView {
   const std::vector<std::shared_ptr<const FreshVectorArena>>& arenas() const {
     return arenas_;
   }
-  const std::vector<const DriftTableReader*>& segments() const {
+  const std::vector<const VectorSectionReader*>& segments() const {
     return segments_;
   }
   // True if every user key has at most one entry in the whole view: the
@@ -43,7 +43,7 @@ class PinnedView {
   struct State;
   std::unique_ptr<State> state_;
   std::vector<std::shared_ptr<const FreshVectorArena>> arenas_;
-  std::vector<const DriftTableReader*> segments_;
+  std::vector<const VectorSectionReader*> segments_;
   bool unique_keys_ = false;
 };
 

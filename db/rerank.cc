@@ -34,7 +34,7 @@ void SortAndTruncate(size_t k, std::vector<SearchHit>* hits) {
 void UniqueKeysRerank::AddBucket(
     size_t segment, uint32_t b, const BucketDataView& bucket,
     const float* approx,
-    const std::shared_ptr<DriftTableReader::BlobRef>& blob) {
+    const std::shared_ptr<VectorSectionReader::BlobRef>& blob) {
   bool kept = false;
   for (uint32_t r = 0; r < bucket.num_rows; ++r) {
     if (depth_ != 0 && heap_.size() == depth_ &&
@@ -55,11 +55,11 @@ void UniqueKeysRerank::AddBucket(
 }
 
 Status UniqueKeysRerank::Finish(
-    const std::vector<const DriftTableReader*>& segments, const float* query,
+    const std::vector<const VectorSectionReader*>& segments, const float* query,
     uint32_t dim, size_t k, std::vector<SearchHit>* hits,
     SearchStats* stats) const {
   hits->clear();
-  DriftTableReader::BlobRef row_ref;
+  VectorSectionReader::BlobRef row_ref;
   for (const Candidate& c : heap_) {
     const float* row = nullptr;
     Status s = segments[c.segment]->ReadRowRef(c.bucket, c.row, &row_ref, &row);

@@ -17,7 +17,7 @@
 
 #include "drift/vector_index.h"
 #include "rocksdb/db.h"
-#include "table/drift_table_reader.h"
+#include "table/vector_section_reader.h"
 
 namespace drift {
 
@@ -39,14 +39,14 @@ class UniqueKeysRerank {
   // distances `approx`. Keeps `blob` alive while one of its keys is kept.
   void AddBucket(size_t segment, uint32_t b, const BucketDataView& bucket,
                  const float* approx,
-                 const std::shared_ptr<DriftTableReader::BlobRef>& blob);
+                 const std::shared_ptr<VectorSectionReader::BlobRef>& blob);
 
   // The best k kept entries by exact distance from their rows in `segments`
   // (the segments the buckets were scanned from, same order).
-  rocksdb::Status Finish(const std::vector<const DriftTableReader*>& segments,
-                         const float* query, uint32_t dim, size_t k,
-                         std::vector<SearchHit>* hits,
-                         SearchStats* stats) const;
+  rocksdb::Status Finish(
+      const std::vector<const VectorSectionReader*>& segments,
+      const float* query, uint32_t dim, size_t k, std::vector<SearchHit>* hits,
+      SearchStats* stats) const;
 
  private:
   struct Candidate {
@@ -58,7 +58,7 @@ class UniqueKeysRerank {
   const rocksdb::SequenceNumber visible_;
   const size_t depth_;
   std::vector<Candidate> heap_;  // max-heap on approx, at most depth_
-  std::vector<std::shared_ptr<DriftTableReader::BlobRef>> blobs_;
+  std::vector<std::shared_ptr<VectorSectionReader::BlobRef>> blobs_;
 };
 
 // Verifies `candidates` nearest-first at `snapshot`: `rerank` of them (0:

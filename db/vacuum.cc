@@ -3,8 +3,8 @@
 #include <memory>
 
 #include "table/drift_format.h"
-#include "table/drift_table_reader.h"
-#include "table/rocksdb_internals.h"
+#include "table/internal_key.h"
+#include "table/vector_section_reader.h"
 
 namespace drift {
 
@@ -15,21 +15,19 @@ namespace {
 
 // Whether the entry at `it` is dead in the column family's current state.
 Status IsDead(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-              const DriftTableReader& segment, rocksdb::DataBlockIter* it,
+              const VectorSectionReader& segment, const rocksdb::Iterator& it,
               bool* dead) {
-  rocksdb::ParsedInternalKey parsed;
-  Status s = rocksdb::ParseInternalKey(it->key(), &parsed, false);
+  ParsedKey parsed;
+  Status s = ParseKey(it.key(), &parsed);
   if (!s.ok()) return s;
-  if (parsed.type == rocksdb::kTypeDeletion ||
-      parsed.type == rocksdb::kTypeSingleDeletion ||
-      parsed.type == rocksdb::kTypeDeletionWithTimestamp) {
+  if (IsDeletion(parsed.type)) {
     *dead = true;
     return Status::OK();
   }
   *dead = false;
-  if (parsed.type != rocksdb::kTypeValue) return Status::OK();  // merges
+  if (parsed.type != EntryType::kValue) return Status::OK();  // merges
   ValueRef ref;
-  s = DecodeValueRef(it->value(), &ref);
+  s = DecodeValueRef(it.value(), &ref);
   BlockBuffer buf;
   Slice stored;
   if (s.ok()) s = segment.ReadValue(ref, &buf, &stored);
@@ -48,27 +46,26 @@ Status IsDead(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
 }  // namespace
 
 Status EstimateDeadEntries(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-                           const DriftTableReader& segment, size_t max_sample,
-                           DeadEstimate* out) {
+                           const VectorSectionReader& segment,
+                           size_t max_sample, DeadEstimate* out) {
   *out = DeadEstimate();
-  const auto props = segment.GetTableProperties();
+  const auto& props = segment.properties();
   out->entries = props != nullptr ? props->num_entries : 0;
   if (out->entries == 0 || max_sample == 0) return Status::OK();
-  std::unique_ptr<rocksdb::DataBlockIter> it(
-      segment.NewKeyIndexIterator(nullptr));
+  std::unique_ptr<rocksdb::Iterator> it(segment.NewKeyIndexIterator());
   it->SeekToLast();
   if (!it->Valid()) return it->status();
-  out->largest_user_key = rocksdb::ExtractUserKey(it->key()).ToString();
+  out->largest_user_key = UserKeyOf(it->key()).ToString();
   const uint64_t stride =
       std::max<uint64_t>(1, out->entries / std::max<size_t>(1, max_sample));
   uint64_t n = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) {
     if (n == 0) {
-      out->smallest_user_key = rocksdb::ExtractUserKey(it->key()).ToString();
+      out->smallest_user_key = UserKeyOf(it->key()).ToString();
     }
     if (n % stride != 0 || out->sampled >= max_sample) continue;
     bool dead = false;
-    Status s = IsDead(db, cf, segment, it.get(), &dead);
+    Status s = IsDead(db, cf, segment, *it, &dead);
     if (!s.ok()) return s;
     ++out->sampled;
     out->dead += dead;

@@ -16,7 +16,7 @@
 
 namespace drift {
 
-class DriftTableReader;
+class VectorSectionReader;
 
 struct DeadEstimate {
   uint64_t entries = 0;  // in the segment
@@ -32,7 +32,7 @@ struct DeadEstimate {
 // index, against the column family's current state (one Get each).
 rocksdb::Status EstimateDeadEntries(rocksdb::DB* db,
                                     rocksdb::ColumnFamilyHandle* cf,
-                                    const DriftTableReader& segment,
+                                    const VectorSectionReader& segment,
                                     size_t max_sample, DeadEstimate* out);
 
 }  // namespace drift

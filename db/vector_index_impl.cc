@@ -15,8 +15,8 @@
 #include "index/distance.h"
 #include "index/sq8.h"
 #include "table/drift_table_factory.h"
-#include "table/drift_table_reader.h"
 #include "table/internal_key.h"
+#include "table/vector_section_reader.h"
 #include "util/thread_priority.h"
 #include "util/vector_value.h"
 
@@ -283,7 +283,7 @@ Status VectorIndexImpl::SearchPinned(const PinnedView& view,
         view, plan, query, stats,
         [&unique](size_t segment, uint32_t b, const BucketDataView& bucket,
                   const float* approx,
-                  const std::shared_ptr<DriftTableReader::BlobRef>& blob) {
+                  const std::shared_ptr<VectorSectionReader::BlobRef>& blob) {
           unique.AddBucket(segment, b, bucket, approx, blob);
         });
     if (!s.ok()) return s;
@@ -298,7 +298,7 @@ Status VectorIndexImpl::SearchPinned(const PinnedView& view,
       view, plan, query, stats,
       [&candidates](size_t /*segment*/, uint32_t /*bucket*/,
                     const BucketDataView& bucket, const float* approx,
-                    const std::shared_ptr<DriftTableReader::BlobRef>&) {
+                    const std::shared_ptr<VectorSectionReader::BlobRef>&) {
         for (uint32_t r = 0; r < bucket.num_rows; ++r) {
           if (approx[r] < candidates.threshold()) {
             candidates.Add(UserKeyOf(bucket.keys[r]), approx[r]);
@@ -347,7 +347,7 @@ Status VectorIndexImpl::ScanSegments(const PinnedView& view,
   const uint32_t dim = options_.dimension;
   std::vector<float> approx;
   for (size_t i = 0; i < view.segments().size(); ++i) {
-    const DriftTableReader* segment = view.segments()[i];
+    const VectorSectionReader* segment = view.segments()[i];
     const BucketDirectory& dir = segment->directory();
     if (dir.buckets.empty()) continue;
     if (dir.dim != dim) {
@@ -361,7 +361,7 @@ Status VectorIndexImpl::ScanSegments(const PinnedView& view,
     if (buckets.empty()) continue;
     const SQ8Scanner scanner(segment->sq8(), query);  // query prepared once
     for (uint32_t b : buckets) {
-      auto blob = std::make_shared<DriftTableReader::BlobRef>();
+      auto blob = std::make_shared<VectorSectionReader::BlobRef>();
       Status s = segment->GetBucket(b, blob.get());
       if (!s.ok()) return s;
       const BucketDataView& bucket = blob->bucket();

@@ -14,7 +14,7 @@
 
 #include "drift/vector_index.h"
 #include "index/codebook.h"
-#include "table/drift_table_reader.h"
+#include "table/vector_section_reader.h"
 
 namespace drift {
 
@@ -66,7 +66,7 @@ class VectorIndexImpl : public VectorIndex {
   using BucketSink = std::function<void(
       size_t segment, uint32_t bucket, const BucketDataView& data,
       const float* approx,
-      const std::shared_ptr<DriftTableReader::BlobRef>& blob)>;
+      const std::shared_ptr<VectorSectionReader::BlobRef>& blob)>;
 
   rocksdb::Status ScanSegments(const PinnedView& view, const ProbePlan& plan,
                                const float* query, SearchStats* stats,

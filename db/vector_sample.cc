@@ -5,7 +5,7 @@
 #include <memory>
 #include <random>
 
-#include "table/drift_table_reader.h"
+#include "table/vector_section_reader.h"
 #include "util/vector_value.h"
 
 namespace drift {
@@ -43,7 +43,7 @@ rocksdb::Status SampleStoredVectors(const PinnedView& view, uint32_t dim,
   sample->clear();
   std::vector<FreshVectorArena::View> arenas;
   uint64_t stored = 0;
-  for (const DriftTableReader* segment : view.segments()) {
+  for (const VectorSectionReader* segment : view.segments()) {
     if (segment->directory().dim != dim) continue;
     for (const BucketHeader& b : segment->directory().buckets) {
       stored += b.num_rows;
@@ -63,7 +63,7 @@ rocksdb::Status SampleStoredVectors(const PinnedView& view, uint32_t dim,
   auto keep = [&](const float* v) {
     if (CheckFinite(v, dim).ok()) sample->insert(sample->end(), v, v + dim);
   };
-  for (const DriftTableReader* segment : view.segments()) {
+  for (const VectorSectionReader* segment : view.segments()) {
     const BucketDirectory& dir = segment->directory();
     if (dir.dim != dim) continue;
     for (uint32_t b = 0; b < dir.buckets.size(); ++b) {

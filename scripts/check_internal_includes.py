@@ -23,12 +23,6 @@ import re
 import sys
 
 ALLOWED = ["table/*.cc", "table/*.h", "db/pinned_view.cc"]
-# Transitional (issue 26): engine files that still reach internals through
-# DriftTableReader until they talk to VectorSectionReader only.
-PENDING = ["db/bucket_stats_tracker.cc", "db/janitor.cc", "db/maintenance.cc",
-           "db/rerank.cc", "db/rerank.h", "db/vacuum.cc",
-           "db/vector_index_impl.cc", "db/vector_index_impl.h",
-           "db/vector_sample.cc"]
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^">]+)[">]', re.M)
 SOURCE_EXT = (".cc", ".h")
 
@@ -96,7 +90,7 @@ def main():
             print(f)
         return 0
     for f in users:
-        if not any(fnmatch.fnmatch(f, p) for p in ALLOWED + PENDING):
+        if not any(fnmatch.fnmatch(f, p) for p in ALLOWED):
             errors.append("%s includes RocksDB internals (%s); only %s may "
                           "(docs/architecture.md)" %
                           (f, reach[f], ", ".join(ALLOWED)))
@@ -105,7 +99,7 @@ def main():
     if not errors:
         print("check_internal_includes: OK, %d of %d files include RocksDB "
               "internals, all in %s" % (len(users), len(files),
-                                        ", ".join(ALLOWED + PENDING)))
+                                        ", ".join(ALLOWED)))
     return 1 if errors else 0
 
 

@@ -24,7 +24,7 @@ void DriftTableIterator::LoadValue() const {
   value_status_ = DecodeValueRef(index_->value(), &ref);
   if (!value_status_.ok()) return;
   value_in_reader_ = ref.kind == ValueKind::kInline;
-  value_status_ = reader_->ReadValue(ref, &value_buf_, &value_);
+  value_status_ = reader_->section().ReadValue(ref, &value_buf_, &value_);
 }
 
 void DriftTableIterator::ReleaseValueBuffer() {

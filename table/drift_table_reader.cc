@@ -242,7 +242,7 @@ Status DriftTableReader::Get(
     ValueRef ref;
     Slice value;
     s = DecodeValueRef(it->value(), &ref);
-    if (s.ok()) s = ReadValue(ref, &buf, &value);
+    if (s.ok()) s = section_.ReadValue(ref, &buf, &value);
     if (!s.ok()) return s;
     bool matched = false;
     if (!get_context->SaveValue(parsed, value, &matched)) break;
@@ -289,7 +289,7 @@ Status DriftTableReader::VerifyChecksum(
     ValueRef ref;
     Slice value;
     Status s = DecodeValueRef(it->value(), &ref);
-    if (s.ok()) s = ReadValue(ref, &buf, &value);
+    if (s.ok()) s = section_.ReadValue(ref, &buf, &value);
     if (!s.ok()) return s;
   }
   return it->status();

@@ -65,41 +65,6 @@ class DriftTableReader : public rocksdb::TableReader {
       rocksdb::DataBlockIter* reuse) const {
     return file_.NewKeyIndexIterator(reuse);
   }
-  const rocksdb::InternalKeyComparator& comparator() const {
-    return file_.icmp;
-  }
-  rocksdb::Status ReadValue(const ValueRef& ref, BlockBuffer* buf,
-                            rocksdb::Slice* value) const {
-    return section_.ReadValue(ref, buf, value);
-  }
-
-  // Transitional: the engine's calls, forwarded to section() until db/ talks
-  // to VectorSectionReader directly.
-  using BlobRef = VectorSectionReader::BlobRef;
-  using RowRef = VectorSectionReader::RowRef;
-  static constexpr uint32_t kNoBucket = VectorSectionReader::kNoBucket;
-  const SegmentHeader& header() const { return section_.header(); }
-  const BucketDirectory& directory() const { return section_.directory(); }
-  const SQ8Quantizer& sq8() const { return section_.sq8(); }
-  bool single_version() const { return section_.single_version(); }
-  const std::string& file_name() const { return section_.file_name(); }
-  uint32_t BucketOfSlot(uint32_t slot) const {
-    return section_.BucketOfSlot(slot);
-  }
-  rocksdb::Status GetBucket(uint32_t b, BlobRef* ref) const {
-    return section_.GetBucket(b, ref);
-  }
-  rocksdb::Status ReadRow(uint32_t bucket, uint32_t row, float* out) const {
-    return section_.ReadRow(bucket, row, out);
-  }
-  rocksdb::Status ReadRowRef(uint32_t bucket, uint32_t row, BlobRef* ref,
-                             const float** row_data) const {
-    return section_.ReadRowRef(bucket, row, ref, row_data);
-  }
-  rocksdb::Status FindHiddenVectors(const rocksdb::Slice& internal_key,
-                                    std::vector<RowRef>* rows) const {
-    return section_.FindHiddenVectors(internal_key, rows);
-  }
 
  private:
   DriftTableReader(const rocksdb::TableReaderOptions& topts,
