@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "rocksdb/utilities/options_type.h"
+#include "table/printable_options.h"
 
 namespace drift {
 namespace {
@@ -172,6 +173,10 @@ Status CheckDriftCompactionFilterOptions(
         std::to_string(o.key_time_offset));
   }
   return Status::OK();
+}
+
+std::string DriftCompactionFilterFactory::GetPrintableOptions() const {
+  return PrintableOptions(*this);
 }
 
 DriftCompactionFilterFactory::DriftCompactionFilterFactory(

@@ -72,6 +72,10 @@ class DriftCompactionFilterFactory : public rocksdb::CompactionFilterFactory {
   static const char* kClassName() { return kDriftCompactionFilterFactoryName; }
   const char* Name() const override { return kClassName(); }
 
+  // The registered options, one "  name: value" line each (RocksDB's info
+  // LOG prints a table factory's at DB::Open).
+  std::string GetPrintableOptions() const override;
+
   std::unique_ptr<rocksdb::CompactionFilter> CreateCompactionFilter(
       const rocksdb::CompactionFilter::Context& context) override;
 

@@ -4,6 +4,7 @@
 
 #include "rocksdb/utilities/options_type.h"
 #include "table/internal_key.h"
+#include "table/printable_options.h"
 #include "util/vector_value.h"
 
 namespace drift {
@@ -172,6 +173,10 @@ const std::unordered_map<std::string, rocksdb::OptionTypeInfo>
 };
 
 }  // namespace
+
+std::string DriftMemTableRepFactory::GetPrintableOptions() const {
+  return PrintableOptions(*this);
+}
 
 DriftMemTableRepFactory::DriftMemTableRepFactory(
     const DriftMemTableOptions& options)

@@ -8,6 +8,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "db/fresh_vector_arena.h"
@@ -23,6 +24,10 @@ class DriftMemTableRepFactory : public rocksdb::MemTableRepFactory {
 
   static const char* kClassName() { return "DriftMemTable"; }
   const char* Name() const override { return kClassName(); }
+
+  // The registered options, one "  name: value" line each (RocksDB's info
+  // LOG prints a table factory's at DB::Open).
+  std::string GetPrintableOptions() const override;
 
   using rocksdb::MemTableRepFactory::CreateMemTableRep;
   rocksdb::MemTableRep* CreateMemTableRep(

@@ -115,8 +115,23 @@ Status VectorIndex::Attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
   }
   std::unique_ptr<VectorIndexImpl> impl(
       new VectorIndexImpl(db, cf, options, factory->codebooks()));
+  impl->table_factory_ = desc.options.table_factory;
   s = impl->maintenance_->Open();
   if (!s.ok()) return s;
+  // RocksDB's LOG prints only the table factory's options; the memtable's
+  // and compaction filter's go here.
+  rocksdb::Log(rocksdb::InfoLogLevel::INFO_LEVEL,
+               db->GetDBOptions().info_log.get(),
+               "drift: %s memtable_factory options (%s):\n%s",
+               cf->GetName().c_str(), desc.options.memtable_factory->Name(),
+               desc.options.memtable_factory->GetPrintableOptions().c_str());
+  if (desc.options.compaction_filter_factory != nullptr) {
+    rocksdb::Log(
+        rocksdb::InfoLogLevel::INFO_LEVEL, db->GetDBOptions().info_log.get(),
+        "drift: %s compaction_filter_factory options (%s):\n%s",
+        cf->GetName().c_str(), desc.options.compaction_filter_factory->Name(),
+        desc.options.compaction_filter_factory->GetPrintableOptions().c_str());
+  }
   *index = std::move(impl);
   return Status::OK();
 }

@@ -93,6 +93,8 @@ class VectorIndexImpl : public VectorIndex {
   std::atomic<bool> closed_{false};
   const std::shared_ptr<CodebookHolder> codebooks_;
   const std::unique_ptr<Maintenance> maintenance_;
+  // The column family's DriftTableFactory (its blob cache's properties).
+  std::shared_ptr<rocksdb::TableFactory> table_factory_;
 };
 
 }  // namespace drift

@@ -4,6 +4,7 @@
 #include "rocksdb/utilities/options_type.h"
 #include "table/drift_table_builder.h"
 #include "table/drift_table_reader.h"
+#include "table/printable_options.h"
 #include "util/vector_value.h"
 
 namespace drift {
@@ -89,6 +90,10 @@ rocksdb::Status CheckDriftTableOptions(const DriftTableOptions& o) {
         "DriftTable: scavenge_deletion_ratio must be in [0, 1]");
   }
   return Status::OK();
+}
+
+std::string DriftTableFactory::GetPrintableOptions() const {
+  return PrintableOptions(*this);
 }
 
 DriftTableFactory::DriftTableFactory(const DriftTableOptions& options)

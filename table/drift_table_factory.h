@@ -23,6 +23,10 @@ class DriftTableFactory : public rocksdb::TableFactory {
   static const char* kClassName() { return "DriftTable"; }
   const char* Name() const override { return kClassName(); }
 
+  // The registered options, one "  name: value" line each (RocksDB's info
+  // LOG prints a table factory's at DB::Open).
+  std::string GetPrintableOptions() const override;
+
   using rocksdb::TableFactory::NewTableReader;
   rocksdb::Status NewTableReader(
       const rocksdb::ReadOptions& ro,

@@ -62,5 +62,43 @@ TEST(InfoLogTest, FlushAndTrainAreLogged) {
   test::RemoveDir(dir);
 }
 
+// RocksDB's LOG prints the table factory's GetPrintableOptions at DB::Open;
+// Attach prints the memtable's and the compaction filter's.
+TEST(InfoLogTest, FactoryOptionsArePrinted) {
+  RegisterDrift();
+  const std::string dir = test::TempDir("info_log_options");
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  ASSERT_OK(test::OpenWithVectorCf(dir, rocksdb::DBOptions(),
+                                   VectorColumnFamilyOptions(784), &db,
+                                   &handles));
+  VectorIndexOptions vo;
+  vo.dimension = 784;
+  vo.auto_train = false;
+  std::unique_ptr<VectorIndex> index;
+  ASSERT_OK(VectorIndex::Attach(db.get(), handles[1], vo, &index));
+  ASSERT_OK(index->Close());
+  db->GetDBOptions().info_log->Flush();
+  std::ifstream in(dir + "/LOG");
+  const std::string log((std::istreambuf_iterator<char>(in)),
+                        std::istreambuf_iterator<char>());
+  const char* const kExpected[] = {
+      R"(table_factory options:   blob_alignment: 4096\n)",
+      R"(\n  dimension: 784\n)",
+      R"(\n  target_bucket_size: 1024\n)",
+      R"(drift: vectors memtable_factory options \(DriftMemTable\):\n)",
+      R"(\n  hnsw_ef_construction: \d+\n)",
+      R"(drift: vectors compaction_filter_factory options \(DriftCompactionFilter\w*\):\n)",
+  };
+  for (const char* line : kExpected) {
+    EXPECT_TRUE(std::regex_search(log, std::regex(line)))
+        << "LOG has no match for " << line;
+  }
+  for (auto* h : handles) ASSERT_OK(db->DestroyColumnFamilyHandle(h));
+  ASSERT_OK(db->Close());
+  db.reset();
+  test::RemoveDir(dir);
+}
+
 }  // namespace
 }  // namespace drift
