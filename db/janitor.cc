@@ -43,8 +43,8 @@ Status Stopped() {
 }  // namespace
 
 Janitor::Janitor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-                 const VectorIndexOptions& options)
-    : db_(db), cf_(cf), options_(options) {
+                 const VectorIndexOptions& options, IndexCounters* counters)
+    : db_(db), cf_(cf), options_(options), counters_(counters) {
   if (options.janitor_ops_per_sec > 0) {
     // A one-second refill period: the burst is the per-second rate.
     ops_limiter_.reset(rocksdb::NewGenericRateLimiter(
@@ -77,7 +77,7 @@ bool Janitor::Throttle(uint64_t bytes) {
       left -= chunk;
     }
   }
-  budget_wait_micros_ += NowMicros() - start;
+  counters_->Add(&IndexStats::janitor_budget_wait_micros, NowMicros() - start);
   return !stopped();
 }
 
@@ -111,7 +111,7 @@ Status Janitor::Vacuum(
       }
     }
   }
-  ++vacuum_checks_;
+  counters_->Add(&IndexStats::vacuum_checks);
   for (const Range& r : dead) {
     if (!Throttle(r.bytes)) return Stopped();
     rocksdb::CompactRangeOptions cro;
@@ -120,7 +120,7 @@ Status Janitor::Vacuum(
     const rocksdb::Slice begin(r.smallest), end(r.largest);
     Status s = db_->CompactRange(cro, cf_, &begin, &end);
     if (!s.ok()) return s;
-    ++segments_vacuumed_;
+    counters_->Add(&IndexStats::segments_vacuumed);
   }
   return Status::OK();
 }
@@ -166,8 +166,8 @@ Status Janitor::RebucketFiles(uint64_t epoch) {
           continue;  // a concurrent compaction replaced it already
         }
         if (!s.ok()) return s;
-        ++segments_rebucketed_;
-        bytes_rebucketed_ += file.size;
+        counters_->Add(&IndexStats::segments_rebucketed);
+        counters_->Add(&IndexStats::bytes_rebucketed, file.size);
       }
     }
     if (busy == 0) return Status::OK();
@@ -215,17 +215,8 @@ Status Janitor::FlushIfOld() {
   fo.wait = false;  // the janitor never stalls on a flush
   fo.allow_write_stall = true;
   s = db_->Flush(fo, cf_);
-  if (s.ok()) ++age_flushes_;
+  if (s.ok()) counters_->Add(&IndexStats::age_flushes);
   return s;
-}
-
-void Janitor::AddCounters(IndexStats* stats) const {
-  stats->segments_rebucketed = segments_rebucketed_;
-  stats->bytes_rebucketed = bytes_rebucketed_;
-  stats->janitor_budget_wait_micros = budget_wait_micros_;
-  stats->age_flushes = age_flushes_;
-  stats->vacuum_checks = vacuum_checks_;
-  stats->segments_vacuumed = segments_vacuumed_;
 }
 
 }  // namespace drift

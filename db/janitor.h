@@ -3,7 +3,7 @@
 // bytes per second, each through a rocksdb::RateLimiter): re-bucketing
 // segments file by file into a new codebook epoch, vacuum compactions of
 // mostly dead segments, and flushes of memtables whose vectors grew older
-// than max_memtable_age_seconds. It counts what it did (IndexStats).
+// than max_memtable_age_seconds. It counts what it did (IndexCounters).
 // Maintenance decides what to rewrite and calls it from its thread or a
 // Train / Maintain caller's; foreground writes and searches never wait for
 // it. Thread-safe: counters and rate limiters are; Stop() from any thread.
@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 
+#include "db/index_counters.h"
 #include "drift/vector_index.h"
 #include "rocksdb/db.h"
 #include "rocksdb/rate_limiter.h"
@@ -24,8 +25,9 @@ class VectorSectionReader;
 
 class Janitor {
  public:
+  // Counts what it does in `counters` (not owned; outlives the janitor).
   Janitor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-          const VectorIndexOptions& options);
+          const VectorIndexOptions& options, IndexCounters* counters);
 
   // Rewrites the segments not bucketed with codebook `epoch` file by file,
   // each CompactFiles'd into its own level (in the calling thread) once one
@@ -60,9 +62,6 @@ class Janitor {
     return ops_limiter_ != nullptr || bytes_limiter_ != nullptr;
   }
 
-  // Adds the janitor's counters to `stats`.
-  void AddCounters(IndexStats* stats) const;
-
   // Makes a running or later Rebucket return Incomplete at its next file or
   // budget chunk (at most ~1 s later): Close must not wait for a paced
   // rewrite. Irreversible.
@@ -79,9 +78,7 @@ class Janitor {
   const VectorIndexOptions options_;
   std::unique_ptr<rocksdb::RateLimiter> ops_limiter_;    // 1 "byte" = 1 op
   std::unique_ptr<rocksdb::RateLimiter> bytes_limiter_;  // bytes rewritten
-  std::atomic<uint64_t> segments_rebucketed_{0}, bytes_rebucketed_{0},
-      budget_wait_micros_{0}, age_flushes_{0}, vacuum_checks_{0},
-      segments_vacuumed_{0};
+  IndexCounters* const counters_;
   std::atomic<bool> stopped_{false};
 };
 

@@ -41,7 +41,7 @@ Maintenance::Maintenance(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
       cf_(cf),
       holder_(holder),
       options_(options),
-      janitor_(db, cf, options),
+      janitor_(db, cf, options, &counters_),
       store_(db, cf, std::move(holder), options),
       stats_(options.dimension) {}
 
@@ -153,7 +153,7 @@ Status Maintenance::TrainLocked(const TrainOptions& options,
                sample.size() / dim, total, MillisSince(start));
   vectors_at_train_ = total;
   entries_at_check_ = EntriesWritten();  // a fresh codebook fits the data
-  ++trainings_;
+  counters_.Add(&IndexStats::trainings);
   if (!options.rebucket) return Status::OK();
   return Rebucket(codebook->epoch, mode);
 }
@@ -190,10 +190,11 @@ Status Maintenance::UpdateBucketStats(const Codebook& current) {
   if (!s.ok()) return s;
   uint64_t tombstones = 0;
   for (const SlotStats& slot : stats_.slots()) tombstones += slot.tombstones;
-  bucket_tombstones_ = tombstones;
-  stats_keys_resolved_ = stats_.keys_resolved();
-  stats_memtables_missed_ = stats_.arenas_missed();
-  stats_update_micros_ += static_cast<uint64_t>(MillisSince(start) * 1000);
+  counters_.Set(&IndexStats::bucket_tombstones, tombstones);
+  counters_.Set(&IndexStats::stats_keys_resolved, stats_.keys_resolved());
+  counters_.Set(&IndexStats::stats_memtables_missed, stats_.arenas_missed());
+  counters_.Add(&IndexStats::stats_update_micros,
+                static_cast<uint64_t>(MillisSince(start) * 1000));
   return Status::OK();
 }
 
@@ -246,9 +247,9 @@ Status Maintenance::EditBuckets(const Codebook& current, bool* published) {
   s = PlanBucketEdits(current, unsplittable_, sample.data(), n, total, eo, &r,
                       live.empty() ? nullptr : &live);
   if (!s.ok()) return s;
-  ++edit_checks_;
-  bucket_edits_rejected_ += r.rejected;
-  bucket_edits_deferred_ += r.deferred;
+  counters_.Add(&IndexStats::edit_checks);
+  counters_.Add(&IndexStats::bucket_edits_rejected, r.rejected);
+  counters_.Add(&IndexStats::bucket_edits_deferred, r.deferred);
   unsplittable_ = std::move(r.unsplittable);
   unsplittable_epoch_ = current.epoch;
   if (!r.changed()) return Status::OK();
@@ -277,9 +278,9 @@ Status Maintenance::EditBuckets(const Codebook& current, bool* published) {
   }
   unsplittable_epoch_ = codebook->epoch;
   vectors_at_train_ = stored;  // the growth so far is absorbed by the edits
-  bucket_splits_ += r.splits;
-  bucket_merges_ += r.merges;
-  ++edit_publishes_;
+  counters_.Add(&IndexStats::bucket_splits, r.splits);
+  counters_.Add(&IndexStats::bucket_merges, r.merges);
+  counters_.Add(&IndexStats::edit_publishes);
   *published = true;
   rocksdb::Log(rocksdb::InfoLogLevel::INFO_LEVEL, InfoLog(),
                "drift: edited codebook of %s: epoch %" PRIu64
@@ -321,7 +322,7 @@ Status Maintenance::Rebucket(uint64_t epoch, RebucketMode mode) {
 }
 
 Status Maintenance::GetStats(IndexStats* stats) const {
-  *stats = IndexStats();
+  *stats = counters_.Snapshot();
   auto codebook = store_.current();
   stats->codebook_epoch = codebook != nullptr ? codebook->epoch : 0;
   if (codebook != nullptr) {
@@ -330,23 +331,6 @@ Status Maintenance::GetStats(IndexStats* stats) const {
     stats->default_nprobe = mix.mean();
     stats->default_nprobe_recall = mix.recall;
   }
-  stats->trainings = trainings_;
-  stats->retrains_imbalance = retrains_imbalance_;
-  stats->retrains_growth = retrains_growth_;
-  stats->edit_checks = edit_checks_;
-  stats->edit_publishes = edit_publishes_;
-  stats->bucket_splits = bucket_splits_;
-  stats->bucket_merges = bucket_merges_;
-  stats->bucket_edits_rejected = bucket_edits_rejected_;
-  stats->bucket_edits_deferred = bucket_edits_deferred_;
-  stats->bucket_tombstones = bucket_tombstones_;
-  stats->stats_keys_resolved = stats_keys_resolved_;
-  stats->stats_memtables_missed = stats_memtables_missed_;
-  stats->stats_update_micros = stats_update_micros_;
-  stats->maintenance_deferrals = deferrals_;
-  stats->maintenance_deferrals_capped = deferrals_capped_;
-  stats->maintenance_defer_micros = defer_micros_;
-  janitor_.AddCounters(stats);
   PinnedView view;
   Status s = view.Pin(db_, cf_);
   if (!s.ok()) return s;
@@ -425,7 +409,8 @@ Status Maintenance::Maintain(bool* retrained) {
   options.rebucket = true;
   s = TrainLocked(options, RebucketMode::kFilesInThisThread);
   if (!s.ok()) return s;
-  ++(imbalanced ? retrains_imbalance_ : retrains_growth_);
+  counters_.Add(imbalanced ? &IndexStats::retrains_imbalance
+                           : &IndexStats::retrains_growth);
   if (retrained != nullptr) *retrained = true;
   rocksdb::Log(rocksdb::InfoLogLevel::INFO_LEVEL, InfoLog(),
                "drift: retrained codebook of %s (%s): epoch %" PRIu64
@@ -460,9 +445,12 @@ bool Maintenance::WaitForQuietWrites(std::unique_lock<std::mutex>* lock) {
     deferred = deferred || !was_quiet;
     if (was_quiet || std::chrono::steady_clock::now() >= deadline) {
       if (deferred) {
-        ++deferrals_;
-        if (!was_quiet) ++deferrals_capped_;
-        defer_micros_ += static_cast<uint64_t>(MillisSince(start) * 1000);
+        counters_.Add(&IndexStats::maintenance_deferrals);
+        if (!was_quiet) {
+          counters_.Add(&IndexStats::maintenance_deferrals_capped);
+        }
+        counters_.Add(&IndexStats::maintenance_defer_micros,
+                      static_cast<uint64_t>(MillisSince(start) * 1000));
       }
       return true;
     }

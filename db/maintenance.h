@@ -12,11 +12,10 @@
 // Train / Maintain / GetStats / GetBucketStats. train_mu_ serializes every
 // step that trains, edits, publishes, re-buckets or reads the bucket
 // statistics; mu_ guards only the thread's wake-up state. The thread takes
-// train_mu_ with mu_ released, never both. Counters are atomics read without
-// a lock.
+// train_mu_ with mu_ released, never both. The counters (IndexCounters) have
+// their own lock.
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -25,6 +24,7 @@
 
 #include "db/bucket_stats_tracker.h"
 #include "db/codebook_store.h"
+#include "db/index_counters.h"
 #include "db/janitor.h"
 #include "drift/vector_index.h"
 #include "index/bucket_edit.h"
@@ -103,6 +103,7 @@ class Maintenance {
   rocksdb::ColumnFamilyHandle* const cf_;
   const std::shared_ptr<CodebookHolder> holder_;
   const VectorIndexOptions options_;
+  IndexCounters counters_;  // GetStats' counters, bumped here and by janitor_
   Janitor janitor_;
   std::shared_ptr<rocksdb::MemTableRepFactory> memtable_factory_;
 
@@ -118,14 +119,6 @@ class Maintenance {
   uint64_t unsplittable_epoch_ = 0;
   std::vector<double> unsplittable_;
   BucketStatsTracker stats_;
-
-  std::atomic<uint64_t> trainings_{0}, retrains_imbalance_{0},
-      retrains_growth_{0};
-  std::atomic<uint64_t> edit_checks_{0}, edit_publishes_{0}, bucket_splits_{0},
-      bucket_merges_{0}, bucket_edits_rejected_{0}, bucket_edits_deferred_{0};
-  std::atomic<uint64_t> bucket_tombstones_{0}, stats_keys_resolved_{0},
-      stats_memtables_missed_{0}, stats_update_micros_{0};
-  std::atomic<uint64_t> deferrals_{0}, deferrals_capped_{0}, defer_micros_{0};
 
   std::mutex mu_;  // guards the fields below
   std::condition_variable cv_;

@@ -1,7 +1,6 @@
 #include "db/vector_index_impl.h"
 
 #include <algorithm>
-#include <cinttypes>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -411,6 +410,21 @@ Status VectorIndexImpl::GetBucketStats(std::vector<BucketInfo>* buckets) {
   return s.ok() ? maintenance_->GetBucketStats(buckets) : s;
 }
 
+namespace {
+// One line of "drift.stats": "label: value\n", counts as integers, ratios
+// with four decimals.
+void AppendStatLine(const char* label, uint64_t count, std::string* out) {
+  *out += label;
+  *out += ": " + std::to_string(count) + "\n";
+}
+void AppendStatLine(const char* label, double ratio, std::string* out) {
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%.4f", ratio);
+  *out += label;
+  *out += std::string(": ") + buf + "\n";
+}
+}  // namespace
+
 Status VectorIndexImpl::GetProperty(const std::string& property,
                                     std::string* value) {
   if (property != "drift.stats") {
@@ -420,40 +434,11 @@ Status VectorIndexImpl::GetProperty(const std::string& property,
   IndexStats st;
   Status s = GetStats(&st);
   if (!s.ok()) return s;
-  char buf[2048];
-  snprintf(
-      buf, sizeof(buf),
-      "codebook epoch: %" PRIu64 "\nbuckets: %" PRIu64
-      "\nbucketed vectors: %" PRIu64 "\nlargest bucket: %" PRIu64
-      "\nmax/mean bucket: %.2f\nother-epoch vectors: %" PRIu64
-      "\ntrainings: %" PRIu64 "\nretrains for imbalance: %" PRIu64
-      "\nretrains for growth: %" PRIu64 "\nsplit/merge checks: %" PRIu64
-      "\nsplit/merge codebooks published: %" PRIu64 "\nbuckets split: %" PRIu64
-      "\nbuckets merged: %" PRIu64 "\nbucket edits rejected: %" PRIu64
-      "\nbucket edits deferred: %" PRIu64
-      "\nsegments re-bucketed by the janitor: %" PRIu64
-      "\nbytes re-bucketed by the janitor: %" PRIu64
-      "\njanitor budget wait (us): %" PRIu64 "\nage flushes: %" PRIu64
-      "\nmaintenance checks deferred for writes: %" PRIu64
-      "\nmaintenance checks started at the deferral cap: %" PRIu64
-      "\nmaintenance deferral time (us): %" PRIu64 "\nvacuum checks: %" PRIu64
-      "\nsegments vacuumed: %" PRIu64 "\nbucket tombstones: %" PRIu64
-      "\nbucket stats keys looked up: %" PRIu64
-      "\nbucket stats memtables missed: %" PRIu64
-      "\nbucket stats update time (us): %" PRIu64
-      "\ndefault nprobe (recall target %.2f): %.2f, calibrated recall %.4f\n",
-      st.codebook_epoch, st.buckets, st.bucketed_vectors, st.max_bucket_vectors,
-      st.max_over_mean(), st.other_epoch_vectors, st.trainings,
-      st.retrains_imbalance, st.retrains_growth, st.edit_checks,
-      st.edit_publishes, st.bucket_splits, st.bucket_merges,
-      st.bucket_edits_rejected, st.bucket_edits_deferred,
-      st.segments_rebucketed, st.bytes_rebucketed,
-      st.janitor_budget_wait_micros, st.age_flushes, st.maintenance_deferrals,
-      st.maintenance_deferrals_capped, st.maintenance_defer_micros,
-      st.vacuum_checks, st.segments_vacuumed, st.bucket_tombstones,
-      st.stats_keys_resolved, st.stats_memtables_missed, st.stats_update_micros,
-      kDefaultRecallTarget, st.default_nprobe, st.default_nprobe_recall);
-  *value = buf;
+  value->clear();
+  st.ForEachStat(
+      [value](const char* /*key*/, const char* label, const auto& stat) {
+        AppendStatLine(label, stat, value);
+      });
   return Status::OK();
 }
 

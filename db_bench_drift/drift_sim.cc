@@ -183,6 +183,22 @@ std::string KeyOf(size_t i) {
   return buf;
 }
 
+// An IndexStats statistic in the JSON: under its key, except that times in
+// micros ("..._micros") are reported in milliseconds ("..._ms").
+constexpr char kMicros[] = "_micros";
+bool IsMicros(const std::string& key) {
+  const size_t n = sizeof(kMicros) - 1;
+  return key.size() > n && key.compare(key.size() - n, n, kMicros) == 0;
+}
+std::string MetricKey(const std::string& key) {
+  return IsMicros(key)
+             ? key.substr(0, key.size() - (sizeof(kMicros) - 1)) + "_ms"
+             : key;
+}
+double MetricValue(const std::string& key, double value) {
+  return IsMicros(key) ? value / 1000.0 : value;
+}
+
 class VariantRun {
  public:
   VariantRun(const DriftSimOptions& o, Variant v, const std::string& workload)
@@ -354,23 +370,9 @@ class VariantRun {
     r.metrics["p50_us"] = lat.Percentile(50);
     r.metrics["p99_us"] = lat.Percentile(99);
     r.metrics["vectors"] = nb;
-    r.metrics["buckets"] = stats.buckets;
-    r.metrics["max_over_mean_bucket"] = stats.max_over_mean();
-    r.metrics["trainings"] = stats.trainings;
-    r.metrics["retrains_imbalance"] = stats.retrains_imbalance;
-    r.metrics["retrains_growth"] = stats.retrains_growth;
-    r.metrics["edit_publishes"] = stats.edit_publishes;
-    r.metrics["bucket_splits"] = stats.bucket_splits;
-    r.metrics["bucket_merges"] = stats.bucket_merges;
-    r.metrics["bucket_tombstones"] = stats.bucket_tombstones;
-    r.metrics["stats_update_ms"] = stats.stats_update_micros / 1000.0;
-    r.metrics["default_nprobe"] = stats.default_nprobe;
-    r.metrics["default_nprobe_recall"] = stats.default_nprobe_recall;
-    r.metrics["segments_vacuumed"] = stats.segments_vacuumed;
-    r.metrics["segments_rebucketed"] = stats.segments_rebucketed;
-    r.metrics["bytes_rebucketed"] = stats.bytes_rebucketed;
-    r.metrics["maintenance_deferrals"] = stats.maintenance_deferrals;
-    r.metrics["maintenance_defer_ms"] = stats.maintenance_defer_micros / 1e3;
+    stats.ForEachStat([&r](const char* key, const char*, const auto& value) {
+      r.metrics[MetricKey(key)] = MetricValue(key, value);
+    });
     const size_t writes = phase.base.size() / d + phase.deletes.size();
     r.metrics["ingest_vectors_per_sec"] = writes / ingest.secs;
     r.metrics["ingest_writer_cpu_ms"] = ingest.cpu_secs * 1e3;

@@ -251,23 +251,13 @@ class DriftStatsCommand : public VectorCommand {
   void DoCommand() override {
     std::unique_ptr<VectorIndex> index;
     if (!AttachIndex(&index)) return;
-    IndexStats st;
-    Status s = index->GetStats(&st);
+    std::string stats;  // one "label: value" line per IndexStats statistic
+    Status s = index->GetProperty("drift.stats", &stats);
     if (!s.ok()) return Fail(s.ToString());
     rocksdb::ColumnFamilyHandle* cf = GetCfHandle();
     std::printf("column family: %s\n", cf->GetName().c_str());
     std::printf("dimension: %u\n", index->dimension());
-    std::printf("codebook epoch: %llu\n",
-                static_cast<unsigned long long>(st.codebook_epoch));
-    std::printf("buckets holding vectors: %llu\n",
-                static_cast<unsigned long long>(st.buckets));
-    std::printf("vectors in them: %llu\n",
-                static_cast<unsigned long long>(st.bucketed_vectors));
-    std::printf("largest bucket: %llu (%.2f x the mean)\n",
-                static_cast<unsigned long long>(st.max_bucket_vectors),
-                st.max_over_mean());
-    std::printf("vectors in segments of other codebooks: %llu\n",
-                static_cast<unsigned long long>(st.other_epoch_vectors));
+    std::fputs(stats.c_str(), stdout);
     const int levels = db_->NumberLevels(cf);
     for (int level = 0; level < levels; ++level) {
       std::string files;

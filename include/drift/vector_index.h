@@ -177,6 +177,62 @@ struct IndexStats {
                : static_cast<double>(max_bucket_vectors) * buckets /
                      bucketed_vectors;
   }
+
+  // The one list of the statistics: calls visit(key, label, value) once for
+  // every member above and for max_over_mean(), in the order
+  // GetProperty("drift.stats") prints them. `key` is the member's name (the
+  // key drift_sim's JSON uses; max_over_mean() is "max_over_mean_bucket"),
+  // `label` its name in "drift.stats" and drift_ldb drift_stats; `value` is
+  // the member itself (a const uint64_t& or const float&), or a double for
+  // max_over_mean(). A new statistic is a member plus its line here.
+  template <typename Visit>
+  void ForEachStat(Visit&& visit) const {
+    visit("codebook_epoch", "codebook epoch", codebook_epoch);
+    visit("buckets", "buckets", buckets);
+    visit("bucketed_vectors", "bucketed vectors", bucketed_vectors);
+    visit("max_bucket_vectors", "largest bucket", max_bucket_vectors);
+    visit("max_over_mean_bucket", "max/mean bucket", max_over_mean());
+    visit("other_epoch_vectors", "other-epoch vectors", other_epoch_vectors);
+    visit("trainings", "trainings", trainings);
+    visit("retrains_imbalance", "retrains for imbalance", retrains_imbalance);
+    visit("retrains_growth", "retrains for growth", retrains_growth);
+    visit("edit_checks", "split/merge checks", edit_checks);
+    visit("edit_publishes", "split/merge codebooks published", edit_publishes);
+    visit("bucket_splits", "buckets split", bucket_splits);
+    visit("bucket_merges", "buckets merged", bucket_merges);
+    visit("bucket_edits_rejected", "bucket edits rejected",
+          bucket_edits_rejected);
+    visit("bucket_edits_deferred", "bucket edits deferred",
+          bucket_edits_deferred);
+    visit("segments_rebucketed", "segments re-bucketed by the janitor",
+          segments_rebucketed);
+    visit("bytes_rebucketed", "bytes re-bucketed by the janitor",
+          bytes_rebucketed);
+    visit("janitor_budget_wait_micros", "janitor budget wait (us)",
+          janitor_budget_wait_micros);
+    visit("age_flushes", "age flushes", age_flushes);
+    visit("maintenance_deferrals", "maintenance checks deferred for writes",
+          maintenance_deferrals);
+    visit("maintenance_deferrals_capped",
+          "maintenance checks started at the deferral cap",
+          maintenance_deferrals_capped);
+    visit("maintenance_defer_micros", "maintenance deferral time (us)",
+          maintenance_defer_micros);
+    visit("vacuum_checks", "vacuum checks", vacuum_checks);
+    visit("segments_vacuumed", "segments vacuumed", segments_vacuumed);
+    visit("bucket_tombstones", "bucket tombstones", bucket_tombstones);
+    visit("stats_keys_resolved", "bucket stats keys looked up",
+          stats_keys_resolved);
+    visit("stats_memtables_missed", "bucket stats memtables missed",
+          stats_memtables_missed);
+    visit("stats_update_micros", "bucket stats update time (us)",
+          stats_update_micros);
+    // 0.97: kDefaultRecallTarget (a test checks that they agree).
+    visit("default_nprobe", "default nprobe (recall target 0.97)",
+          default_nprobe);
+    visit("default_nprobe_recall", "default nprobe calibrated recall",
+          default_nprobe_recall);
+  }
 };
 
 // One bucket of the current codebook, as the engine's bucket statistics see
@@ -334,8 +390,9 @@ class VectorIndex {
   // segment is bucketed with the current codebook (IndexStats::
   // other_epoch_vectors is 0); may wait for a running maintenance step.
   virtual rocksdb::Status GetBucketStats(std::vector<BucketInfo>* buckets) = 0;
-  // RocksDB-style property of the index: "drift.stats" is GetStats as text
-  // (one "name: value" line per counter). InvalidArgument for another name.
+  // RocksDB-style property of the index: "drift.stats" is GetStats as text,
+  // one "label: value" line per IndexStats::ForEachStat entry (integers, or
+  // four decimals). InvalidArgument for another name.
   virtual rocksdb::Status GetProperty(const std::string& property,
                                       std::string* value) = 0;
 
