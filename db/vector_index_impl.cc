@@ -6,10 +6,12 @@
 #include <limits>
 
 #include "db/candidate_set.h"
+#include "db/index_properties.h"
 #include "db/maintenance.h"
 #include "db/pinned_view.h"
 #include "db/probe_planner.h"
 #include "db/rerank.h"
+#include "db/search_recorder.h"
 #include "drift/plugin.h"
 #include "index/distance.h"
 #include "index/sq8.h"
@@ -114,7 +116,10 @@ Status VectorIndex::Attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
   }
   std::unique_ptr<VectorIndexImpl> impl(
       new VectorIndexImpl(db, cf, options, factory->codebooks()));
-  impl->table_factory_ = desc.options.table_factory;
+  impl->table_factory_ = std::static_pointer_cast<const DriftTableFactory>(
+      desc.options.table_factory);
+  impl->statistics_ =
+      std::dynamic_pointer_cast<DriftStatistics>(db->GetDBOptions().statistics);
   s = impl->maintenance_->Open();
   if (!s.ok()) return s;
   // RocksDB's LOG prints only the table factory's options; the memtable's
@@ -229,6 +234,18 @@ Status VectorIndexImpl::Search(const SearchOptions& options,
                                const std::vector<float>& query, size_t k,
                                std::vector<SearchHit>* hits,
                                SearchStats* stats) {
+  SearchStats local;
+  SearchStats* const st = stats != nullptr ? stats : &local;
+  const SearchRecorder recorder(statistics_.get(), *st);
+  const Status s = SearchUnrecorded(options, query, k, hits, st);
+  recorder.Finish(s, *st);
+  return s;
+}
+
+Status VectorIndexImpl::SearchUnrecorded(const SearchOptions& options,
+                                         const std::vector<float>& query,
+                                         size_t k, std::vector<SearchHit>* hits,
+                                         SearchStats* stats) {
   Status s = CheckVector(query, "Search query");
   if (!s.ok()) return s;
   SearchStats local;
@@ -427,10 +444,11 @@ void AppendStatLine(const char* label, double ratio, std::string* out) {
 
 Status VectorIndexImpl::GetProperty(const std::string& property,
                                     std::string* value) {
-  if (property != "drift.stats") {
-    return Status::InvalidArgument("drift: unknown property " + property +
-                                   " (known: drift.stats)");
+  if (IsBlobCacheProperty(property)) {
+    Status s = CheckOpen();
+    return s.ok() ? BlobCacheProperty(*table_factory_, property, value) : s;
   }
+  if (property != "drift.stats") return UnknownIndexProperty(property);
   IndexStats st;
   Status s = GetStats(&st);
   if (!s.ok()) return s;
@@ -445,6 +463,17 @@ Status VectorIndexImpl::GetProperty(const std::string& property,
 uint64_t VectorIndexImpl::codebook_epoch() const {
   auto cb = maintenance_->current();
   return cb != nullptr ? cb->epoch : 0;
+}
+
+Status VectorIndexImpl::GetMapProperty(
+    const std::string& property, std::map<std::string, std::string>* value) {
+  Status s = CheckOpen();
+  if (!s.ok()) return s;
+  if (property == "drift.blob-cache") {
+    BlobCacheMap(*table_factory_, value);
+    return Status::OK();
+  }
+  return UnknownIndexProperty(property);
 }
 
 Status VectorIndexImpl::Close() {

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -17,6 +18,9 @@
 #include "table/vector_section_reader.h"
 
 namespace drift {
+
+class DriftStatistics;
+class DriftTableFactory;
 
 class CandidateSet;
 class Maintenance;
@@ -58,6 +62,9 @@ class VectorIndexImpl : public VectorIndex {
   rocksdb::Status GetBucketStats(std::vector<BucketInfo>* buckets) override;
   rocksdb::Status GetProperty(const std::string& property,
                               std::string* value) override;
+  rocksdb::Status GetMapProperty(
+      const std::string& property,
+      std::map<std::string, std::string>* value) override;
   rocksdb::Status Close() override;
 
  private:
@@ -76,6 +83,11 @@ class VectorIndexImpl : public VectorIndex {
                                     const char* what);
   rocksdb::Status CheckVector(const std::vector<float>& v,
                               const char* what) const;
+  // Search without recording it in the DB's statistics (Search records).
+  rocksdb::Status SearchUnrecorded(const SearchOptions& options,
+                                   const std::vector<float>& query, size_t k,
+                                   std::vector<SearchHit>* hits,
+                                   SearchStats* stats);
   rocksdb::Status SearchPinned(const PinnedView& view,
                                const rocksdb::Snapshot* snapshot,
                                const SearchOptions& options, const float* query,
@@ -94,7 +106,10 @@ class VectorIndexImpl : public VectorIndex {
   const std::shared_ptr<CodebookHolder> codebooks_;
   const std::unique_ptr<Maintenance> maintenance_;
   // The column family's DriftTableFactory (its blob cache's properties).
-  std::shared_ptr<rocksdb::TableFactory> table_factory_;
+  std::shared_ptr<const DriftTableFactory> table_factory_;
+  // The DB's statistics if they are a DriftStatistics (searches are recorded
+  // there), else null.
+  std::shared_ptr<DriftStatistics> statistics_;
 };
 
 }  // namespace drift

@@ -119,9 +119,9 @@ rocksdb::Status DriftTableFactory::NewTableReader(
   std::shared_ptr<rocksdb::Cache> cache;
   std::shared_ptr<PinBudget> pins;
   BlobCache(&cache, &pins);
-  return DriftTableReader::Open(table_reader_options, options_,
-                                std::move(cache), std::move(pins),
-                                std::move(file), file_size, table_reader);
+  return DriftTableReader::Open(
+      table_reader_options, options_, std::move(cache), std::move(pins),
+      blob_cache_counters_, std::move(file), file_size, table_reader);
 }
 
 void DriftTableFactory::BlobCache(std::shared_ptr<rocksdb::Cache>* cache,

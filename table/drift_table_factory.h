@@ -10,6 +10,7 @@
 #include "drift/table_options.h"
 #include "index/codebook.h"
 #include "rocksdb/table.h"
+#include "table/blob_cache_counters.h"
 #include "table/pin_budget.h"
 #include "table/segment_feedback.h"
 
@@ -56,6 +57,10 @@ class DriftTableFactory : public rocksdb::TableFactory {
   // blobs they may pin in it (either may be null; created on first use).
   void BlobCache(std::shared_ptr<rocksdb::Cache>* cache,
                  std::shared_ptr<PinBudget>* pins) const;
+  // How this factory's readers were served from the blob cache.
+  const BlobCacheCounters& blob_cache_counters() const {
+    return *blob_cache_counters_;
+  }
 
  private:
   DriftTableOptions options_;
@@ -66,6 +71,8 @@ class DriftTableFactory : public rocksdb::TableFactory {
   mutable std::mutex blob_cache_mu_;
   mutable std::shared_ptr<rocksdb::Cache> blob_cache_;
   mutable std::shared_ptr<PinBudget> pin_budget_;
+  const std::shared_ptr<BlobCacheCounters> blob_cache_counters_ =
+      std::make_shared<BlobCacheCounters>();
 };
 
 // InvalidArgument naming the first out-of-range option, OK otherwise.

@@ -21,10 +21,12 @@ DriftTableReader::DriftTableReader(
     const rocksdb::TableReaderOptions& topts,
     std::shared_ptr<rocksdb::Cache> blob_cache,
     std::shared_ptr<PinBudget> pin_budget,
+    std::shared_ptr<BlobCacheCounters> cache_counters,
     std::unique_ptr<rocksdb::RandomAccessFileReader>&& file, uint64_t file_size)
     : ioptions_(topts.ioptions),
       file_(topts.internal_comparator, std::move(file), file_size),
-      section_(&file_, std::move(blob_cache), std::move(pin_budget)) {}
+      section_(&file_, std::move(blob_cache), std::move(pin_budget),
+               std::move(cache_counters)) {}
 
 DriftTableReader::~DriftTableReader() = default;
 
@@ -32,11 +34,12 @@ Status DriftTableReader::Open(
     const rocksdb::TableReaderOptions& topts, const DriftTableOptions& options,
     std::shared_ptr<rocksdb::Cache> blob_cache,
     std::shared_ptr<PinBudget> pin_budget,
+    std::shared_ptr<BlobCacheCounters> cache_counters,
     std::unique_ptr<rocksdb::RandomAccessFileReader>&& file, uint64_t file_size,
     std::unique_ptr<rocksdb::TableReader>* reader) {
-  std::unique_ptr<DriftTableReader> r(
-      new DriftTableReader(topts, std::move(blob_cache), std::move(pin_budget),
-                           std::move(file), file_size));
+  std::unique_ptr<DriftTableReader> r(new DriftTableReader(
+      topts, std::move(blob_cache), std::move(pin_budget),
+      std::move(cache_counters), std::move(file), file_size));
   Status s = r->Load(options);
   if (s.ok()) *reader = std::move(r);
   return s;

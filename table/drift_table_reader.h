@@ -27,6 +27,7 @@ class DriftTableReader : public rocksdb::TableReader {
       const DriftTableOptions& options,
       std::shared_ptr<rocksdb::Cache> blob_cache,
       std::shared_ptr<PinBudget> pin_budget,
+      std::shared_ptr<BlobCacheCounters> cache_counters,
       std::unique_ptr<rocksdb::RandomAccessFileReader>&& file,
       uint64_t file_size, std::unique_ptr<rocksdb::TableReader>* reader);
   ~DriftTableReader() override;
@@ -70,6 +71,7 @@ class DriftTableReader : public rocksdb::TableReader {
   DriftTableReader(const rocksdb::TableReaderOptions& topts,
                    std::shared_ptr<rocksdb::Cache> blob_cache,
                    std::shared_ptr<PinBudget> pin_budget,
+                   std::shared_ptr<BlobCacheCounters> cache_counters,
                    std::unique_ptr<rocksdb::RandomAccessFileReader>&& file,
                    uint64_t file_size);
   rocksdb::Status Load(const DriftTableOptions& options);

@@ -37,11 +37,13 @@ class KeyIndexIterator : public rocksdb::Iterator {
 
 VectorSectionReader::VectorSectionReader(
     const SegmentFile* file, std::shared_ptr<rocksdb::Cache> blob_cache,
-    std::shared_ptr<PinBudget> pin_budget)
+    std::shared_ptr<PinBudget> pin_budget,
+    std::shared_ptr<BlobCacheCounters> counters)
     : file_(file),
       blob_cache_(std::move(blob_cache)),
       cache_id_(blob_cache_ != nullptr ? blob_cache_->NewId() : 0),
-      pin_budget_(blob_cache_ != nullptr ? std::move(pin_budget) : nullptr) {}
+      pin_budget_(blob_cache_ != nullptr ? std::move(pin_budget) : nullptr),
+      counters_(blob_cache_ != nullptr ? std::move(counters) : nullptr) {}
 
 VectorSectionReader::~VectorSectionReader() {
   if (pinned_ == nullptr) return;
@@ -171,9 +173,13 @@ void VectorSectionReader::BlobRef::Reset() {
   block_ = &owned_;
 }
 
-bool VectorSectionReader::UsePinned(const PinnedBlock& slot, BlobRef* ref) {
+bool VectorSectionReader::UsePinned(const PinnedBlock& slot,
+                                    BlobRef* ref) const {
   const CachedBlock* pinned = slot.block.load(std::memory_order_acquire);
   if (pinned == nullptr) return false;
+  if (counters_ != nullptr) {
+    counters_->pinned_reads.fetch_add(1, std::memory_order_relaxed);
+  }
   ref->Reset();
   ref->block_ = pinned;
   return true;
@@ -295,6 +301,10 @@ Status VectorSectionReader::GetCached(uint32_t tag, uint64_t id,
   rocksdb::EncodeFixed64(key + 12, id);
   const Slice cache_key(key, sizeof(key));
   rocksdb::Cache::Handle* h = blob_cache_->Lookup(cache_key);
+  if (counters_ != nullptr) {
+    (h != nullptr ? counters_->hits : counters_->misses)
+        .fetch_add(1, std::memory_order_relaxed);
+  }
   if (h == nullptr) {
     auto* blob = new CachedBlock;
     Status s = load(blob);

@@ -18,6 +18,7 @@
 #include "rocksdb/cache.h"
 #include "rocksdb/iterator.h"
 #include "rocksdb/table_properties.h"
+#include "table/blob_cache_counters.h"
 #include "table/bucket_directory.h"
 #include "table/drift_format.h"
 #include "table/pin_budget.h"
@@ -31,10 +32,12 @@ class VectorSectionReader {
   // `file` must outlive the reader (DriftTableReader owns both). `blob_cache`
   // (may be null) caches verified BucketData blobs and decoded float chunks;
   // `pin_budget` (may be null: no pinning) bounds the bytes of blobs this
-  // reader keeps pinned in it (see GetBucket).
+  // reader keeps pinned in it (see GetBucket); `counters` (may be null)
+  // counts how reads were served.
   VectorSectionReader(const SegmentFile* file,
                       std::shared_ptr<rocksdb::Cache> blob_cache,
-                      std::shared_ptr<PinBudget> pin_budget);
+                      std::shared_ptr<PinBudget> pin_budget,
+                      std::shared_ptr<BlobCacheCounters> counters = nullptr);
   ~VectorSectionReader();
   VectorSectionReader(const VectorSectionReader&) = delete;
   VectorSectionReader& operator=(const VectorSectionReader&) = delete;
@@ -154,12 +157,13 @@ class VectorSectionReader {
   // pin budget allows and no other search pinned it first.
   void Pin(PinnedBlock* slot, rocksdb::Cache::Handle* h) const;
   // The pinned blob of *slot (null if none) into *ref.
-  static bool UsePinned(const PinnedBlock& slot, BlobRef* ref);
+  bool UsePinned(const PinnedBlock& slot, BlobRef* ref) const;
 
   const SegmentFile* const file_;
   const std::shared_ptr<rocksdb::Cache> blob_cache_;
   const uint64_t cache_id_;  // key prefix of this segment's blobs in the cache
   const std::shared_ptr<PinBudget> pin_budget_;
+  const std::shared_ptr<BlobCacheCounters> counters_;
   // One per bucket (its BucketData blob) and one per float chunk (decoded
   // rows; chunk c of bucket b at chunk_base_[b] + c): a search re-ranks rows
   // of the buckets it probed, and a pinned chunk costs no cache lookup.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -392,9 +393,22 @@ class VectorIndex {
   virtual rocksdb::Status GetBucketStats(std::vector<BucketInfo>* buckets) = 0;
   // RocksDB-style property of the index: "drift.stats" is GetStats as text,
   // one "label: value" line per IndexStats::ForEachStat entry (integers, or
-  // four decimals). InvalidArgument for another name.
+  // four decimals); "drift.blob-cache" is the blob cache of the column
+  // family's DriftTable factory as "key: value" lines (capacity, usage,
+  // pinned-usage, pin-budget in bytes; hits, misses, pinned-reads counted
+  // since the factory was made; hit-rate = hits / (hits + misses), 0 before
+  // any lookup), and "drift.blob-cache-<key>" one of them (e.g.
+  // drift.blob-cache-usage, drift.blob-cache-hit-rate). InvalidArgument for
+  // another name. (DB::GetProperty cannot answer these: RocksDB 7.8.3
+  // resolves property names in a fixed table, see docs/operations.md.)
   virtual rocksdb::Status GetProperty(const std::string& property,
                                       std::string* value) = 0;
+  // The map form, as DB::GetMapProperty: "drift.stats" keyed by
+  // IndexStats::ForEachStat's keys, "drift.blob-cache" by the keys above.
+  // InvalidArgument for another name.
+  virtual rocksdb::Status GetMapProperty(
+      const std::string& property,
+      std::map<std::string, std::string>* value) = 0;
 
   // After Close every call returns InvalidArgument. Close (or destroy) the
   // VectorIndex before closing the DB: it stops the background trainer.
