@@ -428,17 +428,13 @@ Status VectorIndexImpl::GetBucketStats(std::vector<BucketInfo>* buckets) {
 }
 
 namespace {
-// One line of "drift.stats": "label: value\n", counts as integers, ratios
-// with four decimals.
-void AppendStatLine(const char* label, uint64_t count, std::string* out) {
-  *out += label;
-  *out += ": " + std::to_string(count) + "\n";
-}
-void AppendStatLine(const char* label, double ratio, std::string* out) {
+// A value of "drift.stats" (either form): counts as integers, ratios with
+// four decimals.
+std::string StatValue(uint64_t count) { return std::to_string(count); }
+std::string StatValue(double ratio) {
   char buf[32];
   snprintf(buf, sizeof(buf), "%.4f", ratio);
-  *out += label;
-  *out += std::string(": ") + buf + "\n";
+  return buf;
 }
 }  // namespace
 
@@ -455,7 +451,7 @@ Status VectorIndexImpl::GetProperty(const std::string& property,
   value->clear();
   st.ForEachStat(
       [value](const char* /*key*/, const char* label, const auto& stat) {
-        AppendStatLine(label, stat, value);
+        *value += std::string(label) + ": " + StatValue(stat) + "\n";
       });
   return Status::OK();
 }
@@ -473,7 +469,16 @@ Status VectorIndexImpl::GetMapProperty(
     BlobCacheMap(*table_factory_, value);
     return Status::OK();
   }
-  return UnknownIndexProperty(property);
+  if (property != "drift.stats") return UnknownIndexProperty(property);
+  IndexStats st;
+  s = GetStats(&st);
+  if (!s.ok()) return s;
+  value->clear();
+  st.ForEachStat(
+      [value](const char* key, const char* /*label*/, const auto& stat) {
+        (*value)[key] = StatValue(stat);
+      });
+  return Status::OK();
 }
 
 Status VectorIndexImpl::Close() {

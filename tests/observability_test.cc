@@ -99,6 +99,31 @@ TEST_F(ObservabilityTest, BlobCacheProperties) {
   EXPECT_NE(text.find("usage: " + m["usage"] + "\n"), std::string::npos);
 }
 
+// The map form of drift.stats has one entry per IndexStats::ForEachStat key,
+// with the value its text form prints beside the label.
+TEST_F(ObservabilityTest, StatsMapMatchesTheText) {
+  Open(rocksdb::DBOptions(), VectorColumnFamilyOptions(kDim));
+  Load(3000);
+  ASSERT_OK(index_->Train(TrainOptions()));
+  std::map<std::string, std::string> m;
+  ASSERT_OK(index_->GetMapProperty("drift.stats", &m));
+  std::string text;
+  ASSERT_OK(index_->GetProperty("drift.stats", &text));
+  size_t entries = 0;
+  IndexStats().ForEachStat(
+      [&](const char* key, const char* label, const auto& /*value*/) {
+        ++entries;
+        ASSERT_EQ(m.count(key), 1u) << key;
+        EXPECT_NE(text.find(std::string(label) + ": " + m[key] + "\n"),
+                  std::string::npos)
+            << key << " = " << m[key] << " not in\n"
+            << text;
+      });
+  EXPECT_EQ(m.size(), entries);
+  EXPECT_EQ(m["codebook_epoch"], "1");
+  EXPECT_NE(m["buckets"], "0");
+}
+
 TEST_F(ObservabilityTest, HitRateCountsLookups) {
   // Without pinning every read after the first is a cache lookup.
   DriftTableOptions topts;
