@@ -50,6 +50,17 @@ class ObservabilityTest : public testing::Test {
     db_.reset();
     test::RemoveDir(dir_);
   }
+  // Opens with `stats` as the DB's statistics, loads n vectors and runs one
+  // search.
+  void OpenLoadAndSearch(std::shared_ptr<rocksdb::Statistics> stats, int n) {
+    rocksdb::DBOptions db_opts;
+    db_opts.statistics = std::move(stats);
+    Open(db_opts, VectorColumnFamilyOptions(kDim));
+    Load(n);
+    std::vector<SearchHit> hits;
+    ASSERT_OK(index_->Search(SearchOptions(), std::vector<float>(kDim, 0.f), 5,
+                             &hits));
+  }
   std::map<std::string, std::string> BlobCache() {
     std::map<std::string, std::string> m;
     EXPECT_OK(index_->GetMapProperty("drift.blob-cache", &m));
@@ -264,13 +275,7 @@ TEST_F(ObservabilityTest, SearchesAreRecordedInDriftStatistics) {
 TEST_F(ObservabilityTest, StatsLevelsAreHonoured) {
   std::shared_ptr<DriftStatistics> stats = NewDriftStatistics();
   stats->set_stats_level(rocksdb::StatsLevel::kExceptTimers);
-  rocksdb::DBOptions db_opts;
-  db_opts.statistics = stats;
-  Open(db_opts, VectorColumnFamilyOptions(kDim));
-  Load(500);
-  std::vector<SearchHit> hits;
-  ASSERT_OK(
-      index_->Search(SearchOptions(), std::vector<float>(kDim, 0.f), 5, &hits));
+  OpenLoadAndSearch(stats, 500);
   EXPECT_EQ(stats->getTickerCount(kDriftSearches), 1u);
   rocksdb::HistogramData h;
   stats->histogramData(kDriftSearchMicros, &h);
@@ -282,13 +287,7 @@ TEST_F(ObservabilityTest, StatsLevelsAreHonoured) {
 
 TEST_F(ObservabilityTest, OtherStatisticsRecordNoDriftTicker) {
   std::shared_ptr<rocksdb::Statistics> stats = rocksdb::CreateDBStatistics();
-  rocksdb::DBOptions db_opts;
-  db_opts.statistics = stats;
-  Open(db_opts, VectorColumnFamilyOptions(kDim));
-  Load(200);
-  std::vector<SearchHit> hits;
-  ASSERT_OK(
-      index_->Search(SearchOptions(), std::vector<float>(kDim, 0.f), 5, &hits));
+  OpenLoadAndSearch(stats, 200);
   std::map<std::string, uint64_t> tickers;
   ASSERT_TRUE(stats->getTickerMap(&tickers));
   EXPECT_EQ(tickers.count("drift.searches"), 0u);
