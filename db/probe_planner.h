@@ -5,7 +5,8 @@
 // - Recall target -> probes: with a calibrated codebook, `recall_target` (0:
 //   kDefaultRecallTarget) maps to the codebook's ProbeMix, and QueryPosition
 //   spreads queries evenly over it, so the calibrated recall of the mix (its
-//   mean over queries) equals the target.
+//   mean over queries) equals the target (within the calibrated range: a
+//   target below the first point probes it, above the last probes the last).
 // - An explicit `nprobe` overrides the target; a plan never holds more slots
 //   than the codebook has.
 // - `exhaustive` scans every bucket of every segment and re-ranks every

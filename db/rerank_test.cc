@@ -1,0 +1,113 @@
+#include "db/rerank.h"
+
+#include "db/candidate_set.h"
+#include "drift/plugin.h"
+#include "gtest/gtest.h"
+#include "tests/test_util.h"
+#include "util/vector_value.h"
+
+namespace drift {
+namespace {
+
+constexpr uint32_t kDim = 2;
+
+class RerankAtSnapshotTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    RegisterDrift();
+    dir_ = test::TempDir("rerank");
+    ASSERT_OK(test::OpenWithVectorCf(
+        dir_, rocksdb::DBOptions(),
+        VectorColumnFamilyOptions(kDim, rocksdb::ColumnFamilyOptions()), &db_,
+        &handles_));
+  }
+  void TearDown() override {
+    for (auto* h : handles_) ASSERT_OK(db_->DestroyColumnFamilyHandle(h));
+    ASSERT_OK(db_->Close());
+    test::RemoveDir(dir_);
+  }
+  void PutVector(const std::string& key, float x) {
+    const float v[kDim] = {x, 0};
+    ASSERT_OK(db_->Put(rocksdb::WriteOptions(), handles_[1], key,
+                       VectorAsSlice(v, kDim)));
+  }
+  // Re-ranks a pool of a, b, c, d found at approximate distances 0, 1, 4, 9
+  // from the origin, `depth` of them, keeping k = 2.
+  std::vector<SearchHit> Rerank(const rocksdb::Snapshot* snapshot, size_t depth,
+                                SearchStats* stats) {
+    CandidateSet pool(0);
+    pool.Add("a", 0);
+    pool.Add("b", 1);
+    pool.Add("c", 4);
+    pool.Add("d", 9);
+    const float query[kDim] = {0, 0};
+    std::vector<SearchHit> hits;
+    EXPECT_OK(RerankAtSnapshot(db_.get(), handles_[1], snapshot, query, kDim,
+                               pool, 2, depth, &hits, stats));
+    return hits;
+  }
+  static std::vector<std::string> Keys(const std::vector<SearchHit>& hits) {
+    std::vector<std::string> keys;
+    for (const SearchHit& h : hits) keys.push_back(h.key);
+    return keys;
+  }
+
+  std::string dir_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+TEST_F(RerankAtSnapshotTest, StaleCandidatesAreReplacedFromThePool) {
+  PutVector("a", 0);
+  PutVector("b", 1);
+  PutVector("c", 2);
+  PutVector("d", 3);
+  const rocksdb::Snapshot* before = db_->GetSnapshot();
+  // a is deleted, b moves far away, c is no longer a vector.
+  ASSERT_OK(db_->Delete(rocksdb::WriteOptions(), handles_[1], "a"));
+  PutVector("b", 100);
+  ASSERT_OK(db_->Put(rocksdb::WriteOptions(), handles_[1], "c", "text"));
+  const rocksdb::Snapshot* after = db_->GetSnapshot();
+
+  // At the older snapshot the two nearest are still valid: two reads.
+  SearchStats stats;
+  std::vector<SearchHit> hits = Rerank(before, 2, &stats);
+  EXPECT_EQ(Keys(hits), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(hits[1].distance, 1.0f);  // exact, from the visible value
+  EXPECT_EQ(stats.point_reads, 2u);
+
+  // Now a and b are stale: two more are read, of which c is stale too and
+  // the pool is exhausted. b keeps its exact (far) distance.
+  stats = SearchStats();
+  hits = Rerank(after, 2, &stats);
+  EXPECT_EQ(Keys(hits), (std::vector<std::string>{"d", "b"}));
+  EXPECT_EQ(hits[0].distance, 9.0f);
+  EXPECT_EQ(hits[1].distance, 10000.0f);
+  EXPECT_EQ(stats.point_reads, 4u);
+  EXPECT_EQ(stats.candidates_verified, 4u);
+
+  // Depth 0 verifies the whole pool at once.
+  stats = SearchStats();
+  hits = Rerank(after, 0, &stats);
+  EXPECT_EQ(Keys(hits), (std::vector<std::string>{"d", "b"}));
+  EXPECT_EQ(stats.point_reads, 4u);
+
+  db_->ReleaseSnapshot(before);
+  db_->ReleaseSnapshot(after);
+}
+
+TEST_F(RerankAtSnapshotTest, AnEmptyPoolHasNoHits) {
+  CandidateSet pool(8);
+  const float query[kDim] = {0, 0};
+  std::vector<SearchHit> hits = {{"stale", 1}};
+  SearchStats stats;
+  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+  ASSERT_OK(RerankAtSnapshot(db_.get(), handles_[1], snapshot, query, kDim,
+                             pool, 2, 2, &hits, &stats));
+  db_->ReleaseSnapshot(snapshot);
+  EXPECT_TRUE(hits.empty());
+  EXPECT_EQ(stats.point_reads, 0u);
+}
+
+}  // namespace
+}  // namespace drift
