@@ -1,7 +1,6 @@
 #include "db/rerank.h"
 
 #include "db/candidate_set.h"
-#include "drift/plugin.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
 #include "util/vector_value.h"
@@ -11,21 +10,9 @@ namespace {
 
 constexpr uint32_t kDim = 2;
 
-class RerankAtSnapshotTest : public testing::Test {
+class RerankAtSnapshotTest : public test::VectorDbTest {
  protected:
-  void SetUp() override {
-    RegisterDrift();
-    dir_ = test::TempDir("rerank");
-    ASSERT_OK(test::OpenWithVectorCf(
-        dir_, rocksdb::DBOptions(),
-        VectorColumnFamilyOptions(kDim, rocksdb::ColumnFamilyOptions()), &db_,
-        &handles_));
-  }
-  void TearDown() override {
-    for (auto* h : handles_) ASSERT_OK(db_->DestroyColumnFamilyHandle(h));
-    ASSERT_OK(db_->Close());
-    test::RemoveDir(dir_);
-  }
+  RerankAtSnapshotTest() : VectorDbTest("rerank", kDim) {}
   void PutVector(const std::string& key, float x) {
     const float v[kDim] = {x, 0};
     ASSERT_OK(db_->Put(rocksdb::WriteOptions(), handles_[1], key,
@@ -51,10 +38,6 @@ class RerankAtSnapshotTest : public testing::Test {
     for (const SearchHit& h : hits) keys.push_back(h.key);
     return keys;
   }
-
-  std::string dir_;
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 };
 
 TEST_F(RerankAtSnapshotTest, StaleCandidatesAreReplacedFromThePool) {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <set>
 
-#include "drift/plugin.h"
 #include "drift/vector_index.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
@@ -13,21 +12,9 @@ namespace {
 
 constexpr uint32_t kDim = 4;
 
-class VectorSampleTest : public testing::Test {
+class VectorSampleTest : public test::VectorDbTest {
  protected:
-  void SetUp() override {
-    RegisterDrift();
-    dir_ = test::TempDir("vector_sample");
-    ASSERT_OK(test::OpenWithVectorCf(
-        dir_, rocksdb::DBOptions(),
-        VectorColumnFamilyOptions(kDim, rocksdb::ColumnFamilyOptions()), &db_,
-        &handles_));
-  }
-  void TearDown() override {
-    for (auto* h : handles_) ASSERT_OK(db_->DestroyColumnFamilyHandle(h));
-    ASSERT_OK(db_->Close());
-    test::RemoveDir(dir_);
-  }
+  VectorSampleTest() : VectorDbTest("vector_sample", kDim) {}
   // Vector i is (i, i, i, i).
   void Put(int i) {
     const float v[kDim] = {float(i), float(i), float(i), float(i)};
@@ -48,10 +35,6 @@ class VectorSampleTest : public testing::Test {
     }
     return ids;
   }
-
-  std::string dir_;
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 };
 
 // Segments' buckets and memtable arenas both contribute; with room for all,

@@ -7,6 +7,9 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "drift/plugin.h"
+#include "drift/vector_index.h"
+
 namespace drift {
 namespace test {
 
@@ -48,6 +51,21 @@ std::string TempDir(const std::string& name) {
 void RemoveDir(const std::string& dir) {
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
+}
+
+void VectorDbTest::SetUp() {
+  RegisterDrift();
+  dir_ = TempDir(name_);
+  ASSERT_OK(OpenWithVectorCf(
+      dir_, rocksdb::DBOptions(),
+      VectorColumnFamilyOptions(dim_, rocksdb::ColumnFamilyOptions()), &db_,
+      &handles_));
+}
+
+void VectorDbTest::TearDown() {
+  for (auto* h : handles_) ASSERT_OK(db_->DestroyColumnFamilyHandle(h));
+  ASSERT_OK(db_->Close());
+  RemoveDir(dir_);
 }
 
 }  // namespace test

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -40,6 +41,23 @@ CommandResult RunCommand(const std::string& command);
 // A fresh, empty directory under $TEST_TMPDIR or /tmp, unique to this process.
 std::string TempDir(const std::string& name);
 void RemoveDir(const std::string& dir);
+
+// A fixture with a DB in TempDir(name) holding a vector column family of
+// dimension `dim` (VectorColumnFamilyOptions; handles_[1]), closed and
+// removed after the test.
+class VectorDbTest : public testing::Test {
+ protected:
+  VectorDbTest(std::string name, uint32_t dim)
+      : name_(std::move(name)), dim_(dim) {}
+  void SetUp() override;
+  void TearDown() override;
+
+  const std::string name_;
+  const uint32_t dim_;
+  std::string dir_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
 
 }  // namespace test
 }  // namespace drift
