@@ -28,3 +28,22 @@ function(drift_add_test source)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
     PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}")
 endfunction()
+
+# drift_isa_test(path/to/foo_test.cc [LIBS ...] [INTERNALS]): drift_add_test, plus
+# one whole-binary run per ISA level forced through DRIFT_ISA (util/cpu_features.h),
+# so every dispatch path (index kernels, ALP loops, CRC) is exercised. A level the
+# CPU lacks is skipped (tests/isa_environment.cc), never silently run lower.
+function(drift_isa_test source)
+  drift_add_test(${source} ${ARGN})
+  get_filename_component(name ${source} NAME_WE)
+  if(NOT TARGET ${name})
+    return()
+  endif()
+  target_sources(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests/isa_environment.cc)
+  foreach(isa scalar avx2 avx512)
+    add_test(NAME ${name}_isa_${isa} COMMAND ${name})
+    set_tests_properties(${name}_isa_${isa} PROPERTIES
+      ENVIRONMENT DRIFT_ISA=${isa} TIMEOUT 600
+      SKIP_REGULAR_EXPRESSION "not supported by this CPU")
+  endforeach()
+endfunction()

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "util/alp.h"
+#include "codec/alp.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const rocksdb::Slice input(reinterpret_cast<const char*>(data), size);

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "index/cpu_features.h"
+#include "util/cpu_features.h"
 
 namespace drift {
 

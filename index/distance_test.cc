@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "index/cpu_features.h"
+#include "util/cpu_features.h"
 #include "index/kernel_table.h"
 #include "util/dataset.h"
 

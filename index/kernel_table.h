@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "index/cpu_features.h"
+#include "util/cpu_features.h"
 
 namespace drift {
 namespace internal {

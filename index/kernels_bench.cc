@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "index/cpu_features.h"
+#include "util/cpu_features.h"
 #include "index/distance.h"
 #include "index/kernel_table.h"
 #include "index/kmeans.h"

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "index/cpu_features.h"
+#include "util/cpu_features.h"
 #include "rocksdb/slice.h"
 #include "rocksdb/status.h"
 

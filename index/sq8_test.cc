@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-#include "index/cpu_features.h"
+#include "util/cpu_features.h"
 #include "util/dataset.h"
 
 namespace drift {

@@ -6,7 +6,7 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/snapshot.h"
 #include "table/drift_table_iterator.h"
-#include "util/alp.h"
+#include "codec/alp.h"
 
 namespace drift {
 

@@ -8,7 +8,7 @@
 #include "index/distance.h"
 #include "index/kmeans.h"
 #include "index/sq8.h"
-#include "util/alp.h"
+#include "codec/alp.h"
 #include "util/parallel.h"
 #include "util/vector_value.h"
 

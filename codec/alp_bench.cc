@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "util/alp.h"
+#include "codec/alp.h"
 
 namespace {
 

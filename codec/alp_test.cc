@@ -1,4 +1,4 @@
-#include "util/alp.h"
+#include "codec/alp.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>

@@ -1,6 +1,6 @@
 // ALP / ALP_RD float32 codec; see alp.h for the design and docs/format-alp.md
 // for the byte format. All multi-byte fields are little-endian.
-#include "util/alp.h"
+#include "codec/alp.h"
 
 #include <algorithm>
 #include <array>
