@@ -33,6 +33,10 @@
 // blocks stay close to the paper's 1024-value vectors so the per-block
 // parameter choice and its fixed header cost (<= 1%) keep their trade-off; and
 // rows never straddle blocks, so no row pays for decoding a neighbour block.
+//
+// Files, one concept each: alp_bitpack (bit packing), alp_schemes (ALP and
+// ALP_RD), alp_block (the scheme of a block), alp_matrix (the container and
+// this API), alp_kernels (the loops compiled per ISA, chosen by DRIFT_ISA).
 #pragma once
 
 #include <cstddef>
