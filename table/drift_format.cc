@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "table/rocksdb_internals.h"
+#include "util/cpu_features.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <nmmintrin.h>
@@ -106,17 +107,24 @@ __attribute__((target("sse4.2"))) uint32_t Crc32cSse42(const char* p,
   return c ^ 0xFFFFFFFFu;
 }
 
-bool HasSse42() {
-  static const bool has = __builtin_cpu_supports("sse4.2");
-  return has;
-}
 #endif
 
 }  // namespace
 
+bool Crc32cUsesSse42() {
+#if defined(DRIFT_HAVE_SSE42_CRC)
+  // DRIFT_ISA governs this dispatch too: the scalar level is plain x86-64.
+  static const bool use =
+      ActiveIsa() != IsaLevel::kScalar && __builtin_cpu_supports("sse4.2");
+  return use;
+#else
+  return false;
+#endif
+}
+
 uint32_t Crc32c(const char* data, size_t n) {
 #if defined(DRIFT_HAVE_SSE42_CRC)
-  if (HasSse42()) return Crc32cSse42(data, n);
+  if (Crc32cUsesSse42()) return Crc32cSse42(data, n);
 #endif
   return rocksdb::crc32c::Value(data, n);
 }

@@ -106,8 +106,10 @@ struct BlockBuffer {
   rocksdb::Slice data;
 };
 
-// crc32c::Value(data, n), computed with SSE4.2 where the CPU has it.
+// crc32c::Value(data, n), computed with SSE4.2 when Crc32cUsesSse42().
 uint32_t Crc32c(const char* data, size_t n);
+// True when the CPU has SSE4.2 and ActiveIsa() is above scalar (DRIFT_ISA).
+bool Crc32cUsesSse42();
 // The masked crc32c of a block trailer.
 uint32_t BlockChecksum(const rocksdb::Slice& contents);
 
