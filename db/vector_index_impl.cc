@@ -14,7 +14,7 @@
 #include "db/search_recorder.h"
 #include "drift/plugin.h"
 #include "index/distance.h"
-#include "index/sq8.h"
+#include "index/sq8_scan.h"
 #include "table/drift_table_factory.h"
 #include "table/internal_key.h"
 #include "table/vector_section_reader.h"

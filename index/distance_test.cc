@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <vector>
 
-#include "util/cpu_features.h"
 #include "index/kernel_table.h"
+#include "util/cpu_features.h"
 #include "util/dataset.h"
 
 namespace drift {

@@ -1,4 +1,4 @@
-// Internal: the per-ISA kernel tables behind distance.h and sq8.h.
+// Internal: the per-ISA kernel tables behind distance.h and sq8_scan.h.
 //
 // Each table is defined in its own translation unit (kernels_scalar.cc,
 // kernels_avx2.cc, kernels_avx512.cc); only the latter two are compiled with
@@ -9,19 +9,11 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "codec/sq8.h"  // kQueryPad, PaddedDim: the SQ8 scan padding
 #include "util/cpu_features.h"
 
 namespace drift {
 namespace internal {
-
-// Padding (in elements) of per-query arrays handed to the SQ8 scan kernels:
-// kernels may read query-side arrays up to the next multiple of this, so the
-// padding must be zero.
-constexpr size_t kQueryPad = 64;
-
-inline size_t PaddedDim(size_t d) {
-  return (d + kQueryPad - 1) / kQueryPad * kQueryPad;
-}
 
 struct Kernels {
   IsaLevel level;

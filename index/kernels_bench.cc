@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "util/cpu_features.h"
 #include "index/distance.h"
 #include "index/kernel_table.h"
 #include "index/kmeans.h"
-#include "index/sq8.h"
+#include "index/sq8_scan.h"
+#include "util/cpu_features.h"
 #include "util/dataset.h"
 
 namespace drift {

@@ -1,5 +1,3 @@
-#include "index/sq8.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,6 +6,7 @@
 #include <random>
 #include <vector>
 
+#include "index/sq8_scan.h"
 #include "util/cpu_features.h"
 #include "util/dataset.h"
 
@@ -154,8 +153,8 @@ TEST(SQ8Test, SerializeRoundTrip) {
   std::vector<uint8_t> codes(5 * d);
   sq.EncodeMany(Data(5, d, 4).data(), 5, codes.data());
   std::vector<float> a(5), b(5);
-  sq.ScanL2(q.data(), codes.data(), 5, a.data());
-  back.ScanL2(q.data(), codes.data(), 5, b.data());
+  SQ8ScanL2(sq, q.data(), codes.data(), 5, a.data());
+  SQ8ScanL2(back, q.data(), codes.data(), 5, b.data());
   EXPECT_EQ(a, b);
 }
 
@@ -317,14 +316,14 @@ TEST(SQ8ScanTest, DefaultScanUsesDefaultForm) {
   std::vector<uint8_t> codes(n * d);
   sq.EncodeMany(base.data(), n, codes.data());
   std::vector<float> a(n), b(n);
-  sq.ScanL2(base.data(), codes.data(), n, a.data());
+  SQ8ScanL2(sq, base.data(), codes.data(), n, a.data());
   SQ8Scanner scanner(sq, base.data());
   EXPECT_EQ(scanner.form(), kDefaultSQ8ScanForm);
   scanner.ScanL2(codes.data(), n, b.data());
   EXPECT_EQ(a, b);
   // Each vector is nearest to its own code.
   for (size_t i = 0; i < n; ++i) {
-    sq.ScanL2(base.data() + i * d, codes.data(), n, a.data());
+    SQ8ScanL2(sq, base.data() + i * d, codes.data(), n, a.data());
     EXPECT_EQ(std::min_element(a.begin(), a.end()) - a.begin(), long(i));
   }
 }

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cstring>
 
+#include "codec/alp.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/snapshot.h"
 #include "table/drift_table_iterator.h"
-#include "codec/alp.h"
 
 namespace drift {
 

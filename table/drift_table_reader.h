@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "codec/sq8.h"
 #include "drift/table_options.h"
 #include "rocksdb/cache.h"
 #include "table/block_io.h"

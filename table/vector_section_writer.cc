@@ -4,11 +4,11 @@
 #include <cmath>
 #include <cstring>
 
+#include "codec/alp.h"
+#include "codec/sq8.h"
 #include "index/blocked_assign.h"
 #include "index/distance.h"
 #include "index/kmeans.h"
-#include "index/sq8.h"
-#include "codec/alp.h"
 #include "util/parallel.h"
 #include "util/vector_value.h"
 

@@ -1,4 +1,4 @@
-#include "index/sq8.h"
+#include "codec/sq8.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,8 +7,6 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
-
-#include "index/kernel_table.h"
 
 namespace drift {
 
@@ -22,18 +20,6 @@ constexpr float kMinDiff = 1e-20f;
 constexpr int kMaxIntWeight = 128;
 
 }  // namespace
-
-const char* SQ8ScanFormName(SQ8ScanForm form) {
-  switch (form) {
-    case SQ8ScanForm::kLut:
-      return "lut";
-    case SQ8ScanForm::kDecodeFma:
-      return "decode_fma";
-    case SQ8ScanForm::kInteger:
-      return "integer";
-  }
-  return "unknown";
-}
 
 rocksdb::Status SQ8Quantizer::Train(const float* x, size_t n, size_t d,
                                     float margin) {
@@ -151,11 +137,6 @@ void SQ8Quantizer::Decode(const uint8_t* code, float* x) const {
   }
 }
 
-void SQ8Quantizer::ScanL2(const float* q, const uint8_t* codes, size_t n,
-                          float* out) const {
-  SQ8Scanner(*this, q).ScanL2(codes, n, out);
-}
-
 void SQ8Quantizer::Serialize(std::string* dst) const {
   const uint32_t d = static_cast<uint32_t>(dim());
   dst->push_back(static_cast<char>(kSQ8FormatVersion));
@@ -194,57 +175,6 @@ size_t SQ8Quantizer::MemoryUsage() const {
           inv_step_.capacity()) *
              sizeof(float) +
          int_w_.capacity() * sizeof(int16_t);
-}
-
-SQ8Scanner::SQ8Scanner(const SQ8Quantizer& quantizer, const float* query,
-                       SQ8ScanForm form, IsaLevel isa)
-    : quantizer_(quantizer), kernels_(&internal::KernelsFor(isa)), form_(form) {
-  const size_t d = quantizer.dim();
-  const float* vmin = quantizer.vmin_.data();
-  const float* step = quantizer.step_.data();
-  switch (form) {
-    case SQ8ScanForm::kLut:
-      table_.resize(d * 256);
-      for (size_t j = 0; j < d; ++j) {
-        const float qm = query[j] - vmin[j];
-        float* row = table_.data() + j * 256;
-        for (int c = 0; c < 256; ++c) {
-          const float t = qm - c * step[j];
-          row[c] = t * t;
-        }
-      }
-      break;
-    case SQ8ScanForm::kDecodeFma:
-      table_.assign(internal::PaddedDim(d), 0.0f);
-      for (size_t j = 0; j < d; ++j) table_[j] = query[j] - vmin[j];
-      break;
-    case SQ8ScanForm::kInteger: {
-      std::vector<uint8_t> code(d);
-      quantizer.Encode(query, code.data());
-      qcode_.assign(internal::PaddedDim(d), 0);
-      std::copy(code.begin(), code.end(), qcode_.begin());
-      break;
-    }
-  }
-}
-
-IsaLevel SQ8Scanner::isa() const { return kernels_->level; }
-
-void SQ8Scanner::ScanL2(const uint8_t* codes, size_t n, float* out) const {
-  const size_t d = quantizer_.dim();
-  switch (form_) {
-    case SQ8ScanForm::kLut:
-      kernels_->scan_lut(table_.data(), codes, n, d, out);
-      break;
-    case SQ8ScanForm::kDecodeFma:
-      kernels_->scan_fma(table_.data(), quantizer_.step_.data(), codes, n, d,
-                         out);
-      break;
-    case SQ8ScanForm::kInteger:
-      kernels_->scan_int(qcode_.data(), quantizer_.int_w_.data(),
-                         quantizer_.int_scale_, codes, n, d, out);
-      break;
-  }
 }
 
 }  // namespace drift
