@@ -67,7 +67,7 @@ class SQ8Quantizer {
   const std::vector<float>& vdiff() const { return vdiff_; }
   // Derived for the scans, zero-padded to internal::PaddedDim(dim()).
   const float* step() const { return step_.data(); }  // vdiff / 255
-  // kInteger weights (0..128) and scale; see SQ8ScanForm::kInteger.
+  // kInteger weights (0..128) and scale (SQ8ScanForm, index/sq8_scan.h).
   const int16_t* int_weights() const { return int_w_.data(); }
   float int_scale() const { return int_scale_; }
 
