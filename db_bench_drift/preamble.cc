@@ -6,8 +6,8 @@
 #include <ctime>
 #include <fstream>
 
-#include "index/cpu_features.h"
 #include "rocksdb/version.h"
+#include "util/cpu_features.h"
 
 #ifndef DRIFT_VERSION
 #define DRIFT_VERSION "unknown"

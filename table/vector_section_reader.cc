@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "codec/alp.h"
 #include "table/internal_key.h"
 #include "table/segment_file.h"
-#include "util/alp.h"
 
 namespace drift {
 

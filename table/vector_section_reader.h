@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "index/sq8.h"
+#include "codec/sq8.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/iterator.h"
 #include "rocksdb/table_properties.h"
