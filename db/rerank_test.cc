@@ -3,7 +3,6 @@
 #include "db/candidate_set.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
-#include "util/vector_value.h"
 
 namespace drift {
 namespace {
@@ -13,10 +12,9 @@ constexpr uint32_t kDim = 2;
 class RerankAtSnapshotTest : public test::VectorDbTest {
  protected:
   RerankAtSnapshotTest() : VectorDbTest("rerank", kDim) {}
-  void PutVector(const std::string& key, float x) {
+  void PutAt(const std::string& key, float x) {
     const float v[kDim] = {x, 0};
-    ASSERT_OK(db_->Put(rocksdb::WriteOptions(), handles_[1], key,
-                       VectorAsSlice(v, kDim)));
+    PutVector(key, v);
   }
   // Re-ranks a pool of a, b, c, d found at approximate distances 0, 1, 4, 9
   // from the origin, `depth` of them, keeping k = 2.
@@ -41,14 +39,14 @@ class RerankAtSnapshotTest : public test::VectorDbTest {
 };
 
 TEST_F(RerankAtSnapshotTest, StaleCandidatesAreReplacedFromThePool) {
-  PutVector("a", 0);
-  PutVector("b", 1);
-  PutVector("c", 2);
-  PutVector("d", 3);
+  PutAt("a", 0);
+  PutAt("b", 1);
+  PutAt("c", 2);
+  PutAt("d", 3);
   const rocksdb::Snapshot* before = db_->GetSnapshot();
   // a is deleted, b moves far away, c is no longer a vector.
   ASSERT_OK(db_->Delete(rocksdb::WriteOptions(), handles_[1], "a"));
-  PutVector("b", 100);
+  PutAt("b", 100);
   ASSERT_OK(db_->Put(rocksdb::WriteOptions(), handles_[1], "c", "text"));
   const rocksdb::Snapshot* after = db_->GetSnapshot();
 

@@ -18,9 +18,7 @@ class VectorSampleTest : public test::VectorDbTest {
   // Vector i is (i, i, i, i).
   void Put(int i) {
     const float v[kDim] = {float(i), float(i), float(i), float(i)};
-    ASSERT_OK(
-        db_->Put(rocksdb::WriteOptions(), handles_[1], "k" + std::to_string(i),
-                 rocksdb::Slice(reinterpret_cast<const char*>(v), sizeof(v))));
+    PutVector("k" + std::to_string(i), v);
   }
   std::multiset<float> Draw(size_t max_sample, uint64_t seed, uint64_t* total) {
     PinnedView view;

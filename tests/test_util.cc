@@ -68,5 +68,11 @@ void VectorDbTest::TearDown() {
   RemoveDir(dir_);
 }
 
+void VectorDbTest::PutVector(const std::string& key, const float* v) {
+  ASSERT_OK(db_->Put(
+      rocksdb::WriteOptions(), handles_[1], key,
+      rocksdb::Slice(reinterpret_cast<const char*>(v), dim_ * sizeof(float))));
+}
+
 }  // namespace test
 }  // namespace drift

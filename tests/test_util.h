@@ -51,6 +51,8 @@ class VectorDbTest : public testing::Test {
       : name_(std::move(name)), dim_(dim) {}
   void SetUp() override;
   void TearDown() override;
+  // Writes `v` (dim_ floats) under `key` to the vector column family.
+  void PutVector(const std::string& key, const float* v);
 
   const std::string name_;
   const uint32_t dim_;
