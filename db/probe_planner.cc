@@ -74,8 +74,10 @@ ProbePlan PlanProbes(const SearchOptions& options,
   const size_t n = plan.codebook->size();
   const float target =
       options.recall_target > 0 ? options.recall_target : kDefaultRecallTarget;
+  // Density routing only where its calibration reaches the target; above
+  // that, the nprobe calibration below (never a lower recall than asked).
   if (options.nprobe == 0 && options.adaptive_probes &&
-      plan.codebook->density.calibrated()) {
+      plan.codebook->density.Reaches(target)) {
     plan.codebook->DensitySlots(query, target, &plan.slots);
     return plan;
   }

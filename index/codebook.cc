@@ -391,9 +391,14 @@ void Codebook::CountProbed(const float* query, const uint32_t* targets,
   }
 }
 
+size_t Codebook::DensityCandidateCount() const {
+  const size_t wanted = 2 * size_t{NprobeForRecall(kDensityReach)};
+  return std::min(size(), std::max(kDensityCandidates, wanted));
+}
+
 void Codebook::CandidateSlots(const float* query, std::vector<uint32_t>* slots,
                               std::vector<float>* dist) const {
-  NearestSlots(query, std::min(size(), kDensityCandidates), slots, dist);
+  NearestSlots(query, DensityCandidateCount(), slots, dist);
 }
 
 void Codebook::DensitySlots(const float* query, float target,

@@ -136,14 +136,20 @@ struct Codebook {
   // density section existed).
   DensityRouting density;
   // The slots a query probes to reach `target` recall under density
-  // routing (density.calibrated() must hold): its kDensityCandidates nearest
-  // slots, cut where their estimated mass reaches the target's tau.
+  // routing (density.calibrated() must hold): its DensityCandidateCount()
+  // nearest slots, cut where their estimated mass reaches the target's tau.
+  // Only as good as the curve: see DensityRouting::Reaches.
   void DensitySlots(const float* query, float target,
                     std::vector<uint32_t>* slots) const;
-  // The kDensityCandidates nearest slots (nearest first) and their squared
-  // distances.
+  // The DensityCandidateCount() nearest slots (nearest first) and their
+  // squared distances.
   void CandidateSlots(const float* query, std::vector<uint32_t>* slots,
                       std::vector<float>* dist) const;
+  // Candidates of density routing: twice the nprobe whose calibrated recall
+  // reaches kDensityReach, at least kDensityCandidates, at most size().
+  // Derived from the calibration (persisted), so a decoded codebook routes
+  // as the trained one.
+  size_t DensityCandidateCount() const;
 
   // Derived by BuildCoarseLayer (empty: route by comparing every centroid).
   std::vector<float> coarse_centroids;         // groups x dim

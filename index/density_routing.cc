@@ -7,9 +7,10 @@ namespace drift {
 namespace {
 
 constexpr float kLambdas[] = {0.5f, 1, 2, 4, 8, 16, 32};
-constexpr float kTaus[] = {0.3f,  0.4f,  0.5f,   0.6f,   0.7f,   0.75f,
-                           0.8f,  0.85f, 0.9f,   0.93f,  0.95f,  0.97f,
-                           0.98f, 0.99f, 0.995f, 0.999f, 0.9999f};
+// Ends at 1: every candidate, so the curve reaches what the candidates can.
+constexpr float kTaus[] = {0.3f,  0.4f,  0.5f,   0.6f,   0.7f,    0.75f,
+                           0.8f,  0.85f, 0.9f,   0.93f,  0.95f,   0.97f,
+                           0.98f, 0.99f, 0.995f, 0.999f, 0.9999f, 1.0f};
 // The targets lambda is chosen for (what SearchOptions::recall_target users
 // ask for).
 constexpr float kTargets[] = {0.9f, 0.95f, 0.97f, 0.99f};
@@ -19,34 +20,48 @@ struct Outcome {
   double scanned = 0;  // share of the vectors in probed slots, per query
 };
 
+// The cumulative estimated mass of the m candidates, as a share of their
+// total (w[j] = mass of candidates 0..j / total; w[m - 1] = 1).
+void CumulativeMass(const DensityRouting& r, const uint32_t* slots,
+                    const float* dist, size_t m, std::vector<float>* w) {
+  const float floor =
+      0.5f / static_cast<float>(std::max<size_t>(1, r.share.size()));
+  w->resize(m);
+  float total = 0;
+  for (size_t j = 0; j < m; ++j) {
+    const float s = slots[j] < r.share.size() ? r.share[slots[j]] : 0;
+    total += std::max(s, floor) *
+             std::exp(-r.lambda * (dist[j] - dist[0]) / r.scale);
+    (*w)[j] = total;
+  }
+  for (float& c : *w) c /= total;
+}
+
+// Candidates probed at `tau` given their cumulative mass.
+size_t ProbesAt(const std::vector<float>& w, float tau) {
+  const size_t m = w.size();
+  if (m <= kMinDensityProbes || tau >= 1) return m;
+  const size_t j = static_cast<size_t>(
+      std::lower_bound(w.begin() + (kMinDensityProbes - 1), w.end(), tau) -
+      w.begin());
+  return std::min(m, j + 1);
+}
+
 }  // namespace
+
+size_t DensityRouting::Probes(const uint32_t* slots, const float* dist,
+                              size_t m, float tau) const {
+  if (m <= kMinDensityProbes || tau >= 1) return m;
+  std::vector<float> w;
+  CumulativeMass(*this, slots, dist, m, &w);
+  return ProbesAt(w, tau);
+}
 
 float DensityRouting::TauForRecall(float target) const {
   for (const Point& p : curve) {
     if (p.recall >= target) return p.tau;
   }
   return curve.empty() ? 1.0f : curve.back().tau;
-}
-
-size_t DensityRouting::Probes(const uint32_t* slots, const float* dist,
-                              size_t m, float tau) const {
-  if (m <= kMinDensityProbes) return m;
-  const float floor =
-      0.5f / static_cast<float>(std::max<size_t>(1, share.size()));
-  float w[kDensityCandidates];
-  m = std::min(m, kDensityCandidates);
-  float total = 0;
-  for (size_t j = 0; j < m; ++j) {
-    const float s = slots[j] < share.size() ? share[slots[j]] : 0;
-    w[j] = std::max(s, floor) * std::exp(-lambda * (dist[j] - dist[0]) / scale);
-    total += w[j];
-  }
-  float covered = 0;
-  for (size_t j = 0; j < m; ++j) {
-    covered += w[j];
-    if (j + 1 >= kMinDensityProbes && covered >= tau * total) return j + 1;
-  }
-  return m;
 }
 
 void CalibrateDensityRouting(const std::vector<DensityQuery>& queries,
@@ -68,31 +83,45 @@ void CalibrateDensityRouting(const std::vector<DensityQuery>& queries,
                    nearest.end());
   routing->scale = std::max(nearest[nearest.size() / 2], 1e-12f);
 
-  auto run = [&](float lambda, float tau) {
-    DensityRouting r = *routing;
-    r.lambda = lambda;
+  // Per lambda, each query's cumulative mass is computed once; every tau
+  // then cuts it by a binary search.
+  std::vector<std::vector<float>> mass(queries.size());
+  std::vector<std::vector<size_t>> neighbour_pos(queries.size());
+  for (size_t i = 0; i < queries.size(); ++i) {
+    const DensityQuery& q = queries[i];
+    for (uint32_t s : q.neighbour_slots) {
+      neighbour_pos[i].push_back(static_cast<size_t>(
+          std::find(q.slots.begin(), q.slots.end(), s) - q.slots.begin()));
+    }
+  }
+  auto run = [&](float tau) {
     Outcome o;
     size_t found = 0, wanted = 0;
-    for (const DensityQuery& q : queries) {
-      const size_t probes =
-          r.Probes(q.slots.data(), q.dist.data(), q.slots.size(), tau);
-      for (size_t j = 0; j < probes; ++j) o.scanned += r.share[q.slots[j]];
-      for (uint32_t s : q.neighbour_slots) {
-        found += std::find(q.slots.begin(), q.slots.begin() + probes, s) !=
-                 q.slots.begin() + probes;
+    for (size_t i = 0; i < queries.size(); ++i) {
+      const size_t probes = ProbesAt(mass[i], tau);
+      for (size_t j = 0; j < probes; ++j) {
+        o.scanned += routing->share[queries[i].slots[j]];
       }
-      wanted += q.neighbour_slots.size();
+      for (size_t pos : neighbour_pos[i]) found += pos < probes;
+      wanted += neighbour_pos[i].size();
     }
     o.recall = wanted == 0 ? 1.0 : static_cast<double>(found) / wanted;
     o.scanned /= queries.size();
     return o;
   };
   double best_cost = -1;
+  float best_lambda = 0;
   for (float lambda : kLambdas) {
+    routing->lambda = lambda;
+    for (size_t i = 0; i < queries.size(); ++i) {
+      const DensityQuery& q = queries[i];
+      CumulativeMass(*routing, q.slots.data(), q.dist.data(), q.slots.size(),
+                     &mass[i]);
+    }
     std::vector<DensityRouting::Point> curve;
     std::vector<Outcome> outcomes;
     for (float tau : kTaus) {
-      const Outcome o = run(lambda, tau);
+      const Outcome o = run(tau);
       const float recall = static_cast<float>(o.recall);  // as stored
       if (curve.empty() || recall > curve.back().recall) {
         curve.push_back({tau, recall});
@@ -113,10 +142,11 @@ void CalibrateDensityRouting(const std::vector<DensityQuery>& queries,
     }
     if (best_cost < 0 || cost < best_cost) {
       best_cost = cost;
-      routing->lambda = lambda;
+      best_lambda = lambda;
       routing->curve = std::move(curve);
     }
   }
+  routing->lambda = best_lambda;
 }
 
 }  // namespace drift

@@ -14,6 +14,14 @@
 // codebook's calibration queries (a held-out sample): the lambda whose
 // probes scan the fewest vectors at the usual targets is kept, with its
 // curve of tau against recall.
+//
+// Reach: the candidates are at least kDensityCandidates and widen with the
+// codebook (Codebook::DensityCandidateCount: twice the nprobe that the
+// nprobe calibration needs for kDensityReach), and the curve ends at tau = 1
+// (every candidate), so on data whose neighbours spread over many buckets
+// the curve still climbs to high targets. A target above the curve's last
+// recall is not reachable by density routing: the planner then routes by
+// the nprobe calibration instead (Reaches), never silently lower.
 #pragma once
 
 #include <cstddef>
@@ -22,8 +30,11 @@
 
 namespace drift {
 
+// The fewest candidates a query considers, and the fewest it probes.
 constexpr size_t kDensityCandidates = 32;
 constexpr size_t kMinDensityProbes = 2;
+// The nprobe-calibrated recall whose nprobe sizes the candidates.
+constexpr float kDensityReach = 0.995f;
 
 struct DensityRouting {
   std::vector<float> share;  // per slot: its share of the calibration sample
@@ -36,11 +47,15 @@ struct DensityRouting {
   std::vector<Point> curve;  // ascending in tau and in recall
 
   bool calibrated() const { return lambda > 0 && !curve.empty(); }
+  // Whether the calibrated curve reaches `target`.
+  bool Reaches(float target) const {
+    return calibrated() && curve.back().recall >= target;
+  }
   // Smallest calibrated tau whose recall reaches `target` (the largest if
   // none does).
   float TauForRecall(float target) const;
   // How many of the m candidate slots (nearest first, squared distances
-  // `dist`) a query probes at `tau`.
+  // `dist`) a query probes at `tau` (all m at tau >= 1).
   size_t Probes(const uint32_t* slots, const float* dist, size_t m,
                 float tau) const;
 };

@@ -284,8 +284,11 @@ struct SearchOptions {
   // routing (probe in order of centroid distance until the estimated share
   // of the query's neighbours in the probed buckets reaches what the
   // codebook's calibration says the target needs; at least 2), instead of
-  // the same calibrated nprobe for every query. Needs a codebook calibrated
-  // by this version (else the nprobe table is used).
+  // the same calibrated nprobe for every query. The candidates widen with
+  // the codebook (twice the nprobe the calibration needs for 0.995, at
+  // least 32). A target that density routing's calibration does not reach,
+  // or a codebook without that calibration, uses the calibrated nprobe
+  // instead: the target is never ignored.
   bool adaptive_probes = false;
   // Candidates re-ranked with exact floats (0: max(2k, 10); 4k for a
   // recall_target >= 0.99).
