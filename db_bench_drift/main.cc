@@ -81,6 +81,9 @@ DEFINE_int64(num, 0,
              "100000)");
 DEFINE_int32(dim, 128, "Dimension of --dataset=gaussian");
 DEFINE_int32(clusters, 64, "Clusters of --dataset=gaussian");
+DEFINE_double(cluster_spread, 4.0,
+              "Standard deviation of the cluster centres of --dataset=gaussian "
+              "(points have unit noise: below ~1 the clusters overlap)");
 DEFINE_int64(reads, 10000, "Operations of getvec/overwrite/deletevec");
 DEFINE_bool(random_keys, true, "fillvec writes keys in random order");
 DEFINE_bool(sync, false, "fsync the WAL on every write batch");
@@ -203,8 +206,9 @@ rocksdb::Status LoadData(Dataset* data) {
     // same seed twice would make the queries copies of the first vectors).
     constexpr size_t kQueries = 1000;
     std::vector<uint8_t> labels;
-    MakeGaussianClusters(n + kQueries, data->dim, FLAGS_clusters, 4.0f,
-                         FLAGS_seed, &data->base, &labels);
+    MakeGaussianClusters(n + kQueries, data->dim, FLAGS_clusters,
+                         static_cast<float>(FLAGS_cluster_spread), FLAGS_seed,
+                         &data->base, &labels);
     data->queries.assign(data->base.begin() + n * data->dim, data->base.end());
     data->base.resize(n * data->dim);
     data->base_labels.assign(labels.begin(), labels.begin() + n);
