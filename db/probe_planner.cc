@@ -1,6 +1,7 @@
 #include "db/probe_planner.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <utility>
 
@@ -112,9 +113,43 @@ std::vector<uint32_t> BucketsToProbe(
     return buckets;
   }
   // A segment of another epoch routes with its own centroids.
-  return RouteBuckets(
-      dir, query,
-      plan.nprobe != 0 ? plan.nprobe : DefaultNprobe(dir.buckets.size()));
+  const size_t first =
+      plan.nprobe != 0 ? plan.nprobe : DefaultNprobe(dir.buckets.size());
+  if (!plan.skip_routed) return RouteBuckets(dir, query, first);
+  // The nearest-first order is a total order (distance, bucket): the wider
+  // routing begins with the first round's buckets.
+  std::vector<uint32_t> wider = RouteBuckets(
+      dir, query, static_cast<size_t>(std::ceil(first * plan.routed_factor)));
+  wider.erase(wider.begin(), wider.begin() + std::min(first, wider.size()));
+  return wider;
+}
+
+ProbePlan WidenPlan(const ProbePlan& first, double factor, const float* query) {
+  ProbePlan plan;
+  plan.codebook = first.codebook;
+  plan.nprobe = first.nprobe;
+  plan.routed_factor = factor;
+  plan.skip_routed = true;
+  if (first.exhaustive) {
+    plan.codebook = nullptr;
+    plan.routed_factor = 1;  // routes nothing new
+    return plan;
+  }
+  if (plan.codebook != nullptr && !first.slots.empty()) {
+    const size_t n =
+        std::min(plan.codebook->size(),
+                 static_cast<size_t>(std::ceil(first.slots.size() * factor)));
+    std::vector<uint32_t> wider;
+    plan.codebook->NearestSlots(query, n, &wider);
+    std::vector<uint32_t> done = first.slots;
+    std::sort(done.begin(), done.end());
+    for (uint32_t slot : wider) {
+      if (!std::binary_search(done.begin(), done.end(), slot)) {
+        plan.slots.push_back(slot);
+      }
+    }
+  }
+  return plan;
 }
 
 }  // namespace drift

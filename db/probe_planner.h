@@ -33,7 +33,18 @@ struct ProbePlan {
   std::vector<uint32_t> slots;  // nearest first
   uint32_t nprobe = 0;          // SearchOptions::nprobe
   bool exhaustive = false;
+  // A widening round (WidenPlan): segments of other epochs probe their
+  // routed buckets from skip_routed on, up to `routed_factor` times their
+  // first round's count (slots already hold only the new ones).
+  double routed_factor = 1;
+  bool skip_routed = false;
 };
+
+// The second round of a filtered search that `factor` (> 1) times more
+// buckets than `first` should reach: the slots of the wider plan that
+// `first` did not probe. Empty (nothing more to probe) for an exhaustive
+// plan.
+ProbePlan WidenPlan(const ProbePlan& first, double factor, const float* query);
 
 // The plan of `query` (dim floats) under `codebook` (the current one; may be
 // null: every segment then routes with its own centroids).

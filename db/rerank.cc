@@ -4,6 +4,7 @@
 #include <string>
 
 #include "db/candidate_set.h"
+#include "db/search_filter.h"
 #include "index/distance.h"
 #include "table/internal_key.h"
 #include "util/vector_value.h"
@@ -34,7 +35,8 @@ void SortAndTruncate(size_t k, std::vector<SearchHit>* hits) {
 void UniqueKeysRerank::AddBucket(
     size_t segment, uint32_t b, const BucketDataView& bucket,
     const float* approx,
-    const std::shared_ptr<VectorSectionReader::BlobRef>& blob) {
+    const std::shared_ptr<VectorSectionReader::BlobRef>& blob,
+    SearchFilter* filter) {
   bool kept = false;
   for (uint32_t r = 0; r < bucket.num_rows; ++r) {
     if (depth_ != 0 && heap_.size() == depth_ &&
@@ -42,6 +44,9 @@ void UniqueKeysRerank::AddBucket(
       continue;
     }
     if (SequenceOf(bucket.keys[r]) > visible_) continue;
+    if (filter != nullptr && !filter->Passes(UserKeyOf(bucket.keys[r]))) {
+      continue;
+    }
     heap_.push_back(
         {approx[r], static_cast<uint32_t>(segment), b, r, bucket.keys[r]});
     std::push_heap(heap_.begin(), heap_.end());

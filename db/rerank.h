@@ -22,6 +22,7 @@
 namespace drift {
 
 class CandidateSet;
+class SearchFilter;
 struct BucketDataView;
 
 // Candidates a search keeps per re-rank slot (the CandidateSet's capacity is
@@ -37,9 +38,11 @@ class UniqueKeysRerank {
 
   // One scanned bucket: bucket `b` of segment `segment` with its SQ8
   // distances `approx`. Keeps `blob` alive while one of its keys is kept.
+  // Only keys that pass `filter` (nullptr: all) are kept.
   void AddBucket(size_t segment, uint32_t b, const BucketDataView& bucket,
                  const float* approx,
-                 const std::shared_ptr<VectorSectionReader::BlobRef>& blob);
+                 const std::shared_ptr<VectorSectionReader::BlobRef>& blob,
+                 SearchFilter* filter = nullptr);
 
   // The best k kept entries by exact distance from their rows in `segments`
   // (the segments the buckets were scanned from, same order).

@@ -7,10 +7,12 @@
 
 #include "db/candidate_set.h"
 #include "db/index_properties.h"
+#include "db/key_range_scan.h"
 #include "db/maintenance.h"
 #include "db/pinned_view.h"
 #include "db/probe_planner.h"
 #include "db/rerank.h"
+#include "db/search_filter.h"
 #include "db/search_recorder.h"
 #include "drift/plugin.h"
 #include "index/distance.h"
@@ -34,6 +36,17 @@ Status DimensionMismatch(rocksdb::ColumnFamilyHandle* cf, const char* factory,
       "drift: column family " + cf->GetName() + " has " + factory +
       " dimension " + std::to_string(has) + ", not " + std::to_string(wanted));
 }
+
+// Filtered searches: every kSampleStride-th scanned row of the first round
+// (and up to about kMemtableSamples rows per memtable when no segment was
+// probed) samples the filter's pass rate; the probes widen at most
+// kMaxWidening times; a key range is scanned in key order when it ends within
+// what the probes would scan, and always when that is under
+// kMinRangeScanBudget entries.
+constexpr uint32_t kSampleStride = 8;
+constexpr size_t kMemtableSamples = 64;
+constexpr double kMaxWidening = 1000;
+constexpr uint64_t kMinRangeScanBudget = 1024;
 
 }  // namespace
 
@@ -304,18 +317,71 @@ Status VectorIndexImpl::SearchPinned(const PinnedView& view,
                                      const float* query, size_t k,
                                      std::vector<SearchHit>* hits,
                                      SearchStats* stats) {
+  SearchFilter filter;
+  Status s = SearchFilter::Make(options, db_, cf_, snapshot, &filter);
+  if (!s.ok()) return s;
+  s = SearchFiltered(view, snapshot, options, &filter, query, k, hits, stats);
+  if (s.ok()) s = filter.status();
+  stats->filter_rejected += filter.rejected();
+  return s;
+}
+
+uint64_t VectorIndexImpl::RangeScanBudget(const PinnedView& view,
+                                          const ProbePlan& plan) const {
+  uint64_t total = 0;
+  for (const auto* segment : view.segments()) {
+    for (const auto& bucket : segment->directory().buckets) {
+      total += bucket.num_rows;
+    }
+  }
+  for (const auto& arena : view.arenas()) total += arena->Snapshot().size;
+  const size_t slots = plan.codebook != nullptr ? plan.codebook->size() : 0;
+  const double share = slots > 0 && !plan.slots.empty()
+                           ? static_cast<double>(plan.slots.size()) / slots
+                           : 1.0 / 8;
+  return std::max<uint64_t>(kMinRangeScanBudget,
+                            static_cast<uint64_t>(total * share));
+}
+
+Status VectorIndexImpl::SearchFiltered(const PinnedView& view,
+                                       const rocksdb::Snapshot* snapshot,
+                                       const SearchOptions& options,
+                                       SearchFilter* filter, const float* query,
+                                       size_t k, std::vector<SearchHit>* hits,
+                                       SearchStats* stats) {
   const size_t rerank = RerankDepth(options, k);
   const ProbePlan plan =
       PlanProbes(options, codebooks_->current(), options_.dimension, query);
+  if (filter->has_range() && !plan.exhaustive) {
+    // A range that ends within about what the probes would scan is read in
+    // key order instead (exact). An exhaustive search scans every bucket.
+    bool complete = false;
+    Status s =
+        ScanKeyRange(db_, cf_, snapshot, filter, query, options_.dimension, k,
+                     RangeScanBudget(view, plan), hits, stats, &complete);
+    if (!s.ok() || complete) return s;
+  }
+  // A filtered search probes a second round, widened by the pass rate
+  // sampled in the first, so about as many passing vectors are scanned as
+  // an unfiltered search scans.
+  const bool widen = filter->active() && !plan.exhaustive;
+  auto rounds = [&](const BucketSink& sink) {
+    Status s =
+        ScanSegments(view, plan, query, widen ? filter : nullptr, stats, sink);
+    const double factor = widen ? filter->Widening(kMaxWidening) : 1;
+    if (!s.ok() || factor <= 1) return s;
+    return ScanSegments(view, WidenPlan(plan, factor, query), query, nullptr,
+                        stats, sink);
+  };
   if (view.unique_keys()) {
     // Every bucket entry is its key's only version: no point read is needed.
     UniqueKeysRerank unique(snapshot->GetSequenceNumber(), rerank);
-    Status s = ScanSegments(
-        view, plan, query, stats,
-        [&unique](size_t segment, uint32_t b, const BucketDataView& bucket,
-                  const float* approx,
-                  const std::shared_ptr<VectorSectionReader::BlobRef>& blob) {
-          unique.AddBucket(segment, b, bucket, approx, blob);
+    Status s =
+        rounds([&unique, filter](
+                   size_t segment, uint32_t b, const BucketDataView& bucket,
+                   const float* approx,
+                   const std::shared_ptr<VectorSectionReader::BlobRef>& blob) {
+          unique.AddBucket(segment, b, bucket, approx, blob, filter);
         });
     if (!s.ok()) return s;
     return unique.Finish(view.segments(), query, options_.dimension, k, hits,
@@ -324,48 +390,71 @@ Status VectorIndexImpl::SearchPinned(const PinnedView& view,
   // A pool deeper than the re-rank depth: candidates found through versions
   // that are no longer visible are replaced from it (see RerankAtSnapshot).
   CandidateSet candidates(rerank * kCandidatePoolFactor);
-  CollectMemtables(view, query, k, options.exhaustive, &candidates, stats);
-  Status s = ScanSegments(
-      view, plan, query, stats,
-      [&candidates](size_t /*segment*/, uint32_t /*bucket*/,
-                    const BucketDataView& bucket, const float* approx,
-                    const std::shared_ptr<VectorSectionReader::BlobRef>&) {
-        for (uint32_t r = 0; r < bucket.num_rows; ++r) {
-          if (approx[r] < candidates.threshold()) {
-            candidates.Add(UserKeyOf(bucket.keys[r]), approx[r]);
-          }
-        }
-      });
+  Status s = rounds([&candidates, filter](
+                        size_t /*segment*/, uint32_t /*bucket*/,
+                        const BucketDataView& bucket, const float* approx,
+                        const std::shared_ptr<VectorSectionReader::BlobRef>&) {
+    for (uint32_t r = 0; r < bucket.num_rows; ++r) {
+      if (approx[r] < candidates.threshold()) {
+        const Slice key = UserKeyOf(bucket.keys[r]);
+        if (filter->Passes(key)) candidates.Add(key, approx[r]);
+      }
+    }
+  });
   if (!s.ok()) return s;
+  CollectMemtables(view, query, k, options.exhaustive, filter, &candidates,
+                   stats);
   return RerankAtSnapshot(db_, cf_, snapshot, query, options_.dimension,
                           candidates, k, rerank, hits, stats);
 }
 
 void VectorIndexImpl::CollectMemtables(const PinnedView& view,
                                        const float* query, size_t k,
-                                       bool exhaustive,
+                                       bool exhaustive, SearchFilter* filter,
                                        CandidateSet* candidates,
                                        SearchStats* stats) const {
   const uint32_t dim = options_.dimension;
+  // A filtered search asks the graphs for more rows, by the pass rate
+  // sampled in the segments (or, without segments, in the memtables), and
+  // scans a memtable whose graph it would ask for a quarter of its rows.
+  const bool filtered = filter->active() && !exhaustive;
+  if (filtered && filter->sampled() == 0) {
+    for (const auto& arena : view.arenas()) {
+      const FreshVectorArena::View rows = arena->Snapshot();
+      const size_t step = std::max<size_t>(1, rows.size / kMemtableSamples);
+      for (size_t r = 0; r < rows.size; r += step) {
+        filter->Sample(UserKeyOf(rows.key(r)));
+      }
+    }
+  }
+  const size_t want =
+      filtered
+          ? static_cast<size_t>(std::ceil(k * filter->Widening(kMaxWidening)))
+          : k;
   std::vector<std::pair<float, uint32_t>> found;
   for (const auto& arena : view.arenas()) {
     if (arena->dim() != dim) continue;
     const FreshVectorArena::View rows = arena->Snapshot();
     // The graph answers for the rows it indexed; the rest are scanned.
     size_t first_scanned = 0;
-    if (!exhaustive) {
+    if (!exhaustive && (!filtered || 4 * want < rows.size)) {
       found.clear();
-      arena->graph()->Search(query, k, &found, &first_scanned);
+      arena->graph()->Search(query, want, &found, &first_scanned);
       first_scanned = std::min(first_scanned, rows.size);
       for (const auto& [distance, row] : found) {
-        if (row < rows.size)
-          candidates->Add(UserKeyOf(rows.key(row)), distance);
+        if (row < rows.size && distance < candidates->threshold()) {
+          const Slice key = UserKeyOf(rows.key(row));
+          if (filter->Passes(key)) candidates->Add(key, distance);
+        }
       }
       stats->memtable_graph_results += found.size();
     }
     for (size_t r = first_scanned; r < rows.size; ++r) {
-      candidates->Add(UserKeyOf(rows.key(r)),
-                      L2Sqr(query, rows.vector(r), dim));
+      const float distance = L2Sqr(query, rows.vector(r), dim);
+      if (distance < candidates->threshold()) {
+        const Slice key = UserKeyOf(rows.key(r));
+        if (filter->Passes(key)) candidates->Add(key, distance);
+      }
     }
     stats->memtable_vectors_scanned += rows.size - first_scanned;
   }
@@ -373,7 +462,7 @@ void VectorIndexImpl::CollectMemtables(const PinnedView& view,
 
 Status VectorIndexImpl::ScanSegments(const PinnedView& view,
                                      const ProbePlan& plan, const float* query,
-                                     SearchStats* stats,
+                                     SearchFilter* sampler, SearchStats* stats,
                                      const BucketSink& sink) const {
   const uint32_t dim = options_.dimension;
   std::vector<float> approx;
@@ -401,6 +490,11 @@ Status VectorIndexImpl::ScanSegments(const PinnedView& view,
                      bucket.num_rows, approx.data());
       ++stats->buckets_probed;
       stats->segment_vectors_scanned += bucket.num_rows;
+      if (sampler != nullptr) {
+        for (uint32_t r = 0; r < bucket.num_rows; r += kSampleStride) {
+          sampler->Sample(UserKeyOf(bucket.keys[r]));
+        }
+      }
       sink(i, b, bucket, approx.data(), blob);
     }
   }

@@ -25,6 +25,7 @@ class DriftTableFactory;
 class CandidateSet;
 class Maintenance;
 class PinnedView;
+class SearchFilter;
 struct ProbePlan;
 struct BucketDataView;
 
@@ -75,8 +76,11 @@ class VectorIndexImpl : public VectorIndex {
       const float* approx,
       const std::shared_ptr<VectorSectionReader::BlobRef>& blob)>;
 
+  // Probes `plan`'s buckets in every segment; `sampler` (optional) samples
+  // its pass rate on the scanned keys.
   rocksdb::Status ScanSegments(const PinnedView& view, const ProbePlan& plan,
-                               const float* query, SearchStats* stats,
+                               const float* query, SearchFilter* sampler,
+                               SearchStats* stats,
                                const BucketSink& sink) const;
   rocksdb::Status CheckOpen() const;
   static rocksdb::Status CheckBatch(const rocksdb::WriteBatch* batch,
@@ -93,11 +97,21 @@ class VectorIndexImpl : public VectorIndex {
                                const SearchOptions& options, const float* query,
                                size_t k, std::vector<SearchHit>* hits,
                                SearchStats* stats);
-  // Memtable candidates with exact distances: from each memtable's graph for
-  // its indexed rows (unless exhaustive) and by scanning the others.
+  rocksdb::Status SearchFiltered(const PinnedView& view,
+                                 const rocksdb::Snapshot* snapshot,
+                                 const SearchOptions& options,
+                                 SearchFilter* filter, const float* query,
+                                 size_t k, std::vector<SearchHit>* hits,
+                                 SearchStats* stats);
+  // Entries a key-range scan may read before the search probes instead:
+  // about what `plan` scans, at least kMinRangeScanBudget.
+  uint64_t RangeScanBudget(const PinnedView& view, const ProbePlan& plan) const;
+  // Memtable candidates that pass `filter`, with exact distances: from each
+  // memtable's graph for its indexed rows (unless exhaustive) and by
+  // scanning the others.
   void CollectMemtables(const PinnedView& view, const float* query, size_t k,
-                        bool exhaustive, CandidateSet* candidates,
-                        SearchStats* stats) const;
+                        bool exhaustive, SearchFilter* filter,
+                        CandidateSet* candidates, SearchStats* stats) const;
 
   rocksdb::DB* const db_;
   rocksdb::ColumnFamilyHandle* const cf_;

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -295,6 +297,32 @@ struct SearchOptions {
   uint32_t rerank = 0;
   // Scan everything: the result is then the exact k nearest neighbours.
   bool exhaustive = false;
+
+  // Filters: the search returns the k nearest of the vectors whose keys pass
+  // every restriction set here (checked before the top k, so with
+  // `exhaustive` it returns min(k, passing vectors) hits, exactly the
+  // brute-force answer over them). At the default effort the probes widen by
+  // the pass rate sampled while scanning, and a key range (or a prefix,
+  // under the bytewise comparator) that holds about as many entries as the
+  // probes would scan, or fewer, is read in key order at the snapshot
+  // instead: exact, no bucket probed.
+  //
+  // Keys in [key_start, key_limit) by the column family's comparator (unset:
+  // unbounded). Both set with key_start >= key_limit is InvalidArgument.
+  std::optional<std::string> key_start;
+  std::optional<std::string> key_limit;
+  // Keys that begin with these bytes (empty: any key).
+  std::string key_prefix;
+  // A predicate on the key; with filter_column_family, it also receives the
+  // value of the same key in that column family read at the search's
+  // snapshot (nullptr when the key is absent there; without a filter column
+  // family, always nullptr). Called on the searching thread, at most a few
+  // times per candidate; it must give the same answer for a key within one
+  // search.
+  std::function<bool(const rocksdb::Slice& key,
+                     const rocksdb::Slice* other_value)>
+      filter;
+  rocksdb::ColumnFamilyHandle* filter_column_family = nullptr;
 };
 
 struct SearchHit {
@@ -316,6 +344,10 @@ struct SearchStats {
   // has one version in the column family (memtables empty, segments
   // compacted into one level, no snapshot holding old versions).
   uint64_t point_reads = 0;
+  // Filtered searches: candidates the filter rejected, and vectors read in
+  // key order by a key-range scan (instead of probing buckets).
+  uint64_t filter_rejected = 0;
+  uint64_t range_vectors_scanned = 0;
 };
 
 // Recall target of a search that sets neither recall_target nor nprobe.
