@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <random>
@@ -151,7 +152,12 @@ Status WriteIvecs(const std::string& path, const std::vector<int32_t>& data,
 
 void GaussianSource::Append(const float* centre, size_t dim, size_t n,
                             float sigma, std::vector<float>* out) {
-  out->reserve(out->size() + n * dim);
+  // Geometric growth: callers append one point at a time (an exact reserve
+  // per call would copy the whole vector each time, quadratic in n).
+  const size_t need = out->size() + n * dim;
+  if (out->capacity() < need) {
+    out->reserve(std::max(need, 2 * out->capacity()));
+  }
   for (size_t i = 0; i < n; ++i) {
     for (size_t j = 0; j < dim; ++j) {
       const float noise = normal_(rng_) * sigma;
@@ -174,6 +180,7 @@ void MakeGaussianClusters(size_t n, uint32_t dim, uint32_t clusters,
   std::vector<float> centres;
   source.Append(nullptr, dim, clusters, spread, &centres);
   out->clear();
+  out->reserve(n * dim);
   if (labels != nullptr) labels->resize(n);
   for (size_t i = 0; i < n; ++i) {
     const size_t c = source.Below(clusters);
