@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -55,6 +57,11 @@ DEFINE_string(nprobe_list, "1,2,4,5,6,8,12,16",
 DEFINE_string(recall_targets, "0.9,0.95,0.99",
               "Drift search: recall targets, one measurement each (requested "
               "vs achieved recall)");
+DEFINE_string(filter_selectivity, "",
+              "search: also measure filtered searches passing these shares "
+              "of the keys (e.g. 0.01,0.1,0.5), each as a predicate on a "
+              "hash of the key and as a key range; recall against brute "
+              "force over the passing vectors");
 DEFINE_int32(rerank, 0,
              "Drift search: candidates re-ranked with exact floats (0: the "
              "default for k)");
@@ -537,6 +544,10 @@ class Runner : public System {
       r.params["nprobe"] = nprobe == 0 ? "default" : std::to_string(nprobe);
       s = MeasureSearch(so, r);
     }
+    for (double share : ParseDoubleList(FLAGS_filter_selectivity)) {
+      if (s.ok()) s = SearchFiltered(share, /*range=*/false);
+      if (s.ok()) s = SearchFiltered(share, /*range=*/true);
+    }
     for (bool adaptive : {false, true}) {
       for (double target : ParseDoubleList(FLAGS_recall_targets)) {
         if (!s.ok()) return s;
@@ -565,6 +576,43 @@ class Runner : public System {
             system_.c_str(), FLAGS_db.c_str(), system_.c_str());
   }
 
+  // Filtered search at the default effort: a predicate passing `share` of
+  // the keys by a hash of the key, or the key range of `share` of the ids
+  // (from a third of the way in). Ground truth: exact over the passing ids.
+  rocksdb::Status SearchFiltered(double share, bool range) {
+    const size_t n = data_.num_base();
+    const uint64_t cut = static_cast<uint64_t>(share * (1 << 20));
+    auto pass_hash = [cut](const rocksdb::Slice& key) {
+      return (std::hash<std::string>()(key.ToString()) & ((1 << 20) - 1)) < cut;
+    };
+    const size_t first = n / 3;
+    const size_t last =
+        std::min(n, first + static_cast<size_t>(std::ceil(share * n)));
+    std::vector<uint32_t> ids;
+    for (size_t i = 0; i < n; ++i) {
+      if (range ? (i >= first && i < last) : pass_hash(KeyOf(i))) {
+        ids.push_back(static_cast<uint32_t>(i));
+      }
+    }
+    SearchEval eval;
+    rocksdb::Status s = eval.PrepareSubset(data_, ctx_.eval->num_queries(),
+                                           ctx_.eval->k(), ids);
+    if (!s.ok()) return s;
+    SearchOptions so;
+    if (range) {
+      so.key_start = KeyOf(first);
+      so.key_limit = KeyOf(last);
+    } else {
+      so.filter = [pass_hash](const rocksdb::Slice& key,
+                              const rocksdb::Slice*) { return pass_hash(key); };
+    }
+    Result r = NewResult("search");
+    r.params["filter"] = range ? "range" : "hash";
+    r.params["selectivity"] = std::to_string(share).substr(0, 5);
+    r.metrics["passing"] = ids.size();
+    return MeasureSearch(so, r, &eval);
+  }
+
   rocksdb::Status WarmUp(const SearchOptions& so) {
     std::vector<float> query(data_.dim);
     std::vector<SearchHit> hits;
@@ -581,25 +629,29 @@ class Runner : public System {
   }
 
   // One search measurement over every query with `so` (plus --rerank).
-  rocksdb::Status MeasureSearch(SearchOptions so, Result r) {
+  // `eval` (nullptr: the benchmark's) holds the queries and ground truth.
+  rocksdb::Status MeasureSearch(SearchOptions so, Result r,
+                                const SearchEval* eval = nullptr) {
     so.rerank = static_cast<uint32_t>(FLAGS_rerank);
     r.params["rerank"] =
         FLAGS_rerank == 0 ? "default" : std::to_string(FLAGS_rerank);
     std::vector<float> query(data_.dim);
     std::vector<SearchHit> hits;
+    if (eval == nullptr) eval = ctx_.eval;
     return RunQueries(
-        *ctx_.eval, r, reporter(),
+        *eval, r, reporter(),
         [&](size_t q, std::vector<uint32_t>* ids, uint64_t* scanned) {
-          const float* qv = ctx_.eval->query(q);
+          const float* qv = eval->query(q);
           query.assign(qv, qv + data_.dim);
           SearchStats stats;
           rocksdb::Status st =
-              index_->Search(so, query, ctx_.eval->k(), &hits, &stats);
+              index_->Search(so, query, eval->k(), &hits, &stats);
           for (const SearchHit& h : hits) {
             ids->push_back(static_cast<uint32_t>(std::stoull(h.key.substr(3))));
           }
-          *scanned =
-              stats.segment_vectors_scanned + stats.memtable_vectors_scanned;
+          *scanned = stats.segment_vectors_scanned +
+                     stats.memtable_vectors_scanned +
+                     stats.range_vectors_scanned;
           return st;
         });
   }

@@ -52,6 +52,32 @@ rocksdb::Status SearchEval::Prepare(const Dataset& data, size_t num_queries,
                     static_cast<uint32_t>(k));
 }
 
+rocksdb::Status SearchEval::PrepareSubset(const Dataset& data,
+                                          size_t num_queries, size_t k,
+                                          const std::vector<uint32_t>& ids) {
+  data_ = &data;
+  num_queries_ = std::min(num_queries, data.num_queries());
+  k_ = k;
+  if (num_queries_ == 0) {
+    return rocksdb::Status::InvalidArgument("the data set has no queries");
+  }
+  if (ids.size() < k) {
+    return rocksdb::Status::InvalidArgument(
+        "fewer base vectors pass the filter than k");
+  }
+  std::vector<float> base;
+  base.reserve(ids.size() * data.dim);
+  for (uint32_t id : ids) {
+    base.insert(base.end(), data.base.begin() + size_t{id} * data.dim,
+                data.base.begin() + (size_t{id} + 1) * data.dim);
+  }
+  gt_.resize(num_queries_ * k);
+  ExactKnn(base.data(), ids.size(), data.queries.data(), num_queries_, data.dim,
+           k, gt_.data());
+  for (uint32_t& g : gt_) g = ids[g];
+  return rocksdb::Status::OK();
+}
+
 size_t SearchEval::Hits(size_t q, const std::vector<uint32_t>& ids) const {
   const auto begin = gt_.begin() + q * k_, end = begin + k_;
   size_t hits = 0;

@@ -22,6 +22,11 @@ class SearchEval {
                           const std::string& gt_path,
                           const std::string& cache_dir);
 
+  // Ground truth over the base vectors `ids` only (a filtered search's
+  // answer), computed exactly, ids as in `data`.
+  rocksdb::Status PrepareSubset(const Dataset& data, size_t num_queries,
+                                size_t k, const std::vector<uint32_t>& ids);
+
   size_t num_queries() const { return num_queries_; }
   size_t k() const { return k_; }
   const float* query(size_t q) const {
