@@ -71,6 +71,9 @@ Status SearchFilter::Make(const SearchOptions& options, rocksdb::DB* db,
     out->upper_ = *options.key_limit;
     out->has_upper_ = true;
   }
+  // A prefix disjoint from key_start / key_limit: nothing passes.
+  out->empty_ = has_lower && out->has_upper_ &&
+                cmp->Compare(out->lower_, out->upper_) >= 0;
   out->lower_slice_ = Slice(out->lower_);
   out->range_upper_slice_ = Slice(out->upper_);
   out->range_lower_ = has_lower ? &out->lower_slice_ : nullptr;

@@ -39,6 +39,8 @@ class SearchFilter {
                               SearchFilter* out);
 
   bool active() const { return active_; }
+  // The bounds exclude every key (a prefix outside [key_start, key_limit)).
+  bool empty() const { return empty_; }
   // Whether the keys are restricted to a range (bounds or a prefix that the
   // comparator orders as a range): a key-range scan can then replace probing.
   bool has_range() const { return range_lower_ != nullptr || has_upper_; }
@@ -70,6 +72,7 @@ class SearchFilter {
   bool InBounds(const rocksdb::Slice& user_key) const;
 
   bool active_ = false;
+  bool empty_ = false;
   rocksdb::DB* db_ = nullptr;
   const rocksdb::Comparator* comparator_ = nullptr;
   rocksdb::ReadOptions read_options_;

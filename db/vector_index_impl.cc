@@ -327,20 +327,57 @@ Status VectorIndexImpl::SearchPinned(const PinnedView& view,
 }
 
 uint64_t VectorIndexImpl::RangeScanBudget(const PinnedView& view,
-                                          const ProbePlan& plan) const {
-  uint64_t total = 0;
+                                          const ProbePlan& plan,
+                                          const SearchFilter& filter) const {
+  uint64_t rows = 0, bytes = 0, memtable_rows = 0;
   for (const auto* segment : view.segments()) {
     for (const auto& bucket : segment->directory().buckets) {
-      total += bucket.num_rows;
+      rows += bucket.num_rows;
     }
+    bytes += segment->GetTableProperties()->data_size;
   }
-  for (const auto& arena : view.arenas()) total += arena->Snapshot().size;
+  for (const auto& arena : view.arenas()) {
+    memtable_rows += arena->Snapshot().size;
+  }
   const size_t slots = plan.codebook != nullptr ? plan.codebook->size() : 0;
   const double share = slots > 0 && !plan.slots.empty()
                            ? static_cast<double>(plan.slots.size()) / slots
                            : 1.0 / 8;
-  return std::max<uint64_t>(kMinRangeScanBudget,
-                            static_cast<uint64_t>(total * share));
+  const uint64_t budget =
+      std::max<uint64_t>(kMinRangeScanBudget,
+                         static_cast<uint64_t>((rows + memtable_rows) * share));
+  // The range's entries estimated from the segments' sampled key offsets and
+  // the memtables' statistics: a range clearly over the budget is not read
+  // at all ("" is the least key under the bytewise comparator).
+  const Slice lower =
+      filter.range_lower() != nullptr ? *filter.range_lower() : Slice();
+  uint64_t in_files = 0, in_memtables = memtable_rows;
+  rocksdb::SizeApproximationOptions files_only;
+  files_only.include_memtables = false;
+  files_only.include_files = true;
+  if (filter.range_upper() != nullptr) {
+    const rocksdb::Range range(lower, *filter.range_upper());
+    if (!db_->GetApproximateSizes(files_only, cf_, &range, 1, &in_files).ok()) {
+      return budget;  // no estimate: the scan's own budget decides
+    }
+    uint64_t size = 0;
+    db_->GetApproximateMemTableStats(cf_, range, &in_memtables, &size);
+  } else {
+    const rocksdb::Range below(Slice(), lower);
+    uint64_t below_bytes = 0;
+    if (!db_->GetApproximateSizes(files_only, cf_, &below, 1, &below_bytes)
+             .ok()) {
+      return budget;
+    }
+    in_files = bytes - std::min(bytes, below_bytes);
+  }
+  const double estimate =
+      (bytes == 0
+           ? 0.0
+           : static_cast<double>(rows) *
+                 std::min<double>(1.0, static_cast<double>(in_files) / bytes)) +
+      in_memtables;
+  return estimate > 2.0 * budget ? 0 : budget;
 }
 
 Status VectorIndexImpl::SearchFiltered(const PinnedView& view,
@@ -352,13 +389,17 @@ Status VectorIndexImpl::SearchFiltered(const PinnedView& view,
   const size_t rerank = RerankDepth(options, k);
   const ProbePlan plan =
       PlanProbes(options, codebooks_->current(), options_.dimension, query);
+  if (filter->empty()) {
+    hits->clear();
+    return Status::OK();
+  }
   if (filter->has_range() && !plan.exhaustive) {
     // A range that ends within about what the probes would scan is read in
     // key order instead (exact). An exhaustive search scans every bucket.
     bool complete = false;
-    Status s =
-        ScanKeyRange(db_, cf_, snapshot, filter, query, options_.dimension, k,
-                     RangeScanBudget(view, plan), hits, stats, &complete);
+    Status s = ScanKeyRange(
+        db_, cf_, snapshot, filter, query, options_.dimension, k,
+        RangeScanBudget(view, plan, *filter), hits, stats, &complete);
     if (!s.ok() || complete) return s;
   }
   // A filtered search probes a second round, widened by the pass rate

@@ -104,8 +104,10 @@ class VectorIndexImpl : public VectorIndex {
                                  size_t k, std::vector<SearchHit>* hits,
                                  SearchStats* stats);
   // Entries a key-range scan may read before the search probes instead:
-  // about what `plan` scans, at least kMinRangeScanBudget.
-  uint64_t RangeScanBudget(const PinnedView& view, const ProbePlan& plan) const;
+  // about what `plan` scans, at least kMinRangeScanBudget; 0 when the
+  // range's estimated entries are clearly more.
+  uint64_t RangeScanBudget(const PinnedView& view, const ProbePlan& plan,
+                           const SearchFilter& filter) const;
   // Memtable candidates that pass `filter`, with exact distances: from each
   // memtable's graph for its indexed rows (unless exhaustive) and by
   // scanning the others.
