@@ -334,7 +334,7 @@ uint64_t VectorIndexImpl::RangeScanBudget(const PinnedView& view,
     for (const auto& bucket : segment->directory().buckets) {
       rows += bucket.num_rows;
     }
-    bytes += segment->GetTableProperties()->data_size;
+    bytes += segment->properties()->data_size;
   }
   for (const auto& arena : view.arenas()) {
     memtable_rows += arena->Snapshot().size;
