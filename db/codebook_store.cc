@@ -19,7 +19,8 @@ CodebookStore::CodebookStore(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
                    ? options.metadata_column_family
                    : db->DefaultColumnFamily()),
       holder_(std::move(holder)),
-      dimension_(options.dimension) {}
+      dimension_(options.dimension),
+      metric_(options.metric) {}
 
 std::string CodebookStore::MetadataKey(const std::string& cf_name) {
   return "drift.codebook/" + cf_name;
@@ -40,6 +41,12 @@ Status CodebookStore::Load() {
     if (!s.ok()) {
       return Status::Corruption("drift: codebook of column family " +
                                 cf_->GetName() + ": " + s.ToString());
+    }
+    if (persisted->metric != metric_) {
+      return Status::InvalidArgument(
+          "drift: column family " + cf_->GetName() +
+          " was indexed with metric " + MetricName(persisted->metric) +
+          " (its persisted codebook), not " + MetricName(metric_));
     }
   } else if (!s.IsNotFound()) {
     return s;
@@ -65,6 +72,15 @@ Status CodebookStore::MaxSegmentEpoch(uint64_t* epoch) const {
   *epoch = 0;
   for (const auto& file : props) {
     const auto& user = file.second->user_collected_properties;
+    auto m = user.find(kMetricProperty);
+    const std::string metric =
+        m != user.end() ? m->second : MetricName(Metric::kL2);
+    if (metric != MetricName(metric_)) {
+      return Status::InvalidArgument("drift: column family " + cf_->GetName() +
+                                     " has a segment (" + file.first +
+                                     ") written with metric " + metric +
+                                     ", not " + MetricName(metric_));
+    }
     auto it = user.find(kCodebookEpochProperty);
     if (it != user.end()) {
       *epoch = std::max<uint64_t>(

@@ -32,8 +32,9 @@ class CodebookStore {
                 const VectorIndexOptions& options);
 
   // Reads the persisted codebook (Corruption if it does not decode or has
-  // another dimension) and the live segments' epochs; publishes the persisted
-  // codebook unless the holder has a newer one.
+  // another dimension; InvalidArgument if it or a live segment was made for
+  // another metric than the options') and the live segments' epochs;
+  // publishes the persisted codebook unless the holder has a newer one.
   rocksdb::Status Load();
   // Persists `codebook` (synced), then publishes it.
   rocksdb::Status PersistAndPublish(std::shared_ptr<Codebook> codebook);
@@ -54,6 +55,7 @@ class CodebookStore {
   rocksdb::ColumnFamilyHandle* const meta_cf_;
   const std::shared_ptr<CodebookHolder> holder_;
   const uint32_t dimension_;
+  const Metric metric_;
   uint64_t last_epoch_ = 0;
 };
 

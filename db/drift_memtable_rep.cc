@@ -5,6 +5,7 @@
 #include "rocksdb/utilities/options_type.h"
 #include "table/internal_key.h"
 #include "table/printable_options.h"
+#include "table/metric_option.h"
 #include "util/vector_value.h"
 
 namespace drift {
@@ -170,6 +171,8 @@ const std::unordered_map<std::string, rocksdb::OptionTypeInfo>
           rocksdb::OptionType::kUInt32T,
           rocksdb::OptionVerificationType::kNormal,
           rocksdb::OptionTypeFlags::kNone}},
+        {"metric",
+         MetricOptionTypeInfo(offsetof(DriftMemTableOptions, metric))},
 };
 
 }  // namespace

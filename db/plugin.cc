@@ -54,12 +54,19 @@ std::shared_ptr<rocksdb::MemTableRepFactory> NewDriftMemTableFactory(
 
 rocksdb::ColumnFamilyOptions VectorColumnFamilyOptions(
     uint32_t dim, const rocksdb::ColumnFamilyOptions& base) {
+  return VectorColumnFamilyOptions(dim, Metric::kL2, base);
+}
+
+rocksdb::ColumnFamilyOptions VectorColumnFamilyOptions(
+    uint32_t dim, Metric metric, const rocksdb::ColumnFamilyOptions& base) {
   rocksdb::ColumnFamilyOptions cf = base;
   DriftTableOptions topts;
   topts.dimension = dim;
+  topts.metric = metric;
   cf.table_factory = NewDriftTableFactory(topts);
   DriftMemTableOptions mopts;
   mopts.dimension = dim;
+  mopts.metric = metric;
   cf.memtable_factory = NewDriftMemTableFactory(mopts);
   // The scavenger is the table builder's (DriftTableOptions::
   // scavenge_deletion_ratio); TTL and prefix drops are the filter's. A

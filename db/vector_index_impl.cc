@@ -47,6 +47,17 @@ constexpr uint32_t kSampleStride = 8;
 constexpr size_t kMemtableSamples = 64;
 constexpr double kMaxWidening = 1000;
 constexpr uint64_t kMinRangeScanBudget = 1024;
+Status MetricMismatch(rocksdb::ColumnFamilyHandle* cf, const char* factory,
+                      Metric has, Metric wanted) {
+  return Status::InvalidArgument(
+      "drift: column family " + cf->GetName() + " has " + factory + " metric " +
+      MetricName(has) + ", but the VectorIndex options ask for " +
+      MetricName(wanted));
+}
+
+bool IsKnownMetric(Metric m) {
+  return m == Metric::kL2 || m == Metric::kInnerProduct || m == Metric::kCosine;
+}
 
 }  // namespace
 
@@ -82,6 +93,15 @@ Status VectorIndex::Attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
     return DimensionMismatch(cf, "DriftTable", topts->dimension,
                              options.dimension);
   }
+  if (!IsKnownMetric(options.metric)) {
+    return Status::InvalidArgument(
+        "drift: VectorIndexOptions::metric must be kL2, kInnerProduct or "
+        "kCosine, not " +
+        std::to_string(static_cast<int>(options.metric)));
+  }
+  if (topts->metric != options.metric) {
+    return MetricMismatch(cf, "DriftTable", topts->metric, options.metric);
+  }
   // Searches see memtable vectors through the DriftMemTable's arenas only.
   const auto* mopts =
       desc.options.memtable_factory != nullptr
@@ -96,6 +116,14 @@ Status VectorIndex::Attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
   if (mopts->dimension != options.dimension) {
     return DimensionMismatch(cf, "DriftMemTable", mopts->dimension,
                              options.dimension);
+  }
+  if (mopts->metric != options.metric) {
+    return MetricMismatch(cf, "DriftMemTable", mopts->metric, options.metric);
+  }
+  if (options.metric != Metric::kL2) {  // TODO(api-G): being implemented
+    return Status::NotSupported("drift: metric " +
+                                std::string(MetricName(options.metric)) +
+                                " is not implemented yet");
   }
   if (options.janitor_bytes_per_sec >
       static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {

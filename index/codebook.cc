@@ -8,12 +8,14 @@
 #include "index/blocked_assign.h"
 #include "index/distance.h"
 #include "index/exact_knn.h"
+#include "index/metric_distance.h"
 
 namespace drift {
 namespace {
 
-// 1: without lineage (still read); 2: with it.
+// 1: without lineage (still read); 2: with it; 3: 2 + metric (not kL2).
 constexpr uint8_t kCodebookFormatVersion = 2;
+constexpr uint8_t kCodebookMetricVersion = 3;
 constexpr size_t kHeaderSize = 1 + 8 + 4 + 4;
 constexpr size_t kCalibrationQueries = 256;
 // Largest bucket a trained codebook leaves, over the mean (on its sample).
@@ -97,7 +99,8 @@ void KeepNearest(const std::vector<float>& dist, size_t keep,
 }  // namespace
 
 void Codebook::EncodeTo(std::string* dst) const {
-  dst->push_back(static_cast<char>(kCodebookFormatVersion));
+  dst->push_back(static_cast<char>(
+      metric == Metric::kL2 ? kCodebookFormatVersion : kCodebookMetricVersion));
   AppendRaw<uint64_t>(dst, epoch);
   AppendRaw<uint32_t>(dst, dim);
   AppendRaw<uint32_t>(dst, static_cast<uint32_t>(size()));
@@ -122,6 +125,7 @@ void Codebook::EncodeTo(std::string* dst) const {
     AppendRaw<float>(dst, p.tau);
     AppendRaw<float>(dst, p.recall);
   }
+  if (metric != Metric::kL2) dst->push_back(static_cast<char>(metric));
 }
 
 rocksdb::Status Codebook::DecodeFrom(rocksdb::Slice in, Codebook* out) {
@@ -130,9 +134,21 @@ rocksdb::Status Codebook::DecodeFrom(rocksdb::Slice in, Codebook* out) {
     return Status::Corruption("drift codebook: truncated header");
   }
   const uint8_t version = static_cast<uint8_t>(in[0]);
-  if (version != 1 && version != kCodebookFormatVersion) {
+  if (version != 1 && version != kCodebookFormatVersion &&
+      version != kCodebookMetricVersion) {
     return Status::Corruption("drift codebook: unknown format version " +
                               std::to_string(static_cast<uint8_t>(in[0])));
+  }
+  Metric metric = Metric::kL2;
+  if (version == kCodebookMetricVersion) {
+    const uint8_t m = static_cast<uint8_t>(in[in.size() - 1]);
+    if (m != static_cast<uint8_t>(Metric::kInnerProduct) &&
+        m != static_cast<uint8_t>(Metric::kCosine)) {
+      return Status::Corruption("drift codebook: unknown metric " +
+                                std::to_string(m));
+    }
+    metric = static_cast<Metric>(m);
+    in.remove_suffix(1);
   }
   const uint64_t epoch = ReadRaw<uint64_t>(in.data() + 1);
   const uint32_t dim = ReadRaw<uint32_t>(in.data() + 9);
@@ -149,6 +165,7 @@ rocksdb::Status Codebook::DecodeFrom(rocksdb::Slice in, Codebook* out) {
   Codebook cb;
   cb.epoch = epoch;
   cb.dim = dim;
+  cb.metric = metric;
   cb.centroids.resize(floats);
   std::memcpy(cb.centroids.data(), in.data() + kHeaderSize,
               floats * sizeof(float));
@@ -171,7 +188,7 @@ rocksdb::Status Codebook::DecodeFrom(rocksdb::Slice in, Codebook* out) {
     cb.calibration.push_back(p);
   }
   in.remove_prefix(uint64_t{points} * 8);
-  if (version >= 2) {
+  if (version != 1) {
     const uint32_t entries = ReadRaw<uint32_t>(in.data());
     in.remove_prefix(4);
     if ((entries != 0 && entries != k) ||
@@ -287,7 +304,8 @@ void Codebook::Calibrate(const float* x, size_t n, size_t num_queries) {
   }
   const size_t nb = base.size() / dim;
   std::vector<uint32_t> truth(nq * kNeighbours);
-  ExactKnn(base.data(), nb, queries.data(), nq, dim, kNeighbours, truth.data());
+  ExactKnn(base.data(), nb, queries.data(), nq, dim, kNeighbours, truth.data(),
+           metric);
   // Bucketed as segments bucket them (Assign), so a vector that the coarse
   // layer sends to a slot other than its nearest counts where it will be.
   std::vector<uint32_t> slot_of(nb);
@@ -310,6 +328,8 @@ void Codebook::Calibrate(const float* x, size_t n, size_t num_queries) {
     }
     if (recall >= 1.0f) break;
   }
+  // Density routing weighs buckets by squared distances: not for -q.c.
+  if (metric == Metric::kInnerProduct) return;
   std::vector<DensityQuery> dq(nq);
   for (size_t q = 0; q < nq; ++q) {
     CandidateSlots(queries.data() + q * dim, &dq[q].slots, &dq[q].dist);
@@ -332,11 +352,11 @@ void Codebook::CountProbed(const float* query, const uint32_t* targets,
   // layer), and probed when fewer than p candidates precede it in (distance,
   // slot) order. A slot in no group is never probed.
   constexpr uint32_t kNever = ~0u;
-  const size_t g = members.size();
+  const size_t g = metric == Metric::kInnerProduct ? 0 : members.size();
   std::vector<uint32_t> group_rank(n, g == 0 ? 0 : kNever);
   std::vector<float> dist(n, std::numeric_limits<float>::infinity());
   if (g == 0) {
-    L2SqrMany(query, centroids.data(), n, dim, dist.data());
+    RoutingDistances(metric, query, centroids.data(), n, dim, dist.data());
   } else {
     std::vector<float> gdist(g);
     L2SqrMany(query, coarse_centroids.data(), g, dim, gdist.data());
@@ -418,9 +438,9 @@ void Codebook::NearestSlots(const float* query, size_t nprobe,
                             std::vector<float>* distances) const {
   const size_t n = size();
   slots->clear();
-  if (members.empty()) {
+  if (members.empty() || metric == Metric::kInnerProduct) {
     std::vector<float> dist(n);
-    L2SqrMany(query, centroids.data(), n, dim, dist.data());
+    RoutingDistances(metric, query, centroids.data(), n, dim, dist.data());
     for (uint32_t i = 0; i < n; ++i) slots->push_back(i);
     KeepNearest(dist, nprobe, slots);
     CopyDistances(dist, *slots, distances);
@@ -446,7 +466,8 @@ void Codebook::NearestSlots(const float* query, size_t nprobe,
 
 rocksdb::Status TrainCodebook(const float* x, size_t n, uint32_t dim,
                               size_t num_buckets, uint64_t epoch,
-                              const KMeansOptions& kmeans, Codebook* out) {
+                              const KMeansOptions& kmeans, Codebook* out,
+                              Metric metric) {
   if (epoch == 0) {
     return rocksdb::Status::InvalidArgument(
         "drift codebook: epoch 0 is reserved for segment-local codebooks");
@@ -454,6 +475,7 @@ rocksdb::Status TrainCodebook(const float* x, size_t n, uint32_t dim,
   Codebook cb;
   cb.epoch = epoch;
   cb.dim = dim;
+  cb.metric = metric;
   rocksdb::Status s =
       KMeans(x, n, dim, std::min(num_buckets, n), kmeans, &cb.centroids);
   // Bucket balance bounds the cost of a probe: split what k-means left large.

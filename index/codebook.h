@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "drift/metric.h"
 #include "index/density_routing.h"
 #include "index/kmeans.h"
 #include "rocksdb/slice.h"
@@ -29,6 +30,11 @@ struct Codebook {
   // 0 is reserved for "a segment-local codebook, trained by its builder".
   uint64_t epoch = 0;
   uint32_t dim = 0;
+  // What it routes for (index/metric_distance.h): centroids live in the
+  // index space; under kInnerProduct, NearestSlots and CountProbed rank every
+  // centroid by -query.c (the coarse layer only speeds up Assign) and density
+  // routing is not calibrated (adaptive_probes uses the nprobe table).
+  Metric metric = Metric::kL2;
   std::vector<float> centroids;  // size() x dim, row-major
 
   size_t size() const { return dim == 0 ? 0 : centroids.size() / dim; }
@@ -160,7 +166,9 @@ struct Codebook {
   // nprobe + f32 recall, u32 lineage entries (0 or size), per entry u64
   // born_epoch + u32 parent, then the density routing: u32 shares (0 or
   // size), f32 each, f32 lambda, f32 scale, u32 points, per point f32 tau +
-  // f32 recall. Version 1 ends after the calibration.
+  // f32 recall. Version 1 ends after the calibration. Version 3 (written for
+  // a metric other than kL2, so l2 records keep their bytes) is version 2
+  // plus a trailing u8 metric; versions 1 and 2 read as kL2.
   void EncodeTo(std::string* dst) const;
   // Corruption on any malformed, truncated, trailing or non-finite input.
   static rocksdb::Status DecodeFrom(rocksdb::Slice input, Codebook* out);
@@ -169,9 +177,12 @@ struct Codebook {
 // k-means (k = min(num_buckets, n)) on x (n x dim, finite) under `epoch`,
 // then buckets over twice the mean split (SplitLargeClusters, up to 2k
 // buckets), with its coarse layer built and its calibration measured.
+// x is in the index space of `metric`, whose true neighbours the calibration
+// measures recall against.
 rocksdb::Status TrainCodebook(const float* x, size_t n, uint32_t dim,
                               size_t num_buckets, uint64_t epoch,
-                              const KMeansOptions& kmeans, Codebook* out);
+                              const KMeansOptions& kmeans, Codebook* out,
+                              Metric metric = Metric::kL2);
 
 // What a table builder reports after writing a segment's vectors.
 struct SegmentWrittenEvent {

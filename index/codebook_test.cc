@@ -323,3 +323,129 @@ TEST(CodebookTest, GroupsOpenedRule) {
 
 }  // namespace
 }  // namespace drift
+
+namespace drift {
+namespace {
+
+// Gaussian vectors scaled by norms spread over [0.5, 2]: the largest inner
+// products are not the nearest neighbours, and spread over many buckets.
+std::vector<float> ScaledGaussian(size_t n, uint32_t dim, uint64_t seed) {
+  std::vector<float> x = GaussianVectors(n, dim, seed);
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> scale(0.5f, 2.0f);
+  for (size_t i = 0; i < n; ++i) {
+    const float s = scale(rng);
+    for (uint32_t j = 0; j < dim; ++j) x[i * dim + j] *= s;
+  }
+  return x;
+}
+
+TEST(CodebookMetricTest, MetricSurvivesTheEncodingAndL2KeepsItsBytes) {
+  const uint32_t dim = 8;
+  const size_t n = 4000;
+  const std::vector<float> x = ScaledGaussian(n, dim, 3);
+  for (Metric m : {Metric::kL2, Metric::kInnerProduct, Metric::kCosine}) {
+    Codebook cb;
+    ASSERT_TRUE(
+        TrainCodebook(x.data(), n, dim, 40, 2, KMeansOptions(), &cb, m).ok());
+    EXPECT_EQ(cb.metric, m);
+    std::string enc;
+    cb.EncodeTo(&enc);
+    // l2 records keep the version-2 layout older readers know.
+    EXPECT_EQ(static_cast<uint8_t>(enc[0]), m == Metric::kL2 ? 2 : 3);
+    Codebook back;
+    ASSERT_TRUE(Codebook::DecodeFrom(enc, &back).ok());
+    EXPECT_EQ(back.metric, m);
+    EXPECT_EQ(back.centroids, cb.centroids);
+    EXPECT_EQ(back.density.calibrated(), cb.density.calibrated());
+    // Under ip density routing is not calibrated (nprobe table instead).
+    EXPECT_EQ(cb.density.calibrated(), m != Metric::kInnerProduct);
+    if (m != Metric::kL2) {
+      std::string bad = enc;
+      bad.back() = 9;  // unknown metric
+      EXPECT_TRUE(Codebook::DecodeFrom(bad, &back).IsCorruption());
+      bad = enc;
+      bad.pop_back();  // a version-3 record without its metric
+      EXPECT_FALSE(Codebook::DecodeFrom(bad, &back).ok());
+    }
+  }
+}
+
+TEST(CodebookMetricTest, InnerProductRoutesByTheLargestCentroidProduct) {
+  const uint32_t dim = 8;
+  const size_t n = 6000;
+  const std::vector<float> x = ScaledGaussian(n, dim, 5);
+  Codebook cb;
+  ASSERT_TRUE(TrainCodebook(x.data(), n, dim, 300, 1, KMeansOptions(), &cb,
+                            Metric::kInnerProduct)
+                  .ok());
+  ASSERT_FALSE(cb.members.empty());  // kept for Assign, not for routing
+  std::vector<uint32_t> slots;
+  std::vector<float> dist;
+  std::mt19937_64 rng(1);
+  std::vector<uint64_t> counted(cb.size(), 0), expected(cb.size(), 0);
+  for (int q = 0; q < 20; ++q) {
+    const float* query = x.data() + (rng() % n) * dim;
+    cb.NearestSlots(query, 5, &slots, &dist);
+    // The 5 largest q.c of all centroids, by brute force.
+    std::vector<std::pair<float, uint32_t>> all;
+    for (uint32_t s = 0; s < cb.size(); ++s) {
+      all.push_back({-InnerProduct(query, cb.centroid(s), dim), s});
+    }
+    std::sort(all.begin(), all.end());
+    for (size_t j = 0; j < 5; ++j) {
+      EXPECT_EQ(slots[j], all[j].second);
+      EXPECT_EQ(dist[j], all[j].first);
+    }
+    // CountProbed mirrors it at every nprobe.
+    std::vector<uint32_t> targets;
+    for (int t = 0; t < 8; ++t) targets.push_back(rng() % cb.size());
+    targets.push_back(slots[0]);
+    cb.CountProbed(query, targets.data(), targets.size(), &counted);
+    for (size_t p = 1; p <= cb.size(); ++p) {
+      cb.NearestSlots(query, p, &slots);
+      for (uint32_t t : targets) {
+        expected[p - 1] += std::count(slots.begin(), slots.end(), t);
+      }
+    }
+  }
+  EXPECT_EQ(counted, expected);
+}
+
+// As CalibrationEstimatesRecallOnTheWholeData, against the true top-10 by
+// inner product of held-out queries.
+TEST(CodebookMetricTest, InnerProductCalibrationEstimatesRecall) {
+  const uint32_t dim = 16;
+  const size_t n = 40000, ns = 12000, nq = 400;
+  const std::vector<float> all = ScaledGaussian(n + nq, dim, 9);
+  const float* queries = all.data() + n * dim;
+  std::vector<uint32_t> truth(nq * 10);
+  ExactKnn(all.data(), n, queries, nq, dim, 10, truth.data(),
+           Metric::kInnerProduct);
+  Codebook cb;
+  ASSERT_TRUE(TrainCodebook(all.data(), ns, dim, 150, 1, KMeansOptions(), &cb,
+                            Metric::kInnerProduct)
+                  .ok());
+  std::vector<uint32_t> slot_of(n), probed;
+  cb.Assign(all.data(), n, slot_of.data());
+  size_t checked = 0;
+  for (float target : {0.7f, 0.8f, 0.9f, 0.95f}) {
+    const uint32_t nprobe = cb.NprobeForRecall(target);
+    size_t found = 0;
+    for (size_t q = 0; q < nq; ++q) {
+      cb.NearestSlots(queries + q * dim, nprobe, &probed);
+      for (size_t j = 0; j < 10; ++j) {
+        found += std::count(probed.begin(), probed.end(),
+                            slot_of[truth[q * 10 + j]]);
+      }
+    }
+    EXPECT_NEAR(static_cast<double>(found) / (nq * 10),
+                cb.CalibratedRecall(nprobe), 0.04)
+        << "nprobe " << nprobe;
+    checked += nprobe > 1;
+  }
+  EXPECT_EQ(checked, 4u);  // the neighbours spread over many buckets
+}
+
+}  // namespace
+}  // namespace drift

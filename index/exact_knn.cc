@@ -5,7 +5,7 @@
 #include <thread>
 #include <vector>
 
-#include "index/distance.h"
+#include "index/metric_distance.h"
 
 namespace drift {
 
@@ -18,9 +18,10 @@ constexpr size_t kBaseTileBytes = 512 << 10;
 
 using Entry = std::pair<float, uint32_t>;  // max-heap: worst of the best on top
 
-void ScanTile(const float* q, const float* tile, size_t rows, uint32_t first_id,
-              size_t d, size_t k, float* dist, std::vector<Entry>* heap) {
-  L2SqrMany(q, tile, rows, d, dist);
+void ScanTile(Metric metric, const float* q, const float* tile, size_t rows,
+              uint32_t first_id, size_t d, size_t k, float* dist,
+              std::vector<Entry>* heap) {
+  RoutingDistances(metric, q, tile, rows, d, dist);
   for (size_t i = 0; i < rows; ++i) {
     const Entry e(dist[i], first_id + static_cast<uint32_t>(i));
     if (heap->size() < k) {
@@ -37,7 +38,7 @@ void ScanTile(const float* q, const float* tile, size_t rows, uint32_t first_id,
 }  // namespace
 
 void ExactKnn(const float* base, size_t n, const float* queries, size_t nq,
-              size_t d, size_t k, uint32_t* ids) {
+              size_t d, size_t k, uint32_t* ids, Metric metric) {
   k = std::min(k, n);
   const size_t tile_rows =
       std::max<size_t>(1, kBaseTileBytes / (d * sizeof(float)));
@@ -52,7 +53,7 @@ void ExactKnn(const float* base, size_t n, const float* queries, size_t nq,
       for (size_t r = 0; r < n; r += tile_rows) {
         const size_t rows = std::min(tile_rows, n - r);
         for (size_t q = q0; q < q1; ++q) {
-          ScanTile(queries + q * d, base + r * d, rows,
+          ScanTile(metric, queries + q * d, base + r * d, rows,
                    static_cast<uint32_t>(r), d, k, dist.data(), &heaps[q - q0]);
         }
       }

@@ -24,6 +24,7 @@ const char* const kBucketSlotsBlockName = "drift.bucket_slots";
 const char* const kBucketMomentsBlockName = "drift.bucket_moments";
 const char* const kCodebookEpochProperty = "drift.codebook_epoch";
 const char* const kNumVectorsProperty = "drift.num_vectors";
+const char* const kMetricProperty = "drift.metric";
 const char* const kDimensionProperty = "drift.dimension";
 const char* const kNumBucketsProperty = "drift.num_buckets";
 const char* const kRepeatedUserKeysProperty = "drift.repeated_user_keys";

@@ -48,6 +48,9 @@ extern const char* const kDimensionProperty;   // "drift.dimension"
 extern const char* const kNumBucketsProperty;  // "drift.num_buckets"
 // Point entries that are another version of the previous entry's user key.
 extern const char* const kRepeatedUserKeysProperty;
+// The metric the SQ8 codes and buckets were made for (drift/metric.h), when
+// not l2; absent means l2.
+extern const char* const kMetricProperty;  // "drift.metric"
 // Range tombstones use RocksDB's own name: rocksdb::kRangeDelBlockName.
 
 // How the key index stores a value.

@@ -368,6 +368,9 @@ Status DriftTableBuilder::WritePropertiesAndFooter(
                      std::to_string(directory_.buckets.size()));
   property_block.Add(kRepeatedUserKeysProperty,
                      std::to_string(repeated_user_keys_));
+  if (options_.metric != Metric::kL2) {  // absent: l2 (older segments)
+    property_block.Add(kMetricProperty, MetricName(options_.metric));
+  }
   rocksdb::NotifyCollectTableCollectorsOnFinish(collectors_, ioptions_.logger,
                                                 &property_block);
   rocksdb::BlockHandle handle;

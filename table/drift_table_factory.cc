@@ -5,6 +5,7 @@
 #include "table/drift_table_builder.h"
 #include "table/drift_table_reader.h"
 #include "table/printable_options.h"
+#include "table/metric_option.h"
 #include "util/vector_value.h"
 
 namespace drift {
@@ -48,6 +49,7 @@ const std::unordered_map<std::string, OptionTypeInfo> kTableOptionsTypeInfo = {
     {"scavenge_deletion_ratio",
      {offsetof(DriftTableOptions, scavenge_deletion_ratio), OptionType::kDouble,
       OptionVerificationType::kNormal, OptionTypeFlags::kNone}},
+    {"metric", MetricOptionTypeInfo(offsetof(DriftTableOptions, metric))},
 };
 
 }  // namespace
@@ -80,6 +82,11 @@ rocksdb::Status CheckDriftTableOptions(const DriftTableOptions& o) {
   if (a < 512 || a > (1u << 20) || (a & (a - 1)) != 0) {
     return Status::InvalidArgument(
         "DriftTable: blob_alignment must be a power of two in [512, 1048576]");
+  }
+  if (o.metric != Metric::kL2 && o.metric != Metric::kInnerProduct &&
+      o.metric != Metric::kCosine) {
+    return Status::InvalidArgument(
+        "DriftTable: metric must be l2, ip or cosine");
   }
   if (o.build_threads < 1 || o.build_threads > 64) {
     return Status::InvalidArgument(

@@ -3,6 +3,8 @@
 
 #include <cstdint>
 
+#include "drift/metric.h"
+
 namespace drift {
 
 // Configurable from option strings, e.g.
@@ -23,6 +25,10 @@ struct DriftMemTableOptions {
   uint32_t hnsw_m = 16;                 // graph degree (hnswlib M)
   uint32_t hnsw_ef_construction = 100;  // build effort
   uint32_t hnsw_ef_search = 64;         // rows a search asks the graph for
+
+  // The distance the graph is built with (drift/metric.h); must equal the
+  // column family's DriftTable and VectorIndex metric.
+  Metric metric = Metric::kL2;
 };
 
 }  // namespace drift

@@ -3,6 +3,8 @@
 
 #include <cstdint>
 
+#include "drift/metric.h"
+
 namespace drift {
 
 // Configurable from option strings, e.g.
@@ -65,6 +67,13 @@ struct DriftTableOptions {
   // CompactOnDeletionCollector rule, built into the table so that column
   // families configured by option string get it too). In [0, 1]; 0 = off.
   double scavenge_deletion_ratio = 0.2;
+
+  // The distance searches rank by (drift/metric.h; option strings: l2, ip,
+  // cosine). Under cosine the builder normalizes each vector for its bucket
+  // assignment and SQ8 code (the fast tier) and keeps the original floats
+  // bit-exact (the re-rank computes exact cosine from them). Must equal
+  // VectorIndexOptions::metric and the DriftMemTable's metric.
+  Metric metric = Metric::kL2;
 };
 
 }  // namespace drift

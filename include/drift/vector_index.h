@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "drift/metric.h"
 #include "rocksdb/db.h"
 #include "rocksdb/status.h"
 #include "rocksdb/write_batch.h"
@@ -22,6 +23,13 @@ struct VectorIndexOptions {
   // Dimension of the column family's vectors; must match the dimension its
   // DriftTable / DriftMemTable factories were configured with.
   uint32_t dimension = 0;
+
+  // The distance searches rank by (drift/metric.h: l2, ip, cosine); must
+  // match the metric of the column family's DriftTable and DriftMemTable
+  // factories, of its persisted codebook and of its segments (Attach returns
+  // InvalidArgument naming both otherwise: the metric of a column family is
+  // fixed once it holds segments).
+  Metric metric = Metric::kL2;
 
   // Where the codebook (the IVF centroids shared by all segments) is
   // persisted, under the key "drift.codebook/<vector column family name>";
@@ -327,7 +335,10 @@ struct SearchOptions {
 
 struct SearchHit {
   std::string key;
-  float distance = 0;  // squared L2
+  // By the column family's metric (drift/metric.h), ascending: l2 the
+  // squared L2 distance, ip the negative inner product -q.x, cosine
+  // 1 - cos(q, x).
+  float distance = 0;
   bool operator==(const SearchHit& o) const {
     return key == o.key && distance == o.distance;
   }
@@ -363,6 +374,10 @@ constexpr size_t kMaxSearchK = 100000;
 rocksdb::ColumnFamilyOptions VectorColumnFamilyOptions(
     uint32_t dim,
     const rocksdb::ColumnFamilyOptions& base = rocksdb::ColumnFamilyOptions());
+// The same with both factories set to `metric`.
+rocksdb::ColumnFamilyOptions VectorColumnFamilyOptions(
+    uint32_t dim, Metric metric,
+    const rocksdb::ColumnFamilyOptions& base = rocksdb::ColumnFamilyOptions());
 
 class VectorIndex {
  public:
@@ -397,8 +412,9 @@ class VectorIndex {
                               const rocksdb::Slice& key,
                               std::vector<float>* vector) = 0;
 
-  // The k nearest vectors to `query` by squared L2 distance, ascending (ties
-  // broken by key).
+  // The k nearest vectors to `query` by the metric's distance
+  // (SearchHit::distance), ascending (ties broken by key). Under cosine a
+  // zero query is InvalidArgument.
   virtual rocksdb::Status Search(const SearchOptions& options,
                                  const std::vector<float>& query, size_t k,
                                  std::vector<SearchHit>* hits,
