@@ -10,7 +10,7 @@
 namespace drift {
 namespace {
 
-TEST(MetricTest, NamesParseAndPrint) {
+TEST(MetricDistanceTest, NamesParseAndPrint) {
   for (Metric m : {Metric::kL2, Metric::kInnerProduct, Metric::kCosine}) {
     Metric back = Metric::kL2;
     ASSERT_TRUE(ParseMetric(MetricName(m), &back).ok());
@@ -26,7 +26,7 @@ TEST(MetricTest, NamesParseAndPrint) {
 
 // Each metric's exact distance against a double-precision reference, and the
 // index space: under cosine, |q' - x'|^2 / 2 is 1 - cos.
-TEST(MetricTest, ExactDistancesAndIndexSpace) {
+TEST(MetricDistanceTest, ExactDistancesAndIndexSpace) {
   std::mt19937 rng(3);
   std::normal_distribution<float> g(0, 2);
   for (size_t d : {1, 7, 16, 100, 784}) {
@@ -65,7 +65,7 @@ TEST(MetricTest, ExactDistancesAndIndexSpace) {
   }
 }
 
-TEST(MetricTest, ZeroVectorsUnderCosineNeverMatch) {
+TEST(MetricDistanceTest, ZeroVectorsUnderCosineNeverMatch) {
   const std::vector<float> zero(5, 0.0f), x = {1, 2, 3, 4, 5};
   std::vector<float> out(5, 7.0f);
   EXPECT_FALSE(ToIndexSpace(Metric::kCosine, zero.data(), 5, out.data()));
