@@ -38,6 +38,9 @@ struct Kernels {
   //   0 <= qc_j <= 255, 0 <= w_j <= 128 (the bounds keep int32 lanes exact).
   void (*scan_int)(const int16_t* qc, const int16_t* w, float scale,
                    const uint8_t* codes, size_t n, size_t d, float* out);
+  // Inner-product scan: out[i] = sum_j w_j c_j (w padded with zeros).
+  void (*scan_dot)(const float* w, const uint8_t* codes, size_t n, size_t d,
+                   float* out);
 };
 
 extern const Kernels kScalarKernels;

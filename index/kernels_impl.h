@@ -189,6 +189,31 @@ void ScanFmaKernel(const float* qm, const float* step, const uint8_t* codes,
   }
 }
 
+// sum_j w_j c_j: with w = -q * step and the bias -q.vmin added by the
+// caller, -q.decode(code) (the SQ8 inner-product scan).
+template <class Ops>
+void ScanDotKernel(const float* w, const uint8_t* codes, size_t n, size_t d,
+                   float* out) {
+  constexpr size_t W = Ops::kWidth;
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t* code = codes + i * d;
+    typename Ops::F acc0 = Ops::Zero(), acc1 = Ops::Zero();
+    size_t j = 0;
+    for (; j + 2 * W <= d; j += 2 * W) {
+      acc0 = Ops::Fmadd(Ops::LoadU8(code + j), Ops::Load(w + j), acc0);
+      acc1 = Ops::Fmadd(Ops::LoadU8(code + j + W), Ops::Load(w + j + W), acc1);
+    }
+    for (; j + W <= d; j += W) {
+      acc0 = Ops::Fmadd(Ops::LoadU8(code + j), Ops::Load(w + j), acc0);
+    }
+    if (j < d) {  // w is zero-padded, so padded lanes add 0.
+      TailBytes<W> tail(code + j, d - j);
+      acc1 = Ops::Fmadd(Ops::LoadU8(tail.b), Ops::Load(w + j), acc1);
+    }
+    out[i] = Ops::Sum(Ops::Add(acc0, acc1));
+  }
+}
+
 // Dimensions per int32 accumulation run: each lane then holds at most 256
 // products of at most 255 * 255 * 128, so it stays below 2^31.
 constexpr size_t kIntChunk = 2048;
@@ -237,7 +262,8 @@ constexpr Kernels MakeKernels(IsaLevel level) {
                  &DotBlockKernel<Ops>,
                  &ScanLutKernel<Ops>,
                  &ScanFmaKernel<Ops>,
-                 &ScanIntKernel<Ops>};
+                 &ScanIntKernel<Ops>,
+                 &ScanDotKernel<Ops>};
 }
 
 }  // namespace

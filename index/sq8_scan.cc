@@ -73,4 +73,25 @@ void SQ8ScanL2(const SQ8Quantizer& quantizer, const float* q,
   SQ8Scanner(quantizer, q).ScanL2(codes, n, out);
 }
 
+SQ8DotScanner::SQ8DotScanner(const SQ8Quantizer& quantizer, const float* query,
+                             IsaLevel isa)
+    : quantizer_(quantizer), kernels_(&internal::KernelsFor(isa)) {
+  const size_t d = quantizer.dim();
+  weight_.assign(internal::PaddedDim(d), 0.0f);
+  double bias = 0;
+  for (size_t j = 0; j < d; ++j) {
+    weight_[j] = -query[j] * quantizer.step()[j];
+    bias -= double{query[j]} * quantizer.vmin()[j];
+  }
+  bias_ = static_cast<float>(bias);
+}
+
+IsaLevel SQ8DotScanner::isa() const { return kernels_->level; }
+
+void SQ8DotScanner::ScanNegDot(const uint8_t* codes, size_t n,
+                               float* out) const {
+  kernels_->scan_dot(weight_.data(), codes, n, quantizer_.dim(), out);
+  for (size_t i = 0; i < n; ++i) out[i] += bias_;
+}
+
 }  // namespace drift

@@ -70,6 +70,25 @@ class SQ8Scanner {
   std::vector<int16_t> qcode_;  // kInteger: the query's codes
 };
 
+// Per-query state for inner-product scans (maximum inner product search) of
+// one quantizer's codes: -q.decode(code) = -q.vmin - sum_j q_j step_j c_j,
+// with codes widened to float and FMA-accumulated (float-exact up to
+// summation order on every ISA). The quantizer must outlive the scanner.
+class SQ8DotScanner {
+ public:
+  SQ8DotScanner(const SQ8Quantizer& quantizer, const float* query,
+                IsaLevel isa = ActiveIsa());
+  // out[i] = approximate -q.x of the vector coded at codes + i * dim().
+  void ScanNegDot(const uint8_t* codes, size_t n, float* out) const;
+  IsaLevel isa() const;
+
+ private:
+  const SQ8Quantizer& quantizer_;
+  const internal::Kernels* kernels_;
+  std::vector<float> weight_;  // -q * step, zero-padded
+  float bias_ = 0;             // -q.vmin
+};
+
 // out[i] = approximate squared L2 between `q` and the vector coded at
 // codes + i * dim(), for i < n, with kDefaultSQ8ScanForm. Prepares the query
 // on every call: to scan many code blocks for one query, build an SQ8Scanner

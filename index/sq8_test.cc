@@ -222,6 +222,36 @@ TEST(SQ8ScanTest, FloatFormsMatchReference) {
   }
 }
 
+// The inner-product scan: -q.decode(code) in double, every ISA, odd sizes
+// (dimensions not a multiple of any vector width exercise the tails).
+TEST(SQ8ScanTest, NegDotMatchesReference) {
+  for (size_t d : kDims) {
+    std::vector<float> base = Data(200, d, 16 + d);
+    SQ8Quantizer sq = Trained(base, d);
+    std::vector<float> q = Data(1, d, 17 + d);
+    for (size_t n : kCounts) {
+      std::vector<uint8_t> codes(n * d);
+      sq.EncodeMany(base.data(), n, codes.data());
+      std::vector<float> out(n), x(d);
+      for (IsaLevel isa : RunnableIsas()) {
+        SQ8DotScanner scanner(sq, q.data(), isa);
+        ASSERT_EQ(scanner.isa(), isa);
+        scanner.ScanNegDot(codes.data(), n, out.data());
+        for (size_t i = 0; i < n; ++i) {
+          sq.Decode(codes.data() + i * d, x.data());
+          double ref = 0, mag = 0;
+          for (size_t j = 0; j < d; ++j) {
+            ref -= double{q[j]} * x[j];
+            mag += std::abs(double{q[j]} * x[j]);
+          }
+          ASSERT_NEAR(out[i], ref, 2e-5 * mag + 1e-5)
+              << IsaName(isa) << " d=" << d << " n=" << n << " i=" << i;
+        }
+      }
+    }
+  }
+}
+
 // The integer form is exact integer arithmetic: every ISA is bit-identical.
 TEST(SQ8ScanTest, IntegerFormIsIdenticalOnEveryIsa) {
   for (size_t d : kDims) {
