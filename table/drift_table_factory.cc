@@ -4,8 +4,8 @@
 #include "rocksdb/utilities/options_type.h"
 #include "table/drift_table_builder.h"
 #include "table/drift_table_reader.h"
-#include "table/printable_options.h"
 #include "table/metric_option.h"
+#include "table/printable_options.h"
 #include "util/vector_value.h"
 
 namespace drift {
