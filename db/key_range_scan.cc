@@ -21,8 +21,8 @@ rocksdb::Status ScanKeyRange(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
                              const rocksdb::Snapshot* snapshot,
                              SearchFilter* filter, const float* query,
                              uint32_t dim, size_t k, uint64_t budget,
-                             std::vector<SearchHit>* hits, SearchStats* stats,
-                             bool* complete) {
+                             bool with_vectors, std::vector<SearchHit>* hits,
+                             SearchStats* stats, bool* complete) {
   *complete = false;
   hits->clear();
   rocksdb::ReadOptions ro;
@@ -55,6 +55,7 @@ rocksdb::Status ScanKeyRange(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
     }
     if (!filter->Passes(it->key())) continue;
     hits->push_back({it->key().ToString(), d});
+    if (with_vectors) hits->back().vector = v;
     std::push_heap(hits->begin(), hits->end(), ByDistance);
     if (hits->size() > k) {
       std::pop_heap(hits->begin(), hits->end(), ByDistance);

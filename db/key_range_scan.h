@@ -21,11 +21,12 @@ class SearchFilter;
 // nearest passing vectors (sorted by distance, ties by key) and *complete =
 // true; else *complete = false and *hits is unspecified. Values that are not
 // finite vectors of dimension `dim` are skipped, as a search skips them.
+// With `with_vectors` each hit carries the vector it was measured with.
 rocksdb::Status ScanKeyRange(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
                              const rocksdb::Snapshot* snapshot,
                              SearchFilter* filter, const float* query,
                              uint32_t dim, size_t k, uint64_t budget,
-                             std::vector<SearchHit>* hits, SearchStats* stats,
-                             bool* complete);
+                             bool with_vectors, std::vector<SearchHit>* hits,
+                             SearchStats* stats, bool* complete);
 
 }  // namespace drift

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <unordered_map>
 
 #include "db/candidate_set.h"
 #include "db/search_filter.h"
@@ -61,10 +62,13 @@ void UniqueKeysRerank::AddBucket(
 
 Status UniqueKeysRerank::Finish(
     const std::vector<const VectorSectionReader*>& segments, const float* query,
-    uint32_t dim, size_t k, std::vector<SearchHit>* hits,
+    uint32_t dim, size_t k, bool with_vectors, std::vector<SearchHit>* hits,
     SearchStats* stats) const {
   hits->clear();
   VectorSectionReader::BlobRef row_ref;
+  // Hit i is candidate i until sorted; rows are copied only for the k kept
+  // (an exhaustive search measures every vector).
+  std::unordered_map<std::string, const Candidate*> by_key;
   for (const Candidate& c : heap_) {
     const float* row = nullptr;
     Status s = segments[c.segment]->ReadRowRef(c.bucket, c.row, &row_ref, &row);
@@ -73,15 +77,27 @@ Status UniqueKeysRerank::Finish(
     hits->push_back({key.ToString(), L2Sqr(query, row, dim)});
   }
   stats->candidates_verified += heap_.size();
+  if (with_vectors) {
+    for (size_t i = 0; i < heap_.size(); ++i)
+      by_key[(*hits)[i].key] = &heap_[i];
+  }
   SortAndTruncate(k, hits);
+  if (!with_vectors) return Status::OK();
+  for (SearchHit& hit : *hits) {
+    const Candidate& c = *by_key[hit.key];
+    const float* row = nullptr;
+    Status s = segments[c.segment]->ReadRowRef(c.bucket, c.row, &row_ref, &row);
+    if (!s.ok()) return s;
+    hit.vector.assign(row, row + dim);
+  }
   return Status::OK();
 }
 
 Status RerankAtSnapshot(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
                         const rocksdb::Snapshot* snapshot, const float* query,
                         uint32_t dim, const CandidateSet& candidates, size_t k,
-                        size_t rerank, std::vector<SearchHit>* hits,
-                        SearchStats* stats) {
+                        size_t rerank, bool with_vectors,
+                        std::vector<SearchHit>* hits, SearchStats* stats) {
   const std::vector<std::pair<float, std::string>> pool = candidates.Sorted();
   hits->clear();
   if (pool.empty()) return Status::OK();
@@ -120,6 +136,11 @@ Status RerankAtSnapshot(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
       const float exact = L2Sqr(query, v.data(), dim);
       if (exact > 2 * pool[next + i].first + slack) ++stale;
       hits->push_back({pool[next + i].second, exact});
+      if (with_vectors) {
+        hits->back().vector = v;
+        // Bounds the vectors held when every candidate is verified.
+        if (hits->size() >= 2 * k + 64) SortAndTruncate(k, hits);
+      }
     }
     next = end;
     want = rerank == 0 ? 0 : stale;

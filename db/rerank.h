@@ -45,11 +45,12 @@ class UniqueKeysRerank {
                  SearchFilter* filter = nullptr);
 
   // The best k kept entries by exact distance from their rows in `segments`
-  // (the segments the buckets were scanned from, same order).
+  // (the segments the buckets were scanned from, same order); with
+  // `with_vectors` each hit carries its row.
   rocksdb::Status Finish(
       const std::vector<const VectorSectionReader*>& segments,
-      const float* query, uint32_t dim, size_t k, std::vector<SearchHit>* hits,
-      SearchStats* stats) const;
+      const float* query, uint32_t dim, size_t k, bool with_vectors,
+      std::vector<SearchHit>* hits, SearchStats* stats) const;
 
  private:
   struct Candidate {
@@ -66,13 +67,12 @@ class UniqueKeysRerank {
 
 // Verifies `candidates` nearest-first at `snapshot`: `rerank` of them (0:
 // all), plus one more for each that proved stale (deleted, or its visible
-// vector far from where an older version put it).
-rocksdb::Status RerankAtSnapshot(rocksdb::DB* db,
-                                 rocksdb::ColumnFamilyHandle* cf,
-                                 const rocksdb::Snapshot* snapshot,
-                                 const float* query, uint32_t dim,
-                                 const CandidateSet& candidates, size_t k,
-                                 size_t rerank, std::vector<SearchHit>* hits,
-                                 SearchStats* stats);
+// vector far from where an older version put it). With `with_vectors` each
+// hit carries the vector it was measured with.
+rocksdb::Status RerankAtSnapshot(
+    rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+    const rocksdb::Snapshot* snapshot, const float* query, uint32_t dim,
+    const CandidateSet& candidates, size_t k, size_t rerank, bool with_vectors,
+    std::vector<SearchHit>* hits, SearchStats* stats);
 
 }  // namespace drift

@@ -13,6 +13,7 @@
 #include "db/probe_planner.h"
 #include "db/rerank.h"
 #include "db/search_filter.h"
+#include "db/search_pool.h"
 #include "db/search_recorder.h"
 #include "drift/plugin.h"
 #include "index/distance.h"
@@ -130,6 +131,10 @@ Status VectorIndex::Attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
     return Status::InvalidArgument(
         "drift: janitor_bytes_per_sec must be at most 2^63 - 1");
   }
+  if (options.search_threads > 1024) {
+    return Status::InvalidArgument(
+        "drift: search_threads must be at most 1024");
+  }
   if (options.target_bucket_size == 0) {
     return Status::InvalidArgument("drift: target_bucket_size must be > 0");
   }
@@ -189,7 +194,11 @@ VectorIndexImpl::VectorIndexImpl(rocksdb::DB* db,
       cf_(cf),
       options_(options),
       codebooks_(codebooks),
-      maintenance_(new Maintenance(db, cf, std::move(codebooks), options)) {}
+      maintenance_(new Maintenance(db, cf, std::move(codebooks), options)),
+      search_pool_(
+          options.search_pool != nullptr || options.search_threads == 0
+              ? options.search_pool
+              : NewSearchPool(static_cast<int>(options.search_threads))) {}
 
 VectorIndexImpl::~VectorIndexImpl() { maintenance_->Close(); }
 
@@ -271,6 +280,23 @@ Status VectorIndexImpl::Get(const rocksdb::ReadOptions& options,
   return Status::OK();
 }
 
+Status VectorIndexImpl::CheckSearch(const SearchOptions& options, size_t k,
+                                    const char* what) const {
+  Status s = CheckOpen();
+  if (!s.ok()) return s;
+  if (!(options.recall_target >= 0 && options.recall_target <= 1)) {
+    return Status::InvalidArgument(std::string("drift: ") + what +
+                                   " recall_target must be in [0, 1], got " +
+                                   std::to_string(options.recall_target));
+  }
+  if (k == 0 || k > kMaxSearchK) {
+    return Status::InvalidArgument(
+        std::string("drift: ") + what + " k must be in [1, " +
+        std::to_string(kMaxSearchK) + "], got " + std::to_string(k));
+  }
+  return Status::OK();
+}
+
 Status VectorIndexImpl::Search(const SearchOptions& options,
                                const std::vector<float>& query, size_t k,
                                std::vector<SearchHit>* hits,
@@ -288,54 +314,26 @@ Status VectorIndexImpl::SearchUnrecorded(const SearchOptions& options,
                                          size_t k, std::vector<SearchHit>* hits,
                                          SearchStats* stats) {
   Status s = CheckVector(query, "Search query");
+  if (s.ok()) s = CheckSearch(options, k, "Search");
   if (!s.ok()) return s;
-  SearchStats local;
+  return AtSnapshot(options, [&](const PinnedView& view,
+                                 const rocksdb::Snapshot* snapshot) {
+    return SearchPinned(view, snapshot, options, query.data(), k, hits, stats);
+  });
+}
+
+Status VectorIndexImpl::AtSnapshot(
+    const SearchOptions& options,
+    const std::function<Status(const PinnedView&, const rocksdb::Snapshot*)>&
+        search) {
   PinnedView view;
-  if (!(options.recall_target >= 0 && options.recall_target <= 1)) {
-    return Status::InvalidArgument(
-        "drift: Search recall_target must be in [0, 1], got " +
-        std::to_string(options.recall_target));
-  }
-  if (k == 0 || k > kMaxSearchK) {
-    return Status::InvalidArgument("drift: Search k must be in [1, " +
-                                   std::to_string(kMaxSearchK) + "], got " +
-                                   std::to_string(k));
-  }
-  s = view.Pin(db_, cf_);
+  Status s = view.Pin(db_, cf_);
   if (!s.ok()) return s;
   // The view is pinned first: every entry of the snapshot is then in it.
   const rocksdb::Snapshot* snapshot =
       options.snapshot != nullptr ? options.snapshot : db_->GetSnapshot();
-  s = SearchPinned(view, snapshot, options, query.data(), k, hits,
-                   stats != nullptr ? stats : &local);
+  s = search(view, snapshot);
   if (options.snapshot == nullptr) db_->ReleaseSnapshot(snapshot);
-  return s;
-}
-
-Status VectorIndexImpl::SearchBatch(const SearchOptions& options,
-                                    const std::vector<float>& queries, size_t k,
-                                    std::vector<std::vector<SearchHit>>* hits) {
-  Status s = CheckOpen();
-  if (!s.ok()) return s;
-  if (queries.size() % options_.dimension != 0) {
-    return Status::InvalidArgument(
-        "drift: SearchBatch queries must hold a multiple of the dimension");
-  }
-  const size_t n = queries.size() / options_.dimension;
-  SearchOptions at_snapshot = options;
-  const rocksdb::Snapshot* owned = nullptr;
-  if (at_snapshot.snapshot == nullptr) {
-    owned = db_->GetSnapshot();
-    at_snapshot.snapshot = owned;
-  }
-  hits->assign(n, {});
-  std::vector<float> q(options_.dimension);
-  for (size_t i = 0; i < n && s.ok(); ++i) {
-    q.assign(queries.begin() + i * options_.dimension,
-             queries.begin() + (i + 1) * options_.dimension);
-    s = Search(at_snapshot, q, k, &(*hits)[i], nullptr);
-  }
-  if (owned != nullptr) db_->ReleaseSnapshot(owned);
   return s;
 }
 
@@ -425,9 +423,10 @@ Status VectorIndexImpl::SearchFiltered(const PinnedView& view,
     // A range that ends within about what the probes would scan is read in
     // key order instead (exact). An exhaustive search scans every bucket.
     bool complete = false;
-    Status s = ScanKeyRange(
-        db_, cf_, snapshot, filter, query, options_.dimension, k,
-        RangeScanBudget(view, plan, *filter), hits, stats, &complete);
+    Status s =
+        ScanKeyRange(db_, cf_, snapshot, filter, query, options_.dimension, k,
+                     RangeScanBudget(view, plan, *filter),
+                     options.return_vectors, hits, stats, &complete);
     if (!s.ok() || complete) return s;
   }
   // A filtered search probes a second round, widened by the pass rate
@@ -453,8 +452,8 @@ Status VectorIndexImpl::SearchFiltered(const PinnedView& view,
           unique.AddBucket(segment, b, bucket, approx, blob, filter);
         });
     if (!s.ok()) return s;
-    return unique.Finish(view.segments(), query, options_.dimension, k, hits,
-                         stats);
+    return unique.Finish(view.segments(), query, options_.dimension, k,
+                         options.return_vectors, hits, stats);
   }
   // A pool deeper than the re-rank depth: candidates found through versions
   // that are no longer visible are replaced from it (see RerankAtSnapshot).
@@ -474,7 +473,8 @@ Status VectorIndexImpl::SearchFiltered(const PinnedView& view,
   CollectMemtables(view, query, k, options.exhaustive, filter, &candidates,
                    stats);
   return RerankAtSnapshot(db_, cf_, snapshot, query, options_.dimension,
-                          candidates, k, rerank, hits, stats);
+                          candidates, k, rerank, options.return_vectors, hits,
+                          stats);
 }
 
 void VectorIndexImpl::CollectMemtables(const PinnedView& view,

@@ -53,9 +53,14 @@ class VectorIndexImpl : public VectorIndex {
                          const std::vector<float>& query, size_t k,
                          std::vector<SearchHit>* hits,
                          SearchStats* stats) override;
-  rocksdb::Status SearchBatch(
-      const SearchOptions& options, const std::vector<float>& queries, size_t k,
-      std::vector<std::vector<SearchHit>>* hits) override;
+  rocksdb::Status SearchBatch(const SearchOptions& options,
+                              const std::vector<float>& queries, size_t k,
+                              std::vector<std::vector<SearchHit>>* hits,
+                              std::vector<SearchStats>* stats) override;
+  rocksdb::Status SearchRadius(const SearchOptions& options,
+                               const std::vector<float>& query, float radius,
+                               std::vector<SearchHit>* hits,
+                               SearchStats* stats) override;
   rocksdb::Status Train(const TrainOptions& options) override;
   uint64_t codebook_epoch() const override;
   rocksdb::Status Maintain(bool* retrained) override;
@@ -83,6 +88,16 @@ class VectorIndexImpl : public VectorIndex {
                                SearchStats* stats,
                                const BucketSink& sink) const;
   rocksdb::Status CheckOpen() const;
+  // The checks every search makes of its options and k (`what` names the
+  // call in the message).
+  rocksdb::Status CheckSearch(const SearchOptions& options, size_t k,
+                              const char* what) const;
+  // Pins the column family and takes options.snapshot (or a new one, released
+  // after) for `search`.
+  rocksdb::Status AtSnapshot(
+      const SearchOptions& options,
+      const std::function<rocksdb::Status(const PinnedView&,
+                                          const rocksdb::Snapshot*)>& search);
   static rocksdb::Status CheckBatch(const rocksdb::WriteBatch* batch,
                                     const char* what);
   rocksdb::Status CheckVector(const std::vector<float>& v,
@@ -126,6 +141,8 @@ class VectorIndexImpl : public VectorIndex {
   // The DB's statistics if they are a DriftStatistics (searches are recorded
   // there), else null.
   std::shared_ptr<DriftStatistics> statistics_;
+  // SearchBatch's helpers (VectorIndexOptions::search_threads/search_pool).
+  const std::shared_ptr<rocksdb::ThreadPool> search_pool_;
 };
 
 }  // namespace drift

@@ -29,5 +29,14 @@ inline std::vector<SearchHit> BruteForce(const Model& model,
   return all;
 }
 
+// Every visible vector within `radius` (squared L2) of q, as SearchRadius.
+inline std::vector<SearchHit> BruteForceRadius(const Model& model,
+                                               const std::vector<float>& q,
+                                               float radius) {
+  std::vector<SearchHit> all = BruteForce(model, q, model.size());
+  while (!all.empty() && all.back().distance > radius) all.pop_back();
+  return all;
+}
+
 }  // namespace test
 }  // namespace drift

@@ -10,11 +10,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "drift/metric.h"
 #include "rocksdb/db.h"
 #include "rocksdb/status.h"
+#include "rocksdb/threadpool.h"
 #include "rocksdb/write_batch.h"
 
 namespace drift {
@@ -124,6 +126,17 @@ struct VectorIndexOptions {
   // deferred.
   uint32_t maintenance_quiet_ms = 50;
   uint32_t maintenance_max_defer_ms = 10000;
+
+  // SearchBatch runs its queries on the calling thread plus up to
+  // search_threads threads of a rocksdb::ThreadPool (0: the calling thread
+  // only, one query after the other). The pool is `search_pool` when set
+  // (e.g. one pool shared by several indexes; with search_threads 0 a batch
+  // may use all its threads),
+  // else one that Attach creates with rocksdb::NewThreadPool(search_threads)
+  // joined when the index is destroyed. Single Search calls always run on their
+  // caller's thread.
+  uint32_t search_threads = 0;
+  std::shared_ptr<rocksdb::ThreadPool> search_pool;
 };
 
 // What the index looks like now and what maintenance did (GetStats).
@@ -331,14 +344,26 @@ struct SearchOptions {
                      const rocksdb::Slice* other_value)>
       filter;
   rocksdb::ColumnFamilyHandle* filter_column_family = nullptr;
+  // Fill SearchHit::vector with each hit's stored vector: the exact floats
+  // the re-rank read at the search's snapshot (no second read).
+  bool return_vectors = false;
+  // SearchRadius returns at most this many hits, the nearest, in [1,
+  // kMaxSearchK]; more within the radius is Status::Incomplete.
+  size_t radius_max_results = 10000;
 };
 
 struct SearchHit {
+  SearchHit() = default;
+  SearchHit(std::string k, float d, std::vector<float> v = {})
+      : key(std::move(k)), distance(d), vector(std::move(v)) {}
   std::string key;
   // By the column family's metric (drift/metric.h), ascending: l2 the
   // squared L2 distance, ip the negative inner product -q.x, cosine
   // 1 - cos(q, x).
   float distance = 0;
+  // The stored vector, with SearchOptions::return_vectors (else empty).
+  // Not part of ==.
+  std::vector<float> vector;
   bool operator==(const SearchHit& o) const {
     return key == o.key && distance == o.distance;
   }
@@ -419,10 +444,36 @@ class VectorIndex {
                                  const std::vector<float>& query, size_t k,
                                  std::vector<SearchHit>* hits,
                                  SearchStats* stats = nullptr) = 0;
-  // Many queries (row-major, num x dimension) at one snapshot.
+  // Many queries (row-major, num x dimension): (*hits)[i] is what Search
+  // gives for query i at the same snapshot (options.snapshot, or one taken
+  // once for the whole batch) and the same column family state (pinned once).
+  // Queries run in parallel on VectorIndexOptions::search_threads threads
+  // (SearchOptions::filter, if any, is then called from several threads at
+  // once). `stats` (optional) receives one SearchStats per query. Every
+  // query is checked before any runs: a bad one (wrong length, NaN or
+  // infinite component) is InvalidArgument naming its index; a query that
+  // fails while running (e.g. Corruption or an IO error) stops the batch
+  // and its status, prefixed with "query <i>: ", is returned (the lowest
+  // such i); the hits of the other queries are then unspecified.
   virtual rocksdb::Status SearchBatch(
       const SearchOptions& options, const std::vector<float>& queries, size_t k,
-      std::vector<std::vector<SearchHit>>* hits) = 0;
+      std::vector<std::vector<SearchHit>>* hits,
+      std::vector<SearchStats>* stats = nullptr) = 0;
+
+  // Every vector whose SearchHit::distance from `query` is <= `radius`
+  // (the column family's metric: squared L2 for l2; radius finite, >= 0
+  // except under ip), sorted by (distance, key). With options.exhaustive the
+  // answer is exact. Otherwise it is what Search at the same options finds
+  // within the radius: the same buckets are probed (recall_target / nprobe /
+  // adaptive_probes), asking for more neighbours (16, 32, ...) until the
+  // farthest found is beyond the radius. More than options.radius_max_results
+  // hits within the radius: the nearest radius_max_results are returned with
+  // Status::Incomplete.
+  virtual rocksdb::Status SearchRadius(const SearchOptions& options,
+                                       const std::vector<float>& query,
+                                       float radius,
+                                       std::vector<SearchHit>* hits,
+                                       SearchStats* stats = nullptr) = 0;
 
   // Trains a codebook on a sample of the column family's vectors, persists it
   // (synced) in the metadata column family, and publishes it under a new
