@@ -49,6 +49,10 @@ DEFINE_string(
     "an AVX2 build; skipped with a note if built without it), "
     "bruteforce (exact scan, Drift's kernel)");
 DEFINE_int32(k, 10, "Neighbours per query (search)");
+DEFINE_int32(threads, 1,
+             "Threads issuing drift's single-query Search calls concurrently "
+             "in the search benchmark (like db_bench's --threads; QPS is "
+             "their total). Baselines search on one thread");
 DEFINE_int64(num_queries, 10000,
              "Queries of the search benchmark (at most the data set's)");
 DEFINE_string(nprobe_list, "1,2,4,5,6,8,12,16",
@@ -635,14 +639,14 @@ class Runner : public System {
     so.rerank = static_cast<uint32_t>(FLAGS_rerank);
     r.params["rerank"] =
         FLAGS_rerank == 0 ? "default" : std::to_string(FLAGS_rerank);
-    std::vector<float> query(data_.dim);
-    std::vector<SearchHit> hits;
     if (eval == nullptr) eval = ctx_.eval;
     return RunQueries(
         *eval, r, reporter(),
         [&](size_t q, std::vector<uint32_t>* ids, uint64_t* scanned) {
+          // Per call: --threads runs this on several threads at once.
           const float* qv = eval->query(q);
-          query.assign(qv, qv + data_.dim);
+          const std::vector<float> query(qv, qv + data_.dim);
+          std::vector<SearchHit> hits;
           SearchStats stats;
           rocksdb::Status st =
               index_->Search(so, query, eval->k(), &hits, &stats);
@@ -653,7 +657,8 @@ class Runner : public System {
                      stats.memtable_vectors_scanned +
                      stats.range_vectors_scanned;
           return st;
-        });
+        },
+        FLAGS_threads);
   }
 
   rocksdb::Status DeleteVec() {
@@ -704,6 +709,11 @@ int Main() {
   if (s.ok()) s = CheckNames("systems", Split(FLAGS_systems), KnownSystems());
   if (!s.ok()) {
     fprintf(stderr, "db_bench_drift: %s\n", s.getState());
+    return 1;
+  }
+  if (FLAGS_threads < 1 || FLAGS_threads > 1024) {
+    fprintf(stderr, "db_bench_drift: --threads=%d must be in [1, 1024]\n",
+            FLAGS_threads);
     return 1;
   }
   rocksdb::CpuPriority priority;

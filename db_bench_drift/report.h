@@ -21,7 +21,15 @@ inline double SecondsSince(Clock::time_point since) {
 // Exact latency percentiles from recorded samples (microseconds).
 class Latencies {
  public:
-  void Add(double micros) { samples_.push_back(micros); }
+  void Add(double micros) {
+    samples_.push_back(micros);
+    sorted_ = false;
+  }
+  void Add(const Latencies& other) {
+    samples_.insert(samples_.end(), other.samples_.begin(),
+                    other.samples_.end());
+    sorted_ = false;
+  }
   double Percentile(double p);  // p in [0, 100]
   size_t count() const { return samples_.size(); }
 

@@ -43,11 +43,15 @@ class SearchEval {
   std::vector<uint32_t> gt_;  // num_queries x k
 };
 
-// Runs `search(q, &ids)` for every query once, reports recall@k, QPS and
-// latency percentiles as one result line.
+// Runs `search(q, &ids, &scanned)` for every query once, reports recall@k,
+// QPS and latency percentiles as one result line. With threads > 1 (like
+// db_bench's --threads) that many threads issue the queries concurrently,
+// each taking the next query not yet run; `search` must then be thread-safe.
+// QPS is then the total over all threads and wall time.
 template <typename SearchFn>
 rocksdb::Status RunQueries(const SearchEval& eval, Result result,
-                           Reporter* reporter, SearchFn search);
+                           Reporter* reporter, SearchFn search,
+                           int threads = 1);
 
 }  // namespace bench
 }  // namespace drift

@@ -1,33 +1,58 @@
 #pragma once
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <mutex>
+#include <thread>
 
 namespace drift {
 namespace bench {
 
 template <typename SearchFn>
 rocksdb::Status RunQueries(const SearchEval& eval, Result result,
-                           Reporter* reporter, SearchFn search) {
+                           Reporter* reporter, SearchFn search, int threads) {
+  const size_t num = eval.num_queries();
+  threads = std::max(1, threads);
+  std::atomic<size_t> next{0};
+  std::mutex mu;  // guards what the threads merge at their end
   Latencies lat;
   size_t hits = 0;
   double scanned = 0;
-  std::vector<uint32_t> ids;
-  Progress progress(result.benchmark + " " + result.system, eval.num_queries());
+  rocksdb::Status status;
+  Progress progress(result.benchmark + " " + result.system, num);
+  auto run = [&](int thread) {
+    Latencies my_lat;
+    size_t my_hits = 0;
+    double my_scanned = 0;
+    rocksdb::Status s;
+    std::vector<uint32_t> ids;
+    for (size_t q; s.ok() && (q = next.fetch_add(1)) < num;) {
+      ids.clear();
+      uint64_t scanned_q = 0;
+      const auto t = Clock::now();
+      s = search(q, &ids, &scanned_q);
+      my_lat.Add(SecondsSince(t) * 1e6);
+      my_hits += eval.Hits(q, ids);
+      my_scanned += scanned_q;
+      if (thread == 0) progress.Update(std::min(num, q + 1));
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    lat.Add(my_lat);
+    hits += my_hits;
+    scanned += my_scanned;
+    if (status.ok()) status = s;
+  };
   const auto start = Clock::now();
-  for (size_t q = 0; q < eval.num_queries(); ++q) {
-    ids.clear();
-    uint64_t scanned_q = 0;
-    const auto t = Clock::now();
-    rocksdb::Status s = search(q, &ids, &scanned_q);
-    lat.Add(SecondsSince(t) * 1e6);
-    if (!s.ok()) return s;
-    hits += eval.Hits(q, ids);
-    scanned += scanned_q;
-    progress.Update(q + 1);
-  }
+  std::vector<std::thread> helpers;
+  for (int t = 1; t < threads; ++t) helpers.emplace_back(run, t);
+  run(0);
+  for (std::thread& t : helpers) t.join();
   const double secs = SecondsSince(start);
   progress.Finish();
-  const double n = static_cast<double>(eval.num_queries());
+  if (!status.ok()) return status;
+  const double n = static_cast<double>(num);
+  if (threads > 1) result.params["threads"] = std::to_string(threads);
   result.metrics["ops"] = n;
   result.metrics["ops_per_sec"] = n / secs;
   result.metrics["k"] = eval.k();
