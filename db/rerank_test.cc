@@ -17,7 +17,7 @@ class RerankAtSnapshotTest : public test::VectorDbTest {
     PutVector(key, v);
   }
   // Re-ranks a pool of a, b, c, d found at approximate distances 0, 1, 4, 9
-  // from the origin, `depth` of them, keeping k = 2.
+  // from the origin, `depth` of them, keeping k = 2, with their vectors.
   std::vector<SearchHit> Rerank(const rocksdb::Snapshot* snapshot, size_t depth,
                                 SearchStats* stats) {
     CandidateSet pool(0);
@@ -28,7 +28,8 @@ class RerankAtSnapshotTest : public test::VectorDbTest {
     const float query[kDim] = {0, 0};
     std::vector<SearchHit> hits;
     EXPECT_OK(RerankAtSnapshot(db_.get(), handles_[1], snapshot, query, kDim,
-                               pool, 2, depth, &hits, stats));
+                               pool, 2, depth, /*with_vectors=*/true, &hits,
+                               stats));
     return hits;
   }
   static std::vector<std::string> Keys(const std::vector<SearchHit>& hits) {
@@ -64,6 +65,8 @@ TEST_F(RerankAtSnapshotTest, StaleCandidatesAreReplacedFromThePool) {
   EXPECT_EQ(Keys(hits), (std::vector<std::string>{"d", "b"}));
   EXPECT_EQ(hits[0].distance, 9.0f);
   EXPECT_EQ(hits[1].distance, 10000.0f);
+  // Each hit's vector is the one its distance was measured with.
+  EXPECT_EQ(hits[1].vector, (std::vector<float>{100, 0}));
   EXPECT_EQ(stats.point_reads, 4u);
   EXPECT_EQ(stats.candidates_verified, 4u);
 
@@ -84,7 +87,8 @@ TEST_F(RerankAtSnapshotTest, AnEmptyPoolHasNoHits) {
   SearchStats stats;
   const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
   ASSERT_OK(RerankAtSnapshot(db_.get(), handles_[1], snapshot, query, kDim,
-                             pool, 2, 2, &hits, &stats));
+                             pool, 2, 2, /*with_vectors=*/false, &hits,
+                             &stats));
   db_->ReleaseSnapshot(snapshot);
   EXPECT_TRUE(hits.empty());
   EXPECT_EQ(stats.point_reads, 0u);
