@@ -280,6 +280,26 @@ TEST_F(SearchApiTest, RadiusAtDefaultEffortFollowsTheRecallTarget) {
   std::printf("radius recall at the default effort: %.3f\n", recall);
 }
 
+// A narrow key range is read in key order (no bucket probed): its hits carry
+// their vectors too.
+TEST_F(SearchApiTest, KeyRangeHitsCarryTheirVectors) {
+  Open(/*quiet=*/true);
+  PutRandom(2000, 2000);
+  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  ASSERT_OK(index_->Train(TrainOptions()));
+  SearchOptions so;
+  so.return_vectors = true;
+  so.key_start = "k10";
+  so.key_limit = "k11";
+  std::vector<SearchHit> hits;
+  SearchStats stats;
+  ASSERT_OK(index_->Search(so, RandomVector(20), 5, &hits, &stats));
+  EXPECT_GT(stats.range_vectors_scanned, 0u);
+  ASSERT_FALSE(hits.empty());
+  ExpectVectors(hits, model_);
+  for (const SearchHit& h : hits) EXPECT_EQ(h.vector.size(), kDim);
+}
+
 TEST_F(SearchApiTest, BadInputIsAClearStatus) {
   Open(/*quiet=*/true);
   PutRandom(100, 100);

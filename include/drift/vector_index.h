@@ -337,9 +337,9 @@ struct SearchOptions {
   // A predicate on the key; with filter_column_family, it also receives the
   // value of the same key in that column family read at the search's
   // snapshot (nullptr when the key is absent there; without a filter column
-  // family, always nullptr). Called on the searching thread, at most a few
-  // times per candidate; it must give the same answer for a key within one
-  // search.
+  // family, always nullptr). Called on the searching thread (SearchBatch: on
+  // its pool threads too, concurrently), at most a few times per candidate; it
+  // must give the same answer for a key within one search.
   std::function<bool(const rocksdb::Slice& key,
                      const rocksdb::Slice* other_value)>
       filter;
