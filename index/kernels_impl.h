@@ -158,35 +158,40 @@ void ScanLutKernel(const float* lut, const uint8_t* codes, size_t n, size_t d,
   }
 }
 
-template <class Ops>
-inline typename Ops::F FmaTerm(typename Ops::F acc, typename Ops::F c,
-                               const float* qm, const float* step) {
-  typename Ops::F diff = Ops::Fnmadd(c, Ops::Load(step), Ops::Load(qm));
-  return Ops::Fmadd(diff, diff, acc);
-}
-
-template <class Ops>
-void ScanFmaKernel(const float* qm, const float* step, const uint8_t* codes,
-                   size_t n, size_t d, float* out) {
+// The scan loop shared by the float-accumulating SQ8 scans: per code row,
+// two accumulators over whole vectors, then the tail from a zero-padded copy
+// of the last bytes (the per-dimension tables are zero-padded, so padded
+// lanes add 0). `term(acc, c, j)` adds dimensions j..j+W of code vector c.
+template <class Ops, class Term>
+void ScanCodeRows(const uint8_t* codes, size_t n, size_t d, float* out,
+                  Term term) {
   constexpr size_t W = Ops::kWidth;
   for (size_t i = 0; i < n; ++i) {
     const uint8_t* code = codes + i * d;
     typename Ops::F acc0 = Ops::Zero(), acc1 = Ops::Zero();
     size_t j = 0;
     for (; j + 2 * W <= d; j += 2 * W) {
-      acc0 = FmaTerm<Ops>(acc0, Ops::LoadU8(code + j), qm + j, step + j);
-      acc1 = FmaTerm<Ops>(acc1, Ops::LoadU8(code + j + W), qm + j + W,
-                          step + j + W);
+      acc0 = term(acc0, Ops::LoadU8(code + j), j);
+      acc1 = term(acc1, Ops::LoadU8(code + j + W), j + W);
     }
-    for (; j + W <= d; j += W) {
-      acc0 = FmaTerm<Ops>(acc0, Ops::LoadU8(code + j), qm + j, step + j);
-    }
-    if (j < d) {  // qm and step are zero-padded, so padded lanes add 0.
+    for (; j + W <= d; j += W) acc0 = term(acc0, Ops::LoadU8(code + j), j);
+    if (j < d) {
       TailBytes<W> tail(code + j, d - j);
-      acc1 = FmaTerm<Ops>(acc1, Ops::LoadU8(tail.b), qm + j, step + j);
+      acc1 = term(acc1, Ops::LoadU8(tail.b), j);
     }
     out[i] = Ops::Sum(Ops::Add(acc0, acc1));
   }
+}
+
+// sum_j (qm_j - step_j c_j)^2: the SQ8 L2 scan.
+template <class Ops>
+void ScanFmaKernel(const float* qm, const float* step, const uint8_t* codes,
+                   size_t n, size_t d, float* out) {
+  using F = typename Ops::F;
+  ScanCodeRows<Ops>(codes, n, d, out, [qm, step](F acc, F c, size_t j) {
+    F diff = Ops::Fnmadd(c, Ops::Load(step + j), Ops::Load(qm + j));
+    return Ops::Fmadd(diff, diff, acc);
+  });
 }
 
 // sum_j w_j c_j: with w = -q * step and the bias -q.vmin added by the
@@ -194,24 +199,10 @@ void ScanFmaKernel(const float* qm, const float* step, const uint8_t* codes,
 template <class Ops>
 void ScanDotKernel(const float* w, const uint8_t* codes, size_t n, size_t d,
                    float* out) {
-  constexpr size_t W = Ops::kWidth;
-  for (size_t i = 0; i < n; ++i) {
-    const uint8_t* code = codes + i * d;
-    typename Ops::F acc0 = Ops::Zero(), acc1 = Ops::Zero();
-    size_t j = 0;
-    for (; j + 2 * W <= d; j += 2 * W) {
-      acc0 = Ops::Fmadd(Ops::LoadU8(code + j), Ops::Load(w + j), acc0);
-      acc1 = Ops::Fmadd(Ops::LoadU8(code + j + W), Ops::Load(w + j + W), acc1);
-    }
-    for (; j + W <= d; j += W) {
-      acc0 = Ops::Fmadd(Ops::LoadU8(code + j), Ops::Load(w + j), acc0);
-    }
-    if (j < d) {  // w is zero-padded, so padded lanes add 0.
-      TailBytes<W> tail(code + j, d - j);
-      acc1 = Ops::Fmadd(Ops::LoadU8(tail.b), Ops::Load(w + j), acc1);
-    }
-    out[i] = Ops::Sum(Ops::Add(acc0, acc1));
-  }
+  using F = typename Ops::F;
+  ScanCodeRows<Ops>(codes, n, d, out, [w](F acc, F c, size_t j) {
+    return Ops::Fmadd(c, Ops::Load(w + j), acc);
+  });
 }
 
 // Dimensions per int32 accumulation run: each lane then holds at most 256
