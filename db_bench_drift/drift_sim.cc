@@ -305,8 +305,14 @@ class VariantRun {
     if (v_.options.auto_train) {
       // The first codebook comes from the background trainer; later ones
       // from maintenance, which the flush woke up. Wait for the first, then
-      // run a check here so the phase ends with maintenance caught up.
-      for (int i = 0; i < 1200 && index_->codebook_epoch() == 0; ++i) {
+      // run a check here so the phase ends with maintenance caught up. The
+      // trainer waits for min_train_vectors; below that there is nothing to
+      // wait for.
+      const size_t stored =
+          static_cast<size_t>(std::count(live_.begin(), live_.end(), 1));
+      const bool trains = stored >= v_.options.min_train_vectors;
+      for (int i = 0; trains && i < 1200 && index_->codebook_epoch() == 0;
+           ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
       s = index_->Maintain(nullptr);
