@@ -41,5 +41,21 @@ find_package(OpenMP QUIET)
 if(OpenMP_CXX_FOUND)
   find_package(faiss CONFIG QUIET)
 endif()
+# drift_server (server/): Debian's libgrpc++-dev, libprotobuf-dev and
+# protobuf-compiler-grpc (protoc and grpc_cpp_plugin), plus gflags.
+find_package(Protobuf QUIET)
+find_package(gRPC CONFIG QUIET)
+find_program(DRIFT_GRPC_CPP_PLUGIN grpc_cpp_plugin)
+set(_drift_server_default OFF)
+if(Protobuf_FOUND AND Protobuf_PROTOC_EXECUTABLE AND gRPC_FOUND AND DRIFT_GRPC_CPP_PLUGIN
+   AND gflags_FOUND)
+  set(_drift_server_default ON)
+endif()
+option(DRIFT_BUILD_SERVER "Build drift_server (gRPC) and its tests" ${_drift_server_default})
+if(DRIFT_BUILD_SERVER AND NOT _drift_server_default)
+  message(FATAL_ERROR "DRIFT_BUILD_SERVER needs libgrpc++-dev, libprotobuf-dev, "
+                      "protobuf-compiler-grpc and libgflags-dev: run scripts/setup.sh "
+                      "or configure with -DDRIFT_BUILD_SERVER=OFF")
+endif()
 set(DRIFT_FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist" CACHE PATH
     "Directory of the dataset-fashion-mnist package")

@@ -3,6 +3,8 @@
 #   scripts/sanitize.sh thread    ThreadSanitizer (concurrency, engine, model tests)
 #   scripts/sanitize.sh address   AddressSanitizer + UBSan (every test but the
 #                                 fashion-mnist recall test, which is slow here)
+# drift_server is not built here (Debian's gRPC is not instrumented either, and
+# it would add minutes of build time); scripts/test.sh builds and tests it.
 # Debian's librocksdb is not instrumented; tests/tsan.supp explains the
 # suppressions that this forces on TSan.
 set -euo pipefail
@@ -18,7 +20,8 @@ if [ "$(id -u)" = 0 ]; then bash scripts/setup.sh; else sudo bash scripts/setup.
 BUILD_DIR="build-$SAN"
 start=$(date +%s)
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DDRIFT_SANITIZE="$SAN" -DDRIFT_BUILD_BENCHMARKS=OFF -DDRIFT_BUILD_TOOLS=OFF
+  -DDRIFT_SANITIZE="$SAN" -DDRIFT_BUILD_BENCHMARKS=OFF -DDRIFT_BUILD_TOOLS=OFF \
+  -DDRIFT_BUILD_SERVER=OFF
 cmake --build "$BUILD_DIR" -j "${DRIFT_JOBS:-$(nproc)}"
 echo "[sanitize:$SAN] build took $(( $(date +%s) - start )) s"
 export TSAN_OPTIONS="suppressions=$HERE/tests/tsan.supp halt_on_error=1 second_deadlock_stack=1"

@@ -15,6 +15,7 @@ PACKAGES=(
   libgflags-dev libgoogle-glog-dev libbenchmark-dev libgtest-dev libgmock-dev
   libhnswlib-dev libfaiss-dev dataset-fashion-mnist clang-format python3
   gnuplot-nox  # scripts/plot_bench.py
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # drift_server
 )
 
 log() { echo "[setup] $*"; }
