@@ -1,0 +1,394 @@
+#include "server/collections.h"
+
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "rocksdb/convenience.h"
+#include "rocksdb/utilities/options_util.h"
+#include "rocksdb/write_batch.h"
+#include "util/vector_value.h"
+
+namespace drift {
+namespace server {
+namespace {
+
+using rocksdb::Status;
+
+constexpr char kSpecPrefix[] = "drift.server.collection/";
+constexpr char kVectorsPrefix[] = "drift.vectors/";
+constexpr char kPayloadsPrefix[] = "drift.payloads/";
+constexpr size_t kMaxNameLength = 64;
+
+std::string VectorsCf(const std::string& name) { return kVectorsPrefix + name; }
+std::string PayloadsCf(const std::string& name) {
+  return kPayloadsPrefix + name;
+}
+std::string SpecKey(const std::string& name) { return kSpecPrefix + name; }
+
+bool StartsWith(const std::string& s, const char* prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
+
+rocksdb::ConfigOptions StrictConfig() {
+  rocksdb::ConfigOptions config;
+  config.ignore_unsupported_options = false;
+  config.ignore_unknown_options = false;
+  return config;
+}
+
+Status ValidateName(const std::string& name) {
+  if (name.empty() || name.size() > kMaxNameLength || name[0] == '.') {
+    return Status::InvalidArgument(
+        "collection name must be 1 to 64 characters, not starting with '.'");
+  }
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+    if (!ok) {
+      return Status::InvalidArgument("collection name '" + name +
+                                     "': only [A-Za-z0-9_.-] allowed");
+    }
+  }
+  return Status::OK();
+}
+
+// The vector column family's options for a spec (validated).
+Status VectorCfOptions(const v1::CollectionInfo& info,
+                       rocksdb::ColumnFamilyOptions* out) {
+  if (info.dimension() == 0 || info.dimension() > kMaxDimension) {
+    return Status::InvalidArgument("dimension must be in [1, " +
+                                   std::to_string(kMaxDimension) + "], got " +
+                                   std::to_string(info.dimension()));
+  }
+  const std::string& extra = info.column_family_options();
+  if (extra.find("table_factory") != std::string::npos ||
+      extra.find("memtable_factory") != std::string::npos) {
+    return Status::InvalidArgument(
+        "column_family_options may not set table_factory or "
+        "memtable_factory: a collection always uses Drift's");
+  }
+  rocksdb::ColumnFamilyOptions base;
+  if (!extra.empty()) {
+    Status s = rocksdb::GetColumnFamilyOptionsFromString(StrictConfig(), base,
+                                                         extra, &base);
+    if (!s.ok()) {
+      return Status::InvalidArgument("column_family_options: " + s.ToString());
+    }
+  }
+  *out = VectorColumnFamilyOptions(info.dimension(),
+                                   FromProtoMetric(info.metric()), base);
+  return Status::OK();
+}
+
+Status ValidateInfo(const v1::CollectionInfo& info) {
+  Status s = ValidateName(info.name());
+  if (!s.ok()) return s;
+  if (!v1::Metric_IsValid(info.metric())) {
+    return Status::InvalidArgument("unknown metric " +
+                                   std::to_string(info.metric()));
+  }
+  rocksdb::ColumnFamilyOptions unused;
+  return VectorCfOptions(info, &unused);
+}
+
+// Every spec persisted in the default column family of the DB at `path`
+// (none if there is no DB yet).
+Status ReadSpecs(const rocksdb::DBOptions& db_options, const std::string& path,
+                 std::map<std::string, v1::CollectionInfo>* specs) {
+  std::vector<std::string> names;
+  if (!rocksdb::DB::ListColumnFamilies(db_options, path, &names).ok()) {
+    return Status::OK();  // no DB yet
+  }
+  rocksdb::DB* raw = nullptr;
+  Status s = rocksdb::DB::OpenForReadOnly(rocksdb::Options(db_options, {}),
+                                          path, &raw);
+  if (!s.ok()) return s;
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(kSpecPrefix); it->Valid() && it->key().starts_with(kSpecPrefix);
+       it->Next()) {
+    v1::CollectionInfo info;
+    if (!info.ParseFromArray(it->value().data(),
+                             static_cast<int>(it->value().size()))) {
+      return Status::Corruption("unreadable collection spec",
+                                it->key().ToString());
+    }
+    (*specs)[info.name()] = info;
+  }
+  s = it->status();
+  it.reset();
+  return s.ok() ? db->Close() : s;
+}
+
+}  // namespace
+
+Metric FromProtoMetric(v1::Metric metric) {
+  switch (metric) {
+    case v1::METRIC_INNER_PRODUCT:
+      return Metric::kInnerProduct;
+    case v1::METRIC_COSINE:
+      return Metric::kCosine;
+    default:
+      return Metric::kL2;
+  }
+}
+
+v1::Metric ToProtoMetric(Metric metric) {
+  switch (metric) {
+    case Metric::kInnerProduct:
+      return v1::METRIC_INNER_PRODUCT;
+    case Metric::kCosine:
+      return v1::METRIC_COSINE;
+    default:
+      return v1::METRIC_L2;
+  }
+}
+
+Status CollectionStore::Open(const StoreOptions& options,
+                             std::unique_ptr<CollectionStore>* out) {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  if (!options.db_options.empty()) {
+    Status s = rocksdb::GetDBOptionsFromString(StrictConfig(), db_options,
+                                               options.db_options, &db_options);
+    if (!s.ok()) return Status::InvalidArgument("db_options: " + s.ToString());
+  }
+  std::map<std::string, v1::CollectionInfo> specs;
+  Status s = ReadSpecs(db_options, options.db_path, &specs);
+  if (!s.ok()) return s;
+
+  // Column families: the specs' with options built from them; any other
+  // (left by a crash, or foreign) with the options RocksDB persisted.
+  std::vector<std::string> names;
+  if (!rocksdb::DB::ListColumnFamilies(db_options, options.db_path, &names)
+           .ok()) {
+    names = {rocksdb::kDefaultColumnFamilyName};
+  }
+  std::map<std::string, rocksdb::ColumnFamilyOptions> persisted;
+  if (names.size() > 1) {
+    rocksdb::DBOptions unused;
+    std::vector<rocksdb::ColumnFamilyDescriptor> loaded;
+    rocksdb::ConfigOptions config = StrictConfig();
+    config.env = db_options.env;
+    s = rocksdb::LoadLatestOptions(config, options.db_path, &unused, &loaded);
+    if (!s.ok()) return s;
+    for (auto& d : loaded) persisted[d.name] = d.options;
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const auto& name : names) {
+    rocksdb::ColumnFamilyOptions cf_options;
+    const bool vectors = StartsWith(name, kVectorsPrefix);
+    const bool payloads = StartsWith(name, kPayloadsPrefix);
+    std::string collection;
+    if (vectors) collection = name.substr(strlen(kVectorsPrefix));
+    if (payloads) collection = name.substr(strlen(kPayloadsPrefix));
+    auto spec = specs.find(collection);
+    if (vectors && spec != specs.end()) {
+      s = VectorCfOptions(spec->second, &cf_options);
+      if (!s.ok()) return s;
+    } else if (payloads && spec != specs.end()) {
+      // a plain column family
+    } else if (name != rocksdb::kDefaultColumnFamilyName) {
+      auto p = persisted.find(name);
+      if (p == persisted.end()) {
+        return Status::Corruption("no persisted options for column family",
+                                  name);
+      }
+      cf_options = p->second;
+    }
+    descriptors.emplace_back(name, cf_options);
+  }
+  std::unique_ptr<CollectionStore> store(new CollectionStore());
+  store->options_ = options;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  s = rocksdb::DB::Open(db_options, options.db_path, descriptors, &handles,
+                        &raw);
+  if (!s.ok()) return s;
+  store->db_.reset(raw);
+
+  std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name;
+  for (auto* h : handles) by_name[h->GetName()] = h;
+  for (const auto& [name, info] : specs) {
+    auto c = std::make_shared<Collection>();
+    c->info = info;
+    c->vectors = by_name[VectorsCf(name)];
+    c->payloads = by_name[PayloadsCf(name)];
+    by_name.erase(VectorsCf(name));
+    by_name.erase(PayloadsCf(name));
+    store->collections_[name] = c;
+    if (c->vectors == nullptr || c->payloads == nullptr) {
+      return Status::Corruption("collection '" + name +
+                                "' has a spec but no column families");
+    }
+    s = store->AttachIndex(c.get());
+    if (!s.ok())
+      return Status::Corruption("collection '" + name + "': " + s.ToString());
+  }
+  // What is left: the default column family, foreign ones, and orphans of a
+  // Create or Drop that a crash interrupted (dropped now).
+  for (auto& [name, handle] : by_name) {
+    if (StartsWith(name, kVectorsPrefix) || StartsWith(name, kPayloadsPrefix)) {
+      s = store->db_->DropColumnFamily(handle);
+      if (!s.ok()) return s;
+    }
+    store->db_->DestroyColumnFamilyHandle(handle);
+  }
+  *out = std::move(store);
+  return Status::OK();
+}
+
+Status CollectionStore::AttachIndex(Collection* c) const {
+  VectorIndexOptions vopts;
+  vopts.dimension = c->info.dimension();
+  vopts.metric = FromProtoMetric(c->info.metric());
+  vopts.auto_train = !c->info.disable_auto_train();
+  if (c->info.min_train_vectors() > 0) {
+    vopts.min_train_vectors = c->info.min_train_vectors();
+  }
+  if (c->info.target_bucket_size() > 0) {
+    vopts.target_bucket_size = c->info.target_bucket_size();
+  }
+  vopts.search_threads = options_.search_threads;
+  return VectorIndex::Attach(db_.get(), c->vectors, vopts, &c->index);
+}
+
+CollectionStore::~CollectionStore() { Close().PermitUncheckedError(); }
+
+Status CollectionStore::Create(const v1::CollectionInfo& requested,
+                               bool if_not_exists, v1::CollectionInfo* created,
+                               bool* already_exists) {
+  *already_exists = false;
+  v1::CollectionInfo info = requested;
+  if (info.metric() == v1::METRIC_UNSPECIFIED) info.set_metric(v1::METRIC_L2);
+  Status s = ValidateInfo(info);
+  if (!s.ok()) return s;
+  std::lock_guard<std::mutex> admin(admin_mu_);
+  std::shared_ptr<Collection> existing;
+  if (Find(info.name(), &existing).ok()) {
+    *already_exists = true;
+    *created = existing->info;
+    const bool same = existing->info.dimension() == info.dimension() &&
+                      existing->info.metric() == info.metric();
+    if (if_not_exists && same) return Status::OK();
+    return Status::InvalidArgument(
+        "collection '" + info.name() + "' already exists (dimension " +
+        std::to_string(existing->info.dimension()) + ", metric " +
+        MetricName(FromProtoMetric(existing->info.metric())) + ")");
+  }
+  rocksdb::ColumnFamilyOptions vec_options;
+  s = VectorCfOptions(info, &vec_options);
+  if (!s.ok()) return s;
+  auto c = std::make_shared<Collection>();
+  c->info = info;
+  s = db_->CreateColumnFamily(vec_options, VectorsCf(info.name()), &c->vectors);
+  if (s.ok()) {
+    s = db_->CreateColumnFamily(rocksdb::ColumnFamilyOptions(),
+                                PayloadsCf(info.name()), &c->payloads);
+  }
+  if (s.ok()) {
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    s = db_->Put(sync, SpecKey(info.name()), info.SerializeAsString());
+  }
+  if (s.ok()) s = AttachIndex(c.get());
+  if (!s.ok()) {
+    DestroyCollection(c.get()).PermitUncheckedError();
+    return s;
+  }
+  *created = info;
+  std::lock_guard<std::mutex> lock(mu_);
+  collections_[info.name()] = std::move(c);
+  return Status::OK();
+}
+
+Status CollectionStore::Drop(const std::string& name, bool if_exists) {
+  std::lock_guard<std::mutex> admin(admin_mu_);
+  std::shared_ptr<Collection> c;
+  Status s = Find(name, &c);
+  if (!s.ok()) return if_exists && s.IsNotFound() ? Status::OK() : s;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    collections_.erase(name);
+  }
+  // Requests that found the collection before it left the map finish first.
+  while (c.use_count() > 1) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return DestroyCollection(c.get());
+}
+
+Status CollectionStore::DestroyCollection(Collection* c) {
+  // The spec first (synced): once it is gone a crash leaves only orphan
+  // column families, which Open drops. The engine's metadata of the vector
+  // column family goes too, so a new collection of this name starts clean.
+  rocksdb::WriteBatch batch;
+  const std::string vectors = VectorsCf(c->info.name());
+  Status s = batch.Delete(SpecKey(c->info.name()));
+  if (s.ok()) s = batch.Delete("drift.codebook/" + vectors);
+  if (s.ok()) {
+    const std::string dropped = "drift.dropped_prefix/" + vectors;
+    s = batch.DeleteRange(dropped + std::string(1, '\0'),
+                          dropped + std::string(1, '\1'));
+  }
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  if (s.ok()) s = db_->Write(sync, &batch);
+  if (c->index) {
+    Status closed = c->index->Close();
+    if (s.ok()) s = closed;
+    c->index.reset();
+  }
+  for (auto** handle : {&c->vectors, &c->payloads}) {
+    if (*handle == nullptr) continue;
+    Status dropped = db_->DropColumnFamily(*handle);
+    if (s.ok()) s = dropped;
+    db_->DestroyColumnFamilyHandle(*handle);
+    *handle = nullptr;
+  }
+  return s;
+}
+
+Status CollectionStore::Find(const std::string& name,
+                             std::shared_ptr<Collection>* collection) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = collections_.find(name);
+  if (it == collections_.end()) {
+    return Status::NotFound("no collection '" + name + "'");
+  }
+  *collection = it->second;
+  return Status::OK();
+}
+
+std::vector<std::shared_ptr<Collection>> CollectionStore::All() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::shared_ptr<Collection>> all;
+  for (const auto& [name, c] : collections_) all.push_back(c);
+  return all;
+}
+
+Status CollectionStore::Close() {
+  if (!db_) return Status::OK();
+  Status s;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [name, c] : collections_) {
+    if (c->index) {
+      Status closed = c->index->Close();
+      if (s.ok()) s = closed;
+      c->index.reset();
+    }
+    for (auto* handle : {c->vectors, c->payloads}) {
+      if (handle != nullptr) db_->DestroyColumnFamilyHandle(handle);
+    }
+    c->vectors = c->payloads = nullptr;
+  }
+  collections_.clear();
+  Status closed = db_->Close();
+  db_.reset();
+  return s.ok() ? closed : s;
+}
+
+}  // namespace server
+}  // namespace drift

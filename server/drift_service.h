@@ -1,0 +1,117 @@
+// The drift.v1.Drift gRPC service (proto/drift.proto) over a
+// CollectionStore: request admission (shutdown, tokens, the in-flight limit,
+// deadlines), then each RPC as calls on the store's DB and VectorIndexes.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "drift.grpc.pb.h"
+#include "server/auth.h"
+#include "server/collections.h"
+#include "server/snapshot_leases.h"
+
+namespace drift {
+namespace server {
+
+struct ServiceOptions {
+  uint32_t max_inflight = 64;
+  bool sync_writes = false;
+  uint32_t snapshot_ttl_seconds = 300;
+  std::string role = "primary";
+};
+
+class DriftService final : public v1::Drift::Service {
+ public:
+  DriftService(CollectionStore* store, const ServiceOptions& options,
+               TokenAuthorizer authorizer);
+
+  // From now on every RPC but Health is UNAVAILABLE; requests already
+  // admitted run to their end.
+  void BeginShutdown() { shutting_down_.store(true); }
+  // Releases the snapshot leases (after the gRPC server stopped).
+  void ReleaseSnapshots() { snapshots_.Clear(); }
+
+  grpc::Status CreateCollection(grpc::ServerContext* ctx,
+                                const v1::CreateCollectionRequest* req,
+                                v1::CollectionInfo* resp) override;
+  grpc::Status ListCollections(grpc::ServerContext* ctx,
+                               const v1::ListCollectionsRequest* req,
+                               v1::ListCollectionsResponse* resp) override;
+  grpc::Status DropCollection(grpc::ServerContext* ctx,
+                              const v1::DropCollectionRequest* req,
+                              v1::DropCollectionResponse* resp) override;
+  grpc::Status Upsert(grpc::ServerContext* ctx, const v1::UpsertRequest* req,
+                      v1::UpsertResponse* resp) override;
+  grpc::Status UpsertStream(grpc::ServerContext* ctx,
+                            grpc::ServerReader<v1::UpsertRequest>* reader,
+                            v1::UpsertResponse* resp) override;
+  grpc::Status Delete(grpc::ServerContext* ctx, const v1::DeleteRequest* req,
+                      v1::DeleteResponse* resp) override;
+  grpc::Status DeleteRange(grpc::ServerContext* ctx,
+                           const v1::DeleteRangeRequest* req,
+                           v1::DeleteResponse* resp) override;
+  grpc::Status Get(grpc::ServerContext* ctx, const v1::GetRequest* req,
+                   v1::GetResponse* resp) override;
+  grpc::Status Search(grpc::ServerContext* ctx, const v1::SearchRequest* req,
+                      v1::SearchResponse* resp) override;
+  grpc::Status SearchBatch(grpc::ServerContext* ctx,
+                           const v1::SearchBatchRequest* req,
+                           v1::SearchBatchResponse* resp) override;
+  grpc::Status CreateSnapshot(grpc::ServerContext* ctx,
+                              const v1::CreateSnapshotRequest* req,
+                              v1::CreateSnapshotResponse* resp) override;
+  grpc::Status ReleaseSnapshot(grpc::ServerContext* ctx,
+                               const v1::ReleaseSnapshotRequest* req,
+                               v1::ReleaseSnapshotResponse* resp) override;
+  grpc::Status Train(grpc::ServerContext* ctx, const v1::TrainRequest* req,
+                     v1::TrainResponse* resp) override;
+  grpc::Status Stats(grpc::ServerContext* ctx, const v1::StatsRequest* req,
+                     v1::StatsResponse* resp) override;
+  grpc::Status Flush(grpc::ServerContext* ctx, const v1::FlushRequest* req,
+                     v1::FlushResponse* resp) override;
+  grpc::Status Compact(grpc::ServerContext* ctx, const v1::CompactRequest* req,
+                       v1::CompactResponse* resp) override;
+  grpc::Status Health(grpc::ServerContext* ctx, const v1::HealthRequest* req,
+                      v1::HealthResponse* resp) override;
+
+ private:
+  // Admits the request (UNAVAILABLE while shutting down, the token check,
+  // RESOURCE_EXHAUSTED beyond max_inflight, DEADLINE_EXCEEDED if the
+  // deadline already passed), runs `body`, and turns a read that finished
+  // after its deadline into DEADLINE_EXCEEDED.
+  template <typename Body>
+  grpc::Status Run(grpc::ServerContext* ctx, Access access, Body&& body);
+  // The collection, or NOT_FOUND.
+  grpc::Status FindCollection(const std::string& name,
+                              std::shared_ptr<Collection>* collection) const;
+  // The read view of a request: its snapshot token's snapshot, else a fresh
+  // snapshot (so vectors and payloads read by one request agree).
+  grpc::Status ReadView(uint64_t token, SnapshotLeases::Snapshot* snapshot);
+  rocksdb::WriteOptions WriteOptionsOf(const v1::WriteOptions& w) const;
+  // Adds the records to `batch` (vector and payload of each); validated.
+  grpc::Status AddRecords(const Collection& c, const v1::UpsertRequest& req,
+                          rocksdb::WriteBatch* batch) const;
+  // One RPC's search: hits, payloads and stats into *resp.
+  grpc::Status FillSearchResponse(const Collection& c,
+                                  const v1::SearchParams& params,
+                                  const rocksdb::Snapshot* snapshot,
+                                  const std::vector<SearchHit>& hits,
+                                  const SearchStats& stats,
+                                  v1::SearchResponse* resp) const;
+
+  CollectionStore* const store_;
+  const ServiceOptions options_;
+  const TokenAuthorizer authorizer_;
+  SnapshotLeases snapshots_;
+  const std::chrono::steady_clock::time_point started_;
+  std::atomic<bool> shutting_down_{false};
+  std::atomic<uint64_t> inflight_{0};
+  std::atomic<uint64_t> rejected_overload_{0};
+};
+
+}  // namespace server
+}  // namespace drift

@@ -1,0 +1,120 @@
+#include "server/server.h"
+
+#include <grpcpp/resource_quota.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+namespace drift {
+namespace server {
+namespace {
+
+using rocksdb::Status;
+
+Status ReadFile(const std::string& path, std::string* contents) {
+  std::ifstream file(path);
+  if (!file) return Status::IOError("cannot read", path);
+  std::stringstream text;
+  text << file.rdbuf();
+  *contents = text.str();
+  return Status::OK();
+}
+
+Status Credentials(const ServerOptions& o,
+                   std::shared_ptr<grpc::ServerCredentials>* creds) {
+  if (o.tls_cert.empty()) {
+    *creds = grpc::InsecureServerCredentials();
+    return Status::OK();
+  }
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  Status s = ReadFile(o.tls_key, &pair.private_key);
+  if (s.ok()) s = ReadFile(o.tls_cert, &pair.cert_chain);
+  if (!s.ok()) return s;
+  grpc::SslServerCredentialsOptions ssl(
+      o.tls_client_ca.empty()
+          ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+          : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  if (!o.tls_client_ca.empty()) {
+    s = ReadFile(o.tls_client_ca, &ssl.pem_root_certs);
+    if (!s.ok()) return s;
+  }
+  ssl.pem_key_cert_pairs.push_back(pair);
+  *creds = grpc::SslServerCredentials(ssl);
+  return Status::OK();
+}
+
+}  // namespace
+
+Status DriftServer::Start(const ServerOptions& options,
+                          std::unique_ptr<DriftServer>* out) {
+  std::vector<std::string> warnings;
+  Status s = ValidateServerOptions(options, &warnings);
+  if (!s.ok()) return s;
+  TokenAuthorizer authorizer;
+  if (!options.tokens_file.empty()) {
+    s = TokenAuthorizer::LoadFile(options.tokens_file, &authorizer);
+    if (!s.ok()) return s;
+  }
+  std::shared_ptr<grpc::ServerCredentials> creds;
+  s = Credentials(options, &creds);
+  if (!s.ok()) return s;
+
+  std::unique_ptr<DriftServer> server(new DriftServer());
+  server->options_ = options;
+  StoreOptions store_options;
+  store_options.db_path = options.db_path;
+  store_options.db_options = options.db_options;
+  store_options.search_threads = options.search_threads;
+  s = CollectionStore::Open(store_options, &server->store_);
+  if (!s.ok()) return s;
+  ServiceOptions service_options;
+  service_options.max_inflight = options.max_inflight;
+  service_options.sync_writes = options.sync_writes;
+  service_options.snapshot_ttl_seconds = options.snapshot_ttl_seconds;
+  service_options.role = options.role;
+  server->service_.reset(new DriftService(server->store_.get(), service_options,
+                                          std::move(authorizer)));
+
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen, creds, &server->port_);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  builder.SetMaxSendMessageSize(options.max_message_bytes);
+  // Bounds the sync server's threads; the in-flight limit (DriftService)
+  // rejects load before this does.
+  grpc::ResourceQuota quota("drift_server");
+  quota.SetMaxThreads(static_cast<int>(2 * options.max_inflight + 16));
+  builder.SetResourceQuota(quota);
+  builder.RegisterService(server->service_.get());
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || server->port_ == 0) {
+    return Status::IOError("cannot listen on " + options.listen);
+  }
+  const std::string& listen = options.listen;
+  server->address_ =
+      listen.substr(0, listen.rfind(':')) + ":" + std::to_string(server->port_);
+  *out = std::move(server);
+  return Status::OK();
+}
+
+DriftServer::~DriftServer() { Shutdown().PermitUncheckedError(); }
+
+Status DriftServer::Shutdown() {
+  std::lock_guard<std::mutex> lock(shutdown_mu_);
+  if (shut_down_) return Status::OK();
+  shut_down_ = true;
+  if (service_) service_->BeginShutdown();
+  if (server_) {
+    server_->Shutdown(std::chrono::system_clock::now() +
+                      std::chrono::milliseconds(options_.shutdown_grace_ms));
+    server_->Wait();
+  }
+  if (service_) service_->ReleaseSnapshots();
+  return store_ ? store_->Close() : Status::OK();
+}
+
+}  // namespace server
+}  // namespace drift
