@@ -15,7 +15,7 @@ grpc::StatusCode GrpcCode(const rocksdb::Status& s) {
     case Status::kInvalidArgument:
       return grpc::StatusCode::INVALID_ARGUMENT;
     case Status::kNotSupported:
-      return grpc::StatusCode::FAILED_PRECONDITION;
+      return grpc::StatusCode::UNIMPLEMENTED;
     case Status::kCorruption:
       return grpc::StatusCode::DATA_LOSS;
     case Status::kIOError:

@@ -15,7 +15,7 @@ namespace server {
 
 // The gRPC code of a RocksDB/Drift status:
 //   ok -> OK; NotFound -> NOT_FOUND; InvalidArgument -> INVALID_ARGUMENT;
-//   NotSupported -> FAILED_PRECONDITION; Corruption -> DATA_LOSS;
+//   NotSupported -> UNIMPLEMENTED; Corruption -> DATA_LOSS;
 //   IOError(NoSpace) / Busy / TryAgain -> RESOURCE_EXHAUSTED / UNAVAILABLE;
 //   ShutdownInProgress and Incomplete(ShutdownInProgress) -> UNAVAILABLE;
 //   TimedOut / Expired -> DEADLINE_EXCEEDED; Aborted -> ABORTED;

@@ -1,0 +1,500 @@
+// drift_server's RPCs against an in-process DriftServer on loopback port 0:
+// results checked against a reference model (exact brute force), error codes
+// checked one by one, and the server still serving after each bad request.
+#include "server/server.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <thread>
+
+#include "server/test_client.h"
+#include "tests/test_util.h"
+
+namespace drift {
+namespace server {
+namespace {
+
+using drift::test::BruteForce;
+using test::Client;
+using test::Exhaustive;
+using test::Hits;
+using test::MakeRecord;
+using test::RandomVector;
+using test::RecordModel;
+
+constexpr uint32_t kDim = 8;
+
+std::string Key(int i) {
+  char buf[16];
+  snprintf(buf, sizeof(buf), "k%05d", i);
+  return buf;
+}
+
+class ServerTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = drift::test::TempDir("server_test");
+    options_.db_path = dir_ + "/db";
+    options_.listen = "127.0.0.1:0";
+    options_.shutdown_grace_ms = 2000;
+  }
+  void TearDown() override {
+    client_.reset();
+    if (server_) ASSERT_OK(server_->Shutdown());
+    server_.reset();
+    drift::test::RemoveDir(dir_);
+  }
+  void Start(const std::string& token = "") {
+    ASSERT_OK(DriftServer::Start(options_, &server_));
+    ASSERT_GT(server_->port(), 0);
+    client_ = std::make_unique<Client>(server_->address(), token);
+  }
+  // Upserts n random records (every third without payload) in one batch.
+  void UpsertRandom(const std::string& collection, int first, int n,
+                    std::mt19937* rng) {
+    std::vector<v1::Record> records;
+    for (int i = first; i < first + n; ++i) {
+      std::optional<std::string> payload;
+      if (i % 3 != 0) payload = "payload-" + std::to_string(i);
+      records.push_back(MakeRecord(Key(i), RandomVector(rng, kDim), payload));
+    }
+    ASSERT_TRUE(client_->Upsert(collection, records).ok());
+    for (const auto& r : records) model_.Upsert(r);
+  }
+  // Exhaustive searches (and, with `nprobe`, searches probing every bucket)
+  // equal brute force over the model; payloads are the model's.
+  void CheckSearches(const std::string& collection, std::mt19937* rng,
+                     uint32_t nprobe = 0) {
+    for (int q = 0; q < 10; ++q) {
+      const std::vector<float> query = RandomVector(rng, kDim);
+      v1::SearchParams p = Exhaustive(10);
+      if (nprobe > 0) {
+        p.set_exhaustive(false);
+        p.set_nprobe(nprobe);
+      }
+      p.set_include_payloads(true);
+      p.set_include_vectors(true);
+      v1::SearchResponse resp;
+      grpc::Status st = client_->Search(collection, query, p, &resp);
+      ASSERT_TRUE(st.ok()) << st.error_message();
+      ASSERT_EQ(Hits(resp), BruteForce(model_.vectors, query, 10))
+          << "query " << q;
+      for (const auto& h : resp.hits()) {
+        auto payload = model_.payloads.find(h.key());
+        ASSERT_EQ(h.has_payload(), payload != model_.payloads.end()) << h.key();
+        if (h.has_payload()) EXPECT_EQ(h.payload(), payload->second);
+        const auto& v = model_.vectors.at(h.key());
+        EXPECT_EQ(std::vector<float>(h.vector().values().begin(),
+                                     h.vector().values().end()),
+                  v);
+      }
+    }
+  }
+
+  std::string dir_;
+  ServerOptions options_;
+  std::unique_ptr<DriftServer> server_;
+  std::unique_ptr<Client> client_;
+  RecordModel model_;
+};
+
+TEST_F(ServerTest, UpsertGetSearchDeleteEqualTheModel) {
+  Start();
+  ASSERT_TRUE(client_->Create("docs", kDim).ok());
+  std::mt19937 rng(1);
+  UpsertRandom("docs", 0, 300, &rng);
+  // The stream: three messages, each its own WriteBatch.
+  {
+    v1::UpsertResponse resp;
+    auto ctx = client_->Context();
+    auto writer = client_->stub()->UpsertStream(ctx.get(), &resp);
+    for (int m = 0; m < 3; ++m) {
+      v1::UpsertRequest msg;
+      if (m == 0) msg.set_collection("docs");
+      for (int i = 300 + 100 * m; i < 400 + 100 * m; ++i) {
+        *msg.add_records() = MakeRecord(Key(i), RandomVector(&rng, kDim),
+                                        "streamed-" + std::to_string(i));
+        model_.Upsert(msg.records(msg.records_size() - 1));
+      }
+      ASSERT_TRUE(writer->Write(msg));
+    }
+    ASSERT_TRUE(writer->WritesDone());
+    grpc::Status st = writer->Finish();
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    EXPECT_EQ(resp.upserted(), 300u);
+  }
+  // Overwrite some records, dropping their payload.
+  UpsertRandom("docs", 0, 30, &rng);
+  CheckSearches("docs", &rng);
+
+  // Get: present keys with vector and payload, an absent key not found.
+  v1::GetResponse got;
+  ASSERT_TRUE(
+      client_->Get("docs", {Key(1), Key(3), Key(450), "nope"}, &got).ok());
+  ASSERT_EQ(got.results_size(), 4);
+  for (int i = 0; i < 3; ++i) {
+    const auto& r = got.results(i);
+    ASSERT_TRUE(r.found()) << r.key();
+    EXPECT_EQ(std::vector<float>(r.vector().values().begin(),
+                                 r.vector().values().end()),
+              model_.vectors.at(r.key()));
+    auto payload = model_.payloads.find(r.key());
+    ASSERT_EQ(r.has_payload(), payload != model_.payloads.end());
+    if (r.has_payload()) EXPECT_EQ(r.payload(), payload->second);
+  }
+  EXPECT_FALSE(got.results(3).found());
+
+  // Segments and a trained codebook: exhaustive and all-bucket searches
+  // stay exact.
+  {
+    v1::FlushRequest req;
+    req.set_collection("docs");
+    v1::FlushResponse resp;
+    ASSERT_TRUE(
+        client_->stub()->Flush(client_->Context().get(), req, &resp).ok());
+    v1::TrainRequest train;
+    train.set_collection("docs");
+    train.set_num_buckets(8);
+    v1::TrainResponse trained;
+    grpc::Status st =
+        client_->stub()->Train(client_->Context().get(), train, &trained);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    EXPECT_GE(trained.codebook_epoch(), 1u);
+  }
+  CheckSearches("docs", &rng);
+  CheckSearches("docs", &rng, /*nprobe=*/1000);
+
+  // Delete and DeleteRange (vectors and payloads).
+  {
+    v1::DeleteRequest del;
+    del.set_collection("docs");
+    for (int i = 0; i < 50; i += 2) {
+      del.add_keys(Key(i));
+      model_.Erase(Key(i));
+    }
+    v1::DeleteResponse resp;
+    ASSERT_TRUE(
+        client_->stub()->Delete(client_->Context().get(), del, &resp).ok());
+    v1::DeleteRangeRequest range;
+    range.set_collection("docs");
+    range.set_start(Key(100));
+    range.set_limit(Key(200));
+    for (int i = 100; i < 200; ++i) model_.Erase(Key(i));
+    grpc::Status st =
+        client_->stub()->DeleteRange(client_->Context().get(), range, &resp);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+  }
+  CheckSearches("docs", &rng);
+  v1::GetResponse after_delete;
+  ASSERT_TRUE(
+      client_->Get("docs", {Key(2), Key(150), Key(1)}, &after_delete).ok());
+  ASSERT_EQ(after_delete.results_size(), 3);
+  EXPECT_FALSE(after_delete.results(0).found());
+  EXPECT_FALSE(after_delete.results(1).found());
+  EXPECT_TRUE(after_delete.results(2).found());
+
+  // A key-prefix filter: the exact k nearest of the keys that pass.
+  {
+    drift::test::Model filtered;
+    for (const auto& [k, v] : model_.vectors) {
+      if (k.rfind("k004", 0) == 0) filtered[k] = v;
+    }
+    const std::vector<float> query = RandomVector(&rng, kDim);
+    v1::SearchParams p = Exhaustive(7);
+    p.mutable_filter()->set_key_prefix("k004");
+    v1::SearchResponse resp;
+    ASSERT_TRUE(client_->Search("docs", query, p, &resp).ok());
+    EXPECT_EQ(Hits(resp), BruteForce(filtered, query, 7));
+  }
+
+  // SearchBatch: each query's hits are Search's.
+  {
+    v1::SearchBatchRequest req;
+    req.set_collection("docs");
+    std::vector<std::vector<float>> queries;
+    for (int q = 0; q < 5; ++q) {
+      queries.push_back(RandomVector(&rng, kDim));
+      req.mutable_queries()->Add(queries.back().begin(), queries.back().end());
+    }
+    *req.mutable_params() = Exhaustive(5);
+    v1::SearchBatchResponse resp;
+    ASSERT_TRUE(client_->stub()
+                    ->SearchBatch(client_->Context().get(), req, &resp)
+                    .ok());
+    ASSERT_EQ(resp.results_size(), 5);
+    for (int q = 0; q < 5; ++q) {
+      EXPECT_EQ(Hits(resp.results(q)),
+                BruteForce(model_.vectors, queries[q], 5));
+    }
+  }
+  // Stats see the collection.
+  v1::StatsRequest sreq;
+  v1::StatsResponse stats;
+  ASSERT_TRUE(
+      client_->stub()->Stats(client_->Context().get(), sreq, &stats).ok());
+  ASSERT_EQ(stats.collections_size(), 1);
+  EXPECT_EQ(stats.collections(0).info().name(), "docs");
+  EXPECT_GE(
+      std::stoull(stats.collections(0).index_stats().at("codebook_epoch")), 1u);
+}
+
+TEST_F(ServerTest, SnapshotTokenReadsTheOldState) {
+  Start();
+  ASSERT_TRUE(client_->Create("s", kDim).ok());
+  std::mt19937 rng(2);
+  UpsertRandom("s", 0, 50, &rng);
+  const RecordModel before = model_;
+  v1::CreateSnapshotRequest creq;
+  v1::CreateSnapshotResponse snap;
+  ASSERT_TRUE(client_->stub()
+                  ->CreateSnapshot(client_->Context().get(), creq, &snap)
+                  .ok());
+  ASSERT_NE(snap.snapshot_token(), 0u);
+  UpsertRandom("s", 0, 50, &rng);  // overwrites every vector
+  const std::vector<float> query = RandomVector(&rng, kDim);
+  v1::SearchParams p = Exhaustive(5);
+  p.set_snapshot_token(snap.snapshot_token());
+  v1::SearchResponse old_hits, new_hits;
+  ASSERT_TRUE(client_->Search("s", query, p, &old_hits).ok());
+  EXPECT_EQ(Hits(old_hits), BruteForce(before.vectors, query, 5));
+  ASSERT_TRUE(client_->Search("s", query, Exhaustive(5), &new_hits).ok());
+  EXPECT_EQ(Hits(new_hits), BruteForce(model_.vectors, query, 5));
+  v1::GetResponse got;
+  ASSERT_TRUE(client_->Get("s", {Key(7)}, &got, snap.snapshot_token()).ok());
+  EXPECT_EQ(std::vector<float>(got.results(0).vector().values().begin(),
+                               got.results(0).vector().values().end()),
+            before.vectors.at(Key(7)));
+
+  v1::ReleaseSnapshotRequest rreq;
+  rreq.set_snapshot_token(snap.snapshot_token());
+  v1::ReleaseSnapshotResponse rresp;
+  ASSERT_TRUE(client_->stub()
+                  ->ReleaseSnapshot(client_->Context().get(), rreq, &rresp)
+                  .ok());
+  EXPECT_EQ(client_->Search("s", query, p, &old_hits).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ServerTest, BadRequestsGetPreciseCodesAndTheServerKeepsServing) {
+  Start();
+  ASSERT_TRUE(client_->Create("c", kDim).ok());
+  std::mt19937 rng(3);
+  UpsertRandom("c", 0, 20, &rng);
+  auto code = [](const grpc::Status& st) { return st.error_code(); };
+  // Wrong dimension, NaN, empty key: INVALID_ARGUMENT, and the batch is
+  // atomic (its good record is not written either).
+  const std::vector<float> good = RandomVector(&rng, kDim);
+  std::vector<float> nan = good;
+  nan[3] = std::nanf("");
+  EXPECT_EQ(code(client_->Upsert(
+                "c", {MakeRecord("new", good, "x"),
+                      MakeRecord("bad", std::vector<float>(kDim + 1), "")})),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(code(client_->Upsert("c", {MakeRecord("new", good, "x"),
+                                       MakeRecord("nan", nan, "")})),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(code(client_->Upsert("c", {MakeRecord("", good, "")})),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  v1::GetResponse got;
+  ASSERT_TRUE(client_->Get("c", {"new"}, &got).ok());
+  EXPECT_FALSE(got.results(0).found());
+
+  v1::SearchResponse resp;
+  EXPECT_EQ(code(client_->Search("c", std::vector<float>(kDim - 1),
+                                 Exhaustive(3), &resp)),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(code(client_->Search("c", nan, Exhaustive(3), &resp)),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(code(client_->Search("c", good, Exhaustive(0), &resp)),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  v1::SearchParams ip = Exhaustive(3);
+  ip.set_metric(v1::METRIC_INNER_PRODUCT);
+  EXPECT_EQ(code(client_->Search("c", good, ip, &resp)),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(code(client_->Search("missing", good, Exhaustive(3), &resp)),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(code(client_->Upsert("missing", {MakeRecord("a", good, "")})),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(code(client_->Create("c", kDim)), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(code(client_->Create("c", kDim + 1)),
+            grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(code(client_->Create("bad/name", kDim)),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(code(client_->Create("zero", 0)),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  {
+    v1::DeleteRangeRequest range;
+    range.set_collection("c");
+    range.set_start("b");
+    range.set_limit("a");
+    v1::DeleteResponse dresp;
+    EXPECT_EQ(code(client_->stub()->DeleteRange(client_->Context().get(), range,
+                                                &dresp)),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  {
+    v1::SearchBatchRequest req;
+    req.set_collection("c");
+    req.mutable_queries()->Add(good.begin(), good.end());
+    req.mutable_queries()->Add(1.0f);  // not a multiple of the dimension
+    *req.mutable_params() = Exhaustive(3);
+    v1::SearchBatchResponse bresp;
+    EXPECT_EQ(code(client_->stub()->SearchBatch(client_->Context().get(), req,
+                                                &bresp)),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  // Still serving, and the data is intact.
+  v1::HealthRequest hreq;
+  v1::HealthResponse health;
+  ASSERT_TRUE(
+      client_->stub()->Health(client_->Context().get(), hreq, &health).ok());
+  EXPECT_EQ(health.status(), v1::HealthResponse::SERVING);
+  CheckSearches("c", &rng);
+}
+
+TEST_F(ServerTest, OversizedMessageIsRejectedAndTheServerKeepsServing) {
+  options_.max_message_bytes = 64 << 10;
+  Start();
+  ASSERT_TRUE(client_->Create("c", kDim).ok());
+  std::mt19937 rng(4);
+  std::vector<v1::Record> big;
+  for (int i = 0; i < 2000; ++i) {  // > 64 KiB of floats
+    big.push_back(MakeRecord(Key(i), RandomVector(&rng, kDim), std::nullopt));
+  }
+  grpc::Status st = client_->Upsert("c", big);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << st.error_message();
+  v1::GetResponse got;
+  ASSERT_TRUE(client_->Get("c", {Key(0)}, &got).ok());
+  EXPECT_FALSE(got.results(0).found());
+  UpsertRandom("c", 0, 100, &rng);
+  CheckSearches("c", &rng);
+}
+
+TEST_F(ServerTest, TokensSeparateReadersFromWriters) {
+  const std::string rw = "rw-token-0123456789abcdef";
+  const std::string ro = "ro-token-0123456789abcdef";
+  options_.tokens_file = dir_ + "/tokens";
+  std::ofstream(options_.tokens_file)
+      << "# test tokens\nrw " << rw << "\nro " << ro << "\n";
+  Start(rw);
+  ASSERT_TRUE(client_->Create("c", kDim).ok());
+  std::mt19937 rng(5);
+  UpsertRandom("c", 0, 20, &rng);
+  const std::vector<v1::Record> write = {
+      MakeRecord("intruder", RandomVector(&rng, kDim), "x")};
+  Client anonymous(server_->address());
+  Client wrong(server_->address(), "not-a-token-0123456789");
+  Client reader(server_->address(), ro);
+  EXPECT_EQ(anonymous.Upsert("c", write).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(wrong.Upsert("c", write).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(reader.Upsert("c", write).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(reader.Create("d", kDim).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::SearchResponse resp;
+  EXPECT_EQ(
+      anonymous.Search("c", RandomVector(&rng, kDim), Exhaustive(3), &resp)
+          .error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
+  // The read-only token reads; nothing was written.
+  const std::vector<float> query = RandomVector(&rng, kDim);
+  ASSERT_TRUE(reader.Search("c", query, Exhaustive(5), &resp).ok());
+  EXPECT_EQ(Hits(resp), BruteForce(model_.vectors, query, 5));
+  v1::GetResponse got;
+  ASSERT_TRUE(reader.Get("c", {"intruder"}, &got).ok());
+  EXPECT_FALSE(got.results(0).found());
+  // Health needs no token.
+  v1::HealthRequest hreq;
+  v1::HealthResponse health;
+  EXPECT_TRUE(
+      anonymous.stub()->Health(anonymous.Context().get(), hreq, &health).ok());
+}
+
+TEST_F(ServerTest, BeyondMaxInflightIsResourceExhausted) {
+  options_.max_inflight = 1;
+  Start();
+  ASSERT_TRUE(client_->Create("c", kDim).ok());
+  // An open upsert stream holds the only slot until it finishes.
+  v1::UpsertResponse resp;
+  auto ctx = client_->Context();
+  auto writer = client_->stub()->UpsertStream(ctx.get(), &resp);
+  v1::UpsertRequest msg;
+  msg.set_collection("c");
+  std::mt19937 rng(6);
+  *msg.add_records() = MakeRecord("a", RandomVector(&rng, kDim), std::nullopt);
+  ASSERT_TRUE(writer->Write(msg));
+  grpc::StatusCode seen = grpc::StatusCode::OK;
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (seen != grpc::StatusCode::RESOURCE_EXHAUSTED &&
+         std::chrono::steady_clock::now() < give_up) {
+    v1::GetResponse got;
+    seen = client_->Get("c", {"a"}, &got).error_code();
+  }
+  EXPECT_EQ(seen, grpc::StatusCode::RESOURCE_EXHAUSTED);
+  ASSERT_TRUE(writer->WritesDone());
+  ASSERT_TRUE(writer->Finish().ok());
+  v1::GetResponse got;
+  ASSERT_TRUE(client_->Get("c", {"a"}, &got).ok());
+  EXPECT_TRUE(got.results(0).found());
+}
+
+TEST_F(ServerTest, CollectionsSurviveARestartAndDropIsClean) {
+  Start();
+  ASSERT_TRUE(client_->Create("a", kDim).ok());
+  ASSERT_TRUE(client_->Create("b", 4).ok());
+  // A metric this engine build may not implement yet: either it works, or
+  // UNIMPLEMENTED leaves no trace (the name is free afterwards).
+  const grpc::Status ip = client_->Create("c", 4, v1::METRIC_INNER_PRODUCT);
+  if (!ip.ok()) {
+    ASSERT_EQ(ip.error_code(), grpc::StatusCode::UNIMPLEMENTED)
+        << ip.error_message();
+    ASSERT_TRUE(client_->Create("c", 4, v1::METRIC_L2).ok());
+  }
+  std::mt19937 rng(7);
+  UpsertRandom("a", 0, 100, &rng);
+  ASSERT_OK(server_->Shutdown());
+  client_.reset();
+  server_.reset();
+  Start();
+  v1::ListCollectionsRequest lreq;
+  v1::ListCollectionsResponse list;
+  ASSERT_TRUE(client_->stub()
+                  ->ListCollections(client_->Context().get(), lreq, &list)
+                  .ok());
+  ASSERT_EQ(list.collections_size(), 3);
+  EXPECT_EQ(list.collections(0).name(), "a");
+  EXPECT_EQ(list.collections(0).dimension(), kDim);
+  EXPECT_EQ(list.collections(1).name(), "b");
+  EXPECT_EQ(list.collections(1).metric(), v1::METRIC_L2);
+  EXPECT_EQ(list.collections(1).dimension(), 4u);
+  EXPECT_EQ(list.collections(2).name(), "c");
+  EXPECT_EQ(list.collections(2).metric(),
+            ip.ok() ? v1::METRIC_INNER_PRODUCT : v1::METRIC_L2);
+  CheckSearches("a", &rng);
+  // Drop, then a new collection of the same name and another dimension
+  // starts empty.
+  v1::DropCollectionRequest dreq;
+  dreq.set_name("a");
+  v1::DropCollectionResponse dresp;
+  ASSERT_TRUE(client_->stub()
+                  ->DropCollection(client_->Context().get(), dreq, &dresp)
+                  .ok());
+  EXPECT_EQ(client_->stub()
+                ->DropCollection(client_->Context().get(), dreq, &dresp)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(client_->Create("a", 3).ok());
+  v1::SearchResponse resp;
+  ASSERT_TRUE(client_->Search("a", {1, 2, 3}, Exhaustive(5), &resp).ok());
+  EXPECT_EQ(resp.hits_size(), 0);
+}
+
+}  // namespace
+}  // namespace server
+}  // namespace drift
