@@ -1,5 +1,6 @@
 #include "server/drift_service.h"
 
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -96,14 +97,17 @@ DriftService::DriftService(CollectionStore* store,
 template <typename Body>
 grpc::Status DriftService::Run(grpc::ServerContext* ctx, Access access,
                                Body&& body) {
+  grpc::Status st = authorizer_.Check(*ctx, access);
+  if (!st.ok()) return st;
+  const uint64_t before = inflight_.fetch_add(1);
+  InflightSlot slot(&inflight_);
+  // Checked after the increment (both seq_cst): either WaitIdle sees this
+  // request, or this request sees the shutdown.
   if (shutting_down_.load()) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                         "drift_server is shutting down");
   }
-  grpc::Status st = authorizer_.Check(*ctx, access);
-  if (!st.ok()) return st;
-  if (inflight_.fetch_add(1) >= options_.max_inflight) {
-    inflight_.fetch_sub(1);
+  if (before >= options_.max_inflight) {
     rejected_overload_.fetch_add(1);
     return grpc::Status(
         grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -111,7 +115,6 @@ grpc::Status DriftService::Run(grpc::ServerContext* ctx, Access access,
             std::to_string(options_.max_inflight) +
             " requests in flight (--max_inflight); retry later");
   }
-  InflightSlot slot(&inflight_);
   if (DeadlinePassed(*ctx)) {
     return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
                         "deadline passed before the request started");
@@ -123,6 +126,15 @@ grpc::Status DriftService::Run(grpc::ServerContext* ctx, Access access,
                         "deadline passed while the request ran");
   }
   return st;
+}
+
+bool DriftService::WaitIdle(
+    std::chrono::steady_clock::time_point deadline) const {
+  while (inflight_.load() > 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
 }
 
 grpc::Status DriftService::FindCollection(

@@ -32,6 +32,8 @@ class DriftService final : public v1::Drift::Service {
   // From now on every RPC but Health is UNAVAILABLE; requests already
   // admitted run to their end.
   void BeginShutdown() { shutting_down_.store(true); }
+  // Waits until no admitted request runs, or until `deadline`; true if idle.
+  bool WaitIdle(std::chrono::steady_clock::time_point deadline) const;
   // Releases the snapshot leases (after the gRPC server stopped).
   void ReleaseSnapshots() { snapshots_.Clear(); }
 

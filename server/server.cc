@@ -106,11 +106,19 @@ Status DriftServer::Shutdown() {
   std::lock_guard<std::mutex> lock(shutdown_mu_);
   if (shut_down_) return Status::OK();
   shut_down_ = true;
-  if (service_) service_->BeginShutdown();
+  // Requests admitted before BeginShutdown finish (up to the grace period);
+  // later ones get UNAVAILABLE. Then gRPC stops at once: waiting in
+  // grpc::Server::Shutdown itself would also wait for idle client
+  // connections to go away.
+  const auto grace = std::chrono::steady_clock::now() +
+                     std::chrono::milliseconds(options_.shutdown_grace_ms);
+  if (service_) {
+    service_->BeginShutdown();
+    service_->WaitIdle(grace);
+  }
   if (server_) {
-    server_->Shutdown(std::chrono::system_clock::now() +
-                      std::chrono::milliseconds(options_.shutdown_grace_ms));
-    server_->Wait();
+    server_->Shutdown(std::chrono::system_clock::now());
+    server_->Wait();  // handlers still running (cancelled ones) return
   }
   if (service_) service_->ReleaseSnapshots();
   return store_ ? store_->Close() : Status::OK();

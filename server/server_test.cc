@@ -42,7 +42,9 @@ class ServerTest : public testing::Test {
   }
   void TearDown() override {
     client_.reset();
-    if (server_) ASSERT_OK(server_->Shutdown());
+    if (server_) {
+      ASSERT_OK(server_->Shutdown());
+    }
     server_.reset();
     drift::test::RemoveDir(dir_);
   }
@@ -84,7 +86,9 @@ class ServerTest : public testing::Test {
       for (const auto& h : resp.hits()) {
         auto payload = model_.payloads.find(h.key());
         ASSERT_EQ(h.has_payload(), payload != model_.payloads.end()) << h.key();
-        if (h.has_payload()) EXPECT_EQ(h.payload(), payload->second);
+        if (h.has_payload()) {
+          EXPECT_EQ(h.payload(), payload->second);
+        }
         const auto& v = model_.vectors.at(h.key());
         EXPECT_EQ(std::vector<float>(h.vector().values().begin(),
                                      h.vector().values().end()),
@@ -142,7 +146,9 @@ TEST_F(ServerTest, UpsertGetSearchDeleteEqualTheModel) {
               model_.vectors.at(r.key()));
     auto payload = model_.payloads.find(r.key());
     ASSERT_EQ(r.has_payload(), payload != model_.payloads.end());
-    if (r.has_payload()) EXPECT_EQ(r.payload(), payload->second);
+    if (r.has_payload()) {
+      EXPECT_EQ(r.payload(), payload->second);
+    }
   }
   EXPECT_FALSE(got.results(3).found());
 
@@ -442,6 +448,72 @@ TEST_F(ServerTest, BeyondMaxInflightIsResourceExhausted) {
   v1::GetResponse got;
   ASSERT_TRUE(client_->Get("c", {"a"}, &got).ok());
   EXPECT_TRUE(got.results(0).found());
+}
+
+// Shutdown: new requests get UNAVAILABLE while an admitted stream still
+// runs; the stream ends UNAVAILABLE saying what it committed, and after a
+// restart exactly that is there.
+TEST_F(ServerTest, ShutdownRejectsNewRequestsAndKeepsWhatWasCommitted) {
+  Start();
+  ASSERT_TRUE(client_->Create("c", kDim).ok());
+  std::mt19937 rng(8);
+  v1::UpsertResponse resp;
+  auto ctx = client_->Context();
+  auto writer = client_->stub()->UpsertStream(ctx.get(), &resp);
+  auto message = [&](int first) {
+    v1::UpsertRequest msg;
+    msg.set_collection("c");
+    for (int i = first; i < first + 100; ++i) {
+      *msg.add_records() =
+          MakeRecord(Key(i), RandomVector(&rng, kDim), std::nullopt);
+    }
+    return msg;
+  };
+  const v1::UpsertRequest first = message(0);
+  for (const auto& r : first.records()) model_.Upsert(r);
+  ASSERT_TRUE(writer->Write(first));
+  // Wait until the first message is committed (visible to another client).
+  Client other(server_->address());
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    v1::GetResponse got;
+    ASSERT_TRUE(other.Get("c", {Key(99)}, &got).ok());
+    if (got.results(0).found()) break;
+    ASSERT_LT(std::chrono::steady_clock::now(), give_up);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  rocksdb::Status shutdown;
+  std::thread stopper([&] { shutdown = server_->Shutdown(); });
+  for (;;) {  // Health answers while the server drains
+    v1::HealthRequest hreq;
+    v1::HealthResponse health;
+    ASSERT_TRUE(
+        other.stub()->Health(other.Context().get(), hreq, &health).ok());
+    if (health.status() == v1::HealthResponse::SHUTTING_DOWN) break;
+    ASSERT_LT(std::chrono::steady_clock::now(), give_up);
+  }
+  v1::GetResponse got;
+  EXPECT_EQ(other.Get("c", {Key(1)}, &got).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  writer->Write(message(100));
+  writer->WritesDone();
+  const grpc::Status st = writer->Finish();
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_NE(
+      st.error_message().find("100 records of this stream were committed"),
+      std::string::npos)
+      << st.error_message();
+  stopper.join();
+  ASSERT_OK(shutdown);
+  server_.reset();
+  Start();
+  v1::GetResponse after;
+  ASSERT_TRUE(client_->Get("c", {Key(0), Key(99), Key(100)}, &after).ok());
+  EXPECT_TRUE(after.results(0).found());
+  EXPECT_TRUE(after.results(1).found());
+  EXPECT_FALSE(after.results(2).found());
+  CheckSearches("c", &rng);
 }
 
 TEST_F(ServerTest, CollectionsSurviveARestartAndDropIsClean) {
