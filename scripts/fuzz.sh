@@ -15,7 +15,8 @@ BUILD_DIR=build-fuzz
 start=$(date +%s)
 CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -G Ninja \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDRIFT_SANITIZE=fuzzer \
-  -DDRIFT_BUILD_TESTS=OFF -DDRIFT_BUILD_BENCHMARKS=OFF -DDRIFT_BUILD_TOOLS=OFF
+  -DDRIFT_BUILD_TESTS=OFF -DDRIFT_BUILD_BENCHMARKS=OFF -DDRIFT_BUILD_TOOLS=OFF \
+  -DDRIFT_BUILD_SERVER=OFF
 cmake --build "$BUILD_DIR" -j "${DRIFT_JOBS:-$(nproc)}" \
   --target alp_fuzzer options_fuzzer segment_fuzzer
 echo "[fuzz] build took $(( $(date +%s) - start )) s"

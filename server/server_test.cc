@@ -421,6 +421,60 @@ TEST_F(ServerTest, TokensSeparateReadersFromWriters) {
       anonymous.stub()->Health(anonymous.Context().get(), hreq, &health).ok());
 }
 
+// Mutual TLS: a client that trusts the server's CA and presents a
+// certificate of the client CA is served; one without a certificate, or
+// without TLS, is not.
+TEST_F(ServerTest, MutualTlsServesOnlyCertifiedClients) {
+  const std::string d = dir_ + "/";
+  std::ofstream(d + "ext") << "subjectAltName=DNS:localhost,IP:127.0.0.1\n";
+  const std::string key =
+      " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+  for (const std::string& cmd :
+       {"openssl req -x509" + key + " -keyout " + d + "ca.key -out " + d +
+            "ca.pem -days 2 -subj /CN=drift-test-ca",
+        "openssl req" + key + " -keyout " + d + "server.key -out " + d +
+            "server.csr -subj /CN=localhost",
+        "openssl x509 -req -in " + d + "server.csr -CA " + d +
+            "ca.pem -CAkey " + d + "ca.key -CAcreateserial -days 2 -extfile " +
+            d + "ext -out " + d + "server.pem",
+        "openssl req" + key + " -keyout " + d + "client.key -out " + d +
+            "client.csr -subj /CN=drift-test-client",
+        "openssl x509 -req -in " + d + "client.csr -CA " + d +
+            "ca.pem -CAkey " + d + "ca.key -CAcreateserial -days 2 -out " + d +
+            "client.pem"}) {
+    const drift::test::CommandResult r = drift::test::RunCommand(cmd);
+    ASSERT_EQ(r.code, 0) << cmd << "\n" << r.output;
+  }
+  auto read = [&](const std::string& name) {
+    std::ifstream in(d + name);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  options_.tls_cert = d + "server.pem";
+  options_.tls_key = d + "server.key";
+  options_.tls_client_ca = d + "ca.pem";
+  ASSERT_OK(DriftServer::Start(options_, &server_));
+  grpc::SslCredentialsOptions with_cert;
+  with_cert.pem_root_certs = read("ca.pem");
+  with_cert.pem_private_key = read("client.key");
+  with_cert.pem_cert_chain = read("client.pem");
+  grpc::SslCredentialsOptions without_cert;
+  without_cert.pem_root_certs = read("ca.pem");
+  Client certified(server_->address(), "", grpc::SslCredentials(with_cert));
+  Client uncertified(server_->address(), "",
+                     grpc::SslCredentials(without_cert));
+  Client plain(server_->address());
+  grpc::Status st = certified.Create("c", kDim);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_FALSE(uncertified.Create("d", kDim).ok());
+  EXPECT_FALSE(plain.Create("d", kDim).ok());
+  v1::ListCollectionsRequest lreq;
+  v1::ListCollectionsResponse list;
+  ASSERT_TRUE(certified.stub()
+                  ->ListCollections(certified.Context().get(), lreq, &list)
+                  .ok());
+  ASSERT_EQ(list.collections_size(), 1);
+}
+
 TEST_F(ServerTest, BeyondMaxInflightIsResourceExhausted) {
   options_.max_inflight = 1;
   Start();

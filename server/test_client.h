@@ -58,13 +58,14 @@ inline v1::Record MakeRecord(const std::string& key,
 class Client {
  public:
   explicit Client(const std::string& address, std::string token = "",
-                  int max_message_bytes = 256 << 20)
+                  std::shared_ptr<grpc::ChannelCredentials> credentials =
+                      grpc::InsecureChannelCredentials())
       : token_(std::move(token)) {
     grpc::ChannelArguments args;
-    args.SetMaxSendMessageSize(max_message_bytes);
-    args.SetMaxReceiveMessageSize(max_message_bytes);
-    stub_ = v1::Drift::NewStub(grpc::CreateCustomChannel(
-        address, grpc::InsecureChannelCredentials(), args));
+    args.SetMaxSendMessageSize(256 << 20);
+    args.SetMaxReceiveMessageSize(256 << 20);
+    stub_ = v1::Drift::NewStub(
+        grpc::CreateCustomChannel(address, credentials, args));
   }
   // A context with the token and a 30 s deadline (tests stay bounded).
   std::unique_ptr<grpc::ClientContext> Context() const {
