@@ -92,19 +92,9 @@ Status ValidateInfo(const v1::CollectionInfo& info) {
   return VectorCfOptions(info, &unused);
 }
 
-// Every spec persisted in the default column family of the DB at `path`
-// (none if there is no DB yet).
-Status ReadSpecs(const rocksdb::DBOptions& db_options, const std::string& path,
+// Every spec persisted in the default column family of `db`.
+Status ReadSpecs(rocksdb::DB* db,
                  std::map<std::string, v1::CollectionInfo>* specs) {
-  std::vector<std::string> names;
-  if (!rocksdb::DB::ListColumnFamilies(db_options, path, &names).ok()) {
-    return Status::OK();  // no DB yet
-  }
-  rocksdb::DB* raw = nullptr;
-  Status s = rocksdb::DB::OpenForReadOnly(rocksdb::Options(db_options, {}),
-                                          path, &raw);
-  if (!s.ok()) return s;
-  std::unique_ptr<rocksdb::DB> db(raw);
   std::unique_ptr<rocksdb::Iterator> it(
       db->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(kSpecPrefix); it->Valid() && it->key().starts_with(kSpecPrefix);
@@ -117,9 +107,36 @@ Status ReadSpecs(const rocksdb::DBOptions& db_options, const std::string& path,
     }
     (*specs)[info.name()] = info;
   }
-  s = it->status();
-  it.reset();
+  return it->status();
+}
+
+// The specs of the DB at `path` before it is opened with every column
+// family (none if there is no DB yet): read through a read-only instance,
+// or a secondary one in `secondary_path`, of the default column family.
+Status ReadSpecsBeforeOpen(const rocksdb::DBOptions& db_options,
+                           const std::string& path,
+                           const std::string& secondary_path,
+                           std::map<std::string, v1::CollectionInfo>* specs) {
+  std::vector<std::string> names;
+  if (!rocksdb::DB::ListColumnFamilies(db_options, path, &names).ok()) {
+    return Status::OK();  // no DB yet
+  }
+  rocksdb::DB* raw = nullptr;
+  const rocksdb::Options options(db_options, rocksdb::ColumnFamilyOptions());
+  Status s =
+      secondary_path.empty()
+          ? rocksdb::DB::OpenForReadOnly(options, path, &raw)
+          : rocksdb::DB::OpenAsSecondary(options, path, secondary_path, &raw);
+  if (!s.ok()) return s;
+  std::unique_ptr<rocksdb::DB> db(raw);
+  s = ReadSpecs(db.get(), specs);
   return s.ok() ? db->Close() : s;
+}
+
+// Where the engine persists a vector column family's codebook
+// (db/codebook_store.h).
+std::string CodebookKey(const std::string& vectors_cf) {
+  return "drift.codebook/" + vectors_cf;
 }
 
 }  // namespace
@@ -155,8 +172,11 @@ Status CollectionStore::Open(const StoreOptions& options,
                                                options.db_options, &db_options);
     if (!s.ok()) return Status::InvalidArgument("db_options: " + s.ToString());
   }
+  const bool secondary = !options.secondary_path.empty();
+  if (secondary) db_options.max_open_files = -1;  // required by RocksDB
   std::map<std::string, v1::CollectionInfo> specs;
-  Status s = ReadSpecs(db_options, options.db_path, &specs);
+  Status s = ReadSpecsBeforeOpen(db_options, options.db_path,
+                                 options.secondary_path, &specs);
   if (!s.ok()) return s;
 
   // Column families: the specs' with options built from them; any other
@@ -190,6 +210,8 @@ Status CollectionStore::Open(const StoreOptions& options,
       if (!s.ok()) return s;
     } else if (payloads && spec != specs.end()) {
       // a plain column family
+    } else if (secondary && name != rocksdb::kDefaultColumnFamilyName) {
+      continue;  // a secondary opens only what it serves
     } else if (name != rocksdb::kDefaultColumnFamilyName) {
       auto p = persisted.find(name);
       if (p == persisted.end()) {
@@ -204,8 +226,11 @@ Status CollectionStore::Open(const StoreOptions& options,
   store->options_ = options;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  s = rocksdb::DB::Open(db_options, options.db_path, descriptors, &handles,
-                        &raw);
+  s = secondary ? rocksdb::DB::OpenAsSecondary(db_options, options.db_path,
+                                               options.secondary_path,
+                                               descriptors, &handles, &raw)
+                : rocksdb::DB::Open(db_options, options.db_path, descriptors,
+                                    &handles, &raw);
   if (!s.ok()) return s;
   store->db_.reset(raw);
 
@@ -230,7 +255,8 @@ Status CollectionStore::Open(const StoreOptions& options,
   // What is left: the default column family, foreign ones, and orphans of a
   // Create or Drop that a crash interrupted (dropped now).
   for (auto& [name, handle] : by_name) {
-    if (StartsWith(name, kVectorsPrefix) || StartsWith(name, kPayloadsPrefix)) {
+    if (!secondary && (StartsWith(name, kVectorsPrefix) ||
+                       StartsWith(name, kPayloadsPrefix))) {
       s = store->db_->DropColumnFamily(handle);
       if (!s.ok()) return s;
     }
@@ -252,7 +278,59 @@ Status CollectionStore::AttachIndex(Collection* c) const {
     vopts.target_bucket_size = c->info.target_bucket_size();
   }
   vopts.search_threads = options_.search_threads;
+  // A secondary cannot write: no background training or maintenance.
+  if (secondary()) vopts.auto_train = false;
+  Status s = db_->Get(rocksdb::ReadOptions(),
+                      CodebookKey(c->vectors->GetName()), &c->codebook_seen);
+  if (s.IsNotFound()) {
+    c->codebook_seen.clear();
+  } else if (!s.ok()) {
+    return s;
+  }
   return VectorIndex::Attach(db_.get(), c->vectors, vopts, &c->index);
+}
+
+Status CollectionStore::CatchUp(uint64_t* unserved) {
+  if (!secondary()) return Status::NotSupported("CatchUp of a primary");
+  Status s = db_->TryCatchUpWithPrimary();
+  if (!s.ok()) return s;
+  std::map<std::string, v1::CollectionInfo> specs;
+  s = ReadSpecs(db_.get(), &specs);
+  if (!s.ok()) return s;
+  for (const auto& c : All()) {
+    if (specs.erase(c->info.name()) == 0) {  // dropped by the primary
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        collections_.erase(c->info.name());
+      }
+      std::shared_ptr<Collection> gone = c;
+      while (gone.use_count() > 2) {  // this loop's `c` holds one too
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      s = DestroyCollection(gone.get(), /*drop_data=*/false);
+      if (!s.ok()) return s;
+      continue;
+    }
+    std::string codebook;
+    s = db_->Get(rocksdb::ReadOptions(), CodebookKey(c->vectors->GetName()),
+                 &codebook);
+    if (s.IsNotFound()) {
+      codebook.clear();
+    } else if (!s.ok()) {
+      return s;
+    }
+    if (c->index != nullptr && codebook == c->codebook_seen) continue;
+    std::unique_lock<std::shared_mutex> lock(c->mu);
+    if (c->index != nullptr) {
+      s = c->index->Close();
+      c->index.reset();
+      if (!s.ok()) return s;
+    }
+    s = AttachIndex(c.get());
+    if (!s.ok()) return s;
+  }
+  if (unserved != nullptr) *unserved = specs.size();
+  return Status::OK();
 }
 
 CollectionStore::~CollectionStore() { Close().PermitUncheckedError(); }
@@ -295,7 +373,7 @@ Status CollectionStore::Create(const v1::CollectionInfo& requested,
   }
   if (s.ok()) s = AttachIndex(c.get());
   if (!s.ok()) {
-    DestroyCollection(c.get()).PermitUncheckedError();
+    DestroyCollection(c.get(), /*drop_data=*/true).PermitUncheckedError();
     return s;
   }
   *created = info;
@@ -317,25 +395,28 @@ Status CollectionStore::Drop(const std::string& name, bool if_exists) {
   while (c.use_count() > 1) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  return DestroyCollection(c.get());
+  return DestroyCollection(c.get(), /*drop_data=*/true);
 }
 
-Status CollectionStore::DestroyCollection(Collection* c) {
+Status CollectionStore::DestroyCollection(Collection* c, bool drop_data) {
   // The spec first (synced): once it is gone a crash leaves only orphan
   // column families, which Open drops. The engine's metadata of the vector
   // column family goes too, so a new collection of this name starts clean.
-  rocksdb::WriteBatch batch;
-  const std::string vectors = VectorsCf(c->info.name());
-  Status s = batch.Delete(SpecKey(c->info.name()));
-  if (s.ok()) s = batch.Delete("drift.codebook/" + vectors);
-  if (s.ok()) {
-    const std::string dropped = "drift.dropped_prefix/" + vectors;
-    s = batch.DeleteRange(dropped + std::string(1, '\0'),
-                          dropped + std::string(1, '\1'));
+  Status s;
+  if (drop_data) {
+    rocksdb::WriteBatch batch;
+    const std::string vectors = VectorsCf(c->info.name());
+    s = batch.Delete(SpecKey(c->info.name()));
+    if (s.ok()) s = batch.Delete(CodebookKey(vectors));
+    if (s.ok()) {
+      const std::string dropped = "drift.dropped_prefix/" + vectors;
+      s = batch.DeleteRange(dropped + std::string(1, '\0'),
+                            dropped + std::string(1, '\1'));
+    }
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    if (s.ok()) s = db_->Write(sync, &batch);
   }
-  rocksdb::WriteOptions sync;
-  sync.sync = true;
-  if (s.ok()) s = db_->Write(sync, &batch);
   if (c->index) {
     Status closed = c->index->Close();
     if (s.ok()) s = closed;
@@ -343,8 +424,10 @@ Status CollectionStore::DestroyCollection(Collection* c) {
   }
   for (auto** handle : {&c->vectors, &c->payloads}) {
     if (*handle == nullptr) continue;
-    Status dropped = db_->DropColumnFamily(*handle);
-    if (s.ok()) s = dropped;
+    if (drop_data) {
+      Status dropped = db_->DropColumnFamily(*handle);
+      if (s.ok()) s = dropped;
+    }
     db_->DestroyColumnFamilyHandle(*handle);
     *handle = nullptr;
   }

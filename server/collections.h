@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -30,11 +31,37 @@ struct Collection {
   v1::CollectionInfo info;
   rocksdb::ColumnFamilyHandle* vectors = nullptr;
   rocksdb::ColumnFamilyHandle* payloads = nullptr;
+  // Requests use `index` under `mu` shared; a secondary swaps it (codebook
+  // reload) under `mu` exclusive. Null only while a reload failed.
+  std::shared_mutex mu;
   std::unique_ptr<VectorIndex> index;
+  // The persisted codebook the index was attached with (a secondary
+  // re-attaches when the primary publishes another).
+  std::string codebook_seen;
+};
+
+// A collection in use by one request: keeps it alive (Drop waits until no
+// request holds it) and holds its index shared.
+class CollectionRef {
+ public:
+  CollectionRef() = default;
+  explicit CollectionRef(std::shared_ptr<Collection> c)
+      : collection_(std::move(c)), lock_(collection_->mu) {}
+  Collection* operator->() const { return collection_.get(); }
+  Collection& operator*() const { return *collection_; }
+  explicit operator bool() const { return collection_ != nullptr; }
+
+ private:
+  std::shared_ptr<Collection> collection_;  // declared first: unlocked first
+  std::shared_lock<std::shared_mutex> lock_;
 };
 
 struct StoreOptions {
+  // The database directory (for a secondary: the primary's).
   std::string db_path;
+  // Non-empty: open as a RocksDB secondary instance (DB::OpenAsSecondary)
+  // keeping its own files here; read-only, brought up to date by CatchUp.
+  std::string secondary_path;
   // RocksDB DBOptions option string applied over the defaults.
   std::string db_options;
   // VectorIndexOptions::search_threads of every collection.
@@ -66,6 +93,14 @@ class CollectionStore {
   std::vector<std::shared_ptr<Collection>> All() const;
 
   rocksdb::DB* db() const { return db_.get(); }
+  bool secondary() const { return !options_.secondary_path.empty(); }
+
+  // Secondary only: TryCatchUpWithPrimary, then re-attach the index of every
+  // collection whose persisted codebook changed (the primary trained or
+  // edited it) and forget collections the primary dropped. Collections the
+  // primary created since Open are not served before a restart;
+  // *unserved (optional) counts them.
+  rocksdb::Status CatchUp(uint64_t* unserved = nullptr);
 
   // Closes every index, then the DB (the WAL holds every committed write).
   // Callers must have stopped using the collections.
@@ -74,7 +109,9 @@ class CollectionStore {
  private:
   CollectionStore() = default;
   rocksdb::Status AttachIndex(Collection* collection) const;
-  rocksdb::Status DestroyCollection(Collection* collection);
+  // Closes the index and destroys the handles; with drop_data (primary) the
+  // spec, the codebook and the column families are deleted first.
+  rocksdb::Status DestroyCollection(Collection* collection, bool drop_data);
 
   StoreOptions options_;
   std::unique_ptr<rocksdb::DB> db_;

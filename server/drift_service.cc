@@ -99,6 +99,11 @@ grpc::Status DriftService::Run(grpc::ServerContext* ctx, Access access,
                                Body&& body) {
   grpc::Status st = authorizer_.Check(*ctx, access);
   if (!st.ok()) return st;
+  if (access == Access::kWrite && store_->secondary()) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        "this drift_server is a read-only worker; write to "
+                        "the primary");
+  }
   const uint64_t before = inflight_.fetch_add(1);
   InflightSlot slot(&inflight_);
   // Checked after the increment (both seq_cst): either WaitIdle sees this
@@ -137,10 +142,38 @@ bool DriftService::WaitIdle(
   return true;
 }
 
-grpc::Status DriftService::FindCollection(
-    const std::string& name, std::shared_ptr<Collection>* collection) const {
+grpc::Status DriftService::FindCollection(const std::string& name,
+                                          CollectionRef* collection) const {
   if (name.empty()) return Invalid("no collection named in the request");
-  return ToGrpcStatus(store_->Find(name, collection));
+  std::shared_ptr<Collection> c;
+  grpc::Status st = ToGrpcStatus(store_->Find(name, &c));
+  if (!st.ok()) return st;
+  *collection = CollectionRef(std::move(c));
+  if ((*collection)->index == nullptr) {
+    return grpc::Status(
+        grpc::StatusCode::UNAVAILABLE,
+        "the index of collection '" + name +
+            "' failed to reload; retrying at the next catch-up");
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status DriftService::FindCollections(
+    const std::string& name, std::vector<CollectionRef>* collections) const {
+  if (!name.empty()) {
+    collections->resize(1);
+    return FindCollection(name, &collections->back());
+  }
+  for (auto& c : store_->All()) {
+    collections->emplace_back(std::move(c));
+    if (collections->back()->index == nullptr) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "the index of collection '" +
+                              collections->back()->info.name() +
+                              "' failed to reload");
+    }
+  }
+  return grpc::Status::OK;
 }
 
 grpc::Status DriftService::ReadView(uint64_t token,
@@ -231,7 +264,7 @@ grpc::Status DriftService::Upsert(grpc::ServerContext* ctx,
                                   const v1::UpsertRequest* req,
                                   v1::UpsertResponse* resp) {
   return Run(ctx, Access::kWrite, [&] {
-    std::shared_ptr<Collection> c;
+    CollectionRef c;
     grpc::Status st = FindCollection(req->collection(), &c);
     if (!st.ok()) return st;
     rocksdb::WriteBatch batch;
@@ -249,7 +282,7 @@ grpc::Status DriftService::UpsertStream(
     grpc::ServerContext* ctx, grpc::ServerReader<v1::UpsertRequest>* reader,
     v1::UpsertResponse* resp) {
   return Run(ctx, Access::kWrite, [&] {
-    std::shared_ptr<Collection> c;
+    CollectionRef c;
     uint64_t committed = 0;
     auto fail = [&](const grpc::Status& st) {
       return grpc::Status(st.error_code(),
@@ -267,7 +300,7 @@ grpc::Status DriftService::UpsertStream(
         return fail(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
                                  "deadline passed"));
       }
-      if (c == nullptr) {
+      if (!c) {
         grpc::Status st = FindCollection(msg.collection(), &c);
         if (!st.ok()) return fail(st);
       } else if (!msg.collection().empty() &&
@@ -294,7 +327,7 @@ grpc::Status DriftService::Delete(grpc::ServerContext* ctx,
                                   const v1::DeleteRequest* req,
                                   v1::DeleteResponse*) {
   return Run(ctx, Access::kWrite, [&] {
-    std::shared_ptr<Collection> c;
+    CollectionRef c;
     grpc::Status st = FindCollection(req->collection(), &c);
     if (!st.ok()) return st;
     rocksdb::WriteBatch batch;
@@ -315,7 +348,7 @@ grpc::Status DriftService::DeleteRange(grpc::ServerContext* ctx,
                                        const v1::DeleteRangeRequest* req,
                                        v1::DeleteResponse*) {
   return Run(ctx, Access::kWrite, [&] {
-    std::shared_ptr<Collection> c;
+    CollectionRef c;
     grpc::Status st = FindCollection(req->collection(), &c);
     if (!st.ok()) return st;
     if (!(rocksdb::Slice(req->start()).compare(req->limit()) < 0)) {
@@ -336,7 +369,7 @@ grpc::Status DriftService::Get(grpc::ServerContext* ctx,
                                const v1::GetRequest* req,
                                v1::GetResponse* resp) {
   return Run(ctx, Access::kRead, [&] {
-    std::shared_ptr<Collection> c;
+    CollectionRef c;
     grpc::Status st = FindCollection(req->collection(), &c);
     if (!st.ok()) return st;
     SnapshotLeases::Snapshot snapshot;
@@ -409,7 +442,7 @@ grpc::Status DriftService::Search(grpc::ServerContext* ctx,
                                   const v1::SearchRequest* req,
                                   v1::SearchResponse* resp) {
   return Run(ctx, Access::kRead, [&] {
-    std::shared_ptr<Collection> c;
+    CollectionRef c;
     grpc::Status st = FindCollection(req->collection(), &c);
     if (!st.ok()) return st;
     SearchOptions so;
@@ -434,7 +467,7 @@ grpc::Status DriftService::SearchBatch(grpc::ServerContext* ctx,
                                        const v1::SearchBatchRequest* req,
                                        v1::SearchBatchResponse* resp) {
   return Run(ctx, Access::kRead, [&] {
-    std::shared_ptr<Collection> c;
+    CollectionRef c;
     grpc::Status st = FindCollection(req->collection(), &c);
     if (!st.ok()) return st;
     const size_t dim = c->info.dimension();
@@ -493,7 +526,7 @@ grpc::Status DriftService::Train(grpc::ServerContext* ctx,
                                  const v1::TrainRequest* req,
                                  v1::TrainResponse* resp) {
   return Run(ctx, Access::kWrite, [&] {
-    std::shared_ptr<Collection> c;
+    CollectionRef c;
     grpc::Status st = FindCollection(req->collection(), &c);
     if (!st.ok()) return st;
     TrainOptions to;
@@ -509,14 +542,9 @@ grpc::Status DriftService::Stats(grpc::ServerContext* ctx,
                                  const v1::StatsRequest* req,
                                  v1::StatsResponse* resp) {
   return Run(ctx, Access::kRead, [&] {
-    std::vector<std::shared_ptr<Collection>> collections;
-    if (req->collection().empty()) {
-      collections = store_->All();
-    } else {
-      collections.resize(1);
-      grpc::Status st = FindCollection(req->collection(), &collections[0]);
-      if (!st.ok()) return st;
-    }
+    std::vector<CollectionRef> collections;
+    grpc::Status st = FindCollections(req->collection(), &collections);
+    if (!st.ok()) return st;
     for (const auto& c : collections) {
       v1::CollectionStats* cs = resp->add_collections();
       *cs->mutable_info() = c->info;
@@ -547,14 +575,9 @@ grpc::Status DriftService::Flush(grpc::ServerContext* ctx,
                                  const v1::FlushRequest* req,
                                  v1::FlushResponse*) {
   return Run(ctx, Access::kWrite, [&] {
-    std::vector<std::shared_ptr<Collection>> collections;
-    if (req->collection().empty()) {
-      collections = store_->All();
-    } else {
-      collections.resize(1);
-      grpc::Status st = FindCollection(req->collection(), &collections[0]);
-      if (!st.ok()) return st;
-    }
+    std::vector<CollectionRef> collections;
+    grpc::Status st = FindCollections(req->collection(), &collections);
+    if (!st.ok()) return st;
     std::vector<rocksdb::ColumnFamilyHandle*> cfs;
     for (const auto& c : collections) {
       cfs.push_back(c->vectors);
@@ -571,7 +594,7 @@ grpc::Status DriftService::Compact(grpc::ServerContext* ctx,
                                    const v1::CompactRequest* req,
                                    v1::CompactResponse*) {
   return Run(ctx, Access::kWrite, [&] {
-    std::shared_ptr<Collection> c;
+    CollectionRef c;
     grpc::Status st = FindCollection(req->collection(), &c);
     if (!st.ok()) return st;
     const rocksdb::Slice start(req->start()), limit(req->limit());

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "drift.grpc.pb.h"
 #include "server/auth.h"
@@ -87,9 +88,12 @@ class DriftService final : public v1::Drift::Service {
   // after its deadline into DEADLINE_EXCEEDED.
   template <typename Body>
   grpc::Status Run(grpc::ServerContext* ctx, Access access, Body&& body);
-  // The collection, or NOT_FOUND.
+  // The collection, or NOT_FOUND (UNAVAILABLE while its index is missing).
   grpc::Status FindCollection(const std::string& name,
-                              std::shared_ptr<Collection>* collection) const;
+                              CollectionRef* collection) const;
+  // That collection, or every one if `name` is empty.
+  grpc::Status FindCollections(const std::string& name,
+                               std::vector<CollectionRef>* collections) const;
   // The read view of a request: its snapshot token's snapshot, else a fresh
   // snapshot (so vectors and payloads read by one request agree).
   grpc::Status ReadView(uint64_t token, SnapshotLeases::Snapshot* snapshot);

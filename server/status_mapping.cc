@@ -6,9 +6,6 @@ namespace server {
 grpc::StatusCode GrpcCode(const rocksdb::Status& s) {
   using rocksdb::Status;
   if (s.ok()) return grpc::StatusCode::OK;
-  if (s.subcode() == Status::kShutdownInProgress || s.IsShutdownInProgress()) {
-    return grpc::StatusCode::UNAVAILABLE;
-  }
   switch (s.code()) {
     case Status::kNotFound:
       return grpc::StatusCode::NOT_FOUND;
@@ -21,6 +18,7 @@ grpc::StatusCode GrpcCode(const rocksdb::Status& s) {
     case Status::kIOError:
       return s.IsNoSpace() ? grpc::StatusCode::RESOURCE_EXHAUSTED
                            : grpc::StatusCode::INTERNAL;
+    case Status::kShutdownInProgress:
     case Status::kBusy:
     case Status::kTryAgain:
       return grpc::StatusCode::UNAVAILABLE;

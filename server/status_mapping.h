@@ -17,7 +17,7 @@ namespace server {
 //   ok -> OK; NotFound -> NOT_FOUND; InvalidArgument -> INVALID_ARGUMENT;
 //   NotSupported -> UNIMPLEMENTED; Corruption -> DATA_LOSS;
 //   IOError(NoSpace) / Busy / TryAgain -> RESOURCE_EXHAUSTED / UNAVAILABLE;
-//   ShutdownInProgress and Incomplete(ShutdownInProgress) -> UNAVAILABLE;
+//   ShutdownInProgress -> UNAVAILABLE;
 //   TimedOut / Expired -> DEADLINE_EXCEEDED; Aborted -> ABORTED;
 //   Incomplete (more results than allowed) -> OUT_OF_RANGE; anything else
 //   (IOError, ...) -> INTERNAL.
