@@ -133,6 +133,13 @@ grpc::Status DriftService::Run(grpc::ServerContext* ctx, Access access,
   return st;
 }
 
+void DriftService::RecordCatchUp(uint64_t unserved_collections) {
+  unserved_collections_.store(unserved_collections);
+  last_catch_up_ns_.store(
+      std::chrono::steady_clock::now().time_since_epoch().count());
+  catch_ups_.fetch_add(1);
+}
+
 bool DriftService::WaitIdle(
     std::chrono::steady_clock::time_point deadline) const {
   while (inflight_.load() > 0) {
@@ -564,6 +571,16 @@ grpc::Status DriftService::Stats(grpc::ServerContext* ctx,
     }
     resp->set_inflight_requests(inflight_.load());
     resp->set_requests_rejected_overload(rejected_overload_.load());
+    if (catch_ups_.load() > 0) {
+      resp->set_catch_ups(catch_ups_.load());
+      const auto last = std::chrono::steady_clock::time_point(
+          std::chrono::steady_clock::duration(last_catch_up_ns_.load()));
+      resp->set_last_catch_up_age_ms(
+          std::chrono::duration_cast<std::chrono::milliseconds>(
+              std::chrono::steady_clock::now() - last)
+              .count());
+      resp->set_unserved_collections(unserved_collections_.load());
+    }
     resp->set_uptime_seconds(std::chrono::duration_cast<std::chrono::seconds>(
                                  std::chrono::steady_clock::now() - started_)
                                  .count());

@@ -37,6 +37,8 @@ class DriftService final : public v1::Drift::Service {
   bool WaitIdle(std::chrono::steady_clock::time_point deadline) const;
   // Releases the snapshot leases (after the gRPC server stopped).
   void ReleaseSnapshots() { snapshots_.Clear(); }
+  // A worker's catch-up completed (Stats reports them).
+  void RecordCatchUp(uint64_t unserved_collections);
 
   grpc::Status CreateCollection(grpc::ServerContext* ctx,
                                 const v1::CreateCollectionRequest* req,
@@ -117,6 +119,9 @@ class DriftService final : public v1::Drift::Service {
   std::atomic<bool> shutting_down_{false};
   std::atomic<uint64_t> inflight_{0};
   std::atomic<uint64_t> rejected_overload_{0};
+  std::atomic<uint64_t> catch_ups_{0};
+  std::atomic<int64_t> last_catch_up_ns_{0};  // steady_clock
+  std::atomic<uint64_t> unserved_collections_{0};
 };
 
 }  // namespace server

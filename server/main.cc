@@ -22,12 +22,21 @@
 #include "tools/tool_logging.h"
 
 DEFINE_string(config, "", "File of name=value lines setting these flags");
-DEFINE_string(db, "", "Database directory (created if missing)");
+DEFINE_string(db, "",
+              "Database directory (created if missing); a worker's is the "
+              "primary's");
 DEFINE_string(listen, "127.0.0.1:50051",
               "host:port to listen on (port 0: any free port). A non-loopback "
               "host needs --tls_cert/--tls_key or --tokens_file (or "
               "--allow_insecure_remote)");
-DEFINE_string(role, "primary", "Server role (only 'primary' so far)");
+DEFINE_string(role, "primary",
+              "primary: owns --db and serves every RPC; worker: a read-only "
+              "RocksDB secondary instance of the primary's --db, kept in "
+              "--secondary_path and caught up every --catch_up_interval_ms");
+DEFINE_string(secondary_path, "",
+              "Worker: directory of the secondary instance's own files");
+DEFINE_uint32(catch_up_interval_ms, 200,
+              "Worker: interval of TryCatchUpWithPrimary");
 DEFINE_string(tokens_file, "",
               "Bearer tokens, lines '<ro|rw> <token>'; clients send "
               "'authorization: Bearer <token>'");
@@ -86,6 +95,8 @@ drift::server::ServerOptions OptionsFromFlags() {
   o.db_path = FLAGS_db;
   o.listen = FLAGS_listen;
   o.role = FLAGS_role;
+  o.secondary_path = FLAGS_secondary_path;
+  o.catch_up_interval_ms = FLAGS_catch_up_interval_ms;
   o.tokens_file = FLAGS_tokens_file;
   o.tls_cert = FLAGS_tls_cert;
   o.tls_key = FLAGS_tls_key;

@@ -34,9 +34,20 @@ rocksdb::Status ValidateServerOptions(const ServerOptions& o,
                                       std::vector<std::string>* warnings) {
   using rocksdb::Status;
   if (o.db_path.empty()) return Status::InvalidArgument("--db is required");
-  if (o.role != "primary") {
+  if (o.role != "primary" && o.role != "worker") {
+    return Status::InvalidArgument("--role must be primary or worker, not '" +
+                                   o.role + "'");
+  }
+  if ((o.role == "worker") == o.secondary_path.empty()) {
     return Status::InvalidArgument(
-        "--role: only 'primary' is implemented, not '" + o.role + "'");
+        "--secondary_path is required with --role=worker and only then");
+  }
+  if (o.role == "worker" && o.secondary_path == o.db_path) {
+    return Status::InvalidArgument(
+        "--secondary_path must differ from --db (the primary's directory)");
+  }
+  if (o.role == "worker" && o.catch_up_interval_ms == 0) {
+    return Status::InvalidArgument("--catch_up_interval_ms must be positive");
   }
   if (ListenHost(o.listen).empty()) {
     return Status::InvalidArgument("--listen: expected host:port, got '" +

@@ -13,12 +13,18 @@ namespace drift {
 namespace server {
 
 struct ServerOptions {
-  // The RocksDB database directory (created if missing).
+  // The RocksDB database directory (created if missing); for a worker, the
+  // primary's database directory.
   std::string db_path;
   // host:port to listen on; port 0 picks a free port (DriftServer::port()).
   std::string listen = "127.0.0.1:50051";
-  // "primary" (the only role implemented).
+  // "primary": owns the database, serves every RPC. "worker": a RocksDB
+  // secondary instance of the primary's database (its own files in
+  // secondary_path), read-only (writes are FAILED_PRECONDITION), caught up
+  // with the primary every catch_up_interval_ms.
   std::string role = "primary";
+  std::string secondary_path;
+  uint32_t catch_up_interval_ms = 200;
 
   // Security (server/auth.h). tls_cert and tls_key: PEM files of the
   // server's certificate chain and key (both or neither); tls_client_ca:
@@ -54,11 +60,11 @@ struct ServerOptions {
 // 127.0.0.0/8 or [::1].
 bool IsLoopbackListen(const std::string& listen);
 
-// InvalidArgument for an unusable combination (no db_path, a role other
-// than primary, half a TLS pair, max_inflight 0, non-loopback without
-// security and without allow_insecure_remote, ...). *warnings receives what
-// the operator must know but that does not stop the server (e.g. tokens sent
-// in clear text to a non-loopback address).
+// InvalidArgument for an unusable combination (no db_path, an unknown role,
+// a worker without secondary_path, half a TLS pair, max_inflight 0,
+// non-loopback without security and without allow_insecure_remote, ...).
+// *warnings receives what the operator must know but that does not stop the
+// server (e.g. tokens sent in clear text to a non-loopback address).
 rocksdb::Status ValidateServerOptions(const ServerOptions& options,
                                       std::vector<std::string>* warnings);
 

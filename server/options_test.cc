@@ -50,7 +50,15 @@ TEST(ServerOptionsTest, LoopbackOnlyUnlessSecuredOrExplicitlyInsecure) {
   bad.db_path = "/tmp/x";
   bad.role = "router";
   EXPECT_TRUE(ValidateServerOptions(bad, &warnings).IsInvalidArgument());
-  bad.role = "primary";
+  bad.role = "worker";  // without secondary_path
+  EXPECT_TRUE(ValidateServerOptions(bad, &warnings).IsInvalidArgument());
+  bad.secondary_path = bad.db_path;
+  EXPECT_TRUE(ValidateServerOptions(bad, &warnings).IsInvalidArgument());
+  bad.secondary_path = "/tmp/y";
+  EXPECT_OK(ValidateServerOptions(bad, &warnings));
+  bad.role = "primary";  // with secondary_path
+  EXPECT_TRUE(ValidateServerOptions(bad, &warnings).IsInvalidArgument());
+  bad.secondary_path.clear();
   bad.max_inflight = 0;
   EXPECT_TRUE(ValidateServerOptions(bad, &warnings).IsInvalidArgument());
   bad.max_inflight = 1;

@@ -5,6 +5,7 @@
 #include <grpcpp/server_builder.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -67,6 +68,8 @@ Status DriftServer::Start(const ServerOptions& options,
   server->options_ = options;
   StoreOptions store_options;
   store_options.db_path = options.db_path;
+  if (options.role == "worker")
+    store_options.secondary_path = options.secondary_path;
   store_options.db_options = options.db_options;
   store_options.search_threads = options.search_threads;
   s = CollectionStore::Open(store_options, &server->store_);
@@ -96,8 +99,31 @@ Status DriftServer::Start(const ServerOptions& options,
   const std::string& listen = options.listen;
   server->address_ =
       listen.substr(0, listen.rfind(':')) + ":" + std::to_string(server->port_);
+  if (server->store_->secondary()) {
+    server->catch_up_thread_ =
+        std::thread([s = server.get()] { s->CatchUpLoop(); });
+  }
   *out = std::move(server);
   return Status::OK();
+}
+
+void DriftServer::CatchUpLoop() {
+  std::unique_lock<std::mutex> lock(catch_up_mu_);
+  while (!stop_catch_up_) {
+    lock.unlock();
+    uint64_t unserved = 0;
+    const Status s = store_->CatchUp(&unserved);
+    if (s.ok()) {
+      service_->RecordCatchUp(unserved);
+    } else {
+      fprintf(stderr, "drift_server: catch-up with the primary failed: %s\n",
+              s.ToString().c_str());
+    }
+    lock.lock();
+    catch_up_cv_.wait_for(
+        lock, std::chrono::milliseconds(options_.catch_up_interval_ms),
+        [this] { return stop_catch_up_; });
+  }
 }
 
 DriftServer::~DriftServer() { Shutdown().PermitUncheckedError(); }
@@ -119,6 +145,14 @@ Status DriftServer::Shutdown() {
   if (server_) {
     server_->Shutdown(std::chrono::system_clock::now());
     server_->Wait();  // handlers still running (cancelled ones) return
+  }
+  if (catch_up_thread_.joinable()) {
+    {
+      std::lock_guard<std::mutex> stop(catch_up_mu_);
+      stop_catch_up_ = true;
+    }
+    catch_up_cv_.notify_all();
+    catch_up_thread_.join();
   }
   if (service_) service_->ReleaseSnapshots();
   return store_ ? store_->Close() : Status::OK();

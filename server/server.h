@@ -5,9 +5,11 @@
 
 #include <grpcpp/server.h>
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "rocksdb/status.h"
 #include "server/collections.h"
@@ -32,12 +34,14 @@ class DriftServer {
 
   // Graceful shutdown, idempotent: new requests get UNAVAILABLE, requests in
   // flight get shutdown_grace_ms to finish (then they are cancelled), then
-  // the indexes and the DB close. Every write acknowledged before is in the
-  // WAL (and in the DB when it reopens).
+  // a worker's catch-up stops, and the indexes and the DB close. Every write
+  // acknowledged before is in the WAL (and in the DB when it reopens).
   rocksdb::Status Shutdown();
 
  private:
   DriftServer() = default;
+  // A worker's loop: CatchUp every catch_up_interval_ms until Shutdown.
+  void CatchUpLoop();
 
   ServerOptions options_;
   std::unique_ptr<CollectionStore> store_;
@@ -47,6 +51,10 @@ class DriftServer {
   int port_ = 0;
   std::mutex shutdown_mu_;
   bool shut_down_ = false;
+  std::mutex catch_up_mu_;
+  std::condition_variable catch_up_cv_;
+  bool stop_catch_up_ = false;  // guarded by catch_up_mu_
+  std::thread catch_up_thread_;
 };
 
 }  // namespace server
