@@ -20,6 +20,7 @@
 #include "db_bench_drift/faiss_baseline.h"
 #include "db_bench_drift/preamble.h"
 #include "db_bench_drift/report.h"
+#include "db_bench_drift/server_system.h"
 #include "db_bench_drift/summary.h"
 #include "db_bench_drift/system.h"
 #include "drift/plugin.h"
@@ -47,7 +48,10 @@ DEFINE_string(
     "build and search), faiss (opt-in: IVF<faiss_nlist>,SQ8 from Debian's "
     "libfaiss-dev, a generic build without AVX2, several times slower than "
     "an AVX2 build; skipped with a note if built without it), "
-    "bruteforce (exact scan, Drift's kernel)");
+    "bruteforce (exact scan, Drift's kernel), drift_server (opt-in: "
+    "drift's benchmarks as RPCs to an in-process drift_server on "
+    "loopback; ratios drift / drift_server are the cost of the network "
+    "API)");
 DEFINE_int32(k, 10, "Neighbours per query (search)");
 DEFINE_int32(threads, 1,
              "Threads issuing drift's single-query Search calls concurrently "
@@ -197,12 +201,6 @@ VectorIndexOptions IndexOptionsFromFlags() {
   // Main has checked the name.
   ParseCpuPriority(FLAGS_maintenance_cpu_priority, &o.maintenance_cpu_priority);
   return o;
-}
-
-std::string KeyOf(uint64_t i) {
-  char buf[24];
-  snprintf(buf, sizeof(buf), "vec%016llu", static_cast<unsigned long long>(i));
-  return buf;
 }
 
 rocksdb::Status LoadData(Dataset* data) {
@@ -811,6 +809,39 @@ int Main() {
     }
     if (name == "bruteforce") {
       systems.push_back(NewBruteForceSystem(ctx));
+      continue;
+    }
+    if (name == "drift_server") {
+      if (!HaveServer()) {
+        fprintf(stderr,
+                "db_bench_drift: built without drift_server "
+                "(DRIFT_BUILD_SERVER): skipping it\n");
+        continue;
+      }
+      ServerSystemOptions so;
+      so.db_dir = FLAGS_db;
+      so.batch_size = FLAGS_batch_size;
+      so.threads = FLAGS_threads;
+      so.reads = FLAGS_reads;
+      so.seed = FLAGS_seed;
+      so.nprobe_list = FLAGS_nprobe_list;
+      so.recall_targets = FLAGS_recall_targets;
+      so.rerank = FLAGS_rerank;
+      so.auto_train = FLAGS_auto_train;
+      so.codebook_bucket_size =
+          static_cast<uint32_t>(FLAGS_codebook_bucket_size);
+      so.column_family_options =
+          "write_buffer_size=" + std::to_string(FLAGS_write_buffer_size) +
+          ";max_write_buffer_number=" +
+          std::to_string(FLAGS_max_write_buffer_number);
+      std::unique_ptr<System> server;
+      s = NewServerSystem(ctx, so, &server);
+      if (!s.ok()) {
+        fprintf(stderr, "db_bench_drift: start drift_server: %s\n",
+                s.ToString().c_str());
+        return 1;
+      }
+      systems.push_back(std::move(server));
       continue;
     }
     if (name == "faiss") {

@@ -24,8 +24,8 @@ const std::vector<std::string>& KnownBenchmarks() {
 }
 
 const std::vector<std::string>& KnownSystems() {
-  static const std::vector<std::string> kNames = {"drift", "rocksdb", "hnswlib",
-                                                  "faiss", "bruteforce"};
+  static const std::vector<std::string> kNames = {
+      "drift", "rocksdb", "hnswlib", "faiss", "bruteforce", "drift_server"};
   return kNames;
 }
 

@@ -1,7 +1,10 @@
 // A system under benchmark: Drift, plain RocksDB, or a baseline index.
 #pragma once
 
+#include <cstdint>
+#include <cstdio>
 #include <string>
+#include <vector>
 
 #include "db_bench_drift/report.h"
 #include "db_bench_drift/search_eval.h"
@@ -24,6 +27,13 @@ class System {
   // Runs one benchmark; NotSupported means it does not apply to this system.
   virtual rocksdb::Status Run(const std::string& benchmark) = 0;
 };
+
+// The key of base vector i in every system ("vec" + 16 digits).
+inline std::string KeyOf(uint64_t i) {
+  char buf[24];
+  snprintf(buf, sizeof(buf), "vec%016llu", static_cast<unsigned long long>(i));
+  return buf;
+}
 
 // Parses "1,2,4" into numbers; empty items are skipped.
 std::vector<size_t> ParseSizeList(const std::string& s);
