@@ -183,13 +183,11 @@ grpc::Status DriftService::FindCollections(
   return grpc::Status::OK;
 }
 
-grpc::Status DriftService::ReadView(uint64_t token,
+grpc::Status DriftService::ReadView(uint64_t token, bool consistent,
                                     SnapshotLeases::Snapshot* snapshot) {
-  if (token == 0) {
-    *snapshot = snapshots_.Take();
-    return grpc::Status::OK;
-  }
-  return ToGrpcStatus(snapshots_.Find(token, snapshot));
+  if (token != 0) return ToGrpcStatus(snapshots_.Find(token, snapshot));
+  if (consistent) *snapshot = snapshots_.Take();
+  return grpc::Status::OK;
 }
 
 rocksdb::WriteOptions DriftService::WriteOptionsOf(
@@ -380,7 +378,7 @@ grpc::Status DriftService::Get(grpc::ServerContext* ctx,
     grpc::Status st = FindCollection(req->collection(), &c);
     if (!st.ok()) return st;
     SnapshotLeases::Snapshot snapshot;
-    st = ReadView(req->snapshot_token(), &snapshot);
+    st = ReadView(req->snapshot_token(), !req->omit_payloads(), &snapshot);
     if (!st.ok()) return st;
     rocksdb::ReadOptions ro;
     ro.snapshot = snapshot.get();
@@ -456,7 +454,8 @@ grpc::Status DriftService::Search(grpc::ServerContext* ctx,
     st = ToSearchOptions(*c, req->params(), &so);
     if (!st.ok()) return st;
     SnapshotLeases::Snapshot snapshot;
-    st = ReadView(req->params().snapshot_token(), &snapshot);
+    st = ReadView(req->params().snapshot_token(),
+                  req->params().include_payloads(), &snapshot);
     if (!st.ok()) return st;
     so.snapshot = snapshot.get();
     std::vector<SearchHit> hits;
@@ -488,7 +487,8 @@ grpc::Status DriftService::SearchBatch(grpc::ServerContext* ctx,
     st = ToSearchOptions(*c, req->params(), &so);
     if (!st.ok()) return st;
     SnapshotLeases::Snapshot snapshot;
-    st = ReadView(req->params().snapshot_token(), &snapshot);
+    st = ReadView(req->params().snapshot_token(),
+                  req->params().include_payloads(), &snapshot);
     if (!st.ok()) return st;
     so.snapshot = snapshot.get();
     std::vector<std::vector<SearchHit>> hits;

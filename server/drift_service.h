@@ -96,9 +96,11 @@ class DriftService final : public v1::Drift::Service {
   // That collection, or every one if `name` is empty.
   grpc::Status FindCollections(const std::string& name,
                                std::vector<CollectionRef>* collections) const;
-  // The read view of a request: its snapshot token's snapshot, else a fresh
-  // snapshot (so vectors and payloads read by one request agree).
-  grpc::Status ReadView(uint64_t token, SnapshotLeases::Snapshot* snapshot);
+  // The read view of a request: its snapshot token's snapshot; else, if it
+  // reads vectors and payloads (`consistent`), a fresh snapshot so they
+  // agree; else none (the latest state).
+  grpc::Status ReadView(uint64_t token, bool consistent,
+                        SnapshotLeases::Snapshot* snapshot);
   rocksdb::WriteOptions WriteOptionsOf(const v1::WriteOptions& w) const;
   // Adds the records to `batch` (vector and payload of each); validated.
   grpc::Status AddRecords(const Collection& c, const v1::UpsertRequest& req,
