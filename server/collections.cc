@@ -163,6 +163,60 @@ v1::Metric ToProtoMetric(Metric metric) {
   }
 }
 
+namespace {
+
+// The column families to open: those of the specs, with options built from
+// them; a primary also opens every other one (left by a crash, or foreign)
+// with the options RocksDB persisted for it.
+Status Descriptors(const rocksdb::DBOptions& db_options,
+                   const std::string& path, bool secondary,
+                   const std::map<std::string, v1::CollectionInfo>& specs,
+                   std::vector<rocksdb::ColumnFamilyDescriptor>* out) {
+  std::vector<std::string> names;
+  if (!rocksdb::DB::ListColumnFamilies(db_options, path, &names).ok()) {
+    names = {rocksdb::kDefaultColumnFamilyName};  // a new DB
+  }
+  std::map<std::string, rocksdb::ColumnFamilyOptions> persisted;
+  for (const auto& name : names) {
+    rocksdb::ColumnFamilyOptions cf_options;
+    const bool vectors = StartsWith(name, kVectorsPrefix);
+    const bool payloads = StartsWith(name, kPayloadsPrefix);
+    auto spec = specs.end();
+    if (vectors) spec = specs.find(name.substr(strlen(kVectorsPrefix)));
+    if (payloads) spec = specs.find(name.substr(strlen(kPayloadsPrefix)));
+    if (vectors && spec != specs.end()) {
+      Status s = VectorCfOptions(spec->second, &cf_options);
+      if (!s.ok()) return s;
+    } else if (payloads && spec != specs.end()) {
+      // a plain column family
+    } else if (name == rocksdb::kDefaultColumnFamilyName) {
+      // plain too
+    } else if (secondary) {
+      continue;  // a secondary opens only what it serves
+    } else {
+      if (persisted.empty()) {
+        rocksdb::DBOptions unused;
+        std::vector<rocksdb::ColumnFamilyDescriptor> loaded;
+        rocksdb::ConfigOptions config = StrictConfig();
+        config.env = db_options.env;
+        Status s = rocksdb::LoadLatestOptions(config, path, &unused, &loaded);
+        if (!s.ok()) return s;
+        for (auto& d : loaded) persisted[d.name] = d.options;
+      }
+      auto p = persisted.find(name);
+      if (p == persisted.end()) {
+        return Status::Corruption("no persisted options for column family",
+                                  name);
+      }
+      cf_options = p->second;
+    }
+    out->emplace_back(name, cf_options);
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Status CollectionStore::Open(const StoreOptions& options,
                              std::unique_ptr<CollectionStore>* out) {
   rocksdb::DBOptions db_options;
@@ -177,53 +231,12 @@ Status CollectionStore::Open(const StoreOptions& options,
   std::map<std::string, v1::CollectionInfo> specs;
   Status s = ReadSpecsBeforeOpen(db_options, options.db_path,
                                  options.secondary_path, &specs);
-  if (!s.ok()) return s;
-
-  // Column families: the specs' with options built from them; any other
-  // (left by a crash, or foreign) with the options RocksDB persisted.
-  std::vector<std::string> names;
-  if (!rocksdb::DB::ListColumnFamilies(db_options, options.db_path, &names)
-           .ok()) {
-    names = {rocksdb::kDefaultColumnFamilyName};
-  }
-  std::map<std::string, rocksdb::ColumnFamilyOptions> persisted;
-  if (names.size() > 1) {
-    rocksdb::DBOptions unused;
-    std::vector<rocksdb::ColumnFamilyDescriptor> loaded;
-    rocksdb::ConfigOptions config = StrictConfig();
-    config.env = db_options.env;
-    s = rocksdb::LoadLatestOptions(config, options.db_path, &unused, &loaded);
-    if (!s.ok()) return s;
-    for (auto& d : loaded) persisted[d.name] = d.options;
-  }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const auto& name : names) {
-    rocksdb::ColumnFamilyOptions cf_options;
-    const bool vectors = StartsWith(name, kVectorsPrefix);
-    const bool payloads = StartsWith(name, kPayloadsPrefix);
-    std::string collection;
-    if (vectors) collection = name.substr(strlen(kVectorsPrefix));
-    if (payloads) collection = name.substr(strlen(kPayloadsPrefix));
-    auto spec = specs.find(collection);
-    if (vectors && spec != specs.end()) {
-      s = VectorCfOptions(spec->second, &cf_options);
-      if (!s.ok()) return s;
-    } else if (payloads && spec != specs.end()) {
-      // a plain column family
-    } else if (secondary && name != rocksdb::kDefaultColumnFamilyName) {
-      continue;  // a secondary opens only what it serves
-    } else if (name != rocksdb::kDefaultColumnFamilyName) {
-      auto p = persisted.find(name);
-      if (p == persisted.end()) {
-        return Status::Corruption("no persisted options for column family",
-                                  name);
-      }
-      cf_options = p->second;
-    }
-    descriptors.emplace_back(name, cf_options);
+  if (s.ok()) {
+    s = Descriptors(db_options, options.db_path, secondary, specs,
+                    &descriptors);
   }
-  std::unique_ptr<CollectionStore> store(new CollectionStore());
-  store->options_ = options;
+  if (!s.ok()) return s;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   s = secondary ? rocksdb::DB::OpenAsSecondary(db_options, options.db_path,
@@ -232,37 +245,46 @@ Status CollectionStore::Open(const StoreOptions& options,
                 : rocksdb::DB::Open(db_options, options.db_path, descriptors,
                                     &handles, &raw);
   if (!s.ok()) return s;
+  std::unique_ptr<CollectionStore> store(new CollectionStore());
+  store->options_ = options;
   store->db_.reset(raw);
-
   std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name;
   for (auto* h : handles) by_name[h->GetName()] = h;
-  for (const auto& [name, info] : specs) {
-    auto c = std::make_shared<Collection>();
-    c->info = info;
-    c->vectors = by_name[VectorsCf(name)];
-    c->payloads = by_name[PayloadsCf(name)];
-    by_name.erase(VectorsCf(name));
-    by_name.erase(PayloadsCf(name));
-    store->collections_[name] = c;
-    if (c->vectors == nullptr || c->payloads == nullptr) {
-      return Status::Corruption("collection '" + name +
-                                "' has a spec but no column families");
-    }
-    s = store->AttachIndex(c.get());
-    if (!s.ok())
-      return Status::Corruption("collection '" + name + "': " + s.ToString());
-  }
+  s = store->AdoptCollections(specs, &by_name);
   // What is left: the default column family, foreign ones, and orphans of a
-  // Create or Drop that a crash interrupted (dropped now).
+  // Create or Drop that a crash interrupted (a primary drops them).
   for (auto& [name, handle] : by_name) {
-    if (!secondary && (StartsWith(name, kVectorsPrefix) ||
-                       StartsWith(name, kPayloadsPrefix))) {
+    if (s.ok() && !secondary &&
+        (StartsWith(name, kVectorsPrefix) ||
+         StartsWith(name, kPayloadsPrefix))) {
       s = store->db_->DropColumnFamily(handle);
-      if (!s.ok()) return s;
     }
     store->db_->DestroyColumnFamilyHandle(handle);
   }
-  *out = std::move(store);
+  if (s.ok()) *out = std::move(store);
+  return s;  // on error the store closes what it adopted
+}
+
+Status CollectionStore::AdoptCollections(
+    const std::map<std::string, v1::CollectionInfo>& specs,
+    std::map<std::string, rocksdb::ColumnFamilyHandle*>* handles) {
+  for (const auto& [name, info] : specs) {
+    auto c = std::make_shared<Collection>();
+    c->info = info;
+    for (auto [cf, handle] : {std::make_pair(VectorsCf(name), &c->vectors),
+                              std::make_pair(PayloadsCf(name), &c->payloads)}) {
+      auto it = handles->find(cf);
+      if (it == handles->end()) {
+        return Status::Corruption("collection '" + name +
+                                  "' has a spec but no column family " + cf);
+      }
+      *handle = it->second;
+      handles->erase(it);
+    }
+    collections_[name] = c;
+    Status s = AttachIndex(c.get());
+    if (!s.ok()) return s;
+  }
   return Status::OK();
 }
 

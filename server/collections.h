@@ -108,6 +108,11 @@ class CollectionStore {
 
  private:
   CollectionStore() = default;
+  // Takes the column families of every spec out of *handles and attaches
+  // their indexes (Corruption if a spec's column family is missing).
+  rocksdb::Status AdoptCollections(
+      const std::map<std::string, v1::CollectionInfo>& specs,
+      std::map<std::string, rocksdb::ColumnFamilyHandle*>* handles);
   rocksdb::Status AttachIndex(Collection* collection) const;
   // Closes the index and destroys the handles; with drop_data (primary) the
   // spec, the codebook and the column families are deleted first.
