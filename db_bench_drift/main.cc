@@ -39,7 +39,9 @@ DEFINE_string(
     "flush, train (drift: codebook), compact, getvec, search, "
     "overwrite, deletevec, waitgraph (drift: until the memtable "
     "graphs cover every memtable vector), drift_sim (drift, static and "
-    "oracle codebooks over phases of moving data; runs first)");
+    "oracle codebooks over phases of moving data; runs first), workerlag "
+    "(drift_server: a worker's lag behind the primary, and the worker's "
+    "search QPS)");
 DEFINE_string(
     systems, "drift,rocksdb,hnswlib,bruteforce",
     "Systems to run each benchmark on (a benchmark that does not apply "
@@ -70,6 +72,8 @@ DEFINE_string(filter_selectivity, "",
               "of the keys (e.g. 0.01,0.1,0.5), each as a predicate on a "
               "hash of the key and as a key range; recall against brute "
               "force over the passing vectors");
+DEFINE_int32(catch_up_interval_ms, 100,
+             "workerlag: the worker's --catch_up_interval_ms");
 DEFINE_int32(rerank, 0,
              "Drift search: candidates re-ranked with exact floats (0: the "
              "default for k)");
@@ -311,6 +315,7 @@ class Runner : public System {
   }
 
   rocksdb::Status Run(const std::string& name) override {
+    if (name == "workerlag") return rocksdb::Status::NotSupported();
     if (name == "search") return Search();
     if (name == "fillvec") return Write("fillvec", false);
     if (name == "overwrite") return Write("overwrite", true);
@@ -830,6 +835,8 @@ int Main() {
       so.auto_train = FLAGS_auto_train;
       so.codebook_bucket_size =
           static_cast<uint32_t>(FLAGS_codebook_bucket_size);
+      so.catch_up_interval_ms =
+          static_cast<uint32_t>(FLAGS_catch_up_interval_ms);
       so.column_family_options =
           "write_buffer_size=" + std::to_string(FLAGS_write_buffer_size) +
           ";max_write_buffer_number=" +

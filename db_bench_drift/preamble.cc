@@ -18,8 +18,8 @@ namespace bench {
 
 const std::vector<std::string>& KnownBenchmarks() {
   static const std::vector<std::string> kNames = {
-      "fillvec", "flush",     "train",     "compact",   "getvec",
-      "search",  "overwrite", "deletevec", "waitgraph", "drift_sim"};
+      "fillvec",   "flush",     "train",     "compact",   "getvec",   "search",
+      "overwrite", "deletevec", "waitgraph", "drift_sim", "workerlag"};
   return kNames;
 }
 

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include "drift.grpc.pb.h"
 #include "server/server.h"
@@ -75,7 +76,8 @@ class ServerSystem : public System {
     if (benchmark == "train") return Train();
     if (benchmark == "compact") return Compact();
     if (benchmark == "getvec") return GetVec();
-    if (benchmark == "search") return Search();
+    if (benchmark == "search") return Search(stub_.get(), name_);
+    if (benchmark == "workerlag") return WorkerLag();
     return rocksdb::Status::NotSupported();
   }
 
@@ -201,14 +203,17 @@ class ServerSystem : public System {
     return rocksdb::Status::OK();
   }
 
-  rocksdb::Status Search() {
+  // The search sweep against `stub` (the server's or a worker's), reported
+  // as `system`.
+  rocksdb::Status Search(v1::Drift::Stub* stub, const std::string& system) {
     rocksdb::Status s;
     for (size_t nprobe : ParseSizeList(options_.nprobe_list)) {
       v1::SearchParams p;
       p.set_nprobe(static_cast<uint32_t>(nprobe));
       Result r = NewResult("search");
+      r.system = system;
       r.params["nprobe"] = nprobe == 0 ? "default" : std::to_string(nprobe);
-      if (s.ok()) s = Measure(p, r);
+      if (s.ok()) s = Measure(stub, p, r);
     }
     for (bool adaptive : {false, true}) {
       for (double target : ParseDoubleList(options_.recall_targets)) {
@@ -216,15 +221,16 @@ class ServerSystem : public System {
         p.set_recall_target(static_cast<float>(target));
         p.set_adaptive_probes(adaptive);
         Result r = NewResult("search");
+        r.system = system;
         r.params["recall_target"] = std::to_string(target).substr(0, 5);
         r.params["routing"] = adaptive ? "density" : "nprobe";
-        if (s.ok()) s = Measure(p, r);
+        if (s.ok()) s = Measure(stub, p, r);
       }
     }
     return s;
   }
 
-  rocksdb::Status Measure(v1::SearchParams p, Result r) {
+  rocksdb::Status Measure(v1::Drift::Stub* stub, v1::SearchParams p, Result r) {
     const SearchEval& eval = *ctx_.eval;
     p.set_k(static_cast<uint32_t>(eval.k()));
     p.set_rerank(static_cast<uint32_t>(options_.rerank));
@@ -242,7 +248,7 @@ class ServerSystem : public System {
           v1::SearchResponse resp;
           grpc::ClientContext ctx;
           rocksdb::Status s =
-              FromGrpc(stub_->Search(&ctx, req, &resp), "Search");
+              FromGrpc(stub->Search(&ctx, req, &resp), "Search");
           for (const auto& h : resp.hits()) {
             ids->push_back(
                 static_cast<uint32_t>(std::stoull(h.key().substr(3))));
@@ -253,6 +259,77 @@ class ServerSystem : public System {
           return s;
         },
         options_.threads);
+  }
+
+  // Starts a worker on the server's database; then, per round, after a
+  // random pause, upserts one record to the primary and polls the worker
+  // (every 100 us) until it reads it: the time from the acknowledgement to
+  // the first read that sees the record. Then the worker's search sweep.
+  rocksdb::Status WorkerLag() {
+    server::ServerOptions wo;
+    wo.db_path = options_.db_dir + "/" + name_;
+    wo.role = "worker";
+    wo.secondary_path = options_.db_dir + "/" + name_ + "_worker";
+    wo.catch_up_interval_ms = options_.catch_up_interval_ms;
+    wo.listen = "127.0.0.1:0";
+    wo.search_threads = 0;
+    std::error_code ec;
+    std::filesystem::remove_all(wo.secondary_path, ec);
+    std::unique_ptr<server::DriftServer> worker;
+    rocksdb::Status s = server::DriftServer::Start(wo, &worker);
+    if (!s.ok()) return s;
+    auto stub = v1::Drift::NewStub(grpc::CreateChannel(
+        worker->address(), grpc::InsecureChannelCredentials()));
+    constexpr int kRounds = 100;
+    Latencies lag;
+    std::mt19937_64 rng(options_.seed + 3);
+    for (int i = 0; i < kRounds && s.ok(); ++i) {
+      // A random phase against the catch-up cycle (a round that starts right
+      // after the catch-up that ended the previous one would always wait a
+      // whole interval).
+      std::this_thread::sleep_for(std::chrono::microseconds(
+          rng() % (1000 * uint64_t{options_.catch_up_interval_ms} + 1)));
+      const std::string key = "lag" + std::to_string(i);
+      v1::UpsertRequest req;
+      req.set_collection(kCollection);
+      v1::Record* rec = req.add_records();
+      rec->set_key(key);
+      const float* v = data_.base.data() + (i % data_.num_base()) * data_.dim;
+      rec->mutable_vector()->mutable_values()->Add(v, v + data_.dim);
+      v1::UpsertResponse resp;
+      grpc::ClientContext ctx;
+      s = FromGrpc(stub_->Upsert(&ctx, req, &resp), "Upsert");
+      const auto acked = Clock::now();
+      for (bool found = false; s.ok() && !found;) {
+        v1::GetRequest get;
+        get.set_collection(kCollection);
+        get.add_keys(key);
+        get.set_omit_vectors(true);
+        get.set_omit_payloads(true);
+        v1::GetResponse got;
+        grpc::ClientContext gctx;
+        s = FromGrpc(stub->Get(&gctx, get, &got), "worker Get");
+        found = s.ok() && got.results(0).found();
+        if (!found && SecondsSince(acked) > 60) {
+          s = rocksdb::Status::TimedOut("the worker never saw " + key);
+        }
+        if (!found) std::this_thread::sleep_for(std::chrono::microseconds(100));
+      }
+      lag.Add(SecondsSince(acked) * 1e6);
+    }
+    if (s.ok()) {
+      Result r = NewResult("workerlag");
+      r.params["catch_up_interval_ms"] =
+          std::to_string(options_.catch_up_interval_ms);
+      r.metrics["ops"] = kRounds;
+      AddLatencies(&lag, &r);
+      r.metrics["max_us"] = lag.Percentile(100);
+      ctx_.reporter->Report(r);
+      s = Search(stub.get(), name_ + "_worker");
+    }
+    stub.reset();
+    rocksdb::Status closed = worker->Shutdown();
+    return s.ok() ? closed : s;
   }
 
   const BenchContext ctx_;

@@ -2,6 +2,9 @@
 // benchmarks as "drift", but every operation is an RPC to an in-process
 // DriftServer on loopback, so the ratios drift / drift_server measure what
 // the network API costs (serialization, gRPC, loopback TCP, a thread hop).
+// Its benchmark workerlag starts a worker (--role=worker) on the server's
+// database and measures how long an acknowledged upsert takes to show in the
+// worker's reads, then the worker's search QPS ("drift_server_worker").
 #pragma once
 
 #include <cstdint>
@@ -26,6 +29,8 @@ struct ServerSystemOptions {
   bool auto_train = false;
   uint32_t codebook_bucket_size = 256;
   std::string column_family_options;  // e.g. "write_buffer_size=..."
+  // workerlag: the worker's catch-up interval.
+  uint32_t catch_up_interval_ms = 100;
 };
 
 // True if db_bench_drift was built with drift_server (DRIFT_BUILD_SERVER).
