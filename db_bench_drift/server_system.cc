@@ -83,18 +83,7 @@ class ServerSystem : public System {
 
  private:
   Result NewResult(const std::string& benchmark) const {
-    Result r;
-    r.benchmark = benchmark;
-    r.system = name_;
-    r.params["dataset"] = data_.name;
-    r.params["dim"] = std::to_string(data_.dim);
-    r.params["num"] = std::to_string(data_.num_base());
-    return r;
-  }
-  static void AddLatencies(Latencies* lat, Result* r) {
-    r->metrics["p50_us"] = lat->Percentile(50);
-    r->metrics["p99_us"] = lat->Percentile(99);
-    r->metrics["p99.9_us"] = lat->Percentile(99.9);
+    return bench::NewResult(benchmark, name_, data_);
   }
 
   rocksdb::Status Fill() {

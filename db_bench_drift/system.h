@@ -35,6 +35,25 @@ inline std::string KeyOf(uint64_t i) {
   return buf;
 }
 
+// A result of `benchmark` on `system`, with the data set as its params.
+inline Result NewResult(const std::string& benchmark, const std::string& system,
+                        const Dataset& data) {
+  Result r;
+  r.benchmark = benchmark;
+  r.system = system;
+  r.params["dataset"] = data.name;
+  r.params["dim"] = std::to_string(data.dim);
+  r.params["num"] = std::to_string(data.num_base());
+  return r;
+}
+
+// The p50, p99 and p99.9 of `lat` as metrics p50_us, p99_us, p99.9_us.
+inline void AddLatencies(Latencies* lat, Result* r) {
+  r->metrics["p50_us"] = lat->Percentile(50);
+  r->metrics["p99_us"] = lat->Percentile(99);
+  r->metrics["p99.9_us"] = lat->Percentile(99.9);
+}
+
 // Parses "1,2,4" into numbers; empty items are skipped.
 std::vector<size_t> ParseSizeList(const std::string& s);
 std::vector<double> ParseDoubleList(const std::string& s);

@@ -443,21 +443,29 @@ grpc::Status DriftService::FillSearchResponse(
   return grpc::Status::OK;
 }
 
+grpc::Status DriftService::PrepareSearch(const std::string& collection,
+                                         const v1::SearchParams& params,
+                                         CollectionRef* c, SearchOptions* so,
+                                         SnapshotLeases::Snapshot* snapshot) {
+  grpc::Status st = FindCollection(collection, c);
+  if (st.ok()) st = ToSearchOptions(**c, params, so);
+  if (st.ok()) {
+    st = ReadView(params.snapshot_token(), params.include_payloads(), snapshot);
+  }
+  so->snapshot = snapshot->get();
+  return st;
+}
+
 grpc::Status DriftService::Search(grpc::ServerContext* ctx,
                                   const v1::SearchRequest* req,
                                   v1::SearchResponse* resp) {
   return Run(ctx, Access::kRead, [&] {
     CollectionRef c;
-    grpc::Status st = FindCollection(req->collection(), &c);
-    if (!st.ok()) return st;
     SearchOptions so;
-    st = ToSearchOptions(*c, req->params(), &so);
-    if (!st.ok()) return st;
     SnapshotLeases::Snapshot snapshot;
-    st = ReadView(req->params().snapshot_token(),
-                  req->params().include_payloads(), &snapshot);
+    grpc::Status st =
+        PrepareSearch(req->collection(), req->params(), &c, &so, &snapshot);
     if (!st.ok()) return st;
-    so.snapshot = snapshot.get();
     std::vector<SearchHit> hits;
     SearchStats stats;
     st = ToGrpcStatus(c->index->Search(so, ToVector(req->query()),
@@ -474,7 +482,10 @@ grpc::Status DriftService::SearchBatch(grpc::ServerContext* ctx,
                                        v1::SearchBatchResponse* resp) {
   return Run(ctx, Access::kRead, [&] {
     CollectionRef c;
-    grpc::Status st = FindCollection(req->collection(), &c);
+    SearchOptions so;
+    SnapshotLeases::Snapshot snapshot;
+    grpc::Status st =
+        PrepareSearch(req->collection(), req->params(), &c, &so, &snapshot);
     if (!st.ok()) return st;
     const size_t dim = c->info.dimension();
     if (req->queries_size() == 0 ||
@@ -483,14 +494,6 @@ grpc::Status DriftService::SearchBatch(grpc::ServerContext* ctx,
                      " floats: need a positive multiple of the dimension " +
                      std::to_string(dim));
     }
-    SearchOptions so;
-    st = ToSearchOptions(*c, req->params(), &so);
-    if (!st.ok()) return st;
-    SnapshotLeases::Snapshot snapshot;
-    st = ReadView(req->params().snapshot_token(),
-                  req->params().include_payloads(), &snapshot);
-    if (!st.ok()) return st;
-    so.snapshot = snapshot.get();
     std::vector<std::vector<SearchHit>> hits;
     std::vector<SearchStats> stats;
     st = ToGrpcStatus(c->index->SearchBatch(so, ToVector(req->queries()),

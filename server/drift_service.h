@@ -102,6 +102,12 @@ class DriftService final : public v1::Drift::Service {
   grpc::Status ReadView(uint64_t token, bool consistent,
                         SnapshotLeases::Snapshot* snapshot);
   rocksdb::WriteOptions WriteOptionsOf(const v1::WriteOptions& w) const;
+  // What Search and SearchBatch share: the collection, the engine's options
+  // for `params`, and the read view they search at (so->snapshot).
+  grpc::Status PrepareSearch(const std::string& collection,
+                             const v1::SearchParams& params, CollectionRef* c,
+                             SearchOptions* so,
+                             SnapshotLeases::Snapshot* snapshot);
   // Adds the records to `batch` (vector and payload of each); validated.
   grpc::Status AddRecords(const Collection& c, const v1::UpsertRequest& req,
                           rocksdb::WriteBatch* batch) const;
