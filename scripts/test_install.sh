@@ -11,7 +11,7 @@
 #   4. builds examples/option_strings (Drift only through option strings, no Drift
 #      symbol) with -Wl,--as-needed, through pkg-config and through CMake, and checks
 #      that its column family gets a DriftTable (registration survives --as-needed);
-#   5. runs the installed drift_ldb and drift_dump.
+#   5. runs the installed drift_ldb and drift_dump (and drift_server --help).
 # Usage: scripts/test_install.sh <build dir> <source dir> [extra compile/link flags]
 #   (the flags are for sanitizer builds: the example must link the same runtime).
 set -euo pipefail
@@ -77,6 +77,18 @@ for tool in drift_ldb drift_dump; do
     die "installed $tool has an RPATH into the build or source tree"
   fi
 done
+# drift_server likewise (DRIFT_BUILD_SERVER); it must start from the prefix.
+if grep -q '^DRIFT_BUILD_SERVER:BOOL=ON' "$BUILD_DIR/CMakeCache.txt"; then
+  [ -x "$PREFIX/bin/drift_server" ] || die "drift_server not installed in $PREFIX/bin"
+  if readelf -d "$PREFIX/bin/drift_server" | grep -E 'R(UN)?PATH' | grep -q -e "$BUILD_DIR" -e "$SOURCE_DIR"; then
+    die "installed drift_server has an RPATH into the build or source tree"
+  fi
+  "$PREFIX/bin/drift_server" --help >"$WORK/server_help.log" 2>&1 ||
+    { cat "$WORK/server_help.log"; die "installed drift_server --help failed"; }
+  grep -q -- "--secondary_path" "$WORK/server_help.log" ||
+    { cat "$WORK/server_help.log"; die "installed drift_server --help lists no flags"; }
+  log "installed drift_server starts"
+fi
 log "installed: $(cd "$PREFIX" && find . -type f -o -type l | sort | tr '\n' ' ')"
 
 # 2. find_package(Drift) + Drift::drift.
