@@ -287,7 +287,7 @@ grpc::Status DriftService::UpsertStream(
     grpc::ServerContext* ctx, grpc::ServerReader<v1::UpsertRequest>* reader,
     v1::UpsertResponse* resp) {
   return Run(ctx, Access::kWrite, [&] {
-    CollectionRef c;
+    std::string collection;  // named by the first message
     uint64_t committed = 0;
     auto fail = [&](const grpc::Status& st) {
       return grpc::Status(st.error_code(),
@@ -305,16 +305,18 @@ grpc::Status DriftService::UpsertStream(
         return fail(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
                                  "deadline passed"));
       }
-      if (!c) {
-        grpc::Status st = FindCollection(msg.collection(), &c);
-        if (!st.ok()) return fail(st);
-      } else if (!msg.collection().empty() &&
-                 msg.collection() != c->info.name()) {
+      if (collection.empty()) {
+        collection = msg.collection();
+      } else if (!msg.collection().empty() && msg.collection() != collection) {
         return fail(Invalid("message " + std::to_string(n) +
                             " names another collection than the stream's"));
       }
+      // Held per message, not for the stream: a DropCollection waits for
+      // one batch, not for the client to close the stream.
+      CollectionRef c;
+      grpc::Status st = FindCollection(collection, &c);
       rocksdb::WriteBatch batch;
-      grpc::Status st = AddRecords(*c, msg, &batch);
+      if (st.ok()) st = AddRecords(*c, msg, &batch);
       if (st.ok()) {
         st = ToGrpcStatus(
             store_->db()->Write(WriteOptionsOf(msg.write_options()), &batch),

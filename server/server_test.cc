@@ -570,6 +570,41 @@ TEST_F(ServerTest, ShutdownRejectsNewRequestsAndKeepsWhatWasCommitted) {
   CheckSearches("c", &rng);
 }
 
+// A stream holds its collection for one message at a time: dropping the
+// collection while the stream is open does not wait for the stream, whose
+// next message then fails NOT_FOUND.
+TEST_F(ServerTest, DropDoesNotWaitForAnOpenStream) {
+  Start();
+  ASSERT_TRUE(client_->Create("c", kDim).ok());
+  std::mt19937 rng(10);
+  v1::UpsertResponse resp;
+  auto ctx = client_->Context();
+  auto writer = client_->stub()->UpsertStream(ctx.get(), &resp);
+  v1::UpsertRequest msg;
+  msg.set_collection("c");
+  *msg.add_records() = MakeRecord("a", RandomVector(&rng, kDim), std::nullopt);
+  ASSERT_TRUE(writer->Write(msg));
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {  // the server has taken the first message
+    v1::GetResponse got;
+    ASSERT_TRUE(client_->Get("c", {"a"}, &got).ok());
+    if (got.results(0).found()) break;
+    ASSERT_LT(std::chrono::steady_clock::now(), give_up);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  v1::DropCollectionRequest drop;
+  drop.set_name("c");
+  v1::DropCollectionResponse dropped;
+  grpc::Status st =
+      client_->stub()->DropCollection(client_->Context().get(), drop, &dropped);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  writer->Write(msg);
+  writer->WritesDone();
+  st = writer->Finish();
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::NOT_FOUND) << st.error_message();
+}
+
 TEST_F(ServerTest, CollectionsSurviveARestartAndDropIsClean) {
   Start();
   ASSERT_TRUE(client_->Create("a", kDim).ok());
