@@ -57,5 +57,8 @@ if(DRIFT_BUILD_SERVER AND NOT _drift_server_default)
                       "protobuf-compiler-grpc and libgflags-dev: run scripts/setup.sh "
                       "or configure with -DDRIFT_BUILD_SERVER=OFF")
 endif()
+# The `drift` CLI (client/, with the server): Debian's libcli11-dev
+# (header-only). Without it the CLI is skipped.
+find_package(CLI11 CONFIG QUIET)
 set(DRIFT_FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist" CACHE PATH
     "Directory of the dataset-fashion-mnist package")

@@ -16,6 +16,7 @@ PACKAGES=(
   libhnswlib-dev libfaiss-dev dataset-fashion-mnist clang-format python3
   gnuplot-nox  # scripts/plot_bench.py
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # drift_server
+  libcli11-dev  # the drift CLI (client/)
   openssl  # certificates of the drift_server TLS test
 )
 

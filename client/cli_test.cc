@@ -1,0 +1,380 @@
+// The `drift` CLI end to end against a drift_server process on loopback port
+// 0: create, load of fvecs, .npy and CSV files, exhaustive searches equal to
+// brute force over what was loaded, get, delete, stats, read-only tokens, and
+// the exit codes of RPC errors (1) and bad usage or input (2).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "tests/test_util.h"
+#include "tests/vector_model.h"
+
+extern char** environ;
+
+namespace drift {
+namespace client {
+namespace {
+
+constexpr uint32_t kDim = 8;
+constexpr char kListening[] = "drift_server listening on ";
+
+// A drift_server on 127.0.0.1:0; its address comes from the line it prints.
+class Server {
+ public:
+  ~Server() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    int status;
+    waitpid(pid_, &status, 0);
+  }
+  // Starts it and waits (<= 30 s) for the address line in its stdout file.
+  bool Start(const std::string& dir, const std::string& extra_flag) {
+    const std::string out = dir + "/server.out";
+    std::vector<std::string> args = {DRIFT_SERVER_BIN, "--db=" + dir + "/db",
+                                     "--listen=127.0.0.1:0"};
+    if (!extra_flag.empty()) args.push_back(extra_flag);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(&a[0]);
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int rc = posix_spawn(&pid_, DRIFT_SERVER_BIN, &actions, nullptr,
+                               argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) return false;
+    for (int i = 0; i < 300; ++i) {
+      int status;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return false;  // it exited (its error is on stderr)
+      }
+      std::ifstream in(out);
+      std::string line;
+      while (std::getline(in, line)) {
+        if (line.rfind(kListening, 0) == 0) {
+          address_ = line.substr(strlen(kListening));
+          return true;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+  const std::string& address() const { return address_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::string address_;
+};
+
+class CliTest : public testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(drift::test::TempDir("cli_test"));
+    server_ = new Server();
+    ASSERT_TRUE(server_->Start(*dir_, ""));
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    drift::test::RemoveDir(*dir_);
+    delete dir_;
+  }
+
+  // Runs `drift --server=<the server> <args>`: exit code, stdout+stderr.
+  static drift::test::CommandResult Drift(const std::string& args) {
+    return drift::test::RunCommand(std::string(DRIFT_CLI_BIN) + " --server=" +
+                                   server_->address() + " " + args + " 2>&1");
+  }
+  static std::string Path(const std::string& name) {
+    return *dir_ + "/" + name;
+  }
+
+  // Integer components: distances are exact, ties broken by key.
+  static std::vector<float> Random(std::mt19937* rng, size_t rows) {
+    std::vector<float> v(rows * kDim);
+    for (float& x : v) x = static_cast<float>((*rng)() % 16);
+    return v;
+  }
+  static void AddToModel(const std::string& prefix,
+                         const std::vector<float>& rows,
+                         drift::test::Model* model) {
+    for (size_t i = 0; i * kDim < rows.size(); ++i) {
+      (*model)[prefix + std::to_string(i)] = std::vector<float>(
+          rows.begin() + i * kDim, rows.begin() + (i + 1) * kDim);
+    }
+  }
+  static std::string VectorArg(const std::vector<float>& v) {
+    std::string out;
+    for (float x : v) out += (out.empty() ? "" : ",") + std::to_string(x);
+    return out;
+  }
+
+  // The (key, distance) rows of `drift search`'s table.
+  static std::vector<SearchHit> ParseHits(const std::string& table) {
+    std::istringstream in(table);
+    std::string line;
+    std::getline(in, line);  // header
+    std::vector<SearchHit> hits;
+    while (std::getline(in, line)) {
+      std::istringstream row(line);
+      int rank;
+      SearchHit h;
+      row >> rank >> h.key >> h.distance;
+      hits.push_back(h);
+    }
+    return hits;
+  }
+
+  // Exhaustive searches of random queries, and of `extra` (e.g. the vectors
+  // of deleted keys), equal brute force over `model`.
+  static void ExpectExactSearches(const std::string& collection,
+                                  const drift::test::Model& model,
+                                  std::vector<std::vector<float>> extra = {}) {
+    std::mt19937 rng(7);
+    for (int i = 0; i < 5; ++i) extra.push_back(Random(&rng, 1));
+    for (size_t q = 0; q < extra.size(); ++q) {
+      const std::vector<float>& query = extra[q];
+      const auto r = Drift("search " + collection + " --exhaustive -k 10 " +
+                           "--vector=" + VectorArg(query));
+      ASSERT_EQ(r.code, 0) << r.output;
+      const std::vector<SearchHit> want =
+          drift::test::BruteForce(model, query, 10);
+      const std::vector<SearchHit> got = ParseHits(r.output);
+      ASSERT_EQ(got.size(), want.size()) << r.output;
+      for (size_t i = 0; i < want.size(); ++i) {
+        EXPECT_EQ(got[i].key, want[i].key) << "query " << q << " rank " << i;
+        EXPECT_EQ(got[i].distance, want[i].distance);
+      }
+    }
+  }
+
+  static std::string* dir_;
+  static Server* server_;
+};
+
+std::string* CliTest::dir_ = nullptr;
+Server* CliTest::server_ = nullptr;
+
+void WriteFvecs(const std::string& path, const std::vector<float>& rows) {
+  std::ofstream out(path, std::ios::binary);
+  const int32_t d = kDim;
+  for (size_t i = 0; i < rows.size(); i += kDim) {
+    out.write(reinterpret_cast<const char*>(&d), 4);
+    out.write(reinterpret_cast<const char*>(&rows[i]), kDim * 4);
+  }
+}
+
+void WriteNpy(const std::string& path, const std::vector<float>& rows) {
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" +
+                       std::to_string(rows.size() / kDim) + ", " +
+                       std::to_string(kDim) + "), }";
+  header.append(63 - (10 + header.size()) % 64, ' ');
+  header.push_back('\n');
+  std::ofstream out(path, std::ios::binary);
+  out.write("\x93NUMPY\x01\x00", 8);
+  const uint16_t len = static_cast<uint16_t>(header.size());
+  out.write(reinterpret_cast<const char*>(&len), 2);
+  out << header;
+  out.write(reinterpret_cast<const char*>(rows.data()), rows.size() * 4);
+}
+
+// key,v1,...,vd lines, keys <prefix><row>.
+void WriteCsv(const std::string& path, const std::string& prefix,
+              const std::vector<float>& rows) {
+  std::ofstream out(path);
+  for (size_t i = 0; i * kDim < rows.size(); ++i) {
+    out << prefix << i;
+    for (uint32_t j = 0; j < kDim; ++j) out << "," << rows[i * kDim + j];
+    out << "\n";
+  }
+}
+
+TEST_F(CliTest, LoadThreeFormatsSearchGetDeleteStats) {
+  auto r = Drift("create c --dim=8");
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::mt19937 rng(1);
+  drift::test::Model model;
+  const std::vector<float> f = Random(&rng, 300);
+  const std::vector<float> n = Random(&rng, 200);
+  const std::vector<float> c = Random(&rng, 100);
+  WriteFvecs(Path("a.fvecs"), f);
+  WriteNpy(Path("b.npy"), n);
+  WriteCsv(Path("c.csv"), "csv", c);
+  AddToModel("f", f, &model);
+  AddToModel("n", n, &model);
+  AddToModel("csv", c, &model);
+  // Several stream messages per file (--batch=64).
+  r = Drift("load c " + Path("a.fvecs") + " --key_prefix=f --batch=64");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("loaded 300 vectors into c"), std::string::npos)
+      << r.output;
+  r = Drift("load c " + Path("b.npy") + " --key_prefix=n --batch=64");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("loaded 200 vectors"), std::string::npos);
+  r = Drift("--json load c " + Path("c.csv") + " --batch=64");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("\"upserted\":\"100\""), std::string::npos)
+      << r.output;
+  ExpectExactSearches("c", model);
+
+  // put with a payload, then get it back (and a missing key).
+  r = Drift("put c p1 --vector=1,2,3,4,5,6,7,8 --payload=hello");
+  ASSERT_EQ(r.code, 0) << r.output;
+  model["p1"] = {1, 2, 3, 4, 5, 6, 7, 8};
+  r = Drift("get c p1 f7 nothing");
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::istringstream rows(r.output);
+  std::string line, key, found, payload, vec;
+  std::getline(rows, line);  // header
+  rows >> key >> found >> payload >> vec;
+  EXPECT_EQ(key + found + payload + vec, "p1yeshello1,2,3,4,5,6,7,8");
+  rows >> key >> found >> payload >> vec;
+  EXPECT_EQ(key + found, "f7yes");
+  std::vector<float> f7;
+  std::istringstream parts(vec);
+  for (std::string x; std::getline(parts, x, ',');) f7.push_back(std::stof(x));
+  EXPECT_EQ(f7, model["f7"]);
+  rows >> key >> found;
+  EXPECT_EQ(key + found, "nothingno");
+
+  // Delete keys and a range; then flush, train and check again.
+  r = Drift("delete c f1 f2 n0");
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = Drift("delete c --start=csv1 --limit=csv2");  // csv1, csv10..csv19
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::vector<std::vector<float>> deleted;
+  for (const char* k : {"f1", "f2", "n0", "csv1", "csv15"}) {
+    deleted.push_back(model[k]);
+  }
+  for (const char* k : {"f1", "f2", "n0", "csv1"}) model.erase(k);
+  for (int i = 10; i < 20; ++i) model.erase("csv" + std::to_string(i));
+  r = Drift("get c f1 csv15");
+  EXPECT_EQ(r.output.find("yes"), std::string::npos) << r.output;
+  ExpectExactSearches("c", model, deleted);
+  ASSERT_EQ(Drift("flush c").code, 0);
+  r = Drift("train c --num_buckets=4");
+  ASSERT_EQ(r.code, 0) << r.output;
+  ExpectExactSearches("c", model, deleted);
+
+  r = Drift("stats c");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("estimated_num_keys"), std::string::npos);
+  r = Drift("--json stats");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("\"name\":\"c\""), std::string::npos) << r.output;
+  r = Drift("--json list");
+  ASSERT_EQ(r.code, 0);
+  EXPECT_NE(r.output.find("\"name\":\"c\",\"dimension\":8,\"metric\":"
+                          "\"METRIC_L2\""),
+            std::string::npos)
+      << r.output;
+}
+
+TEST_F(CliTest, RpcErrorsExitOneWithTheCodeName) {
+  ASSERT_EQ(Drift("create e --dim=4").code, 0);
+  auto r = Drift("create e --dim=4");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("ALREADY_EXISTS"), std::string::npos) << r.output;
+  r = Drift("search nosuch --vector=1,2,3,4");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("NOT_FOUND"), std::string::npos) << r.output;
+  r = Drift("put e k --vector=1,2,3");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("INVALID_ARGUMENT"), std::string::npos) << r.output;
+  r = Drift("load nosuch " + Path("a.fvecs"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("NOT_FOUND"), std::string::npos) << r.output;
+  // Nothing listens on port 1.
+  r = drift::test::RunCommand(std::string(DRIFT_CLI_BIN) +
+                              " --server=127.0.0.1:1 --timeout=10 list 2>&1");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("UNAVAILABLE"), std::string::npos) << r.output;
+}
+
+TEST_F(CliTest, BadUsageOrInputExitsTwo) {
+  ASSERT_EQ(Drift("create u --dim=8 --if_not_exists").code, 0);
+  // Each of these is a usage or input error, and the server is not asked.
+  const std::vector<std::string> bad = {
+      "",                                     // no command
+      "frobnicate",                           // unknown command
+      "create x",                             // no --dim
+      "create x --dim=4 --metric=manhattan",  // bad metric
+      "search u --vector=1,x,3",              // not a number
+      "search u",                             // no --vector
+      "delete u",                             // no keys and no range
+      "delete u --start=a",                   // --start without --limit
+      "--token=a --token_file=b list",        // both tokens
+      "--token_file=/nonexistent/t list",     // unreadable token file
+      "load u /nonexistent.fvecs",            // no such file
+      "load u " + Path("c.csv") + " --format=parquet",
+      "search u --vector=1 --bogus_flag",
+  };
+  for (const std::string& args : bad) {
+    const auto r = Drift(args);
+    EXPECT_EQ(r.code, 2) << "drift " << args << "\n" << r.output;
+  }
+  // A file of another dimension names it; nothing is loaded.
+  WriteFvecs(Path("u8.fvecs"), std::vector<float>(kDim * 3, 1.0f));
+  ASSERT_EQ(Drift("create u4 --dim=4").code, 0);
+  auto r = Drift("load u4 " + Path("u8.fvecs"));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("dimension 8"), std::string::npos) << r.output;
+  // A CSV malformed at line 3: the rows before it are loaded and counted.
+  { std::ofstream(Path("bad.csv")) << "a,1,2,3,4\nb,1,2,3,4\nc,1,2\n"; }
+  r = Drift("load u4 " + Path("bad.csv") + " --batch=1");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("line 3"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("loaded 2 vectors"), std::string::npos) << r.output;
+  r = Drift("get u4 a b c");
+  EXPECT_EQ(r.output.find("c    yes"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("b    yes"), std::string::npos) << r.output;
+  // --help of a command exits 0 and names its options.
+  r = Drift("load --help");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.output.find("--key_prefix"), std::string::npos) << r.output;
+}
+
+TEST(CliTokenTest, ReadOnlyTokenCannotWrite) {
+  const std::string dir = drift::test::TempDir("cli_token_test");
+  {
+    std::ofstream(dir + "/tokens")
+        << "rw writer-secret-0123456789\nro reader-secret-0123456789\n";
+    std::ofstream(dir + "/ro") << "reader-secret-0123456789\n";
+  }
+  {
+    Server server;
+    ASSERT_TRUE(server.Start(dir, "--tokens_file=" + dir + "/tokens"));
+    auto drift = [&](const std::string& args) {
+      return drift::test::RunCommand(std::string(DRIFT_CLI_BIN) + " --server=" +
+                                     server.address() + " " + args + " 2>&1");
+    };
+    auto r = drift("list");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.output.find("UNAUTHENTICATED"), std::string::npos) << r.output;
+    r = drift("--token=writer-secret-0123456789 create t --dim=2");
+    ASSERT_EQ(r.code, 0) << r.output;
+    r = drift("--token_file=" + dir + "/ro put t k --vector=1,2");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.output.find("PERMISSION_DENIED"), std::string::npos)
+        << r.output;
+    r = drift("--token_file=" + dir + "/ro search t --vector=1,2");
+    EXPECT_EQ(r.code, 0) << r.output;
+    EXPECT_EQ(drift("health").code, 0);  // no token needed
+  }
+  drift::test::RemoveDir(dir);
+}
+
+}  // namespace
+}  // namespace client
+}  // namespace drift
