@@ -17,6 +17,7 @@ PACKAGES=(
   gnuplot-nox  # scripts/plot_bench.py
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # drift_server
   libcli11-dev  # the drift CLI (client/)
+  python3-grpcio python3-protobuf python3-numpy python3-pytest  # Python client (python/)
   openssl  # certificates of the drift_server TLS test
 )
 

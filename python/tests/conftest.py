@@ -1,0 +1,43 @@
+"""A drift_server process on 127.0.0.1:0 for the client tests
+($DRIFT_SERVER_BIN; its address comes from the line it prints)."""
+import os
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+LISTENING = "drift_server listening on "
+
+
+class ServerProcess:
+    def __init__(self, extra_args=()):
+        self.dir = tempfile.TemporaryDirectory(prefix="drift_py_client_")
+        self.proc = subprocess.Popen(
+            [os.environ["DRIFT_SERVER_BIN"], f"--db={self.dir.name}/db",
+             "--listen=127.0.0.1:0", *extra_args],
+            stdout=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        self.address = None
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break  # exited
+            if line.startswith(LISTENING):
+                self.address = line[len(LISTENING):].strip()
+                return
+        self.stop()
+        raise RuntimeError("drift_server printed no address line")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self.proc.stdout.close()
+        self.dir.cleanup()
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = ServerProcess()
+    yield s
+    s.stop()
