@@ -692,7 +692,10 @@ int Main(int argc, char** argv) {
   app.fallthrough();  // global options may follow the subcommand
   ConnectionOptions conn;
   bool json = false;
-  app.add_option("--server", conn.server, "host:port of drift_server")
+  app.add_option("--server", conn.server,
+                 "host:port of drift_server (default: $DRIFT_SERVER, else "
+                 "127.0.0.1:50051)")
+      ->envname("DRIFT_SERVER")
       ->capture_default_str();
   auto* token = app.add_option("--token", conn.token, "Bearer token");
   app.add_option("--token_file", conn.token_file, "File holding the token")

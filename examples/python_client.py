@@ -26,8 +26,8 @@ with drift_client.Client(args.server, token=args.token) as client:
     docs.upsert(["doc-0"], vectors[:1], payloads=["the first document"])
 
     found, distances = docs.search(vectors[0], k=3)
-    print("nearest:", found, distances)
-    batch_keys, batch_distances = docs.search_batch(vectors[:4], k=2, exhaustive=True)
+    print("nearest two:", found[:2], f"(distance to doc-42: {distances[1]:.4f})")
+    batch_keys, batch_distances = docs.search_batch(vectors[:3], k=2, exhaustive=True)
     print("batch:", batch_keys)
     print("payload of doc-0:", docs.get(["doc-0"]).payloads[0])
     client.drop_collection("example")

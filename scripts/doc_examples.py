@@ -18,8 +18,8 @@ Markers are HTML comments on the line before a code block (docs/testing.md):
                                               code); without, every command must exit 0
 
 All docs share one sandbox, processed in the order given: `/tmp/` in code and
-commands means <sandbox>/tmp/, and commands run in <sandbox>, where `build` and
-`include` link to the build tree and the sources. Exit code 0 only if every example
+commands means <sandbox>/tmp/, and commands run in <sandbox>, where `build` links to
+the build tree, and `include` and `examples` to the sources'. Exit code 0 only if every example
 compiled and ran as documented.
 """
 import argparse
@@ -92,6 +92,7 @@ class Runner:
         os.makedirs(self.tmp)
         os.symlink(os.path.abspath(opts.build_dir), os.path.join(sandbox, "build"))
         os.symlink(os.path.join(opts.source_dir, "include"), os.path.join(sandbox, "include"))
+        os.symlink(os.path.join(opts.source_dir, "examples"), os.path.join(sandbox, "examples"))
         self.failures = 0
         self.ran = 0
 

@@ -129,4 +129,4 @@ def test_example_script_runs(server):
     r = subprocess.run([sys.executable, script, "--server", server.address],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert "nearest: ['doc-0', 'doc-42'" in r.stdout, r.stdout
+    assert "nearest two: ['doc-0', 'doc-42']" in r.stdout, r.stdout
