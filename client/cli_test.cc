@@ -78,6 +78,10 @@ class Server {
   std::string address_;
 };
 
+void WriteFvecs(const std::string& path, const std::vector<float>& rows);
+void WriteCsv(const std::string& path, const std::string& prefix,
+              const std::vector<float>& rows);
+
 class CliTest : public testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -159,6 +163,38 @@ class CliTest : public testing::Test {
     }
   }
 
+  // `search --queries=FILE` (SearchBatch) of an fvecs file (rows labelled by
+  // number) and a keyed CSV file (labelled by key) equals brute force.
+  static void ExpectExactBatchSearches(const std::string& collection,
+                                       const drift::test::Model& model) {
+    std::mt19937 rng(11);
+    const std::vector<float> queries = Random(&rng, 4);
+    WriteFvecs(Path("q.fvecs"), queries);
+    WriteCsv(Path("q.csv"), "q", queries);
+    for (const std::string file : {"q.fvecs", "q.csv"}) {
+      const auto r = Drift("search " + collection + " --exhaustive -k 5 " +
+                           "--queries=" + Path(file));
+      ASSERT_EQ(r.code, 0) << r.output;
+      std::istringstream in(r.output);
+      std::string line;
+      std::getline(in, line);  // header
+      for (int q = 0; q < 4; ++q) {
+        const std::vector<float> query(queries.begin() + q * kDim,
+                                       queries.begin() + (q + 1) * kDim);
+        for (const SearchHit& want : drift::test::BruteForce(model, query, 5)) {
+          std::string label, key;
+          int rank;
+          float distance;
+          in >> label >> rank >> key >> distance;
+          EXPECT_EQ(label, (file == "q.csv" ? "q" : "") + std::to_string(q));
+          EXPECT_EQ(key, want.key) << file << " query " << q;
+          EXPECT_EQ(distance, want.distance);
+        }
+      }
+      EXPECT_FALSE(in >> line) << "more hits than k: " << r.output;
+    }
+  }
+
   static std::string* dir_;
   static Server* server_;
 };
@@ -227,6 +263,7 @@ TEST_F(CliTest, LoadThreeFormatsSearchGetDeleteStats) {
   EXPECT_NE(r.output.find("\"upserted\":\"100\""), std::string::npos)
       << r.output;
   ExpectExactSearches("c", model);
+  ExpectExactBatchSearches("c", model);
 
   // put with a payload, then get it back (and a missing key).
   r = Drift("put c p1 --vector=1,2,3,4,5,6,7,8 --payload=hello");

@@ -390,43 +390,76 @@ struct SearchFlags {
     p.set_include_stats(stats);
     return p;
   }
-  void PrintTable(const v1::SearchResponse& resp) const {
+  // The table's columns; `batch`: with the query's label first.
+  std::vector<std::string> Header(bool batch) const {
     std::vector<std::string> header = {"rank", "key", "distance"};
+    if (batch) header.insert(header.begin(), "query");
     if (payloads) header.push_back("payload");
     if (vectors) header.push_back("vector");
-    Table t(header);
+    return header;
+  }
+  // A row per hit (with `query` first unless it is null).
+  void AddRows(const v1::SearchResponse& resp, const std::string* query,
+               Table* t) const {
     int rank = 0;
     for (const auto& h : resp.hits()) {
       std::vector<std::string> row = {
           std::to_string(++rank), tools::Escape(h.key()), Float(h.distance())};
+      if (query != nullptr) row.insert(row.begin(), *query);
       if (payloads) row.push_back(tools::Escape(h.payload()));
       if (vectors) row.push_back(Floats(h.vector()));
-      t.AddRow(row);
+      t->AddRow(row);
     }
-    t.Print(stdout);
-    if (stats) {
-      const auto& st = resp.stats();
-      printf(
-          "buckets_probed=%llu segment_vectors_scanned=%llu "
-          "memtable_vectors_scanned=%llu candidates_verified=%llu\n",
-          static_cast<unsigned long long>(st.buckets_probed()),
-          static_cast<unsigned long long>(st.segment_vectors_scanned()),
-          static_cast<unsigned long long>(st.memtable_vectors_scanned()),
-          static_cast<unsigned long long>(st.candidates_verified()));
-    }
+  }
+  // With --stats, the work counters of one search as a line ("" without).
+  std::string StatsLine(const v1::SearchResponse& resp,
+                        const std::string& label) const {
+    if (!stats) return "";
+    const auto& st = resp.stats();
+    return label + "buckets_probed=" + std::to_string(st.buckets_probed()) +
+           " segment_vectors_scanned=" +
+           std::to_string(st.segment_vectors_scanned()) +
+           " memtable_vectors_scanned=" +
+           std::to_string(st.memtable_vectors_scanned()) +
+           " candidates_verified=" + std::to_string(st.candidates_verified()) +
+           "\n";
   }
 };
 
 class SearchCommand : public Command {
  public:
   CLI::App* Add(CLI::App* app) override {
-    auto* c = app->add_subcommand("search", "The k nearest neighbours");
+    auto* c = app->add_subcommand(
+        "search",
+        "The k nearest neighbours of --vector, or of every row of --queries "
+        "(a file as `load` reads; SearchBatch, 1000 queries a call)");
     c->add_option("collection", collection_, "Collection")->required();
-    c->add_option("--vector", vector_, "The query, e.g. 0.5,1,-2")->required();
+    auto* vector =
+        c->add_option("--vector", vector_, "The query, e.g. 0.5,1,-2");
+    auto* queries = c->add_option(
+        "--queries", queries_path_,
+        "File of queries (fvecs, npy, csv); a CSV key labels its query, "
+        "else the row number does");
+    c->add_option("--format", format_, "Of --queries: auto, fvecs, npy, csv")
+        ->capture_default_str();
+    vector->excludes(queries);
+    queries->excludes(vector);
+    c->callback([vector, queries] {
+      if (vector->count() + queries->count() == 0) {
+        throw CLI::ValidationError("give --vector or --queries");
+      }
+    });
     flags_.Add(c);
     return c;
   }
   int Run(const Session& s) override {
+    return queries_path_.empty() ? RunOne(s) : RunFile(s);
+  }
+
+ private:
+  static constexpr size_t kBatch = 1000;
+
+  int RunOne(const Session& s) {
     v1::SearchRequest req;
     req.set_collection(collection_);
     std::vector<float> q;
@@ -438,12 +471,61 @@ class SearchCommand : public Command {
     grpc::Status st =
         s.conn->stub()->Search(s.conn->Context().get(), req, &resp);
     if (!st.ok()) return RpcError(st);
-    s.json ? PrintJson(resp) : flags_.PrintTable(resp);
+    if (s.json) {
+      PrintJson(resp);
+      return 0;
+    }
+    Table t(flags_.Header(false));
+    flags_.AddRows(resp, nullptr, &t);
+    t.Print(stdout);
+    printf("%s", flags_.StatsLine(resp, "").c_str());
     return 0;
   }
 
- private:
-  std::string collection_, vector_;
+  // The rows of the file in SearchBatch calls of kBatch queries (each at one
+  // snapshot); with --json one SearchBatchResponse line per call.
+  int RunFile(const Session& s) {
+    v1::CollectionInfo info;
+    grpc::Status st = FindCollection(s, collection_, &info);
+    if (!st.ok()) return RpcError(st);
+    VectorFormat format;
+    std::unique_ptr<VectorFileReader> reader;
+    rocksdb::Status fs = ParseVectorFormat(format_, queries_path_, &format);
+    if (fs.ok()) {
+      fs = VectorFileReader::Open(queries_path_, format, info.dimension(),
+                                  &reader);
+    }
+    Table t(flags_.Header(true));
+    std::string stats;
+    VectorBatch batch;
+    uint64_t row = 0;
+    while (fs.ok() && (fs = reader->Next(kBatch, &batch)).ok() &&
+           batch.rows > 0) {
+      v1::SearchBatchRequest req;
+      req.set_collection(collection_);
+      req.mutable_queries()->Add(batch.values.begin(), batch.values.end());
+      *req.mutable_params() = flags_.Params();
+      v1::SearchBatchResponse resp;
+      st = s.conn->stub()->SearchBatch(s.conn->Context().get(), req, &resp);
+      if (!st.ok()) return RpcError(st);
+      if (s.json) PrintJson(resp);
+      for (int i = 0; i < resp.results_size(); ++i, ++row) {
+        const std::string label = batch.keys.empty()
+                                      ? std::to_string(row)
+                                      : tools::Escape(batch.keys[i]);
+        flags_.AddRows(resp.results(i), &label, &t);
+        stats += flags_.StatsLine(resp.results(i), "query " + label + ": ");
+      }
+    }
+    if (!fs.ok()) return UsageError(fs.getState());
+    if (!s.json) {
+      t.Print(stdout);
+      printf("%s", stats.c_str());
+    }
+    return 0;
+  }
+
+  std::string collection_, vector_, queries_path_, format_ = "auto";
   SearchFlags flags_;
 };
 

@@ -29,7 +29,8 @@ void ProgressBar::Update(uint64_t bytes, uint64_t rows) {
 void ProgressBar::Draw(uint64_t bytes, uint64_t rows) {
   const double seconds =
       std::chrono::duration<double>(last_draw_ - start_).count();
-  const double rate = seconds > 0 ? rows / seconds : 0;
+  // The rate of the first moments says little (the first batch only).
+  const double rate = seconds >= 0.5 ? rows / seconds : 0;
   if (total_bytes_ > 0) {
     const double done = std::min(1.0, double(bytes) / double(total_bytes_));
     const int filled = static_cast<int>(done * kWidth);
