@@ -332,6 +332,10 @@ TEST_F(CliTest, RpcErrorsExitOneWithTheCodeName) {
   r = Drift("load nosuch " + Path("a.fvecs"));
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.output.find("NOT_FOUND"), std::string::npos) << r.output;
+  // A deadline shorter than any call.
+  r = Drift("--timeout=0.000001 list");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("DEADLINE_EXCEEDED"), std::string::npos) << r.output;
   // Nothing listens on port 1.
   r = drift::test::RunCommand(std::string(DRIFT_CLI_BIN) +
                               " --server=127.0.0.1:1 --timeout=10 list 2>&1");

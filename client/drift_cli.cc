@@ -78,7 +78,17 @@ v1::Metric MetricFromName(const std::string& name) {
 struct Session {
   Connection* conn;
   bool json;
+  // The deadline of calls that take as long as the data needs (load, train,
+  // compact): none (0) unless --timeout was given.
+  double long_call_timeout;
 };
+
+// Rows per message of a file's rows: at most `max_rows`, and few enough that
+// a message stays near 4 MiB (the server's limit is larger).
+size_t RowsPerMessage(uint32_t dim, size_t max_rows) {
+  const size_t cap = std::max<size_t>(1, (4 << 20) / (dim * 4 + 64));
+  return std::min(max_rows, cap);
+}
 
 // One subcommand: its arguments (bound to members by Add) and its body.
 class Command {
@@ -93,7 +103,7 @@ class CreateCommand : public Command {
  public:
   CLI::App* Add(CLI::App* app) override {
     auto* c = app->add_subcommand("create", "Create a collection");
-    c->add_option("name", req_name_, "Collection name ([A-Za-z0-9_.-]{1,64})")
+    c->add_option("name", name_, "Collection name ([A-Za-z0-9_.-]{1,64})")
         ->required();
     c->add_option("--dim", dim_, "Vector dimension (1 to 65536)")->required();
     c->add_option("--metric", metric_, "Distance: l2, ip or cosine")
@@ -113,7 +123,7 @@ class CreateCommand : public Command {
   }
   int Run(const Session& s) override {
     v1::CreateCollectionRequest req;
-    req.set_name(req_name_);
+    req.set_name(name_);
     req.set_dimension(dim_);
     req.set_metric(MetricFromName(metric_));
     req.set_min_train_vectors(min_train_);
@@ -135,7 +145,7 @@ class CreateCommand : public Command {
   }
 
  private:
-  std::string req_name_;
+  std::string name_;
   uint32_t dim_ = 0;
   std::string metric_ = "l2";
   uint64_t min_train_ = 0;
@@ -286,23 +296,16 @@ class LoadCommand : public Command {
   }
 
  private:
-  // Rows per message: --batch, capped so a message stays near 4 MiB.
-  size_t RowsPerMessage(uint32_t dim) const {
-    const size_t cap = std::max<size_t>(1, (4 << 20) / (dim * 4 + 64));
-    return std::min<size_t>(batch_, cap);
-  }
   int Stream(const Session& s, VectorFileReader* reader, uint32_t dim) {
     const auto start = std::chrono::steady_clock::now();
-    // A bulk load takes as long as the file needs: no deadline unless
-    // --timeout was given.
-    auto ctx = s.conn->Context(timeout_given_ ? -1 : 0);
+    auto ctx = s.conn->Context(s.long_call_timeout);
     v1::UpsertResponse resp;
     auto stream = s.conn->stub()->UpsertStream(ctx.get(), &resp);
     ProgressBar bar(stderr, reader->file_size());
     VectorBatch batch;
     rocksdb::Status read;
     uint64_t sent = 0;
-    const size_t rows = RowsPerMessage(dim);
+    const size_t rows = RowsPerMessage(dim, batch_);
     while ((read = reader->Next(rows, &batch)).ok() && batch.rows > 0) {
       v1::UpsertRequest req;
       req.set_collection(collection_);
@@ -339,9 +342,6 @@ class LoadCommand : public Command {
     if (s.json) PrintJson(resp);
     return 0;
   }
-
- public:
-  bool timeout_given_ = false;
 
  private:
   std::string collection_, path_, format_ = "auto", key_prefix_;
@@ -457,7 +457,7 @@ class SearchCommand : public Command {
   }
 
  private:
-  static constexpr size_t kBatch = 1000;
+  static constexpr size_t kBatch = 1000;  // queries per SearchBatch at most
 
   int RunOne(const Session& s) {
     v1::SearchRequest req;
@@ -499,7 +499,9 @@ class SearchCommand : public Command {
     std::string stats;
     VectorBatch batch;
     uint64_t row = 0;
-    while (fs.ok() && (fs = reader->Next(kBatch, &batch)).ok() &&
+    while (fs.ok() &&
+           (fs = reader->Next(RowsPerMessage(info.dimension(), kBatch), &batch))
+               .ok() &&
            batch.rows > 0) {
       v1::SearchBatchRequest req;
       req.set_collection(collection_);
@@ -634,7 +636,7 @@ class TrainCommand : public Command {
     v1::TrainResponse resp;
     // Training reads every vector: no deadline unless --timeout was given.
     grpc::Status st = s.conn->stub()->Train(
-        s.conn->Context(timeout_given_ ? -1 : 0).get(), req, &resp);
+        s.conn->Context(s.long_call_timeout).get(), req, &resp);
     if (!st.ok()) return RpcError(st);
     s.json
         ? PrintJson(resp)
@@ -642,7 +644,6 @@ class TrainCommand : public Command {
                       static_cast<unsigned long long>(resp.codebook_epoch())));
     return 0;
   }
-  bool timeout_given_ = false;
 
  private:
   std::string collection_;
@@ -731,12 +732,11 @@ class CompactCommand : public Command {
     if (limit_opt_->count() > 0) req.set_limit(limit_);
     v1::CompactResponse resp;
     grpc::Status st = s.conn->stub()->Compact(
-        s.conn->Context(timeout_given_ ? -1 : 0).get(), req, &resp);
+        s.conn->Context(s.long_call_timeout).get(), req, &resp);
     if (!st.ok()) return RpcError(st);
     s.json ? PrintJson(resp) : void(printf("compacted\n"));
     return 0;
   }
-  bool timeout_given_ = false;
 
  private:
   std::string collection_, start_, limit_;
@@ -817,13 +817,15 @@ int Main(int argc, char** argv) {
     const int code = app.exit(e);  // prints the help or the error
     return code == 0 ? 0 : kExitUsage;
   }
-  load.timeout_given_ = train.timeout_given_ = compact.timeout_given_ =
-      timeout->count() > 0;
   std::unique_ptr<Connection> connection;
   rocksdb::Status s = Connection::Open(conn, &connection);
   if (!s.ok()) return UsageError(s.getState());
   for (auto& [command, sub] : commands) {
-    if (sub->parsed()) return command->Run(Session{connection.get(), json});
+    if (sub->parsed()) {
+      return command->Run(
+          Session{connection.get(), json,
+                  timeout->count() > 0 ? conn.timeout_seconds : 0});
+    }
   }
   return UsageError("no command");
 }

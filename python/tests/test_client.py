@@ -130,3 +130,32 @@ def test_example_script_runs(server):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "nearest two: ['doc-0', 'doc-42']" in r.stdout, r.stdout
+
+
+def test_tokens():
+    from conftest import ServerProcess
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        tokens = os.path.join(d, "tokens")
+        with open(tokens, "w") as f:
+            f.write("rw writer-token-0123456789\nro reader-token-0123456789\n")
+        server = ServerProcess([f"--tokens_file={tokens}"])
+        try:
+            with drift_client.Client(server.address) as anonymous:
+                with pytest.raises(drift_client.DriftError) as e:
+                    anonymous.list_collections()
+                assert e.value.code == grpc.StatusCode.UNAUTHENTICATED
+                assert anonymous.health().role == "primary"  # no token needed
+            with drift_client.Client(server.address,
+                                     token="writer-token-0123456789") as writer:
+                coll = writer.create_collection("t", dimension=2)
+                assert coll.upsert(["k"], np.ones((1, 2), np.float32)) == 1
+            with drift_client.Client(server.address,
+                                     token="reader-token-0123456789") as reader:
+                coll = reader.collection("t")
+                assert coll.search(np.ones(2, np.float32), k=1)[0] == ["k"]
+                with pytest.raises(drift_client.DriftError) as e:
+                    coll.upsert(["j"], np.ones((1, 2), np.float32))
+                assert e.value.code == grpc.StatusCode.PERMISSION_DENIED
+        finally:
+            server.stop()
