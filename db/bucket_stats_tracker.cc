@@ -4,6 +4,7 @@
 #include <cmath>
 #include <unordered_set>
 
+#include "index/metric_distance.h"
 #include "table/vector_section_reader.h"
 
 namespace drift {
@@ -46,6 +47,7 @@ Status BucketStatsTracker::ResolveKey(
       if (!tombs.rows.insert(id).second) continue;  // hidden twice
       s = segment->ReadRow(r.bucket, r.row, row.data());
       if (!s.ok()) return s;
+      ToIndexSpace(metric_, row.data(), dim_, row.data());
       tombs.buckets[r.bucket].Add(row.data(), dim_);
     }
   }
@@ -85,8 +87,8 @@ void BucketStatsTracker::Assign(const FreshVectorArena& arena,
     const size_t n = std::min(kAssignBatch, rows.size - first);
     batch.resize(n * dim_);
     for (size_t i = 0; i < n; ++i) {
-      std::copy(rows.vector(first + i), rows.vector(first + i) + dim_,
-                batch.data() + i * dim_);
+      ToIndexSpace(metric_, rows.vector(first + i), dim_,
+                   batch.data() + i * dim_);
     }
     codebook.Assign(batch.data(), n, slot.data());
     for (size_t i = 0; i < n; ++i) {

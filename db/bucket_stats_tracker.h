@@ -34,6 +34,7 @@
 
 #include "db/fresh_vector_arena.h"
 #include "db/pinned_view.h"
+#include "drift/metric.h"
 #include "drift/vector_index.h"
 #include "index/bucket_moments.h"
 #include "index/codebook.h"
@@ -49,7 +50,9 @@ struct SlotStats {
 
 class BucketStatsTracker {
  public:
-  explicit BucketStatsTracker(uint32_t dim) : dim_(dim) {}
+  // Moments are kept in the index space of `metric` (as segments keep them).
+  BucketStatsTracker(uint32_t dim, Metric metric)
+      : dim_(dim), metric_(metric) {}
 
   // Brings the statistics up to date with `view` (pinned now) under
   // `codebook`; `retired` are the arenas of memtables retired since the last
@@ -106,6 +109,7 @@ class BucketStatsTracker {
   void Aggregate(const PinnedView& view, const Codebook& codebook);
 
   const uint32_t dim_;
+  const Metric metric_;
   uint64_t epoch_ = 0;
   bool complete_ = false;
   std::vector<ArenaState> arenas_;

@@ -8,6 +8,7 @@
 #include <hnswlib/hnswlib.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <new>
 #include <stdexcept>
@@ -17,25 +18,45 @@
 
 namespace drift {
 
-// hnswlib "space" whose stored data is a pointer to an arena row.
+// hnswlib "space" whose stored data is a pointer to an arena row; distances
+// are the metric's (SearchHit::distance), except that a zero vector under
+// cosine is at 1 (cos 0) so the graph stays well formed; searches re-rank
+// graph results with ExactDistance, which drops it.
 class FreshGraph::RowSpace : public hnswlib::SpaceInterface<float> {
  public:
-  explicit RowSpace(size_t dim) : dim_(dim) {}
+  RowSpace(size_t dim, Metric metric) : param_{dim, metric} {}
   size_t get_data_size() override { return sizeof(const float*); }
   hnswlib::DISTFUNC<float> get_dist_func() override { return &Distance; }
-  void* get_dist_func_param() override { return &dim_; }
+  void* get_dist_func_param() override { return &param_; }
 
  private:
+  struct Param {
+    size_t dim;
+    Metric metric;
+  };
   // hnswlib keeps each element's data at a 4-byte-aligned offset: the stored
   // pointer is read with memcpy, not dereferenced in place.
-  static float Distance(const void* a, const void* b, const void* dim) {
+  static float Distance(const void* a, const void* b, const void* param) {
     const float* x;
     const float* y;
     std::memcpy(&x, a, sizeof(x));
     std::memcpy(&y, b, sizeof(y));
-    return L2Sqr(x, y, *static_cast<const size_t*>(dim));
+    const Param& p = *static_cast<const Param*>(param);
+    switch (p.metric) {
+      case Metric::kInnerProduct:
+        return -InnerProduct(x, y, p.dim);
+      case Metric::kCosine: {
+        const float nxy = InnerProduct(x, x, p.dim) * InnerProduct(y, y, p.dim);
+        if (!(nxy > 0)) return 1.0f;
+        return static_cast<float>(1.0 - InnerProduct(x, y, p.dim) /
+                                            std::sqrt(double{nxy}));
+      }
+      case Metric::kL2:
+        break;
+    }
+    return L2Sqr(x, y, p.dim);
   }
-  size_t dim_;
+  Param param_;
 };
 
 FreshGraph::FreshGraph(const FreshVectorArena* arena,
@@ -45,7 +66,7 @@ FreshGraph::FreshGraph(const FreshVectorArena* arena,
       ef_construction_(std::max<uint32_t>(1, options.hnsw_ef_construction)),
       ef_search_(std::max<uint32_t>(1, options.hnsw_ef_search)),
       min_rows_(options.graph_min_rows),
-      space_(new RowSpace(arena->dim())) {}
+      space_(new RowSpace(arena->dim(), options.metric)) {}
 
 FreshGraph::~FreshGraph() = default;
 

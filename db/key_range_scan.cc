@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "db/search_filter.h"
-#include "index/distance.h"
+#include "index/metric_distance.h"
 #include "util/vector_value.h"
 
 namespace drift {
@@ -19,10 +19,11 @@ bool ByDistance(const SearchHit& a, const SearchHit& b) {
 
 rocksdb::Status ScanKeyRange(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
                              const rocksdb::Snapshot* snapshot,
-                             SearchFilter* filter, const float* query,
-                             uint32_t dim, size_t k, uint64_t budget,
-                             bool with_vectors, std::vector<SearchHit>* hits,
-                             SearchStats* stats, bool* complete) {
+                             SearchFilter* filter,
+                             const ExactDistance& distance, uint32_t dim,
+                             size_t k, uint64_t budget, bool with_vectors,
+                             std::vector<SearchHit>* hits, SearchStats* stats,
+                             bool* complete) {
   *complete = false;
   hits->clear();
   rocksdb::ReadOptions ro;
@@ -43,7 +44,8 @@ rocksdb::Status ScanKeyRange(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
     if (!IsVectorValue(value, dim)) continue;
     DecodeVector(value, dim, v.data());
     if (!CheckFinite(v.data(), dim).ok()) continue;
-    const float d = L2Sqr(query, v.data(), dim);
+    const float d = distance(v.data());
+    if (distance.NeverMatches(d)) continue;
     // hits is a max-heap of at most k: only a key that would enter it costs
     // a predicate call.
     if (hits->size() >= k) {

@@ -14,19 +14,23 @@
 
 namespace drift {
 
+class ExactDistance;
 class SearchFilter;
 
 // Reads the entries of `filter`'s key range (filter->has_range()) at
 // `snapshot`. If the range ends within `budget` entries, *hits = the k
 // nearest passing vectors (sorted by distance, ties by key) and *complete =
-// true; else *complete = false and *hits is unspecified. Values that are not
-// finite vectors of dimension `dim` are skipped, as a search skips them.
+// true; else *complete = false and *hits is unspecified. Distances are
+// `distance`'s (the column family's metric). Values that are not finite
+// vectors of dimension `dim`, and vectors that never match (a zero vector
+// under cosine), are skipped, as a search skips them.
 // With `with_vectors` each hit carries the vector it was measured with.
 rocksdb::Status ScanKeyRange(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
                              const rocksdb::Snapshot* snapshot,
-                             SearchFilter* filter, const float* query,
-                             uint32_t dim, size_t k, uint64_t budget,
-                             bool with_vectors, std::vector<SearchHit>* hits,
-                             SearchStats* stats, bool* complete);
+                             SearchFilter* filter,
+                             const ExactDistance& distance, uint32_t dim,
+                             size_t k, uint64_t budget, bool with_vectors,
+                             std::vector<SearchHit>* hits, SearchStats* stats,
+                             bool* complete);
 
 }  // namespace drift

@@ -43,7 +43,7 @@ Maintenance::Maintenance(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
       options_(options),
       janitor_(db, cf, options, &counters_),
       store_(db, cf, std::move(holder), options),
-      stats_(options.dimension) {}
+      stats_(options.dimension, options.metric) {}
 
 Maintenance::~Maintenance() { Close(); }
 
@@ -122,7 +122,7 @@ Status Maintenance::TrainLocked(const TrainOptions& options,
   const uint32_t dim = options_.dimension;
   std::vector<float> sample;
   uint64_t total = 0;
-  Status s = SampleColumnFamily(db_, cf_, dim, SampleSize(dim),
+  Status s = SampleColumnFamily(db_, cf_, dim, options_.metric, SampleSize(dim),
                                 0x5eed ^ store_.last_epoch(), &sample, &total);
   if (!s.ok()) return s;
   if (total == 0) {
@@ -135,7 +135,8 @@ Status Maintenance::TrainLocked(const TrainOptions& options,
           : std::max<size_t>(1, total / options_.target_bucket_size);
   auto codebook = std::make_shared<Codebook>();
   s = TrainCodebook(sample.data(), sample.size() / dim, dim, buckets,
-                    store_.next_epoch(), KMeansOptions(), codebook.get());
+                    store_.next_epoch(), KMeansOptions(), codebook.get(),
+                    options_.metric);
   if (s.ok()) s = store_.PersistAndPublish(codebook);
   if (!s.ok()) {
     rocksdb::Log(rocksdb::InfoLogLevel::WARN_LEVEL, InfoLog(),
@@ -220,7 +221,7 @@ Status Maintenance::EditBuckets(const Codebook& current, bool* published) {
     PinnedView view;  // released before the re-bucketing compaction
     s = view.Pin(db_, cf_);
     if (s.ok()) {
-      s = SampleStoredVectors(view, dim, SampleSize(dim),
+      s = SampleStoredVectors(view, dim, options_.metric, SampleSize(dim),
                               0x5eed ^ current.epoch ^ EntriesWritten(),
                               &sample, &total);
     }
@@ -256,6 +257,7 @@ Status Maintenance::EditBuckets(const Codebook& current, bool* published) {
   auto codebook = std::make_shared<Codebook>();
   codebook->epoch = store_.next_epoch();
   codebook->dim = dim;
+  codebook->metric = options_.metric;
   codebook->centroids = std::move(r.centroids);
   for (size_t slot = 0; slot < r.kept_from.size(); ++slot) {
     const uint32_t kept = r.kept_from[slot];

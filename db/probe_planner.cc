@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "index/distance.h"
+#include "index/metric_distance.h"
 #include "table/bucket_directory.h"
 
 namespace drift {
@@ -26,10 +27,13 @@ float QueryPosition(const float* query, size_t dim) {
 }
 
 std::vector<uint32_t> RouteBuckets(const BucketDirectory& dir,
-                                   const float* query, size_t nprobe) {
+                                   const float* query, size_t nprobe,
+                                   Metric metric) {
   std::vector<std::pair<float, uint32_t>> order(dir.buckets.size());
   for (uint32_t b = 0; b < dir.buckets.size(); ++b) {
-    order[b] = {L2Sqr(query, dir.buckets[b].centroid.data(), dir.dim), b};
+    order[b] = {
+        RoutingDistance(metric, query, dir.buckets[b].centroid.data(), dir.dim),
+        b};
   }
   nprobe = std::min(nprobe, order.size());
   std::partial_sort(order.begin(), order.begin() + nprobe, order.end());
@@ -63,8 +67,9 @@ size_t RerankDepth(const SearchOptions& options, size_t k) {
 
 ProbePlan PlanProbes(const SearchOptions& options,
                      std::shared_ptr<const Codebook> codebook, uint32_t dim,
-                     const float* query) {
+                     const float* query, Metric metric) {
   ProbePlan plan;
+  plan.metric = metric;
   plan.exhaustive = options.exhaustive;
   plan.nprobe = options.nprobe;
   plan.codebook = std::move(codebook);
@@ -115,11 +120,12 @@ std::vector<uint32_t> BucketsToProbe(
   // A segment of another epoch routes with its own centroids.
   const size_t first =
       plan.nprobe != 0 ? plan.nprobe : DefaultNprobe(dir.buckets.size());
-  if (!plan.skip_routed) return RouteBuckets(dir, query, first);
+  if (!plan.skip_routed) return RouteBuckets(dir, query, first, plan.metric);
   // The nearest-first order is a total order (distance, bucket): the wider
   // routing begins with the first round's buckets.
   std::vector<uint32_t> wider = RouteBuckets(
-      dir, query, static_cast<size_t>(std::ceil(first * plan.routed_factor)));
+      dir, query, static_cast<size_t>(std::ceil(first * plan.routed_factor)),
+      plan.metric);
   wider.erase(wider.begin(), wider.begin() + std::min(first, wider.size()));
   return wider;
 }
@@ -128,6 +134,7 @@ ProbePlan WidenPlan(const ProbePlan& first, double factor, const float* query) {
   ProbePlan plan;
   plan.codebook = first.codebook;
   plan.nprobe = first.nprobe;
+  plan.metric = first.metric;
   plan.routed_factor = factor;
   plan.skip_routed = true;
   if (first.exhaustive) {

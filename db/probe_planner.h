@@ -33,6 +33,8 @@ struct ProbePlan {
   std::vector<uint32_t> slots;  // nearest first
   uint32_t nprobe = 0;          // SearchOptions::nprobe
   bool exhaustive = false;
+  // How segments of other epochs rank their own centroids (RouteBuckets).
+  Metric metric = Metric::kL2;
   // A widening round (WidenPlan): segments of other epochs probe their
   // routed buckets from skip_routed on, up to `routed_factor` times their
   // first round's count (slots already hold only the new ones).
@@ -43,14 +45,15 @@ struct ProbePlan {
 // The second round of a filtered search that `factor` (> 1) times more
 // buckets than `first` should reach: the slots of the wider plan that
 // `first` did not probe. Empty (nothing more to probe) for an exhaustive
-// plan.
+// plan. `query` is in the index space, as for PlanProbes.
 ProbePlan WidenPlan(const ProbePlan& first, double factor, const float* query);
 
-// The plan of `query` (dim floats) under `codebook` (the current one; may be
-// null: every segment then routes with its own centroids).
+// The plan of `query` (dim floats, in the index space of `metric`:
+// index/metric_distance.h) under `codebook` (the current one; may be null:
+// every segment then routes with its own centroids).
 ProbePlan PlanProbes(const SearchOptions& options,
                      std::shared_ptr<const Codebook> codebook, uint32_t dim,
-                     const float* query);
+                     const float* query, Metric metric = Metric::kL2);
 
 // The buckets of one segment that `plan` probes. `bucket_of_slot(slot)` is
 // the segment's bucket of a codebook slot, or a value >= dir.buckets.size()
@@ -68,9 +71,11 @@ size_t RerankDepth(const SearchOptions& options, size_t k);
 // A query's position in [0, 1), from its components' bits: the same query
 // always gets the same position, and distinct queries spread evenly.
 float QueryPosition(const float* query, size_t dim);
-// The `nprobe` buckets of `dir` nearest to `query` by centroid distance.
+// The `nprobe` buckets of `dir` nearest to `query` by centroid distance
+// (RoutingDistance of `metric`).
 std::vector<uint32_t> RouteBuckets(const BucketDirectory& dir,
-                                   const float* query, size_t nprobe);
+                                   const float* query, size_t nprobe,
+                                   Metric metric = Metric::kL2);
 // Buckets a segment of another epoch probes when nprobe is not set.
 size_t DefaultNprobe(size_t buckets);
 // Codebook slots probed when nprobe is not set and there is no calibration.

@@ -1,12 +1,12 @@
 #include "db/rerank.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <unordered_map>
 
 #include "db/candidate_set.h"
 #include "db/search_filter.h"
-#include "index/distance.h"
 #include "table/internal_key.h"
 #include "util/vector_value.h"
 
@@ -17,8 +17,14 @@ using rocksdb::Status;
 
 namespace {
 
-// Ascending by distance, ties by key; keeps the first k.
-void SortAndTruncate(size_t k, std::vector<SearchHit>* hits) {
+// Ascending by distance, ties by key; keeps the first k that match.
+void SortAndTruncate(const ExactDistance& distance, size_t k,
+                     std::vector<SearchHit>* hits) {
+  hits->erase(std::remove_if(hits->begin(), hits->end(),
+                             [&distance](const SearchHit& h) {
+                               return distance.NeverMatches(h.distance);
+                             }),
+              hits->end());
   auto by_distance = [](const SearchHit& a, const SearchHit& b) {
     return a.distance != b.distance ? a.distance < b.distance : a.key < b.key;
   };
@@ -61,9 +67,9 @@ void UniqueKeysRerank::AddBucket(
 }
 
 Status UniqueKeysRerank::Finish(
-    const std::vector<const VectorSectionReader*>& segments, const float* query,
-    uint32_t dim, size_t k, bool with_vectors, std::vector<SearchHit>* hits,
-    SearchStats* stats) const {
+    const std::vector<const VectorSectionReader*>& segments,
+    const ExactDistance& distance, uint32_t dim, size_t k, bool with_vectors,
+    std::vector<SearchHit>* hits, SearchStats* stats) const {
   hits->clear();
   VectorSectionReader::BlobRef row_ref;
   // Hit i is candidate i until sorted; rows are copied only for the k kept
@@ -74,14 +80,14 @@ Status UniqueKeysRerank::Finish(
     Status s = segments[c.segment]->ReadRowRef(c.bucket, c.row, &row_ref, &row);
     if (!s.ok()) return s;
     const Slice key = UserKeyOf(c.internal_key);
-    hits->push_back({key.ToString(), L2Sqr(query, row, dim)});
+    hits->push_back({key.ToString(), distance(row)});
   }
   stats->candidates_verified += heap_.size();
   if (with_vectors) {
     for (size_t i = 0; i < heap_.size(); ++i)
       by_key[(*hits)[i].key] = &heap_[i];
   }
-  SortAndTruncate(k, hits);
+  SortAndTruncate(distance, k, hits);
   if (!with_vectors) return Status::OK();
   for (SearchHit& hit : *hits) {
     const Candidate& c = *by_key[hit.key];
@@ -94,16 +100,19 @@ Status UniqueKeysRerank::Finish(
 }
 
 Status RerankAtSnapshot(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-                        const rocksdb::Snapshot* snapshot, const float* query,
-                        uint32_t dim, const CandidateSet& candidates, size_t k,
-                        size_t rerank, bool with_vectors,
-                        std::vector<SearchHit>* hits, SearchStats* stats) {
+                        const rocksdb::Snapshot* snapshot,
+                        const ExactDistance& distance, uint32_t dim,
+                        const CandidateSet& candidates, size_t k, size_t rerank,
+                        bool with_vectors, std::vector<SearchHit>* hits,
+                        SearchStats* stats) {
   const std::vector<std::pair<float, std::string>> pool = candidates.Sorted();
   hits->clear();
   if (pool.empty()) return Status::OK();
   // A candidate is stale when its visible vector is much farther than the
-  // approximate distance it was found with (an older version was near).
-  const float slack = 0.5f * pool[std::min(k, pool.size()) - 1].first;
+  // approximate distance it was found with (an older version was near):
+  // by more than the approximate distance's magnitude plus half the k-th's
+  // (distances are negative under ip).
+  const float slack = 0.5f * std::abs(pool[std::min(k, pool.size()) - 1].first);
   std::vector<float> v(dim);
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;
@@ -133,19 +142,20 @@ Status RerankAtSnapshot(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
         ++stale;
         continue;
       }
-      const float exact = L2Sqr(query, v.data(), dim);
-      if (exact > 2 * pool[next + i].first + slack) ++stale;
+      const float exact = distance(v.data());
+      const float approx = pool[next + i].first;
+      if (!(exact <= approx + std::abs(approx) + slack)) ++stale;
       hits->push_back({pool[next + i].second, exact});
       if (with_vectors) {
         hits->back().vector = v;
         // Bounds the vectors held when every candidate is verified.
-        if (hits->size() >= 2 * k + 64) SortAndTruncate(k, hits);
+        if (hits->size() >= 2 * k + 64) SortAndTruncate(distance, k, hits);
       }
     }
     next = end;
     want = rerank == 0 ? 0 : stale;
   }
-  SortAndTruncate(k, hits);
+  SortAndTruncate(distance, k, hits);
   return Status::OK();
 }
 

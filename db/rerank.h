@@ -7,7 +7,9 @@
 //   No point read.
 // - RerankAtSnapshot otherwise: the candidates' newest visible values are read
 //   with MultiGet at the snapshot.
-// Both return hits sorted by (distance, key), at most k.
+// Both return hits sorted by (distance, key), at most k, with the exact
+// distance of the column family's metric (ExactDistance); a vector whose
+// distance is not a number or infinite under cosine (a zero vector) is no hit.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "drift/vector_index.h"
+#include "index/metric_distance.h"
 #include "rocksdb/db.h"
 #include "table/vector_section_reader.h"
 
@@ -49,7 +52,7 @@ class UniqueKeysRerank {
   // `with_vectors` each hit carries its row.
   rocksdb::Status Finish(
       const std::vector<const VectorSectionReader*>& segments,
-      const float* query, uint32_t dim, size_t k, bool with_vectors,
+      const ExactDistance& distance, uint32_t dim, size_t k, bool with_vectors,
       std::vector<SearchHit>* hits, SearchStats* stats) const;
 
  private:
@@ -71,8 +74,8 @@ class UniqueKeysRerank {
 // hit carries the vector it was measured with.
 rocksdb::Status RerankAtSnapshot(
     rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-    const rocksdb::Snapshot* snapshot, const float* query, uint32_t dim,
-    const CandidateSet& candidates, size_t k, size_t rerank, bool with_vectors,
-    std::vector<SearchHit>* hits, SearchStats* stats);
+    const rocksdb::Snapshot* snapshot, const ExactDistance& distance,
+    uint32_t dim, const CandidateSet& candidates, size_t k, size_t rerank,
+    bool with_vectors, std::vector<SearchHit>* hits, SearchStats* stats);
 
 }  // namespace drift

@@ -27,7 +27,8 @@ class RerankAtSnapshotTest : public test::VectorDbTest {
     pool.Add("d", 9);
     const float query[kDim] = {0, 0};
     std::vector<SearchHit> hits;
-    EXPECT_OK(RerankAtSnapshot(db_.get(), handles_[1], snapshot, query, kDim,
+    EXPECT_OK(RerankAtSnapshot(db_.get(), handles_[1], snapshot,
+                               ExactDistance(Metric::kL2, query, kDim), kDim,
                                pool, 2, depth, /*with_vectors=*/true, &hits,
                                stats));
     return hits;
@@ -86,9 +87,9 @@ TEST_F(RerankAtSnapshotTest, AnEmptyPoolHasNoHits) {
   std::vector<SearchHit> hits = {{"stale", 1}};
   SearchStats stats;
   const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
-  ASSERT_OK(RerankAtSnapshot(db_.get(), handles_[1], snapshot, query, kDim,
-                             pool, 2, 2, /*with_vectors=*/false, &hits,
-                             &stats));
+  ASSERT_OK(RerankAtSnapshot(
+      db_.get(), handles_[1], snapshot, ExactDistance(Metric::kL2, query, kDim),
+      kDim, pool, 2, 2, /*with_vectors=*/false, &hits, &stats));
   db_->ReleaseSnapshot(snapshot);
   EXPECT_TRUE(hits.empty());
   EXPECT_EQ(stats.point_reads, 0u);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <optional>
 
 #include "db/candidate_set.h"
 #include "db/index_properties.h"
@@ -17,6 +18,7 @@
 #include "db/search_recorder.h"
 #include "drift/plugin.h"
 #include "index/distance.h"
+#include "index/metric_distance.h"
 #include "index/sq8_scan.h"
 #include "table/drift_table_factory.h"
 #include "table/internal_key.h"
@@ -121,11 +123,6 @@ Status VectorIndex::Attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
   if (mopts->metric != options.metric) {
     return MetricMismatch(cf, "DriftMemTable", mopts->metric, options.metric);
   }
-  if (options.metric != Metric::kL2) {  // TODO(api-G): being implemented
-    return Status::NotSupported("drift: metric " +
-                                std::string(MetricName(options.metric)) +
-                                " is not implemented yet");
-  }
   if (options.janitor_bytes_per_sec >
       static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
     return Status::InvalidArgument(
@@ -229,6 +226,11 @@ Status VectorIndexImpl::CheckVector(const std::vector<float>& v,
   if (!s.ok()) {
     return Status::InvalidArgument(std::string("drift: ") + what + ": " +
                                    s.getState());
+  }
+  if (options_.metric == Metric::kCosine &&
+      std::all_of(v.begin(), v.end(), [](float x) { return x == 0; })) {
+    return Status::InvalidArgument(std::string("drift: ") + what +
+                                   ": a zero vector has no cosine distance");
   }
   return s;
 }
@@ -413,8 +415,15 @@ Status VectorIndexImpl::SearchFiltered(const PinnedView& view,
                                        size_t k, std::vector<SearchHit>* hits,
                                        SearchStats* stats) {
   const size_t rerank = RerankDepth(options, k);
+  // Routing and SQ8 scans run in the index space (index/metric_distance.h),
+  // exact distances on the original floats.
+  const Metric metric = options_.metric;
+  std::vector<float> index_query(query, query + options_.dimension);
+  ToIndexSpace(metric, query, options_.dimension, index_query.data());
+  const ExactDistance distance(metric, query, options_.dimension);
   const ProbePlan plan =
-      PlanProbes(options, codebooks_->current(), options_.dimension, query);
+      PlanProbes(options, codebooks_->current(), options_.dimension,
+                 index_query.data(), metric);
   if (filter->empty()) {
     hits->clear();
     return Status::OK();
@@ -424,8 +433,8 @@ Status VectorIndexImpl::SearchFiltered(const PinnedView& view,
     // key order instead (exact). An exhaustive search scans every bucket.
     bool complete = false;
     Status s =
-        ScanKeyRange(db_, cf_, snapshot, filter, query, options_.dimension, k,
-                     RangeScanBudget(view, plan, *filter),
+        ScanKeyRange(db_, cf_, snapshot, filter, distance, options_.dimension,
+                     k, RangeScanBudget(view, plan, *filter),
                      options.return_vectors, hits, stats, &complete);
     if (!s.ok() || complete) return s;
   }
@@ -434,12 +443,12 @@ Status VectorIndexImpl::SearchFiltered(const PinnedView& view,
   // an unfiltered search scans.
   const bool widen = filter->active() && !plan.exhaustive;
   auto rounds = [&](const BucketSink& sink) {
-    Status s =
-        ScanSegments(view, plan, query, widen ? filter : nullptr, stats, sink);
+    Status s = ScanSegments(view, plan, index_query.data(),
+                            widen ? filter : nullptr, stats, sink);
     const double factor = widen ? filter->Widening(kMaxWidening) : 1;
     if (!s.ok() || factor <= 1) return s;
-    return ScanSegments(view, WidenPlan(plan, factor, query), query, nullptr,
-                        stats, sink);
+    return ScanSegments(view, WidenPlan(plan, factor, index_query.data()),
+                        index_query.data(), nullptr, stats, sink);
   };
   if (view.unique_keys()) {
     // Every bucket entry is its key's only version: no point read is needed.
@@ -452,7 +461,7 @@ Status VectorIndexImpl::SearchFiltered(const PinnedView& view,
           unique.AddBucket(segment, b, bucket, approx, blob, filter);
         });
     if (!s.ok()) return s;
-    return unique.Finish(view.segments(), query, options_.dimension, k,
+    return unique.Finish(view.segments(), distance, options_.dimension, k,
                          options.return_vectors, hits, stats);
   }
   // A pool deeper than the re-rank depth: candidates found through versions
@@ -470,15 +479,15 @@ Status VectorIndexImpl::SearchFiltered(const PinnedView& view,
     }
   });
   if (!s.ok()) return s;
-  CollectMemtables(view, query, k, options.exhaustive, filter, &candidates,
+  CollectMemtables(view, distance, k, options.exhaustive, filter, &candidates,
                    stats);
-  return RerankAtSnapshot(db_, cf_, snapshot, query, options_.dimension,
+  return RerankAtSnapshot(db_, cf_, snapshot, distance, options_.dimension,
                           candidates, k, rerank, options.return_vectors, hits,
                           stats);
 }
 
 void VectorIndexImpl::CollectMemtables(const PinnedView& view,
-                                       const float* query, size_t k,
+                                       const ExactDistance& distance, size_t k,
                                        bool exhaustive, SearchFilter* filter,
                                        CandidateSet* candidates,
                                        SearchStats* stats) const {
@@ -508,21 +517,21 @@ void VectorIndexImpl::CollectMemtables(const PinnedView& view,
     size_t first_scanned = 0;
     if (!exhaustive && (!filtered || 4 * want < rows.size)) {
       found.clear();
-      arena->graph()->Search(query, want, &found, &first_scanned);
+      arena->graph()->Search(distance.query(), want, &found, &first_scanned);
       first_scanned = std::min(first_scanned, rows.size);
-      for (const auto& [distance, row] : found) {
-        if (row < rows.size && distance < candidates->threshold()) {
+      for (const auto& [d, row] : found) {
+        if (row < rows.size && d < candidates->threshold()) {
           const Slice key = UserKeyOf(rows.key(row));
-          if (filter->Passes(key)) candidates->Add(key, distance);
+          if (filter->Passes(key)) candidates->Add(key, d);
         }
       }
       stats->memtable_graph_results += found.size();
     }
     for (size_t r = first_scanned; r < rows.size; ++r) {
-      const float distance = L2Sqr(query, rows.vector(r), dim);
-      if (distance < candidates->threshold()) {
+      const float d = distance(rows.vector(r));
+      if (d < candidates->threshold()) {
         const Slice key = UserKeyOf(rows.key(r));
-        if (filter->Passes(key)) candidates->Add(key, distance);
+        if (filter->Passes(key)) candidates->Add(key, d);
       }
     }
     stats->memtable_vectors_scanned += rows.size - first_scanned;
@@ -548,15 +557,33 @@ Status VectorIndexImpl::ScanSegments(const PinnedView& view,
         dir, [segment](uint32_t slot) { return segment->BucketOfSlot(slot); },
         plan, query);
     if (buckets.empty()) continue;
-    const SQ8Scanner scanner(segment->sq8(), query);  // query prepared once
+    // The query prepared once per segment: SQ8 L2 in the index space (half
+    // of it is 1 - cos under cosine) or -q.x under ip, so candidates of
+    // segments and memtables compare in the metric's distance.
+    const bool ip = plan.metric == Metric::kInnerProduct;
+    const float l2_scale = FromIndexSpaceL2(plan.metric, 1.0f);
+    std::optional<SQ8Scanner> l2_scanner;
+    std::optional<SQ8DotScanner> dot_scanner;
+    if (ip) {
+      dot_scanner.emplace(segment->sq8(), query);
+    } else {
+      l2_scanner.emplace(segment->sq8(), query);
+    }
     for (uint32_t b : buckets) {
       auto blob = std::make_shared<VectorSectionReader::BlobRef>();
       Status s = segment->GetBucket(b, blob.get());
       if (!s.ok()) return s;
       const BucketDataView& bucket = blob->bucket();
       approx.resize(bucket.num_rows);
-      scanner.ScanL2(reinterpret_cast<const uint8_t*>(bucket.codes.data()),
-                     bucket.num_rows, approx.data());
+      const auto* codes = reinterpret_cast<const uint8_t*>(bucket.codes.data());
+      if (ip) {
+        dot_scanner->ScanNegDot(codes, bucket.num_rows, approx.data());
+      } else {
+        l2_scanner->ScanL2(codes, bucket.num_rows, approx.data());
+        if (l2_scale != 1.0f) {
+          for (float& a : approx) a *= l2_scale;
+        }
+      }
       ++stats->buckets_probed;
       stats->segment_vectors_scanned += bucket.num_rows;
       if (sampler != nullptr) {

@@ -23,6 +23,7 @@ class DriftStatistics;
 class DriftTableFactory;
 
 class CandidateSet;
+class ExactDistance;
 class Maintenance;
 class PinnedView;
 class SearchFilter;
@@ -126,8 +127,8 @@ class VectorIndexImpl : public VectorIndex {
   // Memtable candidates that pass `filter`, with exact distances: from each
   // memtable's graph for its indexed rows (unless exhaustive) and by
   // scanning the others.
-  void CollectMemtables(const PinnedView& view, const float* query, size_t k,
-                        bool exhaustive, SearchFilter* filter,
+  void CollectMemtables(const PinnedView& view, const ExactDistance& distance,
+                        size_t k, bool exhaustive, SearchFilter* filter,
                         CandidateSet* candidates, SearchStats* stats) const;
 
   rocksdb::DB* const db_;

@@ -5,6 +5,7 @@
 #include <memory>
 #include <random>
 
+#include "index/metric_distance.h"
 #include "table/vector_section_reader.h"
 #include "util/vector_value.h"
 
@@ -37,8 +38,8 @@ rocksdb::Status ForSampledRows(uint64_t n, double rate, std::mt19937_64* rng,
 }  // namespace
 
 rocksdb::Status SampleStoredVectors(const PinnedView& view, uint32_t dim,
-                                    size_t max_sample, uint64_t seed,
-                                    std::vector<float>* sample,
+                                    Metric metric, size_t max_sample,
+                                    uint64_t seed, std::vector<float>* sample,
                                     uint64_t* total) {
   sample->clear();
   std::vector<FreshVectorArena::View> arenas;
@@ -59,9 +60,11 @@ rocksdb::Status SampleStoredVectors(const PinnedView& view, uint32_t dim,
   const double rate = std::min(
       1.0, static_cast<double>(max_sample) / static_cast<double>(stored));
   std::mt19937_64 rng(seed);
-  std::vector<float> row(dim);
+  std::vector<float> row(dim), unit(dim);
   auto keep = [&](const float* v) {
-    if (CheckFinite(v, dim).ok()) sample->insert(sample->end(), v, v + dim);
+    if (!CheckFinite(v, dim).ok()) return;
+    if (!ToIndexSpace(metric, v, dim, unit.data())) return;  // zero, cosine
+    sample->insert(sample->end(), unit.begin(), unit.end());
   };
   for (const VectorSectionReader* segment : view.segments()) {
     const BucketDirectory& dir = segment->directory();
@@ -89,8 +92,9 @@ rocksdb::Status SampleStoredVectors(const PinnedView& view, uint32_t dim,
 
 rocksdb::Status SampleColumnFamily(rocksdb::DB* db,
                                    rocksdb::ColumnFamilyHandle* cf,
-                                   uint32_t dim, size_t max_sample,
-                                   uint64_t seed, std::vector<float>* sample,
+                                   uint32_t dim, Metric metric,
+                                   size_t max_sample, uint64_t seed,
+                                   std::vector<float>* sample,
                                    uint64_t* total) {
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
@@ -103,6 +107,7 @@ rocksdb::Status SampleColumnFamily(rocksdb::DB* db,
     if (!IsVectorValue(it->value(), dim)) continue;
     DecodeVector(it->value(), dim, v.data());
     if (!CheckFinite(v.data(), dim).ok()) continue;
+    if (!ToIndexSpace(metric, v.data(), dim, v.data())) continue;
     const uint64_t seen = (*total)++;
     size_t slot = sample->size() / dim;
     if (slot >= max_sample) {  // reservoir: keep with probability max/seen

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "db/pinned_view.h"
+#include "drift/metric.h"
 #include "rocksdb/db.h"
 #include "rocksdb/status.h"
 
@@ -22,12 +23,13 @@ namespace drift {
 
 // Draws every stored vector of `view` with probability about max_sample /
 // total (all of them if total <= max_sample; deterministic for a seed).
-// *sample receives the rows (dim floats each, non-finite rows skipped),
+// *sample receives the rows in the index space of `metric` (dim floats each,
+// non-finite rows and, under cosine, zero vectors skipped),
 // *total the number of stored vectors (bucket rows + arena rows). Errors of
 // reading a segment propagate.
 rocksdb::Status SampleStoredVectors(const PinnedView& view, uint32_t dim,
-                                    size_t max_sample, uint64_t seed,
-                                    std::vector<float>* sample,
+                                    Metric metric, size_t max_sample,
+                                    uint64_t seed, std::vector<float>* sample,
                                     uint64_t* total);
 
 // A reservoir sample of at most `max_sample` finite vectors of the column
@@ -35,8 +37,8 @@ rocksdb::Status SampleStoredVectors(const PinnedView& view, uint32_t dim,
 // deterministic for a seed). *total counts every finite vector seen.
 rocksdb::Status SampleColumnFamily(rocksdb::DB* db,
                                    rocksdb::ColumnFamilyHandle* cf,
-                                   uint32_t dim, size_t max_sample,
-                                   uint64_t seed, std::vector<float>* sample,
-                                   uint64_t* total);
+                                   uint32_t dim, Metric metric,
+                                   size_t max_sample, uint64_t seed,
+                                   std::vector<float>* sample, uint64_t* total);
 
 }  // namespace drift

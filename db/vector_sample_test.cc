@@ -24,8 +24,8 @@ class VectorSampleTest : public test::VectorDbTest {
     PinnedView view;
     EXPECT_OK(view.Pin(db_.get(), handles_[1]));
     std::vector<float> sample;
-    EXPECT_OK(
-        SampleStoredVectors(view, kDim, max_sample, seed, &sample, total));
+    EXPECT_OK(SampleStoredVectors(view, kDim, Metric::kL2, max_sample, seed,
+                                  &sample, total));
     std::multiset<float> ids;
     for (size_t r = 0; r < sample.size() / kDim; ++r) {
       EXPECT_EQ(sample[r * kDim], sample[r * kDim + 3]);  // whole rows

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 
 #include "drift/metric.h"
 
@@ -30,6 +31,16 @@ class ExactDistance {
   ExactDistance(Metric metric, const float* query, size_t d);
   // +infinity under kCosine for a zero vector (it never matches).
   float operator()(const float* x) const;
+  // Whether a distance it returned is no match: not a number (an inner
+  // product that overflowed with mixed signs), or infinite under kCosine (a
+  // zero vector). Searches and brute force leave such vectors out.
+  bool NeverMatches(float distance) const {
+    return distance != distance ||
+           (metric_ == Metric::kCosine &&
+            distance == std::numeric_limits<float>::infinity());
+  }
+  Metric metric() const { return metric_; }
+  const float* query() const { return query_; }
 
  private:
   Metric metric_;

@@ -9,6 +9,7 @@
 #include "index/blocked_assign.h"
 #include "index/distance.h"
 #include "index/kmeans.h"
+#include "index/metric_distance.h"
 #include "util/parallel.h"
 #include "util/vector_value.h"
 
@@ -47,6 +48,7 @@ void VectorSectionWriter::Reserve(uint64_t bytes) {
   const uint64_t rows =
       std::min<uint64_t>(bytes, 1ull << 30) / (uint64_t{dim_} * sizeof(float));
   vectors_.reserve(rows * dim_);
+  if (options_.metric == Metric::kCosine) unit_vectors_.reserve(rows * dim_);
 }
 
 int64_t VectorSectionWriter::Add(const Slice& internal_key,
@@ -59,6 +61,12 @@ int64_t VectorSectionWriter::Add(const Slice& internal_key,
     return -1;
   }
   const float* added = vectors_.data() + old;
+  if (options_.metric == Metric::kCosine) {
+    unit_vectors_.resize(vectors_.size());
+    // A zero vector stays zero: it is bucketed, and never matches a search.
+    ToIndexSpace(Metric::kCosine, added, dim_, unit_vectors_.data() + old);
+    added = unit_vectors_.data() + old;
+  }
   if (old == 0) {
     range_lo_.assign(added, added + dim_);
     range_hi_ = range_lo_;
@@ -100,8 +108,9 @@ Status VectorSectionWriter::ChooseCodebook(
   local->dim = dim_;
   KMeansOptions kmeans;
   kmeans.threads = threads;
-  Status s = KMeans(vectors_.data(), n, dim_, std::min(k, n), kmeans,
-                    &local->centroids);
+  local->metric = options_.metric;
+  Status s =
+      KMeans(IndexRows(), n, dim_, std::min(k, n), kmeans, &local->centroids);
   // The coarse layer makes the assignment of every vector (Codebook::Assign)
   // cost ~3 sqrt(k) distances instead of k.
   if (s.ok()) s = local->BuildCoarseLayer();
@@ -137,8 +146,7 @@ Status VectorSectionWriter::Write(rocksdb::WritableFileWriter* file,
   ParallelFor((n + batch - 1) / batch, threads, [&](size_t t) {
     const size_t first = t * batch;
     const size_t count = std::min(batch, n - first);
-    assigner.Assign(vectors_.data() + first * dim_, count,
-                    assign.data() + first);
+    assigner.Assign(IndexRows() + first * dim_, count, assign.data() + first);
   });
 
   // Rows of a bucket keep key order: ordinals ascend. Empty buckets are not
@@ -215,14 +223,17 @@ Status VectorSectionWriter::EncodeBucket(const std::vector<uint32_t>& rows,
   out->chunks.clear();
   out->chunk_sizes.clear();
   MomentsAccumulator moments(dim_);
-  std::vector<float> rows_buf;
-  auto gather = [&](size_t count, auto row_at) {
-    rows_buf.resize(count * dim_);
+  std::vector<float> rows_buf, unit_buf;
+  auto gather_from = [&](const float* src, size_t count, auto row_at,
+                         std::vector<float>* buf) {
+    buf->resize(count * dim_);
     for (size_t r = 0; r < count; ++r) {
-      std::memcpy(rows_buf.data() + r * dim_,
-                  vectors_.data() + size_t{rows[row_at(r)]} * dim_,
+      std::memcpy(buf->data() + r * dim_, src + size_t{rows[row_at(r)]} * dim_,
                   size_t{dim_} * sizeof(float));
     }
+  };
+  auto gather = [&](size_t count, auto row_at) {
+    gather_from(vectors_.data(), count, row_at, &rows_buf);
   };
   // One ALP plan for the bucket, sampled from up to kAlpPlanSampleRows rows.
   const size_t sample_rows =
@@ -240,9 +251,15 @@ Status VectorSectionWriter::EncodeBucket(const std::vector<uint32_t>& rows,
   out->chunks.reserve(n * dim_ * sizeof(float) + (n / per_chunk + 1) * 64);
   for (size_t first = 0; first < n; first += per_chunk) {
     const size_t m = std::min<size_t>(per_chunk, n - first);
-    gather(m, [&](size_t r) { return first + r; });
-    moments.AddRows(rows_buf.data(), m);
-    sq8.EncodeMany(rows_buf.data(), m,
+    auto row_at = [&](size_t r) { return first + r; };
+    gather(m, row_at);
+    const float* index_rows = rows_buf.data();
+    if (!unit_vectors_.empty()) {
+      gather_from(unit_vectors_.data(), m, row_at, &unit_buf);
+      index_rows = unit_buf.data();
+    }
+    moments.AddRows(index_rows, m);
+    sq8.EncodeMany(index_rows, m,
                    reinterpret_cast<uint8_t*>(&codes[first * dim_]));
     Status s = encoder.Encode(rows_buf.data(), m, &encoded);
     if (!s.ok()) return s;

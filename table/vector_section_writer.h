@@ -91,7 +91,14 @@ class VectorSectionWriter {
   const std::shared_ptr<const Codebook> codebook_;
   const bool compress_floats_;
   std::vector<float> vectors_;  // num_vectors x dim, row-major
-  // Per-dimension [min, max] of vectors_, kept by Add: the SQ8 range.
+  // Under cosine, vectors_ scaled to unit length (index/metric_distance.h):
+  // what buckets, SQ8 codes and moments are made of; the float chunks keep
+  // vectors_ bit for bit. Empty under l2 and ip (IndexRows() is vectors_).
+  std::vector<float> unit_vectors_;
+  const float* IndexRows() const {
+    return unit_vectors_.empty() ? vectors_.data() : unit_vectors_.data();
+  }
+  // Per-dimension [min, max] of IndexRows(), kept by Add: the SQ8 range.
   std::vector<float> range_lo_, range_hi_;
   std::string keys_;  // length-prefixed internal keys, in ordinal order
   std::vector<uint32_t> key_offsets_;
