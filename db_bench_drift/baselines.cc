@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "index/distance.h"
+#include "index/metric_distance.h"
 
 namespace drift {
 namespace bench {
@@ -60,7 +61,8 @@ class HnswlibSystem : public System {
         m_(m),
         ef_construction_(ef_construction),
         ef_list_(ParseSizeList(ef_list)),
-        space_(ctx.data->dim) {}
+        l2_space_(ctx.data->dim),
+        ip_space_(ctx.data->dim) {}
 
   const std::string& name() const override { return name_; }
 
@@ -73,12 +75,21 @@ class HnswlibSystem : public System {
  private:
   rocksdb::Status Build() {
     const Dataset& data = *ctx_.data;
-    index_.reset(new hnswlib::HierarchicalNSW<float>(&space_, data.num_base(),
-                                                     m_, ef_construction_));
+    // hnswlib's spaces: L2, inner product, and cosine as the inner product
+    // of unit vectors (its own recipe), so the graph ranks by --metric.
+    hnswlib::SpaceInterface<float>* space =
+        ctx_.metric == drift::Metric::kL2
+            ? static_cast<hnswlib::SpaceInterface<float>*>(&l2_space_)
+            : &ip_space_;
+    index_.reset(new hnswlib::HierarchicalNSW<float>(space, data.num_base(), m_,
+                                                     ef_construction_));
+    std::vector<float> unit(data.dim);
     Progress progress("fillvec hnswlib", data.num_base());
     const auto start = Clock::now();
     for (size_t i = 0; i < data.num_base(); ++i) {
-      index_->addPoint(data.base.data() + i * data.dim, i);
+      ToIndexSpace(ctx_.metric, data.base.data() + i * data.dim, data.dim,
+                   unit.data());
+      index_->addPoint(unit.data(), i);
       progress.Update(i + 1);
     }
     const double secs = SecondsSince(start);
@@ -99,6 +110,7 @@ class HnswlibSystem : public System {
       return rocksdb::Status::InvalidArgument(
           "hnswlib search needs fillvec first");
     }
+    std::vector<float> unit(ctx_.data->dim);
     for (size_t ef : ef_list_) {
       index_->setEf(std::max(ef, ctx_.eval->k()));
       Result r;
@@ -109,8 +121,9 @@ class HnswlibSystem : public System {
       rocksdb::Status s = RunQueries(
           *ctx_.eval, r, ctx_.reporter,
           [&](size_t q, std::vector<uint32_t>* ids, uint64_t* scanned) {
-            auto result =
-                index_->searchKnn(ctx_.eval->query(q), ctx_.eval->k());
+            ToIndexSpace(ctx_.metric, ctx_.eval->query(q), unit.size(),
+                         unit.data());
+            auto result = index_->searchKnn(unit.data(), ctx_.eval->k());
             while (!result.empty()) {
               ids->push_back(static_cast<uint32_t>(result.top().second));
               result.pop();
@@ -126,7 +139,8 @@ class HnswlibSystem : public System {
   const BenchContext ctx_;
   const size_t m_, ef_construction_;
   const std::vector<size_t> ef_list_;
-  hnswlib::L2Space space_;
+  hnswlib::L2Space l2_space_;
+  hnswlib::InnerProductSpace ip_space_;
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> index_;
   const std::string name_ = "hnswlib";
 };
@@ -147,8 +161,12 @@ class BruteForceSystem : public System {
     return RunQueries(
         *ctx_.eval, r, ctx_.reporter,
         [&](size_t q, std::vector<uint32_t>* ids, uint64_t* scanned) {
-          L2SqrMany(ctx_.eval->query(q), data.base.data(), data.num_base(),
-                    data.dim, dist.data());
+          // The metric's exact distance to every vector (SearchHit's).
+          const ExactDistance distance(ctx_.metric, ctx_.eval->query(q),
+                                       data.dim);
+          for (size_t i = 0; i < data.num_base(); ++i) {
+            dist[i] = distance(data.base.data() + i * data.dim);
+          }
           for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
           const size_t k = std::min(ctx_.eval->k(), order.size());
           std::partial_sort(order.begin(), order.begin() + k, order.end(),

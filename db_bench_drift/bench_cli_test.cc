@@ -68,7 +68,7 @@ TEST_F(BenchTest, HeaderAndEmptyDatabaseWarning) {
   ASSERT_EQ(r.code, 0) << r.output;
   for (const char* line :
        {"Drift:      version ", "Date:       ", "CPU:        ", "ISA:        ",
-        "Dataset:    gaussian, 500 base vectors, dim 8\n",
+        "Dataset:    gaussian, 500 base vectors, dim 8, metric l2\n",
         "Queries:    20 (of 1000 in the data set)\n",
         "Benchmarks: search on drift\n",
         "WARNING: search on an empty drift database"}) {

@@ -186,6 +186,11 @@ DEFINE_uint32(maintenance_max_defer_ms,
               "VectorIndexOptions maintenance_max_defer_ms of drift: longest "
               "wait of a background check for the writes to pause");
 DEFINE_uint64(seed, 42, "Seed of the synthetic data and the random orders");
+DEFINE_string(metric, "l2",
+              "Distance of the search benchmarks: l2, ip (inner product) or "
+              "cosine; drift's column family, the exact ground truth, "
+              "bruteforce and hnswlib all use it (faiss and drift_sim: l2 "
+              "only)");
 
 namespace drift {
 namespace bench {
@@ -194,6 +199,7 @@ namespace {
 // The VectorIndexOptions the flags set (drift's maintenance and codebook).
 VectorIndexOptions IndexOptionsFromFlags() {
   VectorIndexOptions o;
+  ParseMetric(FLAGS_metric, &o.metric).PermitUncheckedError();  // Main checks
   o.target_bucket_size = static_cast<uint32_t>(FLAGS_codebook_bucket_size);
   o.janitor_bytes_per_sec = FLAGS_janitor_bytes_per_sec;
   o.janitor_ops_per_sec = FLAGS_janitor_ops_per_sec;
@@ -276,9 +282,11 @@ class Runner : public System {
       topts.target_bucket_size = FLAGS_target_bucket_size;
       topts.build_threads = static_cast<uint32_t>(FLAGS_build_threads);
       topts.compress_flushed_floats = FLAGS_compress_flushed_floats;
+      topts.metric = ctx_.metric;
       options.table_factory = NewDriftTableFactory(topts);
       DriftMemTableOptions mopts;
       mopts.dimension = data_.dim;
+      mopts.metric = ctx_.metric;
       mopts.graph_min_rows =
           static_cast<uint32_t>(FLAGS_memtable_graph_min_rows);
       options.memtable_factory = NewDriftMemTableFactory(mopts);
@@ -591,7 +599,7 @@ class Runner : public System {
     }
     SearchEval eval;
     rocksdb::Status s = eval.PrepareSubset(data_, ctx_.eval->num_queries(),
-                                           ctx_.eval->k(), ids);
+                                           ctx_.eval->k(), ids, ctx_.metric);
     if (!s.ok()) return s;
     SearchOptions so;
     if (range) {
@@ -707,6 +715,18 @@ int Main() {
             FLAGS_threads);
     return 1;
   }
+  drift::Metric metric = drift::Metric::kL2;
+  s = ParseMetric(FLAGS_metric, &metric);
+  if (!s.ok()) {
+    fprintf(stderr, "db_bench_drift: --metric: %s\n", s.getState());
+    return 1;
+  }
+  if (metric != drift::Metric::kL2 &&
+      std::find(benchmarks.begin(), benchmarks.end(), "drift_sim") !=
+          benchmarks.end()) {
+    fprintf(stderr, "db_bench_drift: drift_sim measures l2 only\n");
+    return 1;
+  }
   rocksdb::CpuPriority priority;
   if (!ParseCpuPriority(FLAGS_maintenance_cpu_priority, &priority)) {
     fprintf(stderr,
@@ -746,10 +766,10 @@ int Main() {
                                       std::max<int64_t>(FLAGS_num_queries, 0)),
                                   data.num_queries())
                        : 0,
-              FLAGS_benchmarks, FLAGS_systems);
+              FLAGS_benchmarks, FLAGS_systems, metric);
   Reporter reporter;
   SearchEval eval;
-  BenchContext ctx{&data, &eval, &reporter};
+  BenchContext ctx{&data, &eval, &reporter, metric};
   // drift_sim runs its own databases (one per variant), before the rest.
   auto sim = std::find(benchmarks.begin(), benchmarks.end(), "drift_sim");
   if (sim != benchmarks.end()) {
@@ -785,7 +805,8 @@ int Main() {
     }
   }
   if (searches) {
-    s = eval.Prepare(data, FLAGS_num_queries, FLAGS_k, FLAGS_gt, FLAGS_db);
+    s = eval.Prepare(data, FLAGS_num_queries, FLAGS_k, FLAGS_gt, FLAGS_db,
+                     metric);
     if (!s.ok()) {
       fprintf(stderr, "db_bench_drift: ground truth: %s\n",
               s.ToString().c_str());
@@ -840,6 +861,13 @@ int Main() {
       continue;
     }
     if (name == "faiss") {
+      if (metric != drift::Metric::kL2) {
+        fprintf(stderr,
+                "db_bench_drift: the faiss baseline is l2 only: "
+                "skipped under --metric=%s\n",
+                FLAGS_metric.c_str());
+        continue;
+      }
       if (!HaveFaiss()) {
         fprintf(stderr,
                 "db_bench_drift: built without faiss (libfaiss-dev): "

@@ -64,7 +64,8 @@ std::string CpuDescription() {
 }
 
 void PrintHeader(const Dataset& data, size_t queries,
-                 const std::string& benchmarks, const std::string& systems) {
+                 const std::string& benchmarks, const std::string& systems,
+                 drift::Metric metric) {
   const std::time_t now = std::time(nullptr);
   char date[64];
   std::strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y",
@@ -77,8 +78,8 @@ void PrintHeader(const Dataset& data, size_t queries,
   std::printf("ISA:        %s (detected %s%s%s)\n", IsaName(ActiveIsa()),
               IsaName(DetectedIsa()), forced != nullptr ? ", DRIFT_ISA=" : "",
               forced != nullptr ? forced : "");
-  std::printf("Dataset:    %s, %zu base vectors, dim %u\n", data.name.c_str(),
-              data.num_base(), data.dim);
+  std::printf("Dataset:    %s, %zu base vectors, dim %u, metric %s\n",
+              data.name.c_str(), data.num_base(), data.dim, MetricName(metric));
   if (queries > 0) {
     std::printf("Queries:    %zu (of %zu in the data set)\n", queries,
                 data.num_queries());

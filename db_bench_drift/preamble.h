@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "drift/metric.h"
 #include "rocksdb/status.h"
 #include "util/dataset.h"
 
@@ -30,7 +31,8 @@ std::string CpuDescription();
 // set and the queries a search will really run (`queries`: 0 when no search
 // benchmark runs).
 void PrintHeader(const Dataset& data, size_t queries,
-                 const std::string& benchmarks, const std::string& systems);
+                 const std::string& benchmarks, const std::string& systems,
+                 drift::Metric metric);
 
 }  // namespace bench
 }  // namespace drift

@@ -5,13 +5,38 @@
 #include <filesystem>
 
 #include "index/exact_knn.h"
+#include "index/metric_distance.h"
 
 namespace drift {
 namespace bench {
+namespace {
+
+// ExactKnn under `metric`: cosine ranks as l2 on unit vectors, so copies of
+// the base and query rows scaled to unit length are searched.
+void MetricKnn(drift::Metric metric, const float* base, size_t n,
+               const float* queries, size_t nq, size_t d, size_t k,
+               uint32_t* ids) {
+  if (metric != drift::Metric::kCosine) {
+    ExactKnn(base, n, queries, nq, d, k, ids, metric);
+    return;
+  }
+  std::vector<float> unit_base(base, base + n * d),
+      unit_queries(queries, queries + nq * d);
+  for (size_t i = 0; i < n; ++i) {
+    ToIndexSpace(metric, &unit_base[i * d], d, &unit_base[i * d]);
+  }
+  for (size_t i = 0; i < nq; ++i) {
+    ToIndexSpace(metric, &unit_queries[i * d], d, &unit_queries[i * d]);
+  }
+  ExactKnn(unit_base.data(), n, unit_queries.data(), nq, d, k, ids, metric);
+}
+
+}  // namespace
 
 rocksdb::Status SearchEval::Prepare(const Dataset& data, size_t num_queries,
                                     size_t k, const std::string& gt_path,
-                                    const std::string& cache_dir) {
+                                    const std::string& cache_dir,
+                                    drift::Metric metric) {
   data_ = &data;
   num_queries_ = std::min(num_queries, data.num_queries());
   k_ = k;
@@ -24,9 +49,12 @@ rocksdb::Status SearchEval::Prepare(const Dataset& data, size_t num_queries,
   const bool given = !path.empty();
   if (!given) {
     char name[256];
-    snprintf(name, sizeof(name), "/gt_%s_%zu_%zu_%zu.ivecs",
+    // l2 keeps the old name (existing caches stay valid).
+    snprintf(name, sizeof(name), "/gt_%s_%zu_%zu_%zu%s%s.ivecs",
              std::filesystem::path(data.name).filename().c_str(),
-             data.num_base(), num_queries_, k);
+             data.num_base(), num_queries_, k,
+             metric == drift::Metric::kL2 ? "" : "_",
+             metric == drift::Metric::kL2 ? "" : MetricName(metric));
     path = cache_dir + name;
   }
   std::vector<int32_t> cached;
@@ -45,8 +73,8 @@ rocksdb::Status SearchEval::Prepare(const Dataset& data, size_t num_queries,
           "... computing exact ground truth (%zu queries x %zu vectors)\n",
           num_queries_, data.num_base());
   gt_.resize(num_queries_ * k);
-  ExactKnn(data.base.data(), data.num_base(), data.queries.data(), num_queries_,
-           data.dim, k, gt_.data());
+  MetricKnn(metric, data.base.data(), data.num_base(), data.queries.data(),
+            num_queries_, data.dim, k, gt_.data());
   std::filesystem::create_directories(cache_dir);
   return WriteIvecs(path, std::vector<int32_t>(gt_.begin(), gt_.end()),
                     static_cast<uint32_t>(k));
@@ -54,7 +82,8 @@ rocksdb::Status SearchEval::Prepare(const Dataset& data, size_t num_queries,
 
 rocksdb::Status SearchEval::PrepareSubset(const Dataset& data,
                                           size_t num_queries, size_t k,
-                                          const std::vector<uint32_t>& ids) {
+                                          const std::vector<uint32_t>& ids,
+                                          drift::Metric metric) {
   data_ = &data;
   num_queries_ = std::min(num_queries, data.num_queries());
   k_ = k;
@@ -72,8 +101,8 @@ rocksdb::Status SearchEval::PrepareSubset(const Dataset& data,
                 data.base.begin() + (size_t{id} + 1) * data.dim);
   }
   gt_.resize(num_queries_ * k);
-  ExactKnn(base.data(), ids.size(), data.queries.data(), num_queries_, data.dim,
-           k, gt_.data());
+  MetricKnn(metric, base.data(), ids.size(), data.queries.data(), num_queries_,
+            data.dim, k, gt_.data());
   for (uint32_t& g : gt_) g = ids[g];
   return rocksdb::Status::OK();
 }

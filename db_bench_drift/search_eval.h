@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "db_bench_drift/report.h"
+#include "drift/metric.h"
 #include "rocksdb/status.h"
 #include "util/dataset.h"
 
@@ -20,12 +21,14 @@ class SearchEval {
   // given, else from the cache file in `cache_dir`, else computed exactly.
   rocksdb::Status Prepare(const Dataset& data, size_t num_queries, size_t k,
                           const std::string& gt_path,
-                          const std::string& cache_dir);
+                          const std::string& cache_dir,
+                          drift::Metric metric = drift::Metric::kL2);
 
   // Ground truth over the base vectors `ids` only (a filtered search's
-  // answer), computed exactly, ids as in `data`.
+  // answer), computed exactly under `metric`, ids as in `data`.
   rocksdb::Status PrepareSubset(const Dataset& data, size_t num_queries,
-                                size_t k, const std::vector<uint32_t>& ids);
+                                size_t k, const std::vector<uint32_t>& ids,
+                                drift::Metric metric = drift::Metric::kL2);
 
   size_t num_queries() const { return num_queries_; }
   size_t k() const { return k_; }

@@ -8,6 +8,7 @@
 
 #include "db_bench_drift/report.h"
 #include "db_bench_drift/search_eval.h"
+#include "drift/metric.h"
 #include "rocksdb/status.h"
 #include "util/dataset.h"
 
@@ -18,6 +19,8 @@ struct BenchContext {
   const Dataset* data = nullptr;
   SearchEval* eval = nullptr;  // prepared before the first search benchmark
   Reporter* reporter = nullptr;
+  // --metric: drift's column family, the ground truth and the baselines.
+  drift::Metric metric = drift::Metric::kL2;
 };
 
 class System {
