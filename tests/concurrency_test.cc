@@ -14,6 +14,7 @@
 #include "drift/table_options.h"
 #include "drift/vector_index.h"
 #include "gtest/gtest.h"
+#include "index/distance.h"
 #include "tests/test_util.h"
 #include "tests/vector_model.h"
 #include "util/vector_value.h"

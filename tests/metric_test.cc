@@ -1,8 +1,9 @@
 // Metrics (drift/metric.h): option strings, the Attach checks against the
 // factories, the persisted codebook and the segments; per metric, the
-// randomized MVCC model (exhaustive search equals brute force by the metric's
-// exact distance after every step), bad input, and recall at default effort
-// on fashion-mnist against the metric's true top-10.
+// randomized MVCC model (exhaustive search, SearchRadius, filtered search and
+// return_vectors equal brute force by the metric's exact distance after every
+// step), bad input, and recall at default effort on fashion-mnist against the
+// metric's true top-10.
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -18,6 +19,7 @@
 #include "index/metric_distance.h"
 #include "rocksdb/convenience.h"
 #include "tests/test_util.h"
+#include "tests/vector_model.h"
 #include "util/dataset.h"
 
 namespace drift {
@@ -129,24 +131,7 @@ TEST_F(MetricTest, AttachRejectsAMetricOtherThanTheFactories) {
   ASSERT_OK(Open(Metric::kL2, Metric::kL2, Metric::kL2));
 }
 
-using Model = std::map<std::string, std::vector<float>>;
-
-// Exact k-NN over the model by the metric's distance (ties by key), leaving
-// out what never matches (zero vectors under cosine).
-std::vector<SearchHit> BruteForce(Metric metric, const Model& model,
-                                  const std::vector<float>& q, size_t k) {
-  const ExactDistance distance(metric, q.data(), q.size());
-  std::vector<SearchHit> all;
-  for (const auto& [key, v] : model) {
-    const float d = distance(v.data());
-    if (!distance.NeverMatches(d)) all.push_back({key, d});
-  }
-  std::sort(all.begin(), all.end(), [](const SearchHit& a, const SearchHit& b) {
-    return a.distance != b.distance ? a.distance < b.distance : a.key < b.key;
-  });
-  if (all.size() > k) all.resize(k);
-  return all;
-}
+using test::Model;
 
 class MetricModelTest : public MetricTest,
                         public testing::WithParamInterface<Metric> {
@@ -175,7 +160,10 @@ class MetricModelTest : public MetricTest,
       so.snapshot = snap;
       std::vector<SearchHit> hits;
       ASSERT_OK(index_->Search(so, q, k, &hits));
-      ASSERT_EQ(hits, BruteForce(GetParam(), model, q, k));
+      const std::vector<SearchHit> truth =
+          test::BruteForce(model, q, k, GetParam());
+      ASSERT_EQ(hits, truth);
+      ASSERT_NO_FATAL_FAILURE(ExpectExactVariants(model, so, q, k, rng));
       // Default effort may miss neighbours, but every hit is a visible key
       // with its exact distance, once, in order.
       so.exhaustive = false;
@@ -192,6 +180,59 @@ class MetricModelTest : public MetricTest,
     }
   }
 
+  // The other exhaustive searches under the metric, at the same snapshot:
+  // SearchRadius, filtered searches (a key range, read in key order at the
+  // default effort too, and a key predicate), and return_vectors.
+  void ExpectExactVariants(const Model& model, SearchOptions so,
+                           const std::vector<float>& q, size_t k,
+                           std::mt19937* rng) {
+    const Metric metric = GetParam();
+    std::vector<SearchHit> hits;
+    // A radius at the distance of a brute-force hit (negative ones happen
+    // under ip), so ties on the boundary are in.
+    const std::vector<SearchHit> all =
+        test::BruteForce(model, q, 1u << 20, metric);
+    const float radius =
+        all.empty() ? 1.0f : all[(*rng)() % all.size()].distance;
+    ASSERT_OK(index_->SearchRadius(so, q, radius, &hits));
+    ASSERT_EQ(hits, test::BruteForceRadius(model, q, radius, metric))
+        << "radius " << radius;
+    // A key range of about a tenth of the keys, and a predicate.
+    SearchOptions range = so;
+    const int a = static_cast<int>((*rng)() % 400);
+    range.key_start = Key(a);
+    range.key_limit = Key(a + 40);
+    ASSERT_OK(index_->Search(range, q, k, &hits));
+    ASSERT_EQ(hits, test::BruteForce(test::Passing(range, model, nullptr), q, k,
+                                     metric));
+    range.exhaustive = false;  // small enough to be read in key order
+    SearchStats stats;
+    ASSERT_OK(index_->Search(range, q, k, &hits, &stats));
+    ASSERT_EQ(hits, test::BruteForce(test::Passing(range, model, nullptr), q, k,
+                                     metric));
+    EXPECT_EQ(stats.buckets_probed, 0u);
+    SearchOptions predicate = so;
+    const size_t m = 2 + (*rng)() % 3;
+    predicate.filter = [m](const rocksdb::Slice& key, const rocksdb::Slice*) {
+      return static_cast<uint8_t>(key[key.size() - 1]) % m == 0;
+    };
+    ASSERT_OK(index_->Search(predicate, q, k, &hits));
+    ASSERT_EQ(hits, test::BruteForce(test::Passing(predicate, model, nullptr),
+                                     q, k, metric));
+    // return_vectors: each hit carries its stored (original) floats.
+    so.return_vectors = true;
+    ASSERT_OK(index_->Search(so, q, k, &hits));
+    std::vector<SearchHit> with_vectors = test::BruteForce(model, q, k, metric);
+    for (SearchHit& h : with_vectors) h.vector = model.at(h.key);
+    ASSERT_EQ(hits, with_vectors);
+  }
+
+  static std::string Key(int i) {
+    char buf[16];
+    snprintf(buf, sizeof(buf), "v%05d", i);
+    return buf;
+  }
+
   static constexpr uint32_t kDim = 6;
 };
 
@@ -206,11 +247,7 @@ TEST_P(MetricModelTest, ExhaustiveSearchEqualsBruteForceUnderRandomOps) {
   };
   std::vector<Snap> snaps;
   rocksdb::WriteOptions wo;
-  auto key = [](int i) {
-    char buf[16];
-    snprintf(buf, sizeof(buf), "v%05d", i);
-    return std::string(buf);
-  };
+  auto key = &MetricModelTest::Key;
   for (int op = 0; op < 2000 && !HasFatalFailure(); ++op) {
     const int r = rng() % 100;
     const std::string k = key(rng() % 400);

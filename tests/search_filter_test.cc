@@ -82,24 +82,7 @@ class SearchFilterTest : public testing::Test {
                                          const Model& model, const Attrs& attrs,
                                          const std::vector<float>& q,
                                          size_t k) {
-    Model passing;
-    for (const auto& [key, v] : model) {
-      if (so.key_start && key < *so.key_start) continue;
-      if (so.key_limit && !(key < *so.key_limit)) continue;
-      if (key.compare(0, so.key_prefix.size(), so.key_prefix) != 0) continue;
-      if (so.filter) {
-        auto it = attrs.find(key);
-        rocksdb::Slice value;
-        const rocksdb::Slice* other = nullptr;
-        if (so.filter_column_family != nullptr && it != attrs.end()) {
-          value = it->second;
-          other = &value;
-        }
-        if (!so.filter(key, other)) continue;
-      }
-      passing[key] = v;
-    }
-    return BruteForce(passing, q, k);
+    return BruteForce(test::Passing(so, model, &attrs), q, k);
   }
 
   // A random filter over keys "k000".."k299" and attributes "0".."3".
