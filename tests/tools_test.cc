@@ -19,6 +19,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/metadata.h"
 #include "tests/test_util.h"
+#include "tests/vector_model.h"
 
 #ifndef DRIFT_DUMP_BIN
 #define DRIFT_DUMP_BIN ""  // not built (no gflags): its tests skip
@@ -417,7 +418,8 @@ TEST(LdbBuildTest, CreateLoadTrainSearch) {
 
   Result r = ldb("--create_if_missing create_vector_cf vec --dimension=6");
   ASSERT_EQ(r.code, 0) << r.output;
-  EXPECT_EQ(r.output, "OK: vector column family 'vec', dimension 6\n");
+  EXPECT_EQ(r.output,
+            "OK: vector column family 'vec', dimension 6, metric l2\n");
   r = ldb("create_vector_cf vec --dimension=6");
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("already exists"), std::string::npos) << r.output;
@@ -510,6 +512,45 @@ TEST(LdbBuildTest, CreateLoadTrainSearch) {
     EXPECT_NE(r.output.find(bad.second), std::string::npos)
         << bad.first << r.output;
   }
+
+  // A column family of another metric: vsearch measures by it (read from the
+  // OPTIONS file), drift_stats names it.
+  r = ldb("--column_family=vec drift_stats");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("\ndimension: 6\nmetric: l2\n"), std::string::npos)
+      << r.output;
+  r = ldb("create_vector_cf ip --dimension=6 --metric=ip");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(r.output,
+            "OK: vector column family 'ip', dimension 6, metric ip\n");
+  r = ldb("create_vector_cf bad --dimension=6 --metric=euclid");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("--metric: drift: unknown metric 'euclid'"),
+            std::string::npos)
+      << r.output;
+  ASSERT_EQ(ldb("--column_family=ip vload " + dir + "/base.fvecs").code, 0);
+  ASSERT_EQ(ldb("--column_family=ip vtrain --num_buckets=8").code, 0);
+  test::Model model;
+  for (int i = 0; i < kNum; ++i) {
+    char key[32];
+    std::snprintf(key, sizeof(key), "vec%010d", i);
+    model[key].assign(data.begin() + i * kDim, data.begin() + (i + 1) * kDim);
+  }
+  std::string expected;
+  for (const SearchHit& h :
+       test::BruteForce(model, query, kK, Metric::kInnerProduct)) {
+    char line[64];
+    std::snprintf(line, sizeof(line), "%s %g\n", h.key.c_str(),
+                  static_cast<double>(h.distance));
+    expected += line;
+  }
+  r = ldb("--column_family=ip vsearch " + query_text + " --k=5 --exhaustive");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(r.output, expected);
+  r = ldb("--column_family=ip drift_stats");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("\ndimension: 6\nmetric: ip\n"), std::string::npos)
+      << r.output;
   test::RemoveDir(dir);
 }
 

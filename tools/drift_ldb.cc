@@ -45,11 +45,13 @@ constexpr char kHelpHeader[] =
     "      every component finite\n"
     "  vsearch <f1,f2,...> | --query_file=<file> [--k=<int, default 10>]\n"
     "        [--nprobe=<n> | --recall_target=<0..1> | --exhaustive] [--stats]\n"
-    "      the k nearest vectors (squared L2): key distance per line; effort\n"
-    "      by buckets probed, by recall target, or exact; --stats adds what\n"
-    "      each query scanned\n"
+    "      the k nearest vectors: key distance per line, the distance by\n"
+    "      the column family's metric (l2: squared L2, ip: -inner product,\n"
+    "      cosine: 1 - cosine); effort by buckets probed, by recall target,\n"
+    "      or exact; --stats adds what each query scanned\n"
     "  drift_stats\n"
-    "      dimension, codebook epoch, bucket balance of the current codebook,\n"
+    "      dimension, metric, codebook epoch, bucket balance of the current\n"
+    "      codebook,\n"
     "      vectors in segments of other codebooks, segments per level\n";
 
 constexpr char kArgK[] = "k";
@@ -257,6 +259,7 @@ class DriftStatsCommand : public VectorCommand {
     rocksdb::ColumnFamilyHandle* cf = GetCfHandle();
     std::printf("column family: %s\n", cf->GetName().c_str());
     std::printf("dimension: %u\n", index->dimension());
+    std::printf("metric: %s\n", MetricName(metric()));
     std::fputs(stats.c_str(), stdout);
     const int levels = db_->NumberLevels(cf);
     for (int level = 0; level < levels; ++level) {

@@ -20,6 +20,7 @@ using rocksdb::Status;
 
 constexpr char kArgDimension[] = "dimension";
 constexpr char kArgCfOptions[] = "cf_options";
+constexpr char kArgMetric[] = "metric";
 constexpr char kArgKeyPrefix[] = "key_prefix";
 constexpr char kArgFirstId[] = "first_id";
 constexpr char kArgBatchSize[] = "batch_size";
@@ -28,15 +29,17 @@ constexpr char kArgNumBuckets[] = "num_buckets";
 constexpr char kFlagNoRebucket[] = "no_rebucket";
 constexpr uint32_t kMaxDimension = 1 << 16;
 
-// create_vector_cf <name> --dimension=<d> [--cf_options=<option string>]
+// create_vector_cf <name> --dimension=<d> [--metric=l2|ip|cosine]
+//   [--cf_options=<option string>]
 class CreateVectorCfCommand : public VectorCommand {
  public:
   static std::string Name() { return "create_vector_cf"; }
   CreateVectorCfCommand(const std::vector<std::string>& params,
                         const std::map<std::string, std::string>& options,
                         const std::vector<std::string>& flags)
-      : VectorCommand(options, flags, /*is_read_only=*/false,
-                      {ARG_CREATE_IF_MISSING, kArgDimension, kArgCfOptions}) {
+      : VectorCommand(
+            options, flags, /*is_read_only=*/false,
+            {ARG_CREATE_IF_MISSING, kArgDimension, kArgMetric, kArgCfOptions}) {
     create_if_missing_ = IsFlagPresent(flags, ARG_CREATE_IF_MISSING);
     uint64_t dim = 0;
     if (params.size() != 1) {
@@ -50,6 +53,10 @@ class CreateVectorCfCommand : public VectorCommand {
       dimension_ = static_cast<uint32_t>(dim);
       auto it = options.find(kArgCfOptions);
       if (it != options.end()) cf_options_ = it->second;
+      it = options.find(kArgMetric);
+      Status s = it != options.end() ? ParseMetric(it->second, &metric_)
+                                     : Status::OK();
+      if (!s.ok()) Fail("--metric: " + std::string(s.getState()));
     }
   }
 
@@ -63,8 +70,8 @@ class CreateVectorCfCommand : public VectorCommand {
     if (db_ == nullptr) return;  // OpenDB failed; exec_state_ says why
     // Drift's factories of this dimension, then the user's options on top;
     // an option RocksDB does not know is an error, not silently skipped.
-    rocksdb::ColumnFamilyOptions cf_opts =
-        VectorColumnFamilyOptions(dimension_, rocksdb::ColumnFamilyOptions());
+    rocksdb::ColumnFamilyOptions cf_opts = VectorColumnFamilyOptions(
+        dimension_, metric_, rocksdb::ColumnFamilyOptions());
     rocksdb::ConfigOptions config;
     config.ignore_unsupported_options = false;
     Status s = rocksdb::GetColumnFamilyOptionsFromString(config, cf_opts,
@@ -74,23 +81,25 @@ class CreateVectorCfCommand : public VectorCommand {
     const auto* mopts =
         cf_opts.memtable_factory->GetOptions<DriftMemTableOptions>();
     if (topts == nullptr || mopts == nullptr ||
-        topts->dimension != dimension_ || mopts->dimension != dimension_) {
+        topts->dimension != dimension_ || mopts->dimension != dimension_ ||
+        topts->metric != mopts->metric) {
       return Fail(
           "--cf_options: a vector column family needs table_factory "
           "DriftTable and memtable_factory DriftMemTable of dimension " +
-          std::to_string(dimension_));
+          std::to_string(dimension_) + " and of one metric");
     }
     rocksdb::ColumnFamilyHandle* handle = nullptr;
     s = db_->CreateColumnFamily(cf_opts, name_, &handle);
     if (!s.ok()) return Fail("cannot create column family: " + s.ToString());
     db_->DestroyColumnFamilyHandle(handle);
-    std::printf("OK: vector column family '%s', dimension %u\n", name_.c_str(),
-                dimension_);
+    std::printf("OK: vector column family '%s', dimension %u, metric %s\n",
+                name_.c_str(), dimension_, MetricName(topts->metric));
   }
 
  private:
   std::string name_;
   uint32_t dimension_ = 0;
+  Metric metric_ = Metric::kL2;
   std::string cf_options_;
 };
 
@@ -205,10 +214,12 @@ class VTrainCommand : public VectorCommand {
 }  // namespace
 
 const char kLoadCommandsHelp[] =
-    "  create_vector_cf <name> --dimension=<d> [--cf_options=<options>]\n"
+    "  create_vector_cf <name> --dimension=<d> [--metric=l2|ip|cosine]\n"
+    "        [--cf_options=<options>]\n"
     "      creates a vector column family: DriftTable and DriftMemTable of\n"
-    "      dimension d, then the option string on top (e.g.\n"
-    "      \"write_buffer_size=8M\"); with --create_if_missing, the DB too\n"
+    "      dimension d and the metric (default l2), then the option string\n"
+    "      on top (e.g. \"write_buffer_size=8M\"); with --create_if_missing,\n"
+    "      the DB too\n"
     "  vload <file.fvecs> [--key_prefix=vec] [--first_id=0] "
     "[--batch_size=1000]\n"
     "        [--no_flush]\n"

@@ -68,9 +68,11 @@ bool VectorCommand::AttachIndex(std::unique_ptr<VectorIndex>* index,
   }
   VectorIndexOptions vopts;
   vopts.dimension = topts->dimension;
+  vopts.metric = topts->metric;
   vopts.auto_train = false;
   s = VectorIndex::Attach(db_, cf, vopts, index);
   if (!s.ok()) Fail(s.ToString());
+  metric_ = vopts.metric;
   return s.ok();
 }
 

@@ -40,9 +40,15 @@ class VectorCommand : public rocksdb::LDBCommand {
                  uint64_t* value);
 
   // Attaches a VectorIndex to the open DB's `cf` (default: --column_family)
-  // with auto_train off: a tool never trains behind the user's back.
+  // with auto_train off (a tool never trains behind the user's back) and the
+  // dimension and metric of the column family's DriftTable options (OPTIONS
+  // file); metric() is then that metric.
   bool AttachIndex(std::unique_ptr<VectorIndex>* index,
                    rocksdb::ColumnFamilyHandle* cf = nullptr);
+  Metric metric() const { return metric_; }
+
+ private:
+  Metric metric_ = Metric::kL2;
 };
 
 }  // namespace tools
