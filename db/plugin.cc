@@ -4,6 +4,7 @@
 
 #include "db/drift_compaction_filter.h"
 #include "db/drift_memtable_rep.h"
+#include "drift/statistics.h"
 #include "drift/vector_index.h"
 #include "table/drift_table_factory.h"
 
@@ -32,7 +33,16 @@ int RegisterDriftObjects(rocksdb::ObjectLibrary& library,
       library);
   AddDefaultFactory<rocksdb::CompactionFilterFactory,
                     DriftCompactionFilterFactory>(library);
-  return 3;
+  // statistics={id=DriftStatistics} (or statistics=DriftStatistics) in a
+  // DBOptions string: NewDriftStatistics().
+  library.AddFactory<rocksdb::Statistics>(
+      DriftStatistics::kClassName(),
+      [](const std::string& /*uri*/,
+         std::unique_ptr<rocksdb::Statistics>* guard, std::string* /*msg*/) {
+        guard->reset(new DriftStatistics(rocksdb::CreateDBStatistics()));
+        return guard->get();
+      });
+  return 4;
 }
 
 void RegisterDrift() {

@@ -10,6 +10,7 @@
 #include "drift/statistics.h"
 #include "drift/vector_index.h"
 #include "gtest/gtest.h"
+#include "rocksdb/convenience.h"
 #include "rocksdb/db.h"
 #include "tests/test_util.h"
 
@@ -287,6 +288,39 @@ TEST_F(ObservabilityTest, StatsLevelsAreHonoured) {
   // The level reaches RocksDB's own statistics object.
   EXPECT_EQ(stats->base()->get_stats_level(),
             rocksdb::StatsLevel::kExceptTimers);
+}
+
+// RegisterDrift makes DriftStatistics a Statistics that option strings
+// create: a DB opened from "statistics={id=DriftStatistics}" records Drift's
+// tickers.
+TEST_F(ObservabilityTest, DriftStatisticsFromAnOptionString) {
+  rocksdb::ConfigOptions config;
+  config.ignore_unsupported_options = false;
+  for (const char* text :
+       {"statistics={id=DriftStatistics}", "statistics=DriftStatistics"}) {
+    rocksdb::DBOptions db_opts;
+    ASSERT_OK(rocksdb::GetDBOptionsFromString(config, rocksdb::DBOptions(),
+                                              text, &db_opts));
+    auto* stats = dynamic_cast<DriftStatistics*>(db_opts.statistics.get());
+    ASSERT_NE(stats, nullptr) << text;
+    ASSERT_NE(stats->base(), nullptr);
+  }
+  rocksdb::DBOptions db_opts;
+  ASSERT_OK(rocksdb::GetDBOptionsFromString(config, rocksdb::DBOptions(),
+                                            "statistics={id=DriftStatistics}",
+                                            &db_opts));
+  const std::shared_ptr<rocksdb::Statistics> stats = db_opts.statistics;
+  OpenLoadAndSearch(stats, 200);
+  EXPECT_EQ(stats->getTickerCount(kDriftSearches), 1u);
+  std::map<std::string, uint64_t> tickers;
+  ASSERT_TRUE(stats->getTickerMap(&tickers));
+  EXPECT_EQ(tickers["drift.searches"], 1u);
+  // An unknown id is still an error.
+  rocksdb::DBOptions bad;
+  EXPECT_FALSE(rocksdb::GetDBOptionsFromString(config, rocksdb::DBOptions(),
+                                               "statistics={id=NoSuchStats}",
+                                               &bad)
+                   .ok());
 }
 
 TEST_F(ObservabilityTest, OtherStatisticsRecordNoDriftTicker) {

@@ -17,9 +17,9 @@ namespace drift {
 inline constexpr const char* kDriftTableName = "DriftTable";
 inline constexpr const char* kDriftMemTableName = "DriftMemTable";
 
-// Registers the drift table factory, memtable factory and compaction filter
-// factory in `library` (the signature of a RocksDB plugin registrar). Returns
-// the number of factories.
+// Registers the drift table factory, memtable factory, compaction filter
+// factory and DriftStatistics (a rocksdb::Statistics) in `library` (the
+// signature of a RocksDB plugin registrar). Returns the number of factories.
 int RegisterDriftObjects(rocksdb::ObjectLibrary& library,
                          const std::string& arg);
 

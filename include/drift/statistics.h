@@ -13,6 +13,9 @@
 //   stats->getTickerCount(drift::kDriftSearches);
 //   stats->histogramData(drift::kDriftSearchMicros, &data);
 //
+// An option string creates one too once Drift is registered (RegisterDrift):
+// "statistics={id=DriftStatistics}" in a DBOptions string.
+//
 // ToString() and getTickerMap() list Drift's tickers after RocksDB's, so
 // DB::GetProperty("rocksdb.options-statistics") and the statistics dump in
 // the info LOG (stats_dump_period_sec) show them. A DB whose statistics are
