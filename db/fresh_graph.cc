@@ -14,7 +14,7 @@
 #include <stdexcept>
 
 #include "db/fresh_vector_arena.h"
-#include "index/distance.h"
+#include "index/metric_distance.h"
 
 namespace drift {
 
@@ -42,19 +42,8 @@ class FreshGraph::RowSpace : public hnswlib::SpaceInterface<float> {
     std::memcpy(&x, a, sizeof(x));
     std::memcpy(&y, b, sizeof(y));
     const Param& p = *static_cast<const Param*>(param);
-    switch (p.metric) {
-      case Metric::kInnerProduct:
-        return -InnerProduct(x, y, p.dim);
-      case Metric::kCosine: {
-        const float nxy = InnerProduct(x, x, p.dim) * InnerProduct(y, y, p.dim);
-        if (!(nxy > 0)) return 1.0f;
-        return static_cast<float>(1.0 - InnerProduct(x, y, p.dim) /
-                                            std::sqrt(double{nxy}));
-      }
-      case Metric::kL2:
-        break;
-    }
-    return L2Sqr(x, y, p.dim);
+    const float d = ExactDistance(p.metric, x, p.dim)(y);
+    return p.metric == Metric::kCosine && std::isinf(d) ? 1.0f : d;
   }
   Param param_;
 };
