@@ -8,7 +8,6 @@
 #include <cmath>
 #include <map>
 #include <random>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -18,6 +17,7 @@
 #include "index/exact_knn.h"
 #include "index/metric_distance.h"
 #include "rocksdb/convenience.h"
+#include "tests/random_ops.h"
 #include "tests/test_util.h"
 #include "tests/vector_model.h"
 #include "util/dataset.h"
@@ -168,15 +168,7 @@ class MetricModelTest : public MetricTest,
       // with its exact distance, once, in order.
       so.exhaustive = false;
       ASSERT_OK(index_->Search(so, q, k, &hits));
-      const ExactDistance distance(GetParam(), q.data(), kDim);
-      std::set<std::string> seen;
-      for (size_t j = 0; j < hits.size(); ++j) {
-        auto it = model.find(hits[j].key);
-        ASSERT_NE(it, model.end()) << hits[j].key << " is not visible";
-        EXPECT_EQ(hits[j].distance, distance(it->second.data()));
-        EXPECT_TRUE(seen.insert(hits[j].key).second) << "duplicate";
-        if (j > 0) EXPECT_LE(hits[j - 1].distance, hits[j].distance);
-      }
+      test::ExpectValidHits(model, hits, q, k, GetParam());
     }
   }
 
@@ -200,8 +192,8 @@ class MetricModelTest : public MetricTest,
     // A key range of about a tenth of the keys, and a predicate.
     SearchOptions range = so;
     const int a = static_cast<int>((*rng)() % 400);
-    range.key_start = Key(a);
-    range.key_limit = Key(a + 40);
+    range.key_start = test::RandomOpsKey(a);
+    range.key_limit = test::RandomOpsKey(a + 40);
     ASSERT_OK(index_->Search(range, q, k, &hits));
     ASSERT_EQ(hits, test::BruteForce(test::Passing(range, model, nullptr), q, k,
                                      metric));
@@ -227,12 +219,6 @@ class MetricModelTest : public MetricTest,
     ASSERT_EQ(hits, with_vectors);
   }
 
-  static std::string Key(int i) {
-    char buf[16];
-    snprintf(buf, sizeof(buf), "v%05d", i);
-    return buf;
-  }
-
   static constexpr uint32_t kDim = 6;
 };
 
@@ -241,78 +227,29 @@ TEST_P(MetricModelTest, ExhaustiveSearchEqualsBruteForceUnderRandomOps) {
   OpenMetric();
   std::mt19937 rng(7 + static_cast<int>(GetParam()));
   Model model;
-  struct Snap {
-    const rocksdb::Snapshot* snap;
-    Model model;
-  };
-  std::vector<Snap> snaps;
-  rocksdb::WriteOptions wo;
-  auto key = &MetricModelTest::Key;
-  for (int op = 0; op < 2000 && !HasFatalFailure(); ++op) {
-    const int r = rng() % 100;
-    const std::string k = key(rng() % 400);
-    if (r < 55) {
-      const std::vector<float> v = RandomVector(&rng);
-      const bool zero =
-          std::all_of(v.begin(), v.end(), [](float x) { return x == 0; });
-      if (zero && GetParam() == Metric::kCosine) {
-        ASSERT_TRUE(index_->Put(wo, k, v).IsInvalidArgument());
-        ASSERT_OK(
-            db_->Put(wo, handles_[1], k,
-                     rocksdb::Slice(reinterpret_cast<const char*>(v.data()),
-                                    v.size() * sizeof(float))));
-      } else {
-        ASSERT_OK(index_->Put(wo, k, v));
-      }
-      model[k] = v;
-    } else if (r < 58) {
-      // A zero vector by a plain Put: stored; under cosine never returned.
-      const std::vector<float> v(kDim, 0.0f);
-      ASSERT_OK(db_->Put(wo, handles_[1], k,
-                         rocksdb::Slice(reinterpret_cast<const char*>(v.data()),
-                                        v.size() * sizeof(float))));
-      model[k] = v;
-    } else if (r < 68) {
-      ASSERT_OK(index_->Delete(wo, k));
-      model.erase(k);
-    } else if (r < 71) {
-      const int a = rng() % 400, b = a + 1 + rng() % 30;
-      ASSERT_OK(db_->DeleteRange(wo, handles_[1], key(a), key(b)));
-      model.erase(model.lower_bound(key(a)), model.lower_bound(key(b)));
-    } else if (r < 74) {
-      ASSERT_OK(db_->Put(wo, handles_[1], k, "not a vector"));
-      model.erase(k);
-    } else if (r < 79) {
-      ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
-    } else if (r < 81) {
-      ASSERT_OK(db_->CompactRange(rocksdb::CompactRangeOptions(), handles_[1],
-                                  nullptr, nullptr));
-    } else if (r < 82 && rng() % 2 == 0) {
-      TrainOptions t;
-      t.num_buckets = 1 + rng() % 12;
-      t.rebucket = rng() % 2 == 0;
-      rocksdb::Status s = index_->Train(t);
-      ASSERT_TRUE(s.ok() || (model.empty() && s.IsInvalidArgument()))
-          << s.ToString();
-    } else if (r < 82 && snaps.empty()) {
-      const uint64_t epoch = index_->codebook_epoch();
-      ASSERT_NO_FATAL_FAILURE(OpenMetric());
-      ASSERT_EQ(index_->codebook_epoch(), epoch);  // persisted codebook
-    } else if (r < 86 && snaps.size() < 3) {
-      snaps.push_back({db_->GetSnapshot(), model});
-    } else if (r < 89 && !snaps.empty()) {
-      ExpectExact(snaps.back().model, snaps.back().snap, &rng);
-      db_->ReleaseSnapshot(snaps.back().snap);
-      snaps.pop_back();
+  test::RandomOps ops;
+  ops.db = [this] { return db_.get(); };
+  ops.cf = [this] { return handles_[1]; };
+  ops.index = [this] { return index_.get(); };
+  ops.random_vector = [this](std::mt19937* g) { return RandomVector(g); };
+  // Under cosine VectorIndex::Put rejects a zero vector; a plain Put
+  // stores it (never returned).
+  ops.put = [this](const std::string& k, const std::vector<float>& v) {
+    const rocksdb::WriteOptions wo;
+    const bool zero =
+        std::all_of(v.begin(), v.end(), [](float x) { return x == 0; });
+    if (zero && GetParam() == Metric::kCosine) {
+      ASSERT_TRUE(index_->Put(wo, k, v).IsInvalidArgument());
+      ASSERT_OK(test::PlainPut(db_.get(), handles_[1], k, v));
     } else {
-      ExpectExact(model, nullptr, &rng);
+      ASSERT_OK(index_->Put(wo, k, v));
     }
-  }
-  for (auto& s : snaps) {
-    ExpectExact(s.model, s.snap, &rng);
-    db_->ReleaseSnapshot(s.snap);
-  }
-  ExpectExact(model, nullptr, &rng);
+  };
+  ops.reopen = [this] { OpenMetric(); };
+  ops.expect_exact = [this](const Model& m, const rocksdb::Snapshot* snap,
+                            std::mt19937* g) { ExpectExact(m, snap, g); };
+  test::RunRandomOps(ops, &rng, &model);
+  if (HasFatalFailure()) return;
   // A reopen with another metric is refused, naming both; the data is intact.
   const Metric other =
       GetParam() == Metric::kL2 ? Metric::kCosine : Metric::kL2;

@@ -27,6 +27,7 @@
 #include "index/codebook.h"
 #include "index/distance.h"
 #include "index/exact_knn.h"
+#include "tests/random_ops.h"
 #include "tests/test_util.h"
 #include "tests/vector_model.h"
 #include "util/dataset.h"
@@ -150,17 +151,7 @@ class VectorIndexTest : public testing::Test {
     so.snapshot = snap;
     std::vector<SearchHit> hits;
     ASSERT_OK(index_->Search(so, q, k, &hits));
-    ASSERT_LE(hits.size(), k);
-    std::set<std::string> seen;
-    for (size_t i = 0; i < hits.size(); ++i) {
-      auto it = model.find(hits[i].key);
-      ASSERT_NE(it, model.end()) << hits[i].key << " is not visible";
-      EXPECT_EQ(hits[i].distance, L2Sqr(q.data(), it->second.data(), dim_));
-      EXPECT_TRUE(seen.insert(hits[i].key).second) << "duplicate";
-      if (i > 0) {
-        EXPECT_LE(hits[i - 1].distance, hits[i].distance);
-      }
-    }
+    test::ExpectValidHits(model, hits, q, k);
   }
 
   std::string dir_;
@@ -186,74 +177,19 @@ TEST_F(VectorIndexTest, ExhaustiveSearchEqualsBruteForceUnderRandomOps) {
   Open(6);
   std::mt19937 rng(7);
   Model model;
-  struct Snap {
-    const rocksdb::Snapshot* snap;
-    Model model;
+  test::RandomOps ops;
+  ops.ops = 2500;
+  ops.db = [this] { return db_.get(); };
+  ops.cf = [this] { return handles_[1]; };
+  ops.index = [this] { return index_.get(); };
+  ops.random_vector = [this](std::mt19937* g) { return RandomVector(g, 9); };
+  ops.reopen = [this] {
+    Close();
+    Open(6);
   };
-  std::vector<Snap> snaps;
-  rocksdb::WriteOptions wo;
-  auto key = [](int i) {
-    char buf[16];
-    snprintf(buf, sizeof(buf), "v%05d", i);
-    return std::string(buf);
-  };
-  for (int op = 0; op < 2500 && !HasFatalFailure(); ++op) {
-    const int r = rng() % 100;
-    const std::string k = key(rng() % 400);
-    if (r < 55) {
-      auto v = RandomVector(&rng, 9);
-      ASSERT_OK(index_->Put(wo, k, v));
-      model[k] = v;
-    } else if (r < 68) {
-      ASSERT_OK(index_->Delete(wo, k));
-      model.erase(k);
-    } else if (r < 71) {
-      const int a = rng() % 400, b = a + 1 + rng() % 30;
-      ASSERT_OK(db_->DeleteRange(wo, handles_[1], key(a), key(b)));
-      model.erase(model.lower_bound(key(a)), model.lower_bound(key(b)));
-    } else if (r < 74) {
-      // A non-vector value in the vector column family: stored, never returned.
-      ASSERT_OK(db_->Put(wo, handles_[1], k, "not a vector"));
-      model.erase(k);
-    } else if (r < 79) {
-      ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
-    } else if (r < 81) {
-      ASSERT_OK(db_->CompactRange(rocksdb::CompactRangeOptions(), handles_[1],
-                                  nullptr, nullptr));
-    } else if (r < 82 && rng() % 2 == 0) {
-      // A new codebook epoch; half the time segments are re-bucketed now.
-      TrainOptions t;
-      t.num_buckets = 1 + rng() % 12;
-      t.rebucket = rng() % 2 == 0;
-      const uint64_t before = index_->codebook_epoch();
-      rocksdb::Status s = index_->Train(t);
-      if (model.empty()) {
-        ASSERT_TRUE(s.ok() || s.IsInvalidArgument()) << s.ToString();
-      } else {
-        ASSERT_OK(s);
-        ASSERT_GT(index_->codebook_epoch(), before);
-      }
-    } else if (r < 82 && snaps.empty()) {
-      const uint64_t epoch = index_->codebook_epoch();
-      Close();
-      Open(6);
-      ASSERT_EQ(index_->codebook_epoch(), epoch);  // persisted codebook
-
-    } else if (r < 86 && snaps.size() < 3) {
-      snaps.push_back({db_->GetSnapshot(), model});
-    } else if (r < 89 && !snaps.empty()) {
-      ExpectExact(snaps.back().model, snaps.back().snap, &rng);
-      db_->ReleaseSnapshot(snaps.back().snap);
-      snaps.pop_back();
-    } else {
-      ExpectExact(model, nullptr, &rng);
-    }
-  }
-  for (auto& s : snaps) {
-    ExpectExact(s.model, s.snap, &rng);
-    db_->ReleaseSnapshot(s.snap);
-  }
-  ExpectExact(model, nullptr, &rng);
+  ops.expect_exact = [this](const Model& m, const rocksdb::Snapshot* snap,
+                            std::mt19937* g) { ExpectExact(m, snap, g); };
+  test::RunRandomOps(ops, &rng, &model);
 }
 
 TEST_F(VectorIndexTest, CodebookRoutingAndSingleVersionFastPath) {
