@@ -188,6 +188,28 @@ TEST(ProbePlannerTest, SegmentsOfTheEpochProbeTheSlotsOthersRouteThemselves) {
   EXPECT_EQ(RouteBuckets(other, q.data(), 100).size(), 5u);
 }
 
+// Under ip a segment of another epoch probes its buckets by the largest
+// centroid inner product with the query, and so does a filtered search's
+// widened round (WidenPlan keeps the metric).
+TEST(ProbePlannerTest, OtherEpochsRouteByTheMetric) {
+  SearchOptions so;
+  so.nprobe = 2;
+  const std::vector<float> q = {1, 0};
+  const BucketDirectory other = Directory(kEpoch + 1, {5, -1, 3, 0.5f, 8});
+  const auto no_slot = [](uint32_t) { return ~0u; };
+  const ProbePlan l2 = PlanProbes(so, nullptr, kDim, q.data());
+  EXPECT_EQ(BucketsToProbe(other, no_slot, l2, q.data()),
+            (std::vector<uint32_t>{3, 1}));  // x = 0.5, -1: nearest to 1
+  const ProbePlan ip =
+      PlanProbes(so, nullptr, kDim, q.data(), Metric::kInnerProduct);
+  EXPECT_EQ(BucketsToProbe(other, no_slot, ip, q.data()),
+            (std::vector<uint32_t>{4, 0}));  // x = 8, 5: largest q.x
+  const ProbePlan wider = WidenPlan(ip, 2, q.data());
+  EXPECT_EQ(wider.metric, Metric::kInnerProduct);
+  EXPECT_EQ(BucketsToProbe(other, no_slot, wider, q.data()),
+            (std::vector<uint32_t>{2, 3}));  // x = 3, 0.5: the next two
+}
+
 TEST(ProbePlannerTest, RerankDepth) {
   SearchOptions so;
   EXPECT_EQ(RerankDepth(so, 10), 20u);  // 2k
