@@ -296,6 +296,76 @@ TEST_P(MetricModelTest, BadInputGetsClearErrors) {
   EXPECT_NEAR(hits[0].distance, self, 1e-6);
 }
 
+// Drift maintenance per metric: 3,000 vectors in a second direction (so
+// cosine sees the shift too) overfill the buckets of a codebook trained on
+// the first; Maintain splits them (in the index space), re-buckets, and
+// searches stay exact and find the new region at the default effort.
+TEST_P(MetricModelTest, MaintenanceFollowsDriftingData) {
+  constexpr uint32_t kDriftDim = 8;
+  ASSERT_OK(Open(GetParam(), GetParam(), GetParam(), kDriftDim));
+  std::mt19937 rng(11);
+  std::normal_distribution<float> noise;
+  Model model;
+  auto put_region = [&](const char* prefix, uint32_t axis) {
+    for (int i = 0; i < 3000; ++i) {
+      std::vector<float> v(kDriftDim);
+      for (float& x : v) x = noise(rng);
+      v[axis] += 10;
+      const std::string key = prefix + std::to_string(i);
+      ASSERT_OK(index_->Put(rocksdb::WriteOptions(), key, v));
+      model[key] = v;
+    }
+    ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  };
+  put_region("a", 0);
+  ASSERT_OK(index_->Train(TrainOptions()));
+  IndexStats st;
+  ASSERT_OK(index_->GetStats(&st));
+  const uint64_t first_epoch = st.codebook_epoch;
+  put_region("b", kDriftDim - 1);
+  ASSERT_OK(db_->CompactRange(rocksdb::CompactRangeOptions(), handles_[1],
+                              nullptr, nullptr));
+  bool retrained = false;
+  ASSERT_OK(index_->Maintain(&retrained));
+  EXPECT_TRUE(retrained);
+  ASSERT_OK(index_->GetStats(&st));
+  EXPECT_EQ(st.codebook_epoch, first_epoch + 1);
+  EXPECT_GE(st.bucket_splits + st.trainings, 2u) << "no edit, no retrain";
+  EXPECT_EQ(st.other_epoch_vectors, 0u);
+  EXPECT_LT(st.max_over_mean(), 3.0);
+  size_t found = 0, wanted = 0;
+  for (int i = 0; i < 50; ++i) {
+    std::vector<float> q(kDriftDim);
+    for (float& x : q) x = noise(rng);
+    q[kDriftDim - 1] += 10;
+    std::vector<SearchHit> hits;
+    SearchOptions so;
+    so.exhaustive = true;
+    ASSERT_OK(index_->Search(so, q, 10, &hits));
+    const std::vector<SearchHit> truth =
+        test::BruteForce(model, q, 10, GetParam());
+    ASSERT_EQ(hits, truth);
+    ASSERT_OK(index_->Search(SearchOptions(), q, 10, &hits));
+    for (const SearchHit& h : hits) {
+      found += std::count(truth.begin(), truth.end(), h);
+    }
+    wanted += truth.size();
+  }
+  printf(
+      "%s drift: %llu edit checks, %llu buckets split, %llu merged, %llu "
+      "edits rejected, %llu deferred, %llu trainings (%llu for imbalance), "
+      "recall@10 of the new region %.3f\n",
+      MetricName(GetParam()), static_cast<unsigned long long>(st.edit_checks),
+      static_cast<unsigned long long>(st.bucket_splits),
+      static_cast<unsigned long long>(st.bucket_merges),
+      static_cast<unsigned long long>(st.bucket_edits_rejected),
+      static_cast<unsigned long long>(st.bucket_edits_deferred),
+      static_cast<unsigned long long>(st.trainings),
+      static_cast<unsigned long long>(st.retrains_imbalance),
+      static_cast<double>(found) / wanted);
+  EXPECT_GE(static_cast<double>(found) / wanted, 0.9);
+}
+
 // Recall@10 at the default effort against the metric's true top-10 (the
 // first 20,000 fashion-mnist images, 300 queries), after an explicit Train.
 TEST_P(MetricModelTest, FashionMnistRecallAtDefaultEffort) {
