@@ -40,6 +40,7 @@ Status VectorIndexImpl::SearchBatch(const SearchOptions& options,
   const size_t n = queries.size() / dim;
   for (size_t i = 0; i < n; ++i) {
     s = CheckFinite(queries.data() + i * dim, dim);
+    if (s.ok()) s = CheckHasDirection(queries.data() + i * dim);
     if (!s.ok()) return QueryError(i, s);
   }
   hits->assign(n, {});

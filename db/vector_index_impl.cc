@@ -223,16 +223,20 @@ Status VectorIndexImpl::CheckVector(const std::vector<float>& v,
   if (!s.ok()) return s;
   s = CheckDimension(options_.dimension, v.size());
   if (s.ok()) s = CheckFinite(v.data(), options_.dimension);
+  if (s.ok()) s = CheckHasDirection(v.data());
   if (!s.ok()) {
     return Status::InvalidArgument(std::string("drift: ") + what + ": " +
                                    s.getState());
   }
-  if (options_.metric == Metric::kCosine &&
-      std::all_of(v.begin(), v.end(), [](float x) { return x == 0; })) {
-    return Status::InvalidArgument(std::string("drift: ") + what +
-                                   ": a zero vector has no cosine distance");
-  }
   return s;
+}
+
+Status VectorIndexImpl::CheckHasDirection(const float* v) const {
+  if (options_.metric == Metric::kCosine &&
+      std::all_of(v, v + options_.dimension, [](float x) { return x == 0; })) {
+    return Status::InvalidArgument("a zero vector has no cosine distance");
+  }
+  return Status::OK();
 }
 
 Status VectorIndexImpl::Put(const rocksdb::WriteOptions& options,

@@ -103,6 +103,9 @@ class VectorIndexImpl : public VectorIndex {
                                     const char* what);
   rocksdb::Status CheckVector(const std::vector<float>& v,
                               const char* what) const;
+  // InvalidArgument for a zero vector (dimension floats) under cosine: it has
+  // no direction, so no distance.
+  rocksdb::Status CheckHasDirection(const float* v) const;
   // Search without recording it in the DB's statistics (Search records).
   rocksdb::Status SearchUnrecorded(const SearchOptions& options,
                                    const std::vector<float>& query, size_t k,

@@ -278,6 +278,18 @@ TEST_P(MetricModelTest, BadInputGetsClearErrors) {
     ASSERT_TRUE(s.IsInvalidArgument()) << s.ToString();
     EXPECT_NE(s.ToString().find("zero vector"), std::string::npos);
     ASSERT_TRUE(q.IsInvalidArgument()) << q.ToString();
+    // SearchBatch and SearchRadius too, naming the query.
+    std::vector<float> batch_queries(one.begin(), one.end());
+    batch_queries.insert(batch_queries.end(), zero.begin(), zero.end());
+    std::vector<std::vector<SearchHit>> batch_hits;
+    const rocksdb::Status b =
+        index_->SearchBatch(SearchOptions(), batch_queries, 3, &batch_hits);
+    ASSERT_TRUE(b.IsInvalidArgument()) << b.ToString();
+    EXPECT_NE(b.ToString().find("SearchBatch query 1: a zero vector"),
+              std::string::npos)
+        << b.ToString();
+    EXPECT_TRUE(index_->SearchRadius(SearchOptions(), zero, 1.0f, &hits)
+                    .IsInvalidArgument());
     rocksdb::WriteBatch batch;
     EXPECT_TRUE(index_->Put(&batch, "z", zero).IsInvalidArgument());
     EXPECT_EQ(batch.Count(), 0u);
