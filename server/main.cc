@@ -32,7 +32,12 @@ DEFINE_string(listen, "127.0.0.1:50051",
 DEFINE_string(role, "primary",
               "primary: owns --db and serves every RPC; worker: a read-only "
               "RocksDB secondary instance of the primary's --db, kept in "
-              "--secondary_path and caught up every --catch_up_interval_ms");
+              "--secondary_path and caught up every --catch_up_interval_ms; "
+              "router: no --db, serves the API over the primaries in --shards");
+DEFINE_string(shards, "",
+              "Router: host:port of every shard's primary, comma-separated; "
+              "keys are hash-partitioned over them in this order (never "
+              "reorder or resize it on a populated deployment)");
 DEFINE_string(secondary_path, "",
               "Worker: directory of the secondary instance's own files");
 DEFINE_uint32(catch_up_interval_ms, 200,
@@ -96,6 +101,7 @@ drift::server::ServerOptions OptionsFromFlags() {
   o.listen = FLAGS_listen;
   o.role = FLAGS_role;
   o.secondary_path = FLAGS_secondary_path;
+  o.shards = FLAGS_shards;
   o.catch_up_interval_ms = FLAGS_catch_up_interval_ms;
   o.tokens_file = FLAGS_tokens_file;
   o.tls_cert = FLAGS_tls_cert;
@@ -147,8 +153,8 @@ int Serve() {
   }
   printf("drift_server listening on %s\n", server->address().c_str());
   fflush(stdout);
-  LOG(INFO) << "listening on " << server->address() << ", db "
-            << options.db_path;
+  LOG(INFO) << "listening on " << server->address() << ", role " << options.role
+            << ", db " << options.db_path << options.shards;
   int signal = 0;
   sigwait(&signals, &signal);
   fprintf(stderr, "drift_server: signal %d, shutting down\n", signal);

@@ -33,10 +33,17 @@ bool IsLoopbackListen(const std::string& listen) {
 rocksdb::Status ValidateServerOptions(const ServerOptions& o,
                                       std::vector<std::string>* warnings) {
   using rocksdb::Status;
-  if (o.db_path.empty()) return Status::InvalidArgument("--db is required");
-  if (o.role != "primary" && o.role != "worker") {
-    return Status::InvalidArgument("--role must be primary or worker, not '" +
-                                   o.role + "'");
+  if (o.role != "primary" && o.role != "worker" && o.role != "router") {
+    return Status::InvalidArgument(
+        "--role must be primary, worker or router, not '" + o.role + "'");
+  }
+  if ((o.role == "router") != o.db_path.empty()) {
+    return Status::InvalidArgument(
+        "--db is required, except with --role=router (which has none)");
+  }
+  if ((o.role == "router") == o.shards.empty()) {
+    return Status::InvalidArgument(
+        "--shards is required with --role=router and only then");
   }
   if ((o.role == "worker") == o.secondary_path.empty()) {
     return Status::InvalidArgument(

@@ -18,13 +18,16 @@ struct ServerOptions {
   std::string db_path;
   // host:port to listen on; port 0 picks a free port (DriftServer::port()).
   std::string listen = "127.0.0.1:50051";
-  // "primary": owns the database, serves every RPC. "worker": a RocksDB
-  // secondary instance of the primary's database (its own files in
+  // The role. "primary": owns the database, serves every RPC. "worker": a
+  // RocksDB secondary instance of the primary's database (its own files in
   // secondary_path), read-only (writes are FAILED_PRECONDITION), caught up
   // with the primary every catch_up_interval_ms.
   std::string role = "primary";
   std::string secondary_path;
   uint32_t catch_up_interval_ms = 200;
+  // "router": no database; serves the API over the primaries listed in
+  // shards ("host:port,host:port,...", server/router_service.h).
+  std::string shards;
 
   // Security (server/auth.h). tls_cert and tls_key: PEM files of the
   // server's certificate chain and key (both or neither); tls_client_ca:

@@ -48,7 +48,7 @@ TEST(ServerOptionsTest, LoopbackOnlyUnlessSecuredOrExplicitlyInsecure) {
   EXPECT_TRUE(
       ValidateServerOptions(bad, &warnings).IsInvalidArgument());  // --db
   bad.db_path = "/tmp/x";
-  bad.role = "router";
+  bad.role = "router";  // with --db and without --shards
   EXPECT_TRUE(ValidateServerOptions(bad, &warnings).IsInvalidArgument());
   bad.role = "worker";  // without secondary_path
   EXPECT_TRUE(ValidateServerOptions(bad, &warnings).IsInvalidArgument());

@@ -66,21 +66,20 @@ Status DriftServer::Start(const ServerOptions& options,
 
   std::unique_ptr<DriftServer> server(new DriftServer());
   server->options_ = options;
-  StoreOptions store_options;
-  store_options.db_path = options.db_path;
-  if (options.role == "worker")
-    store_options.secondary_path = options.secondary_path;
-  store_options.db_options = options.db_options;
-  store_options.search_threads = options.search_threads;
-  s = CollectionStore::Open(store_options, &server->store_);
-  if (!s.ok()) return s;
-  ServiceOptions service_options;
-  service_options.max_inflight = options.max_inflight;
-  service_options.sync_writes = options.sync_writes;
-  service_options.snapshot_ttl_seconds = options.snapshot_ttl_seconds;
-  service_options.role = options.role;
-  server->service_.reset(new DriftService(server->store_.get(), service_options,
-                                          std::move(authorizer)));
+  grpc::Service* service = nullptr;
+  if (options.role == "router") {
+    RouterOptions router_options;
+    s = ParseShardList(options.shards, &router_options.shards);
+    if (!s.ok()) return s;
+    router_options.max_message_bytes = options.max_message_bytes;
+    server->router_.reset(
+        new RouterService(router_options, std::move(authorizer)));
+    service = server->router_.get();
+  } else {
+    s = server->OpenStore(std::move(authorizer));
+    if (!s.ok()) return s;
+    service = server->service_.get();
+  }
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, creds, &server->port_);
@@ -91,7 +90,7 @@ Status DriftServer::Start(const ServerOptions& options,
   grpc::ResourceQuota quota("drift_server");
   quota.SetMaxThreads(static_cast<int>(2 * options.max_inflight + 16));
   builder.SetResourceQuota(quota);
-  builder.RegisterService(server->service_.get());
+  builder.RegisterService(service);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return Status::IOError("cannot listen on " + options.listen);
@@ -99,11 +98,31 @@ Status DriftServer::Start(const ServerOptions& options,
   const std::string& listen = options.listen;
   server->address_ =
       listen.substr(0, listen.rfind(':')) + ":" + std::to_string(server->port_);
-  if (server->store_->secondary()) {
+  if (server->store_ && server->store_->secondary()) {
     server->catch_up_thread_ =
         std::thread([s = server.get()] { s->CatchUpLoop(); });
   }
   *out = std::move(server);
+  return Status::OK();
+}
+
+Status DriftServer::OpenStore(TokenAuthorizer authorizer) {
+  const ServerOptions& options = options_;
+  StoreOptions store_options;
+  store_options.db_path = options.db_path;
+  if (options.role == "worker")
+    store_options.secondary_path = options.secondary_path;
+  store_options.db_options = options.db_options;
+  store_options.search_threads = options.search_threads;
+  Status s = CollectionStore::Open(store_options, &store_);
+  if (!s.ok()) return s;
+  ServiceOptions service_options;
+  service_options.max_inflight = options.max_inflight;
+  service_options.sync_writes = options.sync_writes;
+  service_options.snapshot_ttl_seconds = options.snapshot_ttl_seconds;
+  service_options.role = options.role;
+  service_.reset(
+      new DriftService(store_.get(), service_options, std::move(authorizer)));
   return Status::OK();
 }
 
@@ -141,6 +160,10 @@ Status DriftServer::Shutdown() {
   if (service_) {
     service_->BeginShutdown();
     service_->WaitIdle(grace);
+  }
+  if (router_) {
+    router_->BeginShutdown();
+    router_->WaitIdle(grace);
   }
   if (server_) {
     server_->Shutdown(std::chrono::system_clock::now());

@@ -1,5 +1,6 @@
 // DriftServer: drift_server's process-independent core, so tests can run it
-// in-process: opens the database (CollectionStore), listens (TLS or not,
+// in-process: opens the database (CollectionStore; a router has none and
+// serves RouterService instead), listens (TLS or not,
 // message size limits), serves DriftService, and shuts down gracefully.
 #pragma once
 
@@ -15,6 +16,7 @@
 #include "server/collections.h"
 #include "server/drift_service.h"
 #include "server/options.h"
+#include "server/router_service.h"
 
 namespace drift {
 namespace server {
@@ -40,12 +42,15 @@ class DriftServer {
 
  private:
   DriftServer() = default;
+  // Opens the database and the DriftService of a primary or a worker.
+  rocksdb::Status OpenStore(TokenAuthorizer authorizer);
   // A worker's loop: CatchUp every catch_up_interval_ms until Shutdown.
   void CatchUpLoop();
 
   ServerOptions options_;
   std::unique_ptr<CollectionStore> store_;
-  std::unique_ptr<DriftService> service_;
+  std::unique_ptr<DriftService> service_;  // primary or worker
+  std::unique_ptr<RouterService> router_;  // router
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
   int port_ = 0;

@@ -1,0 +1,158 @@
+// The drift.v1.Drift service of drift_server --role=router: the same API
+// over several primaries ("shards"), each holding a hash partition of every
+// collection's keys.
+//
+// - Partition: a key lives on shard ShardOf(key, n) (FNV-1a 64 of the key's
+//   bytes, modulo n, shards numbered in --shards order). The mapping depends
+//   only on the key and the shard list: never reorder or resize the list of
+//   a populated deployment (there is no rebalancing).
+// - Upsert/Delete/Get split their keys per shard and call the shards in
+//   parallel; a write is atomic per shard only (each shard commits its part
+//   in one WriteBatch; if one shard fails the others' parts stay committed).
+// - CreateCollection, DropCollection, DeleteRange, Train, Flush, Compact and
+//   ListCollections go to every shard; Search/SearchBatch too, and their
+//   results merge exactly: each shard returns its k best, the router keeps
+//   the k best of the union by (distance, key).
+// - A shard that fails makes the request fail with the shard's code (a shard
+//   that is down: UNAVAILABLE) and a message naming it. A search with
+//   SearchParams.allow_partial instead returns the merged hits of the shards
+//   that answered and names the others in missing_shards, when the failure
+//   is the shard's (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED,
+//   INTERNAL, DATA_LOSS, UNKNOWN), not the request's (INVALID_ARGUMENT...).
+// - Snapshot tokens are UNIMPLEMENTED: a token names one shard's snapshot.
+// - The router forwards the client's authorization metadata and deadline to
+//   the shards (which check the token themselves) and checks the token too
+//   if it has a tokens file.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "drift.grpc.pb.h"
+#include "rocksdb/status.h"
+#include "server/auth.h"
+
+namespace drift {
+namespace server {
+
+// The shard of `key` among `num_shards` (> 0): FNV-1a 64 modulo num_shards.
+size_t ShardOf(const std::string& key, size_t num_shards);
+
+// The k best hits of `parts` by (distance, key) into out->hits; stats are
+// summed. Each part must hold its shard's k best (as Search returns them).
+void MergeHits(const std::vector<const v1::SearchResponse*>& parts, uint32_t k,
+               v1::SearchResponse* out);
+
+// Parses "host:port,host:port,..." (at least one, no duplicates).
+rocksdb::Status ParseShardList(const std::string& list,
+                               std::vector<std::string>* shards);
+
+struct RouterOptions {
+  std::vector<std::string> shards;  // host:port of each shard's primary
+  int max_message_bytes = 64 << 20;
+};
+
+class RouterService final : public v1::Drift::Service {
+ public:
+  RouterService(const RouterOptions& options, TokenAuthorizer authorizer);
+  ~RouterService() override;
+
+  // From now on every RPC but Health is UNAVAILABLE.
+  void BeginShutdown() { shutting_down_.store(true); }
+  // Waits until no admitted request runs, or until `deadline`; true if idle.
+  bool WaitIdle(std::chrono::steady_clock::time_point deadline) const;
+
+  grpc::Status CreateCollection(grpc::ServerContext* ctx,
+                                const v1::CreateCollectionRequest* req,
+                                v1::CollectionInfo* resp) override;
+  grpc::Status ListCollections(grpc::ServerContext* ctx,
+                               const v1::ListCollectionsRequest* req,
+                               v1::ListCollectionsResponse* resp) override;
+  grpc::Status DropCollection(grpc::ServerContext* ctx,
+                              const v1::DropCollectionRequest* req,
+                              v1::DropCollectionResponse* resp) override;
+  grpc::Status Upsert(grpc::ServerContext* ctx, const v1::UpsertRequest* req,
+                      v1::UpsertResponse* resp) override;
+  grpc::Status UpsertStream(grpc::ServerContext* ctx,
+                            grpc::ServerReader<v1::UpsertRequest>* reader,
+                            v1::UpsertResponse* resp) override;
+  grpc::Status Delete(grpc::ServerContext* ctx, const v1::DeleteRequest* req,
+                      v1::DeleteResponse* resp) override;
+  grpc::Status DeleteRange(grpc::ServerContext* ctx,
+                           const v1::DeleteRangeRequest* req,
+                           v1::DeleteResponse* resp) override;
+  grpc::Status Get(grpc::ServerContext* ctx, const v1::GetRequest* req,
+                   v1::GetResponse* resp) override;
+  grpc::Status Search(grpc::ServerContext* ctx, const v1::SearchRequest* req,
+                      v1::SearchResponse* resp) override;
+  grpc::Status SearchBatch(grpc::ServerContext* ctx,
+                           const v1::SearchBatchRequest* req,
+                           v1::SearchBatchResponse* resp) override;
+  grpc::Status CreateSnapshot(grpc::ServerContext* ctx,
+                              const v1::CreateSnapshotRequest* req,
+                              v1::CreateSnapshotResponse* resp) override;
+  grpc::Status ReleaseSnapshot(grpc::ServerContext* ctx,
+                               const v1::ReleaseSnapshotRequest* req,
+                               v1::ReleaseSnapshotResponse* resp) override;
+  grpc::Status Train(grpc::ServerContext* ctx, const v1::TrainRequest* req,
+                     v1::TrainResponse* resp) override;
+  grpc::Status Stats(grpc::ServerContext* ctx, const v1::StatsRequest* req,
+                     v1::StatsResponse* resp) override;
+  grpc::Status Flush(grpc::ServerContext* ctx, const v1::FlushRequest* req,
+                     v1::FlushResponse* resp) override;
+  grpc::Status Compact(grpc::ServerContext* ctx, const v1::CompactRequest* req,
+                       v1::CompactResponse* resp) override;
+  grpc::Status Health(grpc::ServerContext* ctx, const v1::HealthRequest* req,
+                      v1::HealthResponse* resp) override;
+
+ private:
+  struct Shard {
+    std::string address;
+    std::unique_ptr<v1::Drift::Stub> stub;
+  };
+  // One shard's call: its index in shards_, request and response.
+  template <typename Req, typename Resp>
+  struct Call {
+    size_t shard;
+    Req request;
+    Resp response;
+    grpc::Status status;
+  };
+
+  // Admission (shutdown, token, deadline already passed), then `body`.
+  template <typename Body>
+  grpc::Status Run(grpc::ServerContext* ctx, Access access, Body&& body);
+  // Runs every call in parallel (gRPC's callback API) with the client's
+  // token and deadline; each call's status names its shard on failure.
+  template <typename Req, typename Resp, typename Start>
+  void Fanout(const grpc::ServerContext& ctx,
+              std::vector<Call<Req, Resp>>* calls, Start start) const;
+  // `req` to every shard; OK, or the failure (FirstFailure) of any shard.
+  template <typename Req, typename Resp, typename Start>
+  grpc::Status Broadcast(const grpc::ServerContext& ctx, const Req& req,
+                         std::vector<Call<Req, Resp>>* calls,
+                         Start start) const;
+  // The search of `req` on every shard; the shards that failed with a
+  // shard fault go to *missing if allow_partial, else fail the request.
+  template <typename Req, typename Resp, typename Start>
+  grpc::Status SearchShards(const grpc::ServerContext& ctx, const Req& req,
+                            std::vector<Call<Req, Resp>>* calls, Start start,
+                            std::vector<std::string>* missing) const;
+  // Splits an Upsert's records per shard and runs them.
+  grpc::Status RouteUpsert(const grpc::ServerContext& ctx,
+                           const v1::UpsertRequest& req, uint64_t* upserted);
+
+  const RouterOptions options_;
+  const TokenAuthorizer authorizer_;
+  std::vector<Shard> shards_;
+  const std::chrono::steady_clock::time_point started_;
+  std::atomic<bool> shutting_down_{false};
+  std::atomic<uint64_t> inflight_{0};
+};
+
+}  // namespace server
+}  // namespace drift
