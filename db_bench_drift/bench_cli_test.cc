@@ -82,5 +82,34 @@ TEST_F(BenchTest, HeaderAndEmptyDatabaseWarning) {
   EXPECT_EQ(filled.output.find("WARNING"), std::string::npos) << filled.output;
 }
 
+// serverload: a result per stream count and operation type, each with QPS
+// and latency percentiles, and the progress line.
+TEST_F(BenchTest, ServerLoadReportsEveryStreamCountAndOperation) {
+  const test::CommandResult r = Bench(
+      "--dataset=gaussian --num=300 --dim=8 --clusters=4 --num_queries=20 "
+      "--systems=drift_server --benchmarks=fillvec,serverload "
+      "--load_seconds=0.5 --load_streams=1,2 --load_write_percent=50");
+  if (r.output.find("built without drift_server") != std::string::npos) {
+    GTEST_SKIP() << "built without drift_server";
+  }
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const char* line : {"serverload drift_server streams=1: ",
+                           "serverload drift_server streams=2: "}) {
+    EXPECT_NE(r.output.find(line), std::string::npos) << line << r.output;
+  }
+  for (const char* op : {"op=search streams=1", "op=upsert streams=1",
+                         "op=search streams=2", "op=upsert streams=2"}) {
+    const size_t at = r.output.find(op);
+    ASSERT_NE(at, std::string::npos) << op << r.output;
+    const size_t begin = r.output.rfind("\nserverload ", at);
+    ASSERT_NE(begin, std::string::npos) << op << r.output;
+    const std::string line = r.output.substr(begin, at - begin);
+    for (const char* metric :
+         {" ops/sec;", "p50_us=", "p99_us=", "p99.9_us="}) {
+      EXPECT_NE(line.find(metric), std::string::npos) << metric << line;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace drift

@@ -41,7 +41,10 @@ DEFINE_string(
     "graphs cover every memtable vector), drift_sim (drift, static and "
     "oracle codebooks over phases of moving data; runs first), workerlag "
     "(drift_server: a worker's lag behind the primary, and the worker's "
-    "search QPS)");
+    "search QPS), serverload (drift_server: --load_streams client streams "
+    "of mixed upserts and searches for --load_seconds each, QPS and "
+    "latency per operation), workerreads (drift_server: searches only, "
+    "against the primary, one worker, two workers)");
 DEFINE_string(
     systems, "drift,rocksdb,hnswlib,bruteforce",
     "Systems to run each benchmark on (a benchmark that does not apply "
@@ -74,6 +77,15 @@ DEFINE_string(filter_selectivity, "",
               "force over the passing vectors");
 DEFINE_int32(catch_up_interval_ms, 100,
              "workerlag: the worker's --catch_up_interval_ms");
+DEFINE_double(load_seconds, 10,
+              "serverload/workerreads: seconds per stream count");
+DEFINE_string(load_streams, "1,2,8",
+              "serverload/workerreads: client stream counts, one run each");
+DEFINE_int32(load_write_percent, 10,
+             "serverload: percent of operations that are one-record upserts");
+DEFINE_int32(load_nprobe, 0,
+             "serverload/workerreads: nprobe of each search (0: the "
+             "engine's default recall target)");
 DEFINE_int32(rerank, 0,
              "Drift search: candidates re-ranked with exact floats (0: the "
              "default for k)");
@@ -323,7 +335,9 @@ class Runner : public System {
   }
 
   rocksdb::Status Run(const std::string& name) override {
-    if (name == "workerlag") return rocksdb::Status::NotSupported();
+    if (name == "workerlag" || name == "serverload" || name == "workerreads") {
+      return rocksdb::Status::NotSupported();
+    }
     if (name == "search") return Search();
     if (name == "fillvec") return Write("fillvec", false);
     if (name == "overwrite") return Write("overwrite", true);
@@ -846,6 +860,11 @@ int Main() {
           static_cast<uint32_t>(FLAGS_codebook_bucket_size);
       so.catch_up_interval_ms =
           static_cast<uint32_t>(FLAGS_catch_up_interval_ms);
+      so.load_seconds = FLAGS_load_seconds;
+      so.load_streams = FLAGS_load_streams;
+      so.load_write_percent = FLAGS_load_write_percent;
+      so.k = static_cast<uint32_t>(FLAGS_k);
+      so.load_nprobe = static_cast<uint32_t>(FLAGS_load_nprobe);
       so.column_family_options =
           "write_buffer_size=" + std::to_string(FLAGS_write_buffer_size) +
           ";max_write_buffer_number=" +

@@ -18,8 +18,9 @@ namespace bench {
 
 const std::vector<std::string>& KnownBenchmarks() {
   static const std::vector<std::string> kNames = {
-      "fillvec",   "flush",     "train",     "compact",   "getvec",   "search",
-      "overwrite", "deletevec", "waitgraph", "drift_sim", "workerlag"};
+      "fillvec",   "flush",      "train",      "compact",   "getvec",
+      "search",    "overwrite",  "deletevec",  "waitgraph", "drift_sim",
+      "workerlag", "serverload", "workerreads"};
   return kNames;
 }
 

@@ -7,6 +7,7 @@
 #include <random>
 #include <thread>
 
+#include "db_bench_drift/server_load.h"
 #include "drift.grpc.pb.h"
 #include "server/server.h"
 #endif
@@ -49,6 +50,7 @@ class ServerSystem : public System {
     so.search_threads = 0;
     std::error_code ec;
     std::filesystem::remove_all(so.db_path, ec);
+    std::filesystem::create_directories(options_.db_dir, ec);  // --db's
     rocksdb::Status s = server::DriftServer::Start(so, &server_);
     if (!s.ok()) return s;
     grpc::ChannelArguments args;
@@ -78,6 +80,8 @@ class ServerSystem : public System {
     if (benchmark == "getvec") return GetVec();
     if (benchmark == "search") return Search(stub_.get(), name_);
     if (benchmark == "workerlag") return WorkerLag();
+    if (benchmark == "serverload") return ServerLoad();
+    if (benchmark == "workerreads") return WorkerReads();
     return rocksdb::Status::NotSupported();
   }
 
@@ -255,17 +259,8 @@ class ServerSystem : public System {
   // (every 100 us) until it reads it: the time from the acknowledgement to
   // the first read that sees the record. Then the worker's search sweep.
   rocksdb::Status WorkerLag() {
-    server::ServerOptions wo;
-    wo.db_path = options_.db_dir + "/" + name_;
-    wo.role = "worker";
-    wo.secondary_path = options_.db_dir + "/" + name_ + "_worker";
-    wo.catch_up_interval_ms = options_.catch_up_interval_ms;
-    wo.listen = "127.0.0.1:0";
-    wo.search_threads = 0;
-    std::error_code ec;
-    std::filesystem::remove_all(wo.secondary_path, ec);
     std::unique_ptr<server::DriftServer> worker;
-    rocksdb::Status s = server::DriftServer::Start(wo, &worker);
+    rocksdb::Status s = StartWorker("_worker", &worker);
     if (!s.ok()) return s;
     auto stub = v1::Drift::NewStub(grpc::CreateChannel(
         worker->address(), grpc::InsecureChannelCredentials()));
@@ -319,6 +314,70 @@ class ServerSystem : public System {
     stub.reset();
     rocksdb::Status closed = worker->Shutdown();
     return s.ok() ? closed : s;
+  }
+
+  // A worker (--role=worker) on the server's database, its secondary
+  // instance in <db>_<suffix>.
+  rocksdb::Status StartWorker(const std::string& suffix,
+                              std::unique_ptr<server::DriftServer>* worker) {
+    server::ServerOptions wo;
+    wo.db_path = options_.db_dir + "/" + name_;
+    wo.role = "worker";
+    wo.secondary_path = options_.db_dir + "/" + name_ + suffix;
+    wo.catch_up_interval_ms = options_.catch_up_interval_ms;
+    wo.listen = "127.0.0.1:0";
+    wo.max_inflight = 1024;
+    wo.search_threads = 0;
+    std::error_code ec;
+    std::filesystem::remove_all(wo.secondary_path, ec);
+    return server::DriftServer::Start(wo, worker);
+  }
+
+  LoadOptions LoadOptionsFor(int write_percent) const {
+    LoadOptions lo;
+    lo.collection = kCollection;
+    lo.seconds = options_.load_seconds;
+    lo.streams = ParseSizeList(options_.load_streams);
+    lo.write_percent = write_percent;
+    lo.params.set_k(options_.k);
+    lo.params.set_nprobe(options_.load_nprobe);
+    lo.seed = options_.seed + 5;
+    return lo;
+  }
+
+  // Mixed single-record upserts and searches against the server.
+  rocksdb::Status ServerLoad() {
+    return RunServerLoad(ctx_, "serverload", name_, {server_->address()},
+                         server_->address(),
+                         LoadOptionsFor(options_.load_write_percent));
+  }
+
+  // Searches only: the primary, one worker, then two workers (the streams
+  // alternate between them), all in this process on the same cores.
+  rocksdb::Status WorkerReads() {
+    std::unique_ptr<server::DriftServer> w1, w2;
+    rocksdb::Status s = StartWorker("_reader1", &w1);
+    if (s.ok()) s = StartWorker("_reader2", &w2);
+    const LoadOptions lo = LoadOptionsFor(0);
+    const std::string primary = server_->address();
+    if (s.ok()) {
+      s = RunServerLoad(ctx_, "workerreads", name_, {primary}, primary, lo);
+    }
+    if (s.ok()) {
+      s = RunServerLoad(ctx_, "workerreads", name_ + "_1worker",
+                        {w1->address()}, primary, lo);
+    }
+    if (s.ok()) {
+      s = RunServerLoad(ctx_, "workerreads", name_ + "_2workers",
+                        {w1->address(), w2->address()}, primary, lo);
+    }
+    for (auto* w : {&w1, &w2}) {
+      if (*w) {
+        rocksdb::Status closed = (*w)->Shutdown();
+        if (s.ok()) s = closed;
+      }
+    }
+    return s;
   }
 
   const BenchContext ctx_;

@@ -5,6 +5,7 @@
 // Its benchmark workerlag starts a worker (--role=worker) on the server's
 // database and measures how long an acknowledged upsert takes to show in the
 // worker's reads, then the worker's search QPS ("drift_server_worker").
+// serverload and workerreads drive it with client streams (server_load.h).
 #pragma once
 
 #include <cstdint>
@@ -31,6 +32,15 @@ struct ServerSystemOptions {
   std::string column_family_options;  // e.g. "write_buffer_size=..."
   // workerlag: the worker's catch-up interval.
   uint32_t catch_up_interval_ms = 100;
+  // serverload (mixed upserts and searches against the server) and
+  // workerreads (searches against one, then two workers): seconds per
+  // stream count, the stream counts, the upserts' share (serverload), and
+  // each search's k and nprobe (0: the engine's default recall target).
+  double load_seconds = 10;
+  std::string load_streams = "1,2,8";
+  int load_write_percent = 10;
+  uint32_t k = 10;
+  uint32_t load_nprobe = 0;
 };
 
 // True if db_bench_drift was built with drift_server (DRIFT_BUILD_SERVER).
