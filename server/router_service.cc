@@ -144,6 +144,9 @@ RouterService::RouterService(const RouterOptions& options,
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(options.max_message_bytes);
   args.SetMaxReceiveMessageSize(options.max_message_bytes);
+  // A shard that restarts is reachable again within a second (gRPC's
+  // default backoff grows to two minutes).
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   for (const std::string& address : options.shards) {
     shards_.push_back(
         {address, v1::Drift::NewStub(grpc::CreateCustomChannel(

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <thread>
 
 #include "server/router_service.h"
 #include "server/server.h"
@@ -292,6 +293,24 @@ TEST_F(RouterTest, DeadShardIsUnavailableOrMissingWithAllowPartial) {
   }
 
   CheckSearches(LiveModel({1}), &rng, /*allow_partial=*/true, {dead});
+
+  // The shard restarts on its address: the router serves all of it again
+  // (the records of the failed upsert that went to it are not there).
+  ServerOptions o;
+  o.db_path = dir_ + "/shard1";
+  o.listen = dead;
+  shards_[1].reset();
+  ASSERT_OK(DriftServer::Start(o, &shards_[1]));
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    st = client_->Search("docs", RandomVector(&rng, kDim), Exhaustive(10),
+                         &resp);
+    if (st.ok() || std::chrono::steady_clock::now() > give_up) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  CheckSearches(model_.vectors, &rng);
 }
 
 }  // namespace
