@@ -73,16 +73,6 @@ void ToProtoStats(const SearchStats& s, v1::SearchStats* out) {
   out->set_range_vectors_scanned(s.range_vectors_scanned);
 }
 
-// Decrements the in-flight count when the request ends.
-class InflightSlot {
- public:
-  explicit InflightSlot(std::atomic<uint64_t>* count) : count_(count) {}
-  ~InflightSlot() { count_->fetch_sub(1); }
-
- private:
-  std::atomic<uint64_t>* count_;
-};
-
 }  // namespace
 
 DriftService::DriftService(CollectionStore* store,
@@ -104,10 +94,8 @@ grpc::Status DriftService::Run(grpc::ServerContext* ctx, Access access,
                         "this drift_server is a read-only worker; write to "
                         "the primary");
   }
-  const uint64_t before = inflight_.fetch_add(1);
-  InflightSlot slot(&inflight_);
-  // Checked after the increment (both seq_cst): either WaitIdle sees this
-  // request, or this request sees the shutdown.
+  uint64_t before = 0;
+  InflightRequests::Slot slot(&inflight_, &before);
   if (shutting_down_.load()) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                         "drift_server is shutting down");
@@ -138,15 +126,6 @@ void DriftService::RecordCatchUp(uint64_t unserved_collections) {
   last_catch_up_ns_.store(
       std::chrono::steady_clock::now().time_since_epoch().count());
   catch_ups_.fetch_add(1);
-}
-
-bool DriftService::WaitIdle(
-    std::chrono::steady_clock::time_point deadline) const {
-  while (inflight_.load() > 0) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
 }
 
 grpc::Status DriftService::FindCollection(const std::string& name,
@@ -574,7 +553,7 @@ grpc::Status DriftService::Stats(grpc::ServerContext* ctx,
       if (!s.ok()) return ToGrpcStatus(s, "Stats of '" + c->info.name() + "'");
       cs->mutable_index_stats()->insert(stats.begin(), stats.end());
     }
-    resp->set_inflight_requests(inflight_.load());
+    resp->set_inflight_requests(inflight_.count());
     resp->set_requests_rejected_overload(rejected_overload_.load());
     if (catch_ups_.load() > 0) {
       resp->set_catch_ups(catch_ups_.load());

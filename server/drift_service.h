@@ -13,6 +13,7 @@
 #include "drift.grpc.pb.h"
 #include "server/auth.h"
 #include "server/collections.h"
+#include "server/inflight.h"
 #include "server/snapshot_leases.h"
 
 namespace drift {
@@ -34,7 +35,9 @@ class DriftService final : public v1::Drift::Service {
   // admitted run to their end.
   void BeginShutdown() { shutting_down_.store(true); }
   // Waits until no admitted request runs, or until `deadline`; true if idle.
-  bool WaitIdle(std::chrono::steady_clock::time_point deadline) const;
+  bool WaitIdle(std::chrono::steady_clock::time_point deadline) const {
+    return inflight_.WaitIdle(deadline);
+  }
   // Releases the snapshot leases (after the gRPC server stopped).
   void ReleaseSnapshots() { snapshots_.Clear(); }
   // A worker's catch-up completed (Stats reports them).
@@ -125,7 +128,7 @@ class DriftService final : public v1::Drift::Service {
   SnapshotLeases snapshots_;
   const std::chrono::steady_clock::time_point started_;
   std::atomic<bool> shutting_down_{false};
-  std::atomic<uint64_t> inflight_{0};
+  InflightRequests inflight_;
   std::atomic<uint64_t> rejected_overload_{0};
   std::atomic<uint64_t> catch_ups_{0};
   std::atomic<int64_t> last_catch_up_ns_{0};  // steady_clock

@@ -55,15 +55,6 @@ grpc::Status FirstFailure(const Calls& calls) {
                       std::to_string(failed) + " shards failed: " + message);
 }
 
-class InflightSlot {
- public:
-  explicit InflightSlot(std::atomic<uint64_t>* count) : count_(count) {}
-  ~InflightSlot() { count_->fetch_sub(1); }
-
- private:
-  std::atomic<uint64_t>* count_;
-};
-
 grpc::Status SnapshotsUnimplemented() {
   return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                       "a router does not support snapshot tokens (a token "
@@ -156,24 +147,13 @@ RouterService::RouterService(const RouterOptions& options,
 
 RouterService::~RouterService() = default;
 
-bool RouterService::WaitIdle(
-    std::chrono::steady_clock::time_point deadline) const {
-  while (inflight_.load() > 0) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
-}
-
 template <typename Body>
 grpc::Status RouterService::Run(grpc::ServerContext* ctx, Access access,
                                 Body&& body) {
   grpc::Status st = authorizer_.Check(*ctx, access);
   if (!st.ok()) return st;
-  inflight_.fetch_add(1);
-  InflightSlot slot(&inflight_);
-  // After the increment: either WaitIdle sees this request or it sees the
-  // shutdown.
+  uint64_t before = 0;  // no limit: each shard has its own
+  InflightRequests::Slot slot(&inflight_, &before);
   if (shutting_down_.load()) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                         "drift_server (router) is shutting down");
@@ -520,7 +500,7 @@ grpc::Status RouterService::Stats(grpc::ServerContext* ctx,
       }
     }
     for (auto& [name, c] : merged) *resp->add_collections() = std::move(c);
-    resp->set_inflight_requests(inflight_.load());
+    resp->set_inflight_requests(inflight_.count());
     resp->set_uptime_seconds(std::chrono::duration_cast<std::chrono::seconds>(
                                  std::chrono::steady_clock::now() - started_)
                                  .count());

@@ -35,6 +35,7 @@
 #include "drift.grpc.pb.h"
 #include "rocksdb/status.h"
 #include "server/auth.h"
+#include "server/inflight.h"
 
 namespace drift {
 namespace server {
@@ -64,7 +65,9 @@ class RouterService final : public v1::Drift::Service {
   // From now on every RPC but Health is UNAVAILABLE.
   void BeginShutdown() { shutting_down_.store(true); }
   // Waits until no admitted request runs, or until `deadline`; true if idle.
-  bool WaitIdle(std::chrono::steady_clock::time_point deadline) const;
+  bool WaitIdle(std::chrono::steady_clock::time_point deadline) const {
+    return inflight_.WaitIdle(deadline);
+  }
 
   grpc::Status CreateCollection(grpc::ServerContext* ctx,
                                 const v1::CreateCollectionRequest* req,
@@ -151,7 +154,7 @@ class RouterService final : public v1::Drift::Service {
   std::vector<Shard> shards_;
   const std::chrono::steady_clock::time_point started_;
   std::atomic<bool> shutting_down_{false};
-  std::atomic<uint64_t> inflight_{0};
+  InflightRequests inflight_;
 };
 
 }  // namespace server
