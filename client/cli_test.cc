@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,12 +37,12 @@ class Server {
     int status;
     waitpid(pid_, &status, 0);
   }
-  // Starts it and waits (<= 30 s) for the address line in its stdout file.
-  bool Start(const std::string& dir, const std::string& extra_flag) {
+  // Starts it with `flags` (e.g. --db) and waits (<= 30 s) for the address
+  // line in its stdout file, <dir>/server.out.
+  bool Start(const std::string& dir, const std::vector<std::string>& flags) {
     const std::string out = dir + "/server.out";
-    std::vector<std::string> args = {DRIFT_SERVER_BIN, "--db=" + dir + "/db",
-                                     "--listen=127.0.0.1:0"};
-    if (!extra_flag.empty()) args.push_back(extra_flag);
+    std::vector<std::string> args = {DRIFT_SERVER_BIN, "--listen=127.0.0.1:0"};
+    args.insert(args.end(), flags.begin(), flags.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(&a[0]);
     argv.push_back(nullptr);
@@ -87,7 +88,7 @@ class CliTest : public testing::Test {
   static void SetUpTestSuite() {
     dir_ = new std::string(drift::test::TempDir("cli_test"));
     server_ = new Server();
-    ASSERT_TRUE(server_->Start(*dir_, ""));
+    ASSERT_TRUE(server_->Start(*dir_, {"--db=" + *dir_ + "/db"}));
   }
   static void TearDownTestSuite() {
     delete server_;
@@ -395,7 +396,8 @@ TEST(CliTokenTest, ReadOnlyTokenCannotWrite) {
   }
   {
     Server server;
-    ASSERT_TRUE(server.Start(dir, "--tokens_file=" + dir + "/tokens"));
+    ASSERT_TRUE(server.Start(
+        dir, {"--db=" + dir + "/db", "--tokens_file=" + dir + "/tokens"}));
     auto drift = [&](const std::string& args) {
       return drift::test::RunCommand(std::string(DRIFT_CLI_BIN) + " --server=" +
                                      server.address() + " " + args + " 2>&1");
@@ -413,6 +415,83 @@ TEST(CliTokenTest, ReadOnlyTokenCannotWrite) {
     EXPECT_EQ(r.code, 0) << r.output;
     EXPECT_EQ(drift("health").code, 0);  // no token needed
   }
+  drift::test::RemoveDir(dir);
+}
+
+// Through a router over two shard processes: an exhaustive search sees both
+// shards; with one shard down it fails naming it, and --allow_partial returns
+// exactly the live shard's keys and names the missing shard on stderr.
+TEST(CliRouterTest, SearchThroughARouterAndAllowPartial) {
+  const std::string dir = drift::test::TempDir("cli_router_test");
+  for (const char* sub : {"/a", "/b", "/r"}) mkdir((dir + sub).c_str(), 0755);
+  auto a = std::make_unique<Server>(), b = std::make_unique<Server>();
+  ASSERT_TRUE(a->Start(dir + "/a", {"--db=" + dir + "/a/db"}));
+  ASSERT_TRUE(b->Start(dir + "/b", {"--db=" + dir + "/b/db"}));
+  const std::string dead = b->address();
+  auto router = std::make_unique<Server>();
+  ASSERT_TRUE(router->Start(
+      dir + "/r", {"--role=router", "--shards=" + a->address() + "," + dead}));
+  auto drift = [&](const std::string& server, const std::string& args) {
+    return drift::test::RunCommand(std::string(DRIFT_CLI_BIN) + " --server=" +
+                                   server + " " + args + " 2>&1");
+  };
+  const std::string r = router->address();
+  ASSERT_EQ(drift(r, "create c --dim=2").code, 0);
+  constexpr int kKeys = 12;
+  std::string keys;
+  for (int i = 0; i < kKeys; ++i) {
+    const std::string key = "k" + std::to_string(i);
+    keys += " " + key;
+    ASSERT_EQ(
+        drift(r, "put c " + key + " --vector=" + std::to_string(i) + ",0").code,
+        0);
+  }
+  // A row of a table for `key`: "<rank> <key> " (search) or "<key> yes"
+  // (get), spaces collapsed.
+  auto has_row = [](const std::string& table, const std::string& row) {
+    std::istringstream in(table);
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream words(line);
+      std::string word, collapsed;
+      while (words >> word) collapsed += word + " ";
+      if (collapsed.find(row) != std::string::npos) return true;
+    }
+    return false;
+  };
+  auto all = drift(r, "search c --vector=0,0 --exhaustive -k 100");
+  ASSERT_EQ(all.code, 0) << all.output;
+  for (int i = 0; i < kKeys; ++i) {
+    EXPECT_TRUE(has_row(all.output,
+                        std::to_string(i + 1) + " k" + std::to_string(i) + " "))
+        << i << all.output;
+  }
+  const auto on_a = drift(a->address(), "get c" + keys + " --omit_vectors");
+  ASSERT_EQ(on_a.code, 0) << on_a.output;
+
+  b.reset();  // SIGTERM, waited for
+  auto failed = drift(r, "search c --vector=0,0 --exhaustive -k 100");
+  EXPECT_EQ(failed.code, 1);
+  EXPECT_NE(failed.output.find("UNAVAILABLE: shard " + dead), std::string::npos)
+      << failed.output;
+  auto partial =
+      drift(r, "search c --vector=0,0 --exhaustive -k 100 --allow_partial");
+  ASSERT_EQ(partial.code, 0) << partial.output;
+  EXPECT_NE(partial.output.find("partial result, shards missing: " + dead),
+            std::string::npos)
+      << partial.output;
+  int live = 0;
+  for (int i = 0; i < kKeys; ++i) {
+    const std::string key = "k" + std::to_string(i);
+    const bool on_live_shard = has_row(on_a.output, key + " yes");
+    live += on_live_shard;
+    EXPECT_EQ(has_row(partial.output, " " + key + " "), on_live_shard)
+        << key << partial.output;
+  }
+  EXPECT_GT(live, 0);
+  EXPECT_LT(live, kKeys);
+  router.reset();
+  a.reset();
   drift::test::RemoveDir(dir);
 }
 

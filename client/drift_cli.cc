@@ -356,7 +356,7 @@ struct SearchFlags {
   float recall_target = 0;
   uint32_t nprobe = 0;
   bool exhaustive = false, adaptive = false, vectors = false, payloads = false,
-       stats = false;
+       stats = false, allow_partial = false;
   uint32_t rerank = 0;
   std::string prefix;
   uint64_t snapshot = 0;
@@ -374,6 +374,9 @@ struct SearchFlags {
     c->add_flag("--vectors", vectors, "Show the hits' vectors");
     c->add_flag("--payloads", payloads, "Show the hits' payloads");
     c->add_flag("--stats", stats, "Show the search's work counters");
+    c->add_flag("--allow_partial", allow_partial,
+                "Router: the live shards' hits when a shard is down (the "
+                "missing shards are named on stderr)");
   }
   v1::SearchParams Params() const {
     v1::SearchParams p;
@@ -388,7 +391,18 @@ struct SearchFlags {
     p.set_include_vectors(vectors);
     p.set_include_payloads(payloads);
     p.set_include_stats(stats);
+    p.set_allow_partial(allow_partial);
     return p;
+  }
+  // A router's partial result (allow_partial): names the missing shards on
+  // stderr, once per response.
+  static void WarnMissing(
+      const google::protobuf::RepeatedPtrField<std::string>& missing) {
+    if (missing.empty()) return;
+    std::string names;
+    for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
+    fprintf(stderr, "drift: partial result, shards missing: %s\n",
+            names.c_str());
   }
   // The table's columns; `batch`: with the query's label first.
   std::vector<std::string> Header(bool batch) const {
@@ -471,6 +485,7 @@ class SearchCommand : public Command {
     grpc::Status st =
         s.conn->stub()->Search(s.conn->Context().get(), req, &resp);
     if (!st.ok()) return RpcError(st);
+    SearchFlags::WarnMissing(resp.missing_shards());
     if (s.json) {
       PrintJson(resp);
       return 0;
@@ -510,6 +525,7 @@ class SearchCommand : public Command {
       v1::SearchBatchResponse resp;
       st = s.conn->stub()->SearchBatch(s.conn->Context().get(), req, &resp);
       if (!st.ok()) return RpcError(st);
+      SearchFlags::WarnMissing(resp.missing_shards());
       if (s.json) PrintJson(resp);
       for (int i = 0; i < resp.results_size(); ++i, ++row) {
         const std::string label = batch.keys.empty()
