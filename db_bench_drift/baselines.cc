@@ -55,9 +55,10 @@ namespace {
 
 class HnswlibSystem : public System {
  public:
-  HnswlibSystem(const BenchContext& ctx, size_t m, size_t ef_construction,
-                const std::string& ef_list)
+  HnswlibSystem(const BenchContext& ctx, std::string name, size_t m,
+                size_t ef_construction, const std::string& ef_list)
       : ctx_(ctx),
+        name_(std::move(name)),
         m_(m),
         ef_construction_(ef_construction),
         ef_list_(ParseSizeList(ef_list)),
@@ -84,7 +85,7 @@ class HnswlibSystem : public System {
     index_.reset(new hnswlib::HierarchicalNSW<float>(space, data.num_base(), m_,
                                                      ef_construction_));
     std::vector<float> unit(data.dim);
-    Progress progress("fillvec hnswlib", data.num_base());
+    Progress progress("fillvec " + name_, data.num_base());
     const auto start = Clock::now();
     for (size_t i = 0; i < data.num_base(); ++i) {
       ToIndexSpace(ctx_.metric, data.base.data() + i * data.dim, data.dim,
@@ -137,12 +138,12 @@ class HnswlibSystem : public System {
   }
 
   const BenchContext ctx_;
+  const std::string name_;
   const size_t m_, ef_construction_;
   const std::vector<size_t> ef_list_;
   hnswlib::L2Space l2_space_;
   hnswlib::InnerProductSpace ip_space_;
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> index_;
-  const std::string name_ = "hnswlib";
 };
 
 class BruteForceSystem : public System {
@@ -187,10 +188,12 @@ class BruteForceSystem : public System {
 
 }  // namespace
 
-std::unique_ptr<System> NewHnswlibSystem(const BenchContext& ctx, size_t m,
+std::unique_ptr<System> NewHnswlibSystem(const BenchContext& ctx,
+                                         std::string name, size_t m,
                                          size_t ef_construction,
                                          const std::string& ef_list) {
-  return std::make_unique<HnswlibSystem>(ctx, m, ef_construction, ef_list);
+  return std::make_unique<HnswlibSystem>(ctx, std::move(name), m,
+                                         ef_construction, ef_list);
 }
 
 std::unique_ptr<System> NewBruteForceSystem(const BenchContext& ctx) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "db_bench_drift/system.h"
 
@@ -11,7 +12,9 @@ namespace drift {
 namespace bench {
 
 // fillvec = graph build (single thread); search = sweep over `ef_list`.
-std::unique_ptr<System> NewHnswlibSystem(const BenchContext& ctx, size_t m,
+// `name` is the system's name in results and ratios.
+std::unique_ptr<System> NewHnswlibSystem(const BenchContext& ctx,
+                                         std::string name, size_t m,
                                          size_t ef_construction,
                                          const std::string& ef_list);
 // search = exact scan of every base vector.

@@ -2,6 +2,8 @@
 // anything runs, the header, and the warnings and errors of bad set-ups.
 #include <sys/stat.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -109,6 +111,39 @@ TEST_F(BenchTest, ServerLoadReportsEveryStreamCountAndOperation) {
       EXPECT_NE(line.find(metric), std::string::npos) << metric << line;
     }
   }
+}
+
+// --hnsw_m with several values builds and searches one hnswlib per M in the
+// same run, each named by its M in the results and the ratios; the JSON
+// carries the header (CPU, ISA) the run printed.
+TEST_F(BenchTest, SeveralHnswMAndHeaderInJson) {
+  const std::string json = dir_ + "/out.json";
+  const test::CommandResult r = Bench(
+      "--dataset=gaussian --num=500 --dim=8 --clusters=4 --num_queries=20 "
+      "--benchmarks=fillvec,flush,search --systems=drift,hnswlib "
+      "--hnsw_m=4,8 --ef_list=10,40 --nprobe_list=2,8 --recall_targets= "
+      "--json=" +
+      json);
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const char* text : {"fillvec                hnswlib-M4 ",
+                           "fillvec                hnswlib-M8 ",
+                           "search                 hnswlib-M4 ",
+                           "search                 hnswlib-M8 ",
+                           "drift/hnswlib-M4", "drift/hnswlib-M8"}) {
+    EXPECT_NE(r.output.find(text), std::string::npos) << text << r.output;
+  }
+  std::ifstream in(json);
+  std::stringstream body;
+  body << in.rdbuf();
+  const std::string out = body.str();
+  for (const char* field :
+       {"{\"header\": {\"version\": \"", "\"cpu\": \"", "\"cpu_signature\": \"",
+        "\"isa\": \"", "\"detected_isa\": \"", "\"dataset\": \"gaussian\"",
+        "\"queries\": \"20\"", "\"results\": [", "\"system\": \"hnswlib-M8\"",
+        "\"M\": \"8\"", "\"cpu_us_per_query\": ", "\"reranked_per_query\": "}) {
+    EXPECT_NE(out.find(field), std::string::npos) << field << out;
+  }
+  EXPECT_EQ(Bench("--dataset=gaussian --num=100 --hnsw_m=0").code, 1);
 }
 
 }  // namespace

@@ -4,11 +4,13 @@
 #include <gflags/gflags.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -90,7 +92,9 @@ DEFINE_int32(rerank, 0,
              "Drift search: candidates re-ranked with exact floats (0: the "
              "default for k)");
 DEFINE_string(ef_list, "10,20,40,80,160", "hnswlib search: ef values");
-DEFINE_int32(hnsw_m, 16, "hnswlib M");
+DEFINE_string(hnsw_m, "16,32",
+              "hnswlib M values: one hnswlib system each, built and searched "
+              "in the same run (named hnswlib-M<m> when there are several)");
 DEFINE_int32(hnsw_ef_construction, 200, "hnswlib ef_construction");
 DEFINE_int32(faiss_nlist, 1024, "faiss IVF lists (IVF<nlist>,SQ8)");
 DEFINE_string(faiss_nprobe_list, "1,2,4,8,12,16,24,32",
@@ -653,6 +657,11 @@ class Runner : public System {
     r.params["rerank"] =
         FLAGS_rerank == 0 ? "default" : std::to_string(FLAGS_rerank);
     if (eval == nullptr) eval = ctx_.eval;
+    SearchCounters counters;
+    std::map<std::string, std::string> cache_before;
+    rocksdb::Status s =
+        index_->GetMapProperty("drift.blob-cache", &cache_before);
+    if (!s.ok()) return s;
     return RunQueries(
         *eval, r, reporter(),
         [&](size_t q, std::vector<uint32_t>* ids, uint64_t* scanned) {
@@ -669,10 +678,53 @@ class Runner : public System {
           *scanned = stats.segment_vectors_scanned +
                      stats.memtable_vectors_scanned +
                      stats.range_vectors_scanned;
+          counters.Add(stats);
           return st;
         },
-        FLAGS_threads);
+        FLAGS_threads,
+        [&](Result* result) {
+          std::map<std::string, std::string> cache_after;
+          if (index_->GetMapProperty("drift.blob-cache", &cache_after).ok()) {
+            counters.Report(cache_before, cache_after, eval->num_queries(),
+                            result);
+          }
+        });
   }
+
+  // Per-query averages of a search measurement's SearchStats and of the blob
+  // cache's counters (drift.blob-cache): where a query's time can go besides
+  // the SQ8 scan. Add may run on several threads at once.
+  struct SearchCounters {
+    std::atomic<uint64_t> buckets{0}, reranked{0}, point_reads{0};
+
+    void Add(const SearchStats& stats) {
+      buckets.fetch_add(stats.buckets_probed, std::memory_order_relaxed);
+      reranked.fetch_add(stats.candidates_verified, std::memory_order_relaxed);
+      point_reads.fetch_add(stats.point_reads, std::memory_order_relaxed);
+    }
+
+    void Report(const std::map<std::string, std::string>& before,
+                const std::map<std::string, std::string>& after, size_t queries,
+                Result* r) const {
+      const double n = static_cast<double>(std::max<size_t>(queries, 1));
+      r->metrics["buckets_per_query"] = buckets.load() / n;
+      r->metrics["reranked_per_query"] = reranked.load() / n;
+      r->metrics["point_reads_per_query"] = point_reads.load() / n;
+      auto delta = [&](const char* key) {
+        auto a = after.find(key), b = before.find(key);
+        if (a == after.end() || b == before.end()) return 0.0;
+        return static_cast<double>(std::stoull(a->second) -
+                                   std::stoull(b->second));
+      };
+      r->metrics["cache_hits_per_query"] = delta("hits") / n;
+      r->metrics["cache_misses_per_query"] = delta("misses") / n;
+      r->metrics["pinned_reads_per_query"] = delta("pinned-reads") / n;
+      auto at = after.find("pinned-usage");
+      if (at != after.end()) {
+        r->metrics["pinned_mb"] = std::stoull(at->second) / 1048576.0;
+      }
+    }
+  };
 
   rocksdb::Status DeleteVec() {
     std::mt19937_64 rng(FLAGS_seed + 2);
@@ -775,13 +827,23 @@ int Main() {
   }
   const bool searches = std::find(benchmarks.begin(), benchmarks.end(),
                                   "search") != benchmarks.end();
-  PrintHeader(data,
-              searches ? std::min(static_cast<size_t>(
-                                      std::max<int64_t>(FLAGS_num_queries, 0)),
-                                  data.num_queries())
-                       : 0,
-              FLAGS_benchmarks, FLAGS_systems, metric);
+  const std::vector<size_t> hnsw_ms = ParseSizeList(FLAGS_hnsw_m);
+  if (hnsw_ms.empty() ||
+      std::find(hnsw_ms.begin(), hnsw_ms.end(), size_t{0}) != hnsw_ms.end()) {
+    fprintf(stderr, "db_bench_drift: --hnsw_m=%s must list M values >= 1\n",
+            FLAGS_hnsw_m.c_str());
+    return 1;
+  }
+  const HeaderFields header =
+      RunHeader(data,
+                searches ? std::min(static_cast<size_t>(std::max<int64_t>(
+                                        FLAGS_num_queries, 0)),
+                                    data.num_queries())
+                         : 0,
+                FLAGS_benchmarks, FLAGS_systems, metric);
+  PrintHeader(header, data);
   Reporter reporter;
+  reporter.SetHeader(header);
   SearchEval eval;
   BenchContext ctx{&data, &eval, &reporter, metric};
   // drift_sim runs its own databases (one per variant), before the rest.
@@ -831,8 +893,13 @@ int Main() {
   std::vector<std::unique_ptr<System>> systems;
   for (const std::string& name : Split(FLAGS_systems)) {
     if (name == "hnswlib") {
-      systems.push_back(NewHnswlibSystem(
-          ctx, FLAGS_hnsw_m, FLAGS_hnsw_ef_construction, FLAGS_ef_list));
+      // Several M: one system each, named hnswlib-M<m> in results and ratios.
+      for (size_t m : hnsw_ms) {
+        systems.push_back(NewHnswlibSystem(
+            ctx,
+            hnsw_ms.size() == 1 ? "hnswlib" : "hnswlib-M" + std::to_string(m),
+            m, FLAGS_hnsw_ef_construction, FLAGS_ef_list));
+      }
       continue;
     }
     if (name == "bruteforce") {

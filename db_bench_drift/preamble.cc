@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <map>
 
 #include "rocksdb/version.h"
 #include "util/cpu_features.h"
@@ -48,44 +49,95 @@ rocksdb::Status CheckNames(const char* flag,
       " (known: " + all + ")");
 }
 
-std::string CpuDescription() {
+namespace {
+
+// The value of the first /proc/cpuinfo line starting with `field`, and how
+// many lines start with it.
+std::string CpuInfoField(const std::string& field, int* count = nullptr) {
   std::ifstream in("/proc/cpuinfo");
-  std::string line, model;
-  int count = 0;
+  std::string line, value;
+  int n = 0;
   while (std::getline(in, line)) {
-    if (line.compare(0, 10, "model name") != 0) continue;
-    ++count;
+    if (line.compare(0, field.size(), field) != 0) continue;
     const size_t colon = line.find(':');
-    if (colon != std::string::npos && model.empty()) {
-      model = line.substr(line.find_first_not_of(" \t", colon + 1));
+    if (colon == std::string::npos ||
+        line.find_first_not_of(" \t", field.size()) != colon) {
+      continue;  // "model" must not match "model name"
     }
+    ++n;
+    const size_t first = line.find_first_not_of(" \t", colon + 1);
+    if (value.empty() && first != std::string::npos) value = line.substr(first);
   }
+  if (count != nullptr) *count = n;
+  return value;
+}
+
+const char* YesNo(bool b) { return b ? "yes" : "no"; }
+
+}  // namespace
+
+std::string CpuDescription() {
+  int count = 0;
+  const std::string model = CpuInfoField("model name", &count);
   if (count == 0) return "unknown";
   return std::to_string(count) + " * " + model;
 }
 
-void PrintHeader(const Dataset& data, size_t queries,
-                 const std::string& benchmarks, const std::string& systems,
-                 drift::Metric metric) {
+std::string CpuSignature() {
+  const std::string family = CpuInfoField("cpu family");
+  if (family.empty()) return "unknown";
+  return family + "/" + CpuInfoField("model") + "/" + CpuInfoField("stepping");
+}
+
+HeaderFields RunHeader(const Dataset& data, size_t queries,
+                       const std::string& benchmarks,
+                       const std::string& systems, drift::Metric metric) {
   const std::time_t now = std::time(nullptr);
   char date[64];
   std::strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y",
                 std::localtime(&now));
-  const char* forced = std::getenv("DRIFT_ISA");
-  std::printf("Drift:      version %s (RocksDB %d.%d.%d)\n", DRIFT_VERSION,
-              ROCKSDB_MAJOR, ROCKSDB_MINOR, ROCKSDB_PATCH);
-  std::printf("Date:       %s\n", date);
-  std::printf("CPU:        %s\n", CpuDescription().c_str());
-  std::printf("ISA:        %s (detected %s%s%s)\n", IsaName(ActiveIsa()),
-              IsaName(DetectedIsa()), forced != nullptr ? ", DRIFT_ISA=" : "",
-              forced != nullptr ? forced : "");
-  std::printf("Dataset:    %s, %zu base vectors, dim %u, metric %s\n",
-              data.name.c_str(), data.num_base(), data.dim, MetricName(metric));
-  if (queries > 0) {
-    std::printf("Queries:    %zu (of %zu in the data set)\n", queries,
-                data.num_queries());
+  char version[64];
+  std::snprintf(version, sizeof(version), "%s (RocksDB %d.%d.%d)",
+                DRIFT_VERSION, ROCKSDB_MAJOR, ROCKSDB_MINOR, ROCKSDB_PATCH);
+  HeaderFields h = {
+      {"version", version},          {"date", date},
+      {"cpu", CpuDescription()},     {"cpu_signature", CpuSignature()},
+      {"isa", IsaName(ActiveIsa())}, {"detected_isa", IsaName(DetectedIsa())}};
+  if (const char* forced = std::getenv("DRIFT_ISA")) {
+    h.emplace_back("isa_override", forced);
   }
-  std::printf("Benchmarks: %s on %s\n", benchmarks.c_str(), systems.c_str());
+  h.emplace_back("avx512_vnni", YesNo(DetectCpuFeatures().avx512_vnni));
+  h.emplace_back("dataset", data.name);
+  h.emplace_back("base_vectors", std::to_string(data.num_base()));
+  h.emplace_back("dim", std::to_string(data.dim));
+  h.emplace_back("metric", MetricName(metric));
+  if (queries > 0) h.emplace_back("queries", std::to_string(queries));
+  h.emplace_back("benchmarks", benchmarks);
+  h.emplace_back("systems", systems);
+  return h;
+}
+
+void PrintHeader(const HeaderFields& header, const Dataset& data) {
+  std::map<std::string, std::string> f(header.begin(), header.end());
+  auto has = [&f](const char* name) { return f.count(name) != 0; };
+  std::printf("Drift:      version %s\n", f["version"].c_str());
+  std::printf("Date:       %s\n", f["date"].c_str());
+  std::printf("CPU:        %s (family/model/stepping %s, AVX-512 VNNI %s)\n",
+              f["cpu"].c_str(), f["cpu_signature"].c_str(),
+              f["avx512_vnni"].c_str());
+  std::printf("ISA:        %s (detected %s%s%s)\n", f["isa"].c_str(),
+              f["detected_isa"].c_str(),
+              has("isa_override") ? ", DRIFT_ISA=" : "",
+              has("isa_override") ? f["isa_override"].c_str() : "");
+  std::printf("Dataset:    %s, %s base vectors, dim %s, metric %s\n",
+              f["dataset"].c_str(), f["base_vectors"].c_str(), f["dim"].c_str(),
+              f["metric"].c_str());
+  if (has("queries")) {
+    std::printf("Queries:    %s (of %zu in the data set)\n",
+                f["queries"].c_str(), data.num_queries());
+  }
+  std::printf("Benchmarks: %s on %s\n", f["benchmarks"].c_str(),
+              f["systems"].c_str());
   std::printf("------------------------------------------------\n");
   std::fflush(stdout);  // before any warning on stderr
 }

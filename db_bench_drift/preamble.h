@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "drift/metric.h"
@@ -27,12 +28,22 @@ rocksdb::Status CheckNames(const char* flag,
 // "<count> * <model name>" from /proc/cpuinfo ("unknown" if unreadable).
 std::string CpuDescription();
 
-// The header, db_bench style: versions, date, CPU, the kernels' ISA, the data
-// set and the queries a search will really run (`queries`: 0 when no search
-// benchmark runs).
-void PrintHeader(const Dataset& data, size_t queries,
-                 const std::string& benchmarks, const std::string& systems,
-                 drift::Metric metric);
+// The CPU as /proc/cpuinfo names it: family, model and stepping (a VM's
+// "model name" may hide the generation; these do not), e.g. "25/17/1".
+std::string CpuSignature();
+
+// What describes the run, in header order as (name, value): version, date,
+// cpu, cpu_signature, isa (the kernels'), detected_isa, isa_override
+// (DRIFT_ISA, if set), avx512_vnni, dataset, base_vectors, dim, metric, queries
+// (those a search will really run; absent when `queries` is 0), benchmarks,
+// systems. The --json output carries them as its "header" object.
+using HeaderFields = std::vector<std::pair<std::string, std::string>>;
+HeaderFields RunHeader(const Dataset& data, size_t queries,
+                       const std::string& benchmarks,
+                       const std::string& systems, drift::Metric metric);
+
+// Prints `header` db_bench style (Drift:, Date:, CPU:, ISA:, Dataset:, ...).
+void PrintHeader(const HeaderFields& header, const Dataset& data);
 
 }  // namespace bench
 }  // namespace drift

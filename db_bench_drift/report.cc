@@ -67,7 +67,12 @@ std::string JsonNumber(double v) {
 
 bool Reporter::WriteJson(const std::string& path) const {
   std::ofstream out(path);
-  out << "{\"results\": [\n";
+  out << "{\"header\": {";
+  for (size_t i = 0; i < header_.size(); ++i) {
+    out << (i == 0 ? "" : ", ") << JsonString(header_[i].first) << ": "
+        << JsonString(header_[i].second);
+  }
+  out << "},\n\"results\": [\n";
   for (size_t i = 0; i < results_.size(); ++i) {
     const Result& r = results_[i];
     out << "  {\"benchmark\": " << JsonString(r.benchmark)

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace drift {
@@ -59,10 +60,16 @@ class Reporter {
   // Adds a result to the JSON output without printing it.
   void Record(const Result& r) { results_.push_back(r); }
   const std::vector<Result>& results() const { return results_; }
-  // Writes {"results": [...]} to `path`; false on I/O error.
+  // What describes the run (preamble.h's RunHeader), written to the JSON
+  // as its "header" object.
+  void SetHeader(std::vector<std::pair<std::string, std::string>> header) {
+    header_ = std::move(header);
+  }
+  // Writes {"header": {...}, "results": [...]} to `path`; false on I/O error.
   bool WriteJson(const std::string& path) const;
 
  private:
+  std::vector<std::pair<std::string, std::string>> header_;
   std::vector<Result> results_;
 };
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -50,11 +51,12 @@ class SearchEval {
 // QPS and latency percentiles as one result line. With threads > 1 (like
 // db_bench's --threads) that many threads issue the queries concurrently,
 // each taking the next query not yet run; `search` must then be thread-safe.
-// QPS is then the total over all threads and wall time.
+// QPS is then the total over all threads and wall time. `annotate` (if set)
+// adds to the result after the last query, before it is reported.
 template <typename SearchFn>
-rocksdb::Status RunQueries(const SearchEval& eval, Result result,
-                           Reporter* reporter, SearchFn search,
-                           int threads = 1);
+rocksdb::Status RunQueries(
+    const SearchEval& eval, Result result, Reporter* reporter, SearchFn search,
+    int threads = 1, const std::function<void(Result*)>& annotate = nullptr);
 
 }  // namespace bench
 }  // namespace drift

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <time.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -9,9 +11,19 @@
 namespace drift {
 namespace bench {
 
+// CPU seconds of `clock`: CLOCK_THREAD_CPUTIME_ID (the calling thread:
+// unlike wall time, not inflated while other processes hold the cores) or
+// CLOCK_PROCESS_CPUTIME_ID (every thread, background work included).
+inline double CpuSeconds(clockid_t clock) {
+  timespec ts;
+  clock_gettime(clock, &ts);
+  return static_cast<double>(ts.tv_sec) + ts.tv_nsec * 1e-9;
+}
+
 template <typename SearchFn>
 rocksdb::Status RunQueries(const SearchEval& eval, Result result,
-                           Reporter* reporter, SearchFn search, int threads) {
+                           Reporter* reporter, SearchFn search, int threads,
+                           const std::function<void(Result*)>& annotate) {
   const size_t num = eval.num_queries();
   threads = std::max(1, threads);
   std::atomic<size_t> next{0};
@@ -19,6 +31,7 @@ rocksdb::Status RunQueries(const SearchEval& eval, Result result,
   Latencies lat;
   size_t hits = 0;
   double scanned = 0;
+  double cpu_secs = 0;
   rocksdb::Status status;
   Progress progress(result.benchmark + " " + result.system, num);
   auto run = [&](int thread) {
@@ -27,6 +40,7 @@ rocksdb::Status RunQueries(const SearchEval& eval, Result result,
     double my_scanned = 0;
     rocksdb::Status s;
     std::vector<uint32_t> ids;
+    const double cpu_start = CpuSeconds(CLOCK_THREAD_CPUTIME_ID);
     for (size_t q; s.ok() && (q = next.fetch_add(1)) < num;) {
       ids.clear();
       uint64_t scanned_q = 0;
@@ -37,18 +51,23 @@ rocksdb::Status RunQueries(const SearchEval& eval, Result result,
       my_scanned += scanned_q;
       if (thread == 0) progress.Update(std::min(num, q + 1));
     }
+    const double my_cpu = CpuSeconds(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
     std::lock_guard<std::mutex> lock(mu);
+    cpu_secs += my_cpu;
     lat.Add(my_lat);
     hits += my_hits;
     scanned += my_scanned;
     if (status.ok()) status = s;
   };
   const auto start = Clock::now();
+  const double process_cpu_start = CpuSeconds(CLOCK_PROCESS_CPUTIME_ID);
   std::vector<std::thread> helpers;
   for (int t = 1; t < threads; ++t) helpers.emplace_back(run, t);
   run(0);
   for (std::thread& t : helpers) t.join();
   const double secs = SecondsSince(start);
+  const double process_cpu_secs =
+      CpuSeconds(CLOCK_PROCESS_CPUTIME_ID) - process_cpu_start;
   progress.Finish();
   if (!status.ok()) return status;
   const double n = static_cast<double>(num);
@@ -61,6 +80,12 @@ rocksdb::Status RunQueries(const SearchEval& eval, Result result,
   result.metrics["p99_us"] = lat.Percentile(99);
   result.metrics["p99.9_us"] = lat.Percentile(99.9);
   result.metrics["scanned_per_query"] = scanned / n;
+  // Search threads' CPU per query, and the rest of the process's (background
+  // work that competed with them) over the same wall time.
+  result.metrics["cpu_us_per_query"] = cpu_secs * 1e6 / n;
+  result.metrics["other_cpu_us_per_query"] =
+      std::max(0.0, process_cpu_secs - cpu_secs) * 1e6 / n;
+  if (annotate) annotate(&result);
   reporter->Report(result);
   return rocksdb::Status::OK();
 }
