@@ -1,11 +1,17 @@
 // CandidateSet: the best `capacity` candidates (user key, approximate distance)
 // seen so far, deduplicated by user key. A search fills it from every source
 // and then re-ranks what it kept with exact, MVCC-visible values.
+//
+// Keys are not copied: a key's bytes must stay valid while the set lives.
+// They point into bucket blobs (kept with KeepAlive) and memtable arenas (kept
+// by the search's pinned view); a search adds a few hundred keys per query,
+// and a copy each (plus its twin in the heap) cost more than the SQ8 scan.
 #pragma once
 
 #include <cstddef>
 #include <limits>
-#include <string>
+#include <memory>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -16,7 +22,7 @@ namespace drift {
 class CandidateSet {
  public:
   // capacity 0 = unbounded (exhaustive search keeps every key).
-  explicit CandidateSet(size_t capacity) : capacity_(capacity) {}
+  explicit CandidateSet(size_t capacity);
 
   // Distance a candidate must beat to be kept (infinity until full).
   float threshold() const {
@@ -24,20 +30,29 @@ class CandidateSet {
                ? std::numeric_limits<float>::infinity()
                : heap_.front().first;
   }
-
-  void Add(const rocksdb::Slice& user_key, float distance);
-
-  // The kept candidates, nearest (by approximate distance) first.
-  std::vector<std::pair<float, std::string>> Sorted() const;
+  // Keeps `user_key` (its bytes unchanged while the set lives) at `distance`
+  // if it is among the best; true if it was kept.
+  bool Add(const rocksdb::Slice& user_key, float distance);
+  // Holds `owner` (what kept keys point into) as long as the set.
+  void KeepAlive(std::shared_ptr<const void> owner) {
+    owners_.push_back(std::move(owner));
+  }
+  // The kept candidates, nearest (by approximate distance) first; the keys
+  // point where Add's did.
+  std::vector<std::pair<float, rocksdb::Slice>> Sorted() const;
   size_t size() const { return best_.size(); }
 
  private:
-  void PopWorst();
+  using Map = std::unordered_map<std::string_view, float>;
+  // Pops the heap down to the worst kept entry (best_ not empty) and returns
+  // it, still in best_.
+  Map::const_iterator PopWorst();
 
   const size_t capacity_;
   // Max-heap on distance of (distance, key); best_ maps key -> its distance.
-  std::vector<std::pair<float, std::string>> heap_;
-  std::unordered_map<std::string, float> best_;
+  std::vector<std::pair<float, std::string_view>> heap_;
+  Map best_;
+  std::vector<std::shared_ptr<const void>> owners_;
 };
 
 }  // namespace drift

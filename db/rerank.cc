@@ -105,7 +105,7 @@ Status RerankAtSnapshot(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
                         const CandidateSet& candidates, size_t k, size_t rerank,
                         bool with_vectors, std::vector<SearchHit>* hits,
                         SearchStats* stats) {
-  const std::vector<std::pair<float, std::string>> pool = candidates.Sorted();
+  const std::vector<std::pair<float, Slice>> pool = candidates.Sorted();
   hits->clear();
   if (pool.empty()) return Status::OK();
   // A candidate is stale when its visible vector is much farther than the
@@ -145,7 +145,7 @@ Status RerankAtSnapshot(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
       const float exact = distance(v.data());
       const float approx = pool[next + i].first;
       if (!(exact <= approx + std::abs(approx) + slack)) ++stale;
-      hits->push_back({pool[next + i].second, exact});
+      hits->push_back({pool[next + i].second.ToString(), exact});
       if (with_vectors) {
         hits->back().vector = v;
         // Bounds the vectors held when every candidate is verified.

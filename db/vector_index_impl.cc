@@ -471,17 +471,22 @@ Status VectorIndexImpl::SearchFiltered(const PinnedView& view,
   // A pool deeper than the re-rank depth: candidates found through versions
   // that are no longer visible are replaced from it (see RerankAtSnapshot).
   CandidateSet candidates(rerank * kCandidatePoolFactor);
-  Status s = rounds([&candidates, filter](
-                        size_t /*segment*/, uint32_t /*bucket*/,
-                        const BucketDataView& bucket, const float* approx,
-                        const std::shared_ptr<VectorSectionReader::BlobRef>&) {
-    for (uint32_t r = 0; r < bucket.num_rows; ++r) {
-      if (approx[r] < candidates.threshold()) {
-        const Slice key = UserKeyOf(bucket.keys[r]);
-        if (filter->Passes(key)) candidates.Add(key, approx[r]);
-      }
-    }
-  });
+  Status s =
+      rounds([&candidates, filter](
+                 size_t /*segment*/, uint32_t /*bucket*/,
+                 const BucketDataView& bucket, const float* approx,
+                 const std::shared_ptr<VectorSectionReader::BlobRef>& blob) {
+        bool kept = false;
+        for (uint32_t r = 0; r < bucket.num_rows; ++r) {
+          if (approx[r] < candidates.threshold()) {
+            const Slice key = UserKeyOf(bucket.keys[r]);
+            if (filter->Passes(key) && candidates.Add(key, approx[r])) {
+              kept = true;
+            }
+          }
+        }
+        if (kept) candidates.KeepAlive(blob);  // the kept keys point into it
+      });
   if (!s.ok()) return s;
   CollectMemtables(view, distance, k, options.exhaustive, filter, &candidates,
                    stats);

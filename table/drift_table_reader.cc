@@ -231,7 +231,8 @@ Status DriftTableReader::Get(
     rocksdb::GetContext* get_context,
     const rocksdb::SliceTransform* /*prefix_extractor*/, bool skip_filters) {
   if (!skip_filters && !file_.BloomMayMatch(key)) return Status::OK();
-  std::unique_ptr<rocksdb::DataBlockIter> it(NewKeyIndexIterator(nullptr));
+  rocksdb::DataBlockIter iter;  // on the stack: a Get allocates no iterator
+  rocksdb::DataBlockIter* it = NewKeyIndexIterator(&iter);
   const Slice user_key = rocksdb::ExtractUserKey(key);
   BlockBuffer buf;
   for (it->Seek(key); it->Valid(); it->Next()) {
@@ -244,11 +245,23 @@ Status DriftTableReader::Get(
     }
     ValueRef ref;
     Slice value;
+    // A vector is handed over pinned in the blob cache, not copied: a
+    // search's re-rank reads its candidates this way (RerankAtSnapshot).
+    rocksdb::Cleanable pinner;
+    bool pinned = false;
     s = DecodeValueRef(it->value(), &ref);
-    if (s.ok()) s = section_.ReadValue(ref, &buf, &value);
+    if (s.ok() && ref.kind == ValueKind::kVector) {
+      s = section_.ReadRowPinned(ref.bucket, ref.row, &buf, &value, &pinner,
+                                 &pinned);
+    } else if (s.ok()) {
+      s = section_.ReadValue(ref, &buf, &value);
+    }
     if (!s.ok()) return s;
     bool matched = false;
-    if (!get_context->SaveValue(parsed, value, &matched)) break;
+    if (!get_context->SaveValue(parsed, value, &matched,
+                                pinned ? &pinner : nullptr)) {
+      break;
+    }
   }
   return it->status();
 }

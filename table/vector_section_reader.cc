@@ -48,12 +48,10 @@ VectorSectionReader::VectorSectionReader(
 VectorSectionReader::~VectorSectionReader() {
   if (pinned_ == nullptr) return;
   for (size_t b = 0; b < directory_.buckets.size(); ++b) {
-    if (pinned_[b].handle != nullptr) blob_cache_->Release(pinned_[b].handle);
+    if (auto* h = pinned_[b].handle.load()) blob_cache_->Release(h);
   }
   for (size_t c = 0; c < num_chunks_; ++c) {
-    if (pinned_chunks_[c].handle != nullptr) {
-      blob_cache_->Release(pinned_chunks_[c].handle);
-    }
+    if (auto* h = pinned_chunks_[c].handle.load()) blob_cache_->Release(h);
   }
   pin_budget_->Release(pinned_bytes_.load(std::memory_order_relaxed));
 }
@@ -217,7 +215,7 @@ void VectorSectionReader::Pin(PinnedBlock* slot,
   if (slot->block.compare_exchange_strong(expected, block,
                                           std::memory_order_acq_rel)) {
     blob_cache_->Ref(h);
-    slot->handle = h;
+    slot->handle.store(h, std::memory_order_release);
     pinned_bytes_.fetch_add(charge, std::memory_order_relaxed);
   } else {  // another search pinned it first
     pin_budget_->Release(charge);
@@ -287,6 +285,43 @@ Status VectorSectionReader::ReadRowRef(uint32_t bucket, uint32_t row,
   if (pin != nullptr && ref->handle_ != nullptr) Pin(pin, ref->handle_);
   *row_data = reinterpret_cast<const float*>(ref->data().data() +
                                              (row - first) * row_bytes);
+  return Status::OK();
+}
+
+Status VectorSectionReader::ReadRowPinned(uint32_t bucket, uint32_t row,
+                                          BlockBuffer* buf, Slice* value,
+                                          rocksdb::Cleanable* pinner,
+                                          bool* pinned) const {
+  BlobRef ref;
+  const float* data = nullptr;
+  Status s = ReadRowRef(bucket, row, &ref, &data);
+  if (!s.ok()) return s;
+  const size_t row_bytes = size_t{directory_.dim} * sizeof(float);
+  rocksdb::Cache::Handle* h = ref.handle_;
+  if (h != nullptr) {
+    ref.handle_ = nullptr;  // the reference moves to `pinner`
+  } else if (ref.block_ != &ref.owned_) {
+    // A pinned chunk: ReadRowRef checked bucket and row.
+    const PinnedBlock& slot =
+        pinned_chunks_[chunk_base_[bucket] + row / directory_.rows_per_chunk];
+    h = slot.handle.load(std::memory_order_acquire);
+    if (h != nullptr) blob_cache_->Ref(h);
+  }
+  *pinned = h != nullptr;
+  if (!*pinned) {
+    buf->buf.reset(new char[row_bytes]);
+    std::memcpy(buf->buf.get(), data, row_bytes);
+    buf->data = Slice(buf->buf.get(), row_bytes);
+    *value = buf->data;
+    return Status::OK();
+  }
+  *value = Slice(reinterpret_cast<const char*>(data), row_bytes);
+  pinner->RegisterCleanup(
+      [](void* cache, void* handle) {
+        static_cast<rocksdb::Cache*>(cache)->Release(
+            static_cast<rocksdb::Cache::Handle*>(handle));
+      },
+      blob_cache_.get(), h);
   return Status::OK();
 }
 

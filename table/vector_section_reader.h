@@ -110,6 +110,15 @@ class VectorSectionReader {
   // that `ref` pins.
   rocksdb::Status ReadRowRef(uint32_t bucket, uint32_t row, BlobRef* ref,
                              const float** row_data) const;
+  // Row `row` of bucket `bucket` as a value for RocksDB to pin instead of
+  // copying: *value points into the cached decoded chunk and *pinner holds a
+  // reference on it (released by its cleanups), valid even after this reader
+  // is gone. *pinned false when the chunk cannot be referenced (no blob cache,
+  // or a pin being published by another thread): *value then points into
+  // `buf`, a copy.
+  rocksdb::Status ReadRowPinned(uint32_t bucket, uint32_t row, BlockBuffer* buf,
+                                rocksdb::Slice* value,
+                                rocksdb::Cleanable* pinner, bool* pinned) const;
 
   // Resolves a key-index value reference into the stored value. `buf`
   // receives the bytes when they are not in memory already.
@@ -151,7 +160,7 @@ class VectorSectionReader {
   // `handle`; both are released with the reader.
   struct PinnedBlock {
     std::atomic<const CachedBlock*> block{nullptr};
-    rocksdb::Cache::Handle* handle = nullptr;
+    std::atomic<rocksdb::Cache::Handle*> handle{nullptr};
   };
   // Keeps the blob of `h` referenced in *slot for the reader's life if the
   // pin budget allows and no other search pinned it first.
