@@ -41,6 +41,11 @@ struct Kernels {
   // Inner-product scan: out[i] = sum_j w_j c_j (w padded with zeros).
   void (*scan_dot)(const float* w, const uint8_t* codes, size_t n, size_t d,
                    float* out);
+  // 1-bit code scan (index/rabitq.h): out[i] = sum of v[j] over the set bits
+  // j of code i (bit j = bit j % 8 of byte j / 8), for the n codes of
+  // pd / 8 bytes each (row-major); pd is a multiple of 64.
+  void (*scan_bits)(const float* v, const uint8_t* codes, size_t n, size_t pd,
+                    float* out);
 };
 
 extern const Kernels kScalarKernels;

@@ -244,6 +244,28 @@ void ScanIntKernel(const int16_t* qc, const int16_t* w, float scale,
   }
 }
 
+// sum_j v_j b_j for 1-bit codes b: per row, Ops::kWidth dimensions a step,
+// adding v's lanes whose code bit is set (four accumulators hide the add
+// latency; pd is a multiple of 64, so no tail).
+template <class Ops>
+void ScanBitsKernel(const float* v, const uint8_t* codes, size_t n, size_t pd,
+                    float* out) {
+  constexpr size_t W = Ops::kWidth;
+  const size_t bytes = pd / 8;
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t* code = codes + i * bytes;
+    typename Ops::F acc0 = Ops::Zero(), acc1 = Ops::Zero();
+    typename Ops::F acc2 = Ops::Zero(), acc3 = Ops::Zero();
+    for (size_t j = 0; j < pd; j += 4 * W) {
+      acc0 = Ops::AddIfBit(acc0, v + j, code, j);
+      acc1 = Ops::AddIfBit(acc1, v + j + W, code, j + W);
+      acc2 = Ops::AddIfBit(acc2, v + j + 2 * W, code, j + 2 * W);
+      acc3 = Ops::AddIfBit(acc3, v + j + 3 * W, code, j + 3 * W);
+    }
+    out[i] = Ops::Sum(Ops::Add(Ops::Add(acc0, acc1), Ops::Add(acc2, acc3)));
+  }
+}
+
 template <class Ops>
 constexpr Kernels MakeKernels(IsaLevel level) {
   return Kernels{level,
@@ -254,7 +276,8 @@ constexpr Kernels MakeKernels(IsaLevel level) {
                  &ScanLutKernel<Ops>,
                  &ScanFmaKernel<Ops>,
                  &ScanIntKernel<Ops>,
-                 &ScanDotKernel<Ops>};
+                 &ScanDotKernel<Ops>,
+                 &ScanBitsKernel<Ops>};
 }
 
 }  // namespace

@@ -41,6 +41,10 @@ struct ScalarOps {
   static F GatherLut(const float* lut, const uint8_t* codes, size_t j) {
     return lut[j * 256 + codes[j]];
   }
+  // acc + v[0] if bit j of `bits` is set (lane l <-> bit j + l, LSB first).
+  static F AddIfBit(F acc, const float* v, const uint8_t* bits, size_t j) {
+    return (bits[j / 8] >> (j % 8)) & 1 ? acc + *v : acc;
+  }
 
   static constexpr size_t kIntWidth = 1;
   using I = int64_t;
@@ -94,6 +98,15 @@ struct Avx2Ops {
         _mm256_setr_epi32(0, 256, 512, 768, 1024, 1280, 1536, 1792);
     __m256i idx = _mm256_add_epi32(U8x8ToI32(codes + j), lane_rows);
     return _mm256_i32gather_ps(lut + j * 256, idx, 4);
+  }
+  // acc + the lanes of v[0, 8) whose bit j + l of `bits` is set (j % 8 == 0):
+  // each lane shifts its bit to the sign, which blendv selects on.
+  static F AddIfBit(F acc, const float* v, const uint8_t* bits, size_t j) {
+    const __m256i shifts = _mm256_setr_epi32(31, 30, 29, 28, 27, 26, 25, 24);
+    const __m256i byte = _mm256_set1_epi32(bits[j / 8]);
+    const __m256 mask = _mm256_castsi256_ps(_mm256_sllv_epi32(byte, shifts));
+    return _mm256_add_ps(
+        acc, _mm256_blendv_ps(_mm256_setzero_ps(), _mm256_loadu_ps(v), mask));
   }
 
   static constexpr size_t kIntWidth = 16;
@@ -155,6 +168,13 @@ struct Avx512Ops {
         _mm512_set1_epi32(256));
     __m512i idx = _mm512_add_epi32(U8x16ToI32(codes + j), lane_rows);
     return _mm512_i32gather_ps(idx, lut + j * 256, 4);
+  }
+  // acc + the lanes of v[0, 16) whose bit j + l of `bits` is set
+  // (j % 16 == 0): the two code bytes are the lane mask.
+  static F AddIfBit(F acc, const float* v, const uint8_t* bits, size_t j) {
+    __mmask16 mask;
+    __builtin_memcpy(&mask, bits + j / 8, sizeof(mask));
+    return _mm512_mask_add_ps(acc, mask, acc, _mm512_loadu_ps(v));
   }
 
   static constexpr size_t kIntWidth = 32;

@@ -1,0 +1,107 @@
+// RaBitQ-style 1-bit codes with an error bound (Gao & Long, SIGMOD 2024):
+// per vector one bit per (rotated) dimension plus three floats, an unbiased
+// estimate of its squared L2 distance to a query and a bound on that
+// estimate's error, scanned through the per-ISA kernel tables.
+//
+// A row o of a bucket with centroid c is coded relative to c: with the
+// rotation P (RabitqRotation) and o' = P(o - c), the code is b_j = [o'_j > 0]
+// and x = (2b - 1) / sqrt(D) is the unit vector of the code (D = the padded
+// dimension). a = <x, o'/|o'|> (> 0) is how well x matches the row. For a
+// query q, v = P(q - c) and
+//   |q - o|^2 = |o'|^2 + |v|^2 - 2 |o'| |v| <o'/|o'|, v/|v|>,
+// where <x, v> / a estimates |v| <o'/|o'|, v/|v|> without bias; its error is
+// at most eps * |v| sqrt(1 - a^2) / (a sqrt(D - 1)) with a probability that
+// grows with eps like a Gaussian tail (the residual of o' off x is uniform
+// on a sphere under the random rotation). The distance bound is that error
+// times 2 |o'|. The query is never quantized: <x, v> is a float sum of v's
+// components selected by the code bits, so no query-side error enters.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "util/cpu_features.h"
+
+namespace drift {
+
+namespace internal {
+struct Kernels;
+}  // namespace internal
+
+// The random orthogonal map P: three rounds of random sign flips followed by
+// the normalized Walsh-Hadamard transform, on the vector zero-padded to
+// padded_dim() (the least power of two >= max(dim, 64)). O(D log D) per
+// vector; the same (dim, seed) always gives the same map.
+class RabitqRotation {
+ public:
+  static constexpr uint64_t kDefaultSeed = 0x5241426974510001ull;
+  explicit RabitqRotation(uint32_t dim, uint64_t seed = kDefaultSeed);
+
+  uint32_t dim() const { return dim_; }
+  uint32_t padded_dim() const { return padded_dim_; }
+  uint64_t seed() const { return seed_; }
+  static uint32_t PaddedDim(uint32_t dim);
+
+  // out[0, padded_dim()) = P x for x of dim() floats.
+  void Apply(const float* x, float* out) const;
+
+ private:
+  uint32_t dim_;
+  uint32_t padded_dim_;
+  uint64_t seed_;
+  std::vector<float> signs_;  // 3 x padded_dim of +-1
+};
+
+// Per-row factors of a code, stored next to the codes of a bucket as three
+// arrays of n floats (so a scan reads each with unit stride):
+//   add[n]     |o'|^2
+//   rescale[n] -2 |o'| / (a sqrt(D)); 0 when o == c
+//   err[n]     2 |o'| sqrt(1 - a^2) / (a sqrt(D - 1))
+// The estimate is add + |v|^2 + rescale * (2 sum_{b_j=1} v_j - sum_j v_j),
+// the bound eps * err * |v|.
+constexpr size_t kRabitqFactorsPerRow = 3;
+
+// Bytes of one code: padded_dim / 8.
+inline size_t RabitqCodeBytes(uint32_t padded_dim) { return padded_dim / 8; }
+
+// Codes `n` rows (row-major, rotation.dim() floats) relative to the bucket
+// centroid whose rotation is `rotated_centroid` (padded_dim floats):
+// codes[i * RabitqCodeBytes(pd)...] and the 3 x n `factors` above.
+void RabitqEncode(const RabitqRotation& rotation, const float* rotated_centroid,
+                  const float* rows, size_t n, uint8_t* codes, float* factors);
+
+// The bound's confidence (the eps above): in standard deviations of the
+// estimate's error, so about 1 - erfc(eps / sqrt(2)) of pairs lie within it;
+// 3 is ~99.7%.
+constexpr float kRabitqDefaultEpsilon = 3.0f;
+
+// Per-query state for scanning 1-bit codes: the query is rotated once (one
+// RabitqRotation per scanner), then each bucket is prepared from its rotated
+// centroid. The rotation must outlive the scanner.
+class RabitqScanner {
+ public:
+  RabitqScanner(const RabitqRotation& rotation, const float* query,
+                float epsilon = kRabitqDefaultEpsilon,
+                IsaLevel isa = ActiveIsa());
+
+  // For the n codes of a bucket: est[i] the distance estimate and
+  // bound[i] >= 0 its error bound (true distance in [est - bound,
+  // est + bound] with the confidence of epsilon); `factors` as RabitqEncode
+  // wrote them.
+  void ScanBucket(const float* rotated_centroid, const uint8_t* codes,
+                  const float* factors, size_t n, float* est,
+                  float* bound) const;
+
+  IsaLevel isa() const;
+
+ private:
+  const RabitqRotation& rotation_;
+  const internal::Kernels* kernels_;
+  float epsilon_;
+  std::vector<float> rotated_query_;
+  mutable std::vector<float> v_;    // P(q - c) of the current bucket
+  mutable std::vector<float> sum_;  // per code, the kernel's masked sums
+};
+
+}  // namespace drift
