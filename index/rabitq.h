@@ -45,6 +45,9 @@ class RabitqRotation {
 
   // out[0, padded_dim()) = P x for x of dim() floats.
   void Apply(const float* x, float* out) const;
+  size_t MemoryUsage() const {
+    return sizeof(*this) + signs_.capacity() * sizeof(float);
+  }
 
  private:
   uint32_t dim_;

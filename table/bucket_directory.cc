@@ -171,7 +171,43 @@ void EncodeBucketData(uint32_t dim, uint32_t num_rows, const Slice& codes,
   dst->append(prefixed_keys.data(), prefixed_keys.size());
 }
 
-Status BucketDataView::Parse(Slice blob) {
+void AppendRabitqSection(uint32_t padded_dim, uint32_t num_rows,
+                         const float* rotated_centroid, const uint8_t* codes,
+                         const float* factors, std::string* dst) {
+  // Little-endian host (x86-64): the floats' bytes are their encoding.
+  dst->append(reinterpret_cast<const char*>(rotated_centroid),
+              size_t{padded_dim} * sizeof(float));
+  dst->append(reinterpret_cast<const char*>(codes),
+              size_t{num_rows} * RabitqCodeBytes(padded_dim));
+  dst->append(reinterpret_cast<const char*>(factors),
+              size_t{num_rows} * kRabitqFactorsPerRow * sizeof(float));
+}
+
+void RabitqParams::EncodeTo(std::string* dst) const {
+  dst->push_back(1);
+  rocksdb::PutVarint32(dst, dim);
+  rocksdb::PutVarint32(dst, padded_dim);
+  rocksdb::PutFixed64(dst, seed);
+}
+
+Status RabitqParams::DecodeFrom(Slice input) {
+  if (input.empty() || input[0] != 1) {
+    return Status::Corruption("drift: unknown RaBitQ block version");
+  }
+  input.remove_prefix(1);
+  if (!rocksdb::GetVarint32(&input, &dim) ||
+      !rocksdb::GetVarint32(&input, &padded_dim) ||
+      !rocksdb::GetFixed64(&input, &seed) || !input.empty()) {
+    return Status::Corruption("drift: malformed RaBitQ block");
+  }
+  if (dim == 0 || dim > (1u << 16) ||
+      padded_dim != RabitqRotation::PaddedDim(dim)) {
+    return Status::Corruption("drift: RaBitQ block dimension mismatch");
+  }
+  return Status::OK();
+}
+
+Status BucketDataView::Parse(Slice blob, uint32_t rabitq_padded_dim) {
   if (blob.size() < 8) return Status::Corruption("drift: short bucket blob");
   num_rows = rocksdb::DecodeFixed32(blob.data());
   dim = rocksdb::DecodeFixed32(blob.data() + 4);
@@ -187,6 +223,25 @@ Status BucketDataView::Parse(Slice blob) {
     if (!rocksdb::GetLengthPrefixedSlice(&blob, &k) || k.size() < 8) {
       return Status::Corruption("drift: malformed key in bucket blob");
     }
+  }
+  rabitq_centroid = nullptr;
+  rabitq_codes = nullptr;
+  rabitq_factors = nullptr;
+  if (rabitq_padded_dim != 0) {
+    const uint64_t centroid_bytes = uint64_t{rabitq_padded_dim} * sizeof(float);
+    const uint64_t code_bytes =
+        uint64_t{num_rows} * RabitqCodeBytes(rabitq_padded_dim);
+    const uint64_t factor_bytes =
+        uint64_t{num_rows} * kRabitqFactorsPerRow * sizeof(float);
+    if (blob.size() != centroid_bytes + code_bytes + factor_bytes) {
+      return Status::Corruption("drift: bucket blob RaBitQ section size");
+    }
+    rabitq_centroid = reinterpret_cast<const float*>(blob.data());
+    rabitq_codes =
+        reinterpret_cast<const uint8_t*>(blob.data() + centroid_bytes);
+    rabitq_factors = reinterpret_cast<const float*>(
+        blob.data() + centroid_bytes + code_bytes);
+    return Status::OK();
   }
   if (!blob.empty()) return Status::Corruption("drift: trailing bucket bytes");
   return Status::OK();

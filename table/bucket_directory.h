@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "index/codebook.h"
+#include "index/rabitq.h"
 #include "table/drift_format.h"
 
 namespace drift {
@@ -76,12 +77,39 @@ void EncodeBucketData(uint32_t dim, uint32_t num_rows,
                       const rocksdb::Slice& codes,
                       const rocksdb::Slice& prefixed_keys, std::string* dst);
 
+// The optional RaBitQ section of a BucketData blob (after the keys, in
+// segments with a kRabitqBlockName block): padded_dim float32 (the bucket's
+// centroid under the rotation), num_rows codes of padded_dim / 8 bytes,
+// then 3 x num_rows float32 factors (index/rabitq.h).
+void AppendRabitqSection(uint32_t padded_dim, uint32_t num_rows,
+                         const float* rotated_centroid, const uint8_t* codes,
+                         const float* factors, std::string* dst);
+
 struct BucketDataView {
   uint32_t num_rows = 0;
   uint32_t dim = 0;
   rocksdb::Slice codes;
   std::vector<rocksdb::Slice> keys;  // internal keys, point into the blob
-  rocksdb::Status Parse(rocksdb::Slice blob);
+  // The RaBitQ section (null / empty without one), pointing into the blob.
+  const float* rabitq_centroid = nullptr;
+  const uint8_t* rabitq_codes = nullptr;
+  const float* rabitq_factors = nullptr;
+  bool has_rabitq() const { return rabitq_codes != nullptr; }
+  // `rabitq_padded_dim` != 0: the blob must end with a RaBitQ section of that
+  // padded dimension; 0: it must end after the keys.
+  rocksdb::Status Parse(rocksdb::Slice blob, uint32_t rabitq_padded_dim = 0);
+};
+
+// The "drift.rabitq" block: u8 version (1) · varint32 dim · varint32
+// padded_dim · fixed64 rotation seed.
+struct RabitqParams {
+  uint32_t dim = 0;
+  uint32_t padded_dim = 0;
+  uint64_t seed = 0;
+  void EncodeTo(std::string* dst) const;
+  // Corruption if malformed, of another version, or padded_dim is not the
+  // rotation's for dim.
+  rocksdb::Status DecodeFrom(rocksdb::Slice input);
 };
 
 }  // namespace drift

@@ -22,6 +22,7 @@ const char* const kBucketDirectoryBlockName = "drift.buckets";
 const char* const kSQ8BlockName = "drift.sq8";
 const char* const kBucketSlotsBlockName = "drift.bucket_slots";
 const char* const kBucketMomentsBlockName = "drift.bucket_moments";
+const char* const kRabitqBlockName = "drift.rabitq";
 const char* const kCodebookEpochProperty = "drift.codebook_epoch";
 const char* const kNumVectorsProperty = "drift.num_vectors";
 const char* const kMetricProperty = "drift.metric";

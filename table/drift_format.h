@@ -40,6 +40,9 @@ extern const char* const kBucketSlotsBlockName;
 // Per bucket the mean and scatter of its rows (BucketDirectory moments);
 // absent in segments written before it existed.
 extern const char* const kBucketMomentsBlockName;
+// The rotation of the RaBitQ codes (RabitqParams); present iff every bucket
+// blob carries a RaBitQ section.
+extern const char* const kRabitqBlockName;
 // User-collected table properties of every segment (decimal strings).
 extern const char* const kCodebookEpochProperty;  // "drift.codebook_epoch"
 extern const char* const kNumVectorsProperty;     // "drift.num_vectors"

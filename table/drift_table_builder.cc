@@ -240,9 +240,9 @@ Status DriftTableBuilder::Finish() {
 Status DriftTableBuilder::WriteVectorSection(
     rocksdb::MetaIndexBuilder* meta_index) {
   if (vectors_ == nullptr || vectors_->num_vectors() == 0) return Status::OK();
-  std::string sq8;
+  std::string sq8, rabitq;
   const uint64_t start = offset_;
-  Status s = vectors_->Write(file_, &offset_, &directory_, &sq8);
+  Status s = vectors_->Write(file_, &offset_, &directory_, &sq8, &rabitq);
   if (!s.ok()) {
     if (s.IsIOError()) SetIOError(IOStatus::IOError(s.ToString()));
     status_ = s;
@@ -265,6 +265,10 @@ Status DriftTableBuilder::WriteVectorSection(
   if (io.ok()) meta_index->Add(kBucketDirectoryBlockName, handle);
   if (io.ok()) io = WriteBlock(file_, sq8, &offset_, &handle);
   if (io.ok()) meta_index->Add(kSQ8BlockName, handle);
+  if (io.ok() && !rabitq.empty()) {
+    io = WriteBlock(file_, rabitq, &offset_, &handle);
+    if (io.ok()) meta_index->Add(kRabitqBlockName, handle);
+  }
   if (io.ok() && directory_.codebook_epoch != 0) {
     std::string slots;
     directory_.EncodeSlotsTo(&slots);

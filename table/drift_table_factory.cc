@@ -16,6 +16,9 @@ using rocksdb::OptionTypeFlags;
 using rocksdb::OptionTypeInfo;
 using rocksdb::OptionVerificationType;
 
+const std::unordered_map<std::string, BucketCodes> kBucketCodesNames = {
+    {"sq8", BucketCodes::kSQ8}, {"rabitq", BucketCodes::kRabitQ}};
+
 const std::unordered_map<std::string, OptionTypeInfo> kTableOptionsTypeInfo = {
     {"dimension",
      {offsetof(DriftTableOptions, dimension), OptionType::kUInt32T,
@@ -50,6 +53,8 @@ const std::unordered_map<std::string, OptionTypeInfo> kTableOptionsTypeInfo = {
      {offsetof(DriftTableOptions, scavenge_deletion_ratio), OptionType::kDouble,
       OptionVerificationType::kNormal, OptionTypeFlags::kNone}},
     {"metric", MetricOptionTypeInfo(offsetof(DriftTableOptions, metric))},
+    {"codes", OptionTypeInfo::Enum<BucketCodes>(
+                  offsetof(DriftTableOptions, codes), &kBucketCodesNames)},
 };
 
 }  // namespace

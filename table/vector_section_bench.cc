@@ -66,9 +66,9 @@ void BM_WriteFlushSection(benchmark::State& state) {
     rocksdb::WritableFileWriter file(std::move(f), path,
                                      rocksdb::FileOptions());
     BucketDirectory dir;
-    std::string sq8, encoded_dir, moments;
+    std::string sq8, rabitq, encoded_dir, moments;
     uint64_t offset = 0;
-    rocksdb::Status s = writer.Write(&file, &offset, &dir, &sq8);
+    rocksdb::Status s = writer.Write(&file, &offset, &dir, &sq8, &rabitq);
     dir.EncodeTo(&encoded_dir);
     dir.EncodeMomentsTo(&moments);
     if (s.ok()) s = file.Close();

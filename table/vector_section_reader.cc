@@ -91,6 +91,16 @@ Status VectorSectionReader::Open(
     s = read_meta(kBucketMomentsBlockName, false, &moments_buf, &found);
   }
   if (s.ok() && found) s = directory_.DecodeMomentsFrom(moments_buf.data);
+  BlockBuffer rabitq_buf;
+  if (s.ok()) s = read_meta(kRabitqBlockName, false, &rabitq_buf, &found);
+  if (s.ok() && found) {
+    RabitqParams params;
+    s = params.DecodeFrom(rabitq_buf.data);
+    if (s.ok() && params.dim != header_.dimension) {
+      s = Status::Corruption("drift: RaBitQ block dimension mismatch");
+    }
+    if (s.ok()) rabitq_.reset(new RabitqRotation(params.dim, params.seed));
+  }
   if (s.ok()) BuildSlotIndex();
   if (s.ok() && pin_budget_ != nullptr && !directory_.buckets.empty()) {
     pinned_.reset(new PinnedBlock[directory_.buckets.size()]);
@@ -192,7 +202,7 @@ Status VectorSectionReader::GetBucket(uint32_t b, BlobRef* ref) const {
       kBucketBlobTag, b,
       [this, b](CachedBlock* c) {
         Status st = ReadBucketData(b, &c->block);
-        if (st.ok()) st = c->bucket.Parse(c->block.data);
+        if (st.ok()) st = c->bucket.Parse(c->block.data, RabitqPaddedDim());
         if (st.ok() && c->bucket.num_rows != directory_.buckets[b].num_rows) {
           st = Status::Corruption("drift: bucket row count mismatch in " +
                                   file_->name());
@@ -403,7 +413,7 @@ Status VectorSectionReader::VerifyBlobs() const {
   for (uint32_t b = 0; b < directory_.buckets.size(); ++b) {
     BucketDataView view;
     Status s = ReadBucketData(b, &buf);
-    if (s.ok()) s = view.Parse(buf.data);
+    if (s.ok()) s = view.Parse(buf.data, RabitqPaddedDim());
     if (s.ok() && view.num_rows != directory_.buckets[b].num_rows) {
       s = Status::Corruption("drift: bucket row count mismatch");
     }
@@ -418,6 +428,7 @@ Status VectorSectionReader::VerifyBlobs() const {
 
 size_t VectorSectionReader::ApproximateMemoryUsage() const {
   return sizeof(*this) + directory_.MemoryUsage() + sq8_.MemoryUsage() +
+         (rabitq_ != nullptr ? rabitq_->MemoryUsage() : 0) +
          bucket_of_slot_.capacity() * sizeof(uint32_t) +
          (pinned_ != nullptr ? directory_.buckets.size() : 0) *
              sizeof(PinnedBlock) +

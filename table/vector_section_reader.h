@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "codec/sq8.h"
+#include "index/rabitq.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/iterator.h"
 #include "rocksdb/table_properties.h"
@@ -56,6 +57,9 @@ class VectorSectionReader {
   // The SQ8 quantizer the segment's codes were made with (valid if it has
   // buckets).
   const SQ8Quantizer& sq8() const { return sq8_; }
+  // The rotation of the segment's RaBitQ codes, or null if its blobs carry
+  // none (BucketDataView::has_rabitq() then false for every bucket).
+  const RabitqRotation* rabitq() const { return rabitq_.get(); }
   const std::shared_ptr<const rocksdb::TableProperties>& properties() const {
     return props_;
   }
@@ -149,6 +153,9 @@ class VectorSectionReader {
   rocksdb::Status ReadVector(uint32_t bucket, uint32_t row, BlockBuffer* buf,
                              rocksdb::Slice* value) const;
   void BuildSlotIndex();
+  uint32_t RabitqPaddedDim() const {
+    return rabitq_ != nullptr ? rabitq_->padded_dim() : 0;
+  }
   // A verified block through the blob cache under (cache id, tag, offset).
   static constexpr uint32_t kBucketBlobTag = 0;
   static constexpr uint32_t kFloatChunkTag = 1;
@@ -186,6 +193,7 @@ class VectorSectionReader {
   SegmentHeader header_;
   BucketDirectory directory_;
   SQ8Quantizer sq8_;
+  std::unique_ptr<const RabitqRotation> rabitq_;
   std::vector<uint32_t> bucket_of_slot_;
   bool single_version_ = false;
 };

@@ -120,7 +120,8 @@ Status VectorSectionWriter::ChooseCodebook(
 
 Status VectorSectionWriter::Write(rocksdb::WritableFileWriter* file,
                                   uint64_t* offset, BucketDirectory* dir,
-                                  std::string* sq8_block) {
+                                  std::string* sq8_block,
+                                  std::string* rabitq_block) {
   const size_t n = num_vectors();
   dir->dim = dim_;
   dir->rows_per_chunk = BucketDirectory::RowsPerChunk(dim_);
@@ -133,6 +134,17 @@ Status VectorSectionWriter::Write(rocksdb::WritableFileWriter* file,
   Status s = sq8.TrainOnRange(range_lo_.data(), range_hi_.data(), dim_);
   if (!s.ok()) return s;
   sq8.Serialize(sq8_block);
+  rabitq_block->clear();
+  std::unique_ptr<RabitqRotation> rabitq;
+  if (options_.codes == BucketCodes::kRabitQ &&
+      options_.metric == Metric::kL2) {
+    rabitq.reset(new RabitqRotation(dim_));
+    RabitqParams params;
+    params.dim = dim_;
+    params.padded_dim = rabitq->padded_dim();
+    params.seed = rabitq->seed();
+    params.EncodeTo(rabitq_block);
+  }
   std::shared_ptr<const Codebook> codebook;
   s = ChooseCodebook(threads, &codebook);
   if (!s.ok()) return s;
@@ -196,7 +208,8 @@ Status VectorSectionWriter::Write(rocksdb::WritableFileWriter* file,
         const uint32_t b = slots[j];
         const Slice keys(bucket_keys.data() + key_begin[b],
                          key_begin[b + 1] - key_begin[b]);
-        return EncodeBucket(rows[b], keys, sq8, &ring[j % window]);
+        return EncodeBucket(rows[b], keys, sq8, rabitq.get(),
+                            codebook->centroid(b), &ring[j % window]);
       },
       [&](size_t j) {
         BucketHeader header;
@@ -216,6 +229,8 @@ Status VectorSectionWriter::Write(rocksdb::WritableFileWriter* file,
 Status VectorSectionWriter::EncodeBucket(const std::vector<uint32_t>& rows,
                                          const Slice& prefixed_keys,
                                          const SQ8Quantizer& sq8,
+                                         const RabitqRotation* rabitq,
+                                         const float* centroid,
                                          EncodedBucket* out) const {
   const size_t n = rows.size();
   const uint32_t per_chunk = BucketDirectory::RowsPerChunk(dim_);
@@ -246,6 +261,12 @@ Status VectorSectionWriter::EncodeBucket(const std::vector<uint32_t>& rows,
   // Chunks of rows_per_chunk rows: each row is gathered once, for its SQ8
   // code and its chunk's ALP encoding (plus crc).
   std::string codes(n * dim_, '\0');
+  const uint32_t pd = rabitq != nullptr ? rabitq->padded_dim() : 0;
+  std::vector<float> rotated_centroid(pd);
+  if (rabitq != nullptr) rabitq->Apply(centroid, rotated_centroid.data());
+  std::vector<uint8_t> bits(n * RabitqCodeBytes(pd));
+  // Each chunk's factors, appended to the three arrays of the bucket.
+  std::vector<float> factors(n * kRabitqFactorsPerRow), chunk_factors;
   std::string encoded;
   // Raw floats plus container overheads: no regrowth unless ALP expands.
   out->chunks.reserve(n * dim_ * sizeof(float) + (n / per_chunk + 1) * 64);
@@ -261,6 +282,17 @@ Status VectorSectionWriter::EncodeBucket(const std::vector<uint32_t>& rows,
     moments.AddRows(index_rows, m);
     sq8.EncodeMany(index_rows, m,
                    reinterpret_cast<uint8_t*>(&codes[first * dim_]));
+    if (rabitq != nullptr) {
+      chunk_factors.resize(m * kRabitqFactorsPerRow);
+      RabitqEncode(*rabitq, rotated_centroid.data(), rows_buf.data(), m,
+                   bits.data() + first * RabitqCodeBytes(pd),
+                   chunk_factors.data());
+      for (size_t f = 0; f < kRabitqFactorsPerRow; ++f) {
+        std::copy(chunk_factors.begin() + f * m,
+                  chunk_factors.begin() + (f + 1) * m,
+                  factors.begin() + f * n + first);
+      }
+    }
     Status s = encoder.Encode(rows_buf.data(), m, &encoded);
     if (!s.ok()) return s;
     out->chunks.append(encoded);
@@ -269,6 +301,10 @@ Status VectorSectionWriter::EncodeBucket(const std::vector<uint32_t>& rows,
   }
   EncodeBucketData(dim_, static_cast<uint32_t>(n), codes, prefixed_keys,
                    &out->blob);
+  if (rabitq != nullptr) {
+    AppendRabitqSection(pd, static_cast<uint32_t>(n), rotated_centroid.data(),
+                        bits.data(), factors.data(), &out->blob);
+  }
   out->moments = moments.Finish();
   return Status::OK();
 }

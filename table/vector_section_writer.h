@@ -50,11 +50,14 @@ class VectorSectionWriter {
   // or floats not compressed: raw floats and codes).
   uint64_t EstimatedSize(float bytes_per_value) const;
 
-  // Writes every bucket's blobs at *offset (advanced), fills `dir` and the SQ8
-  // parameter block; afterwards location(i) tells where vector i went. Only
-  // the calling thread touches `file`.
+  // Writes every bucket's blobs at *offset (advanced), fills `dir`, the SQ8
+  // parameter block and, if the blobs carry RaBitQ codes (options.codes
+  // rabitq under the l2 metric), the RaBitQ block (else it stays empty);
+  // afterwards location(i) tells where vector i went. Only the calling thread
+  // touches `file`.
   rocksdb::Status Write(rocksdb::WritableFileWriter* file, uint64_t* offset,
-                        BucketDirectory* dir, std::string* sq8_block);
+                        BucketDirectory* dir, std::string* sq8_block,
+                        std::string* rabitq_block);
   const VectorLocation& location(uint32_t ordinal) const {
     return locations_[ordinal];
   }
@@ -75,12 +78,14 @@ class VectorSectionWriter {
     BucketMoments moments;              // of the bucket's rows
   };
   // Encodes the bucket of `rows` (ordinals, ascending) whose keys, each
-  // length-prefixed, are `prefixed_keys`; reads only immutable state, so
+  // length-prefixed, are `prefixed_keys`, with RaBitQ codes relative to
+  // `centroid` if `rabitq` is not null; reads only immutable state, so
   // buckets may be encoded concurrently.
   rocksdb::Status EncodeBucket(const std::vector<uint32_t>& rows,
                                const rocksdb::Slice& prefixed_keys,
                                const class SQ8Quantizer& sq8,
-                               EncodedBucket* out) const;
+                               const RabitqRotation* rabitq,
+                               const float* centroid, EncodedBucket* out) const;
   // Appends `e` at *offset (blob aligned) and records its handles in `b`.
   rocksdb::IOStatus WriteBucket(rocksdb::WritableFileWriter* file,
                                 uint64_t* offset, const EncodedBucket& e,

@@ -24,14 +24,16 @@ std::vector<float> MakeVectors(size_t n, uint32_t dim, uint64_t seed) {
 struct Section {
   std::string file;  // the bytes Write appended
   std::string directory;
-  std::string sq8;
+  std::string sq8, rabitq;
   std::vector<uint32_t> buckets, rows;  // location of each vector
   size_t num_buckets = 0;
 };
 
 Section WriteSection(const std::vector<float>& x, uint32_t dim,
-                     uint32_t threads, std::shared_ptr<const Codebook> cb) {
+                     uint32_t threads, std::shared_ptr<const Codebook> cb,
+                     BucketCodes codes = BucketCodes::kSQ8) {
   DriftTableOptions options;
+  options.codes = codes;
   options.target_bucket_size = 200;
   options.build_threads = threads;
   VectorSectionWriter writer(options, dim, std::move(cb));
@@ -53,7 +55,7 @@ Section WriteSection(const std::vector<float>& x, uint32_t dim,
   Section out;
   BucketDirectory dir;
   uint64_t offset = 0;
-  EXPECT_OK(writer.Write(&file, &offset, &dir, &out.sq8));
+  EXPECT_OK(writer.Write(&file, &offset, &dir, &out.sq8, &out.rabitq));
   EXPECT_OK(file.Close());
   EXPECT_OK(rocksdb::ReadFileToString(fs.get(), path, &out.file));
   EXPECT_EQ(out.file.size(), offset);
@@ -70,6 +72,7 @@ void ExpectSame(const Section& a, const Section& b) {
   EXPECT_TRUE(a.file == b.file);
   EXPECT_TRUE(a.directory == b.directory);
   EXPECT_EQ(a.sq8, b.sq8);
+  EXPECT_EQ(a.rabitq, b.rabitq);
   EXPECT_EQ(a.buckets, b.buckets);
   EXPECT_EQ(a.rows, b.rows);
 }
@@ -94,6 +97,16 @@ TEST(VectorSectionWriterTest, BytesDoNotDependOnBuildThreads) {
   ASSERT_OK(cb->BuildCoarseLayer());
   const Section engine_one = WriteSection(x, dim, 1, cb);
   ExpectSame(engine_one, WriteSection(x, dim, 2, cb));
+  EXPECT_TRUE(engine_one.rabitq.empty());
+
+  // With RaBitQ codes: same bytes too, and every blob carries them.
+  const Section rabitq_one = WriteSection(x, dim, 1, cb, BucketCodes::kRabitQ);
+  ExpectSame(rabitq_one, WriteSection(x, dim, 3, cb, BucketCodes::kRabitQ));
+  RabitqParams params;
+  ASSERT_OK(params.DecodeFrom(rabitq_one.rabitq));
+  EXPECT_EQ(params.dim, dim);
+  EXPECT_EQ(params.padded_dim, 64u);
+  EXPECT_GT(rabitq_one.file.size(), engine_one.file.size());
 }
 
 // NaN and infinities anywhere are not buffered; every finite value is.

@@ -46,6 +46,7 @@ class TableModelTest : public testing::TestWithParam<uint32_t> {
   std::string Run(TableKind kind, uint32_t seed, int ops);
 
   rocksdb::Env* env_ = rocksdb::Env::Default();  // the FileSystem under test
+  BucketCodes codes_ = BucketCodes::kSQ8;        // of the Drift segments
 
  private:
   void Open(TableKind kind);
@@ -77,6 +78,7 @@ void TableModelTest::Open(TableKind kind) {
     DriftTableOptions topts;
     topts.dimension = kDim;
     topts.target_bucket_size = 16;  // many buckets even in small files
+    topts.codes = codes_;
     options.table_factory = NewDriftTableFactory(topts);
     DriftMemTableOptions mopts;
     mopts.dimension = kDim;
@@ -236,6 +238,17 @@ TEST_P(TableModelTest, DriftMatchesBlockBasedAndModel) {
   const std::string control = Run(TableKind::kBlockBased, seed, 3000);
   ASSERT_FALSE(HasFatalFailure());
   const std::string drift = Run(TableKind::kDrift, seed, 3000);
+  ASSERT_FALSE(HasFatalFailure());
+  EXPECT_EQ(control, drift);
+}
+
+// The same with RaBitQ codes in the bucket blobs.
+TEST_F(TableModelTest, DriftWithRabitqCodesMatchesBlockBased) {
+  RegisterDrift();
+  codes_ = BucketCodes::kRabitQ;
+  const std::string control = Run(TableKind::kBlockBased, 6, 3000);
+  ASSERT_FALSE(HasFatalFailure());
+  const std::string drift = Run(TableKind::kDrift, 6, 3000);
   ASSERT_FALSE(HasFatalFailure());
   EXPECT_EQ(control, drift);
 }

@@ -198,11 +198,19 @@ void PrintSegment(const VectorSectionReader& r) {
               "\n",
               lo, static_cast<double>(h.num_vectors) / d.buckets.size(), hi);
   std::printf("  rows per float chunk: %" PRIu32 "\n", d.rows_per_chunk);
+  if (r.rabitq() != nullptr) {
+    std::printf("  codes: sq8 + rabitq (1 bit x %" PRIu32
+                " rotated components + 12 bytes per row)\n",
+                r.rabitq()->padded_dim());
+  } else {
+    std::printf("  codes: sq8\n");
+  }
 }
 
 struct Sections {
   std::vector<std::pair<std::string, uint64_t>> rows;  // name, bytes
   uint64_t codes = 0;   // SQ8 codes inside the bucket blobs
+  uint64_t rabitq = 0;  // their RaBitQ sections (0: none)
   uint64_t chunks = 0;  // ALP float chunks
 };
 
@@ -221,14 +229,24 @@ Status AddRawRecords(const VectorSectionReader& r, Sections* out) {
   return it->status();
 }
 
-void AddBuckets(const BucketDirectory& d, Sections* out) {
+void AddBuckets(const VectorSectionReader& r, Sections* out) {
+  const BucketDirectory& d = r.directory();
+  const uint32_t pd = r.rabitq() != nullptr ? r.rabitq()->padded_dim() : 0;
   uint64_t blobs = 0;
   for (const BucketHeader& b : d.buckets) {
     blobs += WithTrailer(b.data.size());
     out->codes += uint64_t{b.num_rows} * d.dim;
+    if (pd != 0) {
+      out->rabitq +=
+          uint64_t{pd} * sizeof(float) +
+          uint64_t{b.num_rows} *
+              (RabitqCodeBytes(pd) + kRabitqFactorsPerRow * sizeof(float));
+    }
     for (const ChunkHandle& c : b.chunks) out->chunks += WithTrailer(c.size);
   }
-  out->rows.emplace_back("bucket blobs (SQ8 codes + row keys)", blobs);
+  out->rows.emplace_back(pd != 0 ? "bucket blobs (SQ8 + RaBitQ + keys)"
+                                 : "bucket blobs (SQ8 codes + row keys)",
+                         blobs);
   out->rows.emplace_back("float chunks (ALP)", out->chunks);
 }
 
@@ -267,6 +285,10 @@ void PrintSections(const Sections& sec, const DriftFile& f) {
   std::printf("float chunks / raw floats: %.4f\n",
               Ratio(sec.chunks, raw_floats));
   std::printf("SQ8 codes / raw floats: %.4f\n", Ratio(sec.codes, raw_floats));
+  if (sec.rabitq != 0) {
+    std::printf("RaBitQ sections / raw floats: %.4f\n",
+                Ratio(sec.rabitq, raw_floats));
+  }
   std::printf("file size / raw floats: %.4f\n",
               Ratio(f.file_size(), raw_floats));
 }
@@ -291,7 +313,7 @@ Status CmdProperties(DriftFile& f) {
   Sections sec;
   Status s = AddRawRecords(f.drift(), &sec);
   if (!s.ok()) return s;
-  AddBuckets(f.drift().directory(), &sec);
+  AddBuckets(f.drift(), &sec);
   s = AddMetaBlocks(f, &sec);
   if (s.ok()) PrintSections(sec, f);
   return s;

@@ -7,6 +7,20 @@
 
 namespace drift {
 
+// The compact codes a segment's bucket blobs carry for the scan (option
+// strings: sq8, rabitq).
+enum class BucketCodes : uint8_t {
+  // One byte per component (codec/sq8.h), scanned with an integer kernel.
+  kSQ8 = 0,
+  // Additionally RaBitQ-style 1-bit codes (index/rabitq.h): one bit per
+  // rotated component (the dimension padded to a power of two >= 64) plus 12
+  // bytes per row, with an error bound that lets a search skip rows that
+  // cannot reach its top k. Written for the l2 metric only (other metrics
+  // keep SQ8 alone); a search of an l2 column family scans them instead of
+  // the SQ8 codes.
+  kRabitQ = 1,
+};
+
 // Configurable from option strings, e.g.
 //   table_factory={id=DriftTable;dimension=128;target_bucket_size=1024}
 // and round-trips through OPTIONS files.
@@ -74,6 +88,11 @@ struct DriftTableOptions {
   // bit-exact (the re-rank computes exact cosine from them). Must equal
   // VectorIndexOptions::metric and the DriftMemTable's metric.
   Metric metric = Metric::kL2;
+
+  // Which codes segments written from now on carry (see BucketCodes). Every
+  // segment records its own, so segments of either kind are searched
+  // together; compaction rewrites them in the current kind.
+  BucketCodes codes = BucketCodes::kSQ8;
 };
 
 }  // namespace drift
