@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <unordered_map>
 
@@ -39,21 +40,49 @@ void SortAndTruncate(const ExactDistance& distance, size_t k,
 
 }  // namespace
 
+bool UniqueKeysRerank::Keeps(const BucketDataView& bucket, uint32_t r,
+                             SearchFilter* filter) const {
+  return SequenceOf(bucket.keys[r]) <= visible_ &&
+         (filter == nullptr || filter->Passes(UserKeyOf(bucket.keys[r])));
+}
+
+float UniqueKeysRerank::UpperK() const {
+  return bound_k_ == 0 || uppers_.size() < bound_k_
+             ? std::numeric_limits<float>::infinity()
+             : uppers_.front();
+}
+
 void UniqueKeysRerank::AddBucket(
     size_t segment, uint32_t b, const BucketDataView& bucket,
     const float* approx,
     const std::shared_ptr<VectorSectionReader::BlobRef>& blob,
-    SearchFilter* filter) {
+    SearchFilter* filter, const float* bound) {
   bool kept = false;
+  if (bound_k_ != 0 && bound != nullptr) {
+    for (uint32_t r = 0; r < bucket.num_rows; ++r) {
+      // An entry whose lower bound exceeds k upper bounds cannot be among
+      // the k nearest, nor lower the k-th upper bound.
+      const float lower = approx[r] - bound[r];
+      if (!(lower <= UpperK()) || !Keeps(bucket, r, filter)) continue;
+      uppers_.push_back(approx[r] + bound[r]);
+      std::push_heap(uppers_.begin(), uppers_.end());
+      if (uppers_.size() > bound_k_) {
+        std::pop_heap(uppers_.begin(), uppers_.end());
+        uppers_.pop_back();
+      }
+      heap_.push_back(
+          {lower, static_cast<uint32_t>(segment), b, r, bucket.keys[r]});
+      kept = true;
+    }
+    if (kept) blobs_.push_back(blob);
+    return;
+  }
   for (uint32_t r = 0; r < bucket.num_rows; ++r) {
     if (depth_ != 0 && heap_.size() == depth_ &&
         !(approx[r] < heap_.front().approx)) {
       continue;
     }
-    if (SequenceOf(bucket.keys[r]) > visible_) continue;
-    if (filter != nullptr && !filter->Passes(UserKeyOf(bucket.keys[r]))) {
-      continue;
-    }
+    if (!Keeps(bucket, r, filter)) continue;
     heap_.push_back(
         {approx[r], static_cast<uint32_t>(segment), b, r, bucket.keys[r]});
     std::push_heap(heap_.begin(), heap_.end());
@@ -66,6 +95,21 @@ void UniqueKeysRerank::AddBucket(
   if (kept) blobs_.push_back(blob);
 }
 
+std::vector<const UniqueKeysRerank::Candidate*> UniqueKeysRerank::VerifyOrder()
+    const {
+  std::vector<const Candidate*> order;
+  order.reserve(heap_.size());
+  const float upper_k = UpperK();
+  for (const Candidate& c : heap_) {
+    if (bound_k_ == 0 || c.approx <= upper_k) order.push_back(&c);
+  }
+  if (bound_k_ != 0) {
+    std::sort(order.begin(), order.end(),
+              [](const Candidate* a, const Candidate* b) { return *a < *b; });
+  }
+  return order;
+}
+
 Status UniqueKeysRerank::Finish(
     const std::vector<const VectorSectionReader*>& segments,
     const ExactDistance& distance, uint32_t dim, size_t k, bool with_vectors,
@@ -75,17 +119,31 @@ Status UniqueKeysRerank::Finish(
   // Hit i is candidate i until sorted; rows are copied only for the k kept
   // (an exhaustive search measures every vector).
   std::unordered_map<std::string, const Candidate*> by_key;
-  for (const Candidate& c : heap_) {
+  const std::vector<const Candidate*> order = VerifyOrder();
+  std::vector<float> best;  // bounded mode: max-heap of the k nearest exact
+  for (const Candidate* c : order) {
+    // Lower bounds ascend: none of the rest can beat the k-th exact distance.
+    if (bound_k_ != 0 && best.size() == bound_k_ && c->approx > best.front()) {
+      break;
+    }
     const float* row = nullptr;
-    Status s = segments[c.segment]->ReadRowRef(c.bucket, c.row, &row_ref, &row);
+    Status s =
+        segments[c->segment]->ReadRowRef(c->bucket, c->row, &row_ref, &row);
     if (!s.ok()) return s;
-    const Slice key = UserKeyOf(c.internal_key);
+    const Slice key = UserKeyOf(c->internal_key);
     hits->push_back({key.ToString(), distance(row)});
+    if (bound_k_ != 0) {
+      best.push_back(hits->back().distance);
+      std::push_heap(best.begin(), best.end());
+      if (best.size() > bound_k_) {
+        std::pop_heap(best.begin(), best.end());
+        best.pop_back();
+      }
+    }
   }
-  stats->candidates_verified += heap_.size();
+  stats->candidates_verified += hits->size();
   if (with_vectors) {
-    for (size_t i = 0; i < heap_.size(); ++i)
-      by_key[(*hits)[i].key] = &heap_[i];
+    for (size_t i = 0; i < hits->size(); ++i) by_key[(*hits)[i].key] = order[i];
   }
   SortAndTruncate(distance, k, hits);
   if (!with_vectors) return Status::OK();

@@ -34,18 +34,28 @@ constexpr size_t kCandidatePoolFactor = 4;
 
 // Keeps the best `depth` (0: all) bucket entries visible at sequence number
 // `visible` while buckets are scanned, then reads their rows.
+//
+// With `bound_k` > 0 (the search's k) the buckets come with error bounds
+// (RaBitQ codes: the true distance lies in [approx - bound, approx + bound])
+// and the depth is ignored: an entry is kept iff its lower bound is at most
+// the k-th smallest upper bound of the visible, passing entries seen so far,
+// and Finish verifies the kept entries in order of their lower bounds until
+// the next lower bound exceeds the k-th exact distance found. Where the
+// bounds hold, the result is the exact k nearest of the scanned entries.
 class UniqueKeysRerank {
  public:
-  UniqueKeysRerank(rocksdb::SequenceNumber visible, size_t depth)
-      : visible_(visible), depth_(depth) {}
+  UniqueKeysRerank(rocksdb::SequenceNumber visible, size_t depth,
+                   size_t bound_k = 0)
+      : visible_(visible), depth_(depth), bound_k_(bound_k) {}
 
-  // One scanned bucket: bucket `b` of segment `segment` with its SQ8
-  // distances `approx`. Keeps `blob` alive while one of its keys is kept.
-  // Only keys that pass `filter` (nullptr: all) are kept.
+  // One scanned bucket: bucket `b` of segment `segment` with its approximate
+  // distances `approx` (and, in the bounded mode, their error `bound`).
+  // Keeps `blob` alive while one of its keys is kept. Only keys that pass
+  // `filter` (nullptr: all) are kept.
   void AddBucket(size_t segment, uint32_t b, const BucketDataView& bucket,
                  const float* approx,
                  const std::shared_ptr<VectorSectionReader::BlobRef>& blob,
-                 SearchFilter* filter = nullptr);
+                 SearchFilter* filter = nullptr, const float* bound = nullptr);
 
   // The best k kept entries by exact distance from their rows in `segments`
   // (the segments the buckets were scanned from, same order); with
@@ -62,9 +72,21 @@ class UniqueKeysRerank {
     rocksdb::Slice internal_key;  // points into a blob kept in `blobs_`
     bool operator<(const Candidate& o) const { return approx < o.approx; }
   };
+  // Whether row r of `bucket` is visible and passes `filter`.
+  bool Keeps(const BucketDataView& bucket, uint32_t r,
+             SearchFilter* filter) const;
+  // The bounded mode: the k-th smallest upper bound seen (infinity before k).
+  float UpperK() const;
+  // The candidates Finish verifies, in order.
+  std::vector<const Candidate*> VerifyOrder() const;
+
   const rocksdb::SequenceNumber visible_;
   const size_t depth_;
-  std::vector<Candidate> heap_;  // max-heap on approx, at most depth_
+  const size_t bound_k_;
+  // Max-heap on approx, at most depth_; in the bounded mode every kept entry
+  // (approx = its lower bound), unordered.
+  std::vector<Candidate> heap_;
+  std::vector<float> uppers_;  // bounded mode: max-heap of the k smallest
   std::vector<std::shared_ptr<VectorSectionReader::BlobRef>> blobs_;
 };
 

@@ -19,6 +19,7 @@
 #include "drift/plugin.h"
 #include "index/distance.h"
 #include "index/metric_distance.h"
+#include "index/rabitq.h"
 #include "index/sq8_scan.h"
 #include "table/drift_table_factory.h"
 #include "table/internal_key.h"
@@ -38,6 +39,17 @@ Status DimensionMismatch(rocksdb::ColumnFamilyHandle* cf, const char* factory,
   return Status::InvalidArgument(
       "drift: column family " + cf->GetName() + " has " + factory +
       " dimension " + std::to_string(has) + ", not " + std::to_string(wanted));
+}
+
+// Whether every segment of `view` that holds vectors has RaBitQ codes (so a
+// search can rank all of them by their error bounds).
+bool AllHaveRabitq(const PinnedView& view) {
+  for (const VectorSectionReader* segment : view.segments()) {
+    if (!segment->directory().buckets.empty() && segment->rabitq() == nullptr) {
+      return false;
+    }
+  }
+  return true;
 }
 
 // Filtered searches: every kSampleStride-th scanned row of the first round
@@ -446,23 +458,30 @@ Status VectorIndexImpl::SearchFiltered(const PinnedView& view,
   // sampled in the first, so about as many passing vectors are scanned as
   // an unfiltered search scans.
   const bool widen = filter->active() && !plan.exhaustive;
-  auto rounds = [&](const BucketSink& sink) {
+  auto rounds = [&](bool rabitq, const BucketSink& sink) {
     Status s = ScanSegments(view, plan, index_query.data(),
-                            widen ? filter : nullptr, stats, sink);
+                            widen ? filter : nullptr, stats, rabitq, sink);
     const double factor = widen ? filter->Widening(kMaxWidening) : 1;
     if (!s.ok() || factor <= 1) return s;
     return ScanSegments(view, WidenPlan(plan, factor, index_query.data()),
-                        index_query.data(), nullptr, stats, sink);
+                        index_query.data(), nullptr, stats, rabitq, sink);
   };
   if (view.unique_keys()) {
     // Every bucket entry is its key's only version: no point read is needed.
-    UniqueKeysRerank unique(snapshot->GetSequenceNumber(), rerank);
-    Status s =
-        rounds([&unique, filter](
-                   size_t segment, uint32_t b, const BucketDataView& bucket,
-                   const float* approx,
-                   const std::shared_ptr<VectorSectionReader::BlobRef>& blob) {
-          unique.AddBucket(segment, b, bucket, approx, blob, filter);
+    // With RaBitQ codes in every segment, their error bounds decide which
+    // entries are re-ranked (exact over the probed buckets where the bounds
+    // hold) instead of a fixed depth.
+    const bool bounded =
+        !plan.exhaustive && plan.metric == Metric::kL2 && AllHaveRabitq(view);
+    UniqueKeysRerank unique(snapshot->GetSequenceNumber(), rerank,
+                            bounded ? k : 0);
+    Status s = rounds(
+        bounded,
+        [&unique, filter](
+            size_t segment, uint32_t b, const BucketDataView& bucket,
+            const float* approx, const float* bound,
+            const std::shared_ptr<VectorSectionReader::BlobRef>& blob) {
+          unique.AddBucket(segment, b, bucket, approx, blob, filter, bound);
         });
     if (!s.ok()) return s;
     return unique.Finish(view.segments(), distance, options_.dimension, k,
@@ -471,11 +490,12 @@ Status VectorIndexImpl::SearchFiltered(const PinnedView& view,
   // A pool deeper than the re-rank depth: candidates found through versions
   // that are no longer visible are replaced from it (see RerankAtSnapshot).
   CandidateSet candidates(rerank * kCandidatePoolFactor);
-  Status s =
-      rounds([&candidates, filter](
-                 size_t /*segment*/, uint32_t /*bucket*/,
-                 const BucketDataView& bucket, const float* approx,
-                 const std::shared_ptr<VectorSectionReader::BlobRef>& blob) {
+  Status s = rounds(
+      false,
+      [&candidates, filter](
+          size_t /*segment*/, uint32_t /*bucket*/, const BucketDataView& bucket,
+          const float* approx, const float* /*bound*/,
+          const std::shared_ptr<VectorSectionReader::BlobRef>& blob) {
         bool kept = false;
         for (uint32_t r = 0; r < bucket.num_rows; ++r) {
           if (approx[r] < candidates.threshold()) {
@@ -550,9 +570,12 @@ void VectorIndexImpl::CollectMemtables(const PinnedView& view,
 Status VectorIndexImpl::ScanSegments(const PinnedView& view,
                                      const ProbePlan& plan, const float* query,
                                      SearchFilter* sampler, SearchStats* stats,
+                                     bool rabitq,
                                      const BucketSink& sink) const {
   const uint32_t dim = options_.dimension;
-  std::vector<float> approx;
+  std::vector<float> approx, bound;
+  // The query rotated once for every segment of the same rotation.
+  std::unique_ptr<RabitqScanner> rabitq_scanner;
   for (size_t i = 0; i < view.segments().size(); ++i) {
     const VectorSectionReader* segment = view.segments()[i];
     const BucketDirectory& dir = segment->directory();
@@ -566,16 +589,22 @@ Status VectorIndexImpl::ScanSegments(const PinnedView& view,
         dir, [segment](uint32_t slot) { return segment->BucketOfSlot(slot); },
         plan, query);
     if (buckets.empty()) continue;
-    // The query prepared once per segment: SQ8 L2 in the index space (half
-    // of it is 1 - cos under cosine) or -q.x under ip, so candidates of
-    // segments and memtables compare in the metric's distance.
+    // RaBitQ codes (l2 segments only) or the SQ8 query prepared once per
+    // segment: SQ8 L2 in the index space (half of it is 1 - cos under
+    // cosine) or -q.x under ip, so candidates of segments and memtables
+    // compare in the metric's distance.
+    const RabitqRotation* rotation = rabitq ? segment->rabitq() : nullptr;
+    if (rotation != nullptr && (rabitq_scanner == nullptr ||
+                                !rabitq_scanner->SameRotation(*rotation))) {
+      rabitq_scanner.reset(new RabitqScanner(*rotation, query));
+    }
     const bool ip = plan.metric == Metric::kInnerProduct;
     const float l2_scale = FromIndexSpaceL2(plan.metric, 1.0f);
     std::optional<SQ8Scanner> l2_scanner;
     std::optional<SQ8DotScanner> dot_scanner;
-    if (ip) {
+    if (rotation == nullptr && ip) {
       dot_scanner.emplace(segment->sq8(), query);
-    } else {
+    } else if (rotation == nullptr) {
       l2_scanner.emplace(segment->sq8(), query);
     }
     for (uint32_t b : buckets) {
@@ -585,7 +614,12 @@ Status VectorIndexImpl::ScanSegments(const PinnedView& view,
       const BucketDataView& bucket = blob->bucket();
       approx.resize(bucket.num_rows);
       const auto* codes = reinterpret_cast<const uint8_t*>(bucket.codes.data());
-      if (ip) {
+      if (rotation != nullptr) {
+        bound.resize(bucket.num_rows);
+        rabitq_scanner->ScanBucket(bucket.rabitq_centroid, bucket.rabitq_codes,
+                                   bucket.rabitq_factors, bucket.num_rows,
+                                   approx.data(), bound.data());
+      } else if (ip) {
         dot_scanner->ScanNegDot(codes, bucket.num_rows, approx.data());
       } else {
         l2_scanner->ScanL2(codes, bucket.num_rows, approx.data());
@@ -600,7 +634,8 @@ Status VectorIndexImpl::ScanSegments(const PinnedView& view,
           sampler->Sample(UserKeyOf(bucket.keys[r]));
         }
       }
-      sink(i, b, bucket, approx.data(), blob);
+      sink(i, b, bucket, approx.data(),
+           rotation != nullptr ? bound.data() : nullptr, blob);
     }
   }
   return Status::OK();

@@ -76,17 +76,20 @@ class VectorIndexImpl : public VectorIndex {
 
  private:
   friend class VectorIndex;
-  // Called per probed bucket with its SQ8 distances; may keep the blob.
+  // Called per probed bucket with its approximate distances and, when its
+  // RaBitQ codes were scanned, their error bounds (else null); may keep the
+  // blob.
   using BucketSink = std::function<void(
       size_t segment, uint32_t bucket, const BucketDataView& data,
-      const float* approx,
+      const float* approx, const float* bound,
       const std::shared_ptr<VectorSectionReader::BlobRef>& blob)>;
 
   // Probes `plan`'s buckets in every segment; `sampler` (optional) samples
-  // its pass rate on the scanned keys.
+  // its pass rate on the scanned keys. With `rabitq` the RaBitQ codes are
+  // scanned (every segment must have them: see AllHaveRabitq), else SQ8.
   rocksdb::Status ScanSegments(const PinnedView& view, const ProbePlan& plan,
                                const float* query, SearchFilter* sampler,
-                               SearchStats* stats,
+                               SearchStats* stats, bool rabitq,
                                const BucketSink& sink) const;
   rocksdb::Status CheckOpen() const;
   // The checks every search makes of its options and k (`what` names the

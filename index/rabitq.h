@@ -97,6 +97,12 @@ class RabitqScanner {
                   float* bound) const;
 
   IsaLevel isa() const;
+  // Whether `rotation` is the same map as this scanner's (same dimension and
+  // seed), so the rotated query serves its codes too.
+  bool SameRotation(const RabitqRotation& rotation) const {
+    return rotation.dim() == rotation_.dim() &&
+           rotation.seed() == rotation_.seed();
+  }
 
  private:
   const RabitqRotation& rotation_;
