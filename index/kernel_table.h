@@ -15,6 +15,9 @@
 namespace drift {
 namespace internal {
 
+// Bits per component of the query in the 1-bit code scan (scan_planes).
+constexpr int kRabitqQueryBits = 4;
+
 struct Kernels {
   IsaLevel level;
   float (*l2sqr)(const float* a, const float* b, size_t d);
@@ -41,11 +44,14 @@ struct Kernels {
   // Inner-product scan: out[i] = sum_j w_j c_j (w padded with zeros).
   void (*scan_dot)(const float* w, const uint8_t* codes, size_t n, size_t d,
                    float* out);
-  // 1-bit code scan (index/rabitq.h): out[i] = sum of v[j] over the set bits
-  // j of code i (bit j = bit j % 8 of byte j / 8), for the n codes of
-  // pd / 8 bytes each (row-major); pd is a multiple of 64.
-  void (*scan_bits)(const float* v, const uint8_t* codes, size_t n, size_t pd,
-                    float* out);
+  // 1-bit code scan (index/rabitq.h): out[i] = <b_i, u> = sum_j 2^j
+  // popcount(b_i & plane_j) for the n codes b_i of pd bits (pd / 8 bytes
+  // each, row-major; bit t = bit t % 8 of byte t / 8) against a query of
+  // kRabitqQueryBits-bit values u_t given as that many bit planes of pd / 64
+  // words each (plane j holds bit j of every u_t). pd is a multiple of 64.
+  // Exact integer arithmetic: every ISA returns the same values.
+  void (*scan_planes)(const uint64_t* planes, const uint8_t* codes, size_t n,
+                      size_t pd, uint32_t* out);
 };
 
 extern const Kernels kScalarKernels;

@@ -244,25 +244,35 @@ void ScanIntKernel(const int16_t* qc, const int16_t* w, float scale,
   }
 }
 
-// sum_j v_j b_j for 1-bit codes b: per row, Ops::kWidth dimensions a step,
-// adding v's lanes whose code bit is set (four accumulators hide the add
-// latency; pd is a multiple of 64, so no tail).
+// <b, u> for 1-bit codes b against kRabitqQueryBits bit planes of u: per
+// Ops::kPlaneBytes of code, each plane's popcount of (code & plane) weighted
+// by 2^j (Ops::PlaneDot); whole 64-bit words left over (small pd) go through
+// the scalar word form.
+static_assert(kRabitqQueryBits <= 4,
+              "PlaneDot's weighted byte counts must stay below 256");
 template <class Ops>
-void ScanBitsKernel(const float* v, const uint8_t* codes, size_t n, size_t pd,
-                    float* out) {
-  constexpr size_t W = Ops::kWidth;
+void ScanPlanesKernel(const uint64_t* planes, const uint8_t* codes, size_t n,
+                      size_t pd, uint32_t* out) {
+  const size_t words = pd / 64;
   const size_t bytes = pd / 8;
+  constexpr size_t B = Ops::kPlaneBytes;
   for (size_t i = 0; i < n; ++i) {
     const uint8_t* code = codes + i * bytes;
-    typename Ops::F acc0 = Ops::Zero(), acc1 = Ops::Zero();
-    typename Ops::F acc2 = Ops::Zero(), acc3 = Ops::Zero();
-    for (size_t j = 0; j < pd; j += 4 * W) {
-      acc0 = Ops::AddIfBit(acc0, v + j, code, j);
-      acc1 = Ops::AddIfBit(acc1, v + j + W, code, j + W);
-      acc2 = Ops::AddIfBit(acc2, v + j + 2 * W, code, j + 2 * W);
-      acc3 = Ops::AddIfBit(acc3, v + j + 3 * W, code, j + 3 * W);
+    uint64_t total = 0;
+    size_t at = 0;
+    for (; at + B <= bytes; at += B) {
+      total += Ops::PlaneDot(code + at, planes, words, at / 8);
     }
-    out[i] = Ops::Sum(Ops::Add(Ops::Add(acc0, acc1), Ops::Add(acc2, acc3)));
+    for (size_t w = at / 8; w < words; ++w) {
+      uint64_t c;
+      __builtin_memcpy(&c, code + 8 * w, sizeof(c));
+      for (int j = 0; j < kRabitqQueryBits; ++j) {
+        total += static_cast<uint64_t>(
+                     __builtin_popcountll(c & planes[j * words + w]))
+                 << j;
+      }
+    }
+    out[i] = static_cast<uint32_t>(total);
   }
 }
 
@@ -277,7 +287,7 @@ constexpr Kernels MakeKernels(IsaLevel level) {
                  &ScanFmaKernel<Ops>,
                  &ScanIntKernel<Ops>,
                  &ScanDotKernel<Ops>,
-                 &ScanBitsKernel<Ops>};
+                 &ScanPlanesKernel<Ops>};
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "index/kernel_table.h"
 
@@ -79,20 +80,27 @@ void RabitqEncode(const RabitqRotation& rotation, const float* rotated_centroid,
   float* add = factors;
   float* rescale = factors + n;
   float* err = factors + 2 * n;
+  float* pop = factors + 3 * n;
+  float* cdot = factors + 4 * n;
   std::vector<float> o(pd);
   for (size_t i = 0; i < n; ++i) {
     rotation.Apply(rows + i * d, o.data());
     uint8_t* code = codes + i * bytes;
     std::memset(code, 0, bytes);
-    double norm2 = 0, l1 = 0;
+    double norm2 = 0, l1 = 0, c = 0;
     for (size_t j = 0; j < pd; ++j) {
       const double r = double{o[j]} - rotated_centroid[j];
       norm2 += r * r;
       l1 += std::fabs(r);
       if (r > 0) code[j / 8] |= static_cast<uint8_t>(1u << (j % 8));
+      c += r > 0 ? rotated_centroid[j] : -rotated_centroid[j];
     }
+    cdot[i] = static_cast<float>(c);
     const double norm = std::sqrt(norm2);
     add[i] = static_cast<float>(norm2);
+    uint32_t ones = 0;
+    for (size_t b = 0; b < bytes; ++b) ones += __builtin_popcount(code[b]);
+    pop[i] = static_cast<float>(ones);
     if (norm == 0) {  // the row is the centroid: the estimate is exact
       rescale[i] = 0;
       err[i] = 0;
@@ -112,8 +120,30 @@ RabitqScanner::RabitqScanner(const RabitqRotation& rotation, const float* query,
       kernels_(&internal::KernelsFor(isa)),
       epsilon_(epsilon),
       rotated_query_(rotation.padded_dim()),
-      v_(rotation.padded_dim()) {
+      planes_(internal::kRabitqQueryBits * (rotation.padded_dim() / 64)) {
+  const size_t pd = rotation.padded_dim();
+  const size_t words = pd / 64;
+  const float* rq = rotated_query_.data();
   rotation.Apply(query, rotated_query_.data());
+  const auto [lo, hi] = std::minmax_element(rq, rq + pd);
+  // Pq~_j = lo + delta u_j, u_j in [0, 2^bits - 1], nearest on the grid.
+  constexpr int kLevels = (1 << internal::kRabitqQueryBits) - 1;
+  lo_ = *lo;
+  delta_ = (*hi - *lo) / kLevels;
+  const float inv = delta_ > 0 ? 1 / delta_ : 0;
+  double resid2 = 0, qsum = 0;
+  for (size_t j = 0; j < pd; ++j) {
+    const uint32_t u = std::min<uint32_t>(
+        kLevels, static_cast<uint32_t>((rq[j] - lo_) * inv + 0.5f));
+    const double q = lo_ + delta_ * static_cast<float>(u);
+    resid2 += (rq[j] - q) * (rq[j] - q);
+    qsum += q;
+    for (int b = 0; b < internal::kRabitqQueryBits; ++b) {
+      planes_[b * words + j / 64] |= uint64_t{(u >> b) & 1} << (j % 64);
+    }
+  }
+  qsum_ = static_cast<float>(qsum);
+  resid_ = static_cast<float>(std::sqrt(resid2));
 }
 
 IsaLevel RabitqScanner::isa() const { return kernels_->level; }
@@ -122,24 +152,25 @@ void RabitqScanner::ScanBucket(const float* rotated_centroid,
                                const uint8_t* codes, const float* factors,
                                size_t n, float* est, float* bound) const {
   const size_t pd = rotation_.padded_dim();
-  double norm2 = 0, total = 0;
-  for (size_t j = 0; j < pd; ++j) {
-    v_[j] = rotated_query_[j] - rotated_centroid[j];
-    norm2 += double{v_[j]} * v_[j];
-    total += v_[j];
-  }
-  sum_.resize(n);
-  kernels_->scan_bits(v_.data(), codes, n, pd, sum_.data());
-  const float q2 = static_cast<float>(norm2);
-  const float qn = static_cast<float>(std::sqrt(norm2));
-  const float vsum = static_cast<float>(total);
+  const float norm2 =
+      kernels_->l2sqr(rotated_query_.data(), rotated_centroid, pd);
+  const float qn = std::sqrt(norm2);
+  dot_.resize(n);
+  kernels_->scan_planes(planes_.data(), codes, n, pd, dot_.data());
   const float* add = factors;
   const float* rescale = factors + n;
   const float* err = factors + 2 * n;
+  const float* pop = factors + 3 * n;
+  const float* cdot = factors + 4 * n;
+  // Vectorizes (rabitq.cc is compiled without errno for sqrt).
   for (size_t i = 0; i < n; ++i) {
-    // rescale * <x, v> sqrt(D), with <x, v> sqrt(D) = 2 S - sum v.
-    est[i] = add[i] + q2 + rescale[i] * (2 * sum_[i] - vsum);
-    bound[i] = epsilon_ * err[i] * qn;
+    // sqrt(D) <x, Pq~> = 2 sum_{b_j=1} Pq~_j - sum_j Pq~_j.
+    const float xq =
+        2 * (lo_ * pop[i] + delta_ * static_cast<float>(dot_[i])) - qsum_;
+    est[i] = add[i] + norm2 + rescale[i] * (xq - cdot[i]);
+    const float code_err = err[i] * qn, query_err = rescale[i] * resid_;
+    bound[i] =
+        epsilon_ * std::sqrt(code_err * code_err + query_err * query_err);
   }
 }
 

@@ -13,8 +13,13 @@
 // at most eps * |v| sqrt(1 - a^2) / (a sqrt(D - 1)) with a probability that
 // grows with eps like a Gaussian tail (the residual of o' off x is uniform
 // on a sphere under the random rotation). The distance bound is that error
-// times 2 |o'|. The query is never quantized: <x, v> is a float sum of v's
-// components selected by the code bits, so no query-side error enters.
+// times 2 |o'|. <x, v> = <x, Pq> - <x, Pc>: the second term is stored per
+// row, the first is computed from the rotated query quantized once per query
+// to 4-bit values on a uniform grid (Pq~ = lo + delta u), as exact integer
+// popcounts of the code against the bit planes of u. Its rounding error
+// <x, Pq - Pq~> has standard deviation |Pq - Pq~| / sqrt(D) (code signs
+// independent of the query), added in quadrature to the code's error. So a
+// bucket costs no per-query preparation beyond |v|^2.
 #pragma once
 
 #include <cstddef>
@@ -61,16 +66,18 @@ class RabitqRotation {
 //   add[n]     |o'|^2
 //   rescale[n] -2 |o'| / (a sqrt(D)); 0 when o == c
 //   err[n]     2 |o'| sqrt(1 - a^2) / (a sqrt(D - 1))
-// The estimate is add + |v|^2 + rescale * (2 sum_{b_j=1} v_j - sum_j v_j),
-// the bound eps * err * |v|.
-constexpr size_t kRabitqFactorsPerRow = 3;
+//   pop[n]     the number of set bits of the code
+//   cdot[n]    sqrt(D) <x, Pc> = sum_j (2 b_j - 1) (Pc)_j
+// The estimate is add + |v|^2 + rescale * (sqrt(D) <x, Pq~> - cdot), the
+// bound eps * sqrt((err |v|)^2 + (rescale |Pq - Pq~|)^2).
+constexpr size_t kRabitqFactorsPerRow = 5;
 
 // Bytes of one code: padded_dim / 8.
 inline size_t RabitqCodeBytes(uint32_t padded_dim) { return padded_dim / 8; }
 
 // Codes `n` rows (row-major, rotation.dim() floats) relative to the bucket
 // centroid whose rotation is `rotated_centroid` (padded_dim floats):
-// codes[i * RabitqCodeBytes(pd)...] and the 3 x n `factors` above.
+// codes[i * RabitqCodeBytes(pd)...] and the 5 x n `factors` above.
 void RabitqEncode(const RabitqRotation& rotation, const float* rotated_centroid,
                   const float* rows, size_t n, uint8_t* codes, float* factors);
 
@@ -109,8 +116,10 @@ class RabitqScanner {
   const internal::Kernels* kernels_;
   float epsilon_;
   std::vector<float> rotated_query_;
-  mutable std::vector<float> v_;    // P(q - c) of the current bucket
-  mutable std::vector<float> sum_;  // per code, the kernel's masked sums
+  // Pq quantized: bit planes of u, and lo, delta, sum_j Pq~_j, |Pq - Pq~|.
+  std::vector<uint64_t> planes_;
+  float lo_ = 0, delta_ = 0, qsum_ = 0, resid_ = 0;
+  mutable std::vector<uint32_t> dot_;  // per code, <b, u>
 };
 
 }  // namespace drift

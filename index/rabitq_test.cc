@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -58,35 +59,37 @@ TEST(RabitqTest, RotationIsOrthogonalAndDeterministic) {
   }
 }
 
-// The bit scan of every ISA against the double sum of the selected lanes.
-TEST(RabitqTest, BitScanMatchesReferenceOnEveryIsa) {
-  std::mt19937 rng(3);
-  for (size_t pd : {64, 128, 256, 1024}) {
-    const size_t n = 37, bytes = pd / 8;
-    std::vector<float> v = GaussianVectors(1, pd, static_cast<uint32_t>(pd));
+// The bit-plane scan of every ISA against integer popcounts: exact.
+TEST(RabitqTest, PlaneScanIsExactOnEveryIsa) {
+  std::mt19937_64 rng(3);
+  for (size_t pd : {64, 128, 256, 512, 1024, 2048}) {
+    const size_t n = 37, bytes = pd / 8, words = pd / 64;
+    std::vector<uint64_t> planes(internal::kRabitqQueryBits * words);
+    for (uint64_t& p : planes) p = rng();
     std::vector<uint8_t> codes(n * bytes);
     for (uint8_t& c : codes) c = static_cast<uint8_t>(rng());
-    double scale = 0;
-    for (float x : v) scale += std::fabs(x);
+    std::fill(codes.begin(), codes.begin() + bytes, 0xff);  // all ones
     for (IsaLevel isa : RunnableIsas()) {
       const internal::Kernels& k = internal::KernelsFor(isa);
       ASSERT_EQ(k.level, isa);
-      std::vector<float> out(n);
-      k.scan_bits(v.data(), codes.data(), n, pd, out.data());
+      std::vector<uint32_t> out(n);
+      k.scan_planes(planes.data(), codes.data(), n, pd, out.data());
       for (size_t i = 0; i < n; ++i) {
-        double want = 0;
-        for (size_t j = 0; j < pd; ++j) {
-          if ((codes[i * bytes + j / 8] >> (j % 8)) & 1) want += v[j];
+        uint32_t want = 0;
+        for (size_t t = 0; t < pd; ++t) {
+          if (!((codes[i * bytes + t / 8] >> (t % 8)) & 1)) continue;
+          for (int b = 0; b < internal::kRabitqQueryBits; ++b) {
+            want += ((planes[b * words + t / 64] >> (t % 64)) & 1) << b;
+          }
         }
-        ASSERT_NEAR(out[i], want, 1e-5 * scale)
-            << IsaName(isa) << " pd=" << pd << " i=" << i;
+        ASSERT_EQ(out[i], want) << IsaName(isa) << " pd=" << pd << " i=" << i;
       }
     }
   }
 }
 
 struct Pairs {
-  std::vector<double> truth, est, bound, err;
+  std::vector<double> truth, est, bound;
 };
 
 // Clustered data: rows and queries around one centroid, coded and scanned
@@ -120,14 +123,17 @@ Pairs MeasurePairs(uint32_t d, size_t rows, size_t queries, float eps,
       p.truth.push_back(t);
       p.est.push_back(est[i]);
       p.bound.push_back(bound[i]);
-      p.err.push_back(factors[2 * rows + i]);
     }
   }
   return p;
 }
 
 // The estimator against its definition computed in double from the rotated
-// vectors, on every ISA.
+// vectors with the query unquantized, on every ISA: the scan's 4-bit grid of
+// the rotated query (step delta) moves it by at most
+// |rescale| * pd * delta / 2, and the
+// bound lies between the code's error alone and that plus the grid's worst
+// case.
 TEST(RabitqTest, EstimateMatchesDoubleReferenceOnEveryIsa) {
   for (uint32_t d : kDims) {
     RabitqRotation rot(d);
@@ -142,6 +148,10 @@ TEST(RabitqTest, EstimateMatchesDoubleReferenceOnEveryIsa) {
     std::vector<float> factors(n * kRabitqFactorsPerRow);
     RabitqEncode(rot, rc.data(), x.data(), n, codes.data(), factors.data());
     std::vector<double> v = Rotated(rot, q.data());
+    // The grid step of the rotated query.
+    const double delta = (*std::max_element(v.begin(), v.end()) -
+                          *std::min_element(v.begin(), v.end())) /
+                         ((1 << internal::kRabitqQueryBits) - 1);
     for (size_t j = 0; j < pd; ++j) v[j] -= rc[j];
     const double vn = std::sqrt(Dot(v, v));
     for (IsaLevel isa : RunnableIsas()) {
@@ -153,7 +163,7 @@ TEST(RabitqTest, EstimateMatchesDoubleReferenceOnEveryIsa) {
         std::vector<double> o = Rotated(rot, x.data() + i * d);
         for (size_t j = 0; j < pd; ++j) o[j] -= rc[j];
         const double on = std::sqrt(Dot(o, o));
-        double want = on * on + vn * vn, want_bound = 0;
+        double want = on * on + vn * vn, code_bound = 0, grid = 0;
         if (i != 1) {
           double l1 = 0, xv = 0;
           for (size_t j = 0; j < pd; ++j) {
@@ -162,13 +172,16 @@ TEST(RabitqTest, EstimateMatchesDoubleReferenceOnEveryIsa) {
           }
           const double a = l1 / (std::sqrt(double(pd)) * on);
           want -= 2 * on * xv / a;
-          want_bound = 2.0 * 2 * on * vn * std::sqrt(1 - a * a) /
+          code_bound = 2.0 * 2 * on * vn * std::sqrt(1 - a * a) /
                        (a * std::sqrt(pd - 1.0));
+          grid = 2 * on / (a * std::sqrt(double(pd))) * pd * delta / 2;
         }
         const double tol = 1e-4 * (on * on + vn * vn);
-        EXPECT_NEAR(est[i], want, tol)
+        EXPECT_NEAR(est[i], want, grid + tol)
             << IsaName(isa) << " d=" << d << " i=" << i;
-        EXPECT_NEAR(bound[i], want_bound, tol)
+        EXPECT_GE(bound[i], code_bound - tol)
+            << IsaName(isa) << " d=" << d << " i=" << i;
+        EXPECT_LE(bound[i], std::hypot(code_bound, 2.0 * grid) + tol)
             << IsaName(isa) << " d=" << d << " i=" << i;
       }
       // The centroid's own row is estimated exactly, with no error bound.

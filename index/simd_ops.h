@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "index/kernel_table.h"  // kRabitqQueryBits
+
 #if defined(__AVX2__)
 // GCC 12 warns inside its own AVX-512 headers (the _mm*_undefined_* idiom,
 // GCC PR 105593); the warnings point into the header, so scope them to it.
@@ -41,9 +43,10 @@ struct ScalarOps {
   static F GatherLut(const float* lut, const uint8_t* codes, size_t j) {
     return lut[j * 256 + codes[j]];
   }
-  // acc + v[0] if bit j of `bits` is set (lane l <-> bit j + l, LSB first).
-  static F AddIfBit(F acc, const float* v, const uint8_t* bits, size_t j) {
-    return (bits[j / 8] >> (j % 8)) & 1 ? acc + *v : acc;
+  // The 1-bit code scan works on whole words (ScanPlanesKernel's tail).
+  static constexpr size_t kPlaneBytes = ~size_t{0};
+  static uint64_t PlaneDot(const uint8_t*, const uint64_t*, size_t, size_t) {
+    return 0;  // never called: no block is kPlaneBytes long
   }
 
   static constexpr size_t kIntWidth = 1;
@@ -99,14 +102,38 @@ struct Avx2Ops {
     __m256i idx = _mm256_add_epi32(U8x8ToI32(codes + j), lane_rows);
     return _mm256_i32gather_ps(lut + j * 256, idx, 4);
   }
-  // acc + the lanes of v[0, 8) whose bit j + l of `bits` is set (j % 8 == 0):
-  // each lane shifts its bit to the sign, which blendv selects on.
-  static F AddIfBit(F acc, const float* v, const uint8_t* bits, size_t j) {
-    const __m256i shifts = _mm256_setr_epi32(31, 30, 29, 28, 27, 26, 25, 24);
-    const __m256i byte = _mm256_set1_epi32(bits[j / 8]);
-    const __m256 mask = _mm256_castsi256_ps(_mm256_sllv_epi32(byte, shifts));
-    return _mm256_add_ps(
-        acc, _mm256_blendv_ps(_mm256_setzero_ps(), _mm256_loadu_ps(v), mask));
+  // Per-byte popcount (nibble table lookups).
+  static __m256i Popcount8(__m256i x) {
+    const __m256i table =
+        _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1,
+                         1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+    const __m256i low = _mm256_set1_epi8(0x0f);
+    return _mm256_add_epi8(
+        _mm256_shuffle_epi8(table, _mm256_and_si256(x, low)),
+        _mm256_shuffle_epi8(table,
+                            _mm256_and_si256(_mm256_srli_epi16(x, 4), low)));
+  }
+  // sum_j 2^j popcount(code & plane_j) over the 32 code bytes at `code`
+  // (words w..w+4 of each plane): per byte at most 8 * 15 = 120 (with
+  // kRabitqQueryBits = 4), so the
+  // weighted counts add up in bytes before one sum of absolute differences.
+  static constexpr size_t kPlaneBytes = 32;
+  static uint64_t PlaneDot(const uint8_t* code, const uint64_t* planes,
+                           size_t words, size_t w) {
+    const __m256i c =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(code));
+    __m256i acc = _mm256_setzero_si256();
+    for (int j = kRabitqQueryBits - 1; j >= 0; --j) {  // acc = 2 acc + count_j
+      const __m256i p = _mm256_loadu_si256(
+          reinterpret_cast<const __m256i*>(planes + j * words + w));
+      acc = _mm256_add_epi8(_mm256_add_epi8(acc, acc),
+                            Popcount8(_mm256_and_si256(c, p)));
+    }
+    const __m256i sums = _mm256_sad_epu8(acc, _mm256_setzero_si256());
+    const __m128i half = _mm_add_epi64(_mm256_castsi256_si128(sums),
+                                       _mm256_extracti128_si256(sums, 1));
+    return static_cast<uint64_t>(_mm_cvtsi128_si64(half) +
+                                 _mm_extract_epi64(half, 1));
   }
 
   static constexpr size_t kIntWidth = 16;
@@ -169,12 +196,29 @@ struct Avx512Ops {
     __m512i idx = _mm512_add_epi32(U8x16ToI32(codes + j), lane_rows);
     return _mm512_i32gather_ps(idx, lut + j * 256, 4);
   }
-  // acc + the lanes of v[0, 16) whose bit j + l of `bits` is set
-  // (j % 16 == 0): the two code bytes are the lane mask.
-  static F AddIfBit(F acc, const float* v, const uint8_t* bits, size_t j) {
-    __mmask16 mask;
-    __builtin_memcpy(&mask, bits + j / 8, sizeof(mask));
-    return _mm512_mask_add_ps(acc, mask, acc, _mm512_loadu_ps(v));
+  // Per-byte popcount (nibble table lookups; AVX-512 BW).
+  static __m512i Popcount8(__m512i x) {
+    const __m512i table = _mm512_broadcast_i32x4(
+        _mm_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4));
+    const __m512i low = _mm512_set1_epi8(0x0f);
+    return _mm512_add_epi8(
+        _mm512_shuffle_epi8(table, _mm512_and_si512(x, low)),
+        _mm512_shuffle_epi8(table,
+                            _mm512_and_si512(_mm512_srli_epi16(x, 4), low)));
+  }
+  // As Avx2Ops::PlaneDot over 64 code bytes.
+  static constexpr size_t kPlaneBytes = 64;
+  static uint64_t PlaneDot(const uint8_t* code, const uint64_t* planes,
+                           size_t words, size_t w) {
+    const __m512i c = _mm512_loadu_si512(code);
+    __m512i acc = _mm512_setzero_si512();
+    for (int j = kRabitqQueryBits - 1; j >= 0; --j) {
+      const __m512i p = _mm512_loadu_si512(planes + j * words + w);
+      acc = _mm512_add_epi8(_mm512_add_epi8(acc, acc),
+                            Popcount8(_mm512_and_si512(c, p)));
+    }
+    return static_cast<uint64_t>(
+        _mm512_reduce_add_epi64(_mm512_sad_epu8(acc, _mm512_setzero_si512())));
   }
 
   static constexpr size_t kIntWidth = 32;
