@@ -136,6 +136,9 @@ DEFINE_bool(compress_flushed_floats,
             drift::DriftTableOptions().compress_flushed_floats,
             "DriftTable compress_flushed_floats: flushes ALP-compress the "
             "full-precision floats (otherwise stored raw until compaction)");
+DEFINE_string(codes, "sq8",
+              "DriftTable codes: sq8 | rabitq (1-bit codes with error bounds "
+              "searched with bound-based re-ranking)");
 DEFINE_int32(codebook_bucket_size, 256,
              "VectorIndexOptions target_bucket_size: vectors per bucket of "
              "the trained codebook (train)");
@@ -299,6 +302,8 @@ class Runner : public System {
       topts.build_threads = static_cast<uint32_t>(FLAGS_build_threads);
       topts.compress_flushed_floats = FLAGS_compress_flushed_floats;
       topts.metric = ctx_.metric;
+      topts.codes =
+          FLAGS_codes == "rabitq" ? BucketCodes::kRabitQ : BucketCodes::kSQ8;
       options.table_factory = NewDriftTableFactory(topts);
       DriftMemTableOptions mopts;
       mopts.dimension = data_.dim;
@@ -774,6 +779,10 @@ int Main() {
   if (s.ok()) s = CheckNames("systems", Split(FLAGS_systems), KnownSystems());
   if (!s.ok()) {
     fprintf(stderr, "db_bench_drift: %s\n", s.getState());
+    return 1;
+  }
+  if (FLAGS_codes != "sq8" && FLAGS_codes != "rabitq") {
+    fprintf(stderr, "db_bench_drift: --codes must be sq8 or rabitq\n");
     return 1;
   }
   if (FLAGS_threads < 1 || FLAGS_threads > 1024) {
