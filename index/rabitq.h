@@ -1,5 +1,5 @@
 // RaBitQ-style 1-bit codes with an error bound (Gao & Long, SIGMOD 2024):
-// per vector one bit per (rotated) dimension plus three floats, an unbiased
+// per vector one bit per (rotated) dimension plus five floats, an unbiased
 // estimate of its squared L2 distance to a query and a bound on that
 // estimate's error, scanned through the per-ISA kernel tables.
 //

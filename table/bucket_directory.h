@@ -80,7 +80,7 @@ void EncodeBucketData(uint32_t dim, uint32_t num_rows,
 // The optional RaBitQ section of a BucketData blob (after the keys, in
 // segments with a kRabitqBlockName block): padded_dim float32 (the bucket's
 // centroid under the rotation), num_rows codes of padded_dim / 8 bytes,
-// then 3 x num_rows float32 factors (index/rabitq.h).
+// then kRabitqFactorsPerRow x num_rows float32 factors (index/rabitq.h).
 void AppendRabitqSection(uint32_t padded_dim, uint32_t num_rows,
                          const float* rotated_centroid, const uint8_t* codes,
                          const float* factors, std::string* dst);

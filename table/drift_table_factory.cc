@@ -19,6 +19,24 @@ using rocksdb::OptionVerificationType;
 const std::unordered_map<std::string, BucketCodes> kBucketCodesNames = {
     {"sq8", BucketCodes::kSQ8}, {"rabitq", BucketCodes::kRabitQ}};
 
+// RocksDB's enum option, with a parse error that names the value and the
+// accepted names.
+OptionTypeInfo CodesTypeInfo() {
+  OptionTypeInfo info = OptionTypeInfo::Enum<BucketCodes>(
+      offsetof(DriftTableOptions, codes), &kBucketCodesNames);
+  info.SetParseFunc([](const rocksdb::ConfigOptions&, const std::string&,
+                       const std::string& value, void* addr) {
+    const auto it = kBucketCodesNames.find(value);
+    if (it == kBucketCodesNames.end()) {
+      return rocksdb::Status::InvalidArgument("DriftTable: codes \"" + value +
+                                              "\" is not sq8 or rabitq");
+    }
+    *static_cast<BucketCodes*>(addr) = it->second;
+    return rocksdb::Status::OK();
+  });
+  return info;
+}
+
 const std::unordered_map<std::string, OptionTypeInfo> kTableOptionsTypeInfo = {
     {"dimension",
      {offsetof(DriftTableOptions, dimension), OptionType::kUInt32T,
@@ -53,8 +71,7 @@ const std::unordered_map<std::string, OptionTypeInfo> kTableOptionsTypeInfo = {
      {offsetof(DriftTableOptions, scavenge_deletion_ratio), OptionType::kDouble,
       OptionVerificationType::kNormal, OptionTypeFlags::kNone}},
     {"metric", MetricOptionTypeInfo(offsetof(DriftTableOptions, metric))},
-    {"codes", OptionTypeInfo::Enum<BucketCodes>(
-                  offsetof(DriftTableOptions, codes), &kBucketCodesNames)},
+    {"codes", CodesTypeInfo()},
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "drift/vector_index.h"
 #include "gtest/gtest.h"
 #include "rocksdb/cache.h"
+#include "rocksdb/convenience.h"
 #include "tests/test_util.h"
 
 namespace drift {
@@ -88,6 +89,28 @@ class DriftTableFactoryTest : public testing::Test {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::unique_ptr<VectorIndex> index_;
 };
+
+// `codes` parses from and prints to option strings; sq8 is the default and
+// an unknown name is an error naming it.
+TEST_F(DriftTableFactoryTest, CodesOptionRoundTripsThroughOptionStrings) {
+  EXPECT_EQ(DriftTableOptions().codes, BucketCodes::kSQ8);
+  rocksdb::ConfigOptions config;
+  config.ignore_unsupported_options = false;
+  rocksdb::ColumnFamilyOptions cf;
+  ASSERT_OK(rocksdb::GetColumnFamilyOptionsFromString(
+      config, rocksdb::ColumnFamilyOptions(),
+      "table_factory={id=DriftTable;dimension=8;codes=rabitq}", &cf));
+  EXPECT_EQ(cf.table_factory->GetOptions<DriftTableOptions>()->codes,
+            BucketCodes::kRabitQ);
+  std::string printed;
+  ASSERT_OK(cf.table_factory->GetOptionString(config, &printed));
+  EXPECT_NE(printed.find("codes=rabitq"), std::string::npos) << printed;
+  const rocksdb::Status s = rocksdb::GetColumnFamilyOptionsFromString(
+      config, rocksdb::ColumnFamilyOptions(),
+      "table_factory={id=DriftTable;dimension=8;codes=pq4}", &cf);
+  ASSERT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.ToString().find("pq4"), std::string::npos) << s.ToString();
+}
 
 TEST_F(DriftTableFactoryTest, PinnedBucketsStayWithinTheirBudget) {
   DriftTableOptions topts;

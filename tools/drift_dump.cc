@@ -200,8 +200,8 @@ void PrintSegment(const VectorSectionReader& r) {
   std::printf("  rows per float chunk: %" PRIu32 "\n", d.rows_per_chunk);
   if (r.rabitq() != nullptr) {
     std::printf("  codes: sq8 + rabitq (1 bit x %" PRIu32
-                " rotated components + 12 bytes per row)\n",
-                r.rabitq()->padded_dim());
+                " rotated components + %zu bytes per row)\n",
+                r.rabitq()->padded_dim(), kRabitqFactorsPerRow * sizeof(float));
   } else {
     std::printf("  codes: sq8\n");
   }

@@ -13,7 +13,7 @@ enum class BucketCodes : uint8_t {
   // One byte per component (codec/sq8.h), scanned with an integer kernel.
   kSQ8 = 0,
   // Additionally RaBitQ-style 1-bit codes (index/rabitq.h): one bit per
-  // rotated component (the dimension padded to a power of two >= 64) plus 12
+  // rotated component (the dimension padded to a power of two >= 64) plus 20
   // bytes per row, with an error bound that lets a search skip rows that
   // cannot reach its top k. Written for the l2 metric only (other metrics
   // keep SQ8 alone); a search of an l2 column family scans them instead of
