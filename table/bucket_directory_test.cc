@@ -131,6 +131,60 @@ TEST(BucketDataTest, RoundTripAndTruncation) {
   }
 }
 
+// The RaBitQ section: parsed only when the segment says it is there, at
+// exactly its size; the block rejects malformed or inconsistent input.
+TEST(BucketDataTest, RabitqSectionRoundTripAndCorruption) {
+  const uint32_t dim = 5, pd = RabitqRotation::PaddedDim(dim), rows = 2;
+  std::string blob;
+  EncodeBucketData(dim, std::string(rows * dim, '\x07'),
+                   {"key1" + std::string(8, '\1'), "k2" + std::string(8, '\2')},
+                   &blob);
+  const std::string plain = blob;
+  std::vector<float> centroid(pd, 0.5f);
+  std::vector<uint8_t> codes(rows * RabitqCodeBytes(pd), 0xa5);
+  std::vector<float> factors(rows * kRabitqFactorsPerRow, 2.0f);
+  AppendRabitqSection(pd, rows, centroid.data(), codes.data(), factors.data(),
+                      &blob);
+  BucketDataView view;
+  ASSERT_OK(view.Parse(blob, pd));
+  ASSERT_TRUE(view.has_rabitq());
+  EXPECT_EQ(view.rabitq_centroid[pd - 1], 0.5f);
+  EXPECT_EQ(view.rabitq_codes[codes.size() - 1], 0xa5);
+  EXPECT_EQ(view.rabitq_factors[factors.size() - 1], 2.0f);
+  // Without the block, the section is trailing garbage; with it, a blob
+  // without the section (or of another padded dimension) is corrupt.
+  EXPECT_TRUE(view.Parse(blob).IsCorruption());
+  EXPECT_TRUE(view.Parse(plain, pd).IsCorruption());
+  EXPECT_TRUE(view.Parse(blob, 2 * pd).IsCorruption());
+  EXPECT_TRUE(view.Parse(rocksdb::Slice(blob.data(), blob.size() - 1), pd)
+                  .IsCorruption());
+  ASSERT_OK(view.Parse(plain));
+  EXPECT_FALSE(view.has_rabitq());
+
+  RabitqParams params;
+  params.dim = 784;
+  params.padded_dim = 1024;
+  params.seed = 42;
+  std::string enc;
+  params.EncodeTo(&enc);
+  RabitqParams back;
+  ASSERT_OK(back.DecodeFrom(enc));
+  EXPECT_EQ(back.dim, 784u);
+  EXPECT_EQ(back.padded_dim, 1024u);
+  EXPECT_EQ(back.seed, 42u);
+  for (size_t len = 0; len < enc.size(); ++len) {
+    EXPECT_TRUE(back.DecodeFrom(rocksdb::Slice(enc.data(), len)).IsCorruption())
+        << len;
+  }
+  std::string version = enc;
+  version[0] = 2;
+  EXPECT_TRUE(back.DecodeFrom(version).IsCorruption());
+  params.padded_dim = 2048;  // not the rotation's for 784
+  std::string inconsistent;
+  params.EncodeTo(&inconsistent);
+  EXPECT_TRUE(back.DecodeFrom(inconsistent).IsCorruption());
+}
+
 TEST(BlockChecksumTest, MatchesRocksDbCrc32c) {
   std::mt19937 rng(3);
   std::string buf(1 << 20, '\0');
