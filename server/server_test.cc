@@ -609,14 +609,13 @@ TEST_F(ServerTest, CollectionsSurviveARestartAndDropIsClean) {
   Start();
   ASSERT_TRUE(client_->Create("a", kDim).ok());
   ASSERT_TRUE(client_->Create("b", 4).ok());
-  // A metric this engine build may not implement yet: either it works, or
-  // UNIMPLEMENTED leaves no trace (the name is free afterwards).
   const grpc::Status ip = client_->Create("c", 4, v1::METRIC_INNER_PRODUCT);
-  if (!ip.ok()) {
-    ASSERT_EQ(ip.error_code(), grpc::StatusCode::UNIMPLEMENTED)
-        << ip.error_message();
-    ASSERT_TRUE(client_->Create("c", 4, v1::METRIC_L2).ok());
-  }
+  ASSERT_TRUE(ip.ok()) << ip.error_message();
+  ASSERT_TRUE(client_
+                  ->Upsert("c", {MakeRecord("far", {-1, 0, 0, 0}, ""),
+                                 MakeRecord("best", {2, 0, 0, 0}, ""),
+                                 MakeRecord("zero", {0, 1, 0, 0}, "")})
+                  .ok());
   std::mt19937 rng(7);
   UpsertRandom("a", 0, 100, &rng);
   ASSERT_OK(server_->Shutdown());
@@ -635,8 +634,19 @@ TEST_F(ServerTest, CollectionsSurviveARestartAndDropIsClean) {
   EXPECT_EQ(list.collections(1).metric(), v1::METRIC_L2);
   EXPECT_EQ(list.collections(1).dimension(), 4u);
   EXPECT_EQ(list.collections(2).name(), "c");
-  EXPECT_EQ(list.collections(2).metric(),
-            ip.ok() ? v1::METRIC_INNER_PRODUCT : v1::METRIC_L2);
+  EXPECT_EQ(list.collections(2).metric(), v1::METRIC_INNER_PRODUCT);
+  {
+    // Under ip the distance is -q.x, ascending: the largest product first.
+    v1::SearchResponse by_ip;
+    ASSERT_TRUE(client_->Search("c", {1, 0, 0, 0}, Exhaustive(3), &by_ip).ok());
+    ASSERT_EQ(by_ip.hits_size(), 3);
+    const char* keys[] = {"best", "zero", "far"};
+    const float distances[] = {-2, 0, 1};
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_EQ(by_ip.hits(i).key(), keys[i]);
+      EXPECT_FLOAT_EQ(by_ip.hits(i).distance(), distances[i]);
+    }
+  }
   CheckSearches("a", &rng);
   // Drop, then a new collection of the same name and another dimension
   // starts empty.
