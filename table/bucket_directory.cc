@@ -174,6 +174,10 @@ void EncodeBucketData(uint32_t dim, uint32_t num_rows, const Slice& codes,
 void AppendRabitqSection(uint32_t padded_dim, uint32_t num_rows,
                          const float* rotated_centroid, const uint8_t* codes,
                          const float* factors, std::string* dst) {
+  // Zero bytes up to a multiple of 4 from the blob's start, so the floats
+  // are aligned wherever the blob is (blobs are read into their own
+  // buffers).
+  dst->append((4 - dst->size() % 4) % 4, '\0');
   // Little-endian host (x86-64): the floats' bytes are their encoding.
   dst->append(reinterpret_cast<const char*>(rotated_centroid),
               size_t{padded_dim} * sizeof(float));
@@ -208,6 +212,7 @@ Status RabitqParams::DecodeFrom(Slice input) {
 }
 
 Status BucketDataView::Parse(Slice blob, uint32_t rabitq_padded_dim) {
+  const char* const start = blob.data();
   if (blob.size() < 8) return Status::Corruption("drift: short bucket blob");
   num_rows = rocksdb::DecodeFixed32(blob.data());
   dim = rocksdb::DecodeFixed32(blob.data() + 4);
@@ -228,6 +233,11 @@ Status BucketDataView::Parse(Slice blob, uint32_t rabitq_padded_dim) {
   rabitq_codes = nullptr;
   rabitq_factors = nullptr;
   if (rabitq_padded_dim != 0) {
+    const size_t pad = (4 - static_cast<size_t>(blob.data() - start) % 4) % 4;
+    if (blob.size() < pad) {
+      return Status::Corruption("drift: bucket blob RaBitQ section size");
+    }
+    blob.remove_prefix(pad);
     const uint64_t centroid_bytes = uint64_t{rabitq_padded_dim} * sizeof(float);
     const uint64_t code_bytes =
         uint64_t{num_rows} * RabitqCodeBytes(rabitq_padded_dim);

@@ -78,7 +78,8 @@ void EncodeBucketData(uint32_t dim, uint32_t num_rows,
                       const rocksdb::Slice& prefixed_keys, std::string* dst);
 
 // The optional RaBitQ section of a BucketData blob (after the keys, in
-// segments with a kRabitqBlockName block): padded_dim float32 (the bucket's
+// segments with a kRabitqBlockName block), after zero bytes up to a multiple
+// of 4 from the blob's start: padded_dim float32 (the bucket's
 // centroid under the rotation), num_rows codes of padded_dim / 8 bytes,
 // then kRabitqFactorsPerRow x num_rows float32 factors (index/rabitq.h).
 void AppendRabitqSection(uint32_t padded_dim, uint32_t num_rows,
