@@ -2,82 +2,31 @@
 // 0: create, load of fvecs, .npy and CSV files, exhaustive searches equal to
 // brute force over what was loaded, get, delete, stats, read-only tokens, and
 // the exit codes of RPC errors (1) and bad usage or input (2).
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <fstream>
 #include <random>
 #include <sstream>
-#include <thread>
 
+#include "server/testing/server_process.h"
 #include "tests/test_util.h"
 #include "tests/vector_model.h"
-
-extern char** environ;
 
 namespace drift {
 namespace client {
 namespace {
 
 constexpr uint32_t kDim = 8;
-constexpr char kListening[] = "drift_server listening on ";
+constexpr char kAnyPort[] = "--listen=127.0.0.1:0";
 
-// A drift_server on 127.0.0.1:0; its address comes from the line it prints.
-class Server {
- public:
-  ~Server() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    int status;
-    waitpid(pid_, &status, 0);
-  }
-  // Starts it with `flags` (e.g. --db) and waits (<= 30 s) for the address
-  // line in its stdout file, <dir>/server.out.
-  bool Start(const std::string& dir, const std::vector<std::string>& flags) {
-    const std::string out = dir + "/server.out";
-    std::vector<std::string> args = {DRIFT_SERVER_BIN, "--listen=127.0.0.1:0"};
-    args.insert(args.end(), flags.begin(), flags.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(&a[0]);
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int rc = posix_spawn(&pid_, DRIFT_SERVER_BIN, &actions, nullptr,
-                               argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) return false;
-    for (int i = 0; i < 300; ++i) {
-      int status;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;  // it exited (its error is on stderr)
-      }
-      std::ifstream in(out);
-      std::string line;
-      while (std::getline(in, line)) {
-        if (line.rfind(kListening, 0) == 0) {
-          address_ = line.substr(strlen(kListening));
-          return true;
-        }
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-  }
-  const std::string& address() const { return address_; }
+using server::test::ServerProcess;
 
- private:
-  pid_t pid_ = -1;
-  std::string address_;
-};
+// Runs `drift --server=<server> <args>`: exit code, stdout+stderr.
+drift::test::CommandResult RunDrift(const std::string& server,
+                                    const std::string& args) {
+  return drift::test::RunCommand(std::string(DRIFT_CLI_BIN) +
+                                 " --server=" + server + " " + args + " 2>&1");
+}
 
 void WriteFvecs(const std::string& path, const std::vector<float>& rows);
 void WriteCsv(const std::string& path, const std::string& prefix,
@@ -87,8 +36,8 @@ class CliTest : public testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new std::string(drift::test::TempDir("cli_test"));
-    server_ = new Server();
-    ASSERT_TRUE(server_->Start(*dir_, {"--db=" + *dir_ + "/db"}));
+    server_ = new ServerProcess();
+    ASSERT_TRUE(server_->Start({kAnyPort, "--db=" + *dir_ + "/db"}));
   }
   static void TearDownTestSuite() {
     delete server_;
@@ -96,10 +45,9 @@ class CliTest : public testing::Test {
     delete dir_;
   }
 
-  // Runs `drift --server=<the server> <args>`: exit code, stdout+stderr.
+  // `drift <args>` against the suite's server.
   static drift::test::CommandResult Drift(const std::string& args) {
-    return drift::test::RunCommand(std::string(DRIFT_CLI_BIN) + " --server=" +
-                                   server_->address() + " " + args + " 2>&1");
+    return RunDrift(server_->address(), args);
   }
   static std::string Path(const std::string& name) {
     return *dir_ + "/" + name;
@@ -197,11 +145,11 @@ class CliTest : public testing::Test {
   }
 
   static std::string* dir_;
-  static Server* server_;
+  static ServerProcess* server_;
 };
 
 std::string* CliTest::dir_ = nullptr;
-Server* CliTest::server_ = nullptr;
+ServerProcess* CliTest::server_ = nullptr;
 
 void WriteFvecs(const std::string& path, const std::vector<float>& rows) {
   std::ofstream out(path, std::ios::binary);
@@ -395,12 +343,11 @@ TEST(CliTokenTest, ReadOnlyTokenCannotWrite) {
     std::ofstream(dir + "/ro") << "reader-secret-0123456789\n";
   }
   {
-    Server server;
+    ServerProcess server;
     ASSERT_TRUE(server.Start(
-        dir, {"--db=" + dir + "/db", "--tokens_file=" + dir + "/tokens"}));
+        {kAnyPort, "--db=" + dir + "/db", "--tokens_file=" + dir + "/tokens"}));
     auto drift = [&](const std::string& args) {
-      return drift::test::RunCommand(std::string(DRIFT_CLI_BIN) + " --server=" +
-                                     server.address() + " " + args + " 2>&1");
+      return RunDrift(server.address(), args);
     };
     auto r = drift("list");
     EXPECT_EQ(r.code, 1);
@@ -423,27 +370,24 @@ TEST(CliTokenTest, ReadOnlyTokenCannotWrite) {
 // exactly the live shard's keys and names the missing shard on stderr.
 TEST(CliRouterTest, SearchThroughARouterAndAllowPartial) {
   const std::string dir = drift::test::TempDir("cli_router_test");
-  for (const char* sub : {"/a", "/b", "/r"}) mkdir((dir + sub).c_str(), 0755);
-  auto a = std::make_unique<Server>(), b = std::make_unique<Server>();
-  ASSERT_TRUE(a->Start(dir + "/a", {"--db=" + dir + "/a/db"}));
-  ASSERT_TRUE(b->Start(dir + "/b", {"--db=" + dir + "/b/db"}));
+  auto a = std::make_unique<ServerProcess>();
+  auto b = std::make_unique<ServerProcess>();
+  ASSERT_TRUE(a->Start({kAnyPort, "--db=" + dir + "/a"}));
+  ASSERT_TRUE(b->Start({kAnyPort, "--db=" + dir + "/b"}));
   const std::string dead = b->address();
-  auto router = std::make_unique<Server>();
+  auto router = std::make_unique<ServerProcess>();
   ASSERT_TRUE(router->Start(
-      dir + "/r", {"--role=router", "--shards=" + a->address() + "," + dead}));
-  auto drift = [&](const std::string& server, const std::string& args) {
-    return drift::test::RunCommand(std::string(DRIFT_CLI_BIN) + " --server=" +
-                                   server + " " + args + " 2>&1");
-  };
+      {kAnyPort, "--role=router", "--shards=" + a->address() + "," + dead}));
   const std::string r = router->address();
-  ASSERT_EQ(drift(r, "create c --dim=2").code, 0);
+  ASSERT_EQ(RunDrift(r, "create c --dim=2").code, 0);
   constexpr int kKeys = 12;
   std::string keys;
   for (int i = 0; i < kKeys; ++i) {
     const std::string key = "k" + std::to_string(i);
     keys += " " + key;
     ASSERT_EQ(
-        drift(r, "put c " + key + " --vector=" + std::to_string(i) + ",0").code,
+        RunDrift(r, "put c " + key + " --vector=" + std::to_string(i) + ",0")
+            .code,
         0);
   }
   // A row of a table for `key`: "<rank> <key> " (search) or "<key> yes"
@@ -459,23 +403,23 @@ TEST(CliRouterTest, SearchThroughARouterAndAllowPartial) {
     }
     return false;
   };
-  auto all = drift(r, "search c --vector=0,0 --exhaustive -k 100");
+  auto all = RunDrift(r, "search c --vector=0,0 --exhaustive -k 100");
   ASSERT_EQ(all.code, 0) << all.output;
   for (int i = 0; i < kKeys; ++i) {
     EXPECT_TRUE(has_row(all.output,
                         std::to_string(i + 1) + " k" + std::to_string(i) + " "))
         << i << all.output;
   }
-  const auto on_a = drift(a->address(), "get c" + keys + " --omit_vectors");
+  const auto on_a = RunDrift(a->address(), "get c" + keys + " --omit_vectors");
   ASSERT_EQ(on_a.code, 0) << on_a.output;
 
   b.reset();  // SIGTERM, waited for
-  auto failed = drift(r, "search c --vector=0,0 --exhaustive -k 100");
+  auto failed = RunDrift(r, "search c --vector=0,0 --exhaustive -k 100");
   EXPECT_EQ(failed.code, 1);
   EXPECT_NE(failed.output.find("UNAVAILABLE: shard " + dead), std::string::npos)
       << failed.output;
   auto partial =
-      drift(r, "search c --vector=0,0 --exhaustive -k 100 --allow_partial");
+      RunDrift(r, "search c --vector=0,0 --exhaustive -k 100 --allow_partial");
   ASSERT_EQ(partial.code, 0) << partial.output;
   EXPECT_NE(partial.output.find("partial result, shards missing: " + dead),
             std::string::npos)

@@ -19,10 +19,6 @@ grpc::Status Invalid(const std::string& message) {
   return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message);
 }
 
-bool DeadlinePassed(const grpc::ServerContext& ctx) {
-  return ctx.deadline() <= std::chrono::system_clock::now();
-}
-
 std::vector<float> ToVector(const google::protobuf::RepeatedField<float>& v) {
   return std::vector<float>(v.begin(), v.end());
 }
@@ -82,7 +78,7 @@ DriftService::DriftService(CollectionStore* store,
       options_(options),
       authorizer_(std::move(authorizer)),
       snapshots_(store->db()),
-      started_(std::chrono::steady_clock::now()) {}
+      admission_("drift_server", options.max_inflight) {}
 
 template <typename Body>
 grpc::Status DriftService::Run(grpc::ServerContext* ctx, Access access,
@@ -94,24 +90,8 @@ grpc::Status DriftService::Run(grpc::ServerContext* ctx, Access access,
                         "this drift_server is a read-only worker; write to "
                         "the primary");
   }
-  uint64_t before = 0;
-  InflightRequests::Slot slot(&inflight_, &before);
-  if (shutting_down_.load()) {
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                        "drift_server is shutting down");
-  }
-  if (before >= options_.max_inflight) {
-    rejected_overload_.fetch_add(1);
-    return grpc::Status(
-        grpc::StatusCode::RESOURCE_EXHAUSTED,
-        "drift_server is at its limit of " +
-            std::to_string(options_.max_inflight) +
-            " requests in flight (--max_inflight); retry later");
-  }
-  if (DeadlinePassed(*ctx)) {
-    return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                        "deadline passed before the request started");
-  }
+  Admission::Ticket ticket(&admission_, *ctx);
+  if (!ticket.status().ok()) return ticket.status();
   st = body();
   // A committed write stays committed whatever the deadline says.
   if (st.ok() && access == Access::kRead && DeadlinePassed(*ctx)) {
@@ -276,10 +256,7 @@ grpc::Status DriftService::UpsertStream(
     };
     v1::UpsertRequest msg;
     for (int n = 0; reader->Read(&msg); ++n) {
-      if (shutting_down_.load()) {
-        return fail(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                 "drift_server is shutting down"));
-      }
+      if (admission_.shutting_down()) return fail(admission_.ShuttingDown());
       if (DeadlinePassed(*ctx)) {
         return fail(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
                                  "deadline passed"));
@@ -424,51 +401,46 @@ grpc::Status DriftService::FillSearchResponse(
   return grpc::Status::OK;
 }
 
-grpc::Status DriftService::PrepareSearch(const std::string& collection,
-                                         const v1::SearchParams& params,
-                                         CollectionRef* c, SearchOptions* so,
-                                         SnapshotLeases::Snapshot* snapshot) {
-  grpc::Status st = FindCollection(collection, c);
-  if (st.ok()) st = ToSearchOptions(**c, params, so);
-  if (st.ok()) {
-    st = ReadView(params.snapshot_token(), params.include_payloads(), snapshot);
-  }
-  so->snapshot = snapshot->get();
-  return st;
+template <typename Req, typename Body>
+grpc::Status DriftService::RunSearch(grpc::ServerContext* ctx, const Req& req,
+                                     Body&& body) {
+  return Run(ctx, Access::kRead, [&] {
+    PreparedSearch search;
+    grpc::Status st = FindCollection(req.collection(), &search.collection);
+    if (st.ok()) {
+      st = ToSearchOptions(*search.collection, req.params(), &search.options);
+    }
+    if (st.ok()) {
+      st = ReadView(req.params().snapshot_token(),
+                    req.params().include_payloads(), &search.snapshot);
+    }
+    if (!st.ok()) return st;
+    search.options.snapshot = search.snapshot.get();
+    return body(search);
+  });
 }
 
 grpc::Status DriftService::Search(grpc::ServerContext* ctx,
                                   const v1::SearchRequest* req,
                                   v1::SearchResponse* resp) {
-  return Run(ctx, Access::kRead, [&] {
-    CollectionRef c;
-    SearchOptions so;
-    SnapshotLeases::Snapshot snapshot;
-    grpc::Status st =
-        PrepareSearch(req->collection(), req->params(), &c, &so, &snapshot);
-    if (!st.ok()) return st;
+  return RunSearch(ctx, *req, [&](const PreparedSearch& s) {
     std::vector<SearchHit> hits;
     SearchStats stats;
-    st = ToGrpcStatus(c->index->Search(so, ToVector(req->query()),
-                                       req->params().k(), &hits, &stats),
-                      "Search");
+    grpc::Status st = ToGrpcStatus(
+        s.collection->index->Search(s.options, ToVector(req->query()),
+                                    req->params().k(), &hits, &stats),
+        "Search");
     if (!st.ok()) return st;
-    return FillSearchResponse(*c, req->params(), snapshot.get(), hits, stats,
-                              resp);
+    return FillSearchResponse(*s.collection, req->params(), s.snapshot.get(),
+                              hits, stats, resp);
   });
 }
 
 grpc::Status DriftService::SearchBatch(grpc::ServerContext* ctx,
                                        const v1::SearchBatchRequest* req,
                                        v1::SearchBatchResponse* resp) {
-  return Run(ctx, Access::kRead, [&] {
-    CollectionRef c;
-    SearchOptions so;
-    SnapshotLeases::Snapshot snapshot;
-    grpc::Status st =
-        PrepareSearch(req->collection(), req->params(), &c, &so, &snapshot);
-    if (!st.ok()) return st;
-    const size_t dim = c->info.dimension();
+  return RunSearch(ctx, *req, [&](const PreparedSearch& s) {
+    const size_t dim = s.collection->info.dimension();
     if (req->queries_size() == 0 ||
         static_cast<size_t>(req->queries_size()) % dim != 0) {
       return Invalid("queries hold " + std::to_string(req->queries_size()) +
@@ -477,12 +449,13 @@ grpc::Status DriftService::SearchBatch(grpc::ServerContext* ctx,
     }
     std::vector<std::vector<SearchHit>> hits;
     std::vector<SearchStats> stats;
-    st = ToGrpcStatus(c->index->SearchBatch(so, ToVector(req->queries()),
-                                            req->params().k(), &hits, &stats),
-                      "SearchBatch");
+    grpc::Status st = ToGrpcStatus(
+        s.collection->index->SearchBatch(s.options, ToVector(req->queries()),
+                                         req->params().k(), &hits, &stats),
+        "SearchBatch");
     for (size_t i = 0; st.ok() && i < hits.size(); ++i) {
-      st = FillSearchResponse(*c, req->params(), snapshot.get(), hits[i],
-                              stats[i], resp->add_results());
+      st = FillSearchResponse(*s.collection, req->params(), s.snapshot.get(),
+                              hits[i], stats[i], resp->add_results());
     }
     return st;
   });
@@ -553,8 +526,7 @@ grpc::Status DriftService::Stats(grpc::ServerContext* ctx,
       if (!s.ok()) return ToGrpcStatus(s, "Stats of '" + c->info.name() + "'");
       cs->mutable_index_stats()->insert(stats.begin(), stats.end());
     }
-    resp->set_inflight_requests(inflight_.count());
-    resp->set_requests_rejected_overload(rejected_overload_.load());
+    admission_.FillStats(resp);
     if (catch_ups_.load() > 0) {
       resp->set_catch_ups(catch_ups_.load());
       const auto last = std::chrono::steady_clock::time_point(
@@ -565,9 +537,6 @@ grpc::Status DriftService::Stats(grpc::ServerContext* ctx,
               .count());
       resp->set_unserved_collections(unserved_collections_.load());
     }
-    resp->set_uptime_seconds(std::chrono::duration_cast<std::chrono::seconds>(
-                                 std::chrono::steady_clock::now() - started_)
-                                 .count());
     return grpc::Status::OK;
   });
 }
@@ -615,8 +584,9 @@ grpc::Status DriftService::Compact(grpc::ServerContext* ctx,
 grpc::Status DriftService::Health(grpc::ServerContext*,
                                   const v1::HealthRequest*,
                                   v1::HealthResponse* resp) {
-  resp->set_status(shutting_down_.load() ? v1::HealthResponse::SHUTTING_DOWN
-                                         : v1::HealthResponse::SERVING);
+  resp->set_status(admission_.shutting_down()
+                       ? v1::HealthResponse::SHUTTING_DOWN
+                       : v1::HealthResponse::SERVING);
   resp->set_role(options_.role);
   resp->set_version(DRIFT_VERSION);
   return grpc::Status::OK;

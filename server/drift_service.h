@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "drift.grpc.pb.h"
+#include "server/admission.h"
 #include "server/auth.h"
 #include "server/collections.h"
-#include "server/inflight.h"
 #include "server/snapshot_leases.h"
 
 namespace drift {
@@ -33,10 +33,10 @@ class DriftService final : public v1::Drift::Service {
 
   // From now on every RPC but Health is UNAVAILABLE; requests already
   // admitted run to their end.
-  void BeginShutdown() { shutting_down_.store(true); }
+  void BeginShutdown() { admission_.BeginShutdown(); }
   // Waits until no admitted request runs, or until `deadline`; true if idle.
   bool WaitIdle(std::chrono::steady_clock::time_point deadline) const {
-    return inflight_.WaitIdle(deadline);
+    return admission_.WaitIdle(deadline);
   }
   // Releases the snapshot leases (after the gRPC server stopped).
   void ReleaseSnapshots() { snapshots_.Clear(); }
@@ -106,11 +106,16 @@ class DriftService final : public v1::Drift::Service {
                         SnapshotLeases::Snapshot* snapshot);
   rocksdb::WriteOptions WriteOptionsOf(const v1::WriteOptions& w) const;
   // What Search and SearchBatch share: the collection, the engine's options
-  // for `params`, and the read view they search at (so->snapshot).
-  grpc::Status PrepareSearch(const std::string& collection,
-                             const v1::SearchParams& params, CollectionRef* c,
-                             SearchOptions* so,
-                             SnapshotLeases::Snapshot* snapshot);
+  // for the request's params, and the read view they search at
+  // (options.snapshot).
+  struct PreparedSearch {
+    CollectionRef collection;
+    SearchOptions options;
+    SnapshotLeases::Snapshot snapshot;
+  };
+  // Run (read) with the request's search prepared, then body(search).
+  template <typename Req, typename Body>
+  grpc::Status RunSearch(grpc::ServerContext* ctx, const Req& req, Body&& body);
   // Adds the records to `batch` (vector and payload of each); validated.
   grpc::Status AddRecords(const Collection& c, const v1::UpsertRequest& req,
                           rocksdb::WriteBatch* batch) const;
@@ -126,10 +131,7 @@ class DriftService final : public v1::Drift::Service {
   const ServiceOptions options_;
   const TokenAuthorizer authorizer_;
   SnapshotLeases snapshots_;
-  const std::chrono::steady_clock::time_point started_;
-  std::atomic<bool> shutting_down_{false};
-  InflightRequests inflight_;
-  std::atomic<uint64_t> rejected_overload_{0};
+  Admission admission_;
   std::atomic<uint64_t> catch_ups_{0};
   std::atomic<int64_t> last_catch_up_ns_{0};  // steady_clock
   std::atomic<uint64_t> unserved_collections_{0};

@@ -38,6 +38,10 @@ DEFINE_string(shards, "",
               "Router: host:port of every shard's primary, comma-separated; "
               "keys are hash-partitioned over them in this order (never "
               "reorder or resize it on a populated deployment)");
+DEFINE_string(shard_tls_ca, "",
+              "Router: PEM CA certificates that signed the shards' TLS "
+              "certificates; talk to the shards over TLS (default: plain "
+              "text)");
 DEFINE_string(secondary_path, "",
               "Worker: directory of the secondary instance's own files");
 DEFINE_uint32(catch_up_interval_ms, 200,
@@ -102,6 +106,7 @@ drift::server::ServerOptions OptionsFromFlags() {
   o.role = FLAGS_role;
   o.secondary_path = FLAGS_secondary_path;
   o.shards = FLAGS_shards;
+  o.shard_tls_ca = FLAGS_shard_tls_ca;
   o.catch_up_interval_ms = FLAGS_catch_up_interval_ms;
   o.tokens_file = FLAGS_tokens_file;
   o.tls_cert = FLAGS_tls_cert;

@@ -45,6 +45,9 @@ rocksdb::Status ValidateServerOptions(const ServerOptions& o,
     return Status::InvalidArgument(
         "--shards is required with --role=router and only then");
   }
+  if (!o.shard_tls_ca.empty() && o.role != "router") {
+    return Status::InvalidArgument("--shard_tls_ca is for --role=router only");
+  }
   if ((o.role == "worker") == o.secondary_path.empty()) {
     return Status::InvalidArgument(
         "--secondary_path is required with --role=worker and only then");

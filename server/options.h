@@ -28,6 +28,10 @@ struct ServerOptions {
   // "router": no database; serves the API over the primaries listed in
   // shards ("host:port,host:port,...", server/router_service.h).
   std::string shards;
+  // Router: PEM file of the CAs that signed the shards' certificates; the
+  // router then talks to the shards over TLS (verifying each shard's
+  // certificate against the host of its address). Empty: plain text.
+  std::string shard_tls_ca;
 
   // Security (server/auth.h). tls_cert and tls_key: PEM files of the
   // server's certificate chain and key (both or neither); tls_client_ca:

@@ -18,10 +18,6 @@ namespace drift {
 namespace server {
 namespace {
 
-bool DeadlinePassed(const grpc::ServerContext& ctx) {
-  return ctx.deadline() <= std::chrono::system_clock::now();
-}
-
 // A failure of the shard itself (down, overloaded, broken), which
 // allow_partial tolerates; the others are the request's and equal on every
 // shard.
@@ -131,17 +127,23 @@ RouterService::RouterService(const RouterOptions& options,
                              TokenAuthorizer authorizer)
     : options_(options),
       authorizer_(std::move(authorizer)),
-      started_(std::chrono::steady_clock::now()) {
+      admission_("drift_server (router)", options.max_inflight) {
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(options.max_message_bytes);
   args.SetMaxReceiveMessageSize(options.max_message_bytes);
   // A shard that restarts is reachable again within a second (gRPC's
   // default backoff grows to two minutes).
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  std::shared_ptr<grpc::ChannelCredentials> credentials =
+      grpc::InsecureChannelCredentials();
+  if (!options.shard_root_certs.empty()) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = options.shard_root_certs;
+    credentials = grpc::SslCredentials(ssl);
+  }
   for (const std::string& address : options.shards) {
-    shards_.push_back(
-        {address, v1::Drift::NewStub(grpc::CreateCustomChannel(
-                      address, grpc::InsecureChannelCredentials(), args))});
+    shards_.push_back({address, v1::Drift::NewStub(grpc::CreateCustomChannel(
+                                    address, credentials, args))});
   }
 }
 
@@ -152,16 +154,8 @@ grpc::Status RouterService::Run(grpc::ServerContext* ctx, Access access,
                                 Body&& body) {
   grpc::Status st = authorizer_.Check(*ctx, access);
   if (!st.ok()) return st;
-  uint64_t before = 0;  // no limit: each shard has its own
-  InflightRequests::Slot slot(&inflight_, &before);
-  if (shutting_down_.load()) {
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                        "drift_server (router) is shutting down");
-  }
-  if (DeadlinePassed(*ctx)) {
-    return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                        "deadline passed before the request started");
-  }
+  Admission::Ticket ticket(&admission_, *ctx);
+  if (!ticket.status().ok()) return ticket.status();
   return body();
 }
 
@@ -244,6 +238,16 @@ grpc::Status RouterService::SearchShards(
   return grpc::Status::OK;
 }
 
+template <typename Resp, typename Req, typename Start>
+grpc::Status RouterService::RunBroadcast(grpc::ServerContext* ctx,
+                                         Access access, const Req& req,
+                                         Start start) {
+  return Run(ctx, access, [&] {
+    std::vector<Call<Req, Resp>> calls;
+    return Broadcast(*ctx, req, &calls, start);
+  });
+}
+
 // The callback-API start of each RPC, for Fanout.
 #define DRIFT_ASYNC(Method)                                               \
   [](v1::Drift::Stub* stub, grpc::ClientContext* cc, const auto* request, \
@@ -279,11 +283,8 @@ grpc::Status RouterService::ListCollections(
 grpc::Status RouterService::DropCollection(grpc::ServerContext* ctx,
                                            const v1::DropCollectionRequest* req,
                                            v1::DropCollectionResponse*) {
-  return Run(ctx, Access::kWrite, [&] {
-    std::vector<Call<v1::DropCollectionRequest, v1::DropCollectionResponse>>
-        calls;
-    return Broadcast(*ctx, *req, &calls, DRIFT_ASYNC(DropCollection));
-  });
+  return RunBroadcast<v1::DropCollectionResponse>(ctx, Access::kWrite, *req,
+                                                  DRIFT_ASYNC(DropCollection));
 }
 
 grpc::Status RouterService::RouteUpsert(const grpc::ServerContext& ctx,
@@ -366,10 +367,8 @@ grpc::Status RouterService::Delete(grpc::ServerContext* ctx,
 grpc::Status RouterService::DeleteRange(grpc::ServerContext* ctx,
                                         const v1::DeleteRangeRequest* req,
                                         v1::DeleteResponse*) {
-  return Run(ctx, Access::kWrite, [&] {
-    std::vector<Call<v1::DeleteRangeRequest, v1::DeleteResponse>> calls;
-    return Broadcast(*ctx, *req, &calls, DRIFT_ASYNC(DeleteRange));
-  });
+  return RunBroadcast<v1::DeleteResponse>(ctx, Access::kWrite, *req,
+                                          DRIFT_ASYNC(DeleteRange));
 }
 
 grpc::Status RouterService::Get(grpc::ServerContext* ctx,
@@ -409,47 +408,54 @@ grpc::Status RouterService::Get(grpc::ServerContext* ctx,
   });
 }
 
-grpc::Status RouterService::Search(grpc::ServerContext* ctx,
-                                   const v1::SearchRequest* req,
-                                   v1::SearchResponse* resp) {
+template <typename Req, typename Resp, typename Start, typename Merge>
+grpc::Status RouterService::RouteSearch(grpc::ServerContext* ctx,
+                                        const Req& req, Resp* resp, Start start,
+                                        Merge merge) {
   return Run(ctx, Access::kRead, [&] {
-    std::vector<Call<v1::SearchRequest, v1::SearchResponse>> calls;
+    std::vector<Call<Req, Resp>> calls;
     std::vector<std::string> missing;
-    grpc::Status st =
-        SearchShards(*ctx, *req, &calls, DRIFT_ASYNC(Search), &missing);
+    grpc::Status st = SearchShards(*ctx, req, &calls, start, &missing);
+    if (st.ok()) st = merge(calls);
     if (!st.ok()) return st;
-    std::vector<const v1::SearchResponse*> parts;
-    for (const auto& call : calls) parts.push_back(&call.response);
-    MergeHits(parts, req->params().k(), resp);
     for (auto& m : missing) resp->add_missing_shards(std::move(m));
     return grpc::Status::OK;
   });
 }
 
+grpc::Status RouterService::Search(grpc::ServerContext* ctx,
+                                   const v1::SearchRequest* req,
+                                   v1::SearchResponse* resp) {
+  return RouteSearch(ctx, *req, resp, DRIFT_ASYNC(Search),
+                     [&](const auto& calls) {
+                       std::vector<const v1::SearchResponse*> parts;
+                       for (const auto& call : calls)
+                         parts.push_back(&call.response);
+                       MergeHits(parts, req->params().k(), resp);
+                       return grpc::Status::OK;
+                     });
+}
+
 grpc::Status RouterService::SearchBatch(grpc::ServerContext* ctx,
                                         const v1::SearchBatchRequest* req,
                                         v1::SearchBatchResponse* resp) {
-  return Run(ctx, Access::kRead, [&] {
-    std::vector<Call<v1::SearchBatchRequest, v1::SearchBatchResponse>> calls;
-    std::vector<std::string> missing;
-    grpc::Status st =
-        SearchShards(*ctx, *req, &calls, DRIFT_ASYNC(SearchBatch), &missing);
-    if (!st.ok()) return st;
-    const int queries = calls[0].response.results_size();
-    for (int q = 0; q < queries; ++q) {
-      std::vector<const v1::SearchResponse*> parts;
-      for (const auto& call : calls) {
-        if (call.response.results_size() != queries) {
-          return grpc::Status(grpc::StatusCode::INTERNAL,
-                              "shards returned different numbers of results");
+  return RouteSearch(
+      ctx, *req, resp, DRIFT_ASYNC(SearchBatch), [&](const auto& calls) {
+        const int queries = calls[0].response.results_size();
+        for (int q = 0; q < queries; ++q) {
+          std::vector<const v1::SearchResponse*> parts;
+          for (const auto& call : calls) {
+            if (call.response.results_size() != queries) {
+              return grpc::Status(
+                  grpc::StatusCode::INTERNAL,
+                  "shards returned different numbers of results");
+            }
+            parts.push_back(&call.response.results(q));
+          }
+          MergeHits(parts, req->params().k(), resp->add_results());
         }
-        parts.push_back(&call.response.results(q));
-      }
-      MergeHits(parts, req->params().k(), resp->add_results());
-    }
-    for (auto& m : missing) resp->add_missing_shards(std::move(m));
-    return grpc::Status::OK;
-  });
+        return grpc::Status::OK;
+      });
 }
 
 grpc::Status RouterService::CreateSnapshot(grpc::ServerContext* ctx,
@@ -500,10 +506,7 @@ grpc::Status RouterService::Stats(grpc::ServerContext* ctx,
       }
     }
     for (auto& [name, c] : merged) *resp->add_collections() = std::move(c);
-    resp->set_inflight_requests(inflight_.count());
-    resp->set_uptime_seconds(std::chrono::duration_cast<std::chrono::seconds>(
-                                 std::chrono::steady_clock::now() - started_)
-                                 .count());
+    admission_.FillStats(resp);
     return grpc::Status::OK;
   });
 }
@@ -511,26 +514,23 @@ grpc::Status RouterService::Stats(grpc::ServerContext* ctx,
 grpc::Status RouterService::Flush(grpc::ServerContext* ctx,
                                   const v1::FlushRequest* req,
                                   v1::FlushResponse*) {
-  return Run(ctx, Access::kWrite, [&] {
-    std::vector<Call<v1::FlushRequest, v1::FlushResponse>> calls;
-    return Broadcast(*ctx, *req, &calls, DRIFT_ASYNC(Flush));
-  });
+  return RunBroadcast<v1::FlushResponse>(ctx, Access::kWrite, *req,
+                                         DRIFT_ASYNC(Flush));
 }
 
 grpc::Status RouterService::Compact(grpc::ServerContext* ctx,
                                     const v1::CompactRequest* req,
                                     v1::CompactResponse*) {
-  return Run(ctx, Access::kWrite, [&] {
-    std::vector<Call<v1::CompactRequest, v1::CompactResponse>> calls;
-    return Broadcast(*ctx, *req, &calls, DRIFT_ASYNC(Compact));
-  });
+  return RunBroadcast<v1::CompactResponse>(ctx, Access::kWrite, *req,
+                                           DRIFT_ASYNC(Compact));
 }
 
 grpc::Status RouterService::Health(grpc::ServerContext*,
                                    const v1::HealthRequest*,
                                    v1::HealthResponse* resp) {
-  resp->set_status(shutting_down_.load() ? v1::HealthResponse::SHUTTING_DOWN
-                                         : v1::HealthResponse::SERVING);
+  resp->set_status(admission_.shutting_down()
+                       ? v1::HealthResponse::SHUTTING_DOWN
+                       : v1::HealthResponse::SERVING);
   resp->set_role("router");
   resp->set_version(DRIFT_VERSION);
   return grpc::Status::OK;

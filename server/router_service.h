@@ -22,7 +22,10 @@
 // - Snapshot tokens are UNIMPLEMENTED: a token names one shard's snapshot.
 // - The router forwards the client's authorization metadata and deadline to
 //   the shards (which check the token themselves) and checks the token too
-//   if it has a tokens file.
+//   if it has a tokens file. It talks to the shards over TLS when given
+//   their CAs (RouterOptions::shard_root_certs), else in plain text.
+// - It admits at most max_inflight requests at once (RESOURCE_EXHAUSTED
+//   beyond), independently of the shards' own limits.
 #pragma once
 
 #include <atomic>
@@ -34,8 +37,8 @@
 
 #include "drift.grpc.pb.h"
 #include "rocksdb/status.h"
+#include "server/admission.h"
 #include "server/auth.h"
-#include "server/inflight.h"
 
 namespace drift {
 namespace server {
@@ -55,6 +58,11 @@ rocksdb::Status ParseShardList(const std::string& list,
 struct RouterOptions {
   std::vector<std::string> shards;  // host:port of each shard's primary
   int max_message_bytes = 64 << 20;
+  // Requests served at once; more get RESOURCE_EXHAUSTED at once.
+  uint32_t max_inflight = 64;
+  // PEM of the CAs that signed the shards' certificates: talk to the shards
+  // over TLS (empty: plain text).
+  std::string shard_root_certs;
 };
 
 class RouterService final : public v1::Drift::Service {
@@ -63,10 +71,10 @@ class RouterService final : public v1::Drift::Service {
   ~RouterService() override;
 
   // From now on every RPC but Health is UNAVAILABLE.
-  void BeginShutdown() { shutting_down_.store(true); }
+  void BeginShutdown() { admission_.BeginShutdown(); }
   // Waits until no admitted request runs, or until `deadline`; true if idle.
   bool WaitIdle(std::chrono::steady_clock::time_point deadline) const {
-    return inflight_.WaitIdle(deadline);
+    return admission_.WaitIdle(deadline);
   }
 
   grpc::Status CreateCollection(grpc::ServerContext* ctx,
@@ -126,7 +134,8 @@ class RouterService final : public v1::Drift::Service {
     grpc::Status status;
   };
 
-  // Admission (shutdown, token, deadline already passed), then `body`.
+  // Admission (token, shutdown, max_inflight, deadline already passed),
+  // then `body`.
   template <typename Body>
   grpc::Status Run(grpc::ServerContext* ctx, Access access, Body&& body);
   // Runs every call in parallel (gRPC's callback API) with the client's
@@ -139,12 +148,21 @@ class RouterService final : public v1::Drift::Service {
   grpc::Status Broadcast(const grpc::ServerContext& ctx, const Req& req,
                          std::vector<Call<Req, Resp>>* calls,
                          Start start) const;
+  // Run, then Broadcast: an RPC whose answer is the shards' status alone.
+  template <typename Resp, typename Req, typename Start>
+  grpc::Status RunBroadcast(grpc::ServerContext* ctx, Access access,
+                            const Req& req, Start start);
   // The search of `req` on every shard; the shards that failed with a
   // shard fault go to *missing if allow_partial, else fail the request.
   template <typename Req, typename Resp, typename Start>
   grpc::Status SearchShards(const grpc::ServerContext& ctx, const Req& req,
                             std::vector<Call<Req, Resp>>* calls, Start start,
                             std::vector<std::string>* missing) const;
+  // Run (read), SearchShards, then merge(calls) into *resp and the missing
+  // shards into resp->missing_shards: what Search and SearchBatch share.
+  template <typename Req, typename Resp, typename Start, typename Merge>
+  grpc::Status RouteSearch(grpc::ServerContext* ctx, const Req& req, Resp* resp,
+                           Start start, Merge merge);
   // Splits an Upsert's records per shard and runs them.
   grpc::Status RouteUpsert(const grpc::ServerContext& ctx,
                            const v1::UpsertRequest& req, uint64_t* upserted);
@@ -152,9 +170,7 @@ class RouterService final : public v1::Drift::Service {
   const RouterOptions options_;
   const TokenAuthorizer authorizer_;
   std::vector<Shard> shards_;
-  const std::chrono::steady_clock::time_point started_;
-  std::atomic<bool> shutting_down_{false};
-  InflightRequests inflight_;
+  Admission admission_;
 };
 
 }  // namespace server

@@ -3,70 +3,52 @@
 // router equal brute force over all the data, and a killed shard is
 // UNAVAILABLE naming it, or with allow_partial exactly the live shards' hits.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <set>
 #include <thread>
 
 #include "server/router_service.h"
-#include "server/server.h"
-#include "server/test_client.h"
+#include "server/testing/certificates.h"
+#include "server/testing/server_fixture.h"
 #include "tests/test_util.h"
 
 namespace drift {
 namespace server {
+namespace test {
 namespace {
-
-using drift::test::BruteForce;
-using test::Client;
-using test::Exhaustive;
-using test::Hits;
-using test::MakeRecord;
-using test::RandomVector;
-using test::RecordModel;
 
 constexpr uint32_t kDim = 8;
 constexpr size_t kShards = 3;
 
 std::string Key(int i) { return "key" + std::to_string(i); }
 
-class RouterTest : public testing::Test {
+class RouterTest : public ServerFixture {
  protected:
   void SetUp() override {
-    dir_ = drift::test::TempDir("router_test");
-    std::string list;
+    ServerFixture::SetUp();
+    StartShards(ServerOptions());
+    ASSERT_TRUE(router_->Start(RouterOptions()));
+  }
+  // Starts the shards with `tls`'s TLS files, if any.
+  void StartShards(const ServerOptions& tls) {
     for (size_t i = 0; i < kShards; ++i) {
-      ServerOptions o;
-      o.db_path = dir_ + "/shard" + std::to_string(i);
-      o.listen = "127.0.0.1:0";
-      o.shutdown_grace_ms = 1000;
-      shards_.emplace_back();
-      ASSERT_OK(DriftServer::Start(o, &shards_.back()));
-      shard_clients_.push_back(
-          std::make_unique<Client>(shards_.back()->address()));
-      list += (i ? "," : "") + shards_.back()->address();
+      ServerOptions o = LoopbackOptions("shard" + std::to_string(i));
+      o.tls_cert = tls.tls_cert;
+      o.tls_key = tls.tls_key;
+      ASSERT_TRUE(shards_[i]->Start(o));
     }
-    ServerOptions o;
+  }
+  // A router over the shards.
+  ServerOptions RouterOptions() const {
+    ServerOptions o = LoopbackOptions("");
     o.role = "router";
-    o.shards = list;
-    o.listen = "127.0.0.1:0";
-    ASSERT_OK(DriftServer::Start(o, &router_));
-    client_ = std::make_unique<Client>(router_->address());
-  }
-  void TearDown() override {
-    client_.reset();
-    shard_clients_.clear();
-    if (router_) {
-      EXPECT_OK(router_->Shutdown());
+    for (size_t i = 0; i < kShards; ++i) {
+      o.shards += (i ? "," : "") + shards_[i]->address();
     }
-    for (auto& s : shards_) {
-      if (s) {
-        EXPECT_OK(s->Shutdown());
-      }
-    }
-    router_.reset();
-    shards_.clear();
-    drift::test::RemoveDir(dir_);
+    return o;
   }
+  Client* client() const { return router_->client(); }
   // Upserts keys [first, first + n) through the router, in one request.
   void Upsert(int first, int n, std::mt19937* rng) {
     std::vector<v1::Record> records;
@@ -75,7 +57,7 @@ class RouterTest : public testing::Test {
       if (i % 2 == 0) payload = "p" + std::to_string(i);
       records.push_back(MakeRecord(Key(i), RandomVector(rng, kDim), payload));
     }
-    grpc::Status st = client_->Upsert("docs", records);
+    grpc::Status st = client()->Upsert("docs", records);
     ASSERT_TRUE(st.ok()) << st.error_message();
     for (const auto& r : records) model_.Upsert(r);
   }
@@ -104,7 +86,7 @@ class RouterTest : public testing::Test {
       batch.mutable_queries()->Add(queries.back().begin(),
                                    queries.back().end());
       v1::SearchResponse resp;
-      grpc::Status st = client_->Search("docs", queries.back(), p, &resp);
+      grpc::Status st = client()->Search("docs", queries.back(), p, &resp);
       ASSERT_TRUE(st.ok()) << st.error_message();
       ASSERT_EQ(Hits(resp), BruteForce(expected, queries.back(), 10)) << q;
       EXPECT_EQ(std::vector<std::string>(resp.missing_shards().begin(),
@@ -120,7 +102,7 @@ class RouterTest : public testing::Test {
     }
     v1::SearchBatchResponse resp;
     grpc::Status st =
-        client_->stub()->SearchBatch(client_->Context().get(), batch, &resp);
+        client()->stub()->SearchBatch(client()->Context().get(), batch, &resp);
     ASSERT_TRUE(st.ok()) << st.error_message();
     ASSERT_EQ(resp.results_size(), 10);
     for (int q = 0; q < 10; ++q) {
@@ -131,11 +113,10 @@ class RouterTest : public testing::Test {
               missing);
   }
 
-  std::string dir_;
-  std::vector<std::unique_ptr<DriftServer>> shards_;
-  std::vector<std::unique_ptr<Client>> shard_clients_;
-  std::unique_ptr<DriftServer> router_;
-  std::unique_ptr<Client> client_;
+  // Started in this order, stopped in the reverse one.
+  const std::vector<InProcessServer*> shards_ = {NewServer(), NewServer(),
+                                                 NewServer()};
+  InProcessServer* const router_ = NewServer();
   RecordModel model_;
 };
 
@@ -163,10 +144,16 @@ TEST(ShardListTest, ParsesAndRejects) {
   EXPECT_OK(ValidateServerOptions(o, &warnings));
   o.db_path = "/tmp/x";
   EXPECT_TRUE(ValidateServerOptions(o, &warnings).IsInvalidArgument());
+  // A CA for the shards is a router's option only.
+  o.role = "primary";
+  o.shards.clear();
+  EXPECT_OK(ValidateServerOptions(o, &warnings));
+  o.shard_tls_ca = "/tmp/ca.pem";
+  EXPECT_TRUE(ValidateServerOptions(o, &warnings).IsInvalidArgument());
 }
 
 TEST_F(RouterTest, SearchesEqualBruteForceOverAllShards) {
-  ASSERT_TRUE(client_->Create("docs", kDim).ok());
+  ASSERT_TRUE(client()->Create("docs", kDim).ok());
   std::mt19937 rng(7);
   for (int b = 0; b < 4; ++b) Upsert(100 * b, 100, &rng);
   // Every shard holds exactly its keys, and the collection exists on each.
@@ -174,7 +161,7 @@ TEST_F(RouterTest, SearchesEqualBruteForceOverAllShards) {
   for (int i = 0; i < 400; i += 7) keys.push_back(Key(i));
   for (size_t s = 0; s < kShards; ++s) {
     v1::GetResponse got;
-    ASSERT_TRUE(shard_clients_[s]->Get("docs", keys, &got).ok());
+    ASSERT_TRUE(shards_[s]->client()->Get("docs", keys, &got).ok());
     for (int i = 0; i < got.results_size(); ++i) {
       EXPECT_EQ(got.results(i).found(), ShardOf(keys[i], kShards) == s)
           << keys[i];
@@ -185,7 +172,7 @@ TEST_F(RouterTest, SearchesEqualBruteForceOverAllShards) {
   // Get through the router: request order, found flags, payloads.
   keys.push_back("absent");
   v1::GetResponse got;
-  ASSERT_TRUE(client_->Get("docs", keys, &got).ok());
+  ASSERT_TRUE(client()->Get("docs", keys, &got).ok());
   ASSERT_EQ(got.results_size(), static_cast<int>(keys.size()));
   for (size_t i = 0; i < keys.size(); ++i) {
     const auto& r = got.results(static_cast<int>(i));
@@ -207,13 +194,14 @@ TEST_F(RouterTest, SearchesEqualBruteForceOverAllShards) {
   }
   v1::DeleteResponse unused;
   ASSERT_TRUE(
-      client_->stub()->Delete(client_->Context().get(), del, &unused).ok());
+      client()->stub()->Delete(client()->Context().get(), del, &unused).ok());
   v1::DeleteRangeRequest range;
   range.set_collection("docs");
   range.set_start("key2");
   range.set_limit("key3");
-  ASSERT_TRUE(client_->stub()
-                  ->DeleteRange(client_->Context().get(), range, &unused)
+  ASSERT_TRUE(client()
+                  ->stub()
+                  ->DeleteRange(client()->Context().get(), range, &unused)
                   .ok());
   for (auto it = model_.vectors.begin(); it != model_.vectors.end();) {
     it = it->first >= "key2" && it->first < "key3" ? model_.vectors.erase(it)
@@ -226,56 +214,60 @@ TEST_F(RouterTest, SearchesEqualBruteForceOverAllShards) {
   v1::FlushRequest flush;
   v1::FlushResponse flushed;
   ASSERT_TRUE(
-      client_->stub()->Flush(client_->Context().get(), flush, &flushed).ok());
+      client()->stub()->Flush(client()->Context().get(), flush, &flushed).ok());
   v1::StatsRequest stats_req;
   v1::StatsResponse stats;
-  ASSERT_TRUE(
-      client_->stub()->Stats(client_->Context().get(), stats_req, &stats).ok());
+  ASSERT_TRUE(client()
+                  ->stub()
+                  ->Stats(client()->Context().get(), stats_req, &stats)
+                  .ok());
   ASSERT_EQ(stats.collections_size(), 1);
   EXPECT_GT(stats.collections(0).estimated_num_keys(), 0u);
   v1::CreateSnapshotRequest snap;
   v1::CreateSnapshotResponse snap_resp;
-  EXPECT_EQ(client_->stub()
-                ->CreateSnapshot(client_->Context().get(), snap, &snap_resp)
+  EXPECT_EQ(client()
+                ->stub()
+                ->CreateSnapshot(client()->Context().get(), snap, &snap_resp)
                 .error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
   v1::SearchParams p = Exhaustive(5);
   p.set_snapshot_token(1);
   v1::SearchResponse resp;
   EXPECT_EQ(
-      client_->Search("docs", RandomVector(&rng, kDim), p, &resp).error_code(),
+      client()->Search("docs", RandomVector(&rng, kDim), p, &resp).error_code(),
       grpc::StatusCode::UNIMPLEMENTED);
   // A request error is the shards' code, not UNAVAILABLE.
-  EXPECT_EQ(client_->Search("docs", {1, 2}, Exhaustive(5), &resp).error_code(),
+  EXPECT_EQ(client()->Search("docs", {1, 2}, Exhaustive(5), &resp).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 
   // Drop removes the collection from every shard.
   v1::DropCollectionRequest drop;
   drop.set_name("docs");
   v1::DropCollectionResponse dropped;
-  ASSERT_TRUE(client_->stub()
-                  ->DropCollection(client_->Context().get(), drop, &dropped)
+  ASSERT_TRUE(client()
+                  ->stub()
+                  ->DropCollection(client()->Context().get(), drop, &dropped)
                   .ok());
-  for (auto& shard : shard_clients_) {
+  for (InProcessServer* shard : shards_) {
     v1::ListCollectionsRequest list;
     v1::ListCollectionsResponse listed;
-    ASSERT_TRUE(shard->stub()
-                    ->ListCollections(shard->Context().get(), list, &listed)
-                    .ok());
+    Client* c = shard->client();
+    ASSERT_TRUE(
+        c->stub()->ListCollections(c->Context().get(), list, &listed).ok());
     EXPECT_EQ(listed.collections_size(), 0);
   }
 }
 
 TEST_F(RouterTest, DeadShardIsUnavailableOrMissingWithAllowPartial) {
-  ASSERT_TRUE(client_->Create("docs", kDim).ok());
+  ASSERT_TRUE(client()->Create("docs", kDim).ok());
   std::mt19937 rng(11);
   for (int b = 0; b < 3; ++b) Upsert(100 * b, 100, &rng);
   const std::string dead = shards_[1]->address();
-  ASSERT_OK(shards_[1]->Shutdown());
+  ASSERT_OK(shards_[1]->Stop());
 
   v1::SearchResponse resp;
   grpc::Status st =
-      client_->Search("docs", RandomVector(&rng, kDim), Exhaustive(10), &resp);
+      client()->Search("docs", RandomVector(&rng, kDim), Exhaustive(10), &resp);
   EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_NE(st.error_message().find("shard " + dead), std::string::npos)
       << st.error_message();
@@ -284,7 +276,7 @@ TEST_F(RouterTest, DeadShardIsUnavailableOrMissingWithAllowPartial) {
   for (int i = 1000; i < 1010; ++i) {
     records.push_back(MakeRecord(Key(i), RandomVector(&rng, kDim), {}));
   }
-  st = client_->Upsert("docs", records);
+  st = client()->Upsert("docs", records);
   EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_NE(st.error_message().find(dead), std::string::npos);
   // The live shards committed their parts (atomic per shard only).
@@ -296,16 +288,14 @@ TEST_F(RouterTest, DeadShardIsUnavailableOrMissingWithAllowPartial) {
 
   // The shard restarts on its address: the router serves all of it again
   // (the records of the failed upsert that went to it are not there).
-  ServerOptions o;
-  o.db_path = dir_ + "/shard1";
+  ServerOptions o = LoopbackOptions("shard1");
   o.listen = dead;
-  shards_[1].reset();
-  ASSERT_OK(DriftServer::Start(o, &shards_[1]));
+  ASSERT_TRUE(shards_[1]->Start(o));
   const auto give_up =
       std::chrono::steady_clock::now() + std::chrono::seconds(10);
   for (;;) {
-    st = client_->Search("docs", RandomVector(&rng, kDim), Exhaustive(10),
-                         &resp);
+    st = client()->Search("docs", RandomVector(&rng, kDim), Exhaustive(10),
+                          &resp);
     if (st.ok() || std::chrono::steady_clock::now() > give_up) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -313,6 +303,88 @@ TEST_F(RouterTest, DeadShardIsUnavailableOrMissingWithAllowPartial) {
   CheckSearches(model_.vectors, &rng);
 }
 
+// The router's own --max_inflight: an UpsertStream open through it holds
+// its only slot, so another request is RESOURCE_EXHAUSTED at once although
+// the shards have room; Stats counts the refusal.
+TEST_F(RouterTest, BeyondMaxInflightIsResourceExhausted) {
+  ASSERT_TRUE(client()->Create("docs", kDim).ok());
+  ASSERT_OK(router_->Stop());
+  ServerOptions o = RouterOptions();
+  o.max_inflight = 1;
+  ASSERT_TRUE(router_->Start(o));
+  v1::UpsertResponse upserted;
+  auto ctx = client()->Context();
+  auto writer = client()->stub()->UpsertStream(ctx.get(), &upserted);
+  v1::UpsertRequest msg;
+  msg.set_collection("docs");
+  std::mt19937 rng(5);
+  *msg.add_records() = MakeRecord(Key(1), RandomVector(&rng, kDim), "p");
+  ASSERT_TRUE(writer->Write(msg));
+  grpc::Status seen;
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (seen.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED &&
+         std::chrono::steady_clock::now() < give_up) {
+    v1::GetResponse got;
+    seen = client()->Get("docs", {Key(1)}, &got);
+  }
+  EXPECT_EQ(seen.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(seen.error_message().find("router"), std::string::npos)
+      << seen.error_message();
+  v1::GetResponse got;
+  EXPECT_TRUE(shards_[0]->client()->Get("docs", {Key(1)}, &got).ok());
+  ASSERT_TRUE(writer->WritesDone());
+  ASSERT_TRUE(writer->Finish().ok());
+  EXPECT_EQ(upserted.upserted(), 1u);
+  ASSERT_TRUE(client()->Get("docs", {Key(1)}, &got).ok());
+  EXPECT_TRUE(got.results(0).found());
+  v1::StatsRequest stats_req;
+  v1::StatsResponse stats;
+  ASSERT_TRUE(client()
+                  ->stub()
+                  ->Stats(client()->Context().get(), stats_req, &stats)
+                  .ok());
+  EXPECT_GE(stats.requests_rejected_overload(), 1u);
+}
+
+// TLS to the shards (--shard_tls_ca): shards that serve TLS only are
+// reachable through a router that trusts their CA (searches exact), and
+// UNAVAILABLE through a router without TLS or trusting another CA.
+TEST_F(RouterTest, TlsShardsAreReachableOnlyWithTheirCa) {
+  ASSERT_OK(router_->Stop());
+  for (InProcessServer* shard : shards_) ASSERT_OK(shard->Stop());
+  ASSERT_TRUE(MakeCertificates(dir_));
+  const std::string other_ca = dir_ + "/other";
+  ASSERT_EQ(mkdir(other_ca.c_str(), 0755), 0);
+  ASSERT_TRUE(MakeCertificates(other_ca));
+  ServerOptions tls;
+  tls.tls_cert = dir_ + "/server.pem";
+  tls.tls_key = dir_ + "/server.key";
+  StartShards(tls);
+  ServerOptions o = RouterOptions();
+  o.shard_tls_ca = dir_ + "/ca.pem";
+  ASSERT_TRUE(router_->Start(o));
+  grpc::Status st = client()->Create("docs", kDim);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  std::mt19937 rng(13);
+  Upsert(0, 300, &rng);
+  CheckSearches(model_.vectors, &rng);
+
+  for (const std::string& ca : {std::string(), other_ca + "/ca.pem"}) {
+    ASSERT_OK(router_->Stop());
+    o.shard_tls_ca = ca;
+    ASSERT_TRUE(router_->Start(o));
+    v1::SearchResponse resp;
+    st = client()->Search("docs", RandomVector(&rng, kDim), Exhaustive(10),
+                          &resp);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAVAILABLE)
+        << "CA '" << ca << "': " << st.error_message();
+    EXPECT_NE(st.error_message().find("shard "), std::string::npos)
+        << st.error_message();
+  }
+}
+
 }  // namespace
+}  // namespace test
 }  // namespace server
 }  // namespace drift

@@ -72,6 +72,11 @@ Status DriftServer::Start(const ServerOptions& options,
     s = ParseShardList(options.shards, &router_options.shards);
     if (!s.ok()) return s;
     router_options.max_message_bytes = options.max_message_bytes;
+    router_options.max_inflight = options.max_inflight;
+    if (!options.shard_tls_ca.empty()) {
+      s = ReadFile(options.shard_tls_ca, &router_options.shard_root_certs);
+      if (!s.ok()) return s;
+    }
     server->router_.reset(
         new RouterService(router_options, std::move(authorizer)));
     service = server->router_.get();

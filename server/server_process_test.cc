@@ -1,107 +1,30 @@
 // The drift_server binary: the port line on stdout, options from --config,
 // refusal of an insecure non-loopback address, graceful SIGTERM, and no
 // acknowledged write lost to kill -9 while clients are writing.
+#include "server/testing/server_process.h"
+
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <fstream>
 #include <mutex>
 #include <thread>
 
-#include "server/test_client.h"
+#include "server/testing/server_fixture.h"
 #include "tests/test_util.h"
 
 namespace drift {
 namespace server {
+namespace test {
 namespace {
 
-using test::Client;
-using test::MakeRecord;
-using test::RandomVector;
-using test::RecordModel;
-
 constexpr uint32_t kDim = 16;
-constexpr char kListening[] = "drift_server listening on ";
 
-// One drift_server process whose stdout the test reads.
-class ServerProcess {
- public:
-  ~ServerProcess() {
-    if (pid_ > 0) Stop(SIGKILL);
-  }
-  // Starts it and waits (<= 30 s) for the line that names its address.
-  testing::AssertionResult Start(const std::vector<std::string>& args) {
-    int out[2];
-    if (pipe(out) != 0) return testing::AssertionFailure() << "pipe";
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      close(out[1]);
-      std::vector<char*> argv = {const_cast<char*>(DRIFT_SERVER_BIN)};
-      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      execv(DRIFT_SERVER_BIN, argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    stdout_ = out[0];
-    std::string line;
-    const auto give_up =
-        std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < give_up) {
-      pollfd p{stdout_, POLLIN, 0};
-      if (poll(&p, 1, 100) <= 0) continue;
-      char c;
-      if (read(stdout_, &c, 1) != 1) break;  // exited
-      if (c != '\n') {
-        line += c;
-        continue;
-      }
-      if (line.rfind(kListening, 0) == 0) {
-        address_ = line.substr(strlen(kListening));
-        return testing::AssertionSuccess();
-      }
-      line.clear();
-    }
-    return testing::AssertionFailure() << "no '" << kListening << "' line";
-  }
-  // Sends `signal` and reaps the process (SIGKILL after 30 s); its wait
-  // status.
-  int Stop(int signal) {
-    kill(pid_, signal);
-    int status = 0;
-    const auto give_up =
-        std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (waitpid(pid_, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > give_up) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
-        ADD_FAILURE() << "drift_server did not exit on signal " << signal;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    pid_ = -1;
-    close(stdout_);
-    return status;
-  }
-  const std::string& address() const { return address_; }
-
- private:
-  pid_t pid_ = -1;
-  int stdout_ = -1;
-  std::string address_;
-};
-
-class ServerProcessTest : public testing::Test {
+// ServerFixture for its directory; the servers are processes.
+class ServerProcessTest : public ServerFixture {
  protected:
-  void SetUp() override { dir_ = drift::test::TempDir("server_process_test"); }
-  void TearDown() override { drift::test::RemoveDir(dir_); }
   std::vector<std::string> Args() const {
     return {"--db=" + dir_ + "/db", "--listen=127.0.0.1:0"};
   }
@@ -121,7 +44,6 @@ class ServerProcessTest : public testing::Test {
       EXPECT_EQ(r.payload(), model.payloads.at(r.key()));
     }
   }
-  std::string dir_;
 };
 
 TEST_F(ServerProcessTest, KillNineLosesNoAcknowledgedUpsert) {
@@ -216,5 +138,6 @@ TEST_F(ServerProcessTest, RefusesAnInsecureNonLoopbackAddress) {
 }
 
 }  // namespace
+}  // namespace test
 }  // namespace server
 }  // namespace drift

@@ -9,20 +9,14 @@
 #include <fstream>
 #include <thread>
 
-#include "server/test_client.h"
+#include "server/testing/certificates.h"
+#include "server/testing/server_fixture.h"
 #include "tests/test_util.h"
 
 namespace drift {
 namespace server {
+namespace test {
 namespace {
-
-using drift::test::BruteForce;
-using test::Client;
-using test::Exhaustive;
-using test::Hits;
-using test::MakeRecord;
-using test::RandomVector;
-using test::RecordModel;
 
 constexpr uint32_t kDim = 8;
 
@@ -32,27 +26,17 @@ std::string Key(int i) {
   return buf;
 }
 
-class ServerTest : public testing::Test {
+class ServerTest : public ServerFixture {
  protected:
   void SetUp() override {
-    dir_ = drift::test::TempDir("server_test");
-    options_.db_path = dir_ + "/db";
-    options_.listen = "127.0.0.1:0";
-    options_.shutdown_grace_ms = 2000;
-  }
-  void TearDown() override {
-    client_.reset();
-    if (server_) {
-      ASSERT_OK(server_->Shutdown());
-    }
-    server_.reset();
-    drift::test::RemoveDir(dir_);
+    ServerFixture::SetUp();
+    options_ = LoopbackOptions("db");
   }
   void Start(const std::string& token = "") {
-    ASSERT_OK(DriftServer::Start(options_, &server_));
-    ASSERT_GT(server_->port(), 0);
-    client_ = std::make_unique<Client>(server_->address(), token);
+    ASSERT_TRUE(server_->Start(options_, token));
+    ASSERT_GT(server_->server()->port(), 0);
   }
+  Client* client() const { return server_->client(); }
   // Upserts n random records (every third without payload) in one batch.
   void UpsertRandom(const std::string& collection, int first, int n,
                     std::mt19937* rng) {
@@ -62,7 +46,7 @@ class ServerTest : public testing::Test {
       if (i % 3 != 0) payload = "payload-" + std::to_string(i);
       records.push_back(MakeRecord(Key(i), RandomVector(rng, kDim), payload));
     }
-    ASSERT_TRUE(client_->Upsert(collection, records).ok());
+    ASSERT_TRUE(client()->Upsert(collection, records).ok());
     for (const auto& r : records) model_.Upsert(r);
   }
   // Exhaustive searches (and, with `nprobe`, searches probing every bucket)
@@ -71,15 +55,11 @@ class ServerTest : public testing::Test {
                      uint32_t nprobe = 0) {
     for (int q = 0; q < 10; ++q) {
       const std::vector<float> query = RandomVector(rng, kDim);
-      v1::SearchParams p = Exhaustive(10);
-      if (nprobe > 0) {
-        p.set_exhaustive(false);
-        p.set_nprobe(nprobe);
-      }
+      v1::SearchParams p = Effort(10, nprobe);
       p.set_include_payloads(true);
       p.set_include_vectors(true);
       v1::SearchResponse resp;
-      grpc::Status st = client_->Search(collection, query, p, &resp);
+      grpc::Status st = client()->Search(collection, query, p, &resp);
       ASSERT_TRUE(st.ok()) << st.error_message();
       ASSERT_EQ(Hits(resp), BruteForce(model_.vectors, query, 10))
           << "query " << q;
@@ -97,23 +77,21 @@ class ServerTest : public testing::Test {
     }
   }
 
-  std::string dir_;
+  InProcessServer* const server_ = NewServer();
   ServerOptions options_;
-  std::unique_ptr<DriftServer> server_;
-  std::unique_ptr<Client> client_;
   RecordModel model_;
 };
 
 TEST_F(ServerTest, UpsertGetSearchDeleteEqualTheModel) {
   Start();
-  ASSERT_TRUE(client_->Create("docs", kDim).ok());
+  ASSERT_TRUE(client()->Create("docs", kDim).ok());
   std::mt19937 rng(1);
   UpsertRandom("docs", 0, 300, &rng);
   // The stream: three messages, each its own WriteBatch.
   {
     v1::UpsertResponse resp;
-    auto ctx = client_->Context();
-    auto writer = client_->stub()->UpsertStream(ctx.get(), &resp);
+    auto ctx = client()->Context();
+    auto writer = client()->stub()->UpsertStream(ctx.get(), &resp);
     for (int m = 0; m < 3; ++m) {
       v1::UpsertRequest msg;
       if (m == 0) msg.set_collection("docs");
@@ -136,7 +114,7 @@ TEST_F(ServerTest, UpsertGetSearchDeleteEqualTheModel) {
   // Get: present keys with vector and payload, an absent key not found.
   v1::GetResponse got;
   ASSERT_TRUE(
-      client_->Get("docs", {Key(1), Key(3), Key(450), "nope"}, &got).ok());
+      client()->Get("docs", {Key(1), Key(3), Key(450), "nope"}, &got).ok());
   ASSERT_EQ(got.results_size(), 4);
   for (int i = 0; i < 3; ++i) {
     const auto& r = got.results(i);
@@ -159,13 +137,13 @@ TEST_F(ServerTest, UpsertGetSearchDeleteEqualTheModel) {
     req.set_collection("docs");
     v1::FlushResponse resp;
     ASSERT_TRUE(
-        client_->stub()->Flush(client_->Context().get(), req, &resp).ok());
+        client()->stub()->Flush(client()->Context().get(), req, &resp).ok());
     v1::TrainRequest train;
     train.set_collection("docs");
     train.set_num_buckets(8);
     v1::TrainResponse trained;
     grpc::Status st =
-        client_->stub()->Train(client_->Context().get(), train, &trained);
+        client()->stub()->Train(client()->Context().get(), train, &trained);
     ASSERT_TRUE(st.ok()) << st.error_message();
     EXPECT_GE(trained.codebook_epoch(), 1u);
   }
@@ -182,20 +160,20 @@ TEST_F(ServerTest, UpsertGetSearchDeleteEqualTheModel) {
     }
     v1::DeleteResponse resp;
     ASSERT_TRUE(
-        client_->stub()->Delete(client_->Context().get(), del, &resp).ok());
+        client()->stub()->Delete(client()->Context().get(), del, &resp).ok());
     v1::DeleteRangeRequest range;
     range.set_collection("docs");
     range.set_start(Key(100));
     range.set_limit(Key(200));
     for (int i = 100; i < 200; ++i) model_.Erase(Key(i));
     grpc::Status st =
-        client_->stub()->DeleteRange(client_->Context().get(), range, &resp);
+        client()->stub()->DeleteRange(client()->Context().get(), range, &resp);
     ASSERT_TRUE(st.ok()) << st.error_message();
   }
   CheckSearches("docs", &rng);
   v1::GetResponse after_delete;
   ASSERT_TRUE(
-      client_->Get("docs", {Key(2), Key(150), Key(1)}, &after_delete).ok());
+      client()->Get("docs", {Key(2), Key(150), Key(1)}, &after_delete).ok());
   ASSERT_EQ(after_delete.results_size(), 3);
   EXPECT_FALSE(after_delete.results(0).found());
   EXPECT_FALSE(after_delete.results(1).found());
@@ -211,7 +189,7 @@ TEST_F(ServerTest, UpsertGetSearchDeleteEqualTheModel) {
     v1::SearchParams p = Exhaustive(7);
     p.mutable_filter()->set_key_prefix("k004");
     v1::SearchResponse resp;
-    ASSERT_TRUE(client_->Search("docs", query, p, &resp).ok());
+    ASSERT_TRUE(client()->Search("docs", query, p, &resp).ok());
     EXPECT_EQ(Hits(resp), BruteForce(filtered, query, 7));
   }
 
@@ -226,8 +204,9 @@ TEST_F(ServerTest, UpsertGetSearchDeleteEqualTheModel) {
     }
     *req.mutable_params() = Exhaustive(5);
     v1::SearchBatchResponse resp;
-    ASSERT_TRUE(client_->stub()
-                    ->SearchBatch(client_->Context().get(), req, &resp)
+    ASSERT_TRUE(client()
+                    ->stub()
+                    ->SearchBatch(client()->Context().get(), req, &resp)
                     .ok());
     ASSERT_EQ(resp.results_size(), 5);
     for (int q = 0; q < 5; ++q) {
@@ -239,7 +218,7 @@ TEST_F(ServerTest, UpsertGetSearchDeleteEqualTheModel) {
   v1::StatsRequest sreq;
   v1::StatsResponse stats;
   ASSERT_TRUE(
-      client_->stub()->Stats(client_->Context().get(), sreq, &stats).ok());
+      client()->stub()->Stats(client()->Context().get(), sreq, &stats).ok());
   ASSERT_EQ(stats.collections_size(), 1);
   EXPECT_EQ(stats.collections(0).info().name(), "docs");
   EXPECT_GE(
@@ -248,14 +227,15 @@ TEST_F(ServerTest, UpsertGetSearchDeleteEqualTheModel) {
 
 TEST_F(ServerTest, SnapshotTokenReadsTheOldState) {
   Start();
-  ASSERT_TRUE(client_->Create("s", kDim).ok());
+  ASSERT_TRUE(client()->Create("s", kDim).ok());
   std::mt19937 rng(2);
   UpsertRandom("s", 0, 50, &rng);
   const RecordModel before = model_;
   v1::CreateSnapshotRequest creq;
   v1::CreateSnapshotResponse snap;
-  ASSERT_TRUE(client_->stub()
-                  ->CreateSnapshot(client_->Context().get(), creq, &snap)
+  ASSERT_TRUE(client()
+                  ->stub()
+                  ->CreateSnapshot(client()->Context().get(), creq, &snap)
                   .ok());
   ASSERT_NE(snap.snapshot_token(), 0u);
   UpsertRandom("s", 0, 50, &rng);  // overwrites every vector
@@ -263,12 +243,12 @@ TEST_F(ServerTest, SnapshotTokenReadsTheOldState) {
   v1::SearchParams p = Exhaustive(5);
   p.set_snapshot_token(snap.snapshot_token());
   v1::SearchResponse old_hits, new_hits;
-  ASSERT_TRUE(client_->Search("s", query, p, &old_hits).ok());
+  ASSERT_TRUE(client()->Search("s", query, p, &old_hits).ok());
   EXPECT_EQ(Hits(old_hits), BruteForce(before.vectors, query, 5));
-  ASSERT_TRUE(client_->Search("s", query, Exhaustive(5), &new_hits).ok());
+  ASSERT_TRUE(client()->Search("s", query, Exhaustive(5), &new_hits).ok());
   EXPECT_EQ(Hits(new_hits), BruteForce(model_.vectors, query, 5));
   v1::GetResponse got;
-  ASSERT_TRUE(client_->Get("s", {Key(7)}, &got, snap.snapshot_token()).ok());
+  ASSERT_TRUE(client()->Get("s", {Key(7)}, &got, snap.snapshot_token()).ok());
   EXPECT_EQ(std::vector<float>(got.results(0).vector().values().begin(),
                                got.results(0).vector().values().end()),
             before.vectors.at(Key(7)));
@@ -276,16 +256,17 @@ TEST_F(ServerTest, SnapshotTokenReadsTheOldState) {
   v1::ReleaseSnapshotRequest rreq;
   rreq.set_snapshot_token(snap.snapshot_token());
   v1::ReleaseSnapshotResponse rresp;
-  ASSERT_TRUE(client_->stub()
-                  ->ReleaseSnapshot(client_->Context().get(), rreq, &rresp)
+  ASSERT_TRUE(client()
+                  ->stub()
+                  ->ReleaseSnapshot(client()->Context().get(), rreq, &rresp)
                   .ok());
-  EXPECT_EQ(client_->Search("s", query, p, &old_hits).error_code(),
+  EXPECT_EQ(client()->Search("s", query, p, &old_hits).error_code(),
             grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(ServerTest, BadRequestsGetPreciseCodesAndTheServerKeepsServing) {
   Start();
-  ASSERT_TRUE(client_->Create("c", kDim).ok());
+  ASSERT_TRUE(client()->Create("c", kDim).ok());
   std::mt19937 rng(3);
   UpsertRandom("c", 0, 20, &rng);
   auto code = [](const grpc::Status& st) { return st.error_code(); };
@@ -294,41 +275,42 @@ TEST_F(ServerTest, BadRequestsGetPreciseCodesAndTheServerKeepsServing) {
   const std::vector<float> good = RandomVector(&rng, kDim);
   std::vector<float> nan = good;
   nan[3] = std::nanf("");
-  EXPECT_EQ(code(client_->Upsert(
+  EXPECT_EQ(code(client()->Upsert(
                 "c", {MakeRecord("new", good, "x"),
                       MakeRecord("bad", std::vector<float>(kDim + 1), "")})),
             grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(code(client_->Upsert("c", {MakeRecord("new", good, "x"),
-                                       MakeRecord("nan", nan, "")})),
+  EXPECT_EQ(code(client()->Upsert("c", {MakeRecord("new", good, "x"),
+                                        MakeRecord("nan", nan, "")})),
             grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(code(client_->Upsert("c", {MakeRecord("", good, "")})),
+  EXPECT_EQ(code(client()->Upsert("c", {MakeRecord("", good, "")})),
             grpc::StatusCode::INVALID_ARGUMENT);
   v1::GetResponse got;
-  ASSERT_TRUE(client_->Get("c", {"new"}, &got).ok());
+  ASSERT_TRUE(client()->Get("c", {"new"}, &got).ok());
   EXPECT_FALSE(got.results(0).found());
 
   v1::SearchResponse resp;
-  EXPECT_EQ(code(client_->Search("c", std::vector<float>(kDim - 1),
-                                 Exhaustive(3), &resp)),
+  EXPECT_EQ(code(client()->Search("c", std::vector<float>(kDim - 1),
+                                  Exhaustive(3), &resp)),
             grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(code(client_->Search("c", nan, Exhaustive(3), &resp)),
+  EXPECT_EQ(code(client()->Search("c", nan, Exhaustive(3), &resp)),
             grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(code(client_->Search("c", good, Exhaustive(0), &resp)),
+  EXPECT_EQ(code(client()->Search("c", good, Exhaustive(0), &resp)),
             grpc::StatusCode::INVALID_ARGUMENT);
   v1::SearchParams ip = Exhaustive(3);
   ip.set_metric(v1::METRIC_INNER_PRODUCT);
-  EXPECT_EQ(code(client_->Search("c", good, ip, &resp)),
+  EXPECT_EQ(code(client()->Search("c", good, ip, &resp)),
             grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(code(client_->Search("missing", good, Exhaustive(3), &resp)),
+  EXPECT_EQ(code(client()->Search("missing", good, Exhaustive(3), &resp)),
             grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(code(client_->Upsert("missing", {MakeRecord("a", good, "")})),
+  EXPECT_EQ(code(client()->Upsert("missing", {MakeRecord("a", good, "")})),
             grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(code(client_->Create("c", kDim)), grpc::StatusCode::ALREADY_EXISTS);
-  EXPECT_EQ(code(client_->Create("c", kDim + 1)),
+  EXPECT_EQ(code(client()->Create("c", kDim)),
             grpc::StatusCode::ALREADY_EXISTS);
-  EXPECT_EQ(code(client_->Create("bad/name", kDim)),
+  EXPECT_EQ(code(client()->Create("c", kDim + 1)),
+            grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(code(client()->Create("bad/name", kDim)),
             grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(code(client_->Create("zero", 0)),
+  EXPECT_EQ(code(client()->Create("zero", 0)),
             grpc::StatusCode::INVALID_ARGUMENT);
   {
     v1::DeleteRangeRequest range;
@@ -336,8 +318,8 @@ TEST_F(ServerTest, BadRequestsGetPreciseCodesAndTheServerKeepsServing) {
     range.set_start("b");
     range.set_limit("a");
     v1::DeleteResponse dresp;
-    EXPECT_EQ(code(client_->stub()->DeleteRange(client_->Context().get(), range,
-                                                &dresp)),
+    EXPECT_EQ(code(client()->stub()->DeleteRange(client()->Context().get(),
+                                                 range, &dresp)),
               grpc::StatusCode::INVALID_ARGUMENT);
   }
   {
@@ -347,15 +329,15 @@ TEST_F(ServerTest, BadRequestsGetPreciseCodesAndTheServerKeepsServing) {
     req.mutable_queries()->Add(1.0f);  // not a multiple of the dimension
     *req.mutable_params() = Exhaustive(3);
     v1::SearchBatchResponse bresp;
-    EXPECT_EQ(code(client_->stub()->SearchBatch(client_->Context().get(), req,
-                                                &bresp)),
+    EXPECT_EQ(code(client()->stub()->SearchBatch(client()->Context().get(), req,
+                                                 &bresp)),
               grpc::StatusCode::INVALID_ARGUMENT);
   }
   // Still serving, and the data is intact.
   v1::HealthRequest hreq;
   v1::HealthResponse health;
   ASSERT_TRUE(
-      client_->stub()->Health(client_->Context().get(), hreq, &health).ok());
+      client()->stub()->Health(client()->Context().get(), hreq, &health).ok());
   EXPECT_EQ(health.status(), v1::HealthResponse::SERVING);
   CheckSearches("c", &rng);
 }
@@ -363,17 +345,17 @@ TEST_F(ServerTest, BadRequestsGetPreciseCodesAndTheServerKeepsServing) {
 TEST_F(ServerTest, OversizedMessageIsRejectedAndTheServerKeepsServing) {
   options_.max_message_bytes = 64 << 10;
   Start();
-  ASSERT_TRUE(client_->Create("c", kDim).ok());
+  ASSERT_TRUE(client()->Create("c", kDim).ok());
   std::mt19937 rng(4);
   std::vector<v1::Record> big;
   for (int i = 0; i < 2000; ++i) {  // > 64 KiB of floats
     big.push_back(MakeRecord(Key(i), RandomVector(&rng, kDim), std::nullopt));
   }
-  grpc::Status st = client_->Upsert("c", big);
+  grpc::Status st = client()->Upsert("c", big);
   EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
       << st.error_message();
   v1::GetResponse got;
-  ASSERT_TRUE(client_->Get("c", {Key(0)}, &got).ok());
+  ASSERT_TRUE(client()->Get("c", {Key(0)}, &got).ok());
   EXPECT_FALSE(got.results(0).found());
   UpsertRandom("c", 0, 100, &rng);
   CheckSearches("c", &rng);
@@ -386,7 +368,7 @@ TEST_F(ServerTest, TokensSeparateReadersFromWriters) {
   std::ofstream(options_.tokens_file)
       << "# test tokens\nrw " << rw << "\nro " << ro << "\n";
   Start(rw);
-  ASSERT_TRUE(client_->Create("c", kDim).ok());
+  ASSERT_TRUE(client()->Create("c", kDim).ok());
   std::mt19937 rng(5);
   UpsertRandom("c", 0, 20, &rng);
   const std::vector<v1::Record> write = {
@@ -426,33 +408,14 @@ TEST_F(ServerTest, TokensSeparateReadersFromWriters) {
 // without TLS, is not.
 TEST_F(ServerTest, MutualTlsServesOnlyCertifiedClients) {
   const std::string d = dir_ + "/";
-  std::ofstream(d + "ext") << "subjectAltName=DNS:localhost,IP:127.0.0.1\n";
-  const std::string key =
-      " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-  for (const std::string& cmd :
-       {"openssl req -x509" + key + " -keyout " + d + "ca.key -out " + d +
-            "ca.pem -days 2 -subj /CN=drift-test-ca",
-        "openssl req" + key + " -keyout " + d + "server.key -out " + d +
-            "server.csr -subj /CN=localhost",
-        "openssl x509 -req -in " + d + "server.csr -CA " + d +
-            "ca.pem -CAkey " + d + "ca.key -CAcreateserial -days 2 -extfile " +
-            d + "ext -out " + d + "server.pem",
-        "openssl req" + key + " -keyout " + d + "client.key -out " + d +
-            "client.csr -subj /CN=drift-test-client",
-        "openssl x509 -req -in " + d + "client.csr -CA " + d +
-            "ca.pem -CAkey " + d + "ca.key -CAcreateserial -days 2 -out " + d +
-            "client.pem"}) {
-    const drift::test::CommandResult r = drift::test::RunCommand(cmd);
-    ASSERT_EQ(r.code, 0) << cmd << "\n" << r.output;
-  }
+  ASSERT_TRUE(MakeCertificates(dir_));
   auto read = [&](const std::string& name) {
-    std::ifstream in(d + name);
-    return std::string(std::istreambuf_iterator<char>(in), {});
+    return ReadFileOrEmpty(d + name);
   };
   options_.tls_cert = d + "server.pem";
   options_.tls_key = d + "server.key";
   options_.tls_client_ca = d + "ca.pem";
-  ASSERT_OK(DriftServer::Start(options_, &server_));
+  Start();
   grpc::SslCredentialsOptions with_cert;
   with_cert.pem_root_certs = read("ca.pem");
   with_cert.pem_private_key = read("client.key");
@@ -478,11 +441,11 @@ TEST_F(ServerTest, MutualTlsServesOnlyCertifiedClients) {
 TEST_F(ServerTest, BeyondMaxInflightIsResourceExhausted) {
   options_.max_inflight = 1;
   Start();
-  ASSERT_TRUE(client_->Create("c", kDim).ok());
+  ASSERT_TRUE(client()->Create("c", kDim).ok());
   // An open upsert stream holds the only slot until it finishes.
   v1::UpsertResponse resp;
-  auto ctx = client_->Context();
-  auto writer = client_->stub()->UpsertStream(ctx.get(), &resp);
+  auto ctx = client()->Context();
+  auto writer = client()->stub()->UpsertStream(ctx.get(), &resp);
   v1::UpsertRequest msg;
   msg.set_collection("c");
   std::mt19937 rng(6);
@@ -494,13 +457,13 @@ TEST_F(ServerTest, BeyondMaxInflightIsResourceExhausted) {
   while (seen != grpc::StatusCode::RESOURCE_EXHAUSTED &&
          std::chrono::steady_clock::now() < give_up) {
     v1::GetResponse got;
-    seen = client_->Get("c", {"a"}, &got).error_code();
+    seen = client()->Get("c", {"a"}, &got).error_code();
   }
   EXPECT_EQ(seen, grpc::StatusCode::RESOURCE_EXHAUSTED);
   ASSERT_TRUE(writer->WritesDone());
   ASSERT_TRUE(writer->Finish().ok());
   v1::GetResponse got;
-  ASSERT_TRUE(client_->Get("c", {"a"}, &got).ok());
+  ASSERT_TRUE(client()->Get("c", {"a"}, &got).ok());
   EXPECT_TRUE(got.results(0).found());
 }
 
@@ -509,11 +472,11 @@ TEST_F(ServerTest, BeyondMaxInflightIsResourceExhausted) {
 // restart exactly that is there.
 TEST_F(ServerTest, ShutdownRejectsNewRequestsAndKeepsWhatWasCommitted) {
   Start();
-  ASSERT_TRUE(client_->Create("c", kDim).ok());
+  ASSERT_TRUE(client()->Create("c", kDim).ok());
   std::mt19937 rng(8);
   v1::UpsertResponse resp;
-  auto ctx = client_->Context();
-  auto writer = client_->stub()->UpsertStream(ctx.get(), &resp);
+  auto ctx = client()->Context();
+  auto writer = client()->stub()->UpsertStream(ctx.get(), &resp);
   auto message = [&](int first) {
     v1::UpsertRequest msg;
     msg.set_collection("c");
@@ -538,7 +501,7 @@ TEST_F(ServerTest, ShutdownRejectsNewRequestsAndKeepsWhatWasCommitted) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   rocksdb::Status shutdown;
-  std::thread stopper([&] { shutdown = server_->Shutdown(); });
+  std::thread stopper([&] { shutdown = server_->server()->Shutdown(); });
   for (;;) {  // Health answers while the server drains
     v1::HealthRequest hreq;
     v1::HealthResponse health;
@@ -560,10 +523,10 @@ TEST_F(ServerTest, ShutdownRejectsNewRequestsAndKeepsWhatWasCommitted) {
       << st.error_message();
   stopper.join();
   ASSERT_OK(shutdown);
-  server_.reset();
+  ASSERT_OK(server_->Stop());
   Start();
   v1::GetResponse after;
-  ASSERT_TRUE(client_->Get("c", {Key(0), Key(99), Key(100)}, &after).ok());
+  ASSERT_TRUE(client()->Get("c", {Key(0), Key(99), Key(100)}, &after).ok());
   EXPECT_TRUE(after.results(0).found());
   EXPECT_TRUE(after.results(1).found());
   EXPECT_FALSE(after.results(2).found());
@@ -575,11 +538,11 @@ TEST_F(ServerTest, ShutdownRejectsNewRequestsAndKeepsWhatWasCommitted) {
 // next message then fails NOT_FOUND.
 TEST_F(ServerTest, DropDoesNotWaitForAnOpenStream) {
   Start();
-  ASSERT_TRUE(client_->Create("c", kDim).ok());
+  ASSERT_TRUE(client()->Create("c", kDim).ok());
   std::mt19937 rng(10);
   v1::UpsertResponse resp;
-  auto ctx = client_->Context();
-  auto writer = client_->stub()->UpsertStream(ctx.get(), &resp);
+  auto ctx = client()->Context();
+  auto writer = client()->stub()->UpsertStream(ctx.get(), &resp);
   v1::UpsertRequest msg;
   msg.set_collection("c");
   *msg.add_records() = MakeRecord("a", RandomVector(&rng, kDim), std::nullopt);
@@ -588,7 +551,7 @@ TEST_F(ServerTest, DropDoesNotWaitForAnOpenStream) {
       std::chrono::steady_clock::now() + std::chrono::seconds(10);
   for (;;) {  // the server has taken the first message
     v1::GetResponse got;
-    ASSERT_TRUE(client_->Get("c", {"a"}, &got).ok());
+    ASSERT_TRUE(client()->Get("c", {"a"}, &got).ok());
     if (got.results(0).found()) break;
     ASSERT_LT(std::chrono::steady_clock::now(), give_up);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -596,8 +559,8 @@ TEST_F(ServerTest, DropDoesNotWaitForAnOpenStream) {
   v1::DropCollectionRequest drop;
   drop.set_name("c");
   v1::DropCollectionResponse dropped;
-  grpc::Status st =
-      client_->stub()->DropCollection(client_->Context().get(), drop, &dropped);
+  grpc::Status st = client()->stub()->DropCollection(client()->Context().get(),
+                                                     drop, &dropped);
   ASSERT_TRUE(st.ok()) << st.error_message();
   writer->Write(msg);
   writer->WritesDone();
@@ -607,25 +570,24 @@ TEST_F(ServerTest, DropDoesNotWaitForAnOpenStream) {
 
 TEST_F(ServerTest, CollectionsSurviveARestartAndDropIsClean) {
   Start();
-  ASSERT_TRUE(client_->Create("a", kDim).ok());
-  ASSERT_TRUE(client_->Create("b", 4).ok());
-  const grpc::Status ip = client_->Create("c", 4, v1::METRIC_INNER_PRODUCT);
+  ASSERT_TRUE(client()->Create("a", kDim).ok());
+  ASSERT_TRUE(client()->Create("b", 4).ok());
+  const grpc::Status ip = client()->Create("c", 4, v1::METRIC_INNER_PRODUCT);
   ASSERT_TRUE(ip.ok()) << ip.error_message();
-  ASSERT_TRUE(client_
+  ASSERT_TRUE(client()
                   ->Upsert("c", {MakeRecord("far", {-1, 0, 0, 0}, ""),
                                  MakeRecord("best", {2, 0, 0, 0}, ""),
                                  MakeRecord("zero", {0, 1, 0, 0}, "")})
                   .ok());
   std::mt19937 rng(7);
   UpsertRandom("a", 0, 100, &rng);
-  ASSERT_OK(server_->Shutdown());
-  client_.reset();
-  server_.reset();
+  ASSERT_OK(server_->Stop());
   Start();
   v1::ListCollectionsRequest lreq;
   v1::ListCollectionsResponse list;
-  ASSERT_TRUE(client_->stub()
-                  ->ListCollections(client_->Context().get(), lreq, &list)
+  ASSERT_TRUE(client()
+                  ->stub()
+                  ->ListCollections(client()->Context().get(), lreq, &list)
                   .ok());
   ASSERT_EQ(list.collections_size(), 3);
   EXPECT_EQ(list.collections(0).name(), "a");
@@ -638,7 +600,8 @@ TEST_F(ServerTest, CollectionsSurviveARestartAndDropIsClean) {
   {
     // Under ip the distance is -q.x, ascending: the largest product first.
     v1::SearchResponse by_ip;
-    ASSERT_TRUE(client_->Search("c", {1, 0, 0, 0}, Exhaustive(3), &by_ip).ok());
+    ASSERT_TRUE(
+        client()->Search("c", {1, 0, 0, 0}, Exhaustive(3), &by_ip).ok());
     ASSERT_EQ(by_ip.hits_size(), 3);
     const char* keys[] = {"best", "zero", "far"};
     const float distances[] = {-2, 0, 1};
@@ -653,19 +616,22 @@ TEST_F(ServerTest, CollectionsSurviveARestartAndDropIsClean) {
   v1::DropCollectionRequest dreq;
   dreq.set_name("a");
   v1::DropCollectionResponse dresp;
-  ASSERT_TRUE(client_->stub()
-                  ->DropCollection(client_->Context().get(), dreq, &dresp)
+  ASSERT_TRUE(client()
+                  ->stub()
+                  ->DropCollection(client()->Context().get(), dreq, &dresp)
                   .ok());
-  EXPECT_EQ(client_->stub()
-                ->DropCollection(client_->Context().get(), dreq, &dresp)
+  EXPECT_EQ(client()
+                ->stub()
+                ->DropCollection(client()->Context().get(), dreq, &dresp)
                 .error_code(),
             grpc::StatusCode::NOT_FOUND);
-  ASSERT_TRUE(client_->Create("a", 3).ok());
+  ASSERT_TRUE(client()->Create("a", 3).ok());
   v1::SearchResponse resp;
-  ASSERT_TRUE(client_->Search("a", {1, 2, 3}, Exhaustive(5), &resp).ok());
+  ASSERT_TRUE(client()->Search("a", {1, 2, 3}, Exhaustive(5), &resp).ok());
   EXPECT_EQ(resp.hits_size(), 0);
 }
 
 }  // namespace
+}  // namespace test
 }  // namespace server
 }  // namespace drift

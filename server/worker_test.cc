@@ -7,65 +7,36 @@
 
 #include <thread>
 
-#include "server/server.h"
-#include "server/test_client.h"
+#include "server/testing/server_fixture.h"
 #include "tests/test_util.h"
 
 namespace drift {
 namespace server {
+namespace test {
 namespace {
-
-using drift::test::BruteForce;
-using test::Client;
-using test::Exhaustive;
-using test::Hits;
-using test::MakeRecord;
-using test::RandomVector;
-using test::RecordModel;
 
 constexpr uint32_t kDim = 8;
 
-class WorkerTest : public testing::Test {
+class WorkerTest : public ServerFixture {
  protected:
   void SetUp() override {
-    dir_ = drift::test::TempDir("worker_test");
+    ServerFixture::SetUp();
     StartPrimary();
   }
-  void TearDown() override {
-    worker_client_.reset();
-    primary_client_.reset();
-    if (worker_) {
-      EXPECT_OK(worker_->Shutdown());
-    }
-    if (primary_) {
-      EXPECT_OK(primary_->Shutdown());
-    }
-    worker_.reset();
-    primary_.reset();
-    drift::test::RemoveDir(dir_);
-  }
-  void StartPrimary() {
-    ServerOptions o;
-    o.db_path = dir_ + "/db";
-    o.listen = "127.0.0.1:0";
-    ASSERT_OK(DriftServer::Start(o, &primary_));
-    primary_client_ = std::make_unique<Client>(primary_->address());
-  }
+  void StartPrimary() { ASSERT_TRUE(primary_->Start(LoopbackOptions("db"))); }
   void StartWorker() {
-    ServerOptions o;
-    o.db_path = dir_ + "/db";
+    ServerOptions o = LoopbackOptions("db");
     o.role = "worker";
     o.secondary_path = dir_ + "/secondary";
     o.catch_up_interval_ms = 20;
-    o.listen = "127.0.0.1:0";
-    ASSERT_OK(DriftServer::Start(o, &worker_));
-    worker_client_ = std::make_unique<Client>(worker_->address());
+    ASSERT_TRUE(worker_->Start(o));
   }
   v1::StatsResponse WorkerStats() {
     v1::StatsRequest req;
     v1::StatsResponse resp;
-    EXPECT_TRUE(worker_client_->stub()
-                    ->Stats(worker_client_->Context().get(), req, &resp)
+    EXPECT_TRUE(worker_->client()
+                    ->stub()
+                    ->Stats(worker_->client()->Context().get(), req, &resp)
                     .ok());
     return resp;
   }
@@ -86,7 +57,7 @@ class WorkerTest : public testing::Test {
                                    RandomVector(rng, kDim),
                                    "p" + std::to_string(i)));
     }
-    ASSERT_TRUE(primary_client_->Upsert("c", records).ok());
+    ASSERT_TRUE(primary_->client()->Upsert("c", records).ok());
     for (const auto& r : records) model_.Upsert(r);
   }
   // The worker's exhaustive searches equal brute force over the model, with
@@ -94,14 +65,10 @@ class WorkerTest : public testing::Test {
   void CheckWorker(std::mt19937* rng, uint32_t nprobe = 0) {
     for (int q = 0; q < 8; ++q) {
       const std::vector<float> query = RandomVector(rng, kDim);
-      v1::SearchParams p = Exhaustive(10);
-      if (nprobe > 0) {
-        p.set_exhaustive(false);
-        p.set_nprobe(nprobe);
-      }
+      v1::SearchParams p = Effort(10, nprobe);
       p.set_include_payloads(true);
       v1::SearchResponse resp;
-      grpc::Status st = worker_client_->Search("c", query, p, &resp);
+      grpc::Status st = worker_->client()->Search("c", query, p, &resp);
       ASSERT_TRUE(st.ok()) << st.error_message();
       ASSERT_EQ(Hits(resp), BruteForce(model_.vectors, query, 10));
       for (const auto& h : resp.hits()) {
@@ -113,14 +80,13 @@ class WorkerTest : public testing::Test {
     return std::stoull(stats.collections(0).index_stats().at("codebook_epoch"));
   }
 
-  std::string dir_;
-  std::unique_ptr<DriftServer> primary_, worker_;
-  std::unique_ptr<Client> primary_client_, worker_client_;
+  InProcessServer* const primary_ = NewServer();
+  InProcessServer* const worker_ = NewServer();
   RecordModel model_;
 };
 
 TEST_F(WorkerTest, FollowsThePrimaryExactlyAndRefusesWrites) {
-  ASSERT_TRUE(primary_client_->Create("c", kDim).ok());
+  ASSERT_TRUE(primary_->client()->Create("c", kDim).ok());
   std::mt19937 rng(1);
   Upsert(0, 400, &rng);
   StartWorker();
@@ -136,23 +102,26 @@ TEST_F(WorkerTest, FollowsThePrimaryExactlyAndRefusesWrites) {
     model_.Erase("k" + std::to_string(i));
   }
   v1::DeleteResponse dresp;
-  ASSERT_TRUE(primary_client_->stub()
-                  ->Delete(primary_client_->Context().get(), del, &dresp)
+  ASSERT_TRUE(primary_->client()
+                  ->stub()
+                  ->Delete(primary_->client()->Context().get(), del, &dresp)
                   .ok());
   WaitForCatchUp();
   CheckWorker(&rng);
 
   v1::FlushRequest flush;
   v1::FlushResponse fresp;
-  ASSERT_TRUE(primary_client_->stub()
-                  ->Flush(primary_client_->Context().get(), flush, &fresp)
+  ASSERT_TRUE(primary_->client()
+                  ->stub()
+                  ->Flush(primary_->client()->Context().get(), flush, &fresp)
                   .ok());
   v1::TrainRequest train;
   train.set_collection("c");
   train.set_num_buckets(8);
   v1::TrainResponse trained;
-  ASSERT_TRUE(primary_client_->stub()
-                  ->Train(primary_client_->Context().get(), train, &trained)
+  ASSERT_TRUE(primary_->client()
+                  ->stub()
+                  ->Train(primary_->client()->Context().get(), train, &trained)
                   .ok());
   Upsert(700, 100, &rng);
   WaitForCatchUp();
@@ -162,42 +131,39 @@ TEST_F(WorkerTest, FollowsThePrimaryExactlyAndRefusesWrites) {
   CheckWorker(&rng, /*nprobe=*/1000);
 
   // Read-only: writes are FAILED_PRECONDITION, reads of Get work.
-  EXPECT_EQ(worker_client_
+  EXPECT_EQ(worker_->client()
                 ->Upsert("c", {MakeRecord("x", RandomVector(&rng, kDim), "")})
                 .error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_EQ(worker_client_->Create("d", kDim).error_code(),
+  EXPECT_EQ(worker_->client()->Create("d", kDim).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
   v1::GetResponse got;
-  ASSERT_TRUE(worker_client_->Get("c", {"k1", "k3", "k799"}, &got).ok());
+  ASSERT_TRUE(worker_->client()->Get("c", {"k1", "k3", "k799"}, &got).ok());
   EXPECT_TRUE(got.results(0).found());
   EXPECT_FALSE(got.results(1).found());
   EXPECT_TRUE(got.results(2).found());
   v1::HealthRequest hreq;
   v1::HealthResponse health;
-  ASSERT_TRUE(worker_client_->stub()
-                  ->Health(worker_client_->Context().get(), hreq, &health)
+  ASSERT_TRUE(worker_->client()
+                  ->stub()
+                  ->Health(worker_->client()->Context().get(), hreq, &health)
                   .ok());
   EXPECT_EQ(health.role(), "worker");
 }
 
 TEST_F(WorkerTest, WorkerAndPrimaryRestartsLoseNothing) {
-  ASSERT_TRUE(primary_client_->Create("c", kDim).ok());
+  ASSERT_TRUE(primary_->client()->Create("c", kDim).ok());
   std::mt19937 rng(2);
   Upsert(0, 300, &rng);
   StartWorker();
   // A worker restart.
-  ASSERT_OK(worker_->Shutdown());
-  worker_client_.reset();
-  worker_.reset();
+  ASSERT_OK(worker_->Stop());
   Upsert(300, 100, &rng);
   StartWorker();
   CheckWorker(&rng);
   // A primary restart while the worker runs: the worker keeps serving what
   // it has, and catches up with what the restarted primary acknowledges.
-  ASSERT_OK(primary_->Shutdown());
-  primary_client_.reset();
-  primary_.reset();
+  ASSERT_OK(primary_->Stop());
   CheckWorker(&rng);
   StartPrimary();
   Upsert(400, 100, &rng);
@@ -205,11 +171,12 @@ TEST_F(WorkerTest, WorkerAndPrimaryRestartsLoseNothing) {
   CheckWorker(&rng);
   // A collection the primary creates later is reported, not served, until
   // the worker restarts.
-  ASSERT_TRUE(primary_client_->Create("later", kDim).ok());
+  ASSERT_TRUE(primary_->client()->Create("later", kDim).ok());
   WaitForCatchUp();
   EXPECT_EQ(WorkerStats().unserved_collections(), 1u);
 }
 
 }  // namespace
+}  // namespace test
 }  // namespace server
 }  // namespace drift

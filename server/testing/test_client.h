@@ -19,6 +19,9 @@ namespace drift {
 namespace server {
 namespace test {
 
+// The reference search of the model, for the tests in this namespace.
+using drift::test::BruteForce;
+
 // Key -> vector and optional payload, as the server should hold them.
 struct RecordModel {
   drift::test::Model vectors;
@@ -122,6 +125,16 @@ inline v1::SearchParams Exhaustive(uint32_t k) {
   v1::SearchParams p;
   p.set_k(k);
   p.set_exhaustive(true);
+  return p;
+}
+
+// Exhaustive(k), or probing `nprobe` buckets if nonzero.
+inline v1::SearchParams Effort(uint32_t k, uint32_t nprobe) {
+  v1::SearchParams p = Exhaustive(k);
+  if (nprobe > 0) {
+    p.set_exhaustive(false);
+    p.set_nprobe(nprobe);
+  }
   return p;
 }
 
