@@ -25,6 +25,18 @@ _METRICS = {
 GetResult = namedtuple("GetResult", ["found", "vectors", "payloads"])
 
 
+class SearchResult(tuple):
+    """What search and search_batch return: a tuple (keys, distances) or, with
+    with_payloads, (keys, distances, payloads), unpacked as before, plus
+    `missing_shards`: the shards (host:port) whose hits are missing from an
+    allow_partial search through a router ([] when every shard answered)."""
+
+    def __new__(cls, items, missing_shards=()):
+        result = super().__new__(cls, items)
+        result.missing_shards = list(missing_shards)
+        return result
+
+
 class DriftError(Exception):
     """An RPC failed: `code` is the grpc.StatusCode, `code_name` its name
     ("NOT_FOUND", ...), `details` the server's message."""
@@ -222,7 +234,7 @@ class Collection:
 
     @staticmethod
     def _params(k, recall_target, nprobe, exhaustive, key_prefix, key_start,
-                key_limit, snapshot_token, with_payloads):
+                key_limit, snapshot_token, with_payloads, allow_partial):
         f = pb.KeyFilter(key_prefix=_to_bytes(key_prefix or b""))
         if key_start is not None:
             f.key_start = _to_bytes(key_start)
@@ -231,13 +243,17 @@ class Collection:
         return pb.SearchParams(
             k=k, recall_target=recall_target or 0.0, nprobe=nprobe or 0,
             exhaustive=exhaustive, filter=f, snapshot_token=snapshot_token,
-            include_payloads=with_payloads)
+            include_payloads=with_payloads, allow_partial=allow_partial)
 
     def search(self, query, k=10, *, recall_target=None, nprobe=None,
                exhaustive=False, key_prefix=None, key_start=None,
-               key_limit=None, snapshot_token=0, with_payloads=False):
-        """The k nearest keys of a 1-d query: (keys, distances float32 array),
-        nearest first; with_payloads adds a third list (bytes or None)."""
+               key_limit=None, snapshot_token=0, with_payloads=False,
+               allow_partial=False):
+        """The k nearest keys of a 1-d query: a SearchResult (keys, distances
+        float32 array), nearest first; with_payloads adds a third list (bytes
+        or None). allow_partial (through a router): when shards are down,
+        the hits of the shards that answered, the others in
+        result.missing_shards, instead of an error."""
         q = _rows(query, self.dimension)
         if q.shape[0] != 1:
             raise ValueError("search takes one query; use search_batch")
@@ -245,28 +261,30 @@ class Collection:
             collection=self.name, query=q[0].tolist(),
             params=self._params(k, recall_target, nprobe, exhaustive,
                                 key_prefix, key_start, key_limit,
-                                snapshot_token, with_payloads)))
-        return self._hits(resp, with_payloads)
+                                snapshot_token, with_payloads, allow_partial)))
+        return SearchResult(self._hits(resp, with_payloads),
+                            resp.missing_shards)
 
     def search_batch(self, queries, k=10, *, recall_target=None, nprobe=None,
                      exhaustive=False, key_prefix=None, key_start=None,
-                     key_limit=None, snapshot_token=0):
-        """Many queries (a 2-d array) at one snapshot: (keys, distances) with
-        keys a list of key lists and distances a (queries, k) float32 array,
-        padded with +inf where a query found fewer than k."""
+                     key_limit=None, snapshot_token=0, allow_partial=False):
+        """Many queries (a 2-d array) at one snapshot: a SearchResult (keys,
+        distances) with keys a list of key lists and distances a (queries, k)
+        float32 array, padded with +inf where a query found fewer than k;
+        allow_partial as in search."""
         q = _rows(queries, self.dimension)
         resp = self.client.call("SearchBatch", pb.SearchBatchRequest(
             collection=self.name, queries=q.ravel().tolist(),
             params=self._params(k, recall_target, nprobe, exhaustive,
                                 key_prefix, key_start, key_limit,
-                                snapshot_token, False)))
+                                snapshot_token, False, allow_partial)))
         keys = []
         distances = np.full((q.shape[0], k), np.inf, dtype=np.float32)
         for i, r in enumerate(resp.results):
             ks, ds = self._hits(r, False)
             keys.append(ks)
             distances[i, :len(ds)] = ds
-        return keys, distances
+        return SearchResult((keys, distances), resp.missing_shards)
 
     def _hits(self, resp, with_payloads):
         keys = [self.client.key(h.key) for h in resp.hits]

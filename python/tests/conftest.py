@@ -1,5 +1,5 @@
-"""A drift_server process on 127.0.0.1:0 for the client tests
-($DRIFT_SERVER_BIN; its address comes from the line it prints)."""
+"""drift_server processes on 127.0.0.1:0 for the client tests
+($DRIFT_SERVER_BIN; the address comes from the line it prints)."""
 import os
 import subprocess
 import tempfile
@@ -11,10 +11,14 @@ LISTENING = "drift_server listening on "
 
 
 class ServerProcess:
-    def __init__(self, extra_args=()):
+    """A primary with its database in a temporary directory, or with
+    db=False a server without one (a router: extra_args name its shards)."""
+
+    def __init__(self, extra_args=(), db=True):
         self.dir = tempfile.TemporaryDirectory(prefix="drift_py_client_")
+        db_args = [f"--db={self.dir.name}/db"] if db else []
         self.proc = subprocess.Popen(
-            [os.environ["DRIFT_SERVER_BIN"], f"--db={self.dir.name}/db",
+            [os.environ["DRIFT_SERVER_BIN"], *db_args,
              "--listen=127.0.0.1:0", *extra_args],
             stdout=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 30

@@ -159,3 +159,57 @@ def test_tokens():
                 assert e.value.code == grpc.StatusCode.PERMISSION_DENIED
         finally:
             server.stop()
+
+
+def test_allow_partial_through_a_router_with_a_shard_down():
+    """A router over two shards: exhaustive searches see both; with one shard
+    stopped a search fails UNAVAILABLE, and with allow_partial returns exactly
+    the live shard's nearest keys and names the stopped shard."""
+    from conftest import ServerProcess
+    shards = [ServerProcess(), ServerProcess()]
+    router = ServerProcess(
+        ["--role=router", f"--shards={shards[0].address},{shards[1].address}"],
+        db=False)
+    try:
+        rng = np.random.default_rng(5)
+        rows = random_rows(rng, 200)
+        keys = [f"r{i}" for i in range(200)]
+        model = dict(zip(keys, rows))
+        queries = list(random_rows(rng, 4))
+        with drift_client.Client(router.address) as c:
+            coll = c.create_collection("parts", dimension=DIM)
+            assert coll.upsert(keys, rows) == 200
+            result = coll.search(queries[0], k=10, exhaustive=True,
+                                 allow_partial=True)
+            assert list(result[0]) == brute_force(model, queries[0], 10)[0]
+            assert result.missing_shards == []
+            # Which keys the first shard holds: asked of the shard itself.
+            with drift_client.Client(shards[0].address) as s0:
+                found = s0.collection("parts").get(keys,
+                                                   with_vectors=False).found
+            live = {k: model[k] for k, f in zip(keys, found) if f}
+            assert 0 < len(live) < len(model)
+
+            dead = shards[1].address
+            shards[1].stop()
+            with pytest.raises(drift_client.DriftError) as e:
+                coll.search(queries[0], k=10, exhaustive=True)
+            assert e.value.code == grpc.StatusCode.UNAVAILABLE
+            assert dead in e.value.details
+            for q in queries:
+                keys_q, dist = coll.search(q, k=10, exhaustive=True,
+                                           allow_partial=True)
+                want_keys, want_dist = brute_force(live, q, 10)
+                assert keys_q == want_keys
+                np.testing.assert_array_equal(dist, want_dist)
+                assert coll.search(q, k=10, exhaustive=True,
+                                   allow_partial=True).missing_shards == [dead]
+            batch = coll.search_batch(np.stack(queries), k=10, exhaustive=True,
+                                      allow_partial=True)
+            assert batch.missing_shards == [dead]
+            for i, q in enumerate(queries):
+                assert batch[0][i] == brute_force(live, q, 10)[0]
+    finally:
+        router.stop()
+        for s in shards:
+            s.stop()
