@@ -215,12 +215,8 @@ TEST_F(RouterTest, SearchesEqualBruteForceOverAllShards) {
   v1::FlushResponse flushed;
   ASSERT_TRUE(
       client()->stub()->Flush(client()->Context().get(), flush, &flushed).ok());
-  v1::StatsRequest stats_req;
   v1::StatsResponse stats;
-  ASSERT_TRUE(client()
-                  ->stub()
-                  ->Stats(client()->Context().get(), stats_req, &stats)
-                  .ok());
+  ASSERT_TRUE(client()->Stats(&stats).ok());
   ASSERT_EQ(stats.collections_size(), 1);
   EXPECT_GT(stats.collections(0).estimated_num_keys(), 0u);
   v1::CreateSnapshotRequest snap;
@@ -320,14 +316,8 @@ TEST_F(RouterTest, BeyondMaxInflightIsResourceExhausted) {
   std::mt19937 rng(5);
   *msg.add_records() = MakeRecord(Key(1), RandomVector(&rng, kDim), "p");
   ASSERT_TRUE(writer->Write(msg));
-  grpc::Status seen;
-  const auto give_up =
-      std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (seen.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED &&
-         std::chrono::steady_clock::now() < give_up) {
-    v1::GetResponse got;
-    seen = client()->Get("docs", {Key(1)}, &got);
-  }
+  const grpc::Status seen =
+      client()->GetUntil(grpc::StatusCode::RESOURCE_EXHAUSTED, "docs", Key(1));
   EXPECT_EQ(seen.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_NE(seen.error_message().find("router"), std::string::npos)
       << seen.error_message();
@@ -338,12 +328,8 @@ TEST_F(RouterTest, BeyondMaxInflightIsResourceExhausted) {
   EXPECT_EQ(upserted.upserted(), 1u);
   ASSERT_TRUE(client()->Get("docs", {Key(1)}, &got).ok());
   EXPECT_TRUE(got.results(0).found());
-  v1::StatsRequest stats_req;
   v1::StatsResponse stats;
-  ASSERT_TRUE(client()
-                  ->stub()
-                  ->Stats(client()->Context().get(), stats_req, &stats)
-                  .ok());
+  ASSERT_TRUE(client()->Stats(&stats).ok());
   EXPECT_GE(stats.requests_rejected_overload(), 1u);
 }
 

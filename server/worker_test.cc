@@ -32,12 +32,8 @@ class WorkerTest : public ServerFixture {
     ASSERT_TRUE(worker_->Start(o));
   }
   v1::StatsResponse WorkerStats() {
-    v1::StatsRequest req;
     v1::StatsResponse resp;
-    EXPECT_TRUE(worker_->client()
-                    ->stub()
-                    ->Stats(worker_->client()->Context().get(), req, &resp)
-                    .ok());
+    EXPECT_TRUE(worker_->client()->Stats(&resp).ok());
     return resp;
   }
   // Waits until a catch-up that started after this call completed.

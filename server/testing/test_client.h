@@ -106,6 +106,23 @@ class Client {
     *req.mutable_params() = p;
     return stub_->Search(Context().get(), req, resp);
   }
+  grpc::Status Stats(v1::StatsResponse* resp) {
+    return stub_->Stats(Context().get(), v1::StatsRequest(), resp);
+  }
+  // Get of `key` until it fails with `code` (or 10 s passed): that status,
+  // else the last one.
+  grpc::Status GetUntil(grpc::StatusCode code, const std::string& collection,
+                        const std::string& key) {
+    const auto give_up =
+        std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    grpc::Status st;
+    do {
+      v1::GetResponse got;
+      st = Get(collection, {key}, &got);
+    } while (st.error_code() != code &&
+             std::chrono::steady_clock::now() < give_up);
+    return st;
+  }
   grpc::Status Get(const std::string& collection,
                    const std::vector<std::string>& keys, v1::GetResponse* resp,
                    uint64_t snapshot_token = 0) {
