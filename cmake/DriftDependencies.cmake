@@ -37,8 +37,14 @@ find_package(glog CONFIG)
 find_path(HNSWLIB_INCLUDE_DIR hnswlib/hnswlib.h)
 # Optional: the faiss baseline of db_bench_drift (Debian's libfaiss-dev).
 # Its CMake package links OpenMP::OpenMP_CXX, which must exist first.
+# DRIFT_FAISS_ROOT instead names a SIMD build of Debian's faiss source
+# (scripts/build_faiss_simd.sh; benchmark-only, use a separate build dir).
+set(DRIFT_FAISS_ROOT "" CACHE PATH
+    "faiss built by scripts/build_faiss_simd.sh (empty: Debian's libfaiss-dev)")
 find_package(OpenMP QUIET)
-if(OpenMP_CXX_FOUND)
+if(DRIFT_FAISS_ROOT)
+  include(DriftFaissSimd)
+elseif(OpenMP_CXX_FOUND)
   find_package(faiss CONFIG QUIET)
 endif()
 # drift_server (server/): Debian's libgrpc++-dev, libprotobuf-dev and

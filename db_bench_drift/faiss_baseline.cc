@@ -4,9 +4,15 @@
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIVF.h>
 #include <faiss/IndexScalarQuantizer.h>
+#include <faiss/utils/utils.h>
 #include <omp.h>
 
+#include <cctype>
 #include <exception>
+#endif
+
+#ifndef DRIFT_FAISS_LIBRARY
+#define DRIFT_FAISS_LIBRARY "unknown"
 #endif
 
 namespace drift {
@@ -14,6 +20,15 @@ namespace bench {
 
 #ifdef DRIFT_HAVE_FAISS
 namespace {
+
+// "avx2", "generic" or "neon": the last word of get_compile_options()
+// ("OPTIMIZE AVX2"), lower case.
+std::string SimdLevel() {
+  std::string options = faiss::get_compile_options();
+  options = options.substr(options.find_last_of(' ') + 1);
+  for (char& c : options) c = static_cast<char>(std::tolower(c));
+  return options;
+}
 
 class FaissSystem : public System {
  public:
@@ -41,7 +56,9 @@ class FaissSystem : public System {
   void Describe(Result* r) const {
     r->system = name_;
     r->params["index"] = "IVF" + std::to_string(nlist_) + ",SQ8";
-    r->params["simd"] = "generic";  // Debian's build: no AVX2
+    r->params["simd"] = SimdLevel();
+    const std::string lib = DRIFT_FAISS_LIBRARY;  // the header has the path
+    r->params["faiss_lib"] = lib.substr(lib.find_last_of('/') + 1);
   }
 
   rocksdb::Status Build() {
@@ -106,6 +123,13 @@ class FaissSystem : public System {
 
 bool HaveFaiss() { return true; }
 
+std::string FaissBuild() {
+  return std::to_string(FAISS_VERSION_MAJOR) + "." +
+         std::to_string(FAISS_VERSION_MINOR) + "." +
+         std::to_string(FAISS_VERSION_PATCH) + ", simd=" + SimdLevel() + ", " +
+         DRIFT_FAISS_LIBRARY;
+}
+
 std::unique_ptr<System> NewFaissSystem(const BenchContext& ctx, size_t nlist,
                                        const std::string& nprobe_list) {
   return std::make_unique<FaissSystem>(ctx, nlist, nprobe_list);
@@ -114,6 +138,8 @@ std::unique_ptr<System> NewFaissSystem(const BenchContext& ctx, size_t nlist,
 #else
 
 bool HaveFaiss() { return false; }
+
+std::string FaissBuild() { return ""; }
 
 std::unique_ptr<System> NewFaissSystem(const BenchContext&, size_t,
                                        const std::string&) {

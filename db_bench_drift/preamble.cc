@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 
+#include "db_bench_drift/faiss_baseline.h"
 #include "rocksdb/version.h"
 #include "util/cpu_features.h"
 
@@ -114,6 +115,10 @@ HeaderFields RunHeader(const Dataset& data, size_t queries,
   if (queries > 0) h.emplace_back("queries", std::to_string(queries));
   h.emplace_back("benchmarks", benchmarks);
   h.emplace_back("systems", systems);
+  if (HaveFaiss() &&
+      ("," + systems + ",").find(",faiss,") != std::string::npos) {
+    h.emplace_back("faiss", FaissBuild());
+  }
   return h;
 }
 
@@ -138,6 +143,7 @@ void PrintHeader(const HeaderFields& header, const Dataset& data) {
   }
   std::printf("Benchmarks: %s on %s\n", f["benchmarks"].c_str(),
               f["systems"].c_str());
+  if (has("faiss")) std::printf("Faiss:      %s\n", f["faiss"].c_str());
   std::printf("------------------------------------------------\n");
   std::fflush(stdout);  // before any warning on stderr
 }

@@ -26,18 +26,10 @@ die() { echo "[setup] ERROR: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "run as root (apt-get install is needed)"
 
-SUDO_APT=(env DEBIAN_FRONTEND=noninteractive apt-get -y -q -o Dpkg::Use-Pty=0)
+# shellcheck source=scripts/deb_source.sh
+. "$HERE/scripts/deb_source.sh"
 
-add_deb_src() {
-  local src=/etc/apt/sources.list.d/debian-src.sources
-  [ -f "$src" ] && return 0
-  local deb=/etc/apt/sources.list.d/debian.sources
-  [ -f "$deb" ] || die "$deb not found: cannot derive the deb-src entry"
-  # Same stanzas as the binary entries, only Types changed.
-  sed -e 's/^Types: deb$/Types: deb-src/' "$deb" >"$src"
-  log "added deb-src entries in $src"
-  NEED_UPDATE=1
-}
+SUDO_APT=(env DEBIAN_FRONTEND=noninteractive apt-get -y -q -o Dpkg::Use-Pty=0)
 
 installed_version() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null | awk '/install ok installed/{print $4}'; }
 
@@ -49,11 +41,11 @@ missing_packages() {
   done
 }
 
-NEED_UPDATE=0
-add_deb_src
+DRIFT_DEB_SRC_ADDED=0
+drift_add_deb_src
 MISSING=$(missing_packages)
 if [ -n "$MISSING" ] || [ ! -f "$ROCKSDB_SRC/.complete" ]; then
-  if [ "$NEED_UPDATE" = 1 ] || [ -z "$(ls /var/lib/apt/lists/*Sources* 2>/dev/null)" ] ||
+  if [ "$DRIFT_DEB_SRC_ADDED" = 1 ] || drift_no_source_lists ||
      [ -n "$MISSING" ]; then
     log "apt-get update"
     "${SUDO_APT[@]}" update >/dev/null
@@ -68,17 +60,5 @@ have=$(installed_version librocksdb-dev)
 [ "$have" = "$ROCKSDB_VERSION" ] ||
   die "librocksdb-dev $have is installed but Drift is pinned to $ROCKSDB_VERSION (internal headers must match the library)"
 
-if [ ! -f "$ROCKSDB_SRC/.complete" ]; then
-  log "fetching rocksdb=$ROCKSDB_VERSION source into $ROCKSDB_SRC"
-  rm -rf "$CACHE_DIR/src-tmp" "$ROCKSDB_SRC"
-  mkdir -p "$CACHE_DIR/src-tmp"
-  (cd "$CACHE_DIR/src-tmp" && apt-get source -q --download-only "rocksdb=$ROCKSDB_VERSION" >/dev/null &&
-     dpkg-source -x ./*.dsc tree >/dev/null) ||
-    die "apt-get source rocksdb=$ROCKSDB_VERSION failed"
-  mv "$CACHE_DIR/src-tmp/tree" "$ROCKSDB_SRC"
-  rm -rf "$CACHE_DIR/src-tmp"
-  echo "$ROCKSDB_VERSION" >"$ROCKSDB_SRC/.complete"
-fi
-[ "$(cat "$ROCKSDB_SRC/.complete")" = "$ROCKSDB_VERSION" ] ||
-  die "$ROCKSDB_SRC holds rocksdb $(cat "$ROCKSDB_SRC/.complete"), expected $ROCKSDB_VERSION; delete it and re-run"
+drift_fetch_source rocksdb "$ROCKSDB_VERSION" "$ROCKSDB_SRC"
 log "ok: librocksdb-dev $have, sources in $ROCKSDB_SRC"
