@@ -57,6 +57,14 @@ grpc::Status SnapshotsUnimplemented() {
                       "names one shard's snapshot); read without a token");
 }
 
+template <typename Req>
+void AddKey(Req* part, const std::string& key) {
+  part->add_keys(key);
+}
+
+const std::string& KeyOf(const std::string& key) { return key; }
+const std::string& KeyOf(const v1::Record& record) { return record.key(); }
+
 }  // namespace
 
 size_t ShardOf(const std::string& key, size_t num_shards) {
@@ -210,6 +218,29 @@ grpc::Status RouterService::Broadcast(const grpc::ServerContext& ctx,
   return FirstFailure(*calls);
 }
 
+template <typename Req, typename Resp, typename Items, typename Add>
+std::vector<std::pair<int, int>> RouterService::SplitByShard(
+    const Req& base, const Items& items, Add add,
+    std::vector<Call<Req, Resp>>* calls) const {
+  std::vector<int> call_of(shards_.size(), -1);
+  std::vector<int> call_items;  // items per call so far
+  std::vector<std::pair<int, int>> where;
+  for (const auto& item : items) {
+    const size_t shard = ShardOf(KeyOf(item), shards_.size());
+    if (call_of[shard] < 0) {
+      call_of[shard] = static_cast<int>(calls->size());
+      calls->emplace_back();
+      calls->back().shard = shard;
+      calls->back().request = base;
+      call_items.push_back(0);
+    }
+    const int call = call_of[shard];
+    where.emplace_back(call, call_items[call]++);
+    add(&(*calls)[call].request, item);
+  }
+  return where;
+}
+
 template <typename Req, typename Resp, typename Start>
 grpc::Status RouterService::SearchShards(
     const grpc::ServerContext& ctx, const Req& req,
@@ -290,19 +321,16 @@ grpc::Status RouterService::DropCollection(grpc::ServerContext* ctx,
 grpc::Status RouterService::RouteUpsert(const grpc::ServerContext& ctx,
                                         const v1::UpsertRequest& req,
                                         uint64_t* upserted) {
+  v1::UpsertRequest base;
+  base.set_collection(req.collection());
+  *base.mutable_write_options() = req.write_options();
   std::vector<Call<v1::UpsertRequest, v1::UpsertResponse>> calls;
-  std::vector<int> call_of(shards_.size(), -1);
-  for (const v1::Record& r : req.records()) {
-    const size_t shard = ShardOf(r.key(), shards_.size());
-    if (call_of[shard] < 0) {
-      call_of[shard] = static_cast<int>(calls.size());
-      calls.emplace_back();
-      calls.back().shard = shard;
-      calls.back().request.set_collection(req.collection());
-      *calls.back().request.mutable_write_options() = req.write_options();
-    }
-    *calls[call_of[shard]].request.add_records() = r;
-  }
+  SplitByShard(
+      base, req.records(),
+      [](v1::UpsertRequest* part, const v1::Record& r) {
+        *part->add_records() = r;
+      },
+      &calls);
   Fanout(ctx, &calls, DRIFT_ASYNC(Upsert));
   for (const auto& call : calls) *upserted += call.response.upserted();
   return FirstFailure(calls);
@@ -346,19 +374,11 @@ grpc::Status RouterService::Delete(grpc::ServerContext* ctx,
                                    const v1::DeleteRequest* req,
                                    v1::DeleteResponse*) {
   return Run(ctx, Access::kWrite, [&] {
+    v1::DeleteRequest base;
+    base.set_collection(req->collection());
+    *base.mutable_write_options() = req->write_options();
     std::vector<Call<v1::DeleteRequest, v1::DeleteResponse>> calls;
-    std::vector<int> call_of(shards_.size(), -1);
-    for (const std::string& key : req->keys()) {
-      const size_t shard = ShardOf(key, shards_.size());
-      if (call_of[shard] < 0) {
-        call_of[shard] = static_cast<int>(calls.size());
-        calls.emplace_back();
-        calls.back().shard = shard;
-        calls.back().request.set_collection(req->collection());
-        *calls.back().request.mutable_write_options() = req->write_options();
-      }
-      calls[call_of[shard]].request.add_keys(key);
-    }
+    SplitByShard(base, req->keys(), AddKey<v1::DeleteRequest>, &calls);
     Fanout(*ctx, &calls, DRIFT_ASYNC(Delete));
     return FirstFailure(calls);
   });
@@ -376,23 +396,12 @@ grpc::Status RouterService::Get(grpc::ServerContext* ctx,
                                 v1::GetResponse* resp) {
   return Run(ctx, Access::kRead, [&] {
     if (req->snapshot_token() != 0) return SnapshotsUnimplemented();
+    v1::GetRequest base = *req;
+    base.clear_keys();
     std::vector<Call<v1::GetRequest, v1::GetResponse>> calls;
-    std::vector<int> call_of(shards_.size(), -1);
     // Request position i -> (call, position in the call's response).
-    std::vector<std::pair<int, int>> where;
-    for (const std::string& key : req->keys()) {
-      const size_t shard = ShardOf(key, shards_.size());
-      if (call_of[shard] < 0) {
-        call_of[shard] = static_cast<int>(calls.size());
-        calls.emplace_back();
-        calls.back().shard = shard;
-        calls.back().request = *req;
-        calls.back().request.clear_keys();
-      }
-      v1::GetRequest& part = calls[call_of[shard]].request;
-      where.emplace_back(call_of[shard], part.keys_size());
-      part.add_keys(key);
-    }
+    const std::vector<std::pair<int, int>> where =
+        SplitByShard(base, req->keys(), AddKey<v1::GetRequest>, &calls);
     Fanout(*ctx, &calls, DRIFT_ASYNC(Get));
     grpc::Status st = FirstFailure(calls);
     if (!st.ok()) return st;

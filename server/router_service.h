@@ -163,6 +163,13 @@ class RouterService final : public v1::Drift::Service {
   template <typename Req, typename Resp, typename Start, typename Merge>
   grpc::Status RouteSearch(grpc::ServerContext* ctx, const Req& req, Resp* resp,
                            Start start, Merge merge);
+  // One call per shard that owns any of `items` (keys, or records by key),
+  // its request `base` plus those items in order (add(&request, item)).
+  // Returns each item's (call, position among the call's items).
+  template <typename Req, typename Resp, typename Items, typename Add>
+  std::vector<std::pair<int, int>> SplitByShard(
+      const Req& base, const Items& items, Add add,
+      std::vector<Call<Req, Resp>>* calls) const;
   // Splits an Upsert's records per shard and runs them.
   grpc::Status RouteUpsert(const grpc::ServerContext& ctx,
                            const v1::UpsertRequest& req, uint64_t* upserted);
