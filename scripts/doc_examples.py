@@ -26,6 +26,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -111,11 +112,19 @@ class Runner:
 
     def run_cmd(self, command, timeout=120):
         env = dict(os.environ, PWD=self.sandbox, TMPDIR=self.tmp)
-        # Line-buffered stdout keeps stdout and stderr in the order a terminal shows.
-        p = subprocess.run(["stdbuf", "-oL", "-eL", "bash", "-c", command], cwd=self.sandbox,
-                           env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=timeout)
-        return p.returncode, self.from_sandbox(p.stdout.decode("utf-8", "replace"))
+        # Line-buffered stdout keeps stdout and stderr in the order a terminal shows. Its own
+        # process group: on a timeout, what it started in the background dies with it (and
+        # stops holding the pipe open).
+        p = subprocess.Popen(["stdbuf", "-oL", "-eL", "bash", "-c", command], cwd=self.sandbox,
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+        try:
+            out, _ = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            out, _ = p.communicate()
+            out += f"\n[timed out after {timeout} s]\n".encode()
+        return p.returncode, self.from_sandbox(out.decode("utf-8", "replace"))
 
     # --- C++ ---------------------------------------------------------------
     def write_file(self, block, path):
