@@ -217,71 +217,110 @@ Status Descriptors(const rocksdb::DBOptions& db_options,
 
 }  // namespace
 
+Collection::~Collection() {
+  if (index != nullptr) index->Close().PermitUncheckedError();
+  index.reset();
+  for (auto* handle : {vectors, payloads}) {
+    if (handle != nullptr) db->DestroyColumnFamilyHandle(handle);
+  }
+}
+
 Status CollectionStore::Open(const StoreOptions& options,
                              std::unique_ptr<CollectionStore>* out) {
-  rocksdb::DBOptions db_options;
+  std::unique_ptr<CollectionStore> store(new CollectionStore());
+  store->options_ = options;
+  rocksdb::DBOptions& db_options = store->db_options_;
   db_options.create_if_missing = true;
   if (!options.db_options.empty()) {
     Status s = rocksdb::GetDBOptionsFromString(StrictConfig(), db_options,
                                                options.db_options, &db_options);
     if (!s.ok()) return Status::InvalidArgument("db_options: " + s.ToString());
   }
-  const bool secondary = !options.secondary_path.empty();
-  if (secondary) db_options.max_open_files = -1;  // required by RocksDB
+  if (store->secondary()) db_options.max_open_files = -1;  // RocksDB needs it
+  uint64_t unserved = 0;  // a worker's next catch-up serves them
+  Status s = store->OpenGeneration(/*known_specs=*/nullptr, &store->generation_,
+                                   &unserved);
+  if (s.ok()) *out = std::move(store);
+  return s;
+}
+
+Status CollectionStore::OpenGeneration(
+    const std::map<std::string, v1::CollectionInfo>* known_specs,
+    std::shared_ptr<Generation>* out, uint64_t* unserved) const {
+  const bool secondary = this->secondary();
   std::map<std::string, v1::CollectionInfo> specs;
-  Status s = ReadSpecsBeforeOpen(db_options, options.db_path,
-                                 options.secondary_path, &specs);
+  Status s;
+  if (known_specs != nullptr) {
+    specs = *known_specs;
+  } else {
+    s = ReadSpecsBeforeOpen(db_options_, options_.db_path,
+                            options_.secondary_path, &specs);
+  }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   if (s.ok()) {
-    s = Descriptors(db_options, options.db_path, secondary, specs,
+    s = Descriptors(db_options_, options_.db_path, secondary, specs,
                     &descriptors);
   }
   if (!s.ok()) return s;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  s = secondary ? rocksdb::DB::OpenAsSecondary(db_options, options.db_path,
-                                               options.secondary_path,
+  s = secondary ? rocksdb::DB::OpenAsSecondary(db_options_, options_.db_path,
+                                               options_.secondary_path,
                                                descriptors, &handles, &raw)
-                : rocksdb::DB::Open(db_options, options.db_path, descriptors,
+                : rocksdb::DB::Open(db_options_, options_.db_path, descriptors,
                                     &handles, &raw);
   if (!s.ok()) return s;
-  std::unique_ptr<CollectionStore> store(new CollectionStore());
-  store->options_ = options;
-  store->db_.reset(raw);
+  auto generation = std::make_shared<Generation>();
+  generation->db.reset(raw);
   std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name;
   for (auto* h : handles) by_name[h->GetName()] = h;
-  s = store->AdoptCollections(specs, &by_name);
+  if (secondary) {
+    // The specs as of the instance itself (it may be newer than the list of
+    // column families): it serves what both name.
+    specs.clear();
+    s = ReadSpecs(raw, &specs);
+  }
+  if (s.ok()) {
+    s = AdoptCollections(specs, &by_name, generation.get(), unserved);
+  }
   // What is left: the default column family, foreign ones, and orphans of a
-  // Create or Drop that a crash interrupted (a primary drops them).
+  // Create or Drop that a crash interrupted (a primary drops them), or that
+  // the primary dropped after a secondary listed them.
   for (auto& [name, handle] : by_name) {
     if (s.ok() && !secondary &&
         (StartsWith(name, kVectorsPrefix) ||
          StartsWith(name, kPayloadsPrefix))) {
-      s = store->db_->DropColumnFamily(handle);
+      s = raw->DropColumnFamily(handle);
     }
-    store->db_->DestroyColumnFamilyHandle(handle);
+    raw->DestroyColumnFamilyHandle(handle);
   }
-  if (s.ok()) *out = std::move(store);
-  return s;  // on error the store closes what it adopted
+  if (s.ok()) *out = std::move(generation);
+  return s;  // on error the generation closes what it adopted
 }
 
 Status CollectionStore::AdoptCollections(
     const std::map<std::string, v1::CollectionInfo>& specs,
-    std::map<std::string, rocksdb::ColumnFamilyHandle*>* handles) {
+    std::map<std::string, rocksdb::ColumnFamilyHandle*>* handles,
+    Generation* generation, uint64_t* unserved) const {
   for (const auto& [name, info] : specs) {
+    const auto vectors = handles->find(VectorsCf(name));
+    const auto payloads = handles->find(PayloadsCf(name));
+    if (vectors == handles->end() || payloads == handles->end()) {
+      if (secondary()) {
+        ++*unserved;
+        continue;
+      }
+      return Status::Corruption("collection '" + name +
+                                "' has a spec but not both column families");
+    }
     auto c = std::make_shared<Collection>();
     c->info = info;
-    for (auto [cf, handle] : {std::make_pair(VectorsCf(name), &c->vectors),
-                              std::make_pair(PayloadsCf(name), &c->payloads)}) {
-      auto it = handles->find(cf);
-      if (it == handles->end()) {
-        return Status::Corruption("collection '" + name +
-                                  "' has a spec but no column family " + cf);
-      }
-      *handle = it->second;
-      handles->erase(it);
-    }
-    collections_[name] = c;
+    c->db = generation->db;
+    c->vectors = vectors->second;
+    c->payloads = payloads->second;
+    handles->erase(vectors);
+    handles->erase(payloads);
+    generation->collections[name] = c;
     Status s = AttachIndex(c.get());
     if (!s.ok()) return s;
   }
@@ -302,40 +341,61 @@ Status CollectionStore::AttachIndex(Collection* c) const {
   vopts.search_threads = options_.search_threads;
   // A secondary cannot write: no background training or maintenance.
   if (secondary()) vopts.auto_train = false;
-  Status s = db_->Get(rocksdb::ReadOptions(),
-                      CodebookKey(c->vectors->GetName()), &c->codebook_seen);
+  Status s = c->db->Get(rocksdb::ReadOptions(),
+                        CodebookKey(c->vectors->GetName()), &c->codebook_seen);
   if (s.IsNotFound()) {
     c->codebook_seen.clear();
   } else if (!s.ok()) {
     return s;
   }
-  return VectorIndex::Attach(db_.get(), c->vectors, vopts, &c->index);
+  return VectorIndex::Attach(c->db.get(), c->vectors, vopts, &c->index);
 }
 
-Status CollectionStore::CatchUp(uint64_t* unserved) {
+Status CollectionStore::CatchUp(uint64_t* unserved, bool* reopened) {
   if (!secondary()) return Status::NotSupported("CatchUp of a primary");
-  Status s = db_->TryCatchUpWithPrimary();
+  if (reopened != nullptr) *reopened = false;
+  const std::shared_ptr<Generation> generation = current();
+  Status s = generation->db->TryCatchUpWithPrimary();
+  std::map<std::string, v1::CollectionInfo> specs, not_held;
+  if (s.ok()) s = ReadSpecs(generation->db.get(), &specs);
+  not_held = specs;
+  if (s.ok()) s = FollowPrimary(generation.get(), &not_held);
   if (!s.ok()) return s;
-  std::map<std::string, v1::CollectionInfo> specs;
-  s = ReadSpecs(db_.get(), &specs);
-  if (!s.ok()) return s;
-  for (const auto& c : All()) {
-    if (specs.erase(c->info.name()) == 0) {  // dropped by the primary
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        collections_.erase(c->info.name());
-      }
-      std::shared_ptr<Collection> gone = c;
-      while (gone.use_count() > 2) {  // this loop's `c` holds one too
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      }
-      s = DestroyCollection(gone.get(), /*drop_data=*/false);
-      if (!s.ok()) return s;
-      continue;
+  uint64_t missing = not_held.size();  // created by the primary since
+  if (missing > 0) {
+    std::shared_ptr<Generation> fresh;
+    missing = 0;
+    s = OpenGeneration(&specs, &fresh, &missing);
+    if (!s.ok()) return s;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      generation_.swap(fresh);
+    }
+    // The old generation closes when its last request or lease lets go.
+    if (reopened != nullptr) *reopened = true;
+  }
+  if (unserved != nullptr) *unserved = missing;
+  return Status::OK();
+}
+
+Status CollectionStore::FollowPrimary(
+    Generation* generation, std::map<std::string, v1::CollectionInfo>* specs) {
+  std::vector<std::shared_ptr<Collection>> collections;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [name, c] : generation->collections) {
+      collections.push_back(c);
+    }
+  }
+  for (const auto& c : collections) {
+    if (specs->erase(c->info.name()) == 0) {  // dropped by the primary
+      std::lock_guard<std::mutex> lock(mu_);
+      generation->collections.erase(c->info.name());
+      continue;  // closes when the last request using it ends
     }
     std::string codebook;
-    s = db_->Get(rocksdb::ReadOptions(), CodebookKey(c->vectors->GetName()),
-                 &codebook);
+    Status s = c->db->Get(rocksdb::ReadOptions(),
+                          CodebookKey(c->vectors->GetName()), &codebook);
     if (s.IsNotFound()) {
       codebook.clear();
     } else if (!s.ok()) {
@@ -351,7 +411,6 @@ Status CollectionStore::CatchUp(uint64_t* unserved) {
     s = AttachIndex(c.get());
     if (!s.ok()) return s;
   }
-  if (unserved != nullptr) *unserved = specs.size();
   return Status::OK();
 }
 
@@ -383,15 +442,17 @@ Status CollectionStore::Create(const v1::CollectionInfo& requested,
   if (!s.ok()) return s;
   auto c = std::make_shared<Collection>();
   c->info = info;
-  s = db_->CreateColumnFamily(vec_options, VectorsCf(info.name()), &c->vectors);
+  c->db = current()->db;
+  s = c->db->CreateColumnFamily(vec_options, VectorsCf(info.name()),
+                                &c->vectors);
   if (s.ok()) {
-    s = db_->CreateColumnFamily(rocksdb::ColumnFamilyOptions(),
-                                PayloadsCf(info.name()), &c->payloads);
+    s = c->db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(),
+                                  PayloadsCf(info.name()), &c->payloads);
   }
   if (s.ok()) {
     rocksdb::WriteOptions sync;
     sync.sync = true;
-    s = db_->Put(sync, SpecKey(info.name()), info.SerializeAsString());
+    s = c->db->Put(sync, SpecKey(info.name()), info.SerializeAsString());
   }
   if (s.ok()) s = AttachIndex(c.get());
   if (!s.ok()) {
@@ -400,7 +461,7 @@ Status CollectionStore::Create(const v1::CollectionInfo& requested,
   }
   *created = info;
   std::lock_guard<std::mutex> lock(mu_);
-  collections_[info.name()] = std::move(c);
+  generation_->collections[info.name()] = std::move(c);
   return Status::OK();
 }
 
@@ -411,7 +472,7 @@ Status CollectionStore::Drop(const std::string& name, bool if_exists) {
   if (!s.ok()) return if_exists && s.IsNotFound() ? Status::OK() : s;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    collections_.erase(name);
+    generation_->collections.erase(name);
   }
   // Requests that found the collection before it left the map finish first.
   while (c.use_count() > 1) {
@@ -437,7 +498,7 @@ Status CollectionStore::DestroyCollection(Collection* c, bool drop_data) {
     }
     rocksdb::WriteOptions sync;
     sync.sync = true;
-    if (s.ok()) s = db_->Write(sync, &batch);
+    if (s.ok()) s = c->db->Write(sync, &batch);
   }
   if (c->index) {
     Status closed = c->index->Close();
@@ -447,20 +508,23 @@ Status CollectionStore::DestroyCollection(Collection* c, bool drop_data) {
   for (auto** handle : {&c->vectors, &c->payloads}) {
     if (*handle == nullptr) continue;
     if (drop_data) {
-      Status dropped = db_->DropColumnFamily(*handle);
+      Status dropped = c->db->DropColumnFamily(*handle);
       if (s.ok()) s = dropped;
     }
-    db_->DestroyColumnFamilyHandle(*handle);
+    c->db->DestroyColumnFamilyHandle(*handle);
     *handle = nullptr;
   }
   return s;
 }
 
 Status CollectionStore::Find(const std::string& name,
-                             std::shared_ptr<Collection>* collection) const {
+                             std::shared_ptr<Collection>* collection,
+                             const Generation* generation) const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = collections_.find(name);
-  if (it == collections_.end()) {
+  if (generation == nullptr) generation = generation_.get();
+  if (generation == nullptr) return Status::NotFound("the store is closed");
+  auto it = generation->collections.find(name);
+  if (it == generation->collections.end()) {
     return Status::NotFound("no collection '" + name + "'");
   }
   *collection = it->second;
@@ -470,28 +534,30 @@ Status CollectionStore::Find(const std::string& name,
 std::vector<std::shared_ptr<Collection>> CollectionStore::All() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::shared_ptr<Collection>> all;
-  for (const auto& [name, c] : collections_) all.push_back(c);
+  if (generation_ == nullptr) return all;  // closed
+  for (const auto& [name, c] : generation_->collections) all.push_back(c);
   return all;
 }
 
-Status CollectionStore::Close() {
-  if (!db_) return Status::OK();
-  Status s;
+std::shared_ptr<Generation> CollectionStore::current() const {
   std::lock_guard<std::mutex> lock(mu_);
-  for (auto& [name, c] : collections_) {
-    if (c->index) {
-      Status closed = c->index->Close();
-      if (s.ok()) s = closed;
-      c->index.reset();
-    }
-    for (auto* handle : {c->vectors, c->payloads}) {
-      if (handle != nullptr) db_->DestroyColumnFamilyHandle(handle);
-    }
-    c->vectors = c->payloads = nullptr;
+  return generation_;
+}
+
+Status CollectionStore::Close() {
+  std::shared_ptr<Generation> generation;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    generation = std::move(generation_);
   }
-  collections_.clear();
-  Status closed = db_->Close();
-  db_.reset();
+  if (generation == nullptr) return Status::OK();
+  Status s;
+  for (auto& [name, c] : generation->collections) {
+    Status closed = DestroyCollection(c.get(), /*drop_data=*/false);
+    if (s.ok()) s = closed;
+  }
+  generation->collections.clear();
+  Status closed = generation->db->Close();
   return s.ok() ? closed : s;
 }
 

@@ -28,7 +28,18 @@ namespace drift {
 namespace server {
 
 struct Collection {
+  Collection() = default;
+  Collection(const Collection&) = delete;
+  Collection& operator=(const Collection&) = delete;
+  // Closes the index and destroys the handles if they are still open (the
+  // last holder of a collection a worker let go: dropped by the primary, or
+  // of a generation it replaced).
+  ~Collection();
+
   v1::CollectionInfo info;
+  // The DB of the collection's generation; declared first: it outlives the
+  // handles and the index.
+  std::shared_ptr<rocksdb::DB> db;
   rocksdb::ColumnFamilyHandle* vectors = nullptr;
   rocksdb::ColumnFamilyHandle* payloads = nullptr;
   // Requests use `index` under `mu` shared; a secondary swaps it (codebook
@@ -38,6 +49,18 @@ struct Collection {
   // The persisted codebook the index was attached with (a secondary
   // re-attaches when the primary publishes another).
   std::string codebook_seen;
+};
+
+// One opened DB and the collections attached to it. A primary has one for
+// its lifetime. A worker opens a new one when the primary created
+// collections (a RocksDB secondary instance cannot open column families it
+// was not opened with) and swaps it in: the requests and snapshot leases
+// that hold the old one keep reading it, and the old DB closes after the
+// last of them lets go (its collections close first).
+struct Generation {
+  std::shared_ptr<rocksdb::DB> db;
+  // By name; guarded by the CollectionStore's mutex.
+  std::map<std::string, std::shared_ptr<Collection>> collections;
 };
 
 // A collection in use by one request: keeps it alive (Drop waits until no
@@ -86,21 +109,28 @@ class CollectionStore {
   // Drops the collection and its data; waits until no request uses it.
   // NotFound if absent (OK with if_exists).
   rocksdb::Status Drop(const std::string& name, bool if_exists);
-  // NotFound naming the collection if absent.
+  // NotFound naming the collection if absent; looked up in `generation`
+  // (one a snapshot lease holds), else in the current one.
   rocksdb::Status Find(const std::string& name,
-                       std::shared_ptr<Collection>* collection) const;
-  // Every collection, sorted by name.
+                       std::shared_ptr<Collection>* collection,
+                       const Generation* generation = nullptr) const;
+  // Every collection of the current generation, sorted by name.
   std::vector<std::shared_ptr<Collection>> All() const;
+  // The current generation (the DB that new requests use).
+  std::shared_ptr<Generation> current() const;
 
-  rocksdb::DB* db() const { return db_.get(); }
   bool secondary() const { return !options_.secondary_path.empty(); }
 
   // Secondary only: TryCatchUpWithPrimary, then re-attach the index of every
   // collection whose persisted codebook changed (the primary trained or
-  // edited it) and forget collections the primary dropped. Collections the
-  // primary created since Open are not served before a restart;
-  // *unserved (optional) counts them.
-  rocksdb::Status CatchUp(uint64_t* unserved = nullptr);
+  // edited it) and forget collections the primary dropped (each closes when
+  // the last request using it ends). If the primary created collections,
+  // opens a new generation with every collection and swaps it in
+  // (*reopened, optional). *unserved (optional) counts the collections the
+  // primary has that are not served after that (created while it opened;
+  // the next catch-up serves them).
+  rocksdb::Status CatchUp(uint64_t* unserved = nullptr,
+                          bool* reopened = nullptr);
 
   // Closes every index, then the DB (the WAL holds every committed write).
   // Callers must have stopped using the collections.
@@ -108,21 +138,36 @@ class CollectionStore {
 
  private:
   CollectionStore() = default;
-  // Takes the column families of every spec out of *handles and attaches
-  // their indexes (Corruption if a spec's column family is missing).
+  // Opens the DB with the column families of every collection (of
+  // `known_specs`, else of the specs read first) into a new generation and
+  // attaches their indexes; a primary drops orphan column families.
+  // *unserved: specs a secondary found no column family for (created after
+  // it listed them).
+  rocksdb::Status OpenGeneration(
+      const std::map<std::string, v1::CollectionInfo>* known_specs,
+      std::shared_ptr<Generation>* generation, uint64_t* unserved) const;
+  // Takes the column families of every spec out of *handles into
+  // `generation` and attaches their indexes. A spec without its column
+  // families is Corruption on a primary; a secondary counts it in *unserved.
   rocksdb::Status AdoptCollections(
       const std::map<std::string, v1::CollectionInfo>& specs,
-      std::map<std::string, rocksdb::ColumnFamilyHandle*>* handles);
+      std::map<std::string, rocksdb::ColumnFamilyHandle*>* handles,
+      Generation* generation, uint64_t* unserved) const;
   rocksdb::Status AttachIndex(Collection* collection) const;
+  // CatchUp's part for the collections of `generation`: forgets those not in
+  // *specs and re-attaches those whose codebook changed; leaves in *specs
+  // the collections it does not hold.
+  rocksdb::Status FollowPrimary(
+      Generation* generation, std::map<std::string, v1::CollectionInfo>* specs);
   // Closes the index and destroys the handles; with drop_data (primary) the
   // spec, the codebook and the column families are deleted first.
   rocksdb::Status DestroyCollection(Collection* collection, bool drop_data);
 
   StoreOptions options_;
-  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::DBOptions db_options_;
   std::mutex admin_mu_;    // serializes Create and Drop
-  mutable std::mutex mu_;  // guards collections_
-  std::map<std::string, std::shared_ptr<Collection>> collections_;
+  mutable std::mutex mu_;  // guards generation_ and its collections
+  std::shared_ptr<Generation> generation_;
 };
 
 // drift::Metric of a proto metric (UNSPECIFIED: l2).

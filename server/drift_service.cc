@@ -77,7 +77,6 @@ DriftService::DriftService(CollectionStore* store,
     : store_(store),
       options_(options),
       authorizer_(std::move(authorizer)),
-      snapshots_(store->db()),
       admission_("drift_server", options.max_inflight) {}
 
 template <typename Body>
@@ -101,18 +100,20 @@ grpc::Status DriftService::Run(grpc::ServerContext* ctx, Access access,
   return st;
 }
 
-void DriftService::RecordCatchUp(uint64_t unserved_collections) {
+void DriftService::RecordCatchUp(uint64_t unserved_collections, bool reopened) {
   unserved_collections_.store(unserved_collections);
+  if (reopened) reopens_.fetch_add(1);
   last_catch_up_ns_.store(
       std::chrono::steady_clock::now().time_since_epoch().count());
   catch_ups_.fetch_add(1);
 }
 
 grpc::Status DriftService::FindCollection(const std::string& name,
-                                          CollectionRef* collection) const {
+                                          CollectionRef* collection,
+                                          const Generation* generation) const {
   if (name.empty()) return Invalid("no collection named in the request");
   std::shared_ptr<Collection> c;
-  grpc::Status st = ToGrpcStatus(store_->Find(name, &c));
+  grpc::Status st = ToGrpcStatus(store_->Find(name, &c, generation));
   if (!st.ok()) return st;
   *collection = CollectionRef(std::move(c));
   if ((*collection)->index == nullptr) {
@@ -142,11 +143,21 @@ grpc::Status DriftService::FindCollections(
   return grpc::Status::OK;
 }
 
-grpc::Status DriftService::ReadView(uint64_t token, bool consistent,
-                                    SnapshotLeases::Snapshot* snapshot) {
-  if (token != 0) return ToGrpcStatus(snapshots_.Find(token, snapshot));
-  if (consistent) *snapshot = snapshots_.Take();
-  return grpc::Status::OK;
+grpc::Status DriftService::FindForRead(const std::string& name, uint64_t token,
+                                       bool consistent,
+                                       CollectionRef* collection,
+                                       SnapshotLeases::Snapshot* snapshot) {
+  if (token != 0) {
+    std::shared_ptr<Generation> generation;
+    grpc::Status st =
+        ToGrpcStatus(snapshots_.Find(token, snapshot, &generation));
+    if (!st.ok()) return st;
+    return FindCollection(name, collection, generation.get());
+  }
+  grpc::Status st = FindCollection(name, collection);
+  if (st.ok() && consistent)
+    *snapshot = SnapshotLeases::Take((*collection)->db);
+  return st;
 }
 
 rocksdb::WriteOptions DriftService::WriteOptionsOf(
@@ -235,8 +246,7 @@ grpc::Status DriftService::Upsert(grpc::ServerContext* ctx,
     st = AddRecords(*c, *req, &batch);
     if (!st.ok()) return st;
     st = ToGrpcStatus(
-        store_->db()->Write(WriteOptionsOf(req->write_options()), &batch),
-        "Upsert");
+        c->db->Write(WriteOptionsOf(req->write_options()), &batch), "Upsert");
     if (st.ok()) resp->set_upserted(req->records_size());
     return st;
   });
@@ -275,7 +285,7 @@ grpc::Status DriftService::UpsertStream(
       if (st.ok()) st = AddRecords(*c, msg, &batch);
       if (st.ok()) {
         st = ToGrpcStatus(
-            store_->db()->Write(WriteOptionsOf(msg.write_options()), &batch),
+            c->db->Write(WriteOptionsOf(msg.write_options()), &batch),
             "UpsertStream");
       }
       if (!st.ok()) return fail(st);
@@ -302,8 +312,7 @@ grpc::Status DriftService::Delete(grpc::ServerContext* ctx,
       if (!s.ok()) return ToGrpcStatus(s, "Delete");
     }
     return ToGrpcStatus(
-        store_->db()->Write(WriteOptionsOf(req->write_options()), &batch),
-        "Delete");
+        c->db->Write(WriteOptionsOf(req->write_options()), &batch), "Delete");
   });
 }
 
@@ -322,7 +331,7 @@ grpc::Status DriftService::DeleteRange(grpc::ServerContext* ctx,
         batch.DeleteRange(c->vectors, req->start(), req->limit());
     if (s.ok()) s = batch.DeleteRange(c->payloads, req->start(), req->limit());
     if (s.ok()) {
-      s = store_->db()->Write(WriteOptionsOf(req->write_options()), &batch);
+      s = c->db->Write(WriteOptionsOf(req->write_options()), &batch);
     }
     return ToGrpcStatus(s, "DeleteRange");
   });
@@ -333,10 +342,9 @@ grpc::Status DriftService::Get(grpc::ServerContext* ctx,
                                v1::GetResponse* resp) {
   return Run(ctx, Access::kRead, [&] {
     CollectionRef c;
-    grpc::Status st = FindCollection(req->collection(), &c);
-    if (!st.ok()) return st;
     SnapshotLeases::Snapshot snapshot;
-    st = ReadView(req->snapshot_token(), !req->omit_payloads(), &snapshot);
+    grpc::Status st = FindForRead(req->collection(), req->snapshot_token(),
+                                  !req->omit_payloads(), &c, &snapshot);
     if (!st.ok()) return st;
     rocksdb::ReadOptions ro;
     ro.snapshot = snapshot.get();
@@ -355,7 +363,7 @@ grpc::Status DriftService::Get(grpc::ServerContext* ctx,
       }
       if (!req->omit_payloads()) {
         std::string payload;
-        s = store_->db()->Get(ro, c->payloads, key, &payload);
+        s = c->db->Get(ro, c->payloads, key, &payload);
         if (s.ok()) {
           r->set_payload(std::move(payload));
         } else if (!s.IsNotFound()) {
@@ -388,8 +396,8 @@ grpc::Status DriftService::FillSearchResponse(
   ro.snapshot = snapshot;
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
-  store_->db()->MultiGet(ro, c.payloads, keys.size(), keys.data(),
-                         values.data(), statuses.data());
+  c.db->MultiGet(ro, c.payloads, keys.size(), keys.data(), values.data(),
+                 statuses.data());
   for (size_t i = 0; i < keys.size(); ++i) {
     if (statuses[i].ok()) {
       resp->mutable_hits(static_cast<int>(i))
@@ -406,13 +414,11 @@ grpc::Status DriftService::RunSearch(grpc::ServerContext* ctx, const Req& req,
                                      Body&& body) {
   return Run(ctx, Access::kRead, [&] {
     PreparedSearch search;
-    grpc::Status st = FindCollection(req.collection(), &search.collection);
+    grpc::Status st = FindForRead(
+        req.collection(), req.params().snapshot_token(),
+        req.params().include_payloads(), &search.collection, &search.snapshot);
     if (st.ok()) {
       st = ToSearchOptions(*search.collection, req.params(), &search.options);
-    }
-    if (st.ok()) {
-      st = ReadView(req.params().snapshot_token(),
-                    req.params().include_payloads(), &search.snapshot);
     }
     if (!st.ok()) return st;
     search.options.snapshot = search.snapshot.get();
@@ -470,8 +476,8 @@ grpc::Status DriftService::CreateSnapshot(grpc::ServerContext* ctx,
       ttl = options_.snapshot_ttl_seconds;
     }
     SnapshotLeases::Snapshot snapshot;
-    resp->set_snapshot_token(
-        snapshots_.Create(std::chrono::seconds(ttl), &snapshot));
+    resp->set_snapshot_token(snapshots_.Create(
+        store_->current(), std::chrono::seconds(ttl), &snapshot));
     resp->set_sequence_number(snapshot->GetSequenceNumber());
     resp->set_ttl_seconds(ttl);
     return grpc::Status::OK;
@@ -513,12 +519,12 @@ grpc::Status DriftService::Stats(grpc::ServerContext* ctx,
       v1::CollectionStats* cs = resp->add_collections();
       *cs->mutable_info() = c->info;
       uint64_t value = 0;
-      if (store_->db()->GetIntProperty(c->vectors, "rocksdb.estimate-num-keys",
-                                       &value)) {
+      if (c->db->GetIntProperty(c->vectors, "rocksdb.estimate-num-keys",
+                                &value)) {
         cs->set_estimated_num_keys(value);
       }
-      if (store_->db()->GetIntProperty(c->vectors,
-                                       "rocksdb.live-sst-files-size", &value)) {
+      if (c->db->GetIntProperty(c->vectors, "rocksdb.live-sst-files-size",
+                                &value)) {
         cs->set_live_sst_bytes(value);
       }
       std::map<std::string, std::string> stats;
@@ -536,6 +542,7 @@ grpc::Status DriftService::Stats(grpc::ServerContext* ctx,
               std::chrono::steady_clock::now() - last)
               .count());
       resp->set_unserved_collections(unserved_collections_.load());
+      resp->set_reopens(reopens_.load());
     }
     return grpc::Status::OK;
   });
@@ -556,7 +563,7 @@ grpc::Status DriftService::Flush(grpc::ServerContext* ctx,
     if (cfs.empty()) return grpc::Status::OK;
     rocksdb::FlushOptions fo;
     fo.wait = true;
-    return ToGrpcStatus(store_->db()->Flush(fo, cfs), "Flush");
+    return ToGrpcStatus(collections.front()->db->Flush(fo, cfs), "Flush");
   });
 }
 
@@ -573,8 +580,7 @@ grpc::Status DriftService::Compact(grpc::ServerContext* ctx,
     rocksdb::Status s = rocksdb::Status::OK();
     for (auto* cf : {c->vectors, c->payloads}) {
       if (s.ok()) {
-        s = store_->db()->CompactRange(rocksdb::CompactRangeOptions(), cf,
-                                       begin, end);
+        s = c->db->CompactRange(rocksdb::CompactRangeOptions(), cf, begin, end);
       }
     }
     return ToGrpcStatus(s, "Compact");

@@ -40,8 +40,9 @@ class DriftService final : public v1::Drift::Service {
   }
   // Releases the snapshot leases (after the gRPC server stopped).
   void ReleaseSnapshots() { snapshots_.Clear(); }
-  // A worker's catch-up completed (Stats reports them).
-  void RecordCatchUp(uint64_t unserved_collections);
+  // A worker's catch-up completed, and whether it reopened the database
+  // (Stats reports them).
+  void RecordCatchUp(uint64_t unserved_collections, bool reopened);
 
   grpc::Status CreateCollection(grpc::ServerContext* ctx,
                                 const v1::CreateCollectionRequest* req,
@@ -93,17 +94,22 @@ class DriftService final : public v1::Drift::Service {
   // after its deadline into DEADLINE_EXCEEDED.
   template <typename Body>
   grpc::Status Run(grpc::ServerContext* ctx, Access access, Body&& body);
-  // The collection, or NOT_FOUND (UNAVAILABLE while its index is missing).
+  // The collection (of `generation` if given, else of the current one), or
+  // NOT_FOUND (UNAVAILABLE while its index is missing).
   grpc::Status FindCollection(const std::string& name,
-                              CollectionRef* collection) const;
+                              CollectionRef* collection,
+                              const Generation* generation = nullptr) const;
   // That collection, or every one if `name` is empty.
   grpc::Status FindCollections(const std::string& name,
                                std::vector<CollectionRef>* collections) const;
-  // The read view of a request: its snapshot token's snapshot; else, if it
-  // reads vectors and payloads (`consistent`), a fresh snapshot so they
-  // agree; else none (the latest state).
-  grpc::Status ReadView(uint64_t token, bool consistent,
-                        SnapshotLeases::Snapshot* snapshot);
+  // The collection a read names and the view it reads: with a snapshot
+  // token, the token's snapshot and the collection as the token's
+  // generation holds it; else the current collection and, if the read
+  // takes vectors and payloads (`consistent`), a fresh snapshot of its DB
+  // so they agree; else no snapshot (the latest state).
+  grpc::Status FindForRead(const std::string& name, uint64_t token,
+                           bool consistent, CollectionRef* collection,
+                           SnapshotLeases::Snapshot* snapshot);
   rocksdb::WriteOptions WriteOptionsOf(const v1::WriteOptions& w) const;
   // What Search and SearchBatch share: the collection, the engine's options
   // for the request's params, and the read view they search at
@@ -135,6 +141,7 @@ class DriftService final : public v1::Drift::Service {
   std::atomic<uint64_t> catch_ups_{0};
   std::atomic<int64_t> last_catch_up_ns_{0};  // steady_clock
   std::atomic<uint64_t> unserved_collections_{0};
+  std::atomic<uint64_t> reopens_{0};
 };
 
 }  // namespace server

@@ -136,9 +136,10 @@ void DriftServer::CatchUpLoop() {
   while (!stop_catch_up_) {
     lock.unlock();
     uint64_t unserved = 0;
-    const Status s = store_->CatchUp(&unserved);
+    bool reopened = false;
+    const Status s = store_->CatchUp(&unserved, &reopened);
     if (s.ok()) {
-      service_->RecordCatchUp(unserved);
+      service_->RecordCatchUp(unserved, reopened);
     } else {
       fprintf(stderr, "drift_server: catch-up with the primary failed: %s\n",
               s.ToString().c_str());
