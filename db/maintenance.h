@@ -6,7 +6,10 @@
 // segments left in older epochs -> vacuum. Every new codebook goes through the
 // CodebookStore (persisted, then published), then the segments are
 // re-bucketed (Rebucket, the one place that decides how). It also keeps the
-// bucket statistics and the maintenance counters (GetStats).
+// bucket statistics and the maintenance counters (GetStats). Defined by
+// concept: maintenance.cc (life cycle, scheduling), maintenance_policy.cc
+// (Maintain, GetStats), maintenance_training.cc (Train, Rebucket),
+// maintenance_bucket_edits.cc (split/merge); tests beside each.
 //
 // Threads and locks: one background thread (auto_train) plus callers of
 // Train / Maintain / GetStats / GetBucketStats. train_mu_ serializes every

@@ -157,7 +157,9 @@ inline void ExpectValidHits(const Model& model,
     ASSERT_NE(it, model.end()) << hits[i].key << " is not visible";
     EXPECT_EQ(hits[i].distance, distance(it->second.data()));
     EXPECT_TRUE(seen.insert(hits[i].key).second) << "duplicate";
-    if (i > 0) EXPECT_LE(hits[i - 1].distance, hits[i].distance);
+    if (i > 0) {
+      EXPECT_LE(hits[i - 1].distance, hits[i].distance);
+    }
   }
 }
 

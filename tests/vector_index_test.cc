@@ -2,33 +2,25 @@
 // Flush / CompactRange / reopen / snapshots; after each step an exhaustive
 // Search must equal brute force over the model's visible state at that snapshot
 // exactly (same keys, same order, ties by key). Plus read-your-writes, bad
-// input, and recall on fashion-mnist.
+// input, and recall on fashion-mnist. The maintenance tests are beside
+// db/maintenance*.cc (same fixture, tests/vector_index_fixture.h).
 #include "drift/vector_index.h"
 
-#include <dirent.h>
-#include <sched.h>
-#include <sys/resource.h>
-
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <random>
-#include <sstream>
 #include <thread>
 
 #include "drift/plugin.h"
 #include "gtest/gtest.h"
-#include "index/bucket_moments.h"
 #include "index/codebook.h"
 #include "index/distance.h"
 #include "index/exact_knn.h"
 #include "tests/random_ops.h"
 #include "tests/test_util.h"
+#include "tests/vector_index_fixture.h"
 #include "tests/vector_model.h"
 #include "util/dataset.h"
 
@@ -38,145 +30,11 @@ namespace {
 using test::BruteForce;
 using test::Model;
 
-class VectorIndexTest : public testing::Test {
+class VectorIndexTest : public test::VectorIndexFixture {
  protected:
-  void SetUp() override {
-    RegisterDrift();
-    dir_ = test::TempDir("vector_index");
-  }
-  void TearDown() override {
-    Close();
-    test::RemoveDir(dir_);
-  }
-
-  void Open(uint32_t dim, uint32_t bucket_size = 32,
-            uint64_t file_size = 256 << 10) {
-    dim_ = dim;
-    rocksdb::DBOptions db_opts;
-    rocksdb::ColumnFamilyOptions base;
-    base.write_buffer_size = file_size;
-    base.level0_file_num_compaction_trigger = 3;
-    base.target_file_size_base = file_size;
-    base.disable_auto_compactions = disable_auto_compactions_;
-    rocksdb::ColumnFamilyOptions vec = VectorColumnFamilyOptions(dim, base);
-    DriftTableOptions topts;
-    topts.dimension = dim;
-    topts.target_bucket_size = bucket_size;
-    topts.codes = codes_;
-    vec.table_factory = NewDriftTableFactory(topts);
-    DriftMemTableOptions mopts;
-    mopts.dimension = dim;
-    mopts.graph_min_rows = graph_min_rows_;
-    vec.memtable_factory = NewDriftMemTableFactory(mopts);
-    ASSERT_OK(test::OpenWithVectorCf(dir_, db_opts, vec, &db_, &handles_));
-    VectorIndexOptions vopts;
-    vopts.dimension = dim;
-    vopts.auto_train = auto_train_;
-    vopts.min_train_vectors = 1000;
-    vopts.janitor_ops_per_sec = janitor_ops_per_sec_;
-    vopts.janitor_bytes_per_sec = janitor_bytes_per_sec_;
-    vopts.max_memtable_age_seconds = max_memtable_age_seconds_;
-    vopts.split_merge = split_merge_;
-    vopts.maintenance_cpu_priority = maintenance_cpu_priority_;
-    vopts.maintenance_quiet_ms = maintenance_quiet_ms_;
-    vopts.maintenance_max_defer_ms = maintenance_max_defer_ms_;
-    ASSERT_OK(VectorIndex::Attach(db_.get(), handles_[1], vopts, &index_));
-  }
-
-  void Close() {
-    index_.reset();
-    for (auto* h : handles_)
-      db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
-    handles_.clear();
-    db_.reset();
-  }
-
-  std::vector<float> RandomVector(std::mt19937* rng, int grid) {
-    std::vector<float> v(dim_);
-    // Small integer grids make exact distance ties frequent: ties must break by
-    // key.
-    for (float& x : v)
-      x = static_cast<float>(static_cast<int>((*rng)() % grid) - grid / 2);
-    return v;
-  }
-
-  // Puts n vectors "<prefix>0".."<prefix>n-1" (RandomVector(rng, grid) plus
-  // `offset` in every component) through the index, and into *model.
-  void PutRegion(const std::string& prefix, int n, int grid, float offset,
-                 std::mt19937* rng, Model* model) {
-    for (int i = 0; i < n; ++i) {
-      std::vector<float> v = RandomVector(rng, grid);
-      for (float& x : v) x += offset;
-      const std::string k = prefix + std::to_string(i);
-      ASSERT_OK(index_->Put(rocksdb::WriteOptions(), k, v));
-      (*model)[k] = v;
-    }
-  }
-
-  // Open, with 2000 vectors in the memtable and no codebook yet (more than
-  // min_train_vectors: the first flush requests the first training).
-  void OpenWithUntrainedVectors(uint32_t seed) {
-    Open(8, 64, /*file_size=*/64 << 20);
-    std::mt19937 rng(seed);
-    Model model;
-    PutRegion("k", 2000, 1000, 0, &rng, &model);
-  }
-
-  // PutRegion of n wide vectors "a<i>", flushed, then a codebook trained.
-  void LoadAndTrain(int n, std::mt19937* rng, Model* model) {
-    PutRegion("a", n, 100, 0, rng, model);
-    ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
-    ASSERT_OK(index_->Train(TrainOptions()));
-  }
-
-  void ExpectExact(const Model& model, const rocksdb::Snapshot* snap,
-                   std::mt19937* rng) {
-    SearchOptions so;
-    so.exhaustive = true;
-    so.snapshot = snap;
-    for (int i = 0; i < 3; ++i) {
-      const std::vector<float> q = RandomVector(rng, 9);
-      const size_t k = 1 + (*rng)() % 12;
-      std::vector<SearchHit> hits;
-      ASSERT_OK(index_->Search(so, q, k, &hits));
-      ASSERT_EQ(hits, BruteForce(model, q, k));
-      ExpectValidApproximate(model, snap, q, k);
-    }
-  }
-
-  // A default-effort search may miss neighbours, but every hit must be a
-  // visible key with its exact distance, once, in order.
-  void ExpectValidApproximate(const Model& model, const rocksdb::Snapshot* snap,
-                              const std::vector<float>& q, size_t k) {
-    SearchOptions so;
-    so.snapshot = snap;
-    std::vector<SearchHit> hits;
-    ASSERT_OK(index_->Search(so, q, k, &hits));
-    test::ExpectValidHits(model, hits, q, k);
-  }
-
   // Random Put / Delete / DeleteRange / Flush / CompactRange / Train / reopen
   // / snapshots: every exhaustive search equals brute force on the model.
   void RandomOpsStayExact();
-
-  std::string dir_;
-  uint32_t dim_ = 0;
-  BucketCodes codes_ = BucketCodes::kSQ8;
-  bool auto_train_ = true;
-  bool disable_auto_compactions_ = false;
-  uint32_t janitor_ops_per_sec_ = 0;
-  uint64_t janitor_bytes_per_sec_ = 0;
-  uint64_t max_memtable_age_seconds_ = 0;
-  bool split_merge_ = true;
-  rocksdb::CpuPriority maintenance_cpu_priority_ = rocksdb::CpuPriority::kLow;
-  uint32_t maintenance_quiet_ms_ = VectorIndexOptions().maintenance_quiet_ms;
-  uint32_t maintenance_max_defer_ms_ =
-      VectorIndexOptions().maintenance_max_defer_ms;
-  // Small, so memtable graphs are built (in the background) during the tests.
-  uint32_t graph_min_rows_ = 16;
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  std::unique_ptr<VectorIndex> index_;
 };
 
 void VectorIndexTest::RandomOpsStayExact() {
@@ -304,225 +162,6 @@ TEST_F(VectorIndexTest, CodebookRoutingAndSingleVersionFastPath) {
   EXPECT_EQ(index_->codebook_epoch(), 2u);
 }
 
-TEST_F(VectorIndexTest, AutoTrainAfterFirstFlush) {
-  Open(8, /*bucket_size=*/64, /*file_size=*/1 << 20);
-  std::mt19937 rng(11);
-  Model model;
-  for (int i = 0; i < 2000; ++i) {
-    const std::string k = "k" + std::to_string(i);
-    model[k] = RandomVector(&rng, 1000);
-    ASSERT_OK(index_->Put(rocksdb::WriteOptions(), k, model[k]));
-  }
-  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
-  // The flush wrote a segment without a codebook: the background trainer
-  // trains, persists, publishes and re-buckets.
-  for (int i = 0; i < 600 && index_->codebook_epoch() == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_EQ(index_->codebook_epoch(), 1u);
-  ExpectExact(model, nullptr, &rng);
-  // Close while idle and reopen: the codebook is the persisted one.
-  Close();
-  Open(8, 64, 1 << 20);
-  EXPECT_EQ(index_->codebook_epoch(), 1u);
-  ExpectExact(model, nullptr, &rng);
-}
-
-// Drift maintenance: data arriving in a new region overloads the buckets
-// nearest to it; Maintain retrains and re-buckets once, and searches stay
-// exact throughout.
-TEST_F(VectorIndexTest, MaintenanceRetrainsWhenDataDrifts) {
-  auto_train_ = false;
-  split_merge_ = false;  // the retrain path alone
-  Open(8, /*bucket_size=*/64, /*file_size=*/1 << 20);
-  std::mt19937 rng(5);
-  Model model;
-  LoadAndTrain(3000, &rng, &model);
-  IndexStats st;
-  ASSERT_OK(index_->GetStats(&st));
-  const uint64_t first_epoch = st.codebook_epoch;
-  EXPECT_EQ(st.bucketed_vectors, 3000u);
-  EXPECT_LT(st.max_over_mean(), 3.0);
-  bool retrained = true;
-  ASSERT_OK(index_->Maintain(&retrained));
-  EXPECT_FALSE(retrained);  // Nothing new since training.
-  // The distribution moves: 3000 vectors in a tight region far away.
-  PutRegion("b", 3000, 10, 400, &rng, &model);
-  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
-  ASSERT_OK(db_->CompactRange(rocksdb::CompactRangeOptions(), handles_[1],
-                              nullptr, nullptr));
-  ASSERT_OK(index_->GetStats(&st));
-  EXPECT_GT(st.max_over_mean(), 3.0);
-  ExpectExact(model, nullptr, &rng);
-  ASSERT_OK(index_->Maintain(&retrained));
-  EXPECT_TRUE(retrained);
-  ASSERT_OK(index_->GetStats(&st));
-  EXPECT_GT(st.codebook_epoch, first_epoch);
-  EXPECT_EQ(st.retrains_imbalance, 1u);
-  EXPECT_EQ(st.other_epoch_vectors, 0u);  // Every segment re-bucketed.
-  EXPECT_EQ(st.bucketed_vectors, 6000u);
-  EXPECT_LT(st.max_over_mean(), 3.0);
-  ExpectExact(model, nullptr, &rng);
-  ASSERT_OK(index_->Maintain(&retrained));
-  EXPECT_FALSE(retrained);  // Hysteresis: no new data, no new training.
-}
-
-// With split_merge (the default), the same drift is absorbed by splitting the
-// overloaded buckets: no retraining, buckets balanced again, searches exact.
-TEST_F(VectorIndexTest, MaintenanceSplitsBucketsWhenDataDrifts) {
-  auto_train_ = false;
-  Open(8, /*bucket_size=*/64, /*file_size=*/1 << 20);
-  std::mt19937 rng(5);
-  Model model;
-  LoadAndTrain(3000, &rng, &model);
-  bool retrained = true;
-  ASSERT_OK(index_->Maintain(&retrained));
-  EXPECT_FALSE(retrained);  // A fresh codebook: nothing written since.
-  IndexStats st;
-  ASSERT_OK(index_->GetStats(&st));
-  const uint64_t first_epoch = st.codebook_epoch;
-  const uint64_t first_buckets = st.buckets;
-  EXPECT_EQ(st.edit_checks, 0u);
-  PutRegion("b", 3000, 10, 400, &rng, &model);
-  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
-  ASSERT_OK(db_->CompactRange(rocksdb::CompactRangeOptions(), handles_[1],
-                              nullptr, nullptr));
-  ASSERT_OK(index_->GetStats(&st));
-  EXPECT_GT(st.max_over_mean(), 3.0);
-  ASSERT_OK(index_->Maintain(&retrained));
-  EXPECT_TRUE(retrained);
-  ASSERT_OK(index_->GetStats(&st));
-  EXPECT_EQ(st.codebook_epoch, first_epoch + 1);
-  EXPECT_EQ(st.trainings, 1u);  // the explicit Train only
-  EXPECT_EQ(st.edit_checks, 1u);
-  EXPECT_EQ(st.edit_publishes, 1u);
-  // 3000 new vectors at 256 per bucket: split until each is under 384.
-  EXPECT_GE(st.bucket_splits, 6u);
-  EXPECT_EQ(st.buckets, first_buckets + st.bucket_splits - st.bucket_merges);
-  EXPECT_EQ(st.other_epoch_vectors, 0u);  // every segment re-bucketed
-  EXPECT_EQ(st.bucketed_vectors, 6000u);
-  EXPECT_LE(st.max_bucket_vectors, 1.5 * 256 * 1.2);
-  EXPECT_LT(st.max_over_mean(), 2.5);
-  ExpectExact(model, nullptr, &rng);
-  std::string text;
-  ASSERT_OK(index_->GetProperty("drift.stats", &text));
-  EXPECT_NE(text.find("buckets split: " + std::to_string(st.bucket_splits)),
-            std::string::npos);
-  ASSERT_OK(index_->Maintain(&retrained));
-  EXPECT_FALSE(retrained);  // nothing written since the check
-  ASSERT_OK(index_->GetStats(&st));
-  EXPECT_EQ(st.edit_checks, 1u);
-}
-
-// The bucket statistics against a model: per slot of the codebook, the live
-// vectors' count, centre and spread, and the rows hidden by later overwrites
-// and deletions, with some writes still in the memtable and some flushed
-// before the statistics saw them; compaction then drops the hidden rows.
-TEST_F(VectorIndexTest, BucketStatsMatchTheModel) {
-  auto_train_ = false;
-  split_merge_ = false;              // the codebook stays as trained
-  disable_auto_compactions_ = true;  // hidden rows stay until CompactRange
-  Open(8, /*bucket_size=*/64, /*file_size=*/1 << 20);
-  std::mt19937 rng(12);
-  Model model;
-  LoadAndTrain(2000, &rng, &model);
-  std::string encoded;
-  ASSERT_OK(db_->Get(rocksdb::ReadOptions(), handles_[0],
-                     "drift.codebook/" + handles_[1]->GetName(), &encoded));
-  Codebook cb;
-  ASSERT_OK(Codebook::DecodeFrom(encoded, &cb));
-  ASSERT_EQ(cb.lineage.size(), cb.size());
-  EXPECT_EQ(cb.lineage[0].born_epoch, cb.epoch);
-  auto slot_of = [&](const std::vector<float>& v) {
-    uint32_t slot = 0;
-    cb.Assign(v.data(), 1, &slot);
-    return slot;
-  };
-  std::vector<BucketInfo> buckets;
-  ASSERT_OK(index_->GetBucketStats(&buckets));
-  ASSERT_EQ(buckets.size(), cb.size());
-  std::vector<uint64_t> hidden(cb.size(), 0);
-  // Each key changes once: overwrites, deletions and new keys, half of them
-  // flushed before the statistics look again.
-  for (int half = 0; half < 2; ++half) {
-    for (int i = half; i < 600; i += 2) {
-      const std::string k = "a" + std::to_string(3 * i);
-      ++hidden[slot_of(model[k])];
-      if (i % 3 == 0) {
-        ASSERT_OK(index_->Delete(rocksdb::WriteOptions(), k));
-        model.erase(k);
-      } else {
-        model[k] = RandomVector(&rng, 100);
-        ASSERT_OK(index_->Put(rocksdb::WriteOptions(), k, model[k]));
-      }
-    }
-    PutRegion(half == 0 ? "c" : "d", 250, 10, 300, &rng, &model);
-    if (half == 0) {
-      ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
-    }
-  }
-  auto expect_model = [&](bool with_hidden) {
-    std::vector<BucketMoments> live(cb.size());
-    for (const auto& kv : model)
-      live[slot_of(kv.second)].Add(kv.second.data(), 8);
-    ASSERT_OK(index_->GetBucketStats(&buckets));
-    ASSERT_EQ(buckets.size(), cb.size());
-    uint64_t tombstones = 0;
-    for (uint32_t s = 0; s < cb.size(); ++s) {
-      const BucketInfo& b = buckets[s];
-      EXPECT_EQ(b.slot, s);
-      EXPECT_EQ(b.live, live[s].count) << s;
-      EXPECT_EQ(b.tombstones, with_hidden ? hidden[s] : 0) << s;
-      EXPECT_EQ(b.rows, b.live + b.tombstones) << s;
-      EXPECT_NEAR(b.centre_shift, std::sqrt(live[s].ShiftSqr(cb.centroid(s))),
-                  1e-3 * (1 + b.centre_shift))
-          << s;
-      EXPECT_NEAR(b.spread, std::sqrt(live[s].spread()), 1e-3 * (1 + b.spread))
-          << s;
-      tombstones += b.tombstones;
-    }
-    IndexStats st;
-    ASSERT_OK(index_->GetStats(&st));
-    EXPECT_EQ(st.bucket_tombstones, tombstones);
-    EXPECT_EQ(st.stats_memtables_missed, 0u);
-  };
-  expect_model(/*with_hidden=*/true);
-  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
-  expect_model(/*with_hidden=*/true);
-  ASSERT_OK(db_->CompactRange(rocksdb::CompactRangeOptions(), handles_[1],
-                              nullptr, nullptr));
-  expect_model(/*with_hidden=*/false);
-  ExpectExact(model, nullptr, &rng);
-}
-
-// An adversarial workload that moves the same keys back and forth between two
-// regions cannot make maintenance retrain over and over.
-TEST_F(VectorIndexTest, MaintenanceIsBoundedUnderOscillation) {
-  auto_train_ = false;
-  Open(8, /*bucket_size=*/64, /*file_size=*/1 << 20);
-  std::mt19937 rng(6);
-  Model model;
-  LoadAndTrain(2000, &rng, &model);
-  for (int round = 0; round < 12; ++round) {
-    PutRegion("o", 800, 10, round % 2 == 1 ? 400.0f : 0.0f, &rng, &model);
-    ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
-    ASSERT_OK(db_->CompactRange(rocksdb::CompactRangeOptions(), handles_[1],
-                                nullptr, nullptr));
-    ASSERT_OK(index_->Maintain(nullptr));
-  }
-  IndexStats st;
-  ASSERT_OK(index_->GetStats(&st));
-  // At most the one retraining the 800 new vectors justify (they are > 10%
-  // and >= min_train_vectors only together with the growth they brought).
-  EXPECT_LE(st.trainings, 2u);
-  // Split/merge checks ran every round, but once the codebook has buckets
-  // for both regions, emptying one of them is not worth a re-bucketing.
-  EXPECT_GE(st.edit_checks, 10u);
-  EXPECT_LE(st.edit_publishes, 2u);
-  EXPECT_GT(st.bucket_edits_deferred, 0u);
-  ExpectExact(model, nullptr, &rng);
-}
-
 // Scavenger: a segment that is >= 20% tombstones is marked for compaction,
 // and the compaction drops the deleted vectors.
 TEST_F(VectorIndexTest, DeletedVectorsAreScavenged) {
@@ -557,62 +196,6 @@ TEST_F(VectorIndexTest, DeletedVectorsAreScavenged) {
   ExpectExact(model, nullptr, &rng);
 }
 
-// Vacuum: entries made dead by later overwrites (which the deletion-ratio
-// scavenger cannot see) are found by sampling and compacted away once a
-// segment is >= 20% dead; below that, nothing is rewritten.
-TEST_F(VectorIndexTest, VacuumCompactsSegmentsMadeDeadByLaterWrites) {
-  auto_train_ = false;
-  split_merge_ = false;              // no edit may rewrite the column family
-  disable_auto_compactions_ = true;  // only the vacuum compacts
-  Open(8, /*bucket_size=*/64, /*file_size=*/1 << 20);
-  std::mt19937 rng(9);
-  Model model;
-  auto put = [&](const std::string& k) {
-    model[k] = RandomVector(&rng, 100);
-    ASSERT_OK(index_->Put(rocksdb::WriteOptions(), k, model[k]));
-  };
-  auto entries = [&] {
-    rocksdb::TablePropertiesCollection props;
-    EXPECT_OK(db_->GetPropertiesOfAllTables(handles_[1], &props));
-    uint64_t n = 0;
-    for (const auto& p : props) n += p.second->num_entries;
-    return n;
-  };
-  for (int i = 0; i < 2000; ++i) put("k" + std::to_string(1000 + i));
-  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
-  ASSERT_OK(db_->CompactRange(rocksdb::CompactRangeOptions(), handles_[1],
-                              nullptr, nullptr));
-  ASSERT_OK(index_->Train(TrainOptions()));
-  // 8% of the segment overwritten (and 100 new keys): not enough.
-  for (int i = 0; i < 160; ++i) put("k" + std::to_string(1000 + 11 * i));
-  for (int i = 0; i < 100; ++i) put("n" + std::to_string(i));
-  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
-  ASSERT_OK(index_->Maintain(nullptr));
-  IndexStats st;
-  ASSERT_OK(index_->GetStats(&st));
-  EXPECT_EQ(st.vacuum_checks, 1u);
-  EXPECT_EQ(st.segments_vacuumed, 0u);
-  EXPECT_EQ(entries(), 2260u);
-  // 30% more overwritten: the first segment is now ~38% dead.
-  for (int i = 0; i < 600; ++i) put("k" + std::to_string(1001 + 3 * i));
-  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
-  ExpectExact(model, nullptr, &rng);
-  ASSERT_OK(index_->Maintain(nullptr));
-  ASSERT_OK(index_->GetStats(&st));
-  EXPECT_EQ(st.vacuum_checks, 2u);
-  EXPECT_GE(st.segments_vacuumed, 1u);
-  EXPECT_EQ(entries(), model.size());  // every dead version dropped
-  ExpectExact(model, nullptr, &rng);
-  std::string text;
-  ASSERT_OK(index_->GetProperty("drift.stats", &text));
-  EXPECT_NE(text.find("segments vacuumed: " +
-                      std::to_string(st.segments_vacuumed) + "\n"),
-            std::string::npos);
-  ASSERT_OK(index_->Maintain(nullptr));  // nothing written since: no check
-  ASSERT_OK(index_->GetStats(&st));
-  EXPECT_EQ(st.vacuum_checks, 2u);
-}
-
 // Searches see memtable vectors through the DriftMemTable only: Attach
 // refuses a column family whose memtables would be invisible to them.
 TEST_F(VectorIndexTest, AttachNeedsTheDriftMemTableOfTheSameDimension) {
@@ -640,81 +223,6 @@ TEST_F(VectorIndexTest, AttachNeedsTheDriftMemTableOfTheSameDimension) {
         << s.ToString();
     for (auto* h : handles) EXPECT_OK(db->DestroyColumnFamilyHandle(h));
   }
-}
-
-// Nice value and scheduling policy of this process's thread named `name`
-// (fields 19 and 41 of /proc/self/task/<tid>/stat); false if there is none.
-bool ThreadScheduling(const std::string& name, int* nice, int* policy) {
-  DIR* dir = opendir("/proc/self/task");
-  if (dir == nullptr) return false;
-  bool found = false;
-  while (dirent* e = readdir(dir)) {
-    const std::string task = std::string("/proc/self/task/") + e->d_name;
-    std::ifstream comm(task + "/comm");
-    std::string line;
-    if (!std::getline(comm, line) || line != name) continue;
-    std::ifstream stat_file(task + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(stat_file)),
-                     std::istreambuf_iterator<char>());
-    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
-    std::vector<std::string> f;  // f[0] is field 3 (state)
-    for (std::string x; fields >> x;) f.push_back(x);
-    if (f.size() < 39) continue;
-    *nice = std::stoi(f[16]);
-    *policy = std::stoi(f[38]);
-    found = true;
-  }
-  closedir(dir);
-  return found;
-}
-
-TEST_F(VectorIndexTest, MaintenanceThreadRunsAtItsCpuPriority) {
-  struct Case {
-    rocksdb::CpuPriority priority;
-    int nice, policy;  // nice: only for kLow (SCHED_IDLE keeps it)
-  };
-  for (const Case c : {Case{rocksdb::CpuPriority::kLow, 19, SCHED_OTHER},
-                       Case{rocksdb::CpuPriority::kIdle, 0, SCHED_IDLE}}) {
-    errno = 0;
-    const int own_nice = getpriority(PRIO_PROCESS, 0);
-    maintenance_cpu_priority_ = c.priority;
-    Open(8);
-    int nice = -100, policy = -1;
-    // The thread sets its own priority as it starts.
-    const int want_nice =
-        c.priority == rocksdb::CpuPriority::kIdle ? own_nice : c.nice;
-    for (int i = 0;
-         i < 500 && !(ThreadScheduling("drift-maint", &nice, &policy) &&
-                      nice == want_nice && policy == c.policy);
-         ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    EXPECT_EQ(nice, want_nice);
-    EXPECT_EQ(policy, c.policy);
-    Close();
-    test::RemoveDir(dir_);
-    // Only that thread: the test's own kept its priority.
-    EXPECT_EQ(getpriority(PRIO_PROCESS, 0), own_nice);
-    EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
-  }
-}
-
-TEST_F(VectorIndexTest, AttachRejectsAnInvalidCpuPriority) {
-  rocksdb::ColumnFamilyOptions vec = VectorColumnFamilyOptions(8);
-  std::unique_ptr<rocksdb::DB> db;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  ASSERT_OK(
-      test::OpenWithVectorCf(dir_, rocksdb::DBOptions(), vec, &db, &handles));
-  VectorIndexOptions vopts;
-  vopts.dimension = 8;
-  vopts.maintenance_cpu_priority = static_cast<rocksdb::CpuPriority>(9);
-  std::unique_ptr<VectorIndex> index;
-  const rocksdb::Status s =
-      VectorIndex::Attach(db.get(), handles[1], vopts, &index);
-  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
-  EXPECT_NE(s.ToString().find("maintenance_cpu_priority"), std::string::npos)
-      << s.ToString();
-  for (auto* h : handles) EXPECT_OK(db->DestroyColumnFamilyHandle(h));
 }
 
 TEST_F(VectorIndexTest, MemtableGraphAnswersForIndexedRows) {
@@ -815,31 +323,6 @@ TEST_F(VectorIndexTest, JanitorRebucketsFileByFileWithinItsBudget) {
   EXPECT_TRUE(index_->GetProperty("drift.nope", &text).IsInvalidArgument());
 }
 
-TEST_F(VectorIndexTest, CloseStopsAPacedRebucketing) {
-  auto_train_ = false;
-  disable_auto_compactions_ = true;
-  janitor_bytes_per_sec_ = 10 << 10;  // megabytes would take minutes
-  Open(16, 64, /*file_size=*/128 << 10);
-  std::mt19937 rng(29);
-  for (int i = 0; i < 4000; ++i) {
-    ASSERT_OK(index_->Put(rocksdb::WriteOptions(), "c" + std::to_string(i),
-                          RandomVector(&rng, 1000)));
-  }
-  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
-  rocksdb::Status trained;
-  const auto start = std::chrono::steady_clock::now();
-  std::thread train([&] {
-    TrainOptions t;
-    t.rebucket = true;
-    trained = index_->Train(t);
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  ASSERT_OK(index_->Close());
-  train.join();
-  EXPECT_TRUE(trained.IsIncomplete()) << trained.ToString();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
-}
-
 TEST_F(VectorIndexTest, JanitorFlushesMemtablesThatGrewOld) {
   max_memtable_age_seconds_ = 1;
   Open(8, 64, /*file_size=*/64 << 20);  // nothing flushes by size
@@ -861,76 +344,6 @@ TEST_F(VectorIndexTest, JanitorFlushesMemtablesThatGrewOld) {
   IndexStats stats;
   ASSERT_OK(index_->GetStats(&stats));
   EXPECT_GE(stats.age_flushes, 1u);
-}
-
-// Writes one vector every 5 ms from its own thread until destroyed.
-class TrickleWriter {
- public:
-  explicit TrickleWriter(VectorIndex* index)
-      : thread_([this, index] {
-          std::mt19937 rng(77);
-          std::uniform_real_distribution<float> u(-1, 1);
-          for (int i = 0; !stop_; ++i) {
-            std::vector<float> v(8);
-            for (float& x : v) x = u(rng);
-            const rocksdb::Status s =
-                index->Put(rocksdb::WriteOptions(), "t" + std::to_string(i), v);
-            EXPECT_TRUE(s.ok()) << s.ToString();
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-          }
-        }) {}
-  ~TrickleWriter() {
-    stop_ = true;
-    thread_.join();
-  }
-
- private:
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
-// Waits up to 30 s for the first codebook.
-bool WaitForFirstCodebook(VectorIndex* index) {
-  for (int i = 0; i < 600 && index->codebook_epoch() == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return index->codebook_epoch() > 0;
-}
-
-TEST_F(VectorIndexTest, MaintenanceWaitsForWritesToPause) {
-  maintenance_quiet_ms_ = 300;
-  maintenance_max_defer_ms_ = 60000;
-  OpenWithUntrainedVectors(31);
-  {
-    TrickleWriter writes(index_.get());
-    // The flush requests the first training, which waits for a pause.
-    ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-    EXPECT_EQ(index_->codebook_epoch(), 0u);
-  }
-  ASSERT_TRUE(WaitForFirstCodebook(index_.get()));
-  IndexStats stats;
-  ASSERT_OK(index_->GetStats(&stats));
-  EXPECT_GE(stats.maintenance_deferrals, 1u);
-  EXPECT_EQ(stats.maintenance_deferrals_capped, 0u);
-  EXPECT_GE(stats.maintenance_defer_micros, 1000000u);
-  std::string text;
-  ASSERT_OK(index_->GetProperty("drift.stats", &text));
-  EXPECT_NE(text.find("maintenance checks deferred for writes: "),
-            std::string::npos);
-}
-
-TEST_F(VectorIndexTest, MaintenanceStartsAtTheDeferralCapUnderSustainedWrites) {
-  maintenance_quiet_ms_ = 2000;
-  maintenance_max_defer_ms_ = 300;
-  OpenWithUntrainedVectors(37);
-  TrickleWriter writes(index_.get());
-  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
-  // Writes never pause for 2 s: the training starts after 300 ms anyway.
-  ASSERT_TRUE(WaitForFirstCodebook(index_.get()));
-  IndexStats stats;
-  ASSERT_OK(index_->GetStats(&stats));
-  EXPECT_GE(stats.maintenance_deferrals_capped, 1u);
 }
 
 TEST_F(VectorIndexTest, GraphOfAnImmutableMemtableStopsGrowing) {
