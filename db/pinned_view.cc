@@ -33,6 +33,7 @@ void PinnedView::Release() {
   state_.reset();
   arenas_.clear();
   segments_.clear();
+  largest_sequences_.clear();
   unique_keys_ = false;
 }
 
@@ -91,6 +92,7 @@ Status PinnedView::Pin(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
             std::to_string(f->fd.GetNumber()) + ")");
       }
       segments_.push_back(&drift->section());
+      largest_sequences_.push_back(f->fd.largest_seqno);
       unique_keys_ = unique_keys_ && drift->section().single_version();
     }
   }

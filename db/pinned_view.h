@@ -30,6 +30,11 @@ class PinnedView {
   const std::vector<const VectorSectionReader*>& segments() const {
     return segments_;
   }
+  // The largest sequence number of each segment's entries (its file's
+  // metadata), in the order of segments().
+  const std::vector<rocksdb::SequenceNumber>& largest_sequences() const {
+    return largest_sequences_;
+  }
   // True if every user key has at most one entry in the whole view: the
   // memtables are empty, every segment is single_version() and no two
   // segments can share a key (one segment, or all in one level >= 1). A
@@ -44,6 +49,7 @@ class PinnedView {
   std::unique_ptr<State> state_;
   std::vector<std::shared_ptr<const FreshVectorArena>> arenas_;
   std::vector<const VectorSectionReader*> segments_;
+  std::vector<rocksdb::SequenceNumber> largest_sequences_;
   bool unique_keys_ = false;
 };
 

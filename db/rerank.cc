@@ -4,7 +4,6 @@
 #include <cmath>
 #include <limits>
 #include <string>
-#include <unordered_map>
 
 #include "db/candidate_set.h"
 #include "db/search_filter.h"
@@ -41,8 +40,8 @@ void SortAndTruncate(const ExactDistance& distance, size_t k,
 }  // namespace
 
 bool UniqueKeysRerank::Keeps(const BucketDataView& bucket, uint32_t r,
-                             SearchFilter* filter) const {
-  return SequenceOf(bucket.keys[r]) <= visible_ &&
+                             bool all_visible, SearchFilter* filter) const {
+  return (all_visible || SequenceOf(bucket.keys[r]) <= visible_) &&
          (filter == nullptr || filter->Passes(UserKeyOf(bucket.keys[r])));
 }
 
@@ -58,12 +57,14 @@ void UniqueKeysRerank::AddBucket(
     const std::shared_ptr<VectorSectionReader::BlobRef>& blob,
     SearchFilter* filter, const float* bound) {
   bool kept = false;
+  const bool all_visible = AllVisible(segment);
   if (bound_k_ != 0 && bound != nullptr) {
     for (uint32_t r = 0; r < bucket.num_rows; ++r) {
       // An entry whose lower bound exceeds k upper bounds cannot be among
       // the k nearest, nor lower the k-th upper bound.
       const float lower = approx[r] - bound[r];
-      if (!(lower <= UpperK()) || !Keeps(bucket, r, filter)) continue;
+      if (!(lower <= UpperK()) || !Keeps(bucket, r, all_visible, filter))
+        continue;
       uppers_.push_back(approx[r] + bound[r]);
       std::push_heap(uppers_.begin(), uppers_.end());
       if (uppers_.size() > bound_k_) {
@@ -82,7 +83,7 @@ void UniqueKeysRerank::AddBucket(
         !(approx[r] < heap_.front().approx)) {
       continue;
     }
-    if (!Keeps(bucket, r, filter)) continue;
+    if (!Keeps(bucket, r, all_visible, filter)) continue;
     heap_.push_back(
         {approx[r], static_cast<uint32_t>(segment), b, r, bucket.keys[r]});
     std::push_heap(heap_.begin(), heap_.end());
@@ -110,30 +111,83 @@ std::vector<const UniqueKeysRerank::Candidate*> UniqueKeysRerank::VerifyOrder()
   return order;
 }
 
+namespace {
+
+// Candidates whose rows are resolved and prefetched ahead of the one being
+// measured, so the cache misses of the next rows overlap its distance.
+constexpr size_t kRowLookahead = 3;
+
+// The rows of up to kRowLookahead + 1 candidates, by their index in the
+// verify order (slot = index % (kRowLookahead + 1)); each slot's BlobRef
+// keeps its row alive until the slot is reused.
+class RowLookahead {
+ public:
+  RowLookahead(const std::vector<const VectorSectionReader*>& segments,
+               uint32_t dim)
+      : segments_(segments), row_bytes_(size_t{dim} * sizeof(float)) {}
+
+  void Fetch(size_t index, uint32_t segment, uint32_t bucket, uint32_t row) {
+    Slot& slot = slots_[index % kSlots];
+    slot.row = nullptr;
+    slot.status =
+        segments_[segment]->ReadRowRef(bucket, row, &slot.ref, &slot.row);
+    if (!slot.status.ok()) return;
+    const char* p = reinterpret_cast<const char*>(slot.row);
+    for (size_t at = 0; at < row_bytes_; at += 64) __builtin_prefetch(p + at);
+  }
+  // The row fetched as `index` (or why it could not be read).
+  Status Get(size_t index, const float** row) const {
+    const Slot& slot = slots_[index % kSlots];
+    *row = slot.row;
+    return slot.status;
+  }
+
+ private:
+  static constexpr size_t kSlots = kRowLookahead + 1;
+  struct Slot {
+    VectorSectionReader::BlobRef ref;
+    const float* row = nullptr;
+    Status status;
+  };
+  const std::vector<const VectorSectionReader*>& segments_;
+  const size_t row_bytes_;
+  Slot slots_[kSlots];
+};
+
+}  // namespace
+
 Status UniqueKeysRerank::Finish(
     const std::vector<const VectorSectionReader*>& segments,
     const ExactDistance& distance, uint32_t dim, size_t k, bool with_vectors,
     std::vector<SearchHit>* hits, SearchStats* stats) const {
   hits->clear();
-  VectorSectionReader::BlobRef row_ref;
-  // Hit i is candidate i until sorted; rows are copied only for the k kept
-  // (an exhaustive search measures every vector).
-  std::unordered_map<std::string, const Candidate*> by_key;
   const std::vector<const Candidate*> order = VerifyOrder();
+  // Exact distances of the verified candidates; keys are copied only for the
+  // k returned (an exhaustive search measures every vector).
+  std::vector<std::pair<float, const Candidate*>> measured;
+  measured.reserve(order.size());
   std::vector<float> best;  // bounded mode: max-heap of the k nearest exact
-  for (const Candidate* c : order) {
-    // Lower bounds ascend: none of the rest can beat the k-th exact distance.
-    if (bound_k_ != 0 && best.size() == bound_k_ && c->approx > best.front()) {
-      break;
+  // Lower bounds ascend: once k exact distances are known, no candidate whose
+  // lower bound exceeds the k-th can beat it (nor any after it).
+  auto beyond = [&](const Candidate* c) {
+    return bound_k_ != 0 && best.size() == bound_k_ && c->approx > best.front();
+  };
+  RowLookahead rows(segments, dim);
+  size_t fetched = 0;
+  for (size_t i = 0; i < order.size() && !beyond(order[i]); ++i) {
+    // Only rows that can still be verified are fetched ahead (the k-th
+    // exact distance only shrinks).
+    for (; fetched < order.size() && fetched <= i + kRowLookahead; ++fetched) {
+      const Candidate& c = *order[fetched];
+      if (fetched > i && beyond(&c)) break;
+      rows.Fetch(fetched, c.segment, c.bucket, c.row);
     }
     const float* row = nullptr;
-    Status s =
-        segments[c->segment]->ReadRowRef(c->bucket, c->row, &row_ref, &row);
+    Status s = rows.Get(i, &row);
     if (!s.ok()) return s;
-    const Slice key = UserKeyOf(c->internal_key);
-    hits->push_back({key.ToString(), distance(row)});
+    measured.emplace_back(distance(row), order[i]);
     if (bound_k_ != 0) {
-      best.push_back(hits->back().distance);
+      best.push_back(measured.back().first);
       std::push_heap(best.begin(), best.end());
       if (best.size() > bound_k_) {
         std::pop_heap(best.begin(), best.end());
@@ -141,14 +195,30 @@ Status UniqueKeysRerank::Finish(
       }
     }
   }
-  stats->candidates_verified += hits->size();
-  if (with_vectors) {
-    for (size_t i = 0; i < hits->size(); ++i) by_key[(*hits)[i].key] = order[i];
-  }
-  SortAndTruncate(distance, k, hits);
-  if (!with_vectors) return Status::OK();
-  for (SearchHit& hit : *hits) {
-    const Candidate& c = *by_key[hit.key];
+  stats->candidates_verified += measured.size();
+  measured.erase(std::remove_if(measured.begin(), measured.end(),
+                                [&distance](const auto& m) {
+                                  return distance.NeverMatches(m.first);
+                                }),
+                 measured.end());
+  // Ascending by distance, ties by user key (as SortAndTruncate's hits).
+  auto by_distance = [](const auto& a, const auto& b) {
+    return a.first != b.first
+               ? a.first < b.first
+               : UserKeyOf(a.second->internal_key)
+                         .compare(UserKeyOf(b.second->internal_key)) < 0;
+  };
+  const size_t keep = std::min(k, measured.size());
+  std::partial_sort(measured.begin(), measured.begin() + keep, measured.end(),
+                    by_distance);
+  hits->resize(keep);
+  VectorSectionReader::BlobRef row_ref;
+  for (size_t i = 0; i < keep; ++i) {
+    const Candidate& c = *measured[i].second;
+    SearchHit& hit = (*hits)[i];
+    hit.key = UserKeyOf(c.internal_key).ToString();
+    hit.distance = measured[i].first;
+    if (!with_vectors) continue;
     const float* row = nullptr;
     Status s = segments[c.segment]->ReadRowRef(c.bucket, c.row, &row_ref, &row);
     if (!s.ok()) return s;

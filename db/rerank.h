@@ -44,9 +44,16 @@ constexpr size_t kCandidatePoolFactor = 4;
 // bounds hold, the result is the exact k nearest of the scanned entries.
 class UniqueKeysRerank {
  public:
+  // `segment_largest[i]` (optional) bounds the sequence numbers of segment
+  // i's entries: a segment wholly at or below `visible` needs no per-entry
+  // visibility check (reading each entry's key is a cache miss).
   UniqueKeysRerank(rocksdb::SequenceNumber visible, size_t depth,
-                   size_t bound_k = 0)
-      : visible_(visible), depth_(depth), bound_k_(bound_k) {}
+                   size_t bound_k = 0,
+                   std::vector<rocksdb::SequenceNumber> segment_largest = {})
+      : visible_(visible),
+        depth_(depth),
+        bound_k_(bound_k),
+        segment_largest_(std::move(segment_largest)) {}
 
   // One scanned bucket: bucket `b` of segment `segment` with its approximate
   // distances `approx` (and, in the bounded mode, their error `bound`).
@@ -72,9 +79,15 @@ class UniqueKeysRerank {
     rocksdb::Slice internal_key;  // points into a blob kept in `blobs_`
     bool operator<(const Candidate& o) const { return approx < o.approx; }
   };
-  // Whether row r of `bucket` is visible and passes `filter`.
-  bool Keeps(const BucketDataView& bucket, uint32_t r,
+  // Whether row r of `bucket` is visible (always, with `all_visible`) and
+  // passes `filter`.
+  bool Keeps(const BucketDataView& bucket, uint32_t r, bool all_visible,
              SearchFilter* filter) const;
+  // Whether every entry of segment `segment` is visible.
+  bool AllVisible(size_t segment) const {
+    return segment < segment_largest_.size() &&
+           segment_largest_[segment] <= visible_;
+  }
   // The bounded mode: the k-th smallest upper bound seen (infinity before k).
   float UpperK() const;
   // The candidates Finish verifies, in order.
@@ -83,6 +96,7 @@ class UniqueKeysRerank {
   const rocksdb::SequenceNumber visible_;
   const size_t depth_;
   const size_t bound_k_;
+  const std::vector<rocksdb::SequenceNumber> segment_largest_;
   // Max-heap on approx, at most depth_; in the bounded mode every kept entry
   // (approx = its lower bound), unordered.
   std::vector<Candidate> heap_;

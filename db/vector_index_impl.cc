@@ -52,6 +52,27 @@ bool AllHaveRabitq(const PinnedView& view) {
   return true;
 }
 
+// Prefetches what scanning `bucket` reads first: its RaBitQ centroid, codes
+// and factors, or the first kSq8PrefetchBytes of its SQ8 codes (the hardware
+// prefetcher follows the rest of that stream).
+constexpr size_t kSq8PrefetchBytes = 4096;
+void PrefetchScannedData(const BucketDataView& bucket, bool rabitq) {
+  auto prefetch = [](const void* data, size_t bytes) {
+    const char* p = static_cast<const char*>(data);
+    for (size_t at = 0; at < bytes; at += 64) __builtin_prefetch(p + at);
+  };
+  if (!rabitq) {
+    prefetch(bucket.codes.data(),
+             std::min(bucket.codes.size(), kSq8PrefetchBytes));
+    return;
+  }
+  const size_t pd = RabitqRotation::PaddedDim(bucket.dim);
+  prefetch(bucket.rabitq_centroid, pd * sizeof(float));
+  prefetch(bucket.rabitq_codes, bucket.num_rows * RabitqCodeBytes(pd));
+  prefetch(bucket.rabitq_factors,
+           bucket.num_rows * kRabitqFactorsPerRow * sizeof(float));
+}
+
 // Filtered searches: every kSampleStride-th scanned row of the first round
 // (and up to about kMemtableSamples rows per memtable when no segment was
 // probed) samples the filter's pass rate; the probes widen at most
@@ -474,7 +495,7 @@ Status VectorIndexImpl::SearchFiltered(const PinnedView& view,
     const bool bounded =
         !plan.exhaustive && plan.metric == Metric::kL2 && AllHaveRabitq(view);
     UniqueKeysRerank unique(snapshot->GetSequenceNumber(), rerank,
-                            bounded ? k : 0);
+                            bounded ? k : 0, view.largest_sequences());
     Status s = rounds(
         bounded,
         [&unique, filter](
@@ -607,10 +628,25 @@ Status VectorIndexImpl::ScanSegments(const PinnedView& view,
     } else if (rotation == nullptr) {
       l2_scanner.emplace(segment->sq8(), query);
     }
-    for (uint32_t b : buckets) {
-      auto blob = std::make_shared<VectorSectionReader::BlobRef>();
-      Status s = segment->GetBucket(b, blob.get());
-      if (!s.ok()) return s;
+    // Each bucket is fetched and its scanned data prefetched while the one
+    // before it is scanned (pinned buckets are in RAM, rarely in cache).
+    std::shared_ptr<VectorSectionReader::BlobRef> next;
+    auto fetch = [&](uint32_t b) {
+      next = std::make_shared<VectorSectionReader::BlobRef>();
+      Status s = segment->GetBucket(b, next.get());
+      if (s.ok()) PrefetchScannedData(next->bucket(), rotation != nullptr);
+      return s;
+    };
+    Status s = fetch(buckets[0]);
+    if (!s.ok()) return s;
+    for (size_t j = 0; j < buckets.size(); ++j) {
+      const uint32_t b = buckets[j];
+      const std::shared_ptr<VectorSectionReader::BlobRef> blob =
+          std::move(next);
+      if (j + 1 < buckets.size()) {
+        s = fetch(buckets[j + 1]);
+        if (!s.ok()) return s;
+      }
       const BucketDataView& bucket = blob->bucket();
       approx.resize(bucket.num_rows);
       const auto* codes = reinterpret_cast<const uint8_t*>(bucket.codes.data());

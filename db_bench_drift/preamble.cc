@@ -108,6 +108,8 @@ HeaderFields RunHeader(const Dataset& data, size_t queries,
     h.emplace_back("isa_override", forced);
   }
   h.emplace_back("avx512_vnni", YesNo(DetectCpuFeatures().avx512_vnni));
+  h.emplace_back("avx512_vpopcntdq",
+                 YesNo(DetectCpuFeatures().avx512_vpopcntdq));
   h.emplace_back("dataset", data.name);
   h.emplace_back("base_vectors", std::to_string(data.num_base()));
   h.emplace_back("dim", std::to_string(data.dim));
@@ -127,9 +129,11 @@ void PrintHeader(const HeaderFields& header, const Dataset& data) {
   auto has = [&f](const char* name) { return f.count(name) != 0; };
   std::printf("Drift:      version %s\n", f["version"].c_str());
   std::printf("Date:       %s\n", f["date"].c_str());
-  std::printf("CPU:        %s (family/model/stepping %s, AVX-512 VNNI %s)\n",
-              f["cpu"].c_str(), f["cpu_signature"].c_str(),
-              f["avx512_vnni"].c_str());
+  std::printf(
+      "CPU:        %s (family/model/stepping %s, AVX-512 VNNI %s, VPOPCNTDQ "
+      "%s)\n",
+      f["cpu"].c_str(), f["cpu_signature"].c_str(), f["avx512_vnni"].c_str(),
+      f["avx512_vpopcntdq"].c_str());
   std::printf("ISA:        %s (detected %s%s%s)\n", f["isa"].c_str(),
               f["detected_isa"].c_str(),
               has("isa_override") ? ", DRIFT_ISA=" : "",

@@ -34,10 +34,10 @@ std::string CpuSignature();
 
 // What describes the run, in header order as (name, value): version, date,
 // cpu, cpu_signature, isa (the kernels'), detected_isa, isa_override
-// (DRIFT_ISA, if set), avx512_vnni, dataset, base_vectors, dim, metric, queries
-// (those a search will really run; absent when `queries` is 0), benchmarks,
-// systems, faiss (FaissBuild(), when --systems names faiss and it is built
-// in). The --json output carries them as its "header" object.
+// (DRIFT_ISA, if set), avx512_vnni, avx512_vpopcntdq, dataset, base_vectors,
+// dim, metric, queries (those a search will really run; absent when `queries`
+// is 0), benchmarks, systems, faiss (FaissBuild(), when --systems names faiss
+// and it is built in). The --json output carries them as its "header" object.
 using HeaderFields = std::vector<std::pair<std::string, std::string>>;
 HeaderFields RunHeader(const Dataset& data, size_t queries,
                        const std::string& benchmarks,

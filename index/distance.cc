@@ -12,7 +12,8 @@ namespace internal {
 const Kernels& KernelsFor(IsaLevel level) {
   switch (ClampToSupported(level)) {
     case IsaLevel::kAvx512:
-      return kAvx512Kernels;
+      return DetectCpuFeatures().avx512_vpopcntdq ? kAvx512PopcntKernels
+                                                  : kAvx512Kernels;
     case IsaLevel::kAvx2:
       return kAvx2Kernels;
     case IsaLevel::kScalar:

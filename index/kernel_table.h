@@ -57,6 +57,9 @@ struct Kernels {
 extern const Kernels kScalarKernels;
 extern const Kernels kAvx2Kernels;
 extern const Kernels kAvx512Kernels;
+// kAvx512Kernels with scan_planes on VPOPCNTQ (CPUs with AVX-512 VPOPCNTDQ);
+// KernelsFor(kAvx512) returns it where the CPU has that extension.
+extern const Kernels kAvx512PopcntKernels;
 
 // The table for ClampToSupported(level).
 const Kernels& KernelsFor(IsaLevel level);

@@ -246,24 +246,22 @@ void ScanIntKernel(const int16_t* qc, const int16_t* w, float scale,
 
 // <b, u> for 1-bit codes b against kRabitqQueryBits bit planes of u: per
 // Ops::kPlaneBytes of code, each plane's popcount of (code & plane) weighted
-// by 2^j (Ops::PlaneDot); whole 64-bit words left over (small pd) go through
-// the scalar word form.
+// by 2^j (Ops::PlaneBlocksDot); whole 64-bit words left over (small pd) go
+// through the scalar word form.
 static_assert(kRabitqQueryBits <= 4,
-              "PlaneDot's weighted byte counts must stay below 256");
+              "PlaneBlocksDot's weighted byte counts must stay below 256");
 template <class Ops>
 void ScanPlanesKernel(const uint64_t* planes, const uint8_t* codes, size_t n,
                       size_t pd, uint32_t* out) {
   const size_t words = pd / 64;
   const size_t bytes = pd / 8;
-  constexpr size_t B = Ops::kPlaneBytes;
+  const size_t blocks = bytes / Ops::kPlaneBytes;
+  const size_t tail = blocks * Ops::kPlaneBytes / 8;  // first word after them
   for (size_t i = 0; i < n; ++i) {
     const uint8_t* code = codes + i * bytes;
-    uint64_t total = 0;
-    size_t at = 0;
-    for (; at + B <= bytes; at += B) {
-      total += Ops::PlaneDot(code + at, planes, words, at / 8);
-    }
-    for (size_t w = at / 8; w < words; ++w) {
+    uint64_t total =
+        blocks > 0 ? Ops::PlaneBlocksDot(code, planes, words, blocks) : 0;
+    for (size_t w = tail; w < words; ++w) {
       uint64_t c;
       __builtin_memcpy(&c, code + 8 * w, sizeof(c));
       for (int j = 0; j < kRabitqQueryBits; ++j) {

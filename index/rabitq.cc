@@ -45,6 +45,31 @@ void Fwht(float* x, size_t n) {
   }
 }
 
+// planes[b * (n / 64) + t / 64] bit t % 64 = bit b of u[t], for the
+// kRabitqQueryBits planes of n (a multiple of 64) values: 16 values at a
+// time, each bit moved to the top of its byte and gathered by movemask.
+void SetBitPlanes(const uint8_t* u, size_t n, uint64_t* planes) {
+  const size_t words = n / 64;
+  for (size_t w = 0; w < words; ++w) {
+    uint64_t bits[internal::kRabitqQueryBits] = {};
+    for (size_t part = 0; part < 4; ++part) {
+      const __m128i v = _mm_loadu_si128(
+          reinterpret_cast<const __m128i*>(u + 64 * w + 16 * part));
+      for (int b = 0; b < internal::kRabitqQueryBits; ++b) {
+        // A 16-bit shift: what crosses into a byte's low bits never reaches
+        // its top bit (b <= 7).
+        const __m128i top = _mm_slli_epi16(v, 7 - b);
+        bits[b] |=
+            static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(top)))
+            << (16 * part);
+      }
+    }
+    for (int b = 0; b < internal::kRabitqQueryBits; ++b) {
+      planes[b * words + w] = bits[b];
+    }
+  }
+}
+
 }  // namespace
 
 uint32_t RabitqRotation::PaddedDim(uint32_t dim) {
@@ -161,17 +186,16 @@ RabitqScanner::RabitqScanner(const RabitqRotation& rotation, const float* query,
   lo_ = *lo;
   delta_ = (*hi - *lo) / kLevels;
   const float inv = delta_ > 0 ? 1 / delta_ : 0;
+  std::vector<uint8_t> u(pd);
   double resid2 = 0, qsum = 0;
   for (size_t j = 0; j < pd; ++j) {
-    const uint32_t u = std::min<uint32_t>(
-        kLevels, static_cast<uint32_t>((rq[j] - lo_) * inv + 0.5f));
-    const double q = lo_ + delta_ * static_cast<float>(u);
+    u[j] = static_cast<uint8_t>(std::min<uint32_t>(
+        kLevels, static_cast<uint32_t>((rq[j] - lo_) * inv + 0.5f)));
+    const double q = lo_ + delta_ * static_cast<float>(u[j]);
     resid2 += (rq[j] - q) * (rq[j] - q);
     qsum += q;
-    for (int b = 0; b < internal::kRabitqQueryBits; ++b) {
-      planes_[b * words + j / 64] |= uint64_t{(u >> b) & 1} << (j % 64);
-    }
   }
+  SetBitPlanes(u.data(), pd, planes_.data());
   qsum_ = static_cast<float>(qsum);
   resid_ = static_cast<float>(std::sqrt(resid2));
 }

@@ -45,7 +45,8 @@ struct ScalarOps {
   }
   // The 1-bit code scan works on whole words (ScanPlanesKernel's tail).
   static constexpr size_t kPlaneBytes = ~size_t{0};
-  static uint64_t PlaneDot(const uint8_t*, const uint64_t*, size_t, size_t) {
+  static uint64_t PlaneBlocksDot(const uint8_t*, const uint64_t*, size_t,
+                                 size_t) {
     return 0;  // never called: no block is kPlaneBytes long
   }
 
@@ -113,23 +114,28 @@ struct Avx2Ops {
         _mm256_shuffle_epi8(table,
                             _mm256_and_si256(_mm256_srli_epi16(x, 4), low)));
   }
-  // sum_j 2^j popcount(code & plane_j) over the 32 code bytes at `code`
-  // (words w..w+4 of each plane): per byte at most 8 * 15 = 120 (with
-  // kRabitqQueryBits = 4), so the
-  // weighted counts add up in bytes before one sum of absolute differences.
+  // sum_j 2^j popcount(code & plane_j) over `blocks` blocks of 32 code bytes
+  // (words 4b..4b+4 of each plane for block b): per byte and block at most
+  // 8 * 15 = 120 (with kRabitqQueryBits = 4), so the weighted counts add up
+  // in bytes; each block's sum of absolute differences adds into 64-bit
+  // lanes, reduced once.
   static constexpr size_t kPlaneBytes = 32;
-  static uint64_t PlaneDot(const uint8_t* code, const uint64_t* planes,
-                           size_t words, size_t w) {
-    const __m256i c =
-        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(code));
-    __m256i acc = _mm256_setzero_si256();
-    for (int j = kRabitqQueryBits - 1; j >= 0; --j) {  // acc = 2 acc + count_j
-      const __m256i p = _mm256_loadu_si256(
-          reinterpret_cast<const __m256i*>(planes + j * words + w));
-      acc = _mm256_add_epi8(_mm256_add_epi8(acc, acc),
-                            Popcount8(_mm256_and_si256(c, p)));
+  static uint64_t PlaneBlocksDot(const uint8_t* code, const uint64_t* planes,
+                                 size_t words, size_t blocks) {
+    __m256i sums = _mm256_setzero_si256();
+    for (size_t b = 0; b < blocks; ++b) {
+      const __m256i c =
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(code + 32 * b));
+      __m256i acc = _mm256_setzero_si256();
+      for (int j = kRabitqQueryBits - 1; j >= 0; --j) {  // acc = 2 acc + n_j
+        const __m256i p = _mm256_loadu_si256(
+            reinterpret_cast<const __m256i*>(planes + j * words + 4 * b));
+        acc = _mm256_add_epi8(_mm256_add_epi8(acc, acc),
+                              Popcount8(_mm256_and_si256(c, p)));
+      }
+      sums =
+          _mm256_add_epi64(sums, _mm256_sad_epu8(acc, _mm256_setzero_si256()));
     }
-    const __m256i sums = _mm256_sad_epu8(acc, _mm256_setzero_si256());
     const __m128i half = _mm_add_epi64(_mm256_castsi256_si128(sums),
                                        _mm256_extracti128_si256(sums, 1));
     return static_cast<uint64_t>(_mm_cvtsi128_si64(half) +
@@ -206,19 +212,23 @@ struct Avx512Ops {
         _mm512_shuffle_epi8(table,
                             _mm512_and_si512(_mm512_srli_epi16(x, 4), low)));
   }
-  // As Avx2Ops::PlaneDot over 64 code bytes.
+  // As Avx2Ops::PlaneBlocksDot over blocks of 64 code bytes.
   static constexpr size_t kPlaneBytes = 64;
-  static uint64_t PlaneDot(const uint8_t* code, const uint64_t* planes,
-                           size_t words, size_t w) {
-    const __m512i c = _mm512_loadu_si512(code);
-    __m512i acc = _mm512_setzero_si512();
-    for (int j = kRabitqQueryBits - 1; j >= 0; --j) {
-      const __m512i p = _mm512_loadu_si512(planes + j * words + w);
-      acc = _mm512_add_epi8(_mm512_add_epi8(acc, acc),
-                            Popcount8(_mm512_and_si512(c, p)));
+  static uint64_t PlaneBlocksDot(const uint8_t* code, const uint64_t* planes,
+                                 size_t words, size_t blocks) {
+    __m512i sums = _mm512_setzero_si512();
+    for (size_t b = 0; b < blocks; ++b) {
+      const __m512i c = _mm512_loadu_si512(code + 64 * b);
+      __m512i acc = _mm512_setzero_si512();
+      for (int j = kRabitqQueryBits - 1; j >= 0; --j) {
+        const __m512i p = _mm512_loadu_si512(planes + j * words + 8 * b);
+        acc = _mm512_add_epi8(_mm512_add_epi8(acc, acc),
+                              Popcount8(_mm512_and_si512(c, p)));
+      }
+      sums =
+          _mm512_add_epi64(sums, _mm512_sad_epu8(acc, _mm512_setzero_si512()));
     }
-    return static_cast<uint64_t>(
-        _mm512_reduce_add_epi64(_mm512_sad_epu8(acc, _mm512_setzero_si512())));
+    return static_cast<uint64_t>(_mm512_reduce_add_epi64(sums));
   }
 
   static constexpr size_t kIntWidth = 32;
@@ -242,6 +252,33 @@ struct Avx512Ops {
   }
 };
 #endif  // __AVX512F__ && __AVX512BW__
+
+#if defined(__AVX512F__) && defined(__AVX512BW__) && \
+    defined(__AVX512VPOPCNTDQ__)
+// Avx512Ops with the 1-bit code scan on VPOPCNTQ: per plane one 64-bit
+// population count per word, accumulated per plane over the blocks and
+// weighted once per code (the same exact integers as every other ISA).
+struct Avx512PopcntOps : Avx512Ops {
+  static uint64_t PlaneBlocksDot(const uint8_t* code, const uint64_t* planes,
+                                 size_t words, size_t blocks) {
+    __m512i acc[kRabitqQueryBits];
+    for (__m512i& a : acc) a = _mm512_setzero_si512();
+    for (size_t b = 0; b < blocks; ++b) {
+      const __m512i c = _mm512_loadu_si512(code + 64 * b);
+      for (int j = 0; j < kRabitqQueryBits; ++j) {
+        const __m512i p = _mm512_loadu_si512(planes + j * words + 8 * b);
+        acc[j] = _mm512_add_epi64(acc[j],
+                                  _mm512_popcnt_epi64(_mm512_and_si512(c, p)));
+      }
+    }
+    __m512i total = acc[kRabitqQueryBits - 1];
+    for (int j = kRabitqQueryBits - 2; j >= 0; --j) {
+      total = _mm512_add_epi64(_mm512_add_epi64(total, total), acc[j]);
+    }
+    return static_cast<uint64_t>(_mm512_reduce_add_epi64(total));
+  }
+};
+#endif  // __AVX512VPOPCNTDQ__
 
 }  // namespace
 }  // namespace internal

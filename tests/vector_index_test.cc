@@ -115,6 +115,53 @@ TEST_F(VectorIndexTest, RabitqBoundsKeepSearchExactOverProbedBuckets) {
   EXPECT_LT(verified, 60 * model.size() / 10);
 }
 
+// One segment holding entries older and newer than a snapshot (the unique-
+// keys path, where a segment wholly below the snapshot skips the per-entry
+// visibility check): the snapshot sees only the older entries, the newest
+// view all of them, with either code.
+TEST_F(VectorIndexTest, OneSegmentSearchedAtAnOlderSnapshotHidesNewerEntries) {
+  for (BucketCodes codes : {BucketCodes::kSQ8, BucketCodes::kRabitQ}) {
+    codes_ = codes;
+    auto_train_ = false;
+    Open(8, 64, /*file_size=*/64 << 20);
+    std::mt19937 rng(5);
+    Model old_model;
+    PutRegion("a", 600, 100, 0, &rng, &old_model);
+    const rocksdb::Snapshot* snap = db_->GetSnapshot();
+    Model all = old_model;
+    PutRegion("b", 600, 100, 0, &rng, &all);
+    ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+    TrainOptions t;
+    t.num_buckets = 8;
+    ASSERT_OK(index_->Train(t));
+    ASSERT_OK(db_->CompactRange(rocksdb::CompactRangeOptions(), handles_[1],
+                                nullptr, nullptr));
+    for (int i = 0; i < 10; ++i) {
+      const std::vector<float> q = RandomVector(&rng, 100);
+      const size_t k = 1 + rng() % 12;
+      for (const rocksdb::Snapshot* at : {snap, db_->GetSnapshot()}) {
+        const Model& model = at == snap ? old_model : all;
+        SearchOptions so;
+        so.snapshot = at;
+        so.nprobe = 100000;  // every bucket: exact where the bounds hold
+        std::vector<SearchHit> hits;
+        SearchStats stats;
+        ASSERT_OK(index_->Search(so, q, k, &hits, &stats));
+        EXPECT_EQ(stats.point_reads, 0u);  // the unique-keys path
+        ASSERT_EQ(hits, BruteForce(model, q, k)) << "query " << i;
+        so.exhaustive = true;
+        ASSERT_OK(index_->Search(so, q, k, &hits));
+        ASSERT_EQ(hits, BruteForce(model, q, k)) << "query " << i;
+        if (at != snap) db_->ReleaseSnapshot(at);
+      }
+    }
+    db_->ReleaseSnapshot(snap);
+    Close();
+    test::RemoveDir(dir_);
+    dir_ = test::TempDir("vector_index");
+  }
+}
+
 TEST_F(VectorIndexTest, CodebookRoutingAndSingleVersionFastPath) {
   auto_train_ = false;  // epochs come from the explicit Train calls only
   Open(8, /*bucket_size=*/64, /*file_size=*/1 << 20);

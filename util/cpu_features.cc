@@ -18,6 +18,8 @@ const CpuFeatures& DetectCpuFeatures() {
                        __builtin_cpu_supports("avx512bw") &&
                        __builtin_cpu_supports("avx512vl");
     f.avx512_vnni = f.avx512_f_bw_vl && __builtin_cpu_supports("avx512vnni");
+    f.avx512_vpopcntdq =
+        f.avx512_f_bw_vl && __builtin_cpu_supports("avx512vpopcntdq");
     return f;
   }();
   return features;

@@ -14,6 +14,7 @@ struct CpuFeatures {
   bool avx2_fma = false;
   bool avx512_f_bw_vl = false;
   bool avx512_vnni = false;
+  bool avx512_vpopcntdq = false;  // VPOPCNTD/Q (with avx512_f_bw_vl)
 };
 
 // What the CPU (and OS) supports; ignores DRIFT_ISA. Computed once.
