@@ -141,12 +141,11 @@ Status BucketStatsTracker::Update(
     it = files.count(it->first) ? std::next(it) : tombs_.erase(it);
   }
   previous_files_ = std::move(files);
-  Aggregate(view, codebook);
-  return Status::OK();
+  return Aggregate(view, codebook);
 }
 
-void BucketStatsTracker::Aggregate(const PinnedView& view,
-                                   const Codebook& codebook) {
+Status BucketStatsTracker::Aggregate(const PinnedView& view,
+                                     const Codebook& codebook) {
   epoch_ = codebook.epoch;
   complete_ = true;
   slots_.assign(codebook.size(), SlotStats());
@@ -156,6 +155,12 @@ void BucketStatsTracker::Aggregate(const PinnedView& view,
     if (dir.codebook_epoch != codebook.epoch || !dir.has_moments()) {
       complete_ = false;
       continue;
+    }
+    VectorSectionReader::BlobRef means;
+    Status s = segment->GetMeans(&means);
+    if (!s.ok()) {
+      complete_ = false;
+      return s;
     }
     const auto tombs = tombs_.find(segment->file_name());
     for (uint32_t b = 0; b < dir.buckets.size(); ++b) {
@@ -167,7 +172,8 @@ void BucketStatsTracker::Aggregate(const PinnedView& view,
       SlotStats& slot = slots_[h.slot];
       BucketMoments m;
       m.count = h.num_rows;
-      m.mean.assign(h.mean.begin(), h.mean.end());
+      const float* mean = means.floats() + size_t{b} * dir.dim;
+      m.mean.assign(mean, mean + dir.dim);
       m.m2 = h.m2;
       if (tombs != tombs_.end()) {
         auto dead = tombs->second.buckets.find(b);
@@ -187,6 +193,7 @@ void BucketStatsTracker::Aggregate(const PinnedView& view,
       slots_[s].live.Merge(state.slots[s]);
     }
   }
+  return Status::OK();
 }
 
 uint64_t BucketStatsTracker::SegmentTombstones(const std::string& file) const {

@@ -106,7 +106,8 @@ class BucketStatsTracker {
                              const std::unordered_set<std::string>* older);
   void Assign(const FreshVectorArena& arena, const Codebook& codebook,
               ArenaState* state);
-  void Aggregate(const PinnedView& view, const Codebook& codebook);
+  // Reads each segment's bucket means (through the blob cache).
+  rocksdb::Status Aggregate(const PinnedView& view, const Codebook& codebook);
 
   const uint32_t dim_;
   const Metric metric_;

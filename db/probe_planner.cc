@@ -27,13 +27,13 @@ float QueryPosition(const float* query, size_t dim) {
 }
 
 std::vector<uint32_t> RouteBuckets(const BucketDirectory& dir,
-                                   const float* query, size_t nprobe,
-                                   Metric metric) {
+                                   const float* centroids, const float* query,
+                                   size_t nprobe, Metric metric) {
   std::vector<std::pair<float, uint32_t>> order(dir.buckets.size());
   for (uint32_t b = 0; b < dir.buckets.size(); ++b) {
-    order[b] = {
-        RoutingDistance(metric, query, dir.buckets[b].centroid.data(), dir.dim),
-        b};
+    order[b] = {RoutingDistance(metric, query, centroids + size_t{b} * dir.dim,
+                                dir.dim),
+                b};
   }
   nprobe = std::min(nprobe, order.size());
   std::partial_sort(order.begin(), order.begin() + nprobe, order.end());
@@ -99,8 +99,13 @@ ProbePlan PlanProbes(const SearchOptions& options,
   return plan;
 }
 
+bool RoutesOwnCentroids(const BucketDirectory& dir, const ProbePlan& plan) {
+  return !plan.exhaustive && (plan.codebook == nullptr ||
+                              dir.codebook_epoch != plan.codebook->epoch);
+}
+
 std::vector<uint32_t> BucketsToProbe(
-    const BucketDirectory& dir,
+    const BucketDirectory& dir, const float* centroids,
     const std::function<uint32_t(uint32_t slot)>& bucket_of_slot,
     const ProbePlan& plan, const float* query) {
   if (plan.exhaustive) {
@@ -120,12 +125,14 @@ std::vector<uint32_t> BucketsToProbe(
   // A segment of another epoch routes with its own centroids.
   const size_t first =
       plan.nprobe != 0 ? plan.nprobe : DefaultNprobe(dir.buckets.size());
-  if (!plan.skip_routed) return RouteBuckets(dir, query, first, plan.metric);
+  if (!plan.skip_routed) {
+    return RouteBuckets(dir, centroids, query, first, plan.metric);
+  }
   // The nearest-first order is a total order (distance, bucket): the wider
   // routing begins with the first round's buckets.
   std::vector<uint32_t> wider = RouteBuckets(
-      dir, query, static_cast<size_t>(std::ceil(first * plan.routed_factor)),
-      plan.metric);
+      dir, centroids, query,
+      static_cast<size_t>(std::ceil(first * plan.routed_factor)), plan.metric);
   wider.erase(wider.begin(), wider.begin() + std::min(first, wider.size()));
   return wider;
 }

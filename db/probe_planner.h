@@ -55,11 +55,17 @@ ProbePlan PlanProbes(const SearchOptions& options,
                      std::shared_ptr<const Codebook> codebook, uint32_t dim,
                      const float* query, Metric metric = Metric::kL2);
 
+// Whether `plan` routes the segment of `dir` by its own centroids (a segment
+// of another epoch): only then does BucketsToProbe read `centroids`.
+bool RoutesOwnCentroids(const BucketDirectory& dir, const ProbePlan& plan);
+
 // The buckets of one segment that `plan` probes. `bucket_of_slot(slot)` is
 // the segment's bucket of a codebook slot, or a value >= dir.buckets.size()
-// when no vector of the segment went to that slot.
+// when no vector of the segment went to that slot. `centroids`: the
+// segment's bucket centroids (dir.buckets.size() x dir.dim floats;
+// VectorSectionReader::GetCentroids), needed if RoutesOwnCentroids.
 std::vector<uint32_t> BucketsToProbe(
-    const BucketDirectory& dir,
+    const BucketDirectory& dir, const float* centroids,
     const std::function<uint32_t(uint32_t slot)>& bucket_of_slot,
     const ProbePlan& plan, const float* query);
 
@@ -71,11 +77,12 @@ size_t RerankDepth(const SearchOptions& options, size_t k);
 // A query's position in [0, 1), from its components' bits: the same query
 // always gets the same position, and distinct queries spread evenly.
 float QueryPosition(const float* query, size_t dim);
-// The `nprobe` buckets of `dir` nearest to `query` by centroid distance
-// (RoutingDistance of `metric`).
+// The `nprobe` buckets of `dir` nearest to `query` by the distance of their
+// `centroids` (dir.buckets.size() x dir.dim floats; RoutingDistance of
+// `metric`).
 std::vector<uint32_t> RouteBuckets(const BucketDirectory& dir,
-                                   const float* query, size_t nprobe,
-                                   Metric metric = Metric::kL2);
+                                   const float* centroids, const float* query,
+                                   size_t nprobe, Metric metric = Metric::kL2);
 // Buckets a segment of another epoch probes when nprobe is not set.
 size_t DefaultNprobe(size_t buckets);
 // Codebook slots probed when nprobe is not set and there is no calibration.

@@ -44,7 +44,7 @@ BucketDirectory Directory(uint64_t epoch, const std::vector<float>& xs) {
   dir.codebook_epoch = epoch;
   for (size_t b = 0; b < xs.size(); ++b) {
     BucketHeader h;
-    h.centroid = {xs[b], 0};
+    dir.centroids.insert(dir.centroids.end(), {xs[b], 0});
     h.slot = static_cast<uint32_t>(b);
     dir.buckets.push_back(h);
   }
@@ -155,7 +155,7 @@ TEST(ProbePlannerTest, ExhaustiveScansEveryBucket) {
   const auto none = [](uint32_t) { return ~0u; };
   for (uint64_t epoch : {kEpoch, kEpoch + 1}) {
     const BucketDirectory dir = Directory(epoch, {0, 1, 2, 3, 4});
-    EXPECT_EQ(BucketsToProbe(dir, none, plan, q.data()),
+    EXPECT_EQ(BucketsToProbe(dir, dir.centroids.data(), none, plan, q.data()),
               (std::vector<uint32_t>{0, 1, 2, 3, 4}));
   }
   EXPECT_EQ(RerankDepth(so, 10), 0u);  // every candidate
@@ -172,20 +172,24 @@ TEST(ProbePlannerTest, SegmentsOfTheEpochProbeTheSlotsOthersRouteThemselves) {
   const auto bucket_of_slot = [](uint32_t slot) {
     return slot == 0 ? 2u : slot == 4 ? 0u : ~0u;
   };
-  EXPECT_EQ(BucketsToProbe(dir, bucket_of_slot, plan, q.data()),
-            (std::vector<uint32_t>{2, 0}));
+  EXPECT_EQ(
+      BucketsToProbe(dir, dir.centroids.data(), bucket_of_slot, plan, q.data()),
+      (std::vector<uint32_t>{2, 0}));
   // Another epoch: the segment's own nearest centroids, nprobe of them.
   const BucketDirectory other = Directory(kEpoch + 1, {5, -1, 3, 0.5f, 8});
-  EXPECT_EQ(BucketsToProbe(other, bucket_of_slot, plan, q.data()),
+  EXPECT_EQ(BucketsToProbe(other, other.centroids.data(), bucket_of_slot, plan,
+                           q.data()),
             (std::vector<uint32_t>{3, 1, 2}));
   // Without nprobe: DefaultNprobe (at least 8, all 5 here).
   SearchOptions target;
   const ProbePlan by_target = PlanProbes(target, nullptr, kDim, q.data());
-  EXPECT_EQ(BucketsToProbe(other, bucket_of_slot, by_target, q.data()),
+  EXPECT_EQ(BucketsToProbe(other, other.centroids.data(), bucket_of_slot,
+                           by_target, q.data()),
             (std::vector<uint32_t>{3, 1, 2, 0, 4}));
   EXPECT_EQ(DefaultNprobe(5), 5u);
   EXPECT_EQ(DefaultNprobe(800), 100u);
-  EXPECT_EQ(RouteBuckets(other, q.data(), 100).size(), 5u);
+  EXPECT_EQ(RouteBuckets(other, other.centroids.data(), q.data(), 100).size(),
+            5u);
 }
 
 // Under ip a segment of another epoch probes its buckets by the largest
@@ -198,16 +202,19 @@ TEST(ProbePlannerTest, OtherEpochsRouteByTheMetric) {
   const BucketDirectory other = Directory(kEpoch + 1, {5, -1, 3, 0.5f, 8});
   const auto no_slot = [](uint32_t) { return ~0u; };
   const ProbePlan l2 = PlanProbes(so, nullptr, kDim, q.data());
-  EXPECT_EQ(BucketsToProbe(other, no_slot, l2, q.data()),
-            (std::vector<uint32_t>{3, 1}));  // x = 0.5, -1: nearest to 1
+  EXPECT_EQ(
+      BucketsToProbe(other, other.centroids.data(), no_slot, l2, q.data()),
+      (std::vector<uint32_t>{3, 1}));  // x = 0.5, -1: nearest to 1
   const ProbePlan ip =
       PlanProbes(so, nullptr, kDim, q.data(), Metric::kInnerProduct);
-  EXPECT_EQ(BucketsToProbe(other, no_slot, ip, q.data()),
-            (std::vector<uint32_t>{4, 0}));  // x = 8, 5: largest q.x
+  EXPECT_EQ(
+      BucketsToProbe(other, other.centroids.data(), no_slot, ip, q.data()),
+      (std::vector<uint32_t>{4, 0}));  // x = 8, 5: largest q.x
   const ProbePlan wider = WidenPlan(ip, 2, q.data());
   EXPECT_EQ(wider.metric, Metric::kInnerProduct);
-  EXPECT_EQ(BucketsToProbe(other, no_slot, wider, q.data()),
-            (std::vector<uint32_t>{2, 3}));  // x = 3, 0.5: the next two
+  EXPECT_EQ(
+      BucketsToProbe(other, other.centroids.data(), no_slot, wider, q.data()),
+      (std::vector<uint32_t>{2, 3}));  // x = 3, 0.5: the next two
 }
 
 TEST(ProbePlannerTest, RerankDepth) {

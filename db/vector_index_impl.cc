@@ -606,9 +606,17 @@ Status VectorIndexImpl::ScanSegments(const PinnedView& view,
                                 std::to_string(dir.dim) + " in a " +
                                 std::to_string(dim) + "-d column family");
     }
+    // A segment of another epoch routes by its centroids, which its reader
+    // does not keep in RAM.
+    VectorSectionReader::BlobRef centroids;
+    if (RoutesOwnCentroids(dir, plan)) {
+      Status s = segment->GetCentroids(&centroids);
+      if (!s.ok()) return s;
+    }
     const std::vector<uint32_t> buckets = BucketsToProbe(
-        dir, [segment](uint32_t slot) { return segment->BucketOfSlot(slot); },
-        plan, query);
+        dir, centroids.floats(),
+        [segment](uint32_t slot) { return segment->BucketOfSlot(slot); }, plan,
+        query);
     if (buckets.empty()) continue;
     // RaBitQ codes (l2 segments only) or the SQ8 query prepared once per
     // segment: SQ8 L2 in the index space (half of it is 1 - cos under

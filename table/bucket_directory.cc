@@ -1,5 +1,6 @@
 #include "table/bucket_directory.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -15,24 +16,47 @@ uint32_t BucketDirectory::RowsPerChunk(uint32_t dim) {
   return dim >= kTargetChunkValues ? 1 : kTargetChunkValues / dim;
 }
 
+ChunkHandle BucketHeader::chunk(size_t c) const {
+  const uint64_t begin = c == 0 ? 0 : ChunkEnd(c - 1);
+  return {chunks_offset() + begin,
+          static_cast<uint32_t>(ChunkEnd(c) - begin - kBlockTrailerSize)};
+}
+
+void BucketHeader::AddChunk(uint32_t size) {
+  const uint64_t end = (num_chunks() == 0 ? 0 : ChunkEnd(num_chunks() - 1)) +
+                       size + kBlockTrailerSize;
+  if (ends64_.empty() && end > UINT32_MAX) {
+    ends64_.assign(ends32_.begin(), ends32_.end());
+    ends32_ = std::vector<uint32_t>();
+  }
+  if (ends64_.empty()) {
+    ends32_.push_back(static_cast<uint32_t>(end));
+  } else {
+    ends64_.push_back(end);
+  }
+}
+
 void BucketDirectory::EncodeTo(std::string* dst) const {
   rocksdb::PutVarint32(dst, dim);
   rocksdb::PutVarint32(dst, rows_per_chunk);
   rocksdb::PutVarint64(dst, codebook_epoch);
   rocksdb::PutVarint32(dst, static_cast<uint32_t>(buckets.size()));
-  for (const BucketHeader& b : buckets) {
-    dst->append(reinterpret_cast<const char*>(b.centroid.data()),
-                b.centroid.size() * sizeof(float));
+  for (uint32_t i = 0; i < buckets.size(); ++i) {
+    const BucketHeader& b = buckets[i];
+    dst->append(reinterpret_cast<const char*>(centroid(i)),
+                size_t{dim} * sizeof(float));
     rocksdb::PutVarint32(dst, b.num_rows);
     rocksdb::BlockHandle(b.data.offset(), b.data.size()).EncodeTo(dst);
-    for (const ChunkHandle& c : b.chunks) {
-      rocksdb::PutVarint64(dst, c.offset);
-      rocksdb::PutVarint32(dst, c.size);
+    for (size_t c = 0; c < b.num_chunks(); ++c) {
+      const ChunkHandle h = b.chunk(c);
+      rocksdb::PutVarint64(dst, h.offset);
+      rocksdb::PutVarint32(dst, h.size);
     }
   }
 }
 
-Status BucketDirectory::DecodeFrom(Slice in, uint64_t file_size) {
+Status BucketDirectory::DecodeFrom(Slice in, uint64_t file_size,
+                                   bool keep_centroids) {
   uint32_t n = 0;
   if (!rocksdb::GetVarint32(&in, &dim) ||
       !rocksdb::GetVarint32(&in, &rows_per_chunk) ||
@@ -47,10 +71,15 @@ Status BucketDirectory::DecodeFrom(Slice in, uint64_t file_size) {
     return Status::Corruption("drift: bucket count exceeds directory size");
   }
   buckets.assign(n, BucketHeader());
-  for (BucketHeader& b : buckets) {
-    b.slot = static_cast<uint32_t>(&b - buckets.data());
-    b.centroid.resize(dim);
-    std::memcpy(b.centroid.data(), in.data(), centroid_bytes);
+  centroids.clear();
+  if (keep_centroids) centroids.resize(size_t{n} * dim);
+  for (uint32_t i = 0; i < n; ++i) {
+    BucketHeader& b = buckets[i];
+    b.slot = i;
+    if (keep_centroids) {
+      std::memcpy(centroids.data() + size_t{i} * dim, in.data(),
+                  centroid_bytes);
+    }
     in.remove_prefix(centroid_bytes);
     rocksdb::BlockHandle data;
     if (!rocksdb::GetVarint32(&in, &b.num_rows) || !data.DecodeFrom(&in).ok() ||
@@ -63,15 +92,25 @@ Status BucketDirectory::DecodeFrom(Slice in, uint64_t file_size) {
     if (chunks > in.size() / 2) {
       return Status::Corruption("drift: chunk count exceeds directory size");
     }
-    b.chunks.resize(chunks);
-    for (ChunkHandle& c : b.chunks) {
-      if (!rocksdb::GetVarint64(&in, &c.offset) ||
-          !rocksdb::GetVarint32(&in, &c.size) ||
-          c.offset + c.size + kBlockTrailerSize > file_size) {
+    for (uint64_t c = 0; c < chunks; ++c) {
+      ChunkHandle h;
+      if (!rocksdb::GetVarint64(&in, &h.offset) ||
+          !rocksdb::GetVarint32(&in, &h.size) ||
+          h.offset + h.size + kBlockTrailerSize > file_size) {
         return Status::Corruption("drift: malformed chunk handle");
       }
+      // Every writer put a bucket's chunks back to back after its blob.
+      const uint64_t expected =
+          c == 0
+              ? b.chunks_offset()
+              : b.chunk(c - 1).offset + b.chunk(c - 1).size + kBlockTrailerSize;
+      if (h.offset != expected) {
+        return Status::Corruption(
+            "drift: float chunks of a bucket are not consecutive");
+      }
+      b.AddChunk(h.size);
     }
-    if (in.size() < centroid_bytes && &b != &buckets.back()) {
+    if (in.size() < centroid_bytes && i + 1 != n) {
       return Status::Corruption("drift: truncated bucket directory");
     }
   }
@@ -108,49 +147,52 @@ void BucketDirectory::EncodeMomentsTo(std::string* dst) const {
   // Floats appended as stored: little-endian, as every float in the file.
   dst->reserve(dst->size() +
                buckets.size() * (size_t{dim} * sizeof(float) + sizeof(double)));
-  for (const BucketHeader& b : buckets) {
-    dst->append(reinterpret_cast<const char*>(b.mean.data()),
+  for (uint32_t i = 0; i < buckets.size(); ++i) {
+    dst->append(reinterpret_cast<const char*>(mean(i)),
                 size_t{dim} * sizeof(float));
     uint64_t bits;
-    std::memcpy(&bits, &b.m2, sizeof(bits));
+    std::memcpy(&bits, &buckets[i].m2, sizeof(bits));
     rocksdb::PutFixed64(dst, bits);
   }
 }
 
-Status BucketDirectory::DecodeMomentsFrom(Slice in) {
+Status BucketDirectory::DecodeMomentsFrom(Slice in, bool keep_means) {
   uint32_t n = 0, d = 0;
   if (!rocksdb::GetVarint32(&in, &n) || !rocksdb::GetVarint32(&in, &d) ||
       n != buckets.size() || d != dim) {
     return Status::Corruption("drift: bucket moments count/dimension mismatch");
   }
-  const size_t per_bucket = size_t{dim} * sizeof(float) + sizeof(double);
-  if (in.size() != per_bucket * n) {
+  const size_t mean_bytes = size_t{dim} * sizeof(float);
+  if (in.size() != (mean_bytes + sizeof(double)) * n) {
     return Status::Corruption("drift: bucket moments block size mismatch");
   }
-  for (BucketHeader& b : buckets) {
-    b.mean.resize(dim);
-    std::memcpy(b.mean.data(), in.data(), size_t{dim} * sizeof(float));
-    if (!CheckFinite(b.mean.data(), dim).ok()) {
+  means.clear();
+  if (keep_means) means.resize(size_t{n} * dim);
+  std::vector<float> mean(dim);
+  for (uint32_t i = 0; i < n; ++i) {
+    std::memcpy(mean.data(), in.data(), mean_bytes);
+    if (!CheckFinite(mean.data(), dim).ok()) {
       return Status::Corruption("drift: non-finite bucket mean");
     }
-    in.remove_prefix(size_t{dim} * sizeof(float));
+    if (keep_means)
+      std::copy(mean.begin(), mean.end(), means.begin() + size_t{i} * dim);
+    in.remove_prefix(mean_bytes);
     const uint64_t bits = rocksdb::DecodeFixed64(in.data());
-    std::memcpy(&b.m2, &bits, sizeof(bits));
+    double& m2 = buckets[i].m2;
+    std::memcpy(&m2, &bits, sizeof(bits));
     in.remove_prefix(sizeof(double));
-    if (!std::isfinite(b.m2) || b.m2 < 0) {
+    if (!std::isfinite(m2) || m2 < 0) {
       return Status::Corruption("drift: bad bucket scatter");
     }
   }
+  has_moments_ = true;
   return Status::OK();
 }
 
 size_t BucketDirectory::MemoryUsage() const {
-  size_t usage = sizeof(*this);
-  for (const BucketHeader& b : buckets) {
-    usage += sizeof(b) +
-             (b.centroid.capacity() + b.mean.capacity()) * sizeof(float) +
-             b.chunks.capacity() * sizeof(ChunkHandle);
-  }
+  size_t usage =
+      sizeof(*this) + (centroids.capacity() + means.capacity()) * sizeof(float);
+  for (const BucketHeader& b : buckets) usage += b.MemoryUsage();
   return usage;
 }
 

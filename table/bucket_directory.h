@@ -20,18 +20,40 @@ struct ChunkHandle {
 };
 
 struct BucketHeader {
-  std::vector<float> centroid;  // dim floats
   // Index of this bucket's centroid in the codebook of codebook_epoch (kept in
   // its own block, kBucketSlotsBlockName).
   uint32_t slot = 0;
   uint32_t num_rows = 0;
-  BlockExtent data;                 // the BucketData blob
-  std::vector<ChunkHandle> chunks;  // ceil(num_rows / rows_per_chunk) chunks
-  // The moments of the bucket's rows (kBucketMomentsBlockName): their mean
-  // (dim floats; empty when the segment has no moments block) and the sum of
-  // their squared distances to it.
-  std::vector<float> mean;
+  BlockExtent data;  // the BucketData blob
+  // The sum of the squared distances of the bucket's rows to their mean
+  // (kBucketMomentsBlockName; the mean is BucketDirectory::means).
   double m2 = 0;
+
+  // The bucket's float chunks (ceil(num_rows / rows_per_chunk) of them) lie
+  // back to back right after the blob's trailer, each followed by its own
+  // trailer: a chunk is located by its end, 4 bytes a chunk in RAM.
+  uint64_t chunks_offset() const {
+    return data.offset() + data.size() + kBlockTrailerSize;
+  }
+  size_t num_chunks() const {
+    return ends32_.empty() ? ends64_.size() : ends32_.size();
+  }
+  ChunkHandle chunk(size_t c) const;
+  // Appends the next chunk, of `size` bytes before its trailer.
+  void AddChunk(uint32_t size);
+  size_t MemoryUsage() const {
+    return sizeof(*this) + ends32_.capacity() * sizeof(uint32_t) +
+           ends64_.capacity() * sizeof(uint64_t);
+  }
+
+ private:
+  uint64_t ChunkEnd(size_t c) const {
+    return ends32_.empty() ? ends64_[c] : ends32_[c];
+  }
+  // The end of each chunk (its trailer included), relative to
+  // chunks_offset(): 32-bit while the bucket's chunks stay under 4 GiB.
+  std::vector<uint32_t> ends32_;
+  std::vector<uint64_t> ends64_;
 };
 
 struct BucketDirectory {
@@ -41,10 +63,22 @@ struct BucketDirectory {
   uint32_t rows_per_chunk = 1;
   uint64_t codebook_epoch = 0;
   std::vector<BucketHeader> buckets;
+  // The buckets' centroids and the means of their rows (moments block),
+  // num_buckets x dim floats each, in bucket order. A reader keeps neither
+  // (VectorSectionReader::GetCentroids / GetMeans read them through the blob
+  // cache): they are as large as 2 x dim floats a bucket in every file.
+  std::vector<float> centroids;
+  std::vector<float> means;
+  const float* centroid(uint32_t b) const {
+    return centroids.data() + size_t{b} * dim;
+  }
+  const float* mean(uint32_t b) const { return means.data() + size_t{b} * dim; }
 
   static uint32_t RowsPerChunk(uint32_t dim);
   void EncodeTo(std::string* dst) const;
-  rocksdb::Status DecodeFrom(rocksdb::Slice input, uint64_t file_size);
+  // `keep_centroids` false: checked but not kept (centroids stays empty).
+  rocksdb::Status DecodeFrom(rocksdb::Slice input, uint64_t file_size,
+                             bool keep_centroids = true);
   size_t MemoryUsage() const;
 
   // The slots block: varint32 count, then each bucket's varint32 slot.
@@ -58,11 +92,15 @@ struct BucketDirectory {
   void EncodeMomentsTo(std::string* dst) const;
   // Corruption if the count or dimension differ from the directory's, the
   // input is malformed, or a value is not finite (or m2 negative). Without
-  // the block (older segments) the means stay empty.
-  rocksdb::Status DecodeMomentsFrom(rocksdb::Slice input);
-  bool has_moments() const {
-    return !buckets.empty() && !buckets.front().mean.empty();
-  }
+  // the block (older segments) has_moments() stays false. `keep_means`
+  // false: the means are checked but not kept (the m2s are).
+  rocksdb::Status DecodeMomentsFrom(rocksdb::Slice input,
+                                    bool keep_means = true);
+  bool has_moments() const { return has_moments_; }
+  void set_has_moments(bool has) { has_moments_ = has; }
+
+ private:
+  bool has_moments_ = false;
 };
 
 constexpr uint32_t kTargetChunkValues = 1024;

@@ -16,13 +16,13 @@ BucketDirectory MakeDirectory(uint32_t dim, uint32_t buckets) {
   dir.codebook_epoch = 7;
   for (uint32_t b = 0; b < buckets; ++b) {
     BucketHeader h;
-    h.centroid.assign(dim, 0.5f * b);
+    dir.centroids.insert(dir.centroids.end(), dim, 0.5f * b);
     h.num_rows = 3 + b * 5;
     h.data.set_offset(4096 * b);
     h.data.set_size(100 + b);
     const uint32_t chunks =
         (h.num_rows + dir.rows_per_chunk - 1) / dir.rows_per_chunk;
-    for (uint32_t c = 0; c < chunks; ++c) h.chunks.push_back({1000u * c, 50u});
+    for (uint32_t c = 0; c < chunks; ++c) h.AddChunk(50u + c);
     dir.buckets.push_back(h);
   }
   return dir;
@@ -39,12 +39,66 @@ TEST(BucketDirectoryTest, RoundTrip) {
     EXPECT_EQ(back.dim, dim);
     EXPECT_EQ(back.codebook_epoch, 7u);
     for (size_t b = 0; b < 4; ++b) {
-      EXPECT_EQ(back.buckets[b].centroid, dir.buckets[b].centroid);
       EXPECT_EQ(back.buckets[b].num_rows, dir.buckets[b].num_rows);
       EXPECT_EQ(back.buckets[b].data.offset(), dir.buckets[b].data.offset());
-      EXPECT_EQ(back.buckets[b].chunks.size(), dir.buckets[b].chunks.size());
+      ASSERT_EQ(back.buckets[b].num_chunks(), dir.buckets[b].num_chunks());
+      for (size_t c = 0; c < dir.buckets[b].num_chunks(); ++c) {
+        EXPECT_EQ(back.buckets[b].chunk(c).offset,
+                  dir.buckets[b].chunk(c).offset);
+        EXPECT_EQ(back.buckets[b].chunk(c).size, 50u + c);
+      }
     }
+    EXPECT_EQ(back.centroids, dir.centroids);
+    // A reader checks the centroids but does not keep them.
+    BucketDirectory lean;
+    ASSERT_OK(lean.DecodeFrom(enc, 1 << 30, /*keep_centroids=*/false));
+    EXPECT_TRUE(lean.centroids.empty());
+    EXPECT_LT(lean.MemoryUsage(), back.MemoryUsage());
   }
+}
+
+// Chunks follow their blob back to back, 4 bytes each in RAM while a
+// bucket's chunks stay under 4 GiB, 8 beyond.
+TEST(BucketDirectoryTest, ChunksAreLocatedByTheirEnds) {
+  BucketHeader h;
+  h.data = BlockExtent(1000, 96);
+  h.AddChunk(10);
+  h.AddChunk(20);
+  EXPECT_EQ(h.chunk(0).offset, 1100u);
+  EXPECT_EQ(h.chunk(0).size, 10u);
+  EXPECT_EQ(h.chunk(1).offset, 1114u);
+  EXPECT_EQ(h.chunk(1).size, 20u);
+  const size_t small = h.MemoryUsage();
+  h.AddChunk(UINT32_MAX - 8);
+  h.AddChunk(7);
+  ASSERT_EQ(h.num_chunks(), 4u);
+  EXPECT_EQ(h.chunk(1).offset, 1114u);
+  EXPECT_EQ(h.chunk(2).offset, 1138u);
+  EXPECT_EQ(h.chunk(2).size, UINT32_MAX - 8);
+  EXPECT_EQ(h.chunk(3).offset, uint64_t{1138} + UINT32_MAX - 8 + 4);
+  EXPECT_EQ(h.chunk(3).size, 7u);
+  EXPECT_GT(h.MemoryUsage(), small);
+}
+
+TEST(BucketDirectoryTest, ChunksNotBackToBackAreCorruption) {
+  BucketDirectory dir = MakeDirectory(784, 1);  // 3 chunks of a row
+  std::string enc;
+  dir.EncodeTo(&enc);
+  ASSERT_OK(BucketDirectory().DecodeFrom(enc, 1 << 30));
+  // The second chunk's offset (varint64 after the first chunk's size) moved
+  // by one byte: an encoding the writer never produced.
+  const ChunkHandle c1 = dir.buckets[0].chunk(1);
+  std::string offset;
+  rocksdb::PutVarint64(&offset, c1.offset);
+  const size_t at = enc.find(offset, 784 * sizeof(float));
+  ASSERT_NE(at, std::string::npos);
+  std::string moved;
+  rocksdb::PutVarint64(&moved, c1.offset + 1);
+  ASSERT_EQ(moved.size(), offset.size());
+  enc.replace(at, offset.size(), moved);
+  rocksdb::Status s = BucketDirectory().DecodeFrom(enc, 1 << 30);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.ToString().find("not consecutive"), std::string::npos);
 }
 
 TEST(BucketDirectoryTest, CorruptionIsDetectedNeverCrashes) {
@@ -72,7 +126,7 @@ TEST(BucketDirectoryTest, CorruptionIsDetectedNeverCrashes) {
 TEST(BucketDirectoryTest, MomentsRoundTripAndCorruption) {
   BucketDirectory dir = MakeDirectory(6, 3);
   for (BucketHeader& b : dir.buckets) {
-    b.mean.assign(6, 0.25f * b.slot - 1);
+    dir.means.insert(dir.means.end(), 6, 0.25f * b.slot - 1);
     b.m2 = 10.5 * b.slot;
   }
   std::string enc;
@@ -81,10 +135,15 @@ TEST(BucketDirectoryTest, MomentsRoundTripAndCorruption) {
   EXPECT_FALSE(back.has_moments());
   ASSERT_OK(back.DecodeMomentsFrom(enc));
   ASSERT_TRUE(back.has_moments());
+  EXPECT_EQ(back.means, dir.means);
   for (size_t b = 0; b < 3; ++b) {
-    EXPECT_EQ(back.buckets[b].mean, dir.buckets[b].mean);
     EXPECT_EQ(back.buckets[b].m2, dir.buckets[b].m2);
   }
+  BucketDirectory lean = MakeDirectory(6, 3);
+  ASSERT_OK(lean.DecodeMomentsFrom(enc, /*keep_means=*/false));
+  EXPECT_TRUE(lean.has_moments());
+  EXPECT_TRUE(lean.means.empty());
+  EXPECT_EQ(lean.buckets[2].m2, dir.buckets[2].m2);
   for (size_t len = 0; len < enc.size(); ++len) {
     BucketDirectory d = MakeDirectory(6, 3);
     EXPECT_TRUE(

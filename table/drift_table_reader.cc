@@ -47,7 +47,8 @@ Status DriftTableReader::Open(
 
 Status DriftTableReader::ReadMetaBlock(const rocksdb::Block& meta_index,
                                        const std::string& name, bool required,
-                                       BlockBuffer* out, bool* found) {
+                                       BlockBuffer* out, bool* found,
+                                       BlockExtent* extent) {
   std::unique_ptr<rocksdb::MetaBlockIter> it(
       const_cast<rocksdb::Block&>(meta_index).NewMetaIterator());
   rocksdb::BlockHandle handle;
@@ -62,6 +63,7 @@ Status DriftTableReader::ReadMetaBlock(const rocksdb::Block& meta_index,
     return Status::Corruption("drift: " + name +
                               " block lies past the end of " + file_.name());
   }
+  if (extent != nullptr) *extent = BlockExtent(handle.offset(), handle.size());
   return ReadBlock(file_.file.get(), handle, out);
 }
 
@@ -124,11 +126,12 @@ Status DriftTableReader::Load(const DriftTableOptions& /*options*/) {
   }
 
   // The segment header and, with vectors, the vector section's blocks.
-  s = section_.Open(
-      std::move(props), [&](const std::string& name, bool required,
-                            BlockBuffer* out, bool* block_found) {
-        return ReadMetaBlock(meta_index, name, required, out, block_found);
-      });
+  s = section_.Open(std::move(props), [&](const std::string& name,
+                                          bool required, BlockBuffer* out,
+                                          bool* block_found,
+                                          BlockExtent* extent) {
+    return ReadMetaBlock(meta_index, name, required, out, block_found, extent);
+  });
   if (!s.ok()) return s;
 
   s = ReadMetaBlock(meta_index, rocksdb::kRangeDelBlockName, false,
@@ -285,11 +288,26 @@ uint64_t DriftTableReader::ApproximateSize(const Slice& start, const Slice& end,
   return b > a ? b - a : 0;
 }
 
+void DriftTableReader::MemoryBreakdown(
+    std::vector<std::pair<std::string, size_t>>* parts) const {
+  size_t samples = offset_samples_.capacity() * sizeof(offset_samples_[0]);
+  for (const auto& sample : offset_samples_) {
+    samples += sample.first.capacity() > 15 ? sample.first.capacity() + 1 : 0;
+  }
+  parts->emplace_back("table reader object",
+                      sizeof(*this) - sizeof(VectorSectionReader));
+  parts->emplace_back("key index", file_.key_index_buf.data.size());
+  parts->emplace_back("range tombstones", range_del_buf_.data.size());
+  parts->emplace_back("bloom filter", file_.bloom_buf.data.size());
+  parts->emplace_back("offset samples", samples);
+  section_.MemoryBreakdown(parts);
+}
+
 size_t DriftTableReader::ApproximateMemoryUsage() const {
-  size_t usage = sizeof(*this) + file_.key_index_buf.data.size() +
-                 range_del_buf_.data.size() + file_.bloom_buf.data.size() +
-                 section_.ApproximateMemoryUsage();
-  for (const auto& sample : offset_samples_) usage += sample.first.size() + 48;
+  std::vector<std::pair<std::string, size_t>> parts;
+  MemoryBreakdown(&parts);
+  size_t usage = 0;
+  for (const auto& p : parts) usage += p.second;
   return usage;
 }
 

@@ -51,6 +51,9 @@ class DriftTableReader : public rocksdb::TableReader {
       const override {
     return section_.properties();
   }
+  // The RAM this reader holds (blob and block caches excluded), by part.
+  void MemoryBreakdown(
+      std::vector<std::pair<std::string, size_t>>* parts) const;
   size_t ApproximateMemoryUsage() const override;
   rocksdb::Status Get(const rocksdb::ReadOptions& read_options,
                       const rocksdb::Slice& key,
@@ -78,7 +81,8 @@ class DriftTableReader : public rocksdb::TableReader {
   rocksdb::Status Load(const DriftTableOptions& options);
   rocksdb::Status ReadMetaBlock(const rocksdb::Block& meta_index,
                                 const std::string& name, bool required,
-                                BlockBuffer* out, bool* found);
+                                BlockBuffer* out, bool* found,
+                                BlockExtent* extent = nullptr);
   rocksdb::Status LoadRangeTombstones();
   // The open-time pass over the key index: Corruption unless its internal
   // keys strictly ascend; samples offsets for ApproximateOffsetOf.

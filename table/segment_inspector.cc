@@ -180,6 +180,11 @@ Status SegmentInspector::ListMetaBlocks(
   return it->status();
 }
 
+void SegmentInspector::MemoryBreakdown(
+    std::vector<std::pair<std::string, size_t>>* parts) const {
+  rep_->drift->MemoryBreakdown(parts);
+}
+
 Status SegmentInspector::ListRangeTombstones(
     std::vector<RangeTombstone>* out) const {
   std::unique_ptr<rocksdb::FragmentedRangeTombstoneIterator> it(

@@ -51,6 +51,10 @@ class SegmentInspector {
   // The entries of the metaindex block: block name and extent.
   rocksdb::Status ListMetaBlocks(
       std::vector<std::pair<std::string, BlockExtent>>* blocks) const;
+  // The RAM the file's table reader holds (caches excluded), by part
+  // (DriftTableReader::MemoryBreakdown).
+  void MemoryBreakdown(
+      std::vector<std::pair<std::string, size_t>>* parts) const;
   // The range tombstone fragments, in order.
   rocksdb::Status ListRangeTombstones(std::vector<RangeTombstone>* out) const;
 

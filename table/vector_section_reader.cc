@@ -46,12 +46,15 @@ VectorSectionReader::VectorSectionReader(
       counters_(blob_cache_ != nullptr ? std::move(counters) : nullptr) {}
 
 VectorSectionReader::~VectorSectionReader() {
-  if (pinned_ == nullptr) return;
+  if (pins_ == nullptr) return;
   for (size_t b = 0; b < directory_.buckets.size(); ++b) {
-    if (auto* h = pinned_[b].handle.load()) blob_cache_->Release(h);
-  }
-  for (size_t c = 0; c < num_chunks_; ++c) {
-    if (auto* h = pinned_chunks_[c].handle.load()) blob_cache_->Release(h);
+    if (auto* h = pins_[b].blob.load()) blob_cache_->Release(h);
+    PinSlot* chunks = pins_[b].chunks.load();
+    if (chunks == nullptr) continue;
+    for (size_t c = 0; c < directory_.buckets[b].num_chunks(); ++c) {
+      if (auto* h = chunks[c].load()) blob_cache_->Release(h);
+    }
+    delete[] chunks;
   }
   pin_budget_->Release(pinned_bytes_.load(std::memory_order_relaxed));
 }
@@ -73,26 +76,39 @@ Status VectorSectionReader::Open(
 
   bool found = false;
   BlockBuffer header_buf;
-  Status s = read_meta(kSegmentHeaderBlockName, true, &header_buf, &found);
+  Status s =
+      read_meta(kSegmentHeaderBlockName, true, &header_buf, &found, nullptr);
   if (s.ok()) s = header_.DecodeFrom(header_buf.data);
   if (!s.ok() || header_.num_vectors == 0) return s;
 
   BlockBuffer dir_buf;
-  s = read_meta(kBucketDirectoryBlockName, true, &dir_buf, &found);
-  if (s.ok()) s = directory_.DecodeFrom(dir_buf.data, file_->size);
+  // Centroids and means are checked here but read again when needed.
+  s = read_meta(kBucketDirectoryBlockName, true, &dir_buf, &found,
+                &directory_extent_);
+  if (s.ok()) {
+    s = directory_.DecodeFrom(dir_buf.data, file_->size,
+                              /*keep_centroids=*/false);
+  }
   BlockBuffer sq8_buf;
-  if (s.ok()) s = read_meta(kSQ8BlockName, true, &sq8_buf, &found);
+  if (s.ok()) s = read_meta(kSQ8BlockName, true, &sq8_buf, &found, nullptr);
   if (s.ok()) s = sq8_.Deserialize(sq8_buf.data);
   BlockBuffer slots_buf;
-  if (s.ok()) s = read_meta(kBucketSlotsBlockName, false, &slots_buf, &found);
+  if (s.ok()) {
+    s = read_meta(kBucketSlotsBlockName, false, &slots_buf, &found, nullptr);
+  }
   if (s.ok() && found) s = directory_.DecodeSlotsFrom(slots_buf.data);
   BlockBuffer moments_buf;
   if (s.ok()) {
-    s = read_meta(kBucketMomentsBlockName, false, &moments_buf, &found);
+    s = read_meta(kBucketMomentsBlockName, false, &moments_buf, &found,
+                  &moments_extent_);
   }
-  if (s.ok() && found) s = directory_.DecodeMomentsFrom(moments_buf.data);
+  if (s.ok() && found) {
+    s = directory_.DecodeMomentsFrom(moments_buf.data, /*keep_means=*/false);
+  }
   BlockBuffer rabitq_buf;
-  if (s.ok()) s = read_meta(kRabitqBlockName, false, &rabitq_buf, &found);
+  if (s.ok()) {
+    s = read_meta(kRabitqBlockName, false, &rabitq_buf, &found, nullptr);
+  }
   if (s.ok() && found) {
     RabitqParams params;
     s = params.DecodeFrom(rabitq_buf.data);
@@ -103,13 +119,7 @@ Status VectorSectionReader::Open(
   }
   if (s.ok()) BuildSlotIndex();
   if (s.ok() && pin_budget_ != nullptr && !directory_.buckets.empty()) {
-    pinned_.reset(new PinnedBlock[directory_.buckets.size()]);
-    chunk_base_.reserve(directory_.buckets.size());
-    for (const BucketHeader& b : directory_.buckets) {
-      chunk_base_.push_back(static_cast<uint32_t>(num_chunks_));
-      num_chunks_ += b.chunks.size();
-    }
-    pinned_chunks_.reset(new PinnedBlock[num_chunks_]);
+    pins_.reset(new BucketPins[directory_.buckets.size()]);
   }
   if (s.ok() && sq8_.dim() != header_.dimension) {
     s = Status::Corruption("drift: SQ8 parameters dimension mismatch");
@@ -181,21 +191,20 @@ void VectorSectionReader::BlobRef::Reset() {
   block_ = &owned_;
 }
 
-bool VectorSectionReader::UsePinned(const PinnedBlock& slot,
-                                    BlobRef* ref) const {
-  const CachedBlock* pinned = slot.block.load(std::memory_order_acquire);
-  if (pinned == nullptr) return false;
+bool VectorSectionReader::UsePinned(const PinSlot& slot, BlobRef* ref) const {
+  rocksdb::Cache::Handle* h = slot.load(std::memory_order_acquire);
+  if (h == nullptr) return false;
   if (counters_ != nullptr) {
     counters_->pinned_reads.fetch_add(1, std::memory_order_relaxed);
   }
   ref->Reset();
-  ref->block_ = pinned;
+  ref->block_ = static_cast<const CachedBlock*>(blob_cache_->Value(h));
   return true;
 }
 
 Status VectorSectionReader::GetBucket(uint32_t b, BlobRef* ref) const {
-  if (pinned_ != nullptr && b < directory_.buckets.size() &&
-      UsePinned(pinned_[b], ref)) {
+  if (pins_ != nullptr && b < directory_.buckets.size() &&
+      UsePinned(pins_[b].blob, ref)) {
     return Status::OK();
   }
   Status s = GetCached(
@@ -210,26 +219,54 @@ Status VectorSectionReader::GetBucket(uint32_t b, BlobRef* ref) const {
         return st;
       },
       ref);
-  if (s.ok() && pinned_ != nullptr && ref->handle_ != nullptr) {
-    Pin(&pinned_[b], ref->handle_);
+  if (s.ok() && pins_ != nullptr && ref->handle_ != nullptr) {
+    Pin(&pins_[b].blob, ref->handle_);
   }
   return s;
 }
 
-void VectorSectionReader::Pin(PinnedBlock* slot,
-                              rocksdb::Cache::Handle* h) const {
+// The caller holds a reference on `h` until Pin returns, so a search that
+// sees `h` in the slot before Ref below uses a live block.
+void VectorSectionReader::Pin(PinSlot* slot, rocksdb::Cache::Handle* h) const {
   const uint64_t charge = blob_cache_->GetCharge(h);
   if (!pin_budget_->TryAcquire(charge)) return;
-  const CachedBlock* expected = nullptr;
-  const auto* block = static_cast<const CachedBlock*>(blob_cache_->Value(h));
-  if (slot->block.compare_exchange_strong(expected, block,
-                                          std::memory_order_acq_rel)) {
+  rocksdb::Cache::Handle* expected = nullptr;
+  if (slot->compare_exchange_strong(expected, h, std::memory_order_acq_rel)) {
     blob_cache_->Ref(h);
-    slot->handle.store(h, std::memory_order_release);
     pinned_bytes_.fetch_add(charge, std::memory_order_relaxed);
   } else {  // another search pinned it first
     pin_budget_->Release(charge);
   }
+}
+
+void VectorSectionReader::PinChunk(uint32_t b, size_t c,
+                                   rocksdb::Cache::Handle* h) const {
+  // No slots are allocated for a bucket while the budget is spent.
+  const uint64_t charge = blob_cache_->GetCharge(h);
+  if (pin_budget_->used() + charge > pin_budget_->limit()) return;
+  std::atomic<PinSlot*>& table = pins_[b].chunks;
+  PinSlot* slots = table.load(std::memory_order_acquire);
+  if (slots == nullptr) {
+    const size_t n = directory_.buckets[b].num_chunks();
+    PinSlot* fresh = new PinSlot[n];
+    for (size_t i = 0; i < n; ++i) fresh[i].store(nullptr);
+    if (table.compare_exchange_strong(slots, fresh,
+                                      std::memory_order_acq_rel)) {
+      slots = fresh;
+      chunk_pin_bytes_.fetch_add(n * sizeof(PinSlot),
+                                 std::memory_order_relaxed);
+    } else {
+      delete[] fresh;  // `slots` is the winner's
+    }
+  }
+  Pin(&slots[c], h);
+}
+
+const VectorSectionReader::PinSlot* VectorSectionReader::ChunkPin(
+    uint32_t b, uint32_t row) const {
+  if (pins_ == nullptr) return nullptr;
+  const PinSlot* slots = pins_[b].chunks.load(std::memory_order_acquire);
+  return slots != nullptr ? &slots[row / directory_.rows_per_chunk] : nullptr;
 }
 
 Status VectorSectionReader::ReadRow(uint32_t bucket, uint32_t row,
@@ -253,12 +290,9 @@ Status VectorSectionReader::ReadRowRef(uint32_t bucket, uint32_t row,
   const uint32_t first = row - row % per_chunk;
   const uint32_t rows =
       std::min(per_chunk, directory_.buckets[bucket].num_rows - first);
-  const ChunkHandle& chunk = directory_.buckets[bucket].chunks[row / per_chunk];
+  const ChunkHandle chunk = directory_.buckets[bucket].chunk(row / per_chunk);
   const size_t row_bytes = size_t{directory_.dim} * sizeof(float);
-  PinnedBlock* pin =
-      pinned_chunks_ != nullptr
-          ? &pinned_chunks_[chunk_base_[bucket] + row / per_chunk]
-          : nullptr;
+  const PinSlot* pin = ChunkPin(bucket, row);
   if (pin != nullptr && UsePinned(*pin, ref)) {
     *row_data = reinterpret_cast<const float*>(ref->data().data() +
                                                (row - first) * row_bytes);
@@ -292,7 +326,9 @@ Status VectorSectionReader::ReadRowRef(uint32_t bucket, uint32_t row,
   if (ref->data().size() != rows * row_bytes) {
     return Status::Corruption("drift: float chunk row count mismatch");
   }
-  if (pin != nullptr && ref->handle_ != nullptr) Pin(pin, ref->handle_);
+  if (pins_ != nullptr && ref->handle_ != nullptr) {
+    PinChunk(bucket, row / per_chunk, ref->handle_);
+  }
   *row_data = reinterpret_cast<const float*>(ref->data().data() +
                                              (row - first) * row_bytes);
   return Status::OK();
@@ -312,9 +348,7 @@ Status VectorSectionReader::ReadRowPinned(uint32_t bucket, uint32_t row,
     ref.handle_ = nullptr;  // the reference moves to `pinner`
   } else if (ref.block_ != &ref.owned_) {
     // A pinned chunk: ReadRowRef checked bucket and row.
-    const PinnedBlock& slot =
-        pinned_chunks_[chunk_base_[bucket] + row / directory_.rows_per_chunk];
-    h = slot.handle.load(std::memory_order_acquire);
+    h = ChunkPin(bucket, row)->load(std::memory_order_acquire);
     if (h != nullptr) blob_cache_->Ref(h);
   }
   *pinned = h != nullptr;
@@ -417,23 +451,100 @@ Status VectorSectionReader::VerifyBlobs() const {
     if (s.ok() && view.num_rows != directory_.buckets[b].num_rows) {
       s = Status::Corruption("drift: bucket row count mismatch");
     }
-    for (const ChunkHandle& c : directory_.buckets[b].chunks) {
-      if (!s.ok()) break;
-      s = ReadVerified(file_->file.get(), c.offset, c.size, &buf);
+    const BucketHeader& h = directory_.buckets[b];
+    for (size_t c = 0; s.ok() && c < h.num_chunks(); ++c) {
+      s = ReadVerified(file_->file.get(), h.chunk(c).offset, h.chunk(c).size,
+                       &buf);
     }
     if (!s.ok()) return s;
   }
   return Status::OK();
 }
 
+Status VectorSectionReader::GetFloats(uint32_t tag, const BlockExtent& extent,
+                                      const FloatsDecoder& decode,
+                                      BlobRef* ref) const {
+  return GetCached(
+      tag, extent.offset(),
+      [&](CachedBlock* c) {
+        BlockBuffer raw;
+        std::vector<float> floats;
+        Status s = ReadBlock(file_->file.get(), extent, &raw);
+        if (s.ok()) s = decode(raw.data, &floats);
+        if (!s.ok()) return s;
+        const size_t bytes = floats.size() * sizeof(float);
+        c->block.buf.reset(new char[bytes]);
+        std::memcpy(c->block.buf.get(), floats.data(), bytes);
+        c->block.data = Slice(c->block.buf.get(), bytes);
+        return s;
+      },
+      ref);
+}
+
+Status VectorSectionReader::GetCentroids(BlobRef* ref) const {
+  return GetFloats(
+      kCentroidsTag, directory_extent_,
+      [this](Slice block, std::vector<float>* out) {
+        BucketDirectory dir;
+        Status s = dir.DecodeFrom(block, file_->size);
+        if (s.ok() && (dir.buckets.size() != directory_.buckets.size() ||
+                       dir.dim != directory_.dim)) {
+          s = Status::Corruption("drift: bucket directory changed in " +
+                                 file_->name());
+        }
+        if (s.ok()) *out = std::move(dir.centroids);
+        return s;
+      },
+      ref);
+}
+
+Status VectorSectionReader::GetMeans(BlobRef* ref) const {
+  if (!directory_.has_moments()) {
+    return Status::NotFound("drift: no bucket moments in " + file_->name());
+  }
+  return GetFloats(
+      kMeansTag, moments_extent_,
+      [this](Slice block, std::vector<float>* out) {
+        BucketDirectory dir;
+        dir.dim = directory_.dim;
+        dir.buckets.resize(directory_.buckets.size());
+        Status s = dir.DecodeMomentsFrom(block);
+        if (s.ok()) *out = std::move(dir.means);
+        return s;
+      },
+      ref);
+}
+
+void VectorSectionReader::MemoryBreakdown(
+    std::vector<std::pair<std::string, size_t>>* parts) const {
+  size_t directory = sizeof(directory_);
+  size_t chunk_index = 0;
+  for (const BucketHeader& b : directory_.buckets) {
+    directory += sizeof(BucketHeader);
+    chunk_index += b.MemoryUsage() - sizeof(BucketHeader);
+  }
+  directory += (directory_.centroids.capacity() + directory_.means.capacity()) *
+               sizeof(float);
+  parts->emplace_back("section: reader object", sizeof(*this));
+  parts->emplace_back("section: bucket headers", directory);
+  parts->emplace_back("section: float chunk index", chunk_index);
+  parts->emplace_back("section: sq8 parameters", sq8_.MemoryUsage());
+  parts->emplace_back("section: rabitq rotation",
+                      rabitq_ != nullptr ? rabitq_->MemoryUsage() : 0);
+  parts->emplace_back("section: bucket of slot",
+                      bucket_of_slot_.capacity() * sizeof(uint32_t));
+  parts->emplace_back(
+      "section: pin slots",
+      (pins_ != nullptr ? directory_.buckets.size() * sizeof(BucketPins) : 0) +
+          chunk_pin_bytes_.load(std::memory_order_relaxed));
+}
+
 size_t VectorSectionReader::ApproximateMemoryUsage() const {
-  return sizeof(*this) + directory_.MemoryUsage() + sq8_.MemoryUsage() +
-         (rabitq_ != nullptr ? rabitq_->MemoryUsage() : 0) +
-         bucket_of_slot_.capacity() * sizeof(uint32_t) +
-         (pinned_ != nullptr ? directory_.buckets.size() : 0) *
-             sizeof(PinnedBlock) +
-         num_chunks_ * sizeof(PinnedBlock) +
-         chunk_base_.capacity() * sizeof(uint32_t);
+  std::vector<std::pair<std::string, size_t>> parts;
+  MemoryBreakdown(&parts);
+  size_t usage = 0;
+  for (const auto& p : parts) usage += p.second;
+  return usage;
 }
 
 }  // namespace drift

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "codec/sq8.h"
@@ -45,14 +46,18 @@ class VectorSectionReader {
 
   // Reads meta block `name` into *out; *found false (and OK) if it is absent
   // and not `required`.
+  // *extent (if not null) receives where the block lies.
   using MetaBlockReader = std::function<rocksdb::Status(
-      const std::string& name, bool required, BlockBuffer* out, bool* found)>;
+      const std::string& name, bool required, BlockBuffer* out, bool* found,
+      BlockExtent* extent)>;
   // Reads the segment header and, if the segment holds vectors, the bucket
   // directory, SQ8, slot and moment blocks, and checks that they agree.
   rocksdb::Status Open(std::shared_ptr<const rocksdb::TableProperties> props,
                        const MetaBlockReader& read_meta);
 
   const SegmentHeader& header() const { return header_; }
+  // The bucket directory without its centroids and means (GetCentroids,
+  // GetMeans).
   const BucketDirectory& directory() const { return directory_; }
   // The SQ8 quantizer the segment's codes were made with (valid if it has
   // buckets).
@@ -92,6 +97,10 @@ class VectorSectionReader {
     BlobRef(const BlobRef&) = delete;
     BlobRef& operator=(const BlobRef&) = delete;
     rocksdb::Slice data() const { return block_->block.data; }
+    // The data as floats (GetCentroids, GetMeans).
+    const float* floats() const {
+      return reinterpret_cast<const float*>(block_->block.data.data());
+    }
     // The parsed bucket (GetBucket only).
     const BucketDataView& bucket() const { return block_->bucket; }
     void Reset();
@@ -107,6 +116,16 @@ class VectorSectionReader {
   // first probe of a bucket pins it in the blob cache while the pin budget
   // allows; later probes then cost neither a cache lookup nor a parse.
   rocksdb::Status GetBucket(uint32_t b, BlobRef* ref) const;
+  // The buckets' centroids, num_buckets x dim floats in bucket order
+  // (ref->floats()), decoded from the directory block through the blob
+  // cache: only routing by the segment's own centroids (a segment of another
+  // codebook epoch) needs them.
+  rocksdb::Status GetCentroids(BlobRef* ref) const;
+  // The means of the buckets' rows (the moments block) in the same layout,
+  // through the blob cache; NotFound if the segment has no moments block
+  // (directory().has_moments() false).
+  rocksdb::Status GetMeans(BlobRef* ref) const;
+
   // Decodes row `row` of bucket `bucket` (dim floats) into `out`; the encoded
   // float chunk goes through the blob cache like bucket blobs.
   rocksdb::Status ReadRow(uint32_t bucket, uint32_t row, float* out) const;
@@ -145,7 +164,9 @@ class VectorSectionReader {
 
   // Reads and verifies every bucket blob and float chunk (not the cache's).
   rocksdb::Status VerifyBlobs() const;
-  // Bytes this reader keeps in RAM (the cache's blobs excluded).
+  // Bytes this reader keeps in RAM (the cache's blobs excluded), by part.
+  void MemoryBreakdown(
+      std::vector<std::pair<std::string, size_t>>* parts) const;
   size_t ApproximateMemoryUsage() const;
 
  private:
@@ -159,41 +180,53 @@ class VectorSectionReader {
   // A verified block through the blob cache under (cache id, tag, offset).
   static constexpr uint32_t kBucketBlobTag = 0;
   static constexpr uint32_t kFloatChunkTag = 1;
+  static constexpr uint32_t kCentroidsTag = 2;
+  static constexpr uint32_t kMeansTag = 3;
   using BlockLoader = std::function<rocksdb::Status(CachedBlock*)>;
   rocksdb::Status GetCached(uint32_t tag, uint64_t offset,
                             const BlockLoader& load, BlobRef* ref) const;
-  // A blob this reader pinned and the cache handle it holds on it, or null.
-  // `block` is set once (compare-and-swap) by the thread that then sets
-  // `handle`; both are released with the reader.
-  struct PinnedBlock {
-    std::atomic<const CachedBlock*> block{nullptr};
-    std::atomic<rocksdb::Cache::Handle*> handle{nullptr};
+  // The cache handle of a blob this reader pinned (referenced until the
+  // reader is destroyed), or null. Set once, by compare-and-swap.
+  using PinSlot = std::atomic<rocksdb::Cache::Handle*>;
+  // A bucket's pins: its blob and, allocated on the first pin of one of
+  // them, one slot per float chunk (a search re-ranks rows of the buckets it
+  // probed, and a pinned chunk costs no cache lookup).
+  struct BucketPins {
+    PinSlot blob{nullptr};
+    std::atomic<PinSlot*> chunks{nullptr};
   };
-  // Keeps the blob of `h` referenced in *slot for the reader's life if the
-  // pin budget allows and no other search pinned it first.
-  void Pin(PinnedBlock* slot, rocksdb::Cache::Handle* h) const;
-  // The pinned blob of *slot (null if none) into *ref.
-  bool UsePinned(const PinnedBlock& slot, BlobRef* ref) const;
+  // Pins the blob of `h` in *slot for the reader's life if the pin budget
+  // allows and no other search pinned it first.
+  void Pin(PinSlot* slot, rocksdb::Cache::Handle* h) const;
+  // Pins chunk `c` of bucket `b` likewise.
+  void PinChunk(uint32_t b, size_t c, rocksdb::Cache::Handle* h) const;
+  // The pinned block of `slot` (if any) into *ref.
+  bool UsePinned(const PinSlot& slot, BlobRef* ref) const;
+  // The chunk slot of row `row` of bucket `b`, or null (none allocated).
+  const PinSlot* ChunkPin(uint32_t b, uint32_t row) const;
+  // Reads meta block `extent` through the blob cache under `tag` and
+  // decodes it with `decode` into the floats of the cached block.
+  using FloatsDecoder =
+      std::function<rocksdb::Status(rocksdb::Slice, std::vector<float>*)>;
+  rocksdb::Status GetFloats(uint32_t tag, const BlockExtent& extent,
+                            const FloatsDecoder& decode, BlobRef* ref) const;
 
   const SegmentFile* const file_;
   const std::shared_ptr<rocksdb::Cache> blob_cache_;
   const uint64_t cache_id_;  // key prefix of this segment's blobs in the cache
   const std::shared_ptr<PinBudget> pin_budget_;
   const std::shared_ptr<BlobCacheCounters> counters_;
-  // One per bucket (its BucketData blob) and one per float chunk (decoded
-  // rows; chunk c of bucket b at chunk_base_[b] + c): a search re-ranks rows
-  // of the buckets it probed, and a pinned chunk costs no cache lookup.
-  std::unique_ptr<PinnedBlock[]> pinned_;
-  std::unique_ptr<PinnedBlock[]> pinned_chunks_;
-  std::vector<uint32_t> chunk_base_;
-  size_t num_chunks_ = 0;
+  std::unique_ptr<BucketPins[]> pins_;  // one per bucket, with a pin budget
   mutable std::atomic<uint64_t> pinned_bytes_{0};
+  mutable std::atomic<size_t> chunk_pin_bytes_{0};  // of the chunk slots
 
   std::shared_ptr<const rocksdb::TableProperties> props_;
   SegmentHeader header_;
   BucketDirectory directory_;
   SQ8Quantizer sq8_;
   std::unique_ptr<const RabitqRotation> rabitq_;
+  BlockExtent directory_extent_;  // where GetCentroids reads
+  BlockExtent moments_extent_;    // where GetMeans reads
   std::vector<uint32_t> bucket_of_slot_;
   bool single_version_ = false;
 };

@@ -126,6 +126,8 @@ Status VectorSectionWriter::Write(rocksdb::WritableFileWriter* file,
   dir->dim = dim_;
   dir->rows_per_chunk = BucketDirectory::RowsPerChunk(dim_);
   dir->buckets.clear();
+  dir->centroids.clear();
+  dir->means.clear();
   locations_.assign(n, VectorLocation());
   if (n == 0) return Status::OK();
   const unsigned threads = std::max<uint32_t>(1, options_.build_threads);
@@ -214,11 +216,13 @@ Status VectorSectionWriter::Write(rocksdb::WritableFileWriter* file,
       [&](size_t j) {
         BucketHeader header;
         const float* centroid = codebook->centroid(slots[j]);
-        header.centroid.assign(centroid, centroid + dim_);
+        dir->centroids.insert(dir->centroids.end(), centroid, centroid + dim_);
         header.slot = slots[j];
         header.num_rows = static_cast<uint32_t>(rows[slots[j]].size());
         const BucketMoments& moments = ring[j % window].moments;
-        header.mean.assign(moments.mean.begin(), moments.mean.end());
+        dir->means.insert(dir->means.end(), moments.mean.begin(),
+                          moments.mean.end());
+        dir->set_has_moments(true);
         header.m2 = moments.m2;
         IOStatus io = WriteBucket(file, offset, ring[j % window], &header);
         dir->buckets.push_back(std::move(header));
@@ -323,13 +327,10 @@ IOStatus VectorSectionWriter::WriteBucket(rocksdb::WritableFileWriter* file,
   // have written them, in one append.
   if (io.ok()) io = file->Append(e.chunks);
   if (!io.ok()) return io;
-  uint64_t at = *offset;
-  b->chunks.reserve(e.chunk_sizes.size());
   for (uint32_t size : e.chunk_sizes) {
-    b->chunks.push_back({at, size});
-    at += size + kBlockTrailerSize;
+    b->AddChunk(size);
+    *offset += size + kBlockTrailerSize;
   }
-  *offset = at;
   return io;
 }
 

@@ -242,7 +242,9 @@ void AddBuckets(const VectorSectionReader& r, Sections* out) {
           uint64_t{b.num_rows} *
               (RabitqCodeBytes(pd) + kRabitqFactorsPerRow * sizeof(float));
     }
-    for (const ChunkHandle& c : b.chunks) out->chunks += WithTrailer(c.size);
+    for (size_t c = 0; c < b.num_chunks(); ++c) {
+      out->chunks += WithTrailer(b.chunk(c).size);
+    }
   }
   out->rows.emplace_back(pd != 0 ? "bucket blobs (SQ8 + RaBitQ + keys)"
                                  : "bucket blobs (SQ8 codes + row keys)",
@@ -293,6 +295,24 @@ void PrintSections(const Sections& sec, const DriftFile& f) {
               Ratio(f.file_size(), raw_floats));
 }
 
+// What an open reader of the file keeps in RAM, outside the caches (the
+// rocksdb.estimate-table-readers-mem of a DB): pin slots grow as searches
+// pin blobs in a blob cache, which this tool does not have.
+void PrintReaderMemory(const DriftFile& f) {
+  std::vector<std::pair<std::string, size_t>> parts;
+  f.inspector().MemoryBreakdown(&parts);
+  const uint64_t vectors = f.drift().header().num_vectors;
+  std::printf("reader RAM (bytes, bytes per vector):\n");
+  size_t sum = 0;
+  for (const auto& p : parts) {
+    std::printf("  %-36s %12zu %10.2f\n", p.first.c_str(), p.second,
+                vectors == 0 ? 0.0 : static_cast<double>(p.second) / vectors);
+    sum += p.second;
+  }
+  std::printf("  %-36s %12zu %10.2f\n", "total", sum,
+              vectors == 0 ? 0.0 : static_cast<double>(sum) / vectors);
+}
+
 Status CmdProperties(DriftFile& f) {
   std::shared_ptr<const rocksdb::TableProperties> props =
       f.sst().GetTableProperties();
@@ -316,6 +336,7 @@ Status CmdProperties(DriftFile& f) {
   AddBuckets(f.drift(), &sec);
   s = AddMetaBlocks(f, &sec);
   if (s.ok()) PrintSections(sec, f);
+  if (s.ok()) PrintReaderMemory(f);
   return s;
 }
 
@@ -324,6 +345,11 @@ Status CmdProperties(DriftFile& f) {
 
 Status CmdBuckets(DriftFile& f) {
   const BucketDirectory& d = f.drift().directory();
+  VectorSectionReader::BlobRef centroids;
+  if (!d.buckets.empty()) {
+    Status s = f.drift().GetCentroids(&centroids);
+    if (!s.ok()) return s;
+  }
   std::printf("dimension %" PRIu32 ", codebook epoch %" PRIu64
               ", %zu buckets, %" PRIu32 " rows per float chunk\n",
               d.dim, d.codebook_epoch, d.buckets.size(), d.rows_per_chunk);
@@ -332,12 +358,14 @@ Status CmdBuckets(DriftFile& f) {
   for (size_t i = 0; i < d.buckets.size(); ++i) {
     const BucketHeader& b = d.buckets[i];
     uint64_t chunk_bytes = 0;
-    for (const ChunkHandle& c : b.chunks) chunk_bytes += WithTrailer(c.size);
+    for (size_t c = 0; c < b.num_chunks(); ++c) {
+      chunk_bytes += WithTrailer(b.chunk(c).size);
+    }
     std::printf("%6zu %8" PRIu32 " %12" PRIu64 " %10" PRIu64 " %7zu %12" PRIu64
                 "  %s\n",
                 i, b.num_rows, b.data.offset(), WithTrailer(b.data.size()),
-                b.chunks.size(), chunk_bytes,
-                FormatFloats(b.centroid.data(), b.centroid.size(),
+                b.num_chunks(), chunk_bytes,
+                FormatFloats(centroids.floats() + i * d.dim, d.dim,
                              static_cast<size_t>(FLAGS_max_values))
                     .c_str());
   }
