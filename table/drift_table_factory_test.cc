@@ -140,6 +140,38 @@ TEST_F(DriftTableFactoryTest, PinnedBucketsStayWithinTheirBudget) {
   EXPECT_EQ(SearchAll(1000), first);
 }
 
+// rocksdb.estimate-table-readers-mem counts what searches add to the readers
+// (a slot per float chunk of each bucket they pinned a chunk of) and the
+// readers hold neither centroids nor means: a segment of another epoch
+// (here: every segment, no codebook) routes through the blob cache.
+TEST_F(DriftTableFactoryTest, ReaderMemoryCountsPinSlots) {
+  DriftTableOptions topts;
+  topts.target_bucket_size = 64;
+  Open(topts, 64 << 20);
+  Load(20000);
+  auto readers_mem = [this] {
+    uint64_t bytes = 0;
+    EXPECT_TRUE(db_->GetIntProperty(
+        handles_[1], "rocksdb.estimate-table-readers-mem", &bytes));
+    return bytes;
+  };
+  const uint64_t opened = readers_mem();
+  // The key index and bloom filter alone take more than 8 bytes a vector;
+  // 2 x 32 floats a bucket of centroids and means would add ~40.
+  EXPECT_GT(opened, 20000u * 8);
+  EXPECT_LT(opened, 20000u * 40);
+  const auto first = SearchAll(/*nprobe=*/1000);
+  const uint64_t searched = readers_mem();
+  EXPECT_GT(searched, opened);
+  // At most one 8-byte slot per chunk (32 rows of 32 floats) of a bucket.
+  EXPECT_LE(searched - opened, 8u * (20000 / 32 + 20000 / 64 + 1));
+  Close();
+  topts.pinned_bucket_percent = 0;
+  Open(topts, 64 << 20);
+  EXPECT_EQ(SearchAll(1000), first);
+  EXPECT_LT(readers_mem(), opened);  // not even the per-bucket pin slots
+}
+
 TEST_F(DriftTableFactoryTest, CompactionCutsOutputsAtTheCompressedSize) {
   constexpr uint64_t kTarget = 256 << 10;
   DriftTableOptions topts;
