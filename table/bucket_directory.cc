@@ -92,6 +92,7 @@ Status BucketDirectory::DecodeFrom(Slice in, uint64_t file_size,
     if (chunks > in.size() / 2) {
       return Status::Corruption("drift: chunk count exceeds directory size");
     }
+    b.ReserveChunks(chunks);
     for (uint64_t c = 0; c < chunks; ++c) {
       ChunkHandle h;
       if (!rocksdb::GetVarint64(&in, &h.offset) ||

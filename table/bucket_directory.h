@@ -41,6 +41,7 @@ struct BucketHeader {
   ChunkHandle chunk(size_t c) const;
   // Appends the next chunk, of `size` bytes before its trailer.
   void AddChunk(uint32_t size);
+  void ReserveChunks(size_t n) { ends32_.reserve(n); }
   size_t MemoryUsage() const {
     return sizeof(*this) + ends32_.capacity() * sizeof(uint32_t) +
            ends64_.capacity() * sizeof(uint64_t);

@@ -196,6 +196,7 @@ Status DriftTableReader::BuildOffsetSamples() {
     bytes += it->key().size();
   }
   if (!it->status().ok()) return it->status();
+  offset_samples_.shrink_to_fit();
   // Scale to the data area so that offsets end at data_size.
   const uint64_t data_size = section_.properties()->data_size;
   if (bytes > 0) {
