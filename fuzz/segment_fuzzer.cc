@@ -1,6 +1,7 @@
 // libFuzzer target: the .drift segment reader on arbitrary file contents (the
 // seed corpus holds a valid segment, tests/golden/segment_v1.drift). Opening,
-// verifying, iterating both ways and point reads must return a Status, never
+// verifying, iterating both ways, point reads and the vector section's
+// on-demand reads (bucket centroids and means) must return a Status, never
 // crash, hang or read out of bounds.
 #include <cstdint>
 #include <memory>
@@ -11,6 +12,7 @@
 #include "rocksdb/env.h"
 #include "rocksdb/options.h"
 #include "rocksdb/sst_file_reader.h"
+#include "table/segment_inspector.h"
 
 namespace {
 
@@ -61,5 +63,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     it->SeekForPrev(first);
   }
   (void)it->status();
+  std::unique_ptr<drift::SegmentInspector> inspector;
+  if (drift::SegmentInspector::Open(fx->options, path, &inspector).ok()) {
+    drift::VectorSectionReader::BlobRef ref;
+    (void)inspector->section().GetCentroids(&ref);
+    (void)inspector->section().GetMeans(&ref);
+  }
   return 0;
 }
