@@ -622,7 +622,10 @@ Status VectorIndexImpl::ScanSegments(const PinnedView& view,
     // segment: SQ8 L2 in the index space (half of it is 1 - cos under
     // cosine) or -q.x under ip, so candidates of segments and memtables
     // compare in the metric's distance.
-    const RabitqRotation* rotation = rabitq ? segment->rabitq() : nullptr;
+    // A segment without SQ8 codes is ranked by its RaBitQ estimates either
+    // way (without `rabitq` its bounds go unused).
+    const RabitqRotation* rotation =
+        rabitq || !segment->has_sq8_codes() ? segment->rabitq() : nullptr;
     if (rotation != nullptr && (rabitq_scanner == nullptr ||
                                 !rabitq_scanner->SameRotation(*rotation))) {
       rabitq_scanner.reset(new RabitqScanner(*rotation, query));

@@ -231,16 +231,18 @@ void AppendRabitqSection(uint32_t padded_dim, uint32_t num_rows,
 }
 
 void RabitqParams::EncodeTo(std::string* dst) const {
-  dst->push_back(1);
+  dst->push_back(static_cast<char>(version));
   rocksdb::PutVarint32(dst, dim);
   rocksdb::PutVarint32(dst, padded_dim);
   rocksdb::PutFixed64(dst, seed);
 }
 
 Status RabitqParams::DecodeFrom(Slice input) {
-  if (input.empty() || input[0] != 1) {
+  if (input.empty() ||
+      (input[0] != kWithSQ8Codes && input[0] != kWithoutSQ8Codes)) {
     return Status::Corruption("drift: unknown RaBitQ block version");
   }
+  version = static_cast<uint8_t>(input[0]);
   input.remove_prefix(1);
   if (!rocksdb::GetVarint32(&input, &dim) ||
       !rocksdb::GetVarint32(&input, &padded_dim) ||
@@ -254,18 +256,26 @@ Status RabitqParams::DecodeFrom(Slice input) {
   return Status::OK();
 }
 
-Status BucketDataView::Parse(Slice blob, uint32_t rabitq_padded_dim) {
+Status BucketDataView::Parse(Slice blob, uint32_t rabitq_padded_dim,
+                             bool sq8_codes) {
+  if (!sq8_codes && rabitq_padded_dim == 0) {
+    return Status::InvalidArgument("drift: a bucket blob needs some codes");
+  }
   const char* const start = blob.data();
   if (blob.size() < 8) return Status::Corruption("drift: short bucket blob");
   num_rows = rocksdb::DecodeFixed32(blob.data());
   dim = rocksdb::DecodeFixed32(blob.data() + 4);
   blob.remove_prefix(8);
-  const uint64_t code_bytes = uint64_t{num_rows} * dim;
+  const uint64_t code_bytes = sq8_codes ? uint64_t{num_rows} * dim : 0;
   if (dim == 0 || code_bytes > blob.size()) {
     return Status::Corruption("drift: bucket blob codes out of range");
   }
   codes = Slice(blob.data(), code_bytes);
   blob.remove_prefix(code_bytes);
+  // Each key takes at least 9 bytes: bound num_rows before allocating.
+  if (num_rows > blob.size() / 9) {
+    return Status::Corruption("drift: bucket blob row count out of range");
+  }
   keys.resize(num_rows);
   for (Slice& k : keys) {
     if (!rocksdb::GetLengthPrefixedSlice(&blob, &k) || k.size() < 8) {

@@ -136,18 +136,26 @@ struct BucketDataView {
   const float* rabitq_factors = nullptr;
   bool has_rabitq() const { return rabitq_codes != nullptr; }
   // `rabitq_padded_dim` != 0: the blob must end with a RaBitQ section of that
-  // padded dimension; 0: it must end after the keys.
-  rocksdb::Status Parse(rocksdb::Slice blob, uint32_t rabitq_padded_dim = 0);
+  // padded dimension; 0: it must end after the keys. `sq8_codes` false (only
+  // with a RaBitQ section): the blob has no SQ8 codes (`codes` empty).
+  rocksdb::Status Parse(rocksdb::Slice blob, uint32_t rabitq_padded_dim = 0,
+                        bool sq8_codes = true);
 };
 
-// The "drift.rabitq" block: u8 version (1) · varint32 dim · varint32
-// padded_dim · fixed64 rotation seed.
+// The "drift.rabitq" block: u8 version · varint32 dim · varint32
+// padded_dim · fixed64 rotation seed. Version 1: the bucket blobs carry SQ8
+// codes before their keys, as without the block; version 2 (written since):
+// they do not, the RaBitQ section is their only code.
 struct RabitqParams {
+  static constexpr uint8_t kWithSQ8Codes = 1;
+  static constexpr uint8_t kWithoutSQ8Codes = 2;
+  uint8_t version = kWithoutSQ8Codes;
+  bool sq8_codes() const { return version == kWithSQ8Codes; }
   uint32_t dim = 0;
   uint32_t padded_dim = 0;
   uint64_t seed = 0;
   void EncodeTo(std::string* dst) const;
-  // Corruption if malformed, of another version, or padded_dim is not the
+  // Corruption if malformed, of an unknown version, or padded_dim is not the
   // rotation's for dim.
   rocksdb::Status DecodeFrom(rocksdb::Slice input);
 };

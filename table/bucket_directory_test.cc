@@ -220,6 +220,29 @@ TEST(BucketDataTest, RabitqSectionRoundTripAndCorruption) {
   ASSERT_OK(view.Parse(plain));
   EXPECT_FALSE(view.has_rabitq());
 
+  // Without SQ8 codes (RaBitQ block version 2): keys, then the section.
+  std::string lean;
+  EncodeBucketData(dim, std::string(),
+                   {"key1" + std::string(8, '\1'), "k2" + std::string(8, '\2')},
+                   &lean);
+  AppendRabitqSection(pd, rows, centroid.data(), codes.data(), factors.data(),
+                      &lean);
+  ASSERT_OK(view.Parse(lean, pd, /*sq8_codes=*/false));
+  EXPECT_TRUE(view.codes.empty());
+  EXPECT_EQ(view.keys[1].ToString(), "k2" + std::string(8, '\2'));
+  EXPECT_EQ(view.rabitq_factors[factors.size() - 1], 2.0f);
+  EXPECT_TRUE(view.Parse(lean, pd).IsCorruption());  // read as with codes
+  EXPECT_TRUE(view.Parse(blob, pd, false).IsCorruption());
+  EXPECT_TRUE(view.Parse(lean, 0, false).IsInvalidArgument());
+  for (size_t len = 0; len < lean.size(); ++len) {
+    EXPECT_TRUE(
+        view.Parse(rocksdb::Slice(lean.data(), len), pd, false).IsCorruption())
+        << len;
+  }
+  std::string huge = lean;  // a row count no blob of this size can hold
+  huge[3] = '\x7f';
+  EXPECT_TRUE(view.Parse(huge, pd, false).IsCorruption());
+
   RabitqParams params;
   params.dim = 784;
   params.padded_dim = 1024;
@@ -235,9 +258,15 @@ TEST(BucketDataTest, RabitqSectionRoundTripAndCorruption) {
     EXPECT_TRUE(back.DecodeFrom(rocksdb::Slice(enc.data(), len)).IsCorruption())
         << len;
   }
+  EXPECT_FALSE(back.sq8_codes());  // written since version 2
   std::string version = enc;
-  version[0] = 2;
-  EXPECT_TRUE(back.DecodeFrom(version).IsCorruption());
+  version[0] = 1;  // the first layout: SQ8 codes too
+  ASSERT_OK(back.DecodeFrom(version));
+  EXPECT_TRUE(back.sq8_codes());
+  for (int v : {0, 3, 255}) {
+    version[0] = static_cast<char>(v);
+    EXPECT_TRUE(back.DecodeFrom(version).IsCorruption()) << v;
+  }
   params.padded_dim = 2048;  // not the rotation's for 784
   std::string inconsistent;
   params.EncodeTo(&inconsistent);

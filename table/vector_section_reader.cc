@@ -116,6 +116,7 @@ Status VectorSectionReader::Open(
       s = Status::Corruption("drift: RaBitQ block dimension mismatch");
     }
     if (s.ok()) rabitq_.reset(new RabitqRotation(params.dim, params.seed));
+    sq8_codes_ = params.sq8_codes();
   }
   if (s.ok()) BuildSlotIndex();
   if (s.ok() && pin_budget_ != nullptr && !directory_.buckets.empty()) {
@@ -211,7 +212,9 @@ Status VectorSectionReader::GetBucket(uint32_t b, BlobRef* ref) const {
       kBucketBlobTag, b,
       [this, b](CachedBlock* c) {
         Status st = ReadBucketData(b, &c->block);
-        if (st.ok()) st = c->bucket.Parse(c->block.data, RabitqPaddedDim());
+        if (st.ok()) {
+          st = c->bucket.Parse(c->block.data, RabitqPaddedDim(), sq8_codes_);
+        }
         if (st.ok() && c->bucket.num_rows != directory_.buckets[b].num_rows) {
           st = Status::Corruption("drift: bucket row count mismatch in " +
                                   file_->name());
@@ -447,7 +450,7 @@ Status VectorSectionReader::VerifyBlobs() const {
   for (uint32_t b = 0; b < directory_.buckets.size(); ++b) {
     BucketDataView view;
     Status s = ReadBucketData(b, &buf);
-    if (s.ok()) s = view.Parse(buf.data, RabitqPaddedDim());
+    if (s.ok()) s = view.Parse(buf.data, RabitqPaddedDim(), sq8_codes_);
     if (s.ok() && view.num_rows != directory_.buckets[b].num_rows) {
       s = Status::Corruption("drift: bucket row count mismatch");
     }

@@ -65,6 +65,10 @@ class VectorSectionReader {
   // The rotation of the segment's RaBitQ codes, or null if its blobs carry
   // none (BucketDataView::has_rabitq() then false for every bucket).
   const RabitqRotation* rabitq() const { return rabitq_.get(); }
+  // Whether the bucket blobs carry SQ8 codes (BucketDataView::codes): all
+  // but the RaBitQ segments written since RaBitQ block version 2, whose only
+  // codes are RaBitQ's.
+  bool has_sq8_codes() const { return sq8_codes_; }
   const std::shared_ptr<const rocksdb::TableProperties>& properties() const {
     return props_;
   }
@@ -225,6 +229,7 @@ class VectorSectionReader {
   BucketDirectory directory_;
   SQ8Quantizer sq8_;
   std::unique_ptr<const RabitqRotation> rabitq_;
+  bool sq8_codes_ = true;
   BlockExtent directory_extent_;  // where GetCentroids reads
   BlockExtent moments_extent_;    // where GetMeans reads
   std::vector<uint32_t> bucket_of_slot_;

@@ -262,9 +262,9 @@ Status VectorSectionWriter::EncodeBucket(const std::vector<uint32_t>& rows,
       compress_floats_ ? AlpMatrixEncoder(rows_buf.data(), sample_rows, dim_)
                        : AlpMatrixEncoder::Uncompressed(dim_);
 
-  // Chunks of rows_per_chunk rows: each row is gathered once, for its SQ8
-  // code and its chunk's ALP encoding (plus crc).
-  std::string codes(n * dim_, '\0');
+  // Chunks of rows_per_chunk rows: each row is gathered once, for its code
+  // (SQ8, or RaBitQ alone) and its chunk's ALP encoding (plus crc).
+  std::string codes(rabitq != nullptr ? 0 : n * dim_, '\0');
   const uint32_t pd = rabitq != nullptr ? rabitq->padded_dim() : 0;
   std::vector<float> rotated_centroid(pd);
   if (rabitq != nullptr) rabitq->Apply(centroid, rotated_centroid.data());
@@ -284,9 +284,10 @@ Status VectorSectionWriter::EncodeBucket(const std::vector<uint32_t>& rows,
       index_rows = unit_buf.data();
     }
     moments.AddRows(index_rows, m);
-    sq8.EncodeMany(index_rows, m,
-                   reinterpret_cast<uint8_t*>(&codes[first * dim_]));
-    if (rabitq != nullptr) {
+    if (rabitq == nullptr) {
+      sq8.EncodeMany(index_rows, m,
+                     reinterpret_cast<uint8_t*>(&codes[first * dim_]));
+    } else {
       chunk_factors.resize(m * kRabitqFactorsPerRow);
       RabitqEncode(*rabitq, rotated_centroid.data(), rows_buf.data(), m,
                    bits.data() + first * RabitqCodeBytes(pd),

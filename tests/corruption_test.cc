@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "drift/plugin.h"
@@ -22,7 +23,8 @@ namespace {
 
 constexpr uint32_t kDim = 16;
 
-class CorruptionTest : public testing::Test {
+// With each kind of bucket codes (codes=rabitq blobs carry no SQ8 codes).
+class CorruptionTest : public testing::TestWithParam<BucketCodes> {
  protected:
   void SetUp() override {
     RegisterDrift();
@@ -30,6 +32,7 @@ class CorruptionTest : public testing::Test {
     DriftTableOptions topts;
     topts.dimension = kDim;
     topts.target_bucket_size = 64;
+    topts.codes = GetParam();
     options_.table_factory = NewDriftTableFactory(topts);
     options_.create_if_missing = true;
     rocksdb::DB* db = nullptr;
@@ -98,11 +101,11 @@ class CorruptionTest : public testing::Test {
   std::map<std::string, std::string> model_;
 };
 
-TEST_F(CorruptionTest, IntactFileReadsBack) {
+TEST_P(CorruptionTest, IntactFileReadsBack) {
   EXPECT_FALSE(ReadAll(original_));
 }
 
-TEST_F(CorruptionTest, FlippedBitsAreDetectedOrHarmless) {
+TEST_P(CorruptionTest, FlippedBitsAreDetectedOrHarmless) {
   std::mt19937 rng(11);
   int detected = 0, tries = 0;
   for (size_t pos = 0; pos < original_.size();
@@ -121,7 +124,7 @@ TEST_F(CorruptionTest, FlippedBitsAreDetectedOrHarmless) {
   EXPECT_GT(detected, tries / 2) << detected << "/" << tries;
 }
 
-TEST_F(CorruptionTest, TruncationIsDetected) {
+TEST_P(CorruptionTest, TruncationIsDetected) {
   int tries = 0;
   for (size_t len = 0; len < original_.size();
        len += 1 + original_.size() / 97, ++tries) {
@@ -130,7 +133,7 @@ TEST_F(CorruptionTest, TruncationIsDetected) {
   std::printf("truncations: %d tried, all detected\n", tries);
 }
 
-TEST_F(CorruptionTest, ZeroedRangesAreDetectedOrHarmless) {
+TEST_P(CorruptionTest, ZeroedRangesAreDetectedOrHarmless) {
   int tries = 0, detected = 0;
   for (size_t pos = 0; pos < original_.size(); pos += 4096, ++tries) {
     std::string bad = original_;
@@ -145,6 +148,15 @@ TEST_F(CorruptionTest, ZeroedRangesAreDetectedOrHarmless) {
   std::printf("zeroed ranges: %d tried, %d detected, %d harmless\n", tries,
               detected, tries - detected);
 }
+
+INSTANTIATE_TEST_SUITE_P(Codes, CorruptionTest,
+                         testing::Values(BucketCodes::kSQ8,
+                                         BucketCodes::kRabitQ),
+                         [](const testing::TestParamInfo<BucketCodes>& info) {
+                           return info.param == BucketCodes::kSQ8
+                                      ? std::string("sq8")
+                                      : std::string("rabitq");
+                         });
 
 // The WAL of a vector column family with bits flipped: with
 // kAbsoluteConsistency the reopen reports Corruption; with the default

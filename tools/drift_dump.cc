@@ -199,9 +199,10 @@ void PrintSegment(const VectorSectionReader& r) {
               lo, static_cast<double>(h.num_vectors) / d.buckets.size(), hi);
   std::printf("  rows per float chunk: %" PRIu32 "\n", d.rows_per_chunk);
   if (r.rabitq() != nullptr) {
-    std::printf("  codes: sq8 + rabitq (1 bit x %" PRIu32
+    std::printf("  codes: %srabitq (1 bit x %" PRIu32
                 " rotated components + %zu bytes per row)\n",
-                r.rabitq()->padded_dim(), kRabitqFactorsPerRow * sizeof(float));
+                r.has_sq8_codes() ? "sq8 + " : "", r.rabitq()->padded_dim(),
+                kRabitqFactorsPerRow * sizeof(float));
   } else {
     std::printf("  codes: sq8\n");
   }
@@ -235,7 +236,7 @@ void AddBuckets(const VectorSectionReader& r, Sections* out) {
   uint64_t blobs = 0;
   for (const BucketHeader& b : d.buckets) {
     blobs += WithTrailer(b.data.size());
-    out->codes += uint64_t{b.num_rows} * d.dim;
+    if (r.has_sq8_codes()) out->codes += uint64_t{b.num_rows} * d.dim;
     if (pd != 0) {
       out->rabitq +=
           uint64_t{pd} * sizeof(float) +
@@ -246,8 +247,9 @@ void AddBuckets(const VectorSectionReader& r, Sections* out) {
       out->chunks += WithTrailer(b.chunk(c).size);
     }
   }
-  out->rows.emplace_back(pd != 0 ? "bucket blobs (SQ8 + RaBitQ + keys)"
-                                 : "bucket blobs (SQ8 codes + row keys)",
+  out->rows.emplace_back(!r.has_sq8_codes() ? "bucket blobs (RaBitQ + keys)"
+                         : pd != 0 ? "bucket blobs (SQ8 + RaBitQ + keys)"
+                                   : "bucket blobs (SQ8 codes + row keys)",
                          blobs);
   out->rows.emplace_back("float chunks (ALP)", out->chunks);
 }
