@@ -48,11 +48,11 @@ VectorSectionReader::VectorSectionReader(
 VectorSectionReader::~VectorSectionReader() {
   if (pins_ == nullptr) return;
   for (size_t b = 0; b < directory_.buckets.size(); ++b) {
-    if (auto* h = pins_[b].blob.load()) blob_cache_->Release(h);
+    if (auto* p = pins_[b].blob.load()) blob_cache_->Release(p->pin_handle);
     PinSlot* chunks = pins_[b].chunks.load();
     if (chunks == nullptr) continue;
     for (size_t c = 0; c < directory_.buckets[b].num_chunks(); ++c) {
-      if (auto* h = chunks[c].load()) blob_cache_->Release(h);
+      if (auto* p = chunks[c].load()) blob_cache_->Release(p->pin_handle);
     }
     delete[] chunks;
   }
@@ -188,18 +188,19 @@ void VectorSectionReader::BlobRef::Reset() {
   if (handle_ != nullptr) cache_->Release(handle_);
   handle_ = nullptr;
   cache_ = nullptr;
-  owned_ = CachedBlock();
+  owned_.block = BlockBuffer();
+  owned_.bucket = BucketDataView();
   block_ = &owned_;
 }
 
 bool VectorSectionReader::UsePinned(const PinSlot& slot, BlobRef* ref) const {
-  rocksdb::Cache::Handle* h = slot.load(std::memory_order_acquire);
-  if (h == nullptr) return false;
+  const CachedBlock* pinned = slot.load(std::memory_order_acquire);
+  if (pinned == nullptr) return false;
   if (counters_ != nullptr) {
     counters_->pinned_reads.fetch_add(1, std::memory_order_relaxed);
   }
   ref->Reset();
-  ref->block_ = static_cast<const CachedBlock*>(blob_cache_->Value(h));
+  ref->block_ = pinned;
   return true;
 }
 
@@ -229,12 +230,17 @@ Status VectorSectionReader::GetBucket(uint32_t b, BlobRef* ref) const {
 }
 
 // The caller holds a reference on `h` until Pin returns, so a search that
-// sees `h` in the slot before Ref below uses a live block.
+// sees the block in the slot before Ref below uses a live block. Threads
+// pinning the same block store the same handle in it (a block belongs to one
+// cache entry).
 void VectorSectionReader::Pin(PinSlot* slot, rocksdb::Cache::Handle* h) const {
   const uint64_t charge = blob_cache_->GetCharge(h);
   if (!pin_budget_->TryAcquire(charge)) return;
-  rocksdb::Cache::Handle* expected = nullptr;
-  if (slot->compare_exchange_strong(expected, h, std::memory_order_acq_rel)) {
+  auto* block = static_cast<CachedBlock*>(blob_cache_->Value(h));
+  block->pin_handle.store(h, std::memory_order_relaxed);
+  const CachedBlock* expected = nullptr;
+  if (slot->compare_exchange_strong(expected, block,
+                                    std::memory_order_acq_rel)) {
     blob_cache_->Ref(h);
     pinned_bytes_.fetch_add(charge, std::memory_order_relaxed);
   } else {  // another search pinned it first
@@ -351,7 +357,7 @@ Status VectorSectionReader::ReadRowPinned(uint32_t bucket, uint32_t row,
     ref.handle_ = nullptr;  // the reference moves to `pinner`
   } else if (ref.block_ != &ref.owned_) {
     // A pinned chunk: ReadRowRef checked bucket and row.
-    h = ChunkPin(bucket, row)->load(std::memory_order_acquire);
+    h = ref.block_->pin_handle.load(std::memory_order_relaxed);
     if (h != nullptr) blob_cache_->Ref(h);
   }
   *pinned = h != nullptr;

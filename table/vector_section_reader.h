@@ -91,6 +91,8 @@ class VectorSectionReader {
   struct CachedBlock {
     BlockBuffer block;
     BucketDataView bucket;
+    // Set by the reader that pins the block: the handle its pin holds.
+    std::atomic<rocksdb::Cache::Handle*> pin_handle{nullptr};
   };
   // A block from the blob cache or the file; valid while the ref lives (and,
   // for a pinned block, while the reader lives).
@@ -189,9 +191,11 @@ class VectorSectionReader {
   using BlockLoader = std::function<rocksdb::Status(CachedBlock*)>;
   rocksdb::Status GetCached(uint32_t tag, uint64_t offset,
                             const BlockLoader& load, BlobRef* ref) const;
-  // The cache handle of a blob this reader pinned (referenced until the
-  // reader is destroyed), or null. Set once, by compare-and-swap.
-  using PinSlot = std::atomic<rocksdb::Cache::Handle*>;
+  // A block this reader pinned (its handle, pin_handle, referenced until
+  // the reader is destroyed), or null. Set once, by compare-and-swap. The
+  // block itself rather than its handle: a search reads it without touching
+  // the cache's handle.
+  using PinSlot = std::atomic<const CachedBlock*>;
   // A bucket's pins: its blob and, allocated on the first pin of one of
   // them, one slot per float chunk (a search re-ranks rows of the buckets it
   // probed, and a pinned chunk costs no cache lookup).
