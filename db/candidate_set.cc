@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "table/internal_key.h"
+
 namespace drift {
 
 CandidateSet::CandidateSet(size_t capacity) : capacity_(capacity) {
@@ -33,6 +35,10 @@ bool CandidateSet::Add(const rocksdb::Slice& user_key, float distance) {
   heap_.emplace_back(distance, key);
   std::push_heap(heap_.begin(), heap_.end());
   return true;
+}
+
+rocksdb::Slice CandidateSet::Bounded::UserKey() const {
+  return internal_key != nullptr ? UserKeyOf(*internal_key) : user_key;
 }
 
 CandidateSet::Map::const_iterator CandidateSet::PopWorst() {

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 
 #include "db/candidate_set.h"
 #include "db/search_filter.h"
@@ -45,12 +48,6 @@ bool UniqueKeysRerank::Keeps(const BucketDataView& bucket, uint32_t r,
          (filter == nullptr || filter->Passes(UserKeyOf(bucket.keys[r])));
 }
 
-float UniqueKeysRerank::UpperK() const {
-  return bound_k_ == 0 || uppers_.size() < bound_k_
-             ? std::numeric_limits<float>::infinity()
-             : uppers_.front();
-}
-
 void UniqueKeysRerank::AddBucket(
     size_t segment, uint32_t b, const BucketDataView& bucket,
     const float* approx,
@@ -63,14 +60,9 @@ void UniqueKeysRerank::AddBucket(
       // An entry whose lower bound exceeds k upper bounds cannot be among
       // the k nearest, nor lower the k-th upper bound.
       const float lower = approx[r] - bound[r];
-      if (!(lower <= UpperK()) || !Keeps(bucket, r, all_visible, filter))
+      if (!(lower <= uppers_.Kth()) || !Keeps(bucket, r, all_visible, filter))
         continue;
-      uppers_.push_back(approx[r] + bound[r]);
-      std::push_heap(uppers_.begin(), uppers_.end());
-      if (uppers_.size() > bound_k_) {
-        std::pop_heap(uppers_.begin(), uppers_.end());
-        uppers_.pop_back();
-      }
+      uppers_.Push(approx[r] + bound[r]);
       heap_.push_back(
           {lower, static_cast<uint32_t>(segment), b, r, bucket.keys[r]});
       kept = true;
@@ -100,7 +92,7 @@ std::vector<const UniqueKeysRerank::Candidate*> UniqueKeysRerank::VerifyOrder()
     const {
   std::vector<const Candidate*> order;
   order.reserve(heap_.size());
-  const float upper_k = UpperK();
+  const float upper_k = uppers_.Kth();
   for (const Candidate& c : heap_) {
     if (bound_k_ == 0 || c.approx <= upper_k) order.push_back(&c);
   }
@@ -166,12 +158,10 @@ Status UniqueKeysRerank::Finish(
   // k returned (an exhaustive search measures every vector).
   std::vector<std::pair<float, const Candidate*>> measured;
   measured.reserve(order.size());
-  std::vector<float> best;  // bounded mode: max-heap of the k nearest exact
+  KthSmallest best(bound_k_);  // bounded mode: the k nearest exact
   // Lower bounds ascend: once k exact distances are known, no candidate whose
   // lower bound exceeds the k-th can beat it (nor any after it).
-  auto beyond = [&](const Candidate* c) {
-    return bound_k_ != 0 && best.size() == bound_k_ && c->approx > best.front();
-  };
+  auto beyond = [&](const Candidate* c) { return best.Excludes(c->approx); };
   RowLookahead rows(segments, dim);
   size_t fetched = 0;
   for (size_t i = 0; i < order.size() && !beyond(order[i]); ++i) {
@@ -186,14 +176,7 @@ Status UniqueKeysRerank::Finish(
     Status s = rows.Get(i, &row);
     if (!s.ok()) return s;
     measured.emplace_back(distance(row), order[i]);
-    if (bound_k_ != 0) {
-      best.push_back(measured.back().first);
-      std::push_heap(best.begin(), best.end());
-      if (best.size() > bound_k_) {
-        std::pop_heap(best.begin(), best.end());
-        best.pop_back();
-      }
-    }
+    best.Push(measured.back().first);
   }
   stats->candidates_verified += measured.size();
   measured.erase(std::remove_if(measured.begin(), measured.end(),
@@ -227,61 +210,140 @@ Status UniqueKeysRerank::Finish(
   return Status::OK();
 }
 
+namespace {
+
+// Reads `keys` at `ro`'s snapshot; calls visit(i, v) for each, v being its
+// visible vector (finite, decoded into a buffer reused per key) or nullptr
+// (deleted, not a vector, or not finite).
+template <typename Visit>
+Status ReadVisible(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                   const rocksdb::ReadOptions& ro, uint32_t dim,
+                   const std::vector<Slice>& keys, SearchStats* stats,
+                   const Visit& visit) {
+  const size_t n = keys.size();
+  std::vector<rocksdb::PinnableSlice> values(n);
+  std::vector<Status> statuses(n);
+  db->MultiGet(ro, cf, n, keys.data(), values.data(), statuses.data());
+  stats->candidates_verified += n;
+  stats->point_reads += n;
+  std::vector<float> v(dim);
+  for (size_t i = 0; i < n; ++i) {
+    const Status& st = statuses[i];
+    if (!st.ok() && !st.IsNotFound()) return st;
+    bool found = st.ok() && IsVectorValue(values[i], dim);
+    if (found) {
+      DecodeVector(values[i], dim, v.data());
+      found = CheckFinite(v.data(), dim).ok();
+    }
+    visit(i, found ? &v : nullptr);
+  }
+  return Status::OK();
+}
+
+// Verifies the bounded candidates in order of their lower bounds, k at a
+// time, until the next lower bound exceeds the k-th exact distance of the
+// hits (those of the fixed-depth candidates included: each is a visible
+// newest version). A key is read once (`verified`), whichever of its
+// versions' bounds comes first: the read gives its visible vector.
+Status VerifyBounded(
+    rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+    const rocksdb::ReadOptions& ro, const ExactDistance& distance, uint32_t dim,
+    const CandidateSet& candidates, size_t k, SearchFilter* filter,
+    std::unordered_set<std::string_view>* verified,
+    const std::function<void(Slice, float, std::vector<float>*)>& hit,
+    const std::vector<SearchHit>& hits, SearchStats* stats) {
+  KthSmallest best(k);
+  for (const SearchHit& h : hits) {
+    if (!distance.NeverMatches(h.distance)) best.Push(h.distance);
+  }
+  // A min-heap on the lower bound: only the verified prefix is ordered.
+  std::vector<CandidateSet::Bounded> heap = candidates.bounded();
+  auto after = [](const CandidateSet::Bounded& a,
+                  const CandidateSet::Bounded& b) { return a.lower > b.lower; };
+  std::make_heap(heap.begin(), heap.end(), after);
+  std::vector<Slice> keys;
+  while (!heap.empty()) {
+    keys.clear();
+    while (!heap.empty() && keys.size() < k &&
+           !best.Excludes(heap.front().lower)) {
+      const Slice key = heap.front().UserKey();
+      std::pop_heap(heap.begin(), heap.end(), after);
+      heap.pop_back();
+      if (!verified->emplace(key.data(), key.size()).second) continue;
+      if (filter == nullptr || filter->Passes(key)) keys.push_back(key);
+    }
+    if (keys.empty()) break;
+    Status s = ReadVisible(db, cf, ro, dim, keys, stats,
+                           [&](size_t i, std::vector<float>* v) {
+                             if (v == nullptr) return;
+                             const float exact = distance(v->data());
+                             best.Push(exact);
+                             hit(keys[i], exact, v);
+                           });
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Status RerankAtSnapshot(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
                         const rocksdb::Snapshot* snapshot,
                         const ExactDistance& distance, uint32_t dim,
                         const CandidateSet& candidates, size_t k, size_t rerank,
                         bool with_vectors, std::vector<SearchHit>* hits,
-                        SearchStats* stats) {
+                        SearchStats* stats, SearchFilter* filter) {
   const std::vector<std::pair<float, Slice>> pool = candidates.Sorted();
   hits->clear();
-  if (pool.empty()) return Status::OK();
-  // A candidate is stale when its visible vector is much farther than the
-  // approximate distance it was found with (an older version was near):
-  // by more than the approximate distance's magnitude plus half the k-th's
-  // (distances are negative under ip).
-  const float slack = 0.5f * std::abs(pool[std::min(k, pool.size()) - 1].first);
-  std::vector<float> v(dim);
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;
+  auto hit = [&](Slice key, float exact, std::vector<float>* v) {
+    hits->push_back({key.ToString(), exact});
+    if (with_vectors) {
+      hits->back().vector = *v;
+      // Bounds the vectors held when every candidate is verified.
+      if (hits->size() >= 2 * k + 64) SortAndTruncate(distance, k, hits);
+    }
+  };
+  // The fixed depth: a candidate is stale when its visible vector is much
+  // farther than the approximate distance it was found with (an older
+  // version was near): by more than the approximate distance's magnitude
+  // plus half the k-th's (distances are negative under ip).
+  const float slack =
+      pool.empty() ? 0.0f
+                   : 0.5f * std::abs(pool[std::min(k, pool.size()) - 1].first);
   size_t next = 0;
   size_t want = rerank == 0 ? pool.size() : rerank;
+  std::vector<Slice> keys;
   while (want > 0 && next < pool.size()) {
     const size_t end = std::min(pool.size(), next + want);
-    const size_t n = end - next;
-    std::vector<Slice> keys;
-    keys.reserve(n);
-    for (size_t i = next; i < end; ++i) keys.emplace_back(pool[i].second);
-    std::vector<rocksdb::PinnableSlice> values(n);
-    std::vector<Status> statuses(n);
-    db->MultiGet(ro, cf, n, keys.data(), values.data(), statuses.data());
-    stats->candidates_verified += n;
-    stats->point_reads += n;
+    keys.clear();
+    for (size_t i = next; i < end; ++i) keys.push_back(pool[i].second);
     size_t stale = 0;
-    for (size_t i = 0; i < n; ++i) {
-      const Status& st = statuses[i];
-      if (!st.ok() && !st.IsNotFound()) return st;
-      if (st.IsNotFound() || !IsVectorValue(values[i], dim)) {
-        ++stale;  // Deleted at the snapshot, or not a vector any more.
-        continue;
-      }
-      DecodeVector(values[i], dim, v.data());
-      if (!CheckFinite(v.data(), dim).ok()) {
-        ++stale;
-        continue;
-      }
-      const float exact = distance(v.data());
-      const float approx = pool[next + i].first;
-      if (!(exact <= approx + std::abs(approx) + slack)) ++stale;
-      hits->push_back({pool[next + i].second.ToString(), exact});
-      if (with_vectors) {
-        hits->back().vector = v;
-        // Bounds the vectors held when every candidate is verified.
-        if (hits->size() >= 2 * k + 64) SortAndTruncate(distance, k, hits);
-      }
-    }
+    Status s = ReadVisible(db, cf, ro, dim, keys, stats,
+                           [&](size_t i, std::vector<float>* v) {
+                             if (v == nullptr) {
+                               ++stale;  // deleted, or not a vector any more
+                               return;
+                             }
+                             const float approx = pool[next + i].first;
+                             const float exact = distance(v->data());
+                             if (!(exact <= approx + std::abs(approx) + slack))
+                               ++stale;
+                             hit(keys[i], exact, v);
+                           });
+    if (!s.ok()) return s;
     next = end;
     want = rerank == 0 ? 0 : stale;
+  }
+  if (!candidates.bounded().empty()) {
+    std::unordered_set<std::string_view> verified;
+    for (size_t i = 0; i < next; ++i) {
+      verified.emplace(pool[i].second.data(), pool[i].second.size());
+    }
+    Status s = VerifyBounded(db, cf, ro, distance, dim, candidates, k, filter,
+                             &verified, hit, *hits, stats);
+    if (!s.ok()) return s;
   }
   SortAndTruncate(distance, k, hits);
   return Status::OK();

@@ -17,6 +17,7 @@
 #include <memory>
 #include <vector>
 
+#include "db/kth_smallest.h"
 #include "drift/vector_index.h"
 #include "index/metric_distance.h"
 #include "rocksdb/db.h"
@@ -53,7 +54,8 @@ class UniqueKeysRerank {
       : visible_(visible),
         depth_(depth),
         bound_k_(bound_k),
-        segment_largest_(std::move(segment_largest)) {}
+        segment_largest_(std::move(segment_largest)),
+        uppers_(bound_k) {}
 
   // One scanned bucket: bucket `b` of segment `segment` with its approximate
   // distances `approx` (and, in the bounded mode, their error `bound`).
@@ -88,8 +90,6 @@ class UniqueKeysRerank {
     return segment < segment_largest_.size() &&
            segment_largest_[segment] <= visible_;
   }
-  // The bounded mode: the k-th smallest upper bound seen (infinity before k).
-  float UpperK() const;
   // The candidates Finish verifies, in order.
   std::vector<const Candidate*> VerifyOrder() const;
 
@@ -100,18 +100,24 @@ class UniqueKeysRerank {
   // Max-heap on approx, at most depth_; in the bounded mode every kept entry
   // (approx = its lower bound), unordered.
   std::vector<Candidate> heap_;
-  std::vector<float> uppers_;  // bounded mode: max-heap of the k smallest
+  KthSmallest uppers_;  // bounded mode: the k smallest upper bounds
   std::vector<std::shared_ptr<VectorSectionReader::BlobRef>> blobs_;
 };
 
 // Verifies `candidates` nearest-first at `snapshot`: `rerank` of them (0:
 // all), plus one more for each that proved stale (deleted, or its visible
-// vector far from where an older version put it). With `with_vectors` each
-// hit carries the vector it was measured with.
+// vector far from where an older version put it). Then their bounded
+// candidates (CandidateSet::bounded, those passing `filter`), whatever
+// `rerank`: in order of their lower bounds until the next exceeds the k-th
+// exact distance of the visible vectors read so far. Where the bounds hold
+// (and every version of a key that was scanned is among the candidates), no
+// visible vector of a scanned row nearer than the k-th hit is missed. With
+// `with_vectors` each hit carries the vector it was measured with.
 rocksdb::Status RerankAtSnapshot(
     rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
     const rocksdb::Snapshot* snapshot, const ExactDistance& distance,
     uint32_t dim, const CandidateSet& candidates, size_t k, size_t rerank,
-    bool with_vectors, std::vector<SearchHit>* hits, SearchStats* stats);
+    bool with_vectors, std::vector<SearchHit>* hits, SearchStats* stats,
+    SearchFilter* filter = nullptr);
 
 }  // namespace drift

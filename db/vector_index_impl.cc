@@ -487,13 +487,13 @@ Status VectorIndexImpl::SearchFiltered(const PinnedView& view,
     return ScanSegments(view, WidenPlan(plan, factor, index_query.data()),
                         index_query.data(), nullptr, stats, rabitq, sink);
   };
+  // With RaBitQ codes in every segment, their error bounds decide which
+  // entries are re-ranked (exact over the probed buckets where the bounds
+  // hold) instead of a fixed depth.
+  const bool bounded =
+      !plan.exhaustive && plan.metric == Metric::kL2 && AllHaveRabitq(view);
   if (view.unique_keys()) {
     // Every bucket entry is its key's only version: no point read is needed.
-    // With RaBitQ codes in every segment, their error bounds decide which
-    // entries are re-ranked (exact over the probed buckets where the bounds
-    // hold) instead of a fixed depth.
-    const bool bounded =
-        !plan.exhaustive && plan.metric == Metric::kL2 && AllHaveRabitq(view);
     UniqueKeysRerank unique(snapshot->GetSequenceNumber(), rerank,
                             bounded ? k : 0, view.largest_sequences());
     Status s = rounds(
@@ -510,13 +510,26 @@ Status VectorIndexImpl::SearchFiltered(const PinnedView& view,
   }
   // A pool deeper than the re-rank depth: candidates found through versions
   // that are no longer visible are replaced from it (see RerankAtSnapshot).
+  // RaBitQ-ranked rows (l2, not exhaustive) are kept by their lower bounds,
+  // whatever the depth: which versions are visible is only known once read.
+  const bool use_bounds = !plan.exhaustive && plan.metric == Metric::kL2;
   CandidateSet candidates(rerank * kCandidatePoolFactor);
   Status s = rounds(
-      false,
-      [&candidates, filter](
+      bounded,
+      [&candidates, filter, use_bounds](
           size_t /*segment*/, uint32_t /*bucket*/, const BucketDataView& bucket,
-          const float* approx, const float* /*bound*/,
+          const float* approx, const float* bound,
           const std::shared_ptr<VectorSectionReader::BlobRef>& blob) {
+        if (use_bounds && bound != nullptr) {
+          // The keys' Slices are read only if verified (a cache miss each).
+          for (uint32_t r = 0; r < bucket.num_rows; ++r) {
+            const float lower = approx[r] - bound[r];
+            if (!std::isnan(lower))
+              candidates.AddBounded(lower, &bucket.keys[r]);
+          }
+          candidates.KeepAlive(blob);
+          return;
+        }
         bool kept = false;
         for (uint32_t r = 0; r < bucket.num_rows; ++r) {
           if (approx[r] < candidates.threshold()) {
@@ -529,17 +542,20 @@ Status VectorIndexImpl::SearchFiltered(const PinnedView& view,
         if (kept) candidates.KeepAlive(blob);  // the kept keys point into it
       });
   if (!s.ok()) return s;
-  CollectMemtables(view, distance, k, options.exhaustive, filter, &candidates,
-                   stats);
+  // Memtable candidates (exact distances) join the bounded ones unless a
+  // segment was ranked by SQ8 codes: they keep the fixed depth together.
+  CollectMemtables(view, distance, k, options.exhaustive, filter,
+                   use_bounds && (bounded || !candidates.bounded().empty()),
+                   &candidates, stats);
   return RerankAtSnapshot(db_, cf_, snapshot, distance, options_.dimension,
                           candidates, k, rerank, options.return_vectors, hits,
-                          stats);
+                          stats, filter);
 }
 
 void VectorIndexImpl::CollectMemtables(const PinnedView& view,
                                        const ExactDistance& distance, size_t k,
                                        bool exhaustive, SearchFilter* filter,
-                                       CandidateSet* candidates,
+                                       bool bounded, CandidateSet* candidates,
                                        SearchStats* stats) const {
   const uint32_t dim = options_.dimension;
   // A filtered search asks the graphs for more rows, by the pass rate
@@ -559,6 +575,16 @@ void VectorIndexImpl::CollectMemtables(const PinnedView& view,
       filtered
           ? static_cast<size_t>(std::ceil(k * filter->Widening(kMaxWidening)))
           : k;
+  // Bounded, an exact distance bounds itself: every scanned version of a key
+  // is then verified by the same rule (the filter is checked then).
+  auto add = [&](const Slice& internal_key, float d) {
+    if (bounded) {
+      if (!std::isnan(d)) candidates->AddBounded(d, UserKeyOf(internal_key));
+    } else if (d < candidates->threshold()) {
+      const Slice key = UserKeyOf(internal_key);
+      if (filter->Passes(key)) candidates->Add(key, d);
+    }
+  };
   std::vector<std::pair<float, uint32_t>> found;
   for (const auto& arena : view.arenas()) {
     if (arena->dim() != dim) continue;
@@ -570,19 +596,12 @@ void VectorIndexImpl::CollectMemtables(const PinnedView& view,
       arena->graph()->Search(distance.query(), want, &found, &first_scanned);
       first_scanned = std::min(first_scanned, rows.size);
       for (const auto& [d, row] : found) {
-        if (row < rows.size && d < candidates->threshold()) {
-          const Slice key = UserKeyOf(rows.key(row));
-          if (filter->Passes(key)) candidates->Add(key, d);
-        }
+        if (row < rows.size) add(rows.key(row), d);
       }
       stats->memtable_graph_results += found.size();
     }
     for (size_t r = first_scanned; r < rows.size; ++r) {
-      const float d = distance(rows.vector(r));
-      if (d < candidates->threshold()) {
-        const Slice key = UserKeyOf(rows.key(r));
-        if (filter->Passes(key)) candidates->Add(key, d);
-      }
+      add(rows.key(r), distance(rows.vector(r)));
     }
     stats->memtable_vectors_scanned += rows.size - first_scanned;
   }

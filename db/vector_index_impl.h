@@ -132,10 +132,12 @@ class VectorIndexImpl : public VectorIndex {
                            const SearchFilter& filter) const;
   // Memtable candidates that pass `filter`, with exact distances: from each
   // memtable's graph for its indexed rows (unless exhaustive) and by
-  // scanning the others.
+  // scanning the others. With `bounded`, every one as a bounded candidate
+  // (filtered when verified).
   void CollectMemtables(const PinnedView& view, const ExactDistance& distance,
                         size_t k, bool exhaustive, SearchFilter* filter,
-                        CandidateSet* candidates, SearchStats* stats) const;
+                        bool bounded, CandidateSet* candidates,
+                        SearchStats* stats) const;
 
   rocksdb::DB* const db_;
   rocksdb::ColumnFamilyHandle* const cf_;

@@ -33,11 +33,42 @@ using test::Model;
 class VectorIndexTest : public test::VectorIndexFixture {
  protected:
   // Random Put / Delete / DeleteRange / Flush / CompactRange / Train / reopen
-  // / snapshots: every exhaustive search equals brute force on the model.
-  void RandomOpsStayExact();
+  // / snapshots: every exhaustive search equals brute force on the model;
+  // with `bounded`, so does every search that probes every bucket with a
+  // re-rank depth of 1 (RaBitQ codes: the bounds size the re-rank).
+  void RandomOpsStayExact(bool bounded = false);
+
+  // Searches that probe every bucket but are not exhaustive, at `snap`.
+  void ExpectBoundedExact(const Model& model, const rocksdb::Snapshot* snap,
+                          std::mt19937* rng);
+  // Bounded searches that read candidates at the snapshot (the MVCC path).
+  int mvcc_bounded_searches_ = 0;
 };
 
-void VectorIndexTest::RandomOpsStayExact() {
+void VectorIndexTest::ExpectBoundedExact(const Model& model,
+                                         const rocksdb::Snapshot* snap,
+                                         std::mt19937* rng) {
+  SearchOptions so;
+  so.snapshot = snap;
+  so.nprobe = 100000;  // every slot (a plan holds at most all)
+  so.rerank = 1;       // ignored for RaBitQ-ranked and memtable candidates
+  for (int i = 0; i < 3; ++i) {
+    const std::vector<float> q = RandomVector(rng, 9);
+    const size_t k = 2 + (*rng)() % 12;
+    so.return_vectors = i == 0;
+    std::vector<SearchHit> hits;
+    SearchStats stats;
+    ASSERT_OK(index_->Search(so, q, k, &hits, &stats));
+    ASSERT_EQ(hits, BruteForce(model, q, k))
+        << "probed " << stats.buckets_probed << " scanned "
+        << stats.segment_vectors_scanned << " memtable "
+        << stats.memtable_vectors_scanned << " verified "
+        << stats.candidates_verified << " reads " << stats.point_reads;
+    mvcc_bounded_searches_ += stats.point_reads > 0 && stats.buckets_probed > 0;
+  }
+}
+
+void VectorIndexTest::RandomOpsStayExact(bool bounded) {
   Open(6);
   std::mt19937 rng(7);
   Model model;
@@ -51,8 +82,12 @@ void VectorIndexTest::RandomOpsStayExact() {
     Close();
     Open(6);
   };
-  ops.expect_exact = [this](const Model& m, const rocksdb::Snapshot* snap,
-                            std::mt19937* g) { ExpectExact(m, snap, g); };
+  ops.expect_exact = [this, bounded](const Model& m,
+                                     const rocksdb::Snapshot* snap,
+                                     std::mt19937* g) {
+    ExpectExact(m, snap, g);
+    if (bounded) ExpectBoundedExact(m, snap, g);
+  };
   test::RunRandomOps(ops, &rng, &model);
 }
 
@@ -63,6 +98,19 @@ TEST_F(VectorIndexTest, ExhaustiveSearchEqualsBruteForceUnderRandomOps) {
 TEST_F(VectorIndexTest, ExhaustiveSearchEqualsBruteForceWithRabitqCodes) {
   codes_ = BucketCodes::kRabitQ;
   RandomOpsStayExact();
+}
+
+// With RaBitQ codes, memtable writes, overwrites, deletes and several levels
+// (the path that reads candidates at the snapshot), a search that probes
+// every bucket verifies every candidate whose lower bound could beat the
+// k-th exact distance of the visible vectors: it equals brute force although
+// its re-rank depth is 1. Memtables are scanned (no graph: its search is
+// approximate).
+TEST_F(VectorIndexTest, RabitqBoundsKeepSearchExactUnderRandomOps) {
+  codes_ = BucketCodes::kRabitQ;
+  graph_min_rows_ = 1u << 30;
+  RandomOpsStayExact(/*bounded=*/true);
+  EXPECT_GT(mvcc_bounded_searches_, 1000);
 }
 
 // With RaBitQ codes in every segment (and one version per key) a search
