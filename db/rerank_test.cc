@@ -81,6 +81,47 @@ TEST_F(RerankAtSnapshotTest, StaleCandidatesAreReplacedFromThePool) {
   db_->ReleaseSnapshot(after);
 }
 
+// Bounded candidates are verified in order of their lower bounds, whatever
+// the depth, until the next bound exceeds the k-th exact distance of the
+// visible vectors: a deleted key or one whose newest version moved away does
+// not count towards it. A key is read once.
+TEST_F(RerankAtSnapshotTest,
+       BoundedCandidatesAreVerifiedUntilNoneCanBeatTheKth) {
+  PutAt("a", 0);
+  PutAt("b", 1);
+  PutAt("c", 2);
+  PutAt("d", 3);
+  PutAt("e", 5);
+  PutAt("f", 4);
+  ASSERT_OK(db_->Delete(rocksdb::WriteOptions(), handles_[1], "a"));
+  PutAt("b", 100);
+  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+  const float query[kDim] = {0, 0};
+  const ExactDistance distance(Metric::kL2, query, kDim);
+  for (bool with_fixed : {false, true}) {
+    CandidateSet pool(8);
+    // Lower bounds of scanned rows (b's older version near, its newest far).
+    pool.AddBounded(0, rocksdb::Slice("a"));
+    pool.AddBounded(0.5, rocksdb::Slice("b"));
+    pool.AddBounded(9999, rocksdb::Slice("b"));
+    pool.AddBounded(3, rocksdb::Slice("c"));
+    pool.AddBounded(8, rocksdb::Slice("d"));
+    pool.AddBounded(20, rocksdb::Slice("e"));
+    pool.AddBounded(with_fixed ? 1 : 10, rocksdb::Slice("f"));
+    if (with_fixed) pool.Add("f", 16);  // read first, at depth 1
+    std::vector<SearchHit> hits;
+    SearchStats stats;
+    ASSERT_OK(RerankAtSnapshot(db_.get(), handles_[1], snapshot, distance, kDim,
+                               pool, 2, 1, /*with_vectors=*/false, &hits,
+                               &stats));
+    EXPECT_EQ(Keys(hits), (std::vector<std::string>{"c", "d"}));
+    EXPECT_EQ(hits[1].distance, 9.0f);
+    // a, b, c, d (and f once, at depth 1); e's bound exceeds 9.
+    EXPECT_EQ(stats.point_reads, with_fixed ? 5u : 4u);
+  }
+  db_->ReleaseSnapshot(snapshot);
+}
+
 TEST_F(RerankAtSnapshotTest, AnEmptyPoolHasNoHits) {
   CandidateSet pool(8);
   const float query[kDim] = {0, 0};
