@@ -3,9 +3,9 @@
 // and then re-ranks what it kept with exact, MVCC-visible values.
 //
 // Candidates with a lower bound on their distance (RaBitQ-ranked rows, and
-// exact memtable distances once there are such rows) are kept apart, all of
-// them: RerankAtSnapshot verifies them in order of their lower bounds until
-// none can beat the k-th exact distance (db/rerank.h).
+// exact memtable distances unless a segment was ranked by SQ8) are kept
+// apart, all of them: RerankAtSnapshot verifies them in order of their lower
+// bounds until none can beat the k-th exact distance (db/rerank.h).
 //
 // Keys are not copied: a key's bytes must stay valid while the set lives.
 // They point into bucket blobs (kept with KeepAlive) and memtable arenas (kept
