@@ -42,6 +42,11 @@ DEFINE_string(shard_tls_ca, "",
               "Router: PEM CA certificates that signed the shards' TLS "
               "certificates; talk to the shards over TLS (default: plain "
               "text)");
+DEFINE_string(shard_tls_cert, "",
+              "Router: PEM client certificate chain presented to the shards "
+              "(with --shard_tls_key and --shard_tls_ca), for shards that "
+              "require client certificates (--tls_client_ca)");
+DEFINE_string(shard_tls_key, "", "Router: PEM private key of --shard_tls_cert");
 DEFINE_string(secondary_path, "",
               "Worker: directory of the secondary instance's own files");
 DEFINE_uint32(catch_up_interval_ms, 200,
@@ -107,6 +112,8 @@ drift::server::ServerOptions OptionsFromFlags() {
   o.secondary_path = FLAGS_secondary_path;
   o.shards = FLAGS_shards;
   o.shard_tls_ca = FLAGS_shard_tls_ca;
+  o.shard_tls_cert = FLAGS_shard_tls_cert;
+  o.shard_tls_key = FLAGS_shard_tls_key;
   o.catch_up_interval_ms = FLAGS_catch_up_interval_ms;
   o.tokens_file = FLAGS_tokens_file;
   o.tls_cert = FLAGS_tls_cert;

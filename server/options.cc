@@ -48,6 +48,19 @@ rocksdb::Status ValidateServerOptions(const ServerOptions& o,
   if (!o.shard_tls_ca.empty() && o.role != "router") {
     return Status::InvalidArgument("--shard_tls_ca is for --role=router only");
   }
+  if (o.shard_tls_cert.empty() != o.shard_tls_key.empty()) {
+    return Status::InvalidArgument(
+        "--shard_tls_cert and --shard_tls_key go together");
+  }
+  if (!o.shard_tls_cert.empty() && o.role != "router") {
+    return Status::InvalidArgument(
+        "--shard_tls_cert/--shard_tls_key are for --role=router only");
+  }
+  if (!o.shard_tls_cert.empty() && o.shard_tls_ca.empty()) {
+    return Status::InvalidArgument(
+        "--shard_tls_cert/--shard_tls_key need --shard_tls_ca (a client "
+        "certificate is presented over TLS only)");
+  }
   if ((o.role == "worker") == o.secondary_path.empty()) {
     return Status::InvalidArgument(
         "--secondary_path is required with --role=worker and only then");

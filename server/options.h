@@ -32,6 +32,11 @@ struct ServerOptions {
   // router then talks to the shards over TLS (verifying each shard's
   // certificate against the host of its address). Empty: plain text.
   std::string shard_tls_ca;
+  // Router: PEM files of the client certificate chain and key the router
+  // presents to the shards (both or neither; they need shard_tls_ca), for
+  // shards that require client certificates (their tls_client_ca).
+  std::string shard_tls_cert;
+  std::string shard_tls_key;
 
   // Security (server/auth.h). tls_cert and tls_key: PEM files of the
   // server's certificate chain and key (both or neither); tls_client_ca:

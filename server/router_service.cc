@@ -147,6 +147,8 @@ RouterService::RouterService(const RouterOptions& options,
   if (!options.shard_root_certs.empty()) {
     grpc::SslCredentialsOptions ssl;
     ssl.pem_root_certs = options.shard_root_certs;
+    ssl.pem_private_key = options.shard_private_key;
+    ssl.pem_cert_chain = options.shard_cert_chain;
     credentials = grpc::SslCredentials(ssl);
   }
   for (const std::string& address : options.shards) {

@@ -23,7 +23,8 @@
 // - The router forwards the client's authorization metadata and deadline to
 //   the shards (which check the token themselves) and checks the token too
 //   if it has a tokens file. It talks to the shards over TLS when given
-//   their CAs (RouterOptions::shard_root_certs), else in plain text.
+//   their CAs (RouterOptions::shard_root_certs), else in plain text, and
+//   presents a client certificate when given one (shard_cert_chain).
 // - It admits at most max_inflight requests at once (RESOURCE_EXHAUSTED
 //   beyond), independently of the shards' own limits.
 #pragma once
@@ -63,6 +64,10 @@ struct RouterOptions {
   // PEM of the CAs that signed the shards' certificates: talk to the shards
   // over TLS (empty: plain text).
   std::string shard_root_certs;
+  // PEM client certificate chain and private key presented to the shards
+  // over TLS (both empty: none), for shards that require one.
+  std::string shard_cert_chain;
+  std::string shard_private_key;
 };
 
 class RouterService final : public v1::Drift::Service {

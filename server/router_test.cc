@@ -36,8 +36,37 @@ class RouterTest : public ServerFixture {
       ServerOptions o = LoopbackOptions("shard" + std::to_string(i));
       o.tls_cert = tls.tls_cert;
       o.tls_key = tls.tls_key;
+      o.tls_client_ca = tls.tls_client_ca;
       ASSERT_TRUE(shards_[i]->Start(o));
     }
+  }
+  // Stops the router and the shards, makes certificates in dir_ (and
+  // another CA's in dir_/other), and restarts the shards serving TLS with
+  // dir_'s server certificate, requiring client certificates signed by
+  // dir_'s CA if `require_client_certs`.
+  void RestartShardsWithTls(bool require_client_certs) {
+    ASSERT_OK(router_->Stop());
+    for (InProcessServer* shard : shards_) ASSERT_OK(shard->Stop());
+    ASSERT_TRUE(MakeCertificates(dir_));
+    ASSERT_EQ(mkdir(OtherCa().c_str(), 0755), 0);
+    ASSERT_TRUE(MakeCertificates(OtherCa()));
+    ServerOptions tls;
+    tls.tls_cert = dir_ + "/server.pem";
+    tls.tls_key = dir_ + "/server.key";
+    if (require_client_certs) tls.tls_client_ca = dir_ + "/ca.pem";
+    StartShards(tls);
+  }
+  std::string OtherCa() const { return dir_ + "/other"; }
+  // A search through the router fails UNAVAILABLE naming a shard; `why`
+  // labels the failure.
+  void ExpectShardsUnavailable(const std::string& why, std::mt19937* rng) {
+    v1::SearchResponse resp;
+    grpc::Status st = client()->Search("docs", RandomVector(rng, kDim),
+                                       Exhaustive(10), &resp);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAVAILABLE)
+        << why << ": " << st.error_message();
+    EXPECT_NE(st.error_message().find("shard "), std::string::npos)
+        << st.error_message();
   }
   // A router over the shards.
   ServerOptions RouterOptions() const {
@@ -150,6 +179,28 @@ TEST(ShardListTest, ParsesAndRejects) {
   EXPECT_OK(ValidateServerOptions(o, &warnings));
   o.shard_tls_ca = "/tmp/ca.pem";
   EXPECT_TRUE(ValidateServerOptions(o, &warnings).IsInvalidArgument());
+  // So is a client certificate for them, whose pair must be complete and
+  // which needs their CA (TLS).
+  o.shard_tls_ca.clear();
+  o.shard_tls_cert = "/tmp/client.pem";
+  o.shard_tls_key = "/tmp/client.key";
+  const auto refused = [&](const std::string& why) {
+    const rocksdb::Status s = ValidateServerOptions(o, &warnings);
+    EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+    EXPECT_NE(s.ToString().find(why), std::string::npos) << s.ToString();
+  };
+  refused("are for --role=router only");
+  o.role = "router";
+  o.shards = "a:1";
+  o.db_path.clear();
+  refused("need --shard_tls_ca");
+  o.shard_tls_ca = "/tmp/ca.pem";
+  EXPECT_OK(ValidateServerOptions(o, &warnings));
+  o.shard_tls_key.clear();
+  refused("--shard_tls_cert and --shard_tls_key go together");
+  o.shard_tls_key = "/tmp/client.key";
+  o.shard_tls_cert.clear();
+  refused("--shard_tls_cert and --shard_tls_key go together");
 }
 
 TEST_F(RouterTest, SearchesEqualBruteForceOverAllShards) {
@@ -337,16 +388,7 @@ TEST_F(RouterTest, BeyondMaxInflightIsResourceExhausted) {
 // reachable through a router that trusts their CA (searches exact), and
 // UNAVAILABLE through a router without TLS or trusting another CA.
 TEST_F(RouterTest, TlsShardsAreReachableOnlyWithTheirCa) {
-  ASSERT_OK(router_->Stop());
-  for (InProcessServer* shard : shards_) ASSERT_OK(shard->Stop());
-  ASSERT_TRUE(MakeCertificates(dir_));
-  const std::string other_ca = dir_ + "/other";
-  ASSERT_EQ(mkdir(other_ca.c_str(), 0755), 0);
-  ASSERT_TRUE(MakeCertificates(other_ca));
-  ServerOptions tls;
-  tls.tls_cert = dir_ + "/server.pem";
-  tls.tls_key = dir_ + "/server.key";
-  StartShards(tls);
+  RestartShardsWithTls(/*require_client_certs=*/false);
   ServerOptions o = RouterOptions();
   o.shard_tls_ca = dir_ + "/ca.pem";
   ASSERT_TRUE(router_->Start(o));
@@ -356,17 +398,55 @@ TEST_F(RouterTest, TlsShardsAreReachableOnlyWithTheirCa) {
   Upsert(0, 300, &rng);
   CheckSearches(model_.vectors, &rng);
 
-  for (const std::string& ca : {std::string(), other_ca + "/ca.pem"}) {
+  for (const std::string& ca : {std::string(), OtherCa() + "/ca.pem"}) {
     ASSERT_OK(router_->Stop());
     o.shard_tls_ca = ca;
     ASSERT_TRUE(router_->Start(o));
-    v1::SearchResponse resp;
-    st = client()->Search("docs", RandomVector(&rng, kDim), Exhaustive(10),
-                          &resp);
-    EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAVAILABLE)
-        << "CA '" << ca << "': " << st.error_message();
-    EXPECT_NE(st.error_message().find("shard "), std::string::npos)
-        << st.error_message();
+    ExpectShardsUnavailable("CA '" + ca + "'", &rng);
+  }
+}
+
+// Mutual TLS to the shards (--shard_tls_cert/--shard_tls_key): shards that
+// require client certificates signed by their CA serve a router presenting
+// one (searches exact), and refuse a router presenting none or one another
+// CA signed.
+TEST_F(RouterTest, ShardsRequiringClientCertsServeTheRoutersCertificate) {
+  RestartShardsWithTls(/*require_client_certs=*/true);
+  ServerOptions o = RouterOptions();
+  o.shard_tls_ca = dir_ + "/ca.pem";
+  o.shard_tls_cert = dir_ + "/client.pem";
+  o.shard_tls_key = dir_ + "/client.key";
+  ASSERT_TRUE(router_->Start(o));
+  grpc::Status st = client()->Create("docs", kDim);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  std::mt19937 rng(17);
+  Upsert(0, 300, &rng);
+  CheckSearches(model_.vectors, &rng);
+
+  for (const std::string& cert_dir : {std::string(), OtherCa()}) {
+    ASSERT_OK(router_->Stop());
+    o.shard_tls_cert = cert_dir.empty() ? "" : cert_dir + "/client.pem";
+    o.shard_tls_key = cert_dir.empty() ? "" : cert_dir + "/client.key";
+    ASSERT_TRUE(router_->Start(o));
+    ExpectShardsUnavailable("client certificate of '" + cert_dir + "'", &rng);
+  }
+
+  // An unreadable certificate or key stops the router's start, naming it.
+  for (const char* flag : {"--shard_tls_cert", "--shard_tls_key"}) {
+    ASSERT_OK(router_->Stop());
+    ServerOptions bad = RouterOptions();
+    bad.shard_tls_ca = dir_ + "/ca.pem";
+    bad.shard_tls_cert = dir_ + "/client.pem";
+    bad.shard_tls_key = dir_ + "/client.key";
+    (std::string(flag) == "--shard_tls_cert" ? bad.shard_tls_cert
+                                             : bad.shard_tls_key) =
+        dir_ + "/absent.pem";
+    std::unique_ptr<DriftServer> server;
+    const rocksdb::Status s = DriftServer::Start(bad, &server);
+    EXPECT_TRUE(s.IsIOError()) << s.ToString();
+    EXPECT_NE(s.ToString().find(std::string(flag) + ": cannot read"),
+              std::string::npos)
+        << s.ToString();
   }
 }
 

@@ -16,9 +16,13 @@ namespace {
 
 using rocksdb::Status;
 
-Status ReadFile(const std::string& path, std::string* contents) {
+// The contents of the file `flag` names; IOError naming both if unreadable.
+Status ReadFile(const char* flag, const std::string& path,
+                std::string* contents) {
   std::ifstream file(path);
-  if (!file) return Status::IOError("cannot read", path);
+  if (!file) {
+    return Status::IOError(std::string(flag) + ": cannot read '" + path + "'");
+  }
   std::stringstream text;
   text << file.rdbuf();
   *contents = text.str();
@@ -32,15 +36,15 @@ Status Credentials(const ServerOptions& o,
     return Status::OK();
   }
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  Status s = ReadFile(o.tls_key, &pair.private_key);
-  if (s.ok()) s = ReadFile(o.tls_cert, &pair.cert_chain);
+  Status s = ReadFile("--tls_key", o.tls_key, &pair.private_key);
+  if (s.ok()) s = ReadFile("--tls_cert", o.tls_cert, &pair.cert_chain);
   if (!s.ok()) return s;
   grpc::SslServerCredentialsOptions ssl(
       o.tls_client_ca.empty()
           ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
           : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
   if (!o.tls_client_ca.empty()) {
-    s = ReadFile(o.tls_client_ca, &ssl.pem_root_certs);
+    s = ReadFile("--tls_client_ca", o.tls_client_ca, &ssl.pem_root_certs);
     if (!s.ok()) return s;
   }
   ssl.pem_key_cert_pairs.push_back(pair);
@@ -74,9 +78,18 @@ Status DriftServer::Start(const ServerOptions& options,
     router_options.max_message_bytes = options.max_message_bytes;
     router_options.max_inflight = options.max_inflight;
     if (!options.shard_tls_ca.empty()) {
-      s = ReadFile(options.shard_tls_ca, &router_options.shard_root_certs);
-      if (!s.ok()) return s;
+      s = ReadFile("--shard_tls_ca", options.shard_tls_ca,
+                   &router_options.shard_root_certs);
     }
+    if (s.ok() && !options.shard_tls_cert.empty()) {
+      s = ReadFile("--shard_tls_cert", options.shard_tls_cert,
+                   &router_options.shard_cert_chain);
+      if (s.ok()) {
+        s = ReadFile("--shard_tls_key", options.shard_tls_key,
+                     &router_options.shard_private_key);
+      }
+    }
+    if (!s.ok()) return s;
     server->router_.reset(
         new RouterService(router_options, std::move(authorizer)));
     service = server->router_.get();
