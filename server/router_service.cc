@@ -10,6 +10,8 @@
 #include <thread>
 #include <utility>
 
+#include "server/status_mapping.h"
+
 #ifndef DRIFT_VERSION
 #define DRIFT_VERSION "unknown"
 #endif
@@ -51,10 +53,18 @@ grpc::Status FirstFailure(const Calls& calls) {
                       std::to_string(failed) + " shards failed: " + message);
 }
 
-grpc::Status SnapshotsUnimplemented() {
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      "a router does not support snapshot tokens (a token "
-                      "names one shard's snapshot); read without a token");
+// Sets a request's snapshot token (a shard's own, for its call).
+void SetSnapshot(v1::GetRequest* r, uint64_t token) {
+  r->set_snapshot_token(token);
+}
+void SetSnapshot(v1::SearchRequest* r, uint64_t token) {
+  r->mutable_params()->set_snapshot_token(token);
+}
+void SetSnapshot(v1::SearchBatchRequest* r, uint64_t token) {
+  r->mutable_params()->set_snapshot_token(token);
+}
+void SetSnapshot(v1::ReleaseSnapshotRequest* r, uint64_t token) {
+  r->set_snapshot_token(token);
 }
 
 template <typename Req>
@@ -67,13 +77,17 @@ const std::string& KeyOf(const v1::Record& record) { return record.key(); }
 
 }  // namespace
 
-size_t ShardOf(const std::string& key, size_t num_shards) {
+uint64_t ShardHash(const std::string& bytes) {
   uint64_t h = 14695981039346656037ull;  // FNV-1a 64 offset basis
-  for (unsigned char c : key) {
+  for (unsigned char c : bytes) {
     h ^= c;
     h *= 1099511628211ull;  // FNV-1a 64 prime
   }
-  return static_cast<size_t>(h % num_shards);
+  return h;
+}
+
+size_t ShardOf(const std::string& key, size_t num_shards) {
+  return static_cast<size_t>(ShardHash(key) % num_shards);
 }
 
 void MergeHits(const std::vector<const v1::SearchResponse*>& parts, uint32_t k,
@@ -135,7 +149,8 @@ RouterService::RouterService(const RouterOptions& options,
                              TokenAuthorizer authorizer)
     : options_(options),
       authorizer_(std::move(authorizer)),
-      admission_("drift_server (router)", options.max_inflight) {
+      admission_("drift_server (router)", options.max_inflight),
+      snapshots_(options.shards) {
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(options.max_message_bytes);
   args.SetMaxReceiveMessageSize(options.max_message_bytes);
@@ -206,18 +221,30 @@ void RouterService::Fanout(const grpc::ServerContext& ctx,
   }
 }
 
-template <typename Req, typename Resp, typename Start>
-grpc::Status RouterService::Broadcast(const grpc::ServerContext& ctx,
-                                      const Req& req,
-                                      std::vector<Call<Req, Resp>>* calls,
-                                      Start start) const {
+template <typename Req, typename Resp>
+void RouterService::EveryShard(const Req& req,
+                               std::vector<Call<Req, Resp>>* calls) const {
   calls->resize(shards_.size());
   for (size_t i = 0; i < shards_.size(); ++i) {
     (*calls)[i].shard = i;
     (*calls)[i].request = req;
   }
+}
+
+template <typename Req, typename Resp, typename Start>
+grpc::Status RouterService::Broadcast(const grpc::ServerContext& ctx,
+                                      const Req& req,
+                                      std::vector<Call<Req, Resp>>* calls,
+                                      Start start) const {
+  EveryShard(req, calls);
   Fanout(ctx, calls, start);
   return FirstFailure(*calls);
+}
+
+grpc::Status RouterService::ShardTokens(uint64_t token,
+                                        std::vector<uint64_t>* shard_tokens) {
+  if (token == 0) return grpc::Status::OK;
+  return ToGrpcStatus(snapshots_.Find(token, shard_tokens));
 }
 
 template <typename Req, typename Resp, typename Items, typename Add>
@@ -246,10 +273,17 @@ std::vector<std::pair<int, int>> RouterService::SplitByShard(
 template <typename Req, typename Resp, typename Start>
 grpc::Status RouterService::SearchShards(
     const grpc::ServerContext& ctx, const Req& req,
+    const std::vector<uint64_t>& shard_tokens,
     std::vector<Call<Req, Resp>>* calls, Start start,
     std::vector<std::string>* missing) const {
-  if (req.params().snapshot_token() != 0) return SnapshotsUnimplemented();
-  grpc::Status st = Broadcast(ctx, req, calls, start);
+  EveryShard(req, calls);
+  for (auto& call : *calls) {
+    if (!shard_tokens.empty()) {
+      SetSnapshot(&call.request, shard_tokens[call.shard]);
+    }
+  }
+  Fanout(ctx, calls, start);
+  grpc::Status st = FirstFailure(*calls);
   if (st.ok() || !req.params().allow_partial()) return st;
   size_t answered = 0;
   for (const auto& call : *calls) {
@@ -323,6 +357,7 @@ grpc::Status RouterService::DropCollection(grpc::ServerContext* ctx,
 grpc::Status RouterService::RouteUpsert(const grpc::ServerContext& ctx,
                                         const v1::UpsertRequest& req,
                                         uint64_t* upserted) {
+  WriteCut::Write write(&write_cut_);
   v1::UpsertRequest base;
   base.set_collection(req.collection());
   *base.mutable_write_options() = req.write_options();
@@ -376,6 +411,7 @@ grpc::Status RouterService::Delete(grpc::ServerContext* ctx,
                                    const v1::DeleteRequest* req,
                                    v1::DeleteResponse*) {
   return Run(ctx, Access::kWrite, [&] {
+    WriteCut::Write write(&write_cut_);
     v1::DeleteRequest base;
     base.set_collection(req->collection());
     *base.mutable_write_options() = req->write_options();
@@ -389,23 +425,33 @@ grpc::Status RouterService::Delete(grpc::ServerContext* ctx,
 grpc::Status RouterService::DeleteRange(grpc::ServerContext* ctx,
                                         const v1::DeleteRangeRequest* req,
                                         v1::DeleteResponse*) {
-  return RunBroadcast<v1::DeleteResponse>(ctx, Access::kWrite, *req,
-                                          DRIFT_ASYNC(DeleteRange));
+  return Run(ctx, Access::kWrite, [&] {
+    WriteCut::Write write(&write_cut_);
+    std::vector<Call<v1::DeleteRangeRequest, v1::DeleteResponse>> calls;
+    return Broadcast(*ctx, *req, &calls, DRIFT_ASYNC(DeleteRange));
+  });
 }
 
 grpc::Status RouterService::Get(grpc::ServerContext* ctx,
                                 const v1::GetRequest* req,
                                 v1::GetResponse* resp) {
   return Run(ctx, Access::kRead, [&] {
-    if (req->snapshot_token() != 0) return SnapshotsUnimplemented();
+    std::vector<uint64_t> shard_tokens;
+    grpc::Status st = ShardTokens(req->snapshot_token(), &shard_tokens);
+    if (!st.ok()) return st;
     v1::GetRequest base = *req;
     base.clear_keys();
     std::vector<Call<v1::GetRequest, v1::GetResponse>> calls;
     // Request position i -> (call, position in the call's response).
     const std::vector<std::pair<int, int>> where =
         SplitByShard(base, req->keys(), AddKey<v1::GetRequest>, &calls);
+    for (auto& call : calls) {
+      if (!shard_tokens.empty()) {
+        SetSnapshot(&call.request, shard_tokens[call.shard]);
+      }
+    }
     Fanout(*ctx, &calls, DRIFT_ASYNC(Get));
-    grpc::Status st = FirstFailure(calls);
+    st = FirstFailure(calls);
     if (!st.ok()) return st;
     for (const auto& [call, i] : where) {
       if (i >= calls[call].response.results_size()) {
@@ -424,9 +470,12 @@ grpc::Status RouterService::RouteSearch(grpc::ServerContext* ctx,
                                         const Req& req, Resp* resp, Start start,
                                         Merge merge) {
   return Run(ctx, Access::kRead, [&] {
+    std::vector<uint64_t> shard_tokens;
+    grpc::Status st = ShardTokens(req.params().snapshot_token(), &shard_tokens);
+    if (!st.ok()) return st;
     std::vector<Call<Req, Resp>> calls;
     std::vector<std::string> missing;
-    grpc::Status st = SearchShards(*ctx, req, &calls, start, &missing);
+    st = SearchShards(*ctx, req, shard_tokens, &calls, start, &missing);
     if (st.ok()) st = merge(calls);
     if (!st.ok()) return st;
     for (auto& m : missing) resp->add_missing_shards(std::move(m));
@@ -470,15 +519,64 @@ grpc::Status RouterService::SearchBatch(grpc::ServerContext* ctx,
 }
 
 grpc::Status RouterService::CreateSnapshot(grpc::ServerContext* ctx,
-                                           const v1::CreateSnapshotRequest*,
-                                           v1::CreateSnapshotResponse*) {
-  return Run(ctx, Access::kRead, [] { return SnapshotsUnimplemented(); });
+                                           const v1::CreateSnapshotRequest* req,
+                                           v1::CreateSnapshotResponse* resp) {
+  return Run(ctx, Access::kRead, [&] {
+    std::vector<Call<v1::CreateSnapshotRequest, v1::CreateSnapshotResponse>>
+        calls;
+    // No write of this router runs while the shards take their snapshots.
+    if (!write_cut_.BeginCut(ctx->deadline())) {
+      return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                          "writes through the router still ran at the "
+                          "deadline of CreateSnapshot");
+    }
+    grpc::Status st =
+        Broadcast(*ctx, *req, &calls, DRIFT_ASYNC(CreateSnapshot));
+    write_cut_.EndCut();
+    std::vector<uint64_t> shard_tokens;
+    uint32_t ttl = UINT32_MAX;
+    for (const auto& call : calls) {
+      shard_tokens.push_back(call.status.ok() ? call.response.snapshot_token()
+                                              : 0);
+      ttl = std::min(ttl, call.response.ttl_seconds());
+    }
+    if (!st.ok()) {
+      ReleaseOnShards(*ctx, shard_tokens);  // best effort: they expire too
+      return st;
+    }
+    // Each shard has its own sequence numbers: sequence_number stays 0.
+    resp->set_snapshot_token(
+        snapshots_.Create(std::move(shard_tokens), std::chrono::seconds(ttl)));
+    resp->set_ttl_seconds(ttl);
+    return grpc::Status::OK;
+  });
 }
 
-grpc::Status RouterService::ReleaseSnapshot(grpc::ServerContext* ctx,
-                                            const v1::ReleaseSnapshotRequest*,
-                                            v1::ReleaseSnapshotResponse*) {
-  return Run(ctx, Access::kRead, [] { return SnapshotsUnimplemented(); });
+grpc::Status RouterService::ReleaseSnapshot(
+    grpc::ServerContext* ctx, const v1::ReleaseSnapshotRequest* req,
+    v1::ReleaseSnapshotResponse*) {
+  return Run(ctx, Access::kRead, [&] {
+    std::vector<uint64_t> shard_tokens;
+    grpc::Status st =
+        ToGrpcStatus(snapshots_.Release(req->snapshot_token(), &shard_tokens));
+    if (!st.ok()) return st;
+    return ReleaseOnShards(*ctx, shard_tokens);
+  });
+}
+
+grpc::Status RouterService::ReleaseOnShards(
+    const grpc::ServerContext& ctx,
+    const std::vector<uint64_t>& shard_tokens) const {
+  std::vector<Call<v1::ReleaseSnapshotRequest, v1::ReleaseSnapshotResponse>>
+      calls;
+  for (size_t i = 0; i < shard_tokens.size(); ++i) {
+    if (shard_tokens[i] == 0) continue;
+    calls.emplace_back();
+    calls.back().shard = i;
+    SetSnapshot(&calls.back().request, shard_tokens[i]);
+  }
+  Fanout(ctx, &calls, DRIFT_ASYNC(ReleaseSnapshot));
+  return FirstFailure(calls);
 }
 
 grpc::Status RouterService::Train(grpc::ServerContext* ctx,

@@ -19,7 +19,10 @@
 //   that answered and names the others in missing_shards, when the failure
 //   is the shard's (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED,
 //   INTERNAL, DATA_LOSS, UNKNOWN), not the request's (INVALID_ARGUMENT...).
-// - Snapshot tokens are UNIMPLEMENTED: a token names one shard's snapshot.
+// - CreateSnapshot takes a token of every shard at once (between the
+//   router's own writes) and returns a router token holding them
+//   (server/router_snapshots.h); Get/Search/SearchBatch with it send each
+//   shard its own token; ReleaseSnapshot releases them on the shards.
 // - The router forwards the client's authorization metadata and deadline to
 //   the shards (which check the token themselves) and checks the token too
 //   if it has a tokens file. It talks to the shards over TLS when given
@@ -40,11 +43,14 @@
 #include "rocksdb/status.h"
 #include "server/admission.h"
 #include "server/auth.h"
+#include "server/router_snapshots.h"
 
 namespace drift {
 namespace server {
 
-// The shard of `key` among `num_shards` (> 0): FNV-1a 64 modulo num_shards.
+// FNV-1a 64 of `bytes`.
+uint64_t ShardHash(const std::string& bytes);
+// The shard of `key` among `num_shards` (> 0): ShardHash modulo num_shards.
 size_t ShardOf(const std::string& key, size_t num_shards);
 
 // The k best hits of `parts` by (distance, key) into out->hits; stats are
@@ -148,19 +154,29 @@ class RouterService final : public v1::Drift::Service {
   template <typename Req, typename Resp, typename Start>
   void Fanout(const grpc::ServerContext& ctx,
               std::vector<Call<Req, Resp>>* calls, Start start) const;
+  // One call per shard, in shard order, each with `req`.
+  template <typename Req, typename Resp>
+  void EveryShard(const Req& req, std::vector<Call<Req, Resp>>* calls) const;
   // `req` to every shard; OK, or the failure (FirstFailure) of any shard.
   template <typename Req, typename Resp, typename Start>
   grpc::Status Broadcast(const grpc::ServerContext& ctx, const Req& req,
                          std::vector<Call<Req, Resp>>* calls,
                          Start start) const;
+  // The shard tokens of a request's snapshot_token (none if it is 0).
+  grpc::Status ShardTokens(uint64_t token, std::vector<uint64_t>* shard_tokens);
+  // Releases shard_tokens[i] on shard i (skipping 0s).
+  grpc::Status ReleaseOnShards(const grpc::ServerContext& ctx,
+                               const std::vector<uint64_t>& shard_tokens) const;
   // Run, then Broadcast: an RPC whose answer is the shards' status alone.
   template <typename Resp, typename Req, typename Start>
   grpc::Status RunBroadcast(grpc::ServerContext* ctx, Access access,
                             const Req& req, Start start);
-  // The search of `req` on every shard; the shards that failed with a
-  // shard fault go to *missing if allow_partial, else fail the request.
+  // The search of `req` on every shard (at its token of `shard_tokens`,
+  // if any); the shards that failed with a shard fault go to *missing if
+  // allow_partial, else fail the request.
   template <typename Req, typename Resp, typename Start>
   grpc::Status SearchShards(const grpc::ServerContext& ctx, const Req& req,
+                            const std::vector<uint64_t>& shard_tokens,
                             std::vector<Call<Req, Resp>>* calls, Start start,
                             std::vector<std::string>* missing) const;
   // Run (read), SearchShards, then merge(calls) into *resp and the missing
@@ -183,6 +199,9 @@ class RouterService final : public v1::Drift::Service {
   const TokenAuthorizer authorizer_;
   std::vector<Shard> shards_;
   Admission admission_;
+  RouterSnapshots snapshots_;
+  // Writes (Upsert, Delete, DeleteRange) vs CreateSnapshot.
+  WriteCut write_cut_;
 };
 
 }  // namespace server

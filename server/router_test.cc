@@ -1,10 +1,13 @@
 // drift_server --role=router over three in-process shard primaries (loopback,
 // port 0): keys land on their hash's shard, exhaustive searches through the
 // router equal brute force over all the data, and a killed shard is
-// UNAVAILABLE naming it, or with allow_partial exactly the live shards' hits.
+// UNAVAILABLE naming it, or with allow_partial exactly the live shards' hits;
+// TLS and mutual TLS to the shards; snapshot tokens through the router (one
+// per shard, taken between the router's writes).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <set>
 #include <thread>
 
@@ -98,14 +101,45 @@ class RouterTest : public ServerFixture {
     }
     return live;
   }
+  // Get of `keys` through the router (at `snapshot_token`) equals
+  // `expected`.
+  void CheckGets(const std::vector<std::string>& keys,
+                 const drift::test::Model& expected,
+                 uint64_t snapshot_token = 0) {
+    v1::GetResponse got;
+    grpc::Status st = client()->Get("docs", keys, &got, snapshot_token);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    ASSERT_EQ(got.results_size(), static_cast<int>(keys.size()));
+    for (size_t i = 0; i < keys.size(); ++i) {
+      const auto& r = got.results(static_cast<int>(i));
+      EXPECT_EQ(r.key(), keys[i]);
+      ASSERT_EQ(r.found(), expected.count(keys[i]) == 1) << keys[i];
+      if (r.found()) {
+        EXPECT_EQ(std::vector<float>(r.vector().values().begin(),
+                                     r.vector().values().end()),
+                  expected.at(keys[i]))
+            << keys[i];
+      }
+    }
+  }
+  // A router token of a CreateSnapshot through the router.
+  uint64_t TakeSnapshot(uint32_t ttl_seconds = 0) {
+    v1::CreateSnapshotResponse snap;
+    grpc::Status st = client()->CreateSnapshot(ttl_seconds, &snap);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return snap.snapshot_token();
+  }
   // Exhaustive Search and SearchBatch through the router equal brute force
   // over `expected`; with allow_partial, missing_shards must be `missing`.
+  // With `snapshot_token`, at that snapshot.
   void CheckSearches(const drift::test::Model& expected, std::mt19937* rng,
                      bool allow_partial = false,
-                     const std::vector<std::string>& missing = {}) {
+                     const std::vector<std::string>& missing = {},
+                     uint64_t snapshot_token = 0) {
     v1::SearchParams p = Exhaustive(10);
     p.set_include_payloads(true);
     p.set_allow_partial(allow_partial);
+    p.set_snapshot_token(snapshot_token);
     v1::SearchBatchRequest batch;
     batch.set_collection("docs");
     *batch.mutable_params() = p;
@@ -203,6 +237,31 @@ TEST(ShardListTest, ParsesAndRejects) {
   refused("--shard_tls_cert and --shard_tls_key go together");
 }
 
+TEST(RouterSnapshotsTest, TokensNameTheirShardListAndRouterProcess) {
+  RouterSnapshots mine({"a:1", "b:2"});
+  RouterSnapshots other_list({"b:2", "a:1"});
+  ASSERT_NE(mine.topology(), other_list.topology());  // fixed lists
+  const uint64_t token = mine.Create({7, 9}, std::chrono::seconds(60));
+  EXPECT_EQ(token >> 48, mine.topology());
+  std::vector<uint64_t> shard_tokens;
+  ASSERT_OK(mine.Find(token, &shard_tokens));
+  EXPECT_EQ(shard_tokens, (std::vector<uint64_t>{7, 9}));
+  rocksdb::Status s = other_list.Find(token, &shard_tokens);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.ToString().find("another shard list"), std::string::npos);
+  s = mine.Find(7, &shard_tokens);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_TRUE(mine.Find(token + 1, &shard_tokens).IsNotFound());
+  ASSERT_OK(mine.Release(token, &shard_tokens));
+  EXPECT_EQ(shard_tokens, (std::vector<uint64_t>{7, 9}));
+  EXPECT_TRUE(mine.Find(token, &shard_tokens).IsNotFound());
+  EXPECT_TRUE(mine.Release(token, &shard_tokens).IsNotFound());
+  // A lease ends at its ttl.
+  const uint64_t brief = mine.Create({1, 2}, std::chrono::milliseconds(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_TRUE(mine.Find(brief, &shard_tokens).IsNotFound());
+}
+
 TEST_F(RouterTest, SearchesEqualBruteForceOverAllShards) {
   ASSERT_TRUE(client()->Create("docs", kDim).ok());
   std::mt19937 rng(7);
@@ -220,21 +279,9 @@ TEST_F(RouterTest, SearchesEqualBruteForceOverAllShards) {
   }
   CheckSearches(model_.vectors, &rng);
 
-  // Get through the router: request order, found flags, payloads.
+  // Get through the router: request order, found flags, vectors.
   keys.push_back("absent");
-  v1::GetResponse got;
-  ASSERT_TRUE(client()->Get("docs", keys, &got).ok());
-  ASSERT_EQ(got.results_size(), static_cast<int>(keys.size()));
-  for (size_t i = 0; i < keys.size(); ++i) {
-    const auto& r = got.results(static_cast<int>(i));
-    EXPECT_EQ(r.key(), keys[i]);
-    ASSERT_EQ(r.found(), model_.vectors.count(keys[i]) == 1);
-    if (r.found()) {
-      EXPECT_EQ(std::vector<float>(r.vector().values().begin(),
-                                   r.vector().values().end()),
-                model_.vectors.at(keys[i]));
-    }
-  }
+  CheckGets(keys, model_.vectors);
 
   // Delete and DeleteRange through the router; upserts overwrite.
   v1::DeleteRequest del;
@@ -261,7 +308,7 @@ TEST_F(RouterTest, SearchesEqualBruteForceOverAllShards) {
   Upsert(50, 100, &rng);
   CheckSearches(model_.vectors, &rng);
 
-  // Stats sum the shards' keys; snapshots are refused with a reason.
+  // Stats sum the shards' keys.
   v1::FlushRequest flush;
   v1::FlushResponse flushed;
   ASSERT_TRUE(
@@ -270,19 +317,7 @@ TEST_F(RouterTest, SearchesEqualBruteForceOverAllShards) {
   ASSERT_TRUE(client()->Stats(&stats).ok());
   ASSERT_EQ(stats.collections_size(), 1);
   EXPECT_GT(stats.collections(0).estimated_num_keys(), 0u);
-  v1::CreateSnapshotRequest snap;
-  v1::CreateSnapshotResponse snap_resp;
-  EXPECT_EQ(client()
-                ->stub()
-                ->CreateSnapshot(client()->Context().get(), snap, &snap_resp)
-                .error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
-  v1::SearchParams p = Exhaustive(5);
-  p.set_snapshot_token(1);
   v1::SearchResponse resp;
-  EXPECT_EQ(
-      client()->Search("docs", RandomVector(&rng, kDim), p, &resp).error_code(),
-      grpc::StatusCode::UNIMPLEMENTED);
   // A request error is the shards' code, not UNAVAILABLE.
   EXPECT_EQ(client()->Search("docs", {1, 2}, Exhaustive(5), &resp).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
@@ -348,6 +383,157 @@ TEST_F(RouterTest, DeadShardIsUnavailableOrMissingWithAllowPartial) {
   }
   ASSERT_TRUE(st.ok()) << st.error_message();
   CheckSearches(model_.vectors, &rng);
+}
+
+// Snapshot tokens through the router: one CreateSnapshot takes a token of
+// every shard; Search, SearchBatch and Get with the router token read every
+// shard at its snapshot (exact vs brute force over the records of then),
+// without it the latest state; ReleaseSnapshot reaches the shards; a
+// shard's token, another shard list's, a released, expired or pre-restart
+// token is refused with a reason.
+TEST_F(RouterTest, SnapshotTokensReadEveryShardAtItsSnapshot) {
+  ASSERT_TRUE(client()->Create("docs", kDim).ok());
+  std::mt19937 rng(19);
+  Upsert(0, 300, &rng);
+  const RecordModel before = model_;
+  const uint64_t token = TakeSnapshot();
+  ASSERT_NE(token >> 48, 0u) << token;
+  // Overwrite keys 100..299 and add 300..399: every shard changes.
+  Upsert(100, 300, &rng);
+  std::vector<std::string> keys;
+  std::set<size_t> changed;
+  for (int i = 0; i < 400; i += 3) keys.push_back(Key(i));
+  for (int i = 100; i < 400; ++i) changed.insert(ShardOf(Key(i), kShards));
+  ASSERT_EQ(changed.size(), kShards);
+
+  CheckSearches(before.vectors, &rng, false, {}, token);
+  CheckGets(keys, before.vectors, token);
+  CheckSearches(model_.vectors, &rng);
+  CheckGets(keys, model_.vectors);
+
+  // Each shard holds its own token of the bundle: fresh shards number
+  // their tokens from 1.
+  v1::SearchParams at_one = Exhaustive(5);
+  at_one.set_snapshot_token(1);
+  v1::SearchResponse resp;
+  for (InProcessServer* shard : shards_) {
+    grpc::Status st = shard->client()->Search("docs", RandomVector(&rng, kDim),
+                                              at_one, &resp);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+  }
+  // A shard's token is not a router's.
+  grpc::Status st =
+      client()->Search("docs", RandomVector(&rng, kDim), at_one, &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(st.error_message().find("is not a router's token"),
+            std::string::npos)
+      << st.error_message();
+  // A token of a router over another shard list (two of the three).
+  InProcessServer* other = NewServer();
+  ServerOptions two = LoopbackOptions("");
+  two.role = "router";
+  two.shards = shards_[0]->address() + "," + shards_[1]->address();
+  ASSERT_TRUE(other->Start(two));
+  v1::CreateSnapshotResponse snap;
+  ASSERT_TRUE(other->client()->CreateSnapshot(0, &snap).ok());
+  std::vector<std::string> three;
+  for (InProcessServer* shard : shards_) three.push_back(shard->address());
+  if (RouterSnapshots({shards_[0]->address(), shards_[1]->address()})
+          .topology() != RouterSnapshots(three).topology()) {  // 65534 in 65535
+    v1::GetResponse got;
+    st = client()->Get("docs", keys, &got, snap.snapshot_token());
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(st.error_message().find("another shard list"), std::string::npos)
+        << st.error_message();
+  }
+  ASSERT_OK(other->Stop());
+
+  // Release reaches the shards; the token is gone on the router too.
+  ASSERT_TRUE(client()->ReleaseSnapshot(token).ok());
+  for (InProcessServer* shard : shards_) {
+    EXPECT_EQ(shard->client()
+                  ->Search("docs", RandomVector(&rng, kDim), at_one, &resp)
+                  .error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+  v1::SearchParams p = Exhaustive(5);
+  p.set_snapshot_token(token);
+  EXPECT_EQ(
+      client()->Search("docs", RandomVector(&rng, kDim), p, &resp).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(client()->ReleaseSnapshot(token).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  // A lease ends with the shards' (ttl_seconds as granted).
+  ASSERT_TRUE(client()->CreateSnapshot(2, &snap).ok());
+  EXPECT_EQ(snap.ttl_seconds(), 2u);
+  p.set_snapshot_token(snap.snapshot_token());
+  ASSERT_TRUE(
+      client()->Search("docs", RandomVector(&rng, kDim), p, &resp).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  st = client()->Search("docs", RandomVector(&rng, kDim), p, &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::NOT_FOUND) << st.error_message();
+
+  // A router that restarted does not know its old tokens.
+  const uint64_t old = TakeSnapshot();
+  ASSERT_OK(router_->Stop());
+  ASSERT_TRUE(router_->Start(RouterOptions()));
+  v1::GetResponse got;
+  st = client()->Get("docs", keys, &got, old);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(st.error_message().find("another router process"),
+            std::string::npos)
+      << st.error_message();
+}
+
+// The router takes its shards' tokens between its own writes: a writer
+// rewrites 30 keys spread over every shard in one Upsert per version (all
+// vectors of version v are v), and every snapshot through the router sees
+// one version on all shards, never a write half applied.
+TEST_F(RouterTest, SnapshotTokensCutBetweenTheRoutersWrites) {
+  ASSERT_TRUE(client()->Create("docs", kDim).ok());
+  std::vector<std::string> keys;
+  std::set<size_t> shards;
+  for (int i = 0; i < 30; ++i) {
+    keys.push_back(Key(i));
+    shards.insert(ShardOf(Key(i), kShards));
+  }
+  ASSERT_EQ(shards.size(), kShards);
+  std::atomic<bool> stop{false};
+  std::atomic<int> written{0};
+  std::thread writer([&] {
+    Client writer_client(router_->address());
+    for (int v = 1; !stop; ++v) {
+      std::vector<v1::Record> records;
+      for (const auto& k : keys) {
+        records.push_back(
+            MakeRecord(k, std::vector<float>(kDim, static_cast<float>(v)), {}));
+      }
+      grpc::Status st = writer_client.Upsert("docs", records);
+      ASSERT_TRUE(st.ok()) << st.error_message();
+      written = v;
+    }
+  });
+  std::set<float> seen;
+  for (int round = 0; round < 100; ++round) {
+    const uint64_t token = TakeSnapshot();
+    v1::GetResponse got;
+    grpc::Status st = client()->Get("docs", keys, &got, token);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    std::set<float> versions;
+    for (const auto& r : got.results()) {
+      versions.insert(r.found() ? r.vector().values(0) : 0.0f);
+    }
+    EXPECT_EQ(versions.size(), 1u)
+        << "round " << round << ": " << *versions.begin() << " to "
+        << *versions.rbegin();
+    seen.insert(*versions.begin());
+    ASSERT_TRUE(client()->ReleaseSnapshot(token).ok());
+  }
+  stop = true;
+  writer.join();
+  EXPECT_GT(written.load(), 1);
+  EXPECT_GT(seen.size(), 1u);  // the snapshots did fall between writes
 }
 
 // The router's own --max_inflight: an UpsertStream open through it holds

@@ -132,6 +132,18 @@ class Client {
     req.set_snapshot_token(snapshot_token);
     return stub_->Get(Context().get(), req, resp);
   }
+  grpc::Status CreateSnapshot(uint32_t ttl_seconds,
+                              v1::CreateSnapshotResponse* resp) {
+    v1::CreateSnapshotRequest req;
+    req.set_ttl_seconds(ttl_seconds);
+    return stub_->CreateSnapshot(Context().get(), req, resp);
+  }
+  grpc::Status ReleaseSnapshot(uint64_t snapshot_token) {
+    v1::ReleaseSnapshotRequest req;
+    req.set_snapshot_token(snapshot_token);
+    v1::ReleaseSnapshotResponse resp;
+    return stub_->ReleaseSnapshot(Context().get(), req, &resp);
+  }
 
  private:
   std::string token_;
