@@ -11,6 +11,7 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -20,8 +21,6 @@ namespace drift {
 namespace {
 
 using test::Model;
-
-class MaintenanceTest : public test::VectorIndexFixture {};
 
 // Nice value and scheduling policy of this process's thread named `name`
 // (fields 19 and 41 of /proc/self/task/<tid>/stat); false if there is none.
@@ -83,6 +82,28 @@ bool WaitForFirstCodebook(VectorIndex* index) {
   return index->codebook_epoch() > 0;
 }
 
+class MaintenanceTest : public test::VectorIndexFixture {
+ protected:
+  // With maintenance waiting for writes to pause for quiet_ms (at most
+  // max_defer_ms): OpenWithUntrainedVectors(seed), a TrickleWriter, then a
+  // flush, which requests the first training. Returns the writer.
+  std::unique_ptr<TrickleWriter> FlushUnderTrickleWrites(uint32_t quiet_ms,
+                                                         uint32_t max_defer_ms,
+                                                         uint32_t seed) {
+    maintenance_quiet_ms_ = quiet_ms;
+    maintenance_max_defer_ms_ = max_defer_ms;
+    OpenWithUntrainedVectors(seed);
+    auto writes = std::make_unique<TrickleWriter>(index_.get());
+    EXPECT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+    return writes;
+  }
+  // Waits for the first codebook (30 s at most), then its statistics.
+  void StatsOfFirstCodebook(IndexStats* stats) {
+    ASSERT_TRUE(WaitForFirstCodebook(index_.get()));
+    ASSERT_OK(index_->GetStats(stats));
+  }
+};
+
 TEST_F(MaintenanceTest, AutoTrainAfterFirstFlush) {
   Open(8, /*bucket_size=*/64, /*file_size=*/1 << 20);
   std::mt19937 rng(11);
@@ -95,9 +116,7 @@ TEST_F(MaintenanceTest, AutoTrainAfterFirstFlush) {
   ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
   // The flush wrote a segment without a codebook: the background trainer
   // trains, persists, publishes and re-buckets.
-  for (int i = 0; i < 600 && index_->codebook_epoch() == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  ASSERT_TRUE(WaitForFirstCodebook(index_.get()));
   ASSERT_EQ(index_->codebook_epoch(), 1u);
   ExpectExact(model, nullptr, &rng);
   // Close while idle and reopen: the codebook is the persisted one.
@@ -182,19 +201,14 @@ TEST_F(MaintenanceTest, CloseStopsAPacedRebucketing) {
 }
 
 TEST_F(MaintenanceTest, MaintenanceWaitsForWritesToPause) {
-  maintenance_quiet_ms_ = 300;
-  maintenance_max_defer_ms_ = 60000;
-  OpenWithUntrainedVectors(31);
   {
-    TrickleWriter writes(index_.get());
-    // The flush requests the first training, which waits for a pause.
-    ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+    const auto writes = FlushUnderTrickleWrites(300, 60000, 31);
+    // The first training waits for a pause.
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     EXPECT_EQ(index_->codebook_epoch(), 0u);
   }
-  ASSERT_TRUE(WaitForFirstCodebook(index_.get()));
   IndexStats stats;
-  ASSERT_OK(index_->GetStats(&stats));
+  StatsOfFirstCodebook(&stats);
   EXPECT_GE(stats.maintenance_deferrals, 1u);
   EXPECT_EQ(stats.maintenance_deferrals_capped, 0u);
   EXPECT_GE(stats.maintenance_defer_micros, 1000000u);
@@ -205,15 +219,10 @@ TEST_F(MaintenanceTest, MaintenanceWaitsForWritesToPause) {
 }
 
 TEST_F(MaintenanceTest, MaintenanceStartsAtTheDeferralCapUnderSustainedWrites) {
-  maintenance_quiet_ms_ = 2000;
-  maintenance_max_defer_ms_ = 300;
-  OpenWithUntrainedVectors(37);
-  TrickleWriter writes(index_.get());
-  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
   // Writes never pause for 2 s: the training starts after 300 ms anyway.
-  ASSERT_TRUE(WaitForFirstCodebook(index_.get()));
+  const auto writes = FlushUnderTrickleWrites(2000, 300, 37);
   IndexStats stats;
-  ASSERT_OK(index_->GetStats(&stats));
+  StatsOfFirstCodebook(&stats);
   EXPECT_GE(stats.maintenance_deferrals_capped, 1u);
 }
 

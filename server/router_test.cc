@@ -60,6 +60,15 @@ class RouterTest : public ServerFixture {
     StartShards(tls);
   }
   std::string OtherCa() const { return dir_ + "/other"; }
+  // Starts the router with `o`, creates "docs" through it, upserts 300
+  // records and checks exact searches.
+  void StartRouterAndSearch(const ServerOptions& o, std::mt19937* rng) {
+    ASSERT_TRUE(router_->Start(o));
+    grpc::Status st = client()->Create("docs", kDim);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    Upsert(0, 300, rng);
+    CheckSearches(model_.vectors, rng);
+  }
   // A search through the router fails UNAVAILABLE naming a shard; `why`
   // labels the failure.
   void ExpectShardsUnavailable(const std::string& why, std::mt19937* rng) {
@@ -577,12 +586,8 @@ TEST_F(RouterTest, TlsShardsAreReachableOnlyWithTheirCa) {
   RestartShardsWithTls(/*require_client_certs=*/false);
   ServerOptions o = RouterOptions();
   o.shard_tls_ca = dir_ + "/ca.pem";
-  ASSERT_TRUE(router_->Start(o));
-  grpc::Status st = client()->Create("docs", kDim);
-  ASSERT_TRUE(st.ok()) << st.error_message();
   std::mt19937 rng(13);
-  Upsert(0, 300, &rng);
-  CheckSearches(model_.vectors, &rng);
+  StartRouterAndSearch(o, &rng);
 
   for (const std::string& ca : {std::string(), OtherCa() + "/ca.pem"}) {
     ASSERT_OK(router_->Stop());
@@ -602,12 +607,8 @@ TEST_F(RouterTest, ShardsRequiringClientCertsServeTheRoutersCertificate) {
   o.shard_tls_ca = dir_ + "/ca.pem";
   o.shard_tls_cert = dir_ + "/client.pem";
   o.shard_tls_key = dir_ + "/client.key";
-  ASSERT_TRUE(router_->Start(o));
-  grpc::Status st = client()->Create("docs", kDim);
-  ASSERT_TRUE(st.ok()) << st.error_message();
   std::mt19937 rng(17);
-  Upsert(0, 300, &rng);
-  CheckSearches(model_.vectors, &rng);
+  StartRouterAndSearch(o, &rng);
 
   for (const std::string& cert_dir : {std::string(), OtherCa()}) {
     ASSERT_OK(router_->Stop());

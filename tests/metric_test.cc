@@ -19,22 +19,17 @@
 #include "rocksdb/convenience.h"
 #include "tests/random_ops.h"
 #include "tests/test_util.h"
+#include "tests/vector_index_fixture.h"
 #include "tests/vector_model.h"
 #include "util/dataset.h"
 
 namespace drift {
 namespace {
 
-class MetricTest : public testing::Test {
+// The fixture's directory, DB and index; its own Open sets the metrics.
+class MetricTest : public test::VectorIndexFixture {
  protected:
-  void SetUp() override {
-    RegisterDrift();
-    dir_ = test::TempDir("metric");
-  }
-  void TearDown() override {
-    Close();
-    test::RemoveDir(dir_);
-  }
+  MetricTest() { auto_train_ = false; }
 
   // Opens the DB with factories of `factory_metric` (memtable: mem_metric)
   // and attaches with `index_metric`; returns Attach's status.
@@ -61,20 +56,6 @@ class MetricTest : public testing::Test {
     vopts.min_train_vectors = 500;
     return VectorIndex::Attach(db_.get(), handles_[1], vopts, &index_);
   }
-
-  void Close() {
-    index_.reset();
-    for (auto* h : handles_)
-      db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
-    handles_.clear();
-    db_.reset();
-  }
-
-  bool auto_train_ = false;
-  std::string dir_;
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  std::unique_ptr<VectorIndex> index_;
 };
 
 TEST_F(MetricTest, OptionStringsSetAndPrintTheMetric) {
@@ -389,17 +370,7 @@ TEST_P(MetricModelTest, FashionMnistRecallAtDefaultEffort) {
   const size_t n = std::min<size_t>(20000, data.num_base());
   const size_t nq = std::min<size_t>(300, data.num_queries());
   ASSERT_OK(Open(metric, metric, metric, data.dim));
-  rocksdb::WriteBatch batch;
-  for (size_t i = 0; i < n; ++i) {
-    char key[16];
-    snprintf(key, sizeof(key), "img%05u", static_cast<unsigned>(i));
-    ASSERT_OK(index_->Put(
-        &batch, key,
-        std::vector<float>(data.base.begin() + i * data.dim,
-                           data.base.begin() + (i + 1) * data.dim)));
-  }
-  ASSERT_OK(db_->Write(rocksdb::WriteOptions(), &batch));
-  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  PutAndFlushBase(data, n, /*batch_rows=*/n);
   TrainOptions t;
   t.num_buckets = 80;
   ASSERT_OK(index_->Train(t));

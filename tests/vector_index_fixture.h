@@ -16,6 +16,7 @@
 #include "tests/random_ops.h"
 #include "tests/test_util.h"
 #include "tests/vector_model.h"
+#include "util/dataset.h"
 
 namespace drift {
 namespace test {
@@ -93,6 +94,26 @@ class VectorIndexFixture : public testing::Test {
       ASSERT_OK(index_->Put(rocksdb::WriteOptions(), k, v));
       (*model)[k] = v;
     }
+  }
+
+  // Puts the first n base vectors of `data` ("img00000", "img00001", ...)
+  // through the index in WriteBatches of batch_rows, then flushes.
+  void PutAndFlushBase(const Dataset& data, size_t n, size_t batch_rows) {
+    rocksdb::WriteBatch batch;
+    for (size_t i = 0; i < n; ++i) {
+      char key[16];
+      snprintf(key, sizeof(key), "img%05u", static_cast<unsigned>(i));
+      ASSERT_OK(index_->Put(
+          &batch, key,
+          std::vector<float>(data.base.begin() + i * data.dim,
+                             data.base.begin() + (i + 1) * data.dim)));
+      if (batch.Count() == batch_rows) {
+        ASSERT_OK(db_->Write(rocksdb::WriteOptions(), &batch));
+        batch.Clear();
+      }
+    }
+    ASSERT_OK(db_->Write(rocksdb::WriteOptions(), &batch));
+    ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
   }
 
   // Open, with 2000 vectors in the memtable and no codebook yet (more than

@@ -590,21 +590,7 @@ TEST_F(VectorIndexTest, FashionMnistRecallAtDefaultEffort) {
   auto_train_ =
       false;  // trained explicitly below, so the test is deterministic
   Open(data.dim, 1024, 64 << 20);
-  rocksdb::WriteBatch batch;
-  for (size_t i = 0; i < data.num_base(); ++i) {
-    char key[16];
-    snprintf(key, sizeof(key), "img%05u", static_cast<unsigned>(i));
-    ASSERT_OK(index_->Put(
-        &batch, key,
-        std::vector<float>(data.base.begin() + i * data.dim,
-                           data.base.begin() + (i + 1) * data.dim)));
-    if (batch.Count() == 1000) {
-      ASSERT_OK(db_->Write(rocksdb::WriteOptions(), &batch));
-      batch.Clear();
-    }
-  }
-  ASSERT_OK(db_->Write(rocksdb::WriteOptions(), &batch));
-  ASSERT_OK(db_->Flush(rocksdb::FlushOptions(), handles_[1]));
+  PutAndFlushBase(data, data.num_base(), /*batch_rows=*/1000);
   ASSERT_OK(index_->Train(TrainOptions()));  // re-buckets by compaction
   ASSERT_EQ(index_->codebook_epoch(), 1u);
   const size_t nq = data.num_queries();
