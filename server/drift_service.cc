@@ -6,6 +6,7 @@
 
 #include "rocksdb/write_batch.h"
 #include "server/status_mapping.h"
+#include "server/upsert_stream.h"
 
 #ifndef DRIFT_VERSION
 #define DRIFT_VERSION "unknown"
@@ -256,43 +257,27 @@ grpc::Status DriftService::UpsertStream(
     grpc::ServerContext* ctx, grpc::ServerReader<v1::UpsertRequest>* reader,
     v1::UpsertResponse* resp) {
   return Run(ctx, Access::kWrite, [&] {
-    std::string collection;  // named by the first message
     uint64_t committed = 0;
-    auto fail = [&](const grpc::Status& st) {
-      return grpc::Status(st.error_code(),
-                          st.error_message() + " (" +
-                              std::to_string(committed) +
-                              " records of this stream were committed)");
-    };
-    v1::UpsertRequest msg;
-    for (int n = 0; reader->Read(&msg); ++n) {
-      if (admission_.shutting_down()) return fail(admission_.ShuttingDown());
-      if (DeadlinePassed(*ctx)) {
-        return fail(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                                 "deadline passed"));
-      }
-      if (collection.empty()) {
-        collection = msg.collection();
-      } else if (!msg.collection().empty() && msg.collection() != collection) {
-        return fail(Invalid("message " + std::to_string(n) +
-                            " names another collection than the stream's"));
-      }
-      // Held per message, not for the stream: a DropCollection waits for
-      // one batch, not for the client to close the stream.
-      CollectionRef c;
-      grpc::Status st = FindCollection(collection, &c);
-      rocksdb::WriteBatch batch;
-      if (st.ok()) st = AddRecords(*c, msg, &batch);
-      if (st.ok()) {
-        st = ToGrpcStatus(
-            c->db->Write(WriteOptionsOf(msg.write_options()), &batch),
-            "UpsertStream");
-      }
-      if (!st.ok()) return fail(st);
-      committed += msg.records_size();
-    }
-    resp->set_upserted(committed);
-    return grpc::Status::OK;
+    grpc::Status status = ReadUpsertStream(
+        *ctx, admission_, reader,
+        [&](const v1::UpsertRequest& msg, uint64_t* done) {
+          // Held per message, not for the stream: a DropCollection waits
+          // for one batch, not for the client to close the stream.
+          CollectionRef c;
+          grpc::Status st = FindCollection(msg.collection(), &c);
+          rocksdb::WriteBatch batch;
+          if (st.ok()) st = AddRecords(*c, msg, &batch);
+          if (st.ok()) {
+            st = ToGrpcStatus(
+                c->db->Write(WriteOptionsOf(msg.write_options()), &batch),
+                "UpsertStream");
+          }
+          if (st.ok()) *done += msg.records_size();
+          return st;
+        },
+        &committed);
+    if (status.ok()) resp->set_upserted(committed);
+    return status;
   });
 }
 

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "server/status_mapping.h"
+#include "server/upsert_stream.h"
 
 #ifndef DRIFT_VERSION
 #define DRIFT_VERSION "unknown"
@@ -389,21 +390,14 @@ grpc::Status RouterService::UpsertStream(
     v1::UpsertResponse* resp) {
   return Run(ctx, Access::kWrite, [&] {
     uint64_t upserted = 0;
-    std::string collection;
-    v1::UpsertRequest msg;
-    while (reader->Read(&msg)) {
-      if (collection.empty()) collection = msg.collection();
-      if (msg.collection().empty()) msg.set_collection(collection);
-      grpc::Status st = RouteUpsert(*ctx, msg, &upserted);
-      if (!st.ok()) {
-        return grpc::Status(st.error_code(),
-                            st.error_message() + " (" +
-                                std::to_string(upserted) +
-                                " records of the stream committed)");
-      }
-    }
-    resp->set_upserted(upserted);
-    return grpc::Status::OK;
+    grpc::Status st = ReadUpsertStream(
+        *ctx, admission_, reader,
+        [&](const v1::UpsertRequest& msg, uint64_t* done) {
+          return RouteUpsert(*ctx, msg, done);
+        },
+        &upserted);
+    if (st.ok()) resp->set_upserted(upserted);
+    return st;
   });
 }
 

@@ -545,6 +545,39 @@ TEST_F(RouterTest, SnapshotTokensCutBetweenTheRoutersWrites) {
   EXPECT_GT(seen.size(), 1u);  // the snapshots did fall between writes
 }
 
+// UpsertStream through the router reads its messages as a primary does
+// (server/upsert_stream.h): a message without a collection takes the
+// first's, one naming another ends the stream with INVALID_ARGUMENT and the
+// count of the records committed before it, which stay.
+TEST_F(RouterTest, UpsertStreamEndsAtAMessageNamingAnotherCollection) {
+  ASSERT_TRUE(client()->Create("docs", kDim).ok());
+  std::mt19937 rng(23);
+  v1::UpsertResponse upserted;
+  auto ctx = client()->Context();
+  auto writer = client()->stub()->UpsertStream(ctx.get(), &upserted);
+  std::vector<std::string> keys;
+  for (int m = 0; m < 3; ++m) {
+    v1::UpsertRequest msg;
+    if (m != 1) msg.set_collection(m == 0 ? "docs" : "other");
+    for (int i = 10 * m; i < 10 * m + 10; ++i) {
+      *msg.add_records() = MakeRecord(Key(i), RandomVector(&rng, kDim), {});
+      if (m < 2) keys.push_back(Key(i));
+    }
+    writer->Write(msg);  // the last may fail once the router ended the call
+  }
+  writer->WritesDone();
+  const grpc::Status st = writer->Finish();
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(st.error_message().find(
+                "message 2 names another collection than the stream's (20 "
+                "records of this stream were committed)"),
+            std::string::npos)
+      << st.error_message();
+  v1::GetResponse got;
+  ASSERT_TRUE(client()->Get("docs", keys, &got).ok());
+  for (const auto& r : got.results()) EXPECT_TRUE(r.found()) << r.key();
+}
+
 // The router's own --max_inflight: an UpsertStream open through it holds
 // its only slot, so another request is RESOURCE_EXHAUSTED at once although
 // the shards have room; Stats counts the refusal.
