@@ -67,6 +67,15 @@ void SetSnapshot(v1::SearchBatchRequest* r, uint64_t token) {
 void SetSnapshot(v1::ReleaseSnapshotRequest* r, uint64_t token) {
   r->set_snapshot_token(token);
 }
+// Each call's request reads at its shard's token (none if `shard_tokens`
+// is empty).
+template <typename Calls>
+void SetShardTokens(const std::vector<uint64_t>& shard_tokens, Calls* calls) {
+  if (shard_tokens.empty()) return;
+  for (auto& call : *calls) {
+    SetSnapshot(&call.request, shard_tokens[call.shard]);
+  }
+}
 
 template <typename Req>
 void AddKey(Req* part, const std::string& key) {
@@ -278,11 +287,7 @@ grpc::Status RouterService::SearchShards(
     std::vector<Call<Req, Resp>>* calls, Start start,
     std::vector<std::string>* missing) const {
   EveryShard(req, calls);
-  for (auto& call : *calls) {
-    if (!shard_tokens.empty()) {
-      SetSnapshot(&call.request, shard_tokens[call.shard]);
-    }
-  }
+  SetShardTokens(shard_tokens, calls);
   Fanout(ctx, calls, start);
   grpc::Status st = FirstFailure(*calls);
   if (st.ok() || !req.params().allow_partial()) return st;
@@ -439,11 +444,7 @@ grpc::Status RouterService::Get(grpc::ServerContext* ctx,
     // Request position i -> (call, position in the call's response).
     const std::vector<std::pair<int, int>> where =
         SplitByShard(base, req->keys(), AddKey<v1::GetRequest>, &calls);
-    for (auto& call : calls) {
-      if (!shard_tokens.empty()) {
-        SetSnapshot(&call.request, shard_tokens[call.shard]);
-      }
-    }
+    SetShardTokens(shard_tokens, &calls);
     Fanout(*ctx, &calls, DRIFT_ASYNC(Get));
     st = FirstFailure(calls);
     if (!st.ok()) return st;
