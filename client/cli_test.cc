@@ -1,7 +1,8 @@
 // The `drift` CLI end to end against a drift_server process on loopback port
 // 0: create, load of fvecs, .npy and CSV files, exhaustive searches equal to
 // brute force over what was loaded, get, delete, stats, read-only tokens, and
-// the exit codes of RPC errors (1) and bad usage or input (2).
+// the exit codes of RPC errors (1) and bad usage or input (2), snapshot
+// tokens (reads at a token see the state it was created at, until released).
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -91,15 +92,17 @@ class CliTest : public testing::Test {
 
   // Exhaustive searches of random queries, and of `extra` (e.g. the vectors
   // of deleted keys), equal brute force over `model`.
+  // `flags` go to every search (e.g. --snapshot=TOKEN).
   static void ExpectExactSearches(const std::string& collection,
                                   const drift::test::Model& model,
-                                  std::vector<std::vector<float>> extra = {}) {
+                                  std::vector<std::vector<float>> extra = {},
+                                  const std::string& flags = "") {
     std::mt19937 rng(7);
     for (int i = 0; i < 5; ++i) extra.push_back(Random(&rng, 1));
     for (size_t q = 0; q < extra.size(); ++q) {
       const std::vector<float>& query = extra[q];
       const auto r = Drift("search " + collection + " --exhaustive -k 10 " +
-                           "--vector=" + VectorArg(query));
+                           "--vector=" + VectorArg(query) + " " + flags);
       ASSERT_EQ(r.code, 0) << r.output;
       const std::vector<SearchHit> want =
           drift::test::BruteForce(model, query, 10);
@@ -265,6 +268,98 @@ TEST_F(CliTest, LoadThreeFormatsSearchGetDeleteStats) {
                           "\"METRIC_L2\""),
             std::string::npos)
       << r.output;
+}
+
+// `snapshot create`, writes, then searches and gets with the token equal
+// brute force over the state before the writes and without it over the new
+// state; after `snapshot release` a read with the token fails NOT_FOUND.
+TEST_F(CliTest, SnapshotCreateReadRelease) {
+  ASSERT_EQ(Drift("create snap --dim=8").code, 0);
+  std::mt19937 rng(5);
+  drift::test::Model before;
+  const std::vector<float> rows = Random(&rng, 200);
+  WriteCsv(Path("snap.csv"), "s", rows);
+  AddToModel("s", rows, &before);
+  ASSERT_EQ(Drift("load snap " + Path("snap.csv")).code, 0);
+
+  auto r = Drift("--json snapshot create --ttl=120");
+  ASSERT_EQ(r.code, 0) << r.output;
+  // {"snapshot_token":"<n>","sequence_number":"<n>","ttl_seconds":120}
+  const size_t at = r.output.find("\"snapshot_token\":\"");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  const std::string token =
+      std::to_string(std::stoull(r.output.substr(at + 18)));
+  EXPECT_NE(token, "0");
+  EXPECT_NE(r.output.find("\"ttl_seconds\":120"), std::string::npos)
+      << r.output;
+  r = Drift("snapshot create");  // a table; the server's default lease
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("snapshot_token"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(" 300 "), std::string::npos) << r.output;
+  r = Drift("snapshot create --token_only");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(r.output, std::to_string(std::stoull(r.output)) + "\n");
+
+  // New state: 100 rewritten keys, 50 new ones, 30 deleted.
+  drift::test::Model after = before;
+  const std::vector<float> changed = Random(&rng, 150);
+  {
+    std::ofstream out(Path("snap2.csv"));
+    for (int i = 0; i < 150; ++i) {
+      const std::string key = "s" + std::to_string(i < 100 ? i * 2 : 100 + i);
+      out << key;
+      std::vector<float> v(changed.begin() + i * kDim,
+                           changed.begin() + (i + 1) * kDim);
+      for (float x : v) out << "," << x;
+      out << "\n";
+      after[key] = v;
+    }
+  }
+  ASSERT_EQ(Drift("load snap " + Path("snap2.csv")).code, 0);
+  std::string deleted;
+  std::vector<std::vector<float>> gone;
+  for (int i = 1; i < 60; i += 2) {
+    const std::string key = "s" + std::to_string(i);
+    deleted += " " + key;
+    gone.push_back(after[key]);
+    after.erase(key);
+  }
+  ASSERT_EQ(Drift("delete snap" + deleted).code, 0);
+
+  ExpectExactSearches("snap", before, gone, "--snapshot=" + token);
+  ExpectExactSearches("snap", after, gone);
+  r = Drift("get snap s1 s249 --snapshot=" + token);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("s1    yes"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("s249  no"), std::string::npos) << r.output;
+  r = Drift("get snap s1 s249");
+  EXPECT_NE(r.output.find("s1    no"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("s249  yes"), std::string::npos) << r.output;
+
+  r = Drift("snapshot release --snapshot=" + token);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(r.output, "released\n");
+  for (const std::string read :
+       {"search snap --vector=1,2,3,4,5,6,7,8 --snapshot=",
+        "get snap s1 --snapshot=", "snapshot release --snapshot="}) {
+    r = Drift(read + token);
+    EXPECT_EQ(r.code, 1) << read;
+    EXPECT_NE(
+        r.output.find("drift: NOT_FOUND: NotFound: snapshot token " + token),
+        std::string::npos)
+        << r.output;
+  }
+  // Usage errors, the server not asked.
+  EXPECT_EQ(Drift("snapshot").code, 2);
+  EXPECT_EQ(Drift("snapshot release").code, 2);
+  EXPECT_EQ(Drift("snapshot release --snapshot=x").code, 2);
+  EXPECT_EQ(Drift("snapshot create --ttl=-1").code, 2);
+  r = Drift("snapshot --help");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.output.find("release"), std::string::npos) << r.output;
+  r = Drift("snapshot create --help");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.output.find("--ttl"), std::string::npos) << r.output;
 }
 
 TEST_F(CliTest, RpcErrorsExitOneWithTheCodeName) {

@@ -370,7 +370,8 @@ struct SearchFlags {
     c->add_flag("--adaptive_probes", adaptive, "Stop probing early");
     c->add_option("--rerank", rerank, "Candidates re-ranked (0: auto)");
     c->add_option("--prefix", prefix, "Only keys with this prefix");
-    c->add_option("--snapshot", snapshot, "Snapshot token (0: latest)");
+    c->add_option("--snapshot", snapshot,
+                  "Read at this token of `drift snapshot create` (0: latest)");
     c->add_flag("--vectors", vectors, "Show the hits' vectors");
     c->add_flag("--payloads", payloads, "Show the hits' payloads");
     c->add_flag("--stats", stats, "Show the search's work counters");
@@ -554,7 +555,8 @@ class GetCommand : public Command {
     c->add_option("collection", collection_, "Collection")->required();
     c->add_option("keys", keys_, "Keys")->required();
     c->add_flag("--omit_vectors", omit_vectors_, "Do not fetch the vectors");
-    c->add_option("--snapshot", snapshot_, "Snapshot token (0: latest)");
+    c->add_option("--snapshot", snapshot_,
+                  "Read at this token of `drift snapshot create` (0: latest)");
     return c;
   }
   int Run(const Session& s) override {
@@ -760,6 +762,74 @@ class CompactCommand : public Command {
   CLI::Option* limit_opt_ = nullptr;
 };
 
+// `snapshot create` / `snapshot release`: a token for consistent reads
+// across calls (`search`/`get --snapshot=TOKEN`), held by the server until
+// released or until its lease ends.
+class SnapshotCommand : public Command {
+ public:
+  CLI::App* Add(CLI::App* app) override {
+    auto* c = app->add_subcommand(
+        "snapshot",
+        "Create or release a snapshot token: reads with --snapshot=TOKEN see "
+        "the database as it was when the token was created");
+    c->require_subcommand(1);
+    create_ = c->add_subcommand(
+        "create",
+        "Take a snapshot; prints its token and lease (through a router: one "
+        "token naming a snapshot of every shard, consistent per shard)");
+    create_->add_option("--ttl", ttl_,
+                        "Lease in seconds (0: the server's "
+                        "--snapshot_ttl_seconds, which also caps it)");
+    create_->add_flag("--token_only", token_only_,
+                      "Print just the token, e.g. snap=$(drift snapshot "
+                      "create --token_only)");
+    auto* release = c->add_subcommand(
+        "release", "Release a snapshot token before its lease ends");
+    release->add_option("--snapshot", token_, "The token")->required();
+    return c;
+  }
+  int Run(const Session& s) override {
+    return create_->parsed() ? Create(s) : Release(s);
+  }
+
+ private:
+  int Create(const Session& s) {
+    v1::CreateSnapshotRequest req;
+    req.set_ttl_seconds(ttl_);
+    v1::CreateSnapshotResponse resp;
+    grpc::Status st =
+        s.conn->stub()->CreateSnapshot(s.conn->Context().get(), req, &resp);
+    if (!st.ok()) return RpcError(st);
+    const std::string token = std::to_string(resp.snapshot_token());
+    if (token_only_) {
+      printf("%s\n", token.c_str());
+    } else if (s.json) {
+      PrintJson(resp);
+    } else {
+      Table t({"snapshot_token", "ttl_seconds", "sequence_number"});
+      t.AddRow({token, std::to_string(resp.ttl_seconds()),
+                std::to_string(resp.sequence_number())});
+      t.Print(stdout);
+    }
+    return 0;
+  }
+  int Release(const Session& s) {
+    v1::ReleaseSnapshotRequest req;
+    req.set_snapshot_token(token_);
+    v1::ReleaseSnapshotResponse resp;
+    grpc::Status st =
+        s.conn->stub()->ReleaseSnapshot(s.conn->Context().get(), req, &resp);
+    if (!st.ok()) return RpcError(st);
+    s.json ? PrintJson(resp) : void(printf("released\n"));
+    return 0;
+  }
+
+  CLI::App* create_ = nullptr;
+  uint32_t ttl_ = 0;
+  bool token_only_ = false;
+  uint64_t token_ = 0;
+};
+
 class HealthCommand : public Command {
  public:
   CLI::App* Add(CLI::App* app) override {
@@ -821,10 +891,11 @@ int Main(int argc, char** argv) {
   StatsCommand stats;
   FlushCommand flush;
   HealthCommand health;
+  SnapshotCommand snapshot;
   std::vector<std::pair<Command*, CLI::App*>> commands;
-  for (Command* c :
-       std::vector<Command*>{&create, &list, &drop, &put, &load, &search, &get,
-                             &del, &train, &stats, &flush, &compact, &health}) {
+  for (Command* c : std::vector<Command*>{
+           &create, &list, &drop, &put, &load, &search, &get, &del, &snapshot,
+           &train, &stats, &flush, &compact, &health}) {
     commands.emplace_back(c, c->Add(&app));
   }
   try {
