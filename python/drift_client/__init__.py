@@ -12,6 +12,7 @@ The gRPC stubs (drift_pb2, drift_pb2_grpc) are generated from proto/drift.proto
 when Drift is built (build/python/drift_client/).
 """
 from drift_client.client import (Client, Collection, DriftError, GetResult,
-                                 SearchResult)
+                                 SearchResult, Snapshot)
 
-__all__ = ["Client", "Collection", "DriftError", "GetResult", "SearchResult"]
+__all__ = ["Client", "Collection", "DriftError", "GetResult", "SearchResult",
+           "Snapshot"]

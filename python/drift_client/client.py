@@ -6,6 +6,7 @@ Vectors are float32: a 2-d array (rows, dimension) for many, 1-d for one.
 Every RPC error raises DriftError with the gRPC status code; a malformed
 argument caught before any call raises ValueError.
 """
+import contextlib
 from collections import namedtuple
 
 import grpc
@@ -23,6 +24,12 @@ _METRICS = {
 # Get's answer: found[i] says whether keys[i] exists; vectors[i] is its vector
 # (zeros when not found or omitted); payloads[i] its payload or None.
 GetResult = namedtuple("GetResult", ["found", "vectors", "payloads"])
+
+
+# A snapshot token (create_snapshot): reads with snapshot_token=token see the
+# database as it was when it was created, until release_snapshot or the end
+# of its lease, ttl seconds from its creation.
+Snapshot = namedtuple("Snapshot", ["token", "ttl"])
 
 
 class SearchResult(tuple):
@@ -66,6 +73,11 @@ def _to_bytes(key):
     if isinstance(key, str):
         return key.encode("utf-8")
     raise ValueError(f"a key or payload is str or bytes, not {type(key).__name__}")
+
+
+def _token(token):
+    """A snapshot token given as an int or a Snapshot."""
+    return token.token if isinstance(token, Snapshot) else token
 
 
 class Client:
@@ -152,6 +164,42 @@ class Client:
         """HealthResponse (status, role, version); needs no token."""
         return self.call("Health", pb.HealthRequest())
 
+    # Snapshots: consistent reads across calls.
+    def create_snapshot(self, ttl=0):
+        """A Snapshot(token, ttl): pass token as snapshot_token to search,
+        search_batch or get. ttl: lease in seconds (0: the server's
+        --snapshot_ttl_seconds, which also caps it); the returned ttl is the
+        lease granted. Through a router the token names a snapshot of every
+        shard: consistent per shard, not a global cut."""
+        resp = self.call("CreateSnapshot",
+                         pb.CreateSnapshotRequest(ttl_seconds=ttl))
+        return Snapshot(resp.snapshot_token, resp.ttl_seconds)
+
+    def release_snapshot(self, token):
+        """Releases a token (or a Snapshot) before its lease ends; NOT_FOUND
+        if it is unknown, already released or expired."""
+        self.call("ReleaseSnapshot",
+                  pb.ReleaseSnapshotRequest(snapshot_token=_token(token)))
+
+    @contextlib.contextmanager
+    def snapshot(self, ttl=0):
+        """`with client.snapshot() as snap:` a Snapshot released when the
+        block ends, also by an exception. A token that is gone by then
+        (released in the block, or its lease ended) is not an error; when
+        the block raised, a failed release does not replace its exception."""
+        snap = self.create_snapshot(ttl)
+        try:
+            yield snap
+        except BaseException:
+            with contextlib.suppress(DriftError):
+                self.release_snapshot(snap.token)
+            raise
+        try:
+            self.release_snapshot(snap.token)
+        except DriftError as e:
+            if e.code != grpc.StatusCode.NOT_FOUND:
+                raise
+
 
 class Collection:
     """One collection's data operations (from Client.create_collection or
@@ -215,11 +263,13 @@ class Collection:
         self.client.call("DeleteRange", pb.DeleteRangeRequest(
             collection=self.name, start=_to_bytes(start), limit=_to_bytes(limit)))
 
-    def get(self, keys, with_vectors=True):
-        """GetResult(found bool array, vectors (n, dimension), payloads)."""
+    def get(self, keys, with_vectors=True, snapshot_token=0):
+        """GetResult(found bool array, vectors (n, dimension), payloads);
+        snapshot_token: read at a Client.create_snapshot token (0: latest)."""
         resp = self.client.call("Get", pb.GetRequest(
             collection=self.name, keys=[_to_bytes(k) for k in keys],
-            omit_vectors=not with_vectors))
+            omit_vectors=not with_vectors,
+            snapshot_token=_token(snapshot_token)))
         n = len(resp.results)
         found = np.zeros(n, dtype=bool)
         vectors = np.zeros((n, self.dimension), dtype=np.float32)
@@ -242,7 +292,8 @@ class Collection:
             f.key_limit = _to_bytes(key_limit)
         return pb.SearchParams(
             k=k, recall_target=recall_target or 0.0, nprobe=nprobe or 0,
-            exhaustive=exhaustive, filter=f, snapshot_token=snapshot_token,
+            exhaustive=exhaustive, filter=f,
+            snapshot_token=_token(snapshot_token),
             include_payloads=with_payloads, allow_partial=allow_partial)
 
     def search(self, query, k=10, *, recall_target=None, nprobe=None,

@@ -27,13 +27,15 @@ def brute_force(model, query, k):
     return [keys[i] for i in order], d[order].astype(np.float32)
 
 
-def expect_exact(coll, model, queries, k=10):
+def expect_exact(coll, model, queries, k=10, snapshot_token=0):
     for q in queries:
-        keys, dist = coll.search(q, k=k, exhaustive=True)
+        keys, dist = coll.search(q, k=k, exhaustive=True,
+                                 snapshot_token=snapshot_token)
         want_keys, want_dist = brute_force(model, q, k)
         assert keys == want_keys
         np.testing.assert_array_equal(dist, want_dist)
-    got_keys, got_dist = coll.search_batch(np.stack(queries), k=k, exhaustive=True)
+    got_keys, got_dist = coll.search_batch(np.stack(queries), k=k, exhaustive=True,
+                                           snapshot_token=snapshot_token)
     for i, q in enumerate(queries):
         want_keys, want_dist = brute_force(model, q, k)
         assert got_keys[i] == want_keys
