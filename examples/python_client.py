@@ -30,4 +30,9 @@ with drift_client.Client(args.server, token=args.token) as client:
     batch_keys, batch_distances = docs.search_batch(vectors[:3], k=2, exhaustive=True)
     print("batch:", batch_keys)
     print("payload of doc-0:", docs.get(["doc-0"]).payloads[0])
+    with client.snapshot() as snap:   # a consistent view, released at the end
+        docs.delete(["doc-42"])
+        then = docs.search(vectors[0], k=2, exhaustive=True, snapshot_token=snap.token)
+        now = docs.search(vectors[0], k=2, exhaustive=True)
+    print("at the snapshot:", then[0], "now:", now[0])
     client.drop_collection("example")
