@@ -461,8 +461,9 @@ TEST(CliTokenTest, ReadOnlyTokenCannotWrite) {
 }
 
 // Through a router over two shard processes: an exhaustive search sees both
-// shards; with one shard down it fails naming it, and --allow_partial returns
-// exactly the live shard's keys and names the missing shard on stderr.
+// shards, also at a snapshot token; with one shard down it fails naming it, and
+// --allow_partial returns exactly the live shard's keys and names the missing
+// shard on stderr.
 TEST(CliRouterTest, SearchThroughARouterAndAllowPartial) {
   const std::string dir = drift::test::TempDir("cli_router_test");
   auto a = std::make_unique<ServerProcess>();
@@ -507,6 +508,24 @@ TEST(CliRouterTest, SearchThroughARouterAndAllowPartial) {
   }
   const auto on_a = RunDrift(a->address(), "get c" + keys + " --omit_vectors");
   ASSERT_EQ(on_a.code, 0) << on_a.output;
+
+  // A router token (its top bits are the shard-list hash, so often above
+  // INT64_MAX) reads every shard at its snapshot: k0 moved away since.
+  auto created = RunDrift(r, "snapshot create --token_only");
+  ASSERT_EQ(created.code, 0) << created.output;
+  const std::string token = created.output.substr(0, created.output.find('\n'));
+  ASSERT_EQ(RunDrift(r, "put c k0 --vector=1000,0").code, 0);
+  auto at = RunDrift(
+      r, "search c --vector=0,0 --exhaustive -k 1 --snapshot=" + token);
+  EXPECT_TRUE(has_row(at.output, "1 k0 0")) << at.output;
+  auto now = RunDrift(r, "search c --vector=0,0 --exhaustive -k 1");
+  EXPECT_TRUE(has_row(now.output, "1 k1 1")) << now.output;
+  ASSERT_EQ(RunDrift(r, "snapshot release --snapshot=" + token).code, 0);
+  at = RunDrift(r, "search c --vector=0,0 -k 1 --snapshot=" + token);
+  EXPECT_EQ(at.code, 1);
+  EXPECT_NE(at.output.find("NOT_FOUND: NotFound: snapshot token " + token),
+            std::string::npos)
+      << at.output;
 
   b.reset();  // SIGTERM, waited for
   auto failed = RunDrift(r, "search c --vector=0,0 --exhaustive -k 100");
