@@ -126,6 +126,9 @@ DEFINE_bool(random_keys, true, "fillvec writes keys in random order");
 DEFINE_bool(sync, false, "fsync the WAL on every write batch");
 DEFINE_int32(batch_size, 1, "Vectors per WriteBatch in fillvec/overwrite");
 DEFINE_int64(write_buffer_size, 512 << 20, "Memtable size in bytes");
+DEFINE_int64(target_file_size_base, 64 << 20,
+             "target_file_size_base of drift and rocksdb (compaction output "
+             "files are cut near this size; a drift file is one segment)");
 DEFINE_int32(max_write_buffer_number, 4,
              "Memtables per column family (max_write_buffer_number), in "
              "every benchmark and drift_sim variant");
@@ -295,7 +298,8 @@ class Runner : public System {
     options.create_if_missing = true;
     options.write_buffer_size = FLAGS_write_buffer_size;
     options.max_write_buffer_number = FLAGS_max_write_buffer_number;
-    options.target_file_size_base = 64 << 20;
+    options.target_file_size_base =
+        static_cast<uint64_t>(FLAGS_target_file_size_base);
     options.max_background_jobs = 2;
     if (system_ == "drift") {
       DriftTableOptions topts;
