@@ -52,6 +52,9 @@ struct Kernels {
   // Exact integer arithmetic: every ISA returns the same values.
   void (*scan_planes)(const uint64_t* planes, const uint8_t* codes, size_t n,
                       size_t pd, uint32_t* out);
+  // In-place unnormalized fast Walsh-Hadamard transform of n floats (n a
+  // power of two; index/fwht_kernels.h): every ISA returns the same bits.
+  void (*fwht)(float* x, size_t n);
 };
 
 extern const Kernels kScalarKernels;

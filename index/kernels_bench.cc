@@ -45,6 +45,17 @@ void BM_L2SqrMany(benchmark::State& state, IsaLevel isa, size_t d) {
   SetVectorRate(state, kCodesPerCall);
 }
 
+// The RaBitQ rotation's transform at 784-d (padded to 1024).
+void BM_Fwht(benchmark::State& state, IsaLevel isa, size_t n) {
+  const internal::Kernels& k = internal::KernelsFor(isa);
+  std::vector<float> x = GaussianVectors(1, n, 6);
+  for (auto _ : state) {
+    k.fwht(x.data(), n);
+    benchmark::DoNotOptimize(x.data());
+  }
+  SetVectorRate(state, 1);
+}
+
 struct SQ8Fixture {
   SQ8Quantizer sq;
   std::vector<float> query;
@@ -116,6 +127,11 @@ void RegisterAll() {
       benchmark::RegisterBenchmark(("L2SqrMany/" + suffix).c_str(),
                                    BM_L2SqrMany, isa, d);
     }
+  }
+  for (IsaLevel isa : isas) {
+    benchmark::RegisterBenchmark(
+        (std::string("Fwht/") + IsaName(isa) + "/n:1024").c_str(), BM_Fwht, isa,
+        1024);
   }
   for (size_t d : dims) {
     for (SQ8ScanForm form :

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "index/fwht_kernels.h"
 #include "index/kernel_table.h"
 #include "index/simd_ops.h"
 
@@ -285,7 +286,8 @@ constexpr Kernels MakeKernels(IsaLevel level) {
                  &ScanFmaKernel<Ops>,
                  &ScanIntKernel<Ops>,
                  &ScanDotKernel<Ops>,
-                 &ScanPlanesKernel<Ops>};
+                 &ScanPlanesKernel<Ops>,
+                 FwhtFor<Ops::kWidth>()};
 }
 
 }  // namespace

@@ -22,29 +22,6 @@ uint64_t SplitMix64(uint64_t* state) {
   return z ^ (z >> 31);
 }
 
-// In-place unnormalized Walsh-Hadamard transform of n (a power of two >= 4)
-// floats: the butterflies of spans 1 and 2 in one radix-4 pass, then the
-// wider spans four lanes at a time (SSE, the x86-64 baseline).
-void Fwht(float* x, size_t n) {
-  for (size_t i = 0; i < n; i += 4) {
-    const float s0 = x[i] + x[i + 1], s1 = x[i] - x[i + 1];
-    const float s2 = x[i + 2] + x[i + 3], s3 = x[i + 2] - x[i + 3];
-    x[i] = s0 + s2;
-    x[i + 1] = s1 + s3;
-    x[i + 2] = s0 - s2;
-    x[i + 3] = s1 - s3;
-  }
-  for (size_t h = 4; h < n; h *= 2) {
-    for (size_t i = 0; i < n; i += 2 * h) {
-      for (size_t j = i; j < i + h; j += 4) {
-        const __m128 a = _mm_loadu_ps(x + j), b = _mm_loadu_ps(x + j + h);
-        _mm_storeu_ps(x + j, _mm_add_ps(a, b));
-        _mm_storeu_ps(x + j + h, _mm_sub_ps(a, b));
-      }
-    }
-  }
-}
-
 // planes[b * (n / 64) + t / 64] bit t % 64 = bit b of u[t], for the
 // kRabitqQueryBits planes of n (a multiple of 64) values: 16 values at a
 // time, each bit moved to the top of its byte and gathered by movemask.
@@ -99,7 +76,7 @@ void RabitqRotation::Apply(const float* x, float* out) const {
   for (int r = 0; r < kRounds; ++r) {
     const float* s = signs_.data() + r * pd;
     for (size_t j = 0; j < pd; ++j) out[j] *= s[j];
-    Fwht(out, pd);
+    internal::ActiveKernels().fwht(out, pd);
   }
   const float norm = static_cast<float>(
       1.0 / std::pow(static_cast<double>(pd), kRounds / 2.0));
