@@ -16,6 +16,7 @@ using rocksdb::Slice;
 using rocksdb::Status;
 
 const char* const kKeyIndexBlockName = "drift.key_index";
+const char* const kKeyIndexTopBlockName = "drift.key_index_top";
 const char* const kSegmentHeaderBlockName = "drift.header";
 const char* const kBloomBlockName = "drift.bloom";
 const char* const kBucketDirectoryBlockName = "drift.buckets";

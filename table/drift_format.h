@@ -30,7 +30,10 @@ constexpr size_t kBlockTrailerSize = 4;  // masked crc32c
 
 // Meta block names (entries of the metaindex block).
 extern const char* const
-    kKeyIndexBlockName;  // sorted internal keys -> ValueRef
+    kKeyIndexBlockName;  // sorted internal keys -> ValueRef, one block
+// The partitioned key index's top level: last internal key of each partition
+// -> its BlockHandle. A segment has this block or kKeyIndexBlockName.
+extern const char* const kKeyIndexTopBlockName;
 extern const char* const kSegmentHeaderBlockName;  // dimension, counts
 extern const char* const kBloomBlockName;          // bloom filter on user keys
 extern const char* const kBucketDirectoryBlockName;  // centroids, handles

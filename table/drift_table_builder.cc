@@ -32,6 +32,7 @@ DriftTableBuilder::DriftTableBuilder(const rocksdb::TableBuilderOptions& tbo,
       ts_size_(tbo.internal_comparator.user_comparator()->timestamp_size()),
       file_(file),
       key_index_(static_cast<int>(options.key_index_restart_interval)),
+      key_index_top_(1 /* restart interval, as RocksDB's index blocks */),
       range_del_(1 /* restart interval, as BlockBasedTable */) {
   uint32_t dim = options.dimension;
   if (dim == 0 && feedback_ != nullptr) dim = feedback_->dimension.load();
@@ -200,10 +201,8 @@ Status DriftTableBuilder::Finish() {
   rocksdb::MetaIndexBuilder meta_index;
   Status s = WriteVectorSection(&meta_index);
   props_.data_size = offset_;
-  if (s.ok()) {
-    BuildKeyIndex();
-    s = WriteMetaBlocks(&meta_index);
-  }
+  if (s.ok()) s = BuildKeyIndex();
+  if (s.ok()) s = WriteMetaBlocks(&meta_index);
   if (s.ok()) s = WritePropertiesAndFooter(&meta_index);
   if (!s.ok() && status_.ok()) status_ = s;
   using rocksdb::InfoLogLevel;  // ROCKS_LOG_* names it unqualified
@@ -285,12 +284,12 @@ Status DriftTableBuilder::WriteVectorSection(
   return status_;
 }
 
-void DriftTableBuilder::BuildKeyIndex() {
+Status DriftTableBuilder::BuildKeyIndex() {
   Slice refs(pending_refs_);
+  Slice key;
   for (const PendingEntry& e : pending_) {
     Slice keys(pending_keys_.data() + e.key_offset,
                pending_keys_.size() - e.key_offset);
-    Slice key;
     rocksdb::GetLengthPrefixedSlice(&keys, &key);
     if (e.vector_ordinal >= 0) {
       const VectorLocation& loc =
@@ -305,7 +304,31 @@ void DriftTableBuilder::BuildKeyIndex() {
       rocksdb::GetLengthPrefixedSlice(&in, &ref);
       key_index_.Add(key, ref);
     }
+    if (options_.key_index_partition_size > 0 &&
+        key_index_.CurrentSizeEstimate() >= options_.key_index_partition_size &&
+        !WriteKeyIndexPartition(key)) {
+      return status_;
+    }
   }
+  if (options_.key_index_partition_size > 0 && !key_index_.empty()) {
+    WriteKeyIndexPartition(key);
+  }
+  return status_;
+}
+
+bool DriftTableBuilder::WriteKeyIndexPartition(const Slice& last_key) {
+  rocksdb::BlockHandle handle;
+  const IOStatus s = WriteBlock(file_, key_index_.Finish(), &offset_, &handle);
+  if (!s.ok()) {
+    SetIOError(s);
+    return false;
+  }
+  props_.index_size += handle.size() + kBlockTrailerSize;
+  std::string encoded;
+  handle.EncodeTo(&encoded);
+  key_index_top_.Add(last_key, encoded);
+  key_index_.Reset();
+  return true;
 }
 
 Status DriftTableBuilder::WriteMetaBlocks(
@@ -320,9 +343,15 @@ Status DriftTableBuilder::WriteMetaBlocks(
     meta_index->Add(name, handle);
     return true;
   };
-  const Slice key_index = key_index_.Finish();
-  props_.index_size = key_index.size() + kBlockTrailerSize;
-  if (!write(kKeyIndexBlockName, key_index)) return status_;
+  // Partitioned: the partitions are written, their top level remains.
+  const bool partitioned = options_.key_index_partition_size > 0;
+  const Slice key_index =
+      partitioned ? key_index_top_.Finish() : key_index_.Finish();
+  props_.index_size += key_index.size() + kBlockTrailerSize;
+  if (!write(partitioned ? kKeyIndexTopBlockName : kKeyIndexBlockName,
+             key_index)) {
+    return status_;
+  }
   if (!range_del_.empty() &&
       !write(rocksdb::kRangeDelBlockName, range_del_.Finish())) {
     return status_;

@@ -58,7 +58,11 @@ class DriftTableBuilder : public rocksdb::TableBuilder {
   // value (a whole number, 1..kMaxDimension, of finite floats).
   void MaybeLearnDimension(const rocksdb::Slice& value);
   rocksdb::Status WriteVectorSection(rocksdb::MetaIndexBuilder* meta_index);
-  void BuildKeyIndex();
+  // Adds the pending entries to the key index; with partitions
+  // (key_index_partition_size > 0) writes each partition once full.
+  rocksdb::Status BuildKeyIndex();
+  // Writes the partition in key_index_ and adds it to key_index_top_.
+  bool WriteKeyIndexPartition(const rocksdb::Slice& last_key);
   void AddToBloom(const rocksdb::Slice& internal_key);
   void SetIOError(const rocksdb::IOStatus& s);
   rocksdb::Status WriteMetaBlocks(rocksdb::MetaIndexBuilder* meta_index);
@@ -82,7 +86,8 @@ class DriftTableBuilder : public rocksdb::TableBuilder {
   rocksdb::IOStatus io_status_;
 
   SegmentHeader header_;
-  rocksdb::BlockBuilder key_index_;
+  rocksdb::BlockBuilder key_index_;      // the index, or its open partition
+  rocksdb::BlockBuilder key_index_top_;  // partitioned: last key -> handle
   rocksdb::BlockBuilder range_del_;
   std::unique_ptr<const rocksdb::FilterPolicy> bloom_policy_;
   std::unique_ptr<rocksdb::FilterBitsBuilder> bloom_;

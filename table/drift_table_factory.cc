@@ -48,6 +48,10 @@ const std::unordered_map<std::string, OptionTypeInfo> kTableOptionsTypeInfo = {
      {offsetof(DriftTableOptions, key_index_restart_interval),
       OptionType::kUInt32T, OptionVerificationType::kNormal,
       OptionTypeFlags::kNone}},
+    {"key_index_partition_size",
+     {offsetof(DriftTableOptions, key_index_partition_size),
+      OptionType::kUInt32T, OptionVerificationType::kNormal,
+      OptionTypeFlags::kNone}},
     {"bloom_bits_per_key",
      {offsetof(DriftTableOptions, bloom_bits_per_key), OptionType::kUInt32T,
       OptionVerificationType::kNormal, OptionTypeFlags::kNone}},
@@ -91,6 +95,10 @@ rocksdb::Status CheckDriftTableOptions(const DriftTableOptions& o) {
       o.key_index_restart_interval > 1024) {
     return Status::InvalidArgument(
         "DriftTable: key_index_restart_interval must be in [1, 1024]");
+  }
+  if (o.key_index_partition_size > (1u << 24)) {
+    return Status::InvalidArgument(
+        "DriftTable: key_index_partition_size must be in [0, 16777216]");
   }
   if (o.bloom_bits_per_key > 100) {
     return Status::InvalidArgument(

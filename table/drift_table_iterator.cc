@@ -7,8 +7,11 @@ namespace drift {
 using rocksdb::Slice;
 using rocksdb::Status;
 
-DriftTableIterator::DriftTableIterator(const DriftTableReader* reader)
-    : reader_(reader), index_(reader->NewKeyIndexIterator(&index_storage_)) {}
+DriftTableIterator::DriftTableIterator(const DriftTableReader* reader,
+                                       bool fill_cache)
+    : reader_(reader),
+      index_(&reader->key_index(), reader->user_comparator(),
+             &reader->section(), fill_cache) {}
 
 DriftTableIterator::~DriftTableIterator() = default;
 
@@ -21,7 +24,7 @@ void DriftTableIterator::LoadValue() const {
   value_loaded_ = true;
   value_ = Slice();
   ValueRef ref;
-  value_status_ = DecodeValueRef(index_->value(), &ref);
+  value_status_ = DecodeValueRef(index_.value(), &ref);
   if (!value_status_.ok()) return;
   value_in_reader_ = ref.kind == ValueKind::kInline;
   value_status_ = reader_->section().ReadValue(ref, &value_buf_, &value_);
@@ -44,13 +47,15 @@ Slice DriftTableIterator::value() const {
   return value_;
 }
 
+bool DriftTableIterator::IsKeyPinned() const { return index_.IsKeyPinned(); }
+
 bool DriftTableIterator::IsValuePinned() const {
   LoadValue();
-  return value_in_reader_ || PinningEnabled();
+  return (value_in_reader_ && index_.IsPinned()) || PinningEnabled();
 }
 
 Status DriftTableIterator::status() const {
-  Status s = index_->status();
+  Status s = index_.status();
   if (!s.ok()) return s;
   if (value_loaded_ && !value_status_.ok()) return value_status_;
   return Status::OK();

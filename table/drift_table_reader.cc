@@ -107,14 +107,21 @@ Status DriftTableReader::Load(const DriftTableOptions& /*options*/) {
     if (!s.ok()) return s;
   }
 
-  s = ReadMetaBlock(meta_index, kKeyIndexBlockName, true, &file_.key_index_buf,
-                    &found);
-  if (!s.ok()) return s;
-  file_.key_index.reset(
-      new rocksdb::Block(rocksdb::BlockContents(file_.key_index_buf.data)));
-  if (file_.key_index->size() == 0) {
-    return Status::Corruption("drift: malformed key index in " + file_.name());
+  // A partitioned key index (its top level) or, in files of earlier builds
+  // and with key_index_partition_size=0, the whole index in one block.
+  BlockBuffer key_index_buf;
+  bool partitioned = false;
+  s = ReadMetaBlock(meta_index, kKeyIndexTopBlockName, false, &key_index_buf,
+                    &partitioned);
+  if (s.ok() && !partitioned) {
+    s = ReadMetaBlock(meta_index, kKeyIndexBlockName, true, &key_index_buf,
+                      &found);
   }
+  if (s.ok()) {
+    s = file_.key_index.Open(std::move(key_index_buf), partitioned, file_.size,
+                             file_.name());
+  }
+  if (!s.ok()) return s;
 
   s = ReadMetaBlock(meta_index, kBloomBlockName, false, &file_.bloom_buf,
                     &found);
@@ -161,26 +168,34 @@ Status DriftTableReader::LoadRangeTombstones() {
 }
 
 Status DriftTableReader::BuildOffsetSamples() {
-  std::unique_ptr<rocksdb::DataBlockIter> it(NewKeyIndexIterator(nullptr));
+  // Reads every partition once, without filling the blob cache.
+  KeyIndexIterator it(&file_.key_index, file_.icmp.user_comparator(), &section_,
+                      /*fill_cache=*/false);
   uint64_t bytes = 0;
   size_t n = 0;
+  size_t bounds = 0;  // partitions whose last key is their top-level key
   std::string previous;
-  for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) {
+  for (it.SeekToFirst(); it.Valid(); it.Next(), ++n) {
     // RocksDB's iterators assume strictly ascending internal keys (DBIter
     // asserts it): a key index that is not, whatever its checksums say, is
-    // corrupt.
-    if (it->key().size() < 8 + file_.ts_size ||
-        (n > 0 && file_.icmp.Compare(previous, it->key()) >= 0)) {
+    // corrupt. A partition's keys must not pass its top-level key, which
+    // must be its last: else a Seek would miss them.
+    const Slice key = it.key();
+    const Slice bound = it.partition_bound();
+    const int vs_bound = bound.empty() ? -1 : file_.icmp.Compare(key, bound);
+    if (key.size() < 8 + file_.ts_size ||
+        (n > 0 && file_.icmp.Compare(previous, key) >= 0) || vs_bound > 0) {
       return Status::Corruption(
           "drift: key index entries out of order or malformed in " +
           file_.name());
     }
-    previous.assign(it->key().data(), it->key().size());
+    if (vs_bound == 0) ++bounds;
+    previous.assign(key.data(), key.size());
     if (n % kOffsetSampleInterval == 0) {
-      offset_samples_.emplace_back(it->key().ToString(), bytes);
+      offset_samples_.emplace_back(key.ToString(), bytes);
     }
     ValueRef ref;
-    Status s = DecodeValueRef(it->value(), &ref);
+    Status s = DecodeValueRef(it.value(), &ref);
     if (!s.ok()) return s;
     switch (ref.kind) {
       case ValueKind::kRaw:
@@ -193,9 +208,14 @@ Status DriftTableReader::BuildOffsetSamples() {
         bytes += uint64_t{section_.header().dimension} * (sizeof(float) + 1);
         break;
     }
-    bytes += it->key().size();
+    bytes += key.size();
   }
-  if (!it->status().ok()) return it->status();
+  if (!it.status().ok()) return it.status();
+  if (bounds != file_.key_index.num_partitions()) {
+    return Status::Corruption(
+        "drift: key index partitions disagree with their top level in " +
+        file_.name());
+  }
   offset_samples_.shrink_to_fit();
   // Scale to the data area so that offsets end at data_size.
   const uint64_t data_size = section_.properties()->data_size;
@@ -209,13 +229,15 @@ Status DriftTableReader::BuildOffsetSamples() {
 }
 
 rocksdb::InternalIterator* DriftTableReader::NewIterator(
-    const rocksdb::ReadOptions& /*read_options*/,
+    const rocksdb::ReadOptions& read_options,
     const rocksdb::SliceTransform* /*prefix_extractor*/, rocksdb::Arena* arena,
     bool /*skip_filters*/, rocksdb::TableReaderCaller /*caller*/,
     size_t /*compaction_readahead_size*/, bool /*allow_unprepared_value*/) {
-  if (arena == nullptr) return new DriftTableIterator(this);
+  if (arena == nullptr) {
+    return new DriftTableIterator(this, read_options.fill_cache);
+  }
   void* mem = arena->AllocateAligned(sizeof(DriftTableIterator));
-  return new (mem) DriftTableIterator(this);
+  return new (mem) DriftTableIterator(this, read_options.fill_cache);
 }
 
 rocksdb::FragmentedRangeTombstoneIterator*
@@ -231,12 +253,14 @@ DriftTableReader::NewRangeTombstoneIterator(
 }
 
 Status DriftTableReader::Get(
-    const rocksdb::ReadOptions& /*read_options*/, const Slice& key,
+    const rocksdb::ReadOptions& read_options, const Slice& key,
     rocksdb::GetContext* get_context,
     const rocksdb::SliceTransform* /*prefix_extractor*/, bool skip_filters) {
   if (!skip_filters && !file_.BloomMayMatch(key)) return Status::OK();
-  rocksdb::DataBlockIter iter;  // on the stack: a Get allocates no iterator
-  rocksdb::DataBlockIter* it = NewKeyIndexIterator(&iter);
+  // On the stack: a Get allocates no iterator.
+  KeyIndexIterator iter(&file_.key_index, file_.icmp.user_comparator(),
+                        &section_, read_options.fill_cache);
+  KeyIndexIterator* it = &iter;
   const Slice user_key = rocksdb::ExtractUserKey(key);
   BlockBuffer buf;
   for (it->Seek(key); it->Valid(); it->Next()) {
@@ -297,7 +321,11 @@ void DriftTableReader::MemoryBreakdown(
   }
   parts->emplace_back("table reader object",
                       sizeof(*this) - sizeof(VectorSectionReader));
-  parts->emplace_back("key index", file_.key_index_buf.data.size());
+  // Partitioned: only the top level is resident (partitions are paged
+  // through the blob cache).
+  parts->emplace_back(
+      file_.key_index.partitioned() ? "key index top level" : "key index",
+      file_.key_index.resident_bytes());
   parts->emplace_back("range tombstones", range_del_buf_.data.size());
   parts->emplace_back("bloom filter", file_.bloom_buf.data.size());
   parts->emplace_back("offset samples", samples);
@@ -319,15 +347,16 @@ Status DriftTableReader::VerifyChecksum(
   Status s = section_.VerifyBlobs();
   if (!s.ok()) return s;
   BlockBuffer buf;
-  std::unique_ptr<rocksdb::DataBlockIter> it(NewKeyIndexIterator(nullptr));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  KeyIndexIterator it(&file_.key_index, file_.icmp.user_comparator(), &section_,
+                      /*fill_cache=*/false);
+  for (it.SeekToFirst(); it.Valid(); it.Next()) {
     ValueRef ref;
     Slice value;
-    Status s = DecodeValueRef(it->value(), &ref);
+    Status s = DecodeValueRef(it.value(), &ref);
     if (s.ok()) s = section_.ReadValue(ref, &buf, &value);
     if (!s.ok()) return s;
   }
-  return it->status();
+  return it.status();
 }
 
 }  // namespace drift

@@ -1,6 +1,7 @@
 // DriftTableReader serves one .drift segment to RocksDB: point lookups,
-// iterators, range tombstones and properties. The key index, bloom filter and
-// segment header stay in memory; values are read on demand. The vector
+// iterators, range tombstones and properties. The key index (its top level
+// when partitioned), bloom filter and segment header stay in memory; values
+// and key index partitions are read on demand. The vector
 // section (buckets, rows, blob cache) is its VectorSectionReader, the
 // engine's view of the segment.
 #pragma once
@@ -65,10 +66,10 @@ class DriftTableReader : public rocksdb::TableReader {
 
   // The segment as the engine sees it.
   const VectorSectionReader& section() const { return section_; }
-  // The key index for DriftTableIterator: see SegmentFile.
-  rocksdb::DataBlockIter* NewKeyIndexIterator(
-      rocksdb::DataBlockIter* reuse) const {
-    return file_.NewKeyIndexIterator(reuse);
+  // The key index for DriftTableIterator: see KeyIndexIterator.
+  const KeyIndex& key_index() const { return file_.key_index; }
+  const rocksdb::Comparator* user_comparator() const {
+    return file_.icmp.user_comparator();
   }
 
  private:

@@ -1,6 +1,7 @@
 // SegmentFile: the open file of one .drift segment with the parts of it that
-// both its TableReader and its VectorSectionReader read: the key index and
-// the bloom filter. Table-internal (RocksDB internal types).
+// both its TableReader and its VectorSectionReader read: the key index (its
+// resident part; KeyIndexIterator walks it) and the bloom filter.
+// Table-internal (RocksDB internal types).
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "table/block_io.h"
+#include "table/key_index.h"
 
 namespace drift {
 
@@ -21,15 +23,6 @@ struct SegmentFile {
         size(file_size) {}
 
   const std::string& name() const { return file->file_name(); }
-  // An iterator over the key index (internal keys -> encoded ValueRefs),
-  // placed in `reuse` if given; the caller owns it otherwise.
-  rocksdb::DataBlockIter* NewKeyIndexIterator(
-      rocksdb::DataBlockIter* reuse) const {
-    return key_index->NewDataIterator(icmp.user_comparator(),
-                                      rocksdb::kDisableGlobalSequenceNumber,
-                                      reuse, /*stats=*/nullptr,
-                                      /*block_contents_pinned=*/true);
-  }
   // False only if no entry of the key's user key is in the segment.
   bool BloomMayMatch(const rocksdb::Slice& internal_key) const {
     return bloom == nullptr ||
@@ -41,8 +34,7 @@ struct SegmentFile {
   const size_t ts_size;
   const std::unique_ptr<rocksdb::RandomAccessFileReader> file;
   const uint64_t size;
-  BlockBuffer key_index_buf;
-  std::unique_ptr<rocksdb::Block> key_index;
+  KeyIndex key_index;
   BlockBuffer bloom_buf;
   std::unique_ptr<const rocksdb::FilterPolicy> bloom_policy;
   std::unique_ptr<rocksdb::FilterBitsReader> bloom;

@@ -5,6 +5,7 @@
 
 #include "codec/alp.h"
 #include "table/internal_key.h"
+#include "table/key_index.h"
 #include "table/segment_file.h"
 
 namespace drift {
@@ -15,22 +16,24 @@ using rocksdb::Status;
 namespace {
 
 // The key index as a public rocksdb::Iterator.
-class KeyIndexIterator : public rocksdb::Iterator {
+class PublicKeyIndexIterator : public rocksdb::Iterator {
  public:
-  explicit KeyIndexIterator(rocksdb::DataBlockIter* it) : it_(it) {}
-  bool Valid() const override { return it_->Valid(); }
-  void SeekToFirst() override { it_->SeekToFirst(); }
-  void SeekToLast() override { it_->SeekToLast(); }
-  void Seek(const Slice& target) override { it_->Seek(target); }
-  void SeekForPrev(const Slice& target) override { it_->SeekForPrev(target); }
-  void Next() override { it_->Next(); }
-  void Prev() override { it_->Prev(); }
-  Slice key() const override { return it_->key(); }
-  Slice value() const override { return it_->value(); }
-  Status status() const override { return it_->status(); }
+  PublicKeyIndexIterator(const SegmentFile* file,
+                         const VectorSectionReader* section)
+      : it_(&file->key_index, file->icmp.user_comparator(), section) {}
+  bool Valid() const override { return it_.Valid(); }
+  void SeekToFirst() override { it_.SeekToFirst(); }
+  void SeekToLast() override { it_.SeekToLast(); }
+  void Seek(const Slice& target) override { it_.Seek(target); }
+  void SeekForPrev(const Slice& target) override { it_.SeekForPrev(target); }
+  void Next() override { it_.Next(); }
+  void Prev() override { it_.Prev(); }
+  Slice key() const override { return it_.key(); }
+  Slice value() const override { return it_.value(); }
+  Status status() const override { return it_.status(); }
 
  private:
-  const std::unique_ptr<rocksdb::DataBlockIter> it_;
+  KeyIndexIterator it_;
 };
 
 }  // namespace
@@ -149,7 +152,19 @@ void VectorSectionReader::BuildSlotIndex() {
 std::unique_ptr<rocksdb::Iterator> VectorSectionReader::NewKeyIndexIterator()
     const {
   return std::unique_ptr<rocksdb::Iterator>(
-      new KeyIndexIterator(file_->NewKeyIndexIterator(nullptr)));
+      new PublicKeyIndexIterator(file_, this));
+}
+
+Status VectorSectionReader::GetKeyIndexPartition(const BlockExtent& extent,
+                                                 bool fill_cache,
+                                                 BlobRef* ref) const {
+  return GetCached(
+      kKeyIndexPartitionTag, extent.offset(),
+      [&](CachedBlock* c) {
+        Status s = ReadBlock(file_->file.get(), extent, &c->block);
+        return s.ok() ? CheckKeyIndexBlock(c->block.data) : s;
+      },
+      ref, fill_cache);
 }
 
 Status VectorSectionReader::ReadValue(const ValueRef& ref, BlockBuffer* buf,
@@ -379,8 +394,8 @@ Status VectorSectionReader::ReadRowPinned(uint32_t bucket, uint32_t row,
 }
 
 Status VectorSectionReader::GetCached(uint32_t tag, uint64_t id,
-                                      const BlockLoader& load,
-                                      BlobRef* ref) const {
+                                      const BlockLoader& load, BlobRef* ref,
+                                      bool fill_cache) const {
   ref->Reset();
   if (blob_cache_ == nullptr) return load(&ref->owned_);
   char key[20];
@@ -393,6 +408,7 @@ Status VectorSectionReader::GetCached(uint32_t tag, uint64_t id,
     (h != nullptr ? counters_->hits : counters_->misses)
         .fetch_add(1, std::memory_order_relaxed);
   }
+  if (h == nullptr && !fill_cache) return load(&ref->owned_);
   if (h == nullptr) {
     auto* blob = new CachedBlock;
     Status s = load(blob);
@@ -435,20 +451,19 @@ Status VectorSectionReader::FindHiddenVectors(const Slice& internal_key,
   Status s = ParseKey(internal_key, &newer);
   if (!s.ok()) return s;
   const rocksdb::Comparator* ucmp = file_->icmp.user_comparator();
-  std::unique_ptr<rocksdb::DataBlockIter> it(
-      file_->NewKeyIndexIterator(nullptr));
-  for (it->Seek(internal_key); it->Valid(); it->Next()) {
+  KeyIndexIterator it(&file_->key_index, ucmp, this);
+  for (it.Seek(internal_key); it.Valid(); it.Next()) {
     ParsedKey parsed;
-    s = ParseKey(it->key(), &parsed);
+    s = ParseKey(it.key(), &parsed);
     if (!s.ok()) return s;
     if (!ucmp->EqualWithoutTimestamp(parsed.user_key, newer.user_key)) break;
     if (parsed.sequence >= newer.sequence) continue;  // this very entry
     ValueRef ref;
-    s = DecodeValueRef(it->value(), &ref);
+    s = DecodeValueRef(it.value(), &ref);
     if (!s.ok()) return s;
     if (ref.kind == ValueKind::kVector) rows->push_back({ref.bucket, ref.row});
   }
-  return it->status();
+  return it.status();
 }
 
 Status VectorSectionReader::VerifyBlobs() const {

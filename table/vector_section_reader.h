@@ -156,6 +156,11 @@ class VectorSectionReader {
   // The key index in key order: keys are internal keys (table/internal_key.h),
   // values encoded ValueRefs (DecodeValueRef, then ReadValue).
   std::unique_ptr<rocksdb::Iterator> NewKeyIndexIterator() const;
+  // A verified partition of a partitioned key index (KeyIndexIterator),
+  // through the blob cache; with `fill_cache` false a partition that is not
+  // cached is read without inserting it (a pass over the whole index).
+  rocksdb::Status GetKeyIndexPartition(const BlockExtent& extent,
+                                       bool fill_cache, BlobRef* ref) const;
 
   // A bucket row an entry of the key index refers to.
   struct RowRef {
@@ -188,9 +193,12 @@ class VectorSectionReader {
   static constexpr uint32_t kFloatChunkTag = 1;
   static constexpr uint32_t kCentroidsTag = 2;
   static constexpr uint32_t kMeansTag = 3;
+  static constexpr uint32_t kKeyIndexPartitionTag = 4;
   using BlockLoader = std::function<rocksdb::Status(CachedBlock*)>;
+  // `fill_cache` false: a miss is loaded into *ref only, not inserted.
   rocksdb::Status GetCached(uint32_t tag, uint64_t offset,
-                            const BlockLoader& load, BlobRef* ref) const;
+                            const BlockLoader& load, BlobRef* ref,
+                            bool fill_cache = true) const;
   // A block this reader pinned (its handle, pin_handle, referenced until
   // the reader is destroyed), or null. Set once, by compare-and-swap. The
   // block itself rather than its handle: a search reads it without touching

@@ -41,12 +41,14 @@ std::map<std::string, std::string> GoldenEntries() {
   return m;
 }
 
-rocksdb::Options GoldenOptions(BucketCodes codes = BucketCodes::kSQ8) {
+// `key_index_partition_size` 0: the single-block key index of
+// segment_v1.drift.
+rocksdb::Options GoldenOptions(uint32_t key_index_partition_size = 0) {
   rocksdb::Options options;
   DriftTableOptions topts;
   topts.dimension = kDim;
   topts.target_bucket_size = 40;
-  topts.codes = codes;
+  topts.key_index_partition_size = key_index_partition_size;
   options.table_factory = NewDriftTableFactory(topts);
   return options;
 }
@@ -73,16 +75,29 @@ void ExpectReadsBack(const std::string& path) {
 const std::string kGoldenPath =
     std::string(DRIFT_SOURCE_DIR) + "/tests/golden/segment_v1.drift";
 
+void MaybeRegenerate(const std::string& path, const rocksdb::Options& options) {
+  if (std::getenv("DRIFT_REGENERATE_GOLDEN") == nullptr) return;
+  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options);
+  ASSERT_OK(writer.Open(path));
+  for (const auto& [k, v] : GoldenEntries()) ASSERT_OK(writer.Put(k, v));
+  ASSERT_OK(writer.Finish());
+}
+
 TEST(GoldenFormatTest, Version1FileReadsBackExactly) {
   RegisterDrift();
-  const auto entries = GoldenEntries();
-  if (std::getenv("DRIFT_REGENERATE_GOLDEN") != nullptr) {
-    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), GoldenOptions());
-    ASSERT_OK(writer.Open(kGoldenPath));
-    for (const auto& [k, v] : entries) ASSERT_OK(writer.Put(k, v));
-    ASSERT_OK(writer.Finish());
-  }
+  MaybeRegenerate(kGoldenPath, GoldenOptions());
   ExpectReadsBack(kGoldenPath);
+}
+
+// tests/golden/segment_v1_partitioned.drift: the golden entries with the key
+// index in partitions of 256 bytes ("drift.key_index_top", first written by
+// branch s30-keyindex).
+TEST(GoldenFormatTest, PartitionedKeyIndexFileReadsBackExactly) {
+  RegisterDrift();
+  const std::string path = std::string(DRIFT_SOURCE_DIR) +
+                           "/tests/golden/segment_v1_partitioned.drift";
+  MaybeRegenerate(path, GoldenOptions(/*key_index_partition_size=*/256));
+  ExpectReadsBack(path);
 }
 
 // tests/golden/segment_v1_rabitq1.drift: the golden entries written with

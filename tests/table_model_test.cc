@@ -47,6 +47,8 @@ class TableModelTest : public testing::TestWithParam<uint32_t> {
 
   rocksdb::Env* env_ = rocksdb::Env::Default();  // the FileSystem under test
   BucketCodes codes_ = BucketCodes::kSQ8;        // of the Drift segments
+  uint32_t key_index_partition_size_ =
+      DriftTableOptions().key_index_partition_size;
 
  private:
   void Open(TableKind kind);
@@ -79,6 +81,7 @@ void TableModelTest::Open(TableKind kind) {
     topts.dimension = kDim;
     topts.target_bucket_size = 16;  // many buckets even in small files
     topts.codes = codes_;
+    topts.key_index_partition_size = key_index_partition_size_;
     options.table_factory = NewDriftTableFactory(topts);
     DriftMemTableOptions mopts;
     mopts.dimension = kDim;
@@ -251,6 +254,20 @@ TEST_F(TableModelTest, DriftWithRabitqCodesMatchesBlockBased) {
   const std::string drift = Run(TableKind::kDrift, 6, 3000);
   ASSERT_FALSE(HasFatalFailure());
   EXPECT_EQ(control, drift);
+}
+
+// The same with key index partitions of a few entries (reads cross many
+// partitions), and with the single-block key index of earlier builds.
+TEST_F(TableModelTest, DriftWithTinyKeyIndexPartitionsMatchesBlockBased) {
+  RegisterDrift();
+  for (uint32_t partition_size : {48u, 0u}) {
+    key_index_partition_size_ = partition_size;
+    const std::string control = Run(TableKind::kBlockBased, 7, 3000);
+    ASSERT_FALSE(HasFatalFailure());
+    const std::string drift = Run(TableKind::kDrift, 7, 3000);
+    ASSERT_FALSE(HasFatalFailure());
+    EXPECT_EQ(control, drift) << partition_size;
+  }
 }
 
 // The same on RocksDB's in-memory FileSystem (NewMemEnv): Drift only talks to

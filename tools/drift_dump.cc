@@ -260,6 +260,14 @@ Status AddMetaBlocks(const DriftFile& f, Sections* out) {
   if (!s.ok()) return s;
   for (const auto& b : blocks) {
     out->rows.emplace_back(b.first, WithTrailer(b.second.size()));
+    if (b.first == kKeyIndexTopBlockName) {
+      // The builder counts the partitions and their top level as index_size.
+      const uint64_t index = f.drift().properties()->index_size;
+      out->rows.emplace_back("key index partitions",
+                             index > out->rows.back().second
+                                 ? index - out->rows.back().second
+                                 : 0);
+    }
   }
   const BlockExtent& mh = f.footer().metaindex;
   out->rows.emplace_back("metaindex", WithTrailer(mh.size()));

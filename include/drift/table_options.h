@@ -41,6 +41,13 @@ struct DriftTableOptions {
 
   // Entries between restart points of the sorted key index.
   uint32_t key_index_restart_interval = 16;
+  // Target bytes of one key index partition (docs/format.md "Key index"):
+  // the key index is written as partitions that readers page through the
+  // blob cache, keeping only a small top level (one key and handle per
+  // partition) in RAM. 0 writes the whole index as one block that readers
+  // keep resident (the layout of builds before partitions, which cannot
+  // read partitioned files). At most 16 MiB.
+  uint32_t key_index_partition_size = 4096;
 
   // Bloom filter bits per user key (0 disables the filter).
   uint32_t bloom_bits_per_key = 10;
