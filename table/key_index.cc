@@ -116,14 +116,17 @@ void KeyIndexIterator::ReleasePartition() {
   data_.reset();
   block_.reset();
   loaded_offset_ = ~uint64_t{0};
-  if (partition_ == nullptr) return;
-  if (pinned_iters_mgr_ != nullptr && pinned_iters_mgr_->PinningEnabled()) {
-    pinned_iters_mgr_->PinPtr(partition_.release(), [](void* p) {
+  if (partition_ == &own_) {
+    own_.Reset();
+  } else if (partition_ != nullptr && pinned_iters_mgr_ != nullptr &&
+             pinned_iters_mgr_->PinningEnabled()) {
+    pinned_iters_mgr_->PinPtr(partition_, [](void* p) {
       delete static_cast<VectorSectionReader::BlobRef*>(p);
     });
   } else {
-    partition_.reset();
+    delete partition_;
   }
+  partition_ = nullptr;
 }
 
 bool KeyIndexIterator::LoadPartition() {
@@ -136,8 +139,9 @@ bool KeyIndexIterator::LoadPartition() {
   if (s.ok() && extent.offset() == loaded_offset_) return true;
   ReleasePartition();
   if (s.ok()) {
-    partition_.reset(new VectorSectionReader::BlobRef);
-    s = section_->GetKeyIndexPartition(extent, fill_cache_, partition_.get());
+    partition_ =
+        pinned_iters_mgr_ == nullptr ? &own_ : new VectorSectionReader::BlobRef;
+    s = section_->GetKeyIndexPartition(extent, fill_cache_, partition_);
   }
   if (!s.ok()) {
     status_ = s;
@@ -236,8 +240,10 @@ Slice KeyIndexIterator::partition_bound() const {
 }
 
 bool KeyIndexIterator::IsPinned() const {
+  // A partition in own_ (loaded before a manager was set) is never pinned.
   return !index_->partitioned_ ||
-         (pinned_iters_mgr_ != nullptr && pinned_iters_mgr_->PinningEnabled());
+         (partition_ != &own_ && pinned_iters_mgr_ != nullptr &&
+          pinned_iters_mgr_->PinningEnabled());
 }
 
 }  // namespace drift

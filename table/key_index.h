@@ -95,7 +95,10 @@ class KeyIndexIterator {
   const VectorSectionReader* const section_;
   const bool fill_cache_;
   rocksdb::DataBlockIter top_;  // partitioned layout only
-  std::unique_ptr<VectorSectionReader::BlobRef> partition_;
+  // The current partition: in own_ (no pinned-iterators manager, e.g. a Get:
+  // no allocation) or on the heap (so that a manager can take it over).
+  VectorSectionReader::BlobRef* partition_ = nullptr;
+  VectorSectionReader::BlobRef own_;
   std::optional<rocksdb::Block> block_;
   std::optional<rocksdb::DataBlockIter> data_;
   uint64_t loaded_offset_ = ~uint64_t{0};
