@@ -52,7 +52,9 @@ Status EstimateDeadEntries(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
   const auto& props = segment.properties();
   out->entries = props != nullptr ? props->num_entries : 0;
   if (out->entries == 0 || max_sample == 0) return Status::OK();
-  std::unique_ptr<rocksdb::Iterator> it(segment.NewKeyIndexIterator());
+  // A pass over the whole index: its partitions do not displace cached blobs.
+  std::unique_ptr<rocksdb::Iterator> it(
+      segment.NewKeyIndexIterator(/*fill_cache=*/false));
   it->SeekToLast();
   if (!it->Valid()) return it->status();
   out->largest_user_key = UserKeyOf(it->key()).ToString();

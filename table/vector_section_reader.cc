@@ -19,8 +19,9 @@ namespace {
 class PublicKeyIndexIterator : public rocksdb::Iterator {
  public:
   PublicKeyIndexIterator(const SegmentFile* file,
-                         const VectorSectionReader* section)
-      : it_(&file->key_index, file->icmp.user_comparator(), section) {}
+                         const VectorSectionReader* section, bool fill_cache)
+      : it_(&file->key_index, file->icmp.user_comparator(), section,
+            fill_cache) {}
   bool Valid() const override { return it_.Valid(); }
   void SeekToFirst() override { it_.SeekToFirst(); }
   void SeekToLast() override { it_.SeekToLast(); }
@@ -149,10 +150,10 @@ void VectorSectionReader::BuildSlotIndex() {
   }
 }
 
-std::unique_ptr<rocksdb::Iterator> VectorSectionReader::NewKeyIndexIterator()
-    const {
+std::unique_ptr<rocksdb::Iterator> VectorSectionReader::NewKeyIndexIterator(
+    bool fill_cache) const {
   return std::unique_ptr<rocksdb::Iterator>(
-      new PublicKeyIndexIterator(file_, this));
+      new PublicKeyIndexIterator(file_, this, fill_cache));
 }
 
 Status VectorSectionReader::GetKeyIndexPartition(const BlockExtent& extent,

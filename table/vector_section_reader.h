@@ -154,8 +154,11 @@ class VectorSectionReader {
   rocksdb::Status ReadValue(const ValueRef& ref, BlockBuffer* buf,
                             rocksdb::Slice* value) const;
   // The key index in key order: keys are internal keys (table/internal_key.h),
-  // values encoded ValueRefs (DecodeValueRef, then ReadValue).
-  std::unique_ptr<rocksdb::Iterator> NewKeyIndexIterator() const;
+  // values encoded ValueRefs (DecodeValueRef, then ReadValue). `fill_cache`
+  // false for a pass over the whole index: partitions that are not cached
+  // are read without evicting blobs for them.
+  std::unique_ptr<rocksdb::Iterator> NewKeyIndexIterator(
+      bool fill_cache = true) const;
   // A verified partition of a partitioned key index (KeyIndexIterator),
   // through the blob cache; with `fill_cache` false a partition that is not
   // cached is read without inserting it (a pass over the whole index).
