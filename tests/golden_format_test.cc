@@ -110,6 +110,15 @@ TEST(GoldenFormatTest, RabitqVersion1FileReadsBackExactly) {
                   "/tests/golden/segment_v1_rabitq1.drift");
 }
 
+// tests/golden/segment_v1_rabitq2.drift: the golden entries written with
+// codes=rabitq by commit 6bef913 (RaBitQ block version 2: no SQ8 codes, 1-bit
+// codes only). Not regenerated: version 3 is written since.
+TEST(GoldenFormatTest, RabitqVersion2FileReadsBackExactly) {
+  RegisterDrift();
+  ExpectReadsBack(std::string(DRIFT_SOURCE_DIR) +
+                  "/tests/golden/segment_v1_rabitq2.drift");
+}
+
 // A mutation of the golden segment that libFuzzer found (segment_fuzzer,
 // 2026-11-29): its blocks still verify, but its key index no longer ascends.
 // RocksDB's DBIter asserts ascending keys, so the reader must refuse it at
