@@ -3,9 +3,12 @@
 #include <emmintrin.h>  // SSE2: the x86-64 baseline
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
+#include <utility>
 
 #include "index/kernel_table.h"
 
@@ -47,6 +50,120 @@ void SetBitPlanes(const uint8_t* u, size_t n, uint64_t* planes) {
   }
 }
 
+// Byte t of kExpand[b] is bit t of b: unpacks 8 code bits to 8 bytes.
+const std::array<uint64_t, 256> kExpand = [] {
+  std::array<uint64_t, 256> table{};
+  for (uint32_t b = 0; b < 256; ++b) {
+    for (int t = 0; t < 8; ++t) {
+      if ((b >> t) & 1) table[b] |= uint64_t{1} << (8 * t);
+    }
+  }
+  return table;
+}();
+
+// The extended code's search over scale factors t (Gao et al. 2024): the
+// magnitudes k_j = min(2^ex - 1, floor(t |r_j|)) change only at critical
+// t = (k + 1) / |r_j|, visited in order from kTightStart[ex] * t_end to
+// t_end = (2^ex - 1 + kEnumExtra) / max |r_j| (below, the magnitudes barely
+// use the top levels; above, most are clamped), which keeps the number of
+// events near a few per dimension. Start fractions as in the authors'
+// reference implementation (RaBitQ-Library).
+constexpr double kTightStart[kRabitqMaxExBits + 1] = {0,    0.15, 0.20, 0.52,
+                                                      0.59, 0.71, 0.75, 0.77};
+constexpr double kEnumExtra = 10;
+
+// Scratch of EncodeExRow, reused across the rows of one RabitqEncode.
+struct ExScratch {
+  std::vector<float> x;     // |r_j|
+  std::vector<uint32_t> k;  // magnitudes, ybar_j = sign(r_j) (k_j + 1/2)
+  std::vector<std::pair<float, uint32_t>> events;  // min-heap on t
+};
+
+// The extended code of the residual r (pd floats, |r| = norm > 0, whose sign
+// bits are `code`): its ex bit planes and ex factors. a1 is the 1-bit a, the
+// floor of a_B (all k_j equal is the 1-bit code).
+void EncodeExRow(const float* r, size_t pd, uint32_t ex_bits, double norm,
+                 double a1, const uint8_t* code, ExScratch* scratch,
+                 uint8_t* ex_code, float* ex_rescale, float* ex_err) {
+  const uint32_t top = (1u << ex_bits) - 1;
+  std::vector<float>& x = scratch->x;
+  std::vector<uint32_t>& k = scratch->k;
+  auto& events = scratch->events;
+  x.resize(pd);
+  k.resize(pd);
+  float max_x = 0;
+  for (size_t j = 0; j < pd; ++j) {
+    x[j] = std::fabs(r[j]);
+    max_x = std::max(max_x, x[j]);
+  }
+  const double t_end = (top + kEnumExtra) / max_x;
+  const double t_start = t_end * kTightStart[ex_bits];
+  double num = 0, den = 0;  // <k + 1/2, x>, |k + 1/2|^2
+  events.clear();
+  for (size_t j = 0; j < pd; ++j) {
+    k[j] = static_cast<uint32_t>(
+        std::min<double>(top, std::floor(t_start * x[j])));
+    num += (k[j] + 0.5) * x[j];
+    den += (k[j] + 0.5) * (k[j] + 0.5);
+    if (k[j] < top && x[j] > 0) {
+      events.emplace_back(static_cast<float>((k[j] + 1) / double{x[j]}),
+                          static_cast<uint32_t>(j));
+    }
+  }
+  const auto later = std::greater<std::pair<float, uint32_t>>();
+  std::make_heap(events.begin(), events.end(), later);
+  double best = num / std::sqrt(den), best_t = t_start;
+  while (!events.empty() && events.front().first <= t_end) {
+    std::pop_heap(events.begin(), events.end(), later);
+    const auto [t, j] = events.back();
+    events.pop_back();
+    ++k[j];
+    num += x[j];
+    den += 2.0 * k[j];  // (k + 1/2)^2 - (k - 1/2)^2
+    if (num / std::sqrt(den) > best) {
+      best = num / std::sqrt(den);
+      best_t = t;
+    }
+    if (k[j] < top) {
+      events.emplace_back(static_cast<float>((k[j] + 1) / double{x[j]}), j);
+      std::push_heap(events.begin(), events.end(), later);
+    }
+  }
+  // The code at best_t (nudged up past rounding at its own event), its a_B
+  // recomputed from the code itself: the stored factors match the stored
+  // code whatever the search did.
+  num = den = 0;
+  for (size_t j = 0; j < pd; ++j) {
+    k[j] = static_cast<uint32_t>(
+        std::min<double>(top, std::floor(best_t * (1 + 1e-6) * x[j])));
+    num += (k[j] + 0.5) * x[j];
+    den += (k[j] + 0.5) * (k[j] + 0.5);
+  }
+  double a = std::min(1.0, num / (std::sqrt(den) * norm));
+  if (!(a >= a1)) {  // keep the 1-bit code's a (k all 0)
+    std::fill(k.begin(), k.end(), 0);
+    num = 0;
+    for (size_t j = 0; j < pd; ++j) num += 0.5 * x[j];
+    a = a1;
+  }
+  // e_j = k_j above 0 (b_j = 1, ybar_j = e_j + 1/2), 2^ex - 1 - k_j below.
+  const size_t bytes = pd / 8;
+  std::memset(ex_code, 0,
+              RabitqExCodeBytes(static_cast<uint32_t>(pd), ex_bits));
+  for (size_t j = 0; j < pd; ++j) {
+    const bool positive = (code[j / 8] >> (j % 8)) & 1;
+    const uint32_t e = positive ? k[j] : top - k[j];
+    for (uint32_t b = 0; b < ex_bits; ++b) {
+      ex_code[b * bytes + j / 8] |=
+          static_cast<uint8_t>(((e >> b) & 1) << (j % 8));
+    }
+  }
+  // <ybar, r> = sum_j (k_j + 1/2) |r_j| = num.
+  *ex_rescale = static_cast<float>(-2 * norm * norm / num);
+  *ex_err = static_cast<float>(2 * norm * std::sqrt(1 - a * a) /
+                               (a * std::sqrt(static_cast<double>(pd - 1))));
+}
+
 }  // namespace
 
 uint32_t RabitqRotation::PaddedDim(uint32_t dim) {
@@ -84,7 +201,8 @@ void RabitqRotation::Apply(const float* x, float* out) const {
 }
 
 void RabitqEncode(const RabitqRotation& rotation, const float* rotated_centroid,
-                  const float* rows, size_t n, uint8_t* codes, float* factors) {
+                  const float* rows, size_t n, uint8_t* codes, float* factors,
+                  uint32_t ex_bits, uint8_t* ex_codes, float* ex_factors) {
   const size_t d = rotation.dim();
   const size_t pd = rotation.padded_dim();
   const size_t bytes = RabitqCodeBytes(rotation.padded_dim());
@@ -96,6 +214,7 @@ void RabitqEncode(const RabitqRotation& rotation, const float* rotated_centroid,
   float* pop = factors + 3 * n;
   float* cdot = factors + 4 * n;
   std::vector<float> o(pd);
+  ExScratch scratch;
   for (size_t i = 0; i < n; ++i) {
     rotation.Apply(rows + i * d, o.data());
     uint8_t* code = codes + i * bytes;
@@ -106,6 +225,7 @@ void RabitqEncode(const RabitqRotation& rotation, const float* rotated_centroid,
     for (size_t j = 0; j < pd; j += 4) {
       const __m128 cj = _mm_loadu_ps(rotated_centroid + j);
       const __m128 r = _mm_sub_ps(_mm_loadu_ps(o.data() + j), cj);
+      _mm_storeu_ps(o.data() + j, r);  // o becomes r for the extended code
       const __m128 positive = _mm_cmpgt_ps(r, _mm_setzero_ps());
       n4 = _mm_add_ps(n4, _mm_mul_ps(r, r));
       l4 = _mm_add_ps(l4, _mm_andnot_ps(sign, r));
@@ -133,9 +253,15 @@ void RabitqEncode(const RabitqRotation& rotation, const float* rotated_centroid,
     uint32_t ones = 0;
     for (size_t b = 0; b < bytes; ++b) ones += __builtin_popcount(code[b]);
     pop[i] = static_cast<float>(ones);
+    uint8_t* ex_code =
+        ex_bits > 0 ? ex_codes + i * RabitqExCodeBytes(pd, ex_bits) : nullptr;
     if (norm == 0) {  // the row is the centroid: the estimate is exact
       rescale[i] = 0;
       err[i] = 0;
+      if (ex_bits > 0) {
+        std::memset(ex_code, 0, RabitqExCodeBytes(pd, ex_bits));
+        ex_factors[i] = ex_factors[n + i] = 0;
+      }
       continue;
     }
     // a = <x, o'/|o'|> = |o'|_1 / (sqrt(D) |o'|) in [1/sqrt(D), 1].
@@ -143,6 +269,10 @@ void RabitqEncode(const RabitqRotation& rotation, const float* rotated_centroid,
     rescale[i] = static_cast<float>(-2 * norm / (a * sqrt_d));
     err[i] =
         static_cast<float>(2 * norm * std::sqrt(1 - a * a) / (a * sqrt_d1));
+    if (ex_bits > 0) {
+      EncodeExRow(o.data(), pd, ex_bits, norm, a, code, &scratch, ex_code,
+                  &ex_factors[i], &ex_factors[n + i]);
+    }
   }
 }
 
@@ -178,6 +308,45 @@ RabitqScanner::RabitqScanner(const RabitqRotation& rotation, const float* query,
 }
 
 IsaLevel RabitqScanner::isa() const { return kernels_->level; }
+
+void RabitqScanner::PrepareRefine(const float* rotated_centroid) const {
+  const size_t pd = rotation_.padded_dim();
+  v_.resize(pd);
+  u_float_.resize(pd);
+  u_bytes_.resize(pd);
+  float sum = 0;
+  for (size_t j = 0; j < pd; ++j) {
+    v_[j] = rotated_query_[j] - rotated_centroid[j];
+    sum += v_[j];
+  }
+  v_sum_ = sum;
+  // As ScanBucket computes it, so refined and 1-bit estimates agree on it.
+  v_norm2_ = kernels_->l2sqr(rotated_query_.data(), rotated_centroid, pd);
+}
+
+void RabitqScanner::RefineRow(const uint8_t* codes, const float* factors,
+                              const RabitqExCodes& ex, size_t n, size_t i,
+                              float* est, float* bound) const {
+  const uint32_t pd = rotation_.padded_dim();
+  const size_t bytes = RabitqCodeBytes(pd);
+  const uint8_t* sign = codes + i * bytes;
+  const uint8_t* planes = ex.codes + i * RabitqExCodeBytes(pd, ex.ex_bits);
+  // u_j = b_j 2^ex + e_j, eight dimensions per 64-bit word (u_j < 256).
+  for (size_t w = 0; w < bytes; ++w) {
+    uint64_t word = kExpand[sign[w]] << ex.ex_bits;
+    for (uint32_t b = 0; b < ex.ex_bits; ++b) {
+      word |= kExpand[planes[b * bytes + w]] << b;
+    }
+    std::memcpy(u_bytes_.data() + 8 * w, &word, 8);
+  }
+  for (size_t j = 0; j < pd; ++j) u_float_[j] = u_bytes_[j];  // vectorizes
+  // <ybar, v> = <u, v> - (2^B - 1) / 2 sum_j v_j.
+  const float half = static_cast<float>((2u << ex.ex_bits) - 1) * 0.5f;
+  const float ybar_v =
+      kernels_->inner_product(u_float_.data(), v_.data(), pd) - half * v_sum_;
+  est[i] = factors[i] + v_norm2_ + ex.factors[i] * ybar_v;
+  bound[i] = epsilon_ * ex.factors[n + i] * std::sqrt(v_norm2_);
+}
 
 void RabitqScanner::ScanBucket(const float* rotated_centroid,
                                const uint8_t* codes, const float* factors,

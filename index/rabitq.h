@@ -20,6 +20,20 @@
 // <x, Pq - Pq~> has standard deviation |Pq - Pq~| / sqrt(D) (code signs
 // independent of the query), added in quadrature to the code's error. So a
 // bucket costs no per-query preparation beyond |v|^2.
+//
+// Extended codes (Gao et al. 2024, extended RaBitQ), optional: ex_bits in
+// [1, 7] more bits per rotated dimension make a B = 1 + ex_bits bit code
+// u_j = b_j 2^ex + e_j in [0, 2^B - 1] whose reconstruction
+// ybar_j = u_j - (2^B - 1) / 2 keeps the sign of b_j; the encoder picks the
+// e_j maximizing a_B = <ybar/|ybar|, o'/|o'|> (never below the 1-bit a, the
+// e_j all equal). The same argument gives the same kind of bound:
+// <ybar, v> / (|ybar| a_B) estimates |v| <o'/|o'|, v/|v|> without bias, with
+// error at most eps |v| sqrt(1 - a_B^2) / (a_B sqrt(D - 1)) with the same
+// Gaussian-tail probability in eps (ybar depends on o' only; the residual of
+// o'/|o'| off ybar/|ybar| is uniform on its sphere under the rotation). It
+// is computed from the float rotated query (no query quantization, so no
+// second error term), for the few rows a search refines
+// (RabitqScanner::RefineRow); the 1-bit scan stays the first stage.
 #pragma once
 
 #include <cstddef>
@@ -75,11 +89,37 @@ constexpr size_t kRabitqFactorsPerRow = 5;
 // Bytes of one code: padded_dim / 8.
 inline size_t RabitqCodeBytes(uint32_t padded_dim) { return padded_dim / 8; }
 
+// The extended codes' refinement bits per dimension: 0 (1-bit codes only)
+// to kRabitqMaxExBits.
+constexpr uint32_t kRabitqMaxExBits = 7;
+// Bytes of one row's extended code: ex_bits planes of padded_dim / 8 bytes,
+// bit j % 8 of byte j / 8 of plane k being bit k of e_j.
+inline size_t RabitqExCodeBytes(uint32_t padded_dim, uint32_t ex_bits) {
+  return size_t{ex_bits} * (padded_dim / 8);
+}
+// Per-row factors of an extended code, two arrays of n floats:
+//   ex_rescale[n]  -2 |o'|^2 / <ybar, o'>; 0 when o == c
+//   ex_err[n]      2 |o'| sqrt(1 - a_B^2) / (a_B sqrt(D - 1))
+// The estimate is add + |v|^2 + ex_rescale * <ybar, v>, the bound
+// eps * ex_err * |v|.
+constexpr size_t kRabitqExFactorsPerRow = 2;
+
 // Codes `n` rows (row-major, rotation.dim() floats) relative to the bucket
 // centroid whose rotation is `rotated_centroid` (padded_dim floats):
-// codes[i * RabitqCodeBytes(pd)...] and the 5 x n `factors` above.
+// codes[i * RabitqCodeBytes(pd)...] and the 5 x n `factors` above; with
+// ex_bits > 0 also ex_codes[i * RabitqExCodeBytes(pd, ex_bits)...] and the
+// 2 x n `ex_factors`.
 void RabitqEncode(const RabitqRotation& rotation, const float* rotated_centroid,
-                  const float* rows, size_t n, uint8_t* codes, float* factors);
+                  const float* rows, size_t n, uint8_t* codes, float* factors,
+                  uint32_t ex_bits = 0, uint8_t* ex_codes = nullptr,
+                  float* ex_factors = nullptr);
+
+// A bucket's extended codes and factors as RabitqEncode wrote them.
+struct RabitqExCodes {
+  uint32_t ex_bits = 0;
+  const uint8_t* codes = nullptr;
+  const float* factors = nullptr;
+};
 
 // The bound's confidence (the eps above): in standard deviations of the
 // estimate's error, so about 1 - erfc(eps / sqrt(2)) of pairs lie within it;
@@ -103,6 +143,15 @@ class RabitqScanner {
                   const float* factors, size_t n, float* est,
                   float* bound) const;
 
+  // Refinement with extended codes: PrepareRefine once per bucket (its
+  // rotated centroid), then RefineRow(i) replaces est[i] and bound[i] with
+  // the B-bit estimate and its (tighter) bound, same confidence. `factors`
+  // as for ScanBucket (add = |o'|^2 is shared), n the bucket's rows.
+  void PrepareRefine(const float* rotated_centroid) const;
+  void RefineRow(const uint8_t* codes, const float* factors,
+                 const RabitqExCodes& ex, size_t n, size_t i, float* est,
+                 float* bound) const;
+
   IsaLevel isa() const;
   // Whether `rotation` is the same map as this scanner's (same dimension and
   // seed), so the rotated query serves its codes too.
@@ -120,6 +169,11 @@ class RabitqScanner {
   std::vector<uint64_t> planes_;
   float lo_ = 0, delta_ = 0, qsum_ = 0, resid_ = 0;
   mutable std::vector<uint32_t> dot_;  // per code, <b, u>
+  // PrepareRefine's bucket: v = Pq - Pc, sum_j v_j, |v|^2; a row's unpacked
+  // B-bit code u as bytes and floats.
+  mutable std::vector<float> v_, u_float_;
+  mutable std::vector<uint8_t> u_bytes_;
+  mutable float v_sum_ = 0, v_norm2_ = 0;
 };
 
 }  // namespace drift
