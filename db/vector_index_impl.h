@@ -87,9 +87,11 @@ class VectorIndexImpl : public VectorIndex {
   // Probes `plan`'s buckets in every segment; `sampler` (optional) samples
   // its pass rate on the scanned keys. With `rabitq` the RaBitQ codes are
   // scanned (every segment must have them: see AllHaveRabitq), else SQ8.
+  // RaBitQ rows that could still reach the top `k` (k 0: none) get the
+  // estimates and bounds of their extended codes where a segment has them.
   rocksdb::Status ScanSegments(const PinnedView& view, const ProbePlan& plan,
                                const float* query, SearchFilter* sampler,
-                               SearchStats* stats, bool rabitq,
+                               SearchStats* stats, bool rabitq, size_t k,
                                const BucketSink& sink) const;
   rocksdb::Status CheckOpen() const;
   // The checks every search makes of its options and k (`what` names the

@@ -9,6 +9,7 @@
 #include "db/candidate_set.h"
 #include "db/index_properties.h"
 #include "db/key_range_scan.h"
+#include "db/kth_smallest.h"
 #include "db/maintenance.h"
 #include "db/pinned_view.h"
 #include "db/probe_planner.h"
@@ -65,6 +66,28 @@ void PrefetchScannedData(const BucketDataView& bucket, bool rabitq) {
   prefetch(bucket.rabitq_codes, bucket.num_rows * RabitqCodeBytes(pd));
   prefetch(bucket.rabitq_factors,
            bucket.num_rows * kRabitqFactorsPerRow * sizeof(float));
+}
+
+// Refines with the bucket's extended RaBitQ codes its rows whose 1-bit
+// lower bound is under the k-th smallest upper bound of this scan so far
+// (`kth`), and records their refined upper bounds there. Which rows are
+// refined changes only how tight their bounds are, never whether they hold
+// (rows of other versions or filtered out count too: the threshold is only
+// tighter).
+void RefineBucket(const RabitqScanner& scanner, const BucketDataView& bucket,
+                  KthSmallest* kth, float* est, float* bound) {
+  bool prepared = false;
+  for (uint32_t r = 0; r < bucket.num_rows; ++r) {
+    if (!(est[r] - bound[r] < kth->Kth())) continue;  // NaN: not refined
+    if (!prepared) {
+      scanner.PrepareRefine(bucket.rabitq_centroid);
+      prepared = true;
+    }
+    scanner.RefineRow(bucket.rabitq_codes, bucket.rabitq_factors,
+                      bucket.rabitq_ex, bucket.num_rows, r, est, bound);
+    const float upper = est[r] + bound[r];
+    if (upper < kth->Kth()) kth->Push(upper);
+  }
 }
 
 // Filtered searches: every kSampleStride-th scanned row of the first round
@@ -241,11 +264,11 @@ Status VectorIndexImpl::SearchFiltered(const PinnedView& view,
   const bool widen = filter->active() && !plan.exhaustive;
   auto rounds = [&](bool rabitq, const BucketSink& sink) {
     Status s = ScanSegments(view, plan, index_query.data(),
-                            widen ? filter : nullptr, stats, rabitq, sink);
+                            widen ? filter : nullptr, stats, rabitq, k, sink);
     const double factor = widen ? filter->Widening(kMaxWidening) : 1;
     if (!s.ok() || factor <= 1) return s;
     return ScanSegments(view, WidenPlan(plan, factor, index_query.data()),
-                        index_query.data(), nullptr, stats, rabitq, sink);
+                        index_query.data(), nullptr, stats, rabitq, k, sink);
   };
   // With RaBitQ codes in every segment, their error bounds decide which
   // entries are re-ranked (exact over the probed buckets where the bounds
@@ -370,10 +393,11 @@ void VectorIndexImpl::CollectMemtables(const PinnedView& view,
 Status VectorIndexImpl::ScanSegments(const PinnedView& view,
                                      const ProbePlan& plan, const float* query,
                                      SearchFilter* sampler, SearchStats* stats,
-                                     bool rabitq,
+                                     bool rabitq, size_t k,
                                      const BucketSink& sink) const {
   const uint32_t dim = options_.dimension;
   std::vector<float> approx, bound;
+  KthSmallest kth_upper(k);  // over the RaBitQ rows scanned so far
   // The query rotated once for every segment of the same rotation.
   std::unique_ptr<RabitqScanner> rabitq_scanner;
   for (size_t i = 0; i < view.segments().size(); ++i) {
@@ -445,6 +469,10 @@ Status VectorIndexImpl::ScanSegments(const PinnedView& view,
         rabitq_scanner->ScanBucket(bucket.rabitq_centroid, bucket.rabitq_codes,
                                    bucket.rabitq_factors, bucket.num_rows,
                                    approx.data(), bound.data());
+        if (k > 0 && bucket.rabitq_ex.ex_bits > 0) {
+          RefineBucket(*rabitq_scanner, bucket, &kth_upper, approx.data(),
+                       bound.data());
+        }
       } else if (ip) {
         dot_scanner->ScanNegDot(codes, bucket.num_rows, approx.data());
       } else {

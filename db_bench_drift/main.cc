@@ -144,6 +144,10 @@ DEFINE_bool(compress_flushed_floats,
 DEFINE_string(codes, "sq8",
               "DriftTable codes: sq8 | rabitq (1-bit codes with error bounds "
               "searched with bound-based re-ranking)");
+DEFINE_int32(rabitq_ex_bits, drift::DriftTableOptions().rabitq_ex_bits,
+             "DriftTable rabitq_ex_bits (codes=rabitq): extended RaBitQ "
+             "refinement bits per dimension, 0..7, or -1 = auto (0 from "
+             "padded dimension 512 on, else 3)");
 DEFINE_int32(codebook_bucket_size, 256,
              "VectorIndexOptions target_bucket_size: vectors per bucket of "
              "the trained codebook (train)");
@@ -310,6 +314,7 @@ class Runner : public System {
       topts.metric = ctx_.metric;
       topts.codes =
           FLAGS_codes == "rabitq" ? BucketCodes::kRabitQ : BucketCodes::kSQ8;
+      topts.rabitq_ex_bits = FLAGS_rabitq_ex_bits;
       options.table_factory = NewDriftTableFactory(topts);
       DriftMemTableOptions mopts;
       mopts.dimension = data_.dim;
@@ -789,6 +794,10 @@ int Main() {
   }
   if (FLAGS_codes != "sq8" && FLAGS_codes != "rabitq") {
     fprintf(stderr, "db_bench_drift: --codes must be sq8 or rabitq\n");
+    return 1;
+  }
+  if (FLAGS_rabitq_ex_bits < -1 || FLAGS_rabitq_ex_bits > 7) {
+    fprintf(stderr, "db_bench_drift: --rabitq_ex_bits must be -1 or 0..7\n");
     return 1;
   }
   if (FLAGS_threads < 1 || FLAGS_threads > 1024) {

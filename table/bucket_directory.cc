@@ -216,7 +216,8 @@ void EncodeBucketData(uint32_t dim, uint32_t num_rows, const Slice& codes,
 
 void AppendRabitqSection(uint32_t padded_dim, uint32_t num_rows,
                          const float* rotated_centroid, const uint8_t* codes,
-                         const float* factors, std::string* dst) {
+                         const float* factors, const RabitqExCodes& ex,
+                         std::string* dst) {
   // Zero bytes up to a multiple of 4 from the blob's start, so the floats
   // are aligned wherever the blob is (blobs are read into their own
   // buffers).
@@ -228,6 +229,11 @@ void AppendRabitqSection(uint32_t padded_dim, uint32_t num_rows,
               size_t{num_rows} * RabitqCodeBytes(padded_dim));
   dst->append(reinterpret_cast<const char*>(factors),
               size_t{num_rows} * kRabitqFactorsPerRow * sizeof(float));
+  if (ex.ex_bits == 0) return;
+  dst->append(reinterpret_cast<const char*>(ex.codes),
+              size_t{num_rows} * RabitqExCodeBytes(padded_dim, ex.ex_bits));
+  dst->append(reinterpret_cast<const char*>(ex.factors),
+              size_t{num_rows} * kRabitqExFactorsPerRow * sizeof(float));
 }
 
 void RabitqParams::EncodeTo(std::string* dst) const {
@@ -235,20 +241,35 @@ void RabitqParams::EncodeTo(std::string* dst) const {
   rocksdb::PutVarint32(dst, dim);
   rocksdb::PutVarint32(dst, padded_dim);
   rocksdb::PutFixed64(dst, seed);
+  if (version == kWithExBits) dst->push_back(static_cast<char>(ex_bits));
 }
 
 Status RabitqParams::DecodeFrom(Slice input) {
   if (input.empty() ||
-      (input[0] != kWithSQ8Codes && input[0] != kWithoutSQ8Codes)) {
+      (input[0] != kWithSQ8Codes && input[0] != kWithoutSQ8Codes &&
+       input[0] != kWithExBits)) {
     return Status::Corruption("drift: unknown RaBitQ block version");
   }
   version = static_cast<uint8_t>(input[0]);
   input.remove_prefix(1);
   if (!rocksdb::GetVarint32(&input, &dim) ||
       !rocksdb::GetVarint32(&input, &padded_dim) ||
-      !rocksdb::GetFixed64(&input, &seed) || !input.empty()) {
+      !rocksdb::GetFixed64(&input, &seed)) {
     return Status::Corruption("drift: malformed RaBitQ block");
   }
+  ex_bits = 0;
+  if (version == kWithExBits) {
+    if (input.empty())
+      return Status::Corruption("drift: malformed RaBitQ block");
+    ex_bits = static_cast<uint8_t>(input[0]);
+    input.remove_prefix(1);
+    if (ex_bits > kRabitqMaxExBits) {
+      return Status::Corruption("drift: RaBitQ block ex_bits " +
+                                std::to_string(ex_bits) + " out of range");
+    }
+  }
+  if (!input.empty())
+    return Status::Corruption("drift: malformed RaBitQ block");
   if (dim == 0 || dim > (1u << 16) ||
       padded_dim != RabitqRotation::PaddedDim(dim)) {
     return Status::Corruption("drift: RaBitQ block dimension mismatch");
@@ -257,7 +278,7 @@ Status RabitqParams::DecodeFrom(Slice input) {
 }
 
 Status BucketDataView::Parse(Slice blob, uint32_t rabitq_padded_dim,
-                             bool sq8_codes) {
+                             bool sq8_codes, uint32_t rabitq_ex_bits) {
   if (!sq8_codes && rabitq_padded_dim == 0) {
     return Status::InvalidArgument("drift: a bucket blob needs some codes");
   }
@@ -285,6 +306,7 @@ Status BucketDataView::Parse(Slice blob, uint32_t rabitq_padded_dim,
   rabitq_centroid = nullptr;
   rabitq_codes = nullptr;
   rabitq_factors = nullptr;
+  rabitq_ex = RabitqExCodes();
   if (rabitq_padded_dim != 0) {
     const size_t pad = (4 - static_cast<size_t>(blob.data() - start) % 4) % 4;
     if (blob.size() < pad) {
@@ -296,14 +318,26 @@ Status BucketDataView::Parse(Slice blob, uint32_t rabitq_padded_dim,
         uint64_t{num_rows} * RabitqCodeBytes(rabitq_padded_dim);
     const uint64_t factor_bytes =
         uint64_t{num_rows} * kRabitqFactorsPerRow * sizeof(float);
-    if (blob.size() != centroid_bytes + code_bytes + factor_bytes) {
+    const uint64_t ex_code_bytes =
+        uint64_t{num_rows} *
+        RabitqExCodeBytes(rabitq_padded_dim, rabitq_ex_bits);
+    const uint64_t ex_factor_bytes =
+        rabitq_ex_bits == 0
+            ? 0
+            : uint64_t{num_rows} * kRabitqExFactorsPerRow * sizeof(float);
+    if (blob.size() != centroid_bytes + code_bytes + factor_bytes +
+                           ex_code_bytes + ex_factor_bytes) {
       return Status::Corruption("drift: bucket blob RaBitQ section size");
     }
-    rabitq_centroid = reinterpret_cast<const float*>(blob.data());
-    rabitq_codes =
-        reinterpret_cast<const uint8_t*>(blob.data() + centroid_bytes);
-    rabitq_factors = reinterpret_cast<const float*>(
-        blob.data() + centroid_bytes + code_bytes);
+    const char* at = blob.data();
+    rabitq_centroid = reinterpret_cast<const float*>(at);
+    rabitq_codes = reinterpret_cast<const uint8_t*>(at += centroid_bytes);
+    rabitq_factors = reinterpret_cast<const float*>(at += code_bytes);
+    if (rabitq_ex_bits > 0) {
+      rabitq_ex.ex_bits = rabitq_ex_bits;
+      rabitq_ex.codes = reinterpret_cast<const uint8_t*>(at += factor_bytes);
+      rabitq_ex.factors = reinterpret_cast<const float*>(at + ex_code_bytes);
+    }
     return Status::OK();
   }
   if (!blob.empty()) return Status::Corruption("drift: trailing bucket bytes");

@@ -120,10 +120,14 @@ void EncodeBucketData(uint32_t dim, uint32_t num_rows,
 // segments with a kRabitqBlockName block), after zero bytes up to a multiple
 // of 4 from the blob's start: padded_dim float32 (the bucket's
 // centroid under the rotation), num_rows codes of padded_dim / 8 bytes,
-// then kRabitqFactorsPerRow x num_rows float32 factors (index/rabitq.h).
+// then kRabitqFactorsPerRow x num_rows float32 factors (index/rabitq.h);
+// with ex_bits > 0 (RaBitQ block version 3) then num_rows extended codes of
+// RabitqExCodeBytes(padded_dim, ex_bits) bytes and kRabitqExFactorsPerRow x
+// num_rows float32 ex factors (aligned: the codes are multiples of 8 bytes).
 void AppendRabitqSection(uint32_t padded_dim, uint32_t num_rows,
                          const float* rotated_centroid, const uint8_t* codes,
-                         const float* factors, std::string* dst);
+                         const float* factors, const RabitqExCodes& ex,
+                         std::string* dst);
 
 struct BucketDataView {
   uint32_t num_rows = 0;
@@ -134,26 +138,32 @@ struct BucketDataView {
   const float* rabitq_centroid = nullptr;
   const uint8_t* rabitq_codes = nullptr;
   const float* rabitq_factors = nullptr;
+  RabitqExCodes rabitq_ex;  // ex_bits 0: none
   bool has_rabitq() const { return rabitq_codes != nullptr; }
   // `rabitq_padded_dim` != 0: the blob must end with a RaBitQ section of that
-  // padded dimension; 0: it must end after the keys. `sq8_codes` false (only
-  // with a RaBitQ section): the blob has no SQ8 codes (`codes` empty).
+  // padded dimension (and `rabitq_ex_bits`); 0: it must end after the keys.
+  // `sq8_codes` false (only with a RaBitQ section): the blob has no SQ8 codes
+  // (`codes` empty).
   rocksdb::Status Parse(rocksdb::Slice blob, uint32_t rabitq_padded_dim = 0,
-                        bool sq8_codes = true);
+                        bool sq8_codes = true, uint32_t rabitq_ex_bits = 0);
 };
 
 // The "drift.rabitq" block: u8 version · varint32 dim · varint32
-// padded_dim · fixed64 rotation seed. Version 1: the bucket blobs carry SQ8
-// codes before their keys, as without the block; version 2 (written since):
-// they do not, the RaBitQ section is their only code.
+// padded_dim · fixed64 rotation seed [· u8 ex_bits, version 3]. Version 1:
+// the bucket blobs carry SQ8 codes before their keys, as without the block;
+// version 2: they do not, the RaBitQ section is their only code; version 3
+// (written since): as 2, with ex_bits (0 to kRabitqMaxExBits) refinement bits
+// per dimension in the RaBitQ sections (AppendRabitqSection).
 struct RabitqParams {
   static constexpr uint8_t kWithSQ8Codes = 1;
   static constexpr uint8_t kWithoutSQ8Codes = 2;
-  uint8_t version = kWithoutSQ8Codes;
+  static constexpr uint8_t kWithExBits = 3;
+  uint8_t version = kWithExBits;
   bool sq8_codes() const { return version == kWithSQ8Codes; }
   uint32_t dim = 0;
   uint32_t padded_dim = 0;
   uint64_t seed = 0;
+  uint32_t ex_bits = 0;  // version 3 only
   void EncodeTo(std::string* dst) const;
   // Corruption if malformed, of an unknown version, or padded_dim is not the
   // rotation's for dim.

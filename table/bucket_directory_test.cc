@@ -203,7 +203,7 @@ TEST(BucketDataTest, RabitqSectionRoundTripAndCorruption) {
   std::vector<uint8_t> codes(rows * RabitqCodeBytes(pd), 0xa5);
   std::vector<float> factors(rows * kRabitqFactorsPerRow, 2.0f);
   AppendRabitqSection(pd, rows, centroid.data(), codes.data(), factors.data(),
-                      &blob);
+                      RabitqExCodes(), &blob);
   BucketDataView view;
   ASSERT_OK(view.Parse(blob, pd));
   ASSERT_TRUE(view.has_rabitq());
@@ -226,7 +226,7 @@ TEST(BucketDataTest, RabitqSectionRoundTripAndCorruption) {
                    {"key1" + std::string(8, '\1'), "k2" + std::string(8, '\2')},
                    &lean);
   AppendRabitqSection(pd, rows, centroid.data(), codes.data(), factors.data(),
-                      &lean);
+                      RabitqExCodes(), &lean);
   ASSERT_OK(view.Parse(lean, pd, /*sq8_codes=*/false));
   EXPECT_TRUE(view.codes.empty());
   EXPECT_EQ(view.keys[1].ToString(), "k2" + std::string(8, '\2'));
@@ -243,27 +243,70 @@ TEST(BucketDataTest, RabitqSectionRoundTripAndCorruption) {
   huge[3] = '\x7f';
   EXPECT_TRUE(view.Parse(huge, pd, false).IsCorruption());
 
+  // With extended codes (RaBitQ block version 3): after the 1-bit factors,
+  // the ex codes and ex factors, at exactly their size.
+  const uint32_t ex_bits = 3;
+  std::vector<uint8_t> ex_codes(rows * RabitqExCodeBytes(pd, ex_bits), 0x3c);
+  std::vector<float> ex_factors(rows * kRabitqExFactorsPerRow, 4.0f);
+  std::string ex_blob;
+  EncodeBucketData(dim, std::string(),
+                   {"key1" + std::string(8, '\1'), "k2" + std::string(8, '\2')},
+                   &ex_blob);
+  AppendRabitqSection(pd, rows, centroid.data(), codes.data(), factors.data(),
+                      {ex_bits, ex_codes.data(), ex_factors.data()}, &ex_blob);
+  ASSERT_OK(view.Parse(ex_blob, pd, false, ex_bits));
+  EXPECT_EQ(view.rabitq_ex.ex_bits, ex_bits);
+  EXPECT_EQ(view.rabitq_factors[factors.size() - 1], 2.0f);
+  EXPECT_EQ(view.rabitq_ex.codes[ex_codes.size() - 1], 0x3c);
+  EXPECT_EQ(view.rabitq_ex.factors[ex_factors.size() - 1], 4.0f);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(view.rabitq_ex.factors) % 4, 0u);
+  ASSERT_OK(view.Parse(lean, pd, false, 0));
+  EXPECT_EQ(view.rabitq_ex.ex_bits, 0u);
+  // Another ex_bits than the block's, or a cut section: Corruption.
+  EXPECT_TRUE(view.Parse(ex_blob, pd, false, 0).IsCorruption());
+  EXPECT_TRUE(view.Parse(ex_blob, pd, false, 2).IsCorruption());
+  EXPECT_TRUE(view.Parse(lean, pd, false, ex_bits).IsCorruption());
+  for (size_t len = 0; len < ex_blob.size(); ++len) {
+    EXPECT_TRUE(
+        view.Parse(rocksdb::Slice(ex_blob.data(), len), pd, false, ex_bits)
+            .IsCorruption())
+        << len;
+  }
+
   RabitqParams params;
   params.dim = 784;
   params.padded_dim = 1024;
   params.seed = 42;
+  params.ex_bits = 5;
   std::string enc;
   params.EncodeTo(&enc);
   RabitqParams back;
   ASSERT_OK(back.DecodeFrom(enc));
+  EXPECT_EQ(back.version, RabitqParams::kWithExBits);  // written since
   EXPECT_EQ(back.dim, 784u);
   EXPECT_EQ(back.padded_dim, 1024u);
   EXPECT_EQ(back.seed, 42u);
+  EXPECT_EQ(back.ex_bits, 5u);
+  EXPECT_FALSE(back.sq8_codes());
   for (size_t len = 0; len < enc.size(); ++len) {
     EXPECT_TRUE(back.DecodeFrom(rocksdb::Slice(enc.data(), len)).IsCorruption())
         << len;
   }
-  EXPECT_FALSE(back.sq8_codes());  // written since version 2
-  std::string version = enc;
+  std::string bad_ex = enc;
+  bad_ex.back() = static_cast<char>(kRabitqMaxExBits + 1);
+  EXPECT_TRUE(back.DecodeFrom(bad_ex).IsCorruption());
+  EXPECT_TRUE(back.DecodeFrom(enc + '\0').IsCorruption());
+  // Versions 1 and 2 have no ex_bits byte.
+  std::string version = enc.substr(0, enc.size() - 1);
+  version[0] = 2;
+  ASSERT_OK(back.DecodeFrom(version));
+  EXPECT_FALSE(back.sq8_codes());
+  EXPECT_EQ(back.ex_bits, 0u);
   version[0] = 1;  // the first layout: SQ8 codes too
   ASSERT_OK(back.DecodeFrom(version));
   EXPECT_TRUE(back.sq8_codes());
-  for (int v : {0, 3, 255}) {
+  EXPECT_TRUE(back.DecodeFrom(version + '\3').IsCorruption());
+  for (int v : {0, 4, 255}) {
     version[0] = static_cast<char>(v);
     EXPECT_TRUE(back.DecodeFrom(version).IsCorruption()) << v;
   }

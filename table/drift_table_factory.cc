@@ -1,5 +1,6 @@
 #include "table/drift_table_factory.h"
 
+#include "index/rabitq.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/utilities/options_type.h"
 #include "table/drift_table_builder.h"
@@ -76,6 +77,9 @@ const std::unordered_map<std::string, OptionTypeInfo> kTableOptionsTypeInfo = {
       OptionVerificationType::kNormal, OptionTypeFlags::kNone}},
     {"metric", MetricOptionTypeInfo(offsetof(DriftTableOptions, metric))},
     {"codes", CodesTypeInfo()},
+    {"rabitq_ex_bits",
+     {offsetof(DriftTableOptions, rabitq_ex_bits), OptionType::kInt32T,
+      OptionVerificationType::kNormal, OptionTypeFlags::kNone}},
 };
 
 }  // namespace
@@ -121,6 +125,12 @@ rocksdb::Status CheckDriftTableOptions(const DriftTableOptions& o) {
   if (o.build_threads < 1 || o.build_threads > 64) {
     return Status::InvalidArgument(
         "DriftTable: build_threads must be in [1, 64]");
+  }
+  if (o.rabitq_ex_bits < -1 ||
+      o.rabitq_ex_bits > static_cast<int32_t>(kRabitqMaxExBits)) {
+    return Status::InvalidArgument(
+        "DriftTable: rabitq_ex_bits must be -1 (auto) or in [0, 7], got " +
+        std::to_string(o.rabitq_ex_bits));
   }
   if (!(o.scavenge_deletion_ratio >= 0 && o.scavenge_deletion_ratio <= 1)) {
     return Status::InvalidArgument(

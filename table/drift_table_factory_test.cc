@@ -112,6 +112,47 @@ TEST_F(DriftTableFactoryTest, CodesOptionRoundTripsThroughOptionStrings) {
   EXPECT_NE(s.ToString().find("pq4"), std::string::npos) << s.ToString();
 }
 
+// rabitq_ex_bits: -1 (auto) by default, parses and prints, and a value out
+// of [-1, 7] is refused (InvalidArgument) when a DB opens with it.
+TEST_F(DriftTableFactoryTest, RabitqExBitsOptionRoundTripsAndIsChecked) {
+  EXPECT_EQ(DriftTableOptions().rabitq_ex_bits, -1);
+  rocksdb::ConfigOptions config;
+  config.ignore_unsupported_options = false;
+  rocksdb::ColumnFamilyOptions cf;
+  ASSERT_OK(rocksdb::GetColumnFamilyOptionsFromString(
+      config, rocksdb::ColumnFamilyOptions(),
+      "table_factory={id=DriftTable;dimension=8;codes=rabitq;"
+      "rabitq_ex_bits=5}",
+      &cf));
+  EXPECT_EQ(cf.table_factory->GetOptions<DriftTableOptions>()->rabitq_ex_bits,
+            5);
+  std::string printed;
+  ASSERT_OK(cf.table_factory->GetOptionString(config, &printed));
+  EXPECT_NE(printed.find("rabitq_ex_bits=5"), std::string::npos) << printed;
+  rocksdb::ColumnFamilyOptions back;
+  ASSERT_OK(rocksdb::GetColumnFamilyOptionsFromString(
+      config, rocksdb::ColumnFamilyOptions(),
+      "table_factory={id=DriftTable;" + printed + "}", &back));
+  EXPECT_EQ(back.table_factory->GetOptions<DriftTableOptions>()->rabitq_ex_bits,
+            5);
+  for (const char* bad : {"8", "-2", "100"}) {
+    DriftTableOptions topts;
+    topts.rabitq_ex_bits = std::atoi(bad);
+    const rocksdb::Status s = CheckDriftTableOptions(topts);
+    EXPECT_TRUE(s.IsInvalidArgument()) << bad << " " << s.ToString();
+    // Parsed as any int32, refused when a DB opens with it.
+    ASSERT_OK(rocksdb::GetColumnFamilyOptionsFromString(
+        config, rocksdb::ColumnFamilyOptions(),
+        std::string("table_factory={id=DriftTable;dimension=8;"
+                    "rabitq_ex_bits=") +
+            bad + "}",
+        &cf));
+    EXPECT_TRUE(cf.table_factory->ValidateOptions(rocksdb::DBOptions(), cf)
+                    .IsInvalidArgument())
+        << bad;
+  }
+}
+
 TEST_F(DriftTableFactoryTest, PinnedBucketsStayWithinTheirBudget) {
   DriftTableOptions topts;
   topts.target_bucket_size = 64;

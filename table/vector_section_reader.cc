@@ -121,6 +121,7 @@ Status VectorSectionReader::Open(
     }
     if (s.ok()) rabitq_.reset(new RabitqRotation(params.dim, params.seed));
     sq8_codes_ = params.sq8_codes();
+    rabitq_ex_bits_ = params.ex_bits;
   }
   if (s.ok()) BuildSlotIndex();
   if (s.ok() && pin_budget_ != nullptr && !directory_.buckets.empty()) {
@@ -230,7 +231,8 @@ Status VectorSectionReader::GetBucket(uint32_t b, BlobRef* ref) const {
       [this, b](CachedBlock* c) {
         Status st = ReadBucketData(b, &c->block);
         if (st.ok()) {
-          st = c->bucket.Parse(c->block.data, RabitqPaddedDim(), sq8_codes_);
+          st = c->bucket.Parse(c->block.data, RabitqPaddedDim(), sq8_codes_,
+                               rabitq_ex_bits_);
         }
         if (st.ok() && c->bucket.num_rows != directory_.buckets[b].num_rows) {
           st = Status::Corruption("drift: bucket row count mismatch in " +
@@ -472,7 +474,8 @@ Status VectorSectionReader::VerifyBlobs() const {
   for (uint32_t b = 0; b < directory_.buckets.size(); ++b) {
     BucketDataView view;
     Status s = ReadBucketData(b, &buf);
-    if (s.ok()) s = view.Parse(buf.data, RabitqPaddedDim(), sq8_codes_);
+    if (s.ok())
+      s = view.Parse(buf.data, RabitqPaddedDim(), sq8_codes_, rabitq_ex_bits_);
     if (s.ok() && view.num_rows != directory_.buckets[b].num_rows) {
       s = Status::Corruption("drift: bucket row count mismatch");
     }

@@ -245,6 +245,7 @@ class VectorSectionReader {
   SQ8Quantizer sq8_;
   std::unique_ptr<const RabitqRotation> rabitq_;
   bool sq8_codes_ = true;
+  uint32_t rabitq_ex_bits_ = 0;   // of the RaBitQ block (version 3)
   BlockExtent directory_extent_;  // where GetCentroids reads
   BlockExtent moments_extent_;    // where GetMeans reads
   std::vector<uint32_t> bucket_of_slot_;

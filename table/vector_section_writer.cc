@@ -145,6 +145,7 @@ Status VectorSectionWriter::Write(rocksdb::WritableFileWriter* file,
     params.dim = dim_;
     params.padded_dim = rabitq->padded_dim();
     params.seed = rabitq->seed();
+    params.ex_bits = RabitqExBits(rabitq->padded_dim());
     params.EncodeTo(rabitq_block);
   }
   std::shared_ptr<const Codebook> codebook;
@@ -269,8 +270,14 @@ Status VectorSectionWriter::EncodeBucket(const std::vector<uint32_t>& rows,
   std::vector<float> rotated_centroid(pd);
   if (rabitq != nullptr) rabitq->Apply(centroid, rotated_centroid.data());
   std::vector<uint8_t> bits(n * RabitqCodeBytes(pd));
-  // Each chunk's factors, appended to the three arrays of the bucket.
+  // Each chunk's factors, appended to the arrays of the bucket.
   std::vector<float> factors(n * kRabitqFactorsPerRow), chunk_factors;
+  const uint32_t ex_bits = rabitq != nullptr ? RabitqExBits(pd) : 0;
+  const size_t ex_bytes = RabitqExCodeBytes(pd, ex_bits);
+  std::vector<uint8_t> ex_codes(n * ex_bytes);
+  std::vector<float> ex_factors(ex_bits > 0 ? n * kRabitqExFactorsPerRow : 0),
+      chunk_ex_factors(ex_factors.empty() ? 0
+                                          : per_chunk * kRabitqExFactorsPerRow);
   std::string encoded;
   // Raw floats plus container overheads: no regrowth unless ALP expands.
   out->chunks.reserve(n * dim_ * sizeof(float) + (n / per_chunk + 1) * 64);
@@ -291,11 +298,17 @@ Status VectorSectionWriter::EncodeBucket(const std::vector<uint32_t>& rows,
       chunk_factors.resize(m * kRabitqFactorsPerRow);
       RabitqEncode(*rabitq, rotated_centroid.data(), rows_buf.data(), m,
                    bits.data() + first * RabitqCodeBytes(pd),
-                   chunk_factors.data());
+                   chunk_factors.data(), ex_bits,
+                   ex_codes.data() + first * ex_bytes, chunk_ex_factors.data());
       for (size_t f = 0; f < kRabitqFactorsPerRow; ++f) {
         std::copy(chunk_factors.begin() + f * m,
                   chunk_factors.begin() + (f + 1) * m,
                   factors.begin() + f * n + first);
+      }
+      for (size_t f = 0; f < ex_factors.size() / n; ++f) {
+        std::copy(chunk_ex_factors.begin() + f * m,
+                  chunk_ex_factors.begin() + (f + 1) * m,
+                  ex_factors.begin() + f * n + first);
       }
     }
     Status s = encoder.Encode(rows_buf.data(), m, &encoded);
@@ -308,7 +321,9 @@ Status VectorSectionWriter::EncodeBucket(const std::vector<uint32_t>& rows,
                    &out->blob);
   if (rabitq != nullptr) {
     AppendRabitqSection(pd, static_cast<uint32_t>(n), rotated_centroid.data(),
-                        bits.data(), factors.data(), &out->blob);
+                        bits.data(), factors.data(),
+                        {ex_bits, ex_codes.data(), ex_factors.data()},
+                        &out->blob);
   }
   out->moments = moments.Finish();
   return Status::OK();

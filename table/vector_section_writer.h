@@ -86,6 +86,13 @@ class VectorSectionWriter {
                                const class SQ8Quantizer& sq8,
                                const RabitqRotation* rabitq,
                                const float* centroid, EncodedBucket* out) const;
+  // The extended RaBitQ bits of this writer's codes (the option, or its
+  // auto choice for `padded_dim`).
+  uint32_t RabitqExBits(uint32_t padded_dim) const {
+    return options_.rabitq_ex_bits < 0
+               ? RabitqAutoExBits(padded_dim)
+               : static_cast<uint32_t>(options_.rabitq_ex_bits);
+  }
   // Appends `e` at *offset (blob aligned) and records its handles in `b`.
   rocksdb::IOStatus WriteBucket(rocksdb::WritableFileWriter* file,
                                 uint64_t* offset, const EncodedBucket& e,

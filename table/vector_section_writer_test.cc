@@ -100,7 +100,7 @@ TEST(VectorSectionWriterTest, BytesDoNotDependOnBuildThreads) {
   EXPECT_TRUE(engine_one.rabitq.empty());
 
   // With RaBitQ codes: same bytes too, and every blob carries them instead
-  // of SQ8 codes (RaBitQ block version 2).
+  // of SQ8 codes (RaBitQ block version 3).
   const Section rabitq_one = WriteSection(x, dim, 1, cb, BucketCodes::kRabitQ);
   ExpectSame(rabitq_one, WriteSection(x, dim, 3, cb, BucketCodes::kRabitQ));
   RabitqParams params;
@@ -108,8 +108,11 @@ TEST(VectorSectionWriterTest, BytesDoNotDependOnBuildThreads) {
   EXPECT_EQ(params.dim, dim);
   EXPECT_EQ(params.padded_dim, 64u);
   EXPECT_FALSE(params.sq8_codes());
+  EXPECT_EQ(params.ex_bits, RabitqAutoExBits(64));  // the default: auto
   const size_t n = x.size() / dim;
-  const size_t rabitq_row = RabitqCodeBytes(64) + kRabitqFactorsPerRow * 4;
+  const size_t rabitq_row = RabitqCodeBytes(64) + kRabitqFactorsPerRow * 4 +
+                            RabitqExCodeBytes(64, params.ex_bits) +
+                            kRabitqExFactorsPerRow * 4;
   // Smaller than both codes would take (the RaBitQ section adds a rotated
   // centroid per bucket).
   EXPECT_LT(rabitq_one.file.size(), engine_one.file.size() + n * rabitq_row);

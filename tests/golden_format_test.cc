@@ -119,6 +119,23 @@ TEST(GoldenFormatTest, RabitqVersion2FileReadsBackExactly) {
                   "/tests/golden/segment_v1_rabitq2.drift");
 }
 
+// tests/golden/segment_v1_rabitq3.drift: the golden entries written with
+// codes=rabitq and RaBitQ block version 3 (extended codes, ex_bits 3: the
+// auto choice at 12-d). Regenerated with segment_v1.drift.
+TEST(GoldenFormatTest, RabitqVersion3FileReadsBackExactly) {
+  RegisterDrift();
+  const std::string path =
+      std::string(DRIFT_SOURCE_DIR) + "/tests/golden/segment_v1_rabitq3.drift";
+  if (std::getenv("DRIFT_REGENERATE_GOLDEN") != nullptr) {
+    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(),
+                                  GoldenOptions(BucketCodes::kRabitQ));
+    ASSERT_OK(writer.Open(path));
+    for (const auto& [k, v] : GoldenEntries()) ASSERT_OK(writer.Put(k, v));
+    ASSERT_OK(writer.Finish());
+  }
+  ExpectReadsBack(path);
+}
+
 // A mutation of the golden segment that libFuzzer found (segment_fuzzer,
 // 2026-11-29): its blocks still verify, but its key index no longer ascends.
 // RocksDB's DBIter asserts ascending keys, so the reader must refuse it at

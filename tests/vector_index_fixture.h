@@ -46,6 +46,7 @@ class VectorIndexFixture : public testing::Test {
     topts.dimension = dim;
     topts.target_bucket_size = bucket_size;
     topts.codes = codes_;
+    topts.rabitq_ex_bits = rabitq_ex_bits_;
     vec.table_factory = NewDriftTableFactory(topts);
     DriftMemTableOptions mopts;
     mopts.dimension = dim;
@@ -173,6 +174,7 @@ class VectorIndexFixture : public testing::Test {
   std::string dir_;
   uint32_t dim_ = 0;
   BucketCodes codes_ = BucketCodes::kSQ8;
+  int32_t rabitq_ex_bits_ = -1;  // with codes_ rabitq
   bool auto_train_ = true;
   bool disable_auto_compactions_ = false;
   uint32_t janitor_ops_per_sec_ = 0;

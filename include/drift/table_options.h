@@ -100,6 +100,15 @@ struct DriftTableOptions {
   // segment records its own, so segments of either kind are searched
   // together; compaction rewrites them in the current kind.
   BucketCodes codes = BucketCodes::kSQ8;
+
+  // With codes=rabitq: refinement bits per rotated component on top of the
+  // 1-bit code (extended RaBitQ, index/rabitq.h), in [0, 7], or -1 = auto:
+  // 0 when the padded dimension is >= 512 (the 1-bit bound is already tight
+  // there), else 3 (a 4-bit code, padded_dim / 2 + 8 more bytes per row).
+  // A search refines the rows whose 1-bit bound could still reach its top k
+  // with them, so far fewer rows need an exact distance. Out of range:
+  // InvalidArgument. Every segment records its own.
+  int32_t rabitq_ex_bits = -1;
 };
 
 }  // namespace drift
