@@ -68,27 +68,96 @@ void PrefetchScannedData(const BucketDataView& bucket, bool rabitq) {
            bucket.num_rows * kRabitqFactorsPerRow * sizeof(float));
 }
 
-// Refines with the bucket's extended RaBitQ codes its rows whose 1-bit
-// lower bound is under the k-th smallest upper bound of this scan so far
-// (`kth`), and records their refined upper bounds there. Which rows are
-// refined changes only how tight their bounds are, never whether they hold
-// (rows of other versions or filtered out count too: the threshold is only
-// tighter).
-void RefineBucket(const RabitqScanner& scanner, const BucketDataView& bucket,
-                  KthSmallest* kth, float* est, float* bound) {
-  bool prepared = false;
-  for (uint32_t r = 0; r < bucket.num_rows; ++r) {
-    if (!(est[r] - bound[r] < kth->Kth())) continue;  // NaN: not refined
-    if (!prepared) {
-      scanner.PrepareRefine(bucket.rabitq_centroid);
-      prepared = true;
+// The RaBitQ buckets of one ScanSegments call with extended codes, kept
+// until all are scanned: rows are refined (RabitqScanner::RefineRow) only if
+// their 1-bit lower bound is under the k-th smallest refined upper bound, a
+// threshold that is only near the k-th distance once the best rows are
+// refined. Which rows are refined changes how tight their bounds are, never
+// whether they hold (rows of other versions or filtered out count too: the
+// threshold is only tighter).
+class DeferredRefinement {
+ public:
+  explicit DeferredRefinement(size_t k) : k_(k) {}
+
+  // The scanned bucket's est and bound, to be refined and then sunk.
+  struct Bucket {
+    size_t segment;
+    uint32_t b;
+    std::shared_ptr<VectorSectionReader::BlobRef> blob;
+    const RabitqScanner* scanner;
+    size_t first;  // into est_ and bound_
+  };
+  void Add(size_t segment, uint32_t b,
+           std::shared_ptr<VectorSectionReader::BlobRef> blob,
+           const RabitqScanner* scanner, const float* est, const float* bound) {
+    const size_t n = blob->bucket().num_rows;
+    buckets_.push_back({segment, b, std::move(blob), scanner, est_.size()});
+    est_.insert(est_.end(), est, est + n);
+    bound_.insert(bound_.end(), bound, bound + n);
+  }
+  bool empty() const { return buckets_.empty(); }
+
+  // Refines first the k rows of least 1-bit estimate (so the threshold starts
+  // near the k-th distance), then in scan order every row whose lower bound
+  // is under it; hands every bucket to `sink`.
+  template <typename Sink>
+  void Finish(const Sink& sink) {
+    KthSmallest kth(k_);
+    struct Row {
+      float est;
+      uint32_t bucket, row;
+      bool operator<(const Row& o) const { return est < o.est; }
+    };
+    std::vector<Row> best;  // max-heap of the k least estimates
+    best.reserve(k_ + 1);
+    for (uint32_t i = 0; i < buckets_.size(); ++i) {
+      const float* est = est_.data() + buckets_[i].first;
+      for (uint32_t r = 0; r < buckets_[i].blob->bucket().num_rows; ++r) {
+        if (best.size() == k_ && !(est[r] < best.front().est)) continue;
+        best.push_back({est[r], i, r});
+        std::push_heap(best.begin(), best.end());
+        if (best.size() > k_) {
+          std::pop_heap(best.begin(), best.end());
+          best.pop_back();
+        }
+      }
     }
-    scanner.RefineRow(bucket.rabitq_codes, bucket.rabitq_factors,
-                      bucket.rabitq_ex, bucket.num_rows, r, est, bound);
+    for (const Row& row : best) Refine(row.bucket, row.row, true, &kth);
+    for (uint32_t i = 0; i < buckets_.size(); ++i) {
+      const size_t n = buckets_[i].blob->bucket().num_rows;
+      const float* est = est_.data() + buckets_[i].first;
+      const float* bound = bound_.data() + buckets_[i].first;
+      bool prepared = false;
+      for (uint32_t r = 0; r < n; ++r) {
+        if (est[r] - bound[r] < kth.Kth()) {  // NaN: not refined
+          Refine(i, r, !prepared, &kth);
+          prepared = true;
+        }
+      }
+    }
+    for (const Bucket& b : buckets_) {
+      sink(b.segment, b.b, b.blob->bucket(), est_.data() + b.first,
+           bound_.data() + b.first, b.blob);
+    }
+  }
+
+ private:
+  void Refine(uint32_t i, uint32_t r, bool prepare, KthSmallest* kth) {
+    const Bucket& b = buckets_[i];
+    const BucketDataView& bucket = b.blob->bucket();
+    if (prepare) b.scanner->PrepareRefine(bucket.rabitq_centroid);
+    float* est = est_.data() + b.first;
+    float* bound = bound_.data() + b.first;
+    b.scanner->RefineRow(bucket.rabitq_codes, bucket.rabitq_factors,
+                         bucket.rabitq_ex, bucket.num_rows, r, est, bound);
     const float upper = est[r] + bound[r];
     if (upper < kth->Kth()) kth->Push(upper);
   }
-}
+
+  const size_t k_;
+  std::vector<Bucket> buckets_;
+  std::vector<float> est_, bound_;
+};
 
 // Filtered searches: every kSampleStride-th scanned row of the first round
 // (and up to about kMemtableSamples rows per memtable when no segment was
@@ -397,9 +466,11 @@ Status VectorIndexImpl::ScanSegments(const PinnedView& view,
                                      const BucketSink& sink) const {
   const uint32_t dim = options_.dimension;
   std::vector<float> approx, bound;
-  KthSmallest kth_upper(k);  // over the RaBitQ rows scanned so far
-  // The query rotated once for every segment of the same rotation.
-  std::unique_ptr<RabitqScanner> rabitq_scanner;
+  DeferredRefinement deferred(k);
+  // The query rotated once for every segment of the same rotation (kept for
+  // the deferred refinement).
+  std::vector<std::unique_ptr<RabitqScanner>> rabitq_scanners;
+  const RabitqScanner* rabitq_scanner = nullptr;
   for (size_t i = 0; i < view.segments().size(); ++i) {
     const VectorSectionReader* segment = view.segments()[i];
     const BucketDirectory& dir = segment->directory();
@@ -431,7 +502,8 @@ Status VectorIndexImpl::ScanSegments(const PinnedView& view,
         rabitq || !segment->has_sq8_codes() ? segment->rabitq() : nullptr;
     if (rotation != nullptr && (rabitq_scanner == nullptr ||
                                 !rabitq_scanner->SameRotation(*rotation))) {
-      rabitq_scanner.reset(new RabitqScanner(*rotation, query));
+      rabitq_scanners.emplace_back(new RabitqScanner(*rotation, query));
+      rabitq_scanner = rabitq_scanners.back().get();
     }
     const bool ip = plan.metric == Metric::kInnerProduct;
     const float l2_scale = FromIndexSpaceL2(plan.metric, 1.0f);
@@ -469,10 +541,6 @@ Status VectorIndexImpl::ScanSegments(const PinnedView& view,
         rabitq_scanner->ScanBucket(bucket.rabitq_centroid, bucket.rabitq_codes,
                                    bucket.rabitq_factors, bucket.num_rows,
                                    approx.data(), bound.data());
-        if (k > 0 && bucket.rabitq_ex.ex_bits > 0) {
-          RefineBucket(*rabitq_scanner, bucket, &kth_upper, approx.data(),
-                       bound.data());
-        }
       } else if (ip) {
         dot_scanner->ScanNegDot(codes, bucket.num_rows, approx.data());
       } else {
@@ -488,10 +556,15 @@ Status VectorIndexImpl::ScanSegments(const PinnedView& view,
           sampler->Sample(UserKeyOf(bucket.keys[r]));
         }
       }
+      if (rotation != nullptr && k > 0 && bucket.rabitq_ex.ex_bits > 0) {
+        deferred.Add(i, b, blob, rabitq_scanner, approx.data(), bound.data());
+        continue;
+      }
       sink(i, b, bucket, approx.data(),
            rotation != nullptr ? bound.data() : nullptr, blob);
     }
   }
+  deferred.Finish(sink);
   return Status::OK();
 }
 
