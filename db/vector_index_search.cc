@@ -122,18 +122,40 @@ class DeferredRefinement {
         }
       }
     }
-    for (const Row& row : best) Refine(row.bucket, row.row, true, &kth);
+    // Each row's upper bound counts once: the first k are not refined again.
+    std::vector<bool> done(est_.size());
+    for (const Row& row : best) {
+      Refine(row.bucket, row.row, true, &kth);
+      done[buckets_[row.bucket].first + row.row] = true;
+    }
     for (uint32_t i = 0; i < buckets_.size(); ++i) {
       const size_t n = buckets_[i].blob->bucket().num_rows;
-      const float* est = est_.data() + buckets_[i].first;
-      const float* bound = bound_.data() + buckets_[i].first;
+      const size_t first = buckets_[i].first;
+      const float* est = est_.data() + first;
+      const float* bound = bound_.data() + first;
       bool prepared = false;
       for (uint32_t r = 0; r < n; ++r) {
-        if (est[r] - bound[r] < kth.Kth()) {  // NaN: not refined
+        // NaN: not refined.
+        if (est[r] - bound[r] < kth.Kth() && !done[first + r]) {
           Refine(i, r, !prepared, &kth);
           prepared = true;
         }
       }
+    }
+    if (getenv("DRIFT_DEBUG_REFINE")) {
+      size_t total = 0, refined = 0, below = 0;
+      for (const Bucket& b : buckets_) {
+        const size_t n = b.blob->bucket().num_rows;
+        total += n;
+        for (size_t r = 0; r < n; ++r) {
+          const float* e = est_.data() + b.first;
+          const float* bd = bound_.data() + b.first;
+          below += e[r] - bd[r] < kth.Kth();
+        }
+      }
+      refined = refined_;
+      fprintf(stderr, "DBG total %zu refined %zu below_kth %zu kth %g\n", total,
+              refined, below, kth.Kth());
     }
     for (const Bucket& b : buckets_) {
       sink(b.segment, b.b, b.blob->bucket(), est_.data() + b.first,
@@ -152,7 +174,9 @@ class DeferredRefinement {
                          bucket.rabitq_ex, bucket.num_rows, r, est, bound);
     const float upper = est[r] + bound[r];
     if (upper < kth->Kth()) kth->Push(upper);
+    ++refined_;
   }
+  size_t refined_ = 0;
 
   const size_t k_;
   std::vector<Bucket> buckets_;
