@@ -335,19 +335,23 @@ void RabitqScanner::RefineRow(const uint8_t* codes, const float* factors,
   const size_t bytes = RabitqCodeBytes(pd);
   const uint8_t* sign = codes + i * bytes;
   const uint8_t* planes = ex.codes + i * RabitqExCodeBytes(pd, ex.ex_bits);
-  // u_j = b_j 2^ex + e_j, eight dimensions per 64-bit word (u_j < 256).
+  // u_j = b_j 2^ex + e_j, eight dimensions per 64-bit word (u_j < 256),
+  // then as floats (local pointers: the conversion vectorizes).
+  uint8_t* const u8 = u_bytes_.data();
+  float* const uf = u_float_.data();
+  const uint32_t ex_bits = ex.ex_bits;
   for (size_t w = 0; w < bytes; ++w) {
-    uint64_t word = kExpand[sign[w]] << ex.ex_bits;
-    for (uint32_t b = 0; b < ex.ex_bits; ++b) {
+    uint64_t word = kExpand[sign[w]] << ex_bits;
+    for (uint32_t b = 0; b < ex_bits; ++b) {
       word |= kExpand[planes[b * bytes + w]] << b;
     }
-    std::memcpy(u_bytes_.data() + 8 * w, &word, 8);
+    std::memcpy(u8 + 8 * w, &word, 8);
   }
-  for (size_t j = 0; j < pd; ++j) u_float_[j] = u_bytes_[j];  // vectorizes
+  for (size_t j = 0; j < pd; ++j) uf[j] = u8[j];
   // <ybar, v> = <u, v> - (2^B - 1) / 2 sum_j v_j.
   const float half = static_cast<float>((2u << ex.ex_bits) - 1) * 0.5f;
   const float ybar_v =
-      kernels_->inner_product(u_float_.data(), v_.data(), pd) - half * v_sum_;
+      kernels_->inner_product(uf, v_.data(), pd) - half * v_sum_;
   est[i] = factors[i] + v_norm2_ + ex.factors[i] * ybar_v;
   bound[i] = epsilon_ * ex.factors[n + i] * std::sqrt(v_norm2_);
 }
