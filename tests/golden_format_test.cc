@@ -43,12 +43,14 @@ std::map<std::string, std::string> GoldenEntries() {
 
 // `key_index_partition_size` 0: the single-block key index of
 // segment_v1.drift.
-rocksdb::Options GoldenOptions(uint32_t key_index_partition_size = 0) {
+rocksdb::Options GoldenOptions(uint32_t key_index_partition_size = 0,
+                               BucketCodes codes = BucketCodes::kSQ8) {
   rocksdb::Options options;
   DriftTableOptions topts;
   topts.dimension = kDim;
   topts.target_bucket_size = 40;
   topts.key_index_partition_size = key_index_partition_size;
+  topts.codes = codes;
   options.table_factory = NewDriftTableFactory(topts);
   return options;
 }
@@ -126,13 +128,7 @@ TEST(GoldenFormatTest, RabitqVersion3FileReadsBackExactly) {
   RegisterDrift();
   const std::string path =
       std::string(DRIFT_SOURCE_DIR) + "/tests/golden/segment_v1_rabitq3.drift";
-  if (std::getenv("DRIFT_REGENERATE_GOLDEN") != nullptr) {
-    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(),
-                                  GoldenOptions(BucketCodes::kRabitQ));
-    ASSERT_OK(writer.Open(path));
-    for (const auto& [k, v] : GoldenEntries()) ASSERT_OK(writer.Put(k, v));
-    ASSERT_OK(writer.Finish());
-  }
+  MaybeRegenerate(path, GoldenOptions(0, BucketCodes::kRabitQ));
   ExpectReadsBack(path);
 }
 
