@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+import drift_client
+
 LISTENING = "drift_server listening on "
 
 
@@ -45,3 +47,10 @@ def server():
     s = ServerProcess()
     yield s
     s.stop()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    """A client of the module's primary."""
+    with drift_client.Client(server.address) as c:
+        yield c

@@ -42,12 +42,6 @@ def expect_exact(coll, model, queries, k=10, snapshot_token=0):
         np.testing.assert_array_equal(got_dist[i, :len(want_dist)], want_dist)
 
 
-@pytest.fixture(scope="module")
-def client(server):
-    with drift_client.Client(server.address) as c:
-        yield c
-
-
 def test_upsert_load_search_get_delete(client):
     rng = np.random.default_rng(3)
     coll = client.create_collection("vecs", dimension=DIM)

@@ -56,12 +56,6 @@ def expect_released(coll, token):
         assert f"snapshot token {token} " in e.value.details
 
 
-@pytest.fixture(scope="module")
-def client(server):
-    with drift_client.Client(server.address) as c:
-        yield c
-
-
 def test_create_read_release(client):
     rng = np.random.default_rng(11)
     coll = client.create_collection("snap", dimension=8)
