@@ -141,13 +141,15 @@ DEFINE_bool(compress_flushed_floats,
             drift::DriftTableOptions().compress_flushed_floats,
             "DriftTable compress_flushed_floats: flushes ALP-compress the "
             "full-precision floats (otherwise stored raw until compaction)");
-DEFINE_string(codes, "sq8",
+DEFINE_string(codes, "auto",
               "DriftTable codes: sq8 | rabitq (1-bit codes with error bounds "
-              "searched with bound-based re-ranking)");
-DEFINE_int32(rabitq_ex_bits, drift::DriftTableOptions().rabitq_ex_bits,
-             "DriftTable rabitq_ex_bits (codes=rabitq): extended RaBitQ "
-             "refinement bits per dimension, 0..7, or -1 = auto (0 from "
-             "padded dimension 512 on, else 3)");
+              "searched with bound-based re-ranking) | auto (per segment: "
+              "rabitq from RaBitQ padded dimension 512 on, else sq8)");
+DEFINE_int32(
+    rabitq_ex_bits, drift::DriftTableOptions().rabitq_ex_bits,
+    "DriftTable rabitq_ex_bits (codes=rabitq or auto): extended RaBitQ "
+    "refinement bits per dimension, 0..7, or -1 = auto (0 from "
+    "padded dimension 512 on, else 3)");
 DEFINE_int32(codebook_bucket_size, 256,
              "VectorIndexOptions target_bucket_size: vectors per bucket of "
              "the trained codebook (train)");
@@ -312,8 +314,9 @@ class Runner : public System {
       topts.build_threads = static_cast<uint32_t>(FLAGS_build_threads);
       topts.compress_flushed_floats = FLAGS_compress_flushed_floats;
       topts.metric = ctx_.metric;
-      topts.codes =
-          FLAGS_codes == "rabitq" ? BucketCodes::kRabitQ : BucketCodes::kSQ8;
+      topts.codes = FLAGS_codes == "rabitq" ? BucketCodes::kRabitQ
+                    : FLAGS_codes == "sq8"  ? BucketCodes::kSQ8
+                                            : BucketCodes::kAuto;
       topts.rabitq_ex_bits = FLAGS_rabitq_ex_bits;
       options.table_factory = NewDriftTableFactory(topts);
       DriftMemTableOptions mopts;
@@ -792,8 +795,9 @@ int Main() {
     fprintf(stderr, "db_bench_drift: %s\n", s.getState());
     return 1;
   }
-  if (FLAGS_codes != "sq8" && FLAGS_codes != "rabitq") {
-    fprintf(stderr, "db_bench_drift: --codes must be sq8 or rabitq\n");
+  if (FLAGS_codes != "sq8" && FLAGS_codes != "rabitq" &&
+      FLAGS_codes != "auto") {
+    fprintf(stderr, "db_bench_drift: --codes must be sq8, rabitq or auto\n");
     return 1;
   }
   if (FLAGS_rabitq_ex_bits < -1 || FLAGS_rabitq_ex_bits > 7) {

@@ -92,11 +92,14 @@ inline size_t RabitqCodeBytes(uint32_t padded_dim) { return padded_dim / 8; }
 // The extended codes' refinement bits per dimension: 0 (1-bit codes only)
 // to kRabitqMaxExBits.
 constexpr uint32_t kRabitqMaxExBits = 7;
-// ex_bits when the option says auto: 0 from padded_dim 512 on (the 1-bit
-// bound is tight enough there; the bytes would cost more than they save),
-// else 3.
+// The padded dimension from which the 1-bit bound is tight enough to prune
+// most rows alone: the auto choices of ex_bits (below) and of a segment's
+// codes (table/vector_section_writer.h SegmentCodes) switch here.
+constexpr uint32_t kRabitqTightPaddedDim = 512;
+// ex_bits when the option says auto: 0 from kRabitqTightPaddedDim on (the
+// bytes would cost more than they save), else 3.
 inline uint32_t RabitqAutoExBits(uint32_t padded_dim) {
-  return padded_dim >= 512 ? 0 : 3;
+  return padded_dim >= kRabitqTightPaddedDim ? 0 : 3;
 }
 // Bytes of one row's extended code: ex_bits planes of padded_dim / 8 bytes,
 // bit j % 8 of byte j / 8 of plane k being bit k of e_j.

@@ -18,7 +18,9 @@ using rocksdb::OptionTypeInfo;
 using rocksdb::OptionVerificationType;
 
 const std::unordered_map<std::string, BucketCodes> kBucketCodesNames = {
-    {"sq8", BucketCodes::kSQ8}, {"rabitq", BucketCodes::kRabitQ}};
+    {"sq8", BucketCodes::kSQ8},
+    {"rabitq", BucketCodes::kRabitQ},
+    {"auto", BucketCodes::kAuto}};
 
 // RocksDB's enum option, with a parse error that names the value and the
 // accepted names.
@@ -30,7 +32,7 @@ OptionTypeInfo CodesTypeInfo() {
     const auto it = kBucketCodesNames.find(value);
     if (it == kBucketCodesNames.end()) {
       return rocksdb::Status::InvalidArgument("DriftTable: codes \"" + value +
-                                              "\" is not sq8 or rabitq");
+                                              "\" is not sq8, rabitq or auto");
     }
     *static_cast<BucketCodes*>(addr) = it->second;
     return rocksdb::Status::OK();

@@ -90,10 +90,10 @@ class DriftTableFactoryTest : public testing::Test {
   std::unique_ptr<VectorIndex> index_;
 };
 
-// `codes` parses from and prints to option strings; sq8 is the default and
+// `codes` parses from and prints to option strings; auto is the default and
 // an unknown name is an error naming it.
 TEST_F(DriftTableFactoryTest, CodesOptionRoundTripsThroughOptionStrings) {
-  EXPECT_EQ(DriftTableOptions().codes, BucketCodes::kSQ8);
+  EXPECT_EQ(DriftTableOptions().codes, BucketCodes::kAuto);
   rocksdb::ConfigOptions config;
   config.ignore_unsupported_options = false;
   rocksdb::ColumnFamilyOptions cf;
@@ -110,6 +110,21 @@ TEST_F(DriftTableFactoryTest, CodesOptionRoundTripsThroughOptionStrings) {
       "table_factory={id=DriftTable;dimension=8;codes=pq4}", &cf);
   ASSERT_TRUE(s.IsInvalidArgument()) << s.ToString();
   EXPECT_NE(s.ToString().find("pq4"), std::string::npos) << s.ToString();
+
+  // auto, the default, round-trips too (printed and parsed back).
+  ASSERT_OK(rocksdb::GetColumnFamilyOptionsFromString(
+      config, rocksdb::ColumnFamilyOptions(),
+      "table_factory={id=DriftTable;dimension=8}", &cf));
+  ASSERT_OK(cf.table_factory->GetOptionString(config, &printed));
+  EXPECT_NE(printed.find("codes=auto"), std::string::npos) << printed;
+  ASSERT_OK(rocksdb::GetColumnFamilyOptionsFromString(
+      config, rocksdb::ColumnFamilyOptions(),
+      "table_factory={id=DriftTable;dimension=8;codes=rabitq}", &cf));
+  ASSERT_OK(rocksdb::GetColumnFamilyOptionsFromString(
+      config, rocksdb::ColumnFamilyOptions(),
+      "table_factory={id=DriftTable;dimension=8;codes=auto}", &cf));
+  EXPECT_EQ(cf.table_factory->GetOptions<DriftTableOptions>()->codes,
+            BucketCodes::kAuto);
 }
 
 // rabitq_ex_bits: -1 (auto) by default, parses and prints, and a value out

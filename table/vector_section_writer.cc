@@ -138,8 +138,7 @@ Status VectorSectionWriter::Write(rocksdb::WritableFileWriter* file,
   sq8.Serialize(sq8_block);
   rabitq_block->clear();
   std::unique_ptr<RabitqRotation> rabitq;
-  if (options_.codes == BucketCodes::kRabitQ &&
-      options_.metric == Metric::kL2) {
+  if (SegmentCodes(options_, dim_) == BucketCodes::kRabitQ) {
     rabitq.reset(new RabitqRotation(dim_));
     RabitqParams params;
     params.dim = dim_;

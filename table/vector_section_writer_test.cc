@@ -31,9 +31,11 @@ struct Section {
 
 Section WriteSection(const std::vector<float>& x, uint32_t dim,
                      uint32_t threads, std::shared_ptr<const Codebook> cb,
-                     BucketCodes codes = BucketCodes::kSQ8) {
+                     BucketCodes codes = BucketCodes::kSQ8,
+                     Metric metric = Metric::kL2) {
   DriftTableOptions options;
   options.codes = codes;
+  options.metric = metric;
   options.target_bucket_size = 200;
   options.build_threads = threads;
   VectorSectionWriter writer(options, dim, std::move(cb));
@@ -116,6 +118,55 @@ TEST(VectorSectionWriterTest, BytesDoNotDependOnBuildThreads) {
   // Smaller than both codes would take (the RaBitQ section adds a rotated
   // centroid per bucket).
   EXPECT_LT(rabitq_one.file.size(), engine_one.file.size() + n * rabitq_row);
+}
+
+// codes=auto resolves per segment from the padded dimension: RaBitQ from
+// kRabitqTightPaddedDim on, else SQ8; metrics other than l2 keep SQ8.
+TEST(VectorSectionWriterTest, AutoCodesFollowThePaddedDimension) {
+  DriftTableOptions options;
+  EXPECT_EQ(options.codes, BucketCodes::kAuto);  // the default
+  EXPECT_EQ(SegmentCodes(options, 128), BucketCodes::kSQ8);
+  EXPECT_EQ(SegmentCodes(options, 256), BucketCodes::kSQ8);
+  EXPECT_EQ(SegmentCodes(options, 257), BucketCodes::kRabitQ);  // pads to 512
+  EXPECT_EQ(SegmentCodes(options, 784), BucketCodes::kRabitQ);
+  for (Metric m : {Metric::kInnerProduct, Metric::kCosine}) {
+    options.metric = m;
+    EXPECT_EQ(SegmentCodes(options, 784), BucketCodes::kSQ8);
+    options.codes = BucketCodes::kRabitQ;
+    EXPECT_EQ(SegmentCodes(options, 784), BucketCodes::kSQ8);
+    options.codes = BucketCodes::kAuto;
+  }
+  options.metric = Metric::kL2;
+  options.codes = BucketCodes::kSQ8;
+  EXPECT_EQ(SegmentCodes(options, 784), BucketCodes::kSQ8);
+  options.codes = BucketCodes::kRabitQ;
+  EXPECT_EQ(SegmentCodes(options, 128), BucketCodes::kRabitQ);
+
+  // The bytes written: a 784-d segment under auto is the codes=rabitq one
+  // (RaBitQ codes, no SQ8 codes in the blobs), a 128-d one the codes=sq8 one.
+  const uint32_t wide = 784, narrow = 128;
+  const std::vector<float> xw = MakeVectors(600, wide, 11);
+  const Section auto_wide =
+      WriteSection(xw, wide, 1, nullptr, BucketCodes::kAuto);
+  RabitqParams params;
+  ASSERT_OK(params.DecodeFrom(auto_wide.rabitq));
+  EXPECT_EQ(params.padded_dim, 1024u);
+  EXPECT_FALSE(params.sq8_codes());
+  ExpectSame(auto_wide,
+             WriteSection(xw, wide, 1, nullptr, BucketCodes::kRabitQ));
+  const std::vector<float> xn = MakeVectors(600, narrow, 12);
+  const Section auto_narrow =
+      WriteSection(xn, narrow, 1, nullptr, BucketCodes::kAuto);
+  EXPECT_TRUE(auto_narrow.rabitq.empty());
+  ExpectSame(auto_narrow,
+             WriteSection(xn, narrow, 1, nullptr, BucketCodes::kSQ8));
+  // Under ip and cosine a 784-d segment keeps SQ8 codes alone.
+  for (Metric m : {Metric::kInnerProduct, Metric::kCosine}) {
+    SCOPED_TRACE(static_cast<int>(m));
+    const Section s = WriteSection(xw, wide, 1, nullptr, BucketCodes::kAuto, m);
+    EXPECT_TRUE(s.rabitq.empty());
+    ExpectSame(s, WriteSection(xw, wide, 1, nullptr, BucketCodes::kSQ8, m));
+  }
 }
 
 // NaN and infinities anywhere are not buffered; every finite value is.

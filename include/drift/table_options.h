@@ -8,7 +8,7 @@
 namespace drift {
 
 // The compact codes a segment's bucket blobs carry for the scan (option
-// strings: sq8, rabitq).
+// strings: sq8, rabitq, auto).
 enum class BucketCodes : uint8_t {
   // One byte per component (codec/sq8.h), scanned with an integer kernel.
   kSQ8 = 0,
@@ -19,6 +19,11 @@ enum class BucketCodes : uint8_t {
   // keep SQ8 alone); a search of an l2 column family scans them instead of
   // the SQ8 codes.
   kRabitQ = 1,
+  // Chosen per segment when it is written, from its dimension: rabitq when
+  // the RaBitQ padded dimension is >= 512, else sq8 (measured: rabitq is
+  // 1.3-1.6x sq8's QPS at equal recall at 784-d, sq8 ~3x rabitq's at 128-d;
+  // docs/options.md). Like kRabitQ, only under the l2 metric.
+  kAuto = 2,
 };
 
 // Configurable from option strings, e.g.
@@ -99,15 +104,15 @@ struct DriftTableOptions {
   // Which codes segments written from now on carry (see BucketCodes). Every
   // segment records its own, so segments of either kind are searched
   // together; compaction rewrites them in the current kind.
-  BucketCodes codes = BucketCodes::kSQ8;
+  BucketCodes codes = BucketCodes::kAuto;
 
-  // With codes=rabitq: refinement bits per rotated component on top of the
-  // 1-bit code (extended RaBitQ, index/rabitq.h), in [0, 7], or -1 = auto:
-  // 0 when the padded dimension is >= 512 (the 1-bit bound is already tight
-  // there), else 3 (a 4-bit code, padded_dim / 2 + 8 more bytes per row).
-  // A search refines the rows whose 1-bit bound could still reach its top k
-  // with them, so far fewer rows need an exact distance. Out of range:
-  // InvalidArgument. Every segment records its own.
+  // With codes=rabitq (or auto choosing it): refinement bits per rotated
+  // component on top of the 1-bit code (extended RaBitQ, index/rabitq.h), in
+  // [0, 7], or -1 = auto: 0 when the padded dimension is >= 512 (the 1-bit
+  // bound is already tight there), else 3 (a 4-bit code, padded_dim / 2 + 8
+  // more bytes per row). A search refines the rows whose 1-bit bound could
+  // still reach its top k with them, so far fewer rows need an exact distance.
+  // Out of range: InvalidArgument. Every segment records its own.
   int32_t rabitq_ex_bits = -1;
 };
 
