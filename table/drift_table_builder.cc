@@ -15,6 +15,14 @@ using rocksdb::IOStatus;
 using rocksdb::Slice;
 using rocksdb::Status;
 
+namespace {
+// Values (vectors x dim) buffered at the first sample of the compressed size,
+// and the most sampled: encoding 2 x kMaxSampleValues in all costs a few ms,
+// and a 64 MiB output of 784-d vectors is cut after ~17M values.
+constexpr uint64_t kFirstSampleValues = 1 << 12;
+constexpr uint64_t kMaxSampleValues = 1 << 19;
+}  // namespace
+
 DriftTableBuilder::DriftTableBuilder(const rocksdb::TableBuilderOptions& tbo,
                                      const DriftTableOptions& options,
                                      rocksdb::WritableFileWriter* file,
@@ -33,7 +41,8 @@ DriftTableBuilder::DriftTableBuilder(const rocksdb::TableBuilderOptions& tbo,
       file_(file),
       key_index_(static_cast<int>(options.key_index_restart_interval)),
       key_index_top_(1 /* restart interval, as RocksDB's index blocks */),
-      range_del_(1 /* restart interval, as BlockBasedTable */) {
+      range_del_(1 /* restart interval, as BlockBasedTable */),
+      next_sample_values_(for_flush_ ? UINT64_MAX : kFirstSampleValues) {
   uint32_t dim = options.dimension;
   if (dim == 0 && feedback_ != nullptr) dim = feedback_->dimension.load();
   if (dim > 0) StartVectorSection(dim);
@@ -87,6 +96,10 @@ void DriftTableBuilder::StartVectorSection(uint32_t dim) {
   // growing the buffer: ~10% of a flush of 784-d vectors. The reserved but
   // unused tail is never touched, so it costs address space only. A
   // compaction output of target_file_size holds that many compressed bytes.
+  ReserveVectors();
+}
+
+void DriftTableBuilder::ReserveVectors() {
   const float bytes_per_value = BytesPerValue();
   // (In double and capped: CompactFiles passes a target of UINT64_MAX.)
   vectors_->Reserve(for_flush_ || bytes_per_value == 0
@@ -158,6 +171,7 @@ void DriftTableBuilder::AddPointEntry(const Slice& key, const Slice& value,
       IsVectorValue(value, vectors_->dim())) {
     int64_t ordinal = vectors_->Add(key, value);
     if (ordinal >= 0) {
+      MaybeSampleBytesPerValue();
       entry.vector_ordinal = ordinal;
       pending_.push_back(entry);
       return;
@@ -441,7 +455,27 @@ uint64_t DriftTableBuilder::FileSize() const {
 }
 
 float DriftTableBuilder::BytesPerValue() const {
-  return feedback_ != nullptr ? feedback_->section_bytes_per_value.load() : 0;
+  const float taught =
+      feedback_ != nullptr ? feedback_->section_bytes_per_value.load() : 0;
+  return taught > 0 ? taught : sampled_bytes_per_value_;
+}
+
+void DriftTableBuilder::MaybeSampleBytesPerValue() {
+  const uint64_t values = uint64_t{vectors_->num_vectors()} * vectors_->dim();
+  if (values < next_sample_values_) return;
+  next_sample_values_ = values >= kMaxSampleValues ? UINT64_MAX : 2 * values;
+  if (!vectors_->compress_floats() ||
+      (feedback_ != nullptr && feedback_->section_bytes_per_value.load() > 0)) {
+    return;
+  }
+  float measured = 0;
+  // A failure here (it would fail Write() too) keeps the previous estimate.
+  if (vectors_->MeasureBytesPerValue(vectors_->num_vectors(), &measured).ok() &&
+      measured > 0) {
+    sampled_bytes_per_value_ = measured;
+    // The output will hold more rows than the raw estimate reserved for.
+    ReserveVectors();
+  }
 }
 
 rocksdb::TableProperties DriftTableBuilder::GetTableProperties() const {

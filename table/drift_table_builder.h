@@ -52,8 +52,16 @@ class DriftTableBuilder : public rocksdb::TableBuilder {
   void AddPointEntry(const rocksdb::Slice& key, const rocksdb::Slice& value,
                      EntryType type);
   void StartVectorSection(uint32_t dim);
-  // File bytes per vector component of earlier segments (0: unknown).
+  // Reserves the vector buffer for what the file will hold (BytesPerValue).
+  void ReserveVectors();
+  // File bytes per vector component of a compressed section: what earlier
+  // segments taught, else this builder's own sample (0: neither).
   float BytesPerValue() const;
+  // Until the factory's feedback exists, a compaction's builder measures its
+  // compressed bytes per value on the rows buffered so far, each time their
+  // values double, up to kMaxSampleValues: the first compaction output is
+  // then cut near target_file_size after compression, not at the raw size.
+  void MaybeSampleBytesPerValue();
   // With no dimension yet: learns it from `value` if that is a vector-shaped
   // value (a whole number, 1..kMaxDimension, of finite floats).
   void MaybeLearnDimension(const rocksdb::Slice& value);
@@ -108,6 +116,8 @@ class DriftTableBuilder : public rocksdb::TableBuilder {
   std::string pending_refs_;
   std::vector<PendingEntry> pending_;
   std::unique_ptr<VectorSectionWriter> vectors_;
+  float sampled_bytes_per_value_ = 0;  // 0: not measured
+  uint64_t next_sample_values_;        // values buffered at the next sample
   BucketDirectory directory_;
 
   rocksdb::TableProperties props_;

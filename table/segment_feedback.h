@@ -13,8 +13,9 @@ struct SegmentFeedback {
   std::atomic<uint32_t> dimension{0};
   // File bytes per vector component, alignment padding excluded, of the last
   // compressed vector section of at least kMinValues components (0: none
-  // yet; flushes that store floats raw teach nothing, so the first
-  // compaction output is cut at the raw size).
+  // yet; flushes that store floats raw teach nothing, so until a compaction
+  // has written a section its builders estimate from a sample of their own
+  // rows, DriftTableBuilder::MaybeSampleBytesPerValue).
   // FileSize() estimates with it, so compaction outputs are cut near
   // target_file_size after compression, not at the raw float size.
   std::atomic<float> section_bytes_per_value{0};

@@ -94,6 +94,38 @@ uint64_t VectorSectionWriter::EstimatedSize(float bytes_per_value) const {
          buckets * options_.blob_alignment;
 }
 
+Status VectorSectionWriter::MeasureBytesPerValue(size_t max_rows,
+                                                 float* bytes_per_value) const {
+  *bytes_per_value = 0;
+  const size_t n = num_vectors();
+  if (n == 0 || max_rows == 0 || !compress_floats_) return Status::OK();
+  const size_t m = std::min(n, max_rows);
+  std::vector<uint32_t> rows(m);
+  std::string prefixed_keys;
+  for (size_t r = 0; r < m; ++r) {
+    const uint32_t i = static_cast<uint32_t>(r * n / m);
+    rows[r] = i;
+    const size_t end = i + 1 < n ? key_offsets_[i + 1] : keys_.size();
+    prefixed_keys.append(keys_, key_offsets_[i], end - key_offsets_[i]);
+  }
+  SQ8Quantizer sq8;
+  Status s = sq8.TrainOnRange(range_lo_.data(), range_hi_.data(), dim_);
+  if (!s.ok()) return s;
+  std::unique_ptr<RabitqRotation> rabitq;
+  if (SegmentCodes(options_, dim_) == BucketCodes::kRabitQ) {
+    rabitq.reset(new RabitqRotation(dim_));
+  }
+  // Code sizes do not depend on the centroid.
+  const std::vector<float> centroid(dim_, 0.0f);
+  EncodedBucket e;
+  s = EncodeBucket(rows, prefixed_keys, sq8, rabitq.get(), centroid.data(), &e);
+  if (!s.ok()) return s;
+  const size_t bytes = e.blob.size() + kBlockTrailerSize + e.chunks.size();
+  *bytes_per_value = static_cast<float>(static_cast<double>(bytes) /
+                                        (static_cast<double>(dim_) * m));
+  return Status::OK();
+}
+
 Status VectorSectionWriter::ChooseCodebook(
     unsigned threads, std::shared_ptr<const Codebook>* out) const {
   if (codebook_ != nullptr && codebook_->dim == dim_ && codebook_->size() > 0) {

@@ -65,6 +65,13 @@ class VectorSectionWriter {
   // the bytes per component earlier compressed sections took (0: unknown,
   // or floats not compressed: raw floats and codes).
   uint64_t EstimatedSize(float bytes_per_value) const;
+  // File bytes per component of the section, alignment padding excluded (as
+  // the builder's feedback counts them), measured by encoding up to
+  // `max_rows` buffered rows, spread evenly, as one bucket the way Write()
+  // encodes each (codes, keys, ALP float chunks and their trailers). 0 with
+  // no rows buffered or floats stored raw.
+  rocksdb::Status MeasureBytesPerValue(size_t max_rows,
+                                       float* bytes_per_value) const;
 
   // Writes every bucket's blobs at *offset (advanced), fills `dir`, the SQ8
   // parameter block and, if the blobs carry RaBitQ codes (SegmentCodes),
