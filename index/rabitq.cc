@@ -288,7 +288,6 @@ RabitqScanner::RabitqScanner(const RabitqRotation& rotation, const float* query,
       rotated_query_(rotation.padded_dim()),
       planes_(internal::kRabitqQueryBits * (rotation.padded_dim() / 64)) {
   const size_t pd = rotation.padded_dim();
-  const size_t words = pd / 64;
   const float* rq = rotated_query_.data();
   rotation.Apply(query, rotated_query_.data());
   const auto [lo, hi] = std::minmax_element(rq, rq + pd);
