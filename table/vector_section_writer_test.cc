@@ -48,8 +48,11 @@ Section WriteSection(const std::vector<float>& x, uint32_t dim,
     EXPECT_EQ(writer.Add(ikey, VectorAsSlice(&x[i * dim], dim)),
               static_cast<int64_t>(i));
   }
-  const std::string path = testing::TempDir() + "/vector_section_" +
-                           std::to_string(threads) + ".bin";
+  // A directory of this process's own: ctest runs tests of this file in
+  // parallel processes, which must not write one another's file.
+  const std::string dir_path = test::TempDir("vector_section");
+  const std::string path =
+      dir_path + "/threads_" + std::to_string(threads) + ".bin";
   std::unique_ptr<rocksdb::FSWritableFile> f;
   auto fs = rocksdb::FileSystem::Default();
   EXPECT_OK(fs->NewWritableFile(path, rocksdb::FileOptions(), &f, nullptr));
@@ -60,6 +63,7 @@ Section WriteSection(const std::vector<float>& x, uint32_t dim,
   EXPECT_OK(writer.Write(&file, &offset, &dir, &out.sq8, &out.rabitq));
   EXPECT_OK(file.Close());
   EXPECT_OK(rocksdb::ReadFileToString(fs.get(), path, &out.file));
+  test::RemoveDir(dir_path);
   EXPECT_EQ(out.file.size(), offset);
   dir.EncodeTo(&out.directory);
   out.num_buckets = dir.buckets.size();
