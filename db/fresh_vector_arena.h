@@ -4,7 +4,9 @@
 // memtable reports to RocksDB's write_buffer_size is what it allocated, and a
 // block allocated ahead of its rows stays a small part of a memtable. Writers
 // append under a short lock; readers take a consistent prefix (Snapshot) and
-// scan it without a lock, because published rows are immutable.
+// scan it without a lock, because published rows are immutable. A reserve of
+// blocks whose pages are already faulted in (ArenaWorker::Prefaulter) keeps
+// the kernel's page faults and zeroing off the write path.
 #pragma once
 
 #include <atomic>
@@ -87,6 +89,19 @@ class FreshVectorArena {
   // graph()->MemoryUsage()).
   size_t MemoryUsage() const;
 
+  // Prepares blocks ahead of the writer, their pages faulted in, until the
+  // reserve holds kReserveBytes of them (none once sealed). Allocates outside
+  // the lock. Returns how many blocks it added. Appends take reserve blocks
+  // first and allocate inline when the reserve is empty.
+  size_t RefillReserve();
+  // The memtable takes no more writes: frees the reserve, and RefillReserve
+  // adds none. Idempotent.
+  void Seal();
+  static constexpr size_t kReserveBytes = size_t{1} << 20;
+  // Reserve blocks are not in MemoryUsage(): at most kReserveBytes per
+  // mutable memtable (none for blocks over kReserveBytes).
+  size_t reserve_blocks() const;
+
   // The HNSW graph over this arena's rows (built in the background).
   const FreshGraph* graph() const { return &graph_; }
   FreshGraph* graph() { return &graph_; }
@@ -99,8 +114,13 @@ class FreshVectorArena {
 
   const uint32_t dim_;
   const uint32_t block_shift_;
+  std::unique_ptr<Block> NewBlock() const;
+
+  const size_t reserve_target_;  // blocks
   mutable std::mutex mu_;
-  std::vector<std::unique_ptr<Block>> blocks_;  // guarded by mu_
+  std::vector<std::unique_ptr<Block>> blocks_;   // guarded by mu_
+  std::vector<std::unique_ptr<Block>> reserve_;  // guarded by mu_
+  bool sealed_ = false;                          // guarded by mu_
   std::atomic<size_t> size_{0};
   std::atomic<int64_t> first_append_micros_{0};
   size_t key_bytes_ = 0;                // guarded by mu_
