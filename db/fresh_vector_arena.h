@@ -112,10 +112,10 @@ class FreshVectorArena {
     std::vector<std::string> keys;
   };
 
-  const uint32_t dim_;
-  const uint32_t block_shift_;
   std::unique_ptr<Block> NewBlock() const;
 
+  const uint32_t dim_;
+  const uint32_t block_shift_;
   const size_t reserve_target_;  // blocks
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<Block>> blocks_;   // guarded by mu_
