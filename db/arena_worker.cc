@@ -8,15 +8,16 @@
 namespace drift {
 
 ArenaWorker& ArenaWorker::GraphIndexer() {
-  // 256 rows per exclusive lock of a graph.
+  // 256 rows per exclusive lock of a graph. Not niced: searches of the
+  // memtable wait for that lock, so a starved batch would stall them.
   static ArenaWorker worker(
-      "drift-graph", rocksdb::CpuPriority::kLow,
+      "drift-graph", rocksdb::CpuPriority::kNormal,
       [](FreshVectorArena* arena) { return arena->graph()->IndexMore(256); });
   return worker;
 }
 
 ArenaWorker& ArenaWorker::Prefaulter() {
-  // It serves the write path: the writer's priority.
+  // It serves the write path: the priority it inherits.
   static ArenaWorker worker(
       "drift-prefault", rocksdb::CpuPriority::kNormal,
       [](FreshVectorArena* arena) { return arena->RefillReserve(); });
@@ -53,8 +54,7 @@ void ArenaWorker::Notify() {
 void ArenaWorker::Loop() {
   SetCurrentThreadName(thread_name_);
   if (priority_ != rocksdb::CpuPriority::kNormal) {
-    // Where the kernel refuses, the thread keeps the inherited priority:
-    // correct, only less polite to the foreground.
+    // Where the kernel refuses, the thread keeps the inherited priority.
     SetCurrentThreadCpuPriority(priority_).PermitUncheckedError();
   }
   std::unique_lock<std::mutex> lock(mu_);

@@ -1,10 +1,11 @@
 // ArenaWorker: a process-wide background thread that does one kind of work for
 // every live FreshVectorArena (one per mutable or immutable memtable), a step
-// at a time. Two exist: the graph indexer grows each arena's HNSW graph
-// (nice 19: graphs only speed up searches of fresh rows), and the prefaulter
-// keeps each arena's reserve of blocks faulted in, so that a Put does not pay
-// the kernel's page faults and zeroing of the arena's next block. Arenas
-// register themselves; expired ones drop out.
+// at a time. Two exist: the graph indexer grows each arena's HNSW graph, and
+// the prefaulter keeps each arena's reserve of blocks faulted in, so that a
+// Put does not pay the kernel's page faults and zeroing of the arena's next
+// block. Both run at the priority of the thread that first registered an
+// arena (usually the one that opened the DB). Arenas register themselves;
+// expired ones drop out.
 #pragma once
 
 #include <condition_variable>

@@ -40,12 +40,13 @@ class DriftMemTableRep : public MemTableRep {
         arena_(options.dimension > 0
                    ? std::make_shared<FreshVectorArena>(options)
                    : nullptr) {
-    if (arena_ != nullptr) {
+    // The first append's new block wakes the prefaulter: a memtable that is
+    // never written holds no reserve.
+    if (arena_ != nullptr && arena_->wants_reserve()) {
       ArenaWorker::Prefaulter().Register(arena_);
-      ArenaWorker::Prefaulter().Notify();
-      if (arena_->graph()->wanted()) {
-        ArenaWorker::GraphIndexer().Register(arena_);
-      }
+    }
+    if (arena_ != nullptr && arena_->graph()->wanted()) {
+      ArenaWorker::GraphIndexer().Register(arena_);
     }
   }
 

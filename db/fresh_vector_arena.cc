@@ -24,9 +24,7 @@ uint32_t FreshVectorArena::BlockShift(uint32_t dim) {
 FreshVectorArena::FreshVectorArena(const DriftMemTableOptions& options)
     : dim_(options.dimension),
       block_shift_(BlockShift(options.dimension)),
-      reserve_target_(
-          kReserveBytes /
-          (rows_per_block() * std::max<size_t>(1, dim_) * sizeof(float))),
+      reserve_target_(kReserveBytes / (rows_per_block() * RowBytes(dim_))),
       graph_(this, options) {}
 
 std::unique_ptr<FreshVectorArena::Block> FreshVectorArena::NewBlock() const {
@@ -47,10 +45,12 @@ size_t FreshVectorArena::RefillReserve() {
   std::vector<std::unique_ptr<Block>> ready;
   for (size_t i = 0; i < wanted; ++i) {
     ready.push_back(NewBlock());
-    // A write per page faults it in; the rows overwrite it later.
+    // A write per page faults it in (the last byte too: the block need not
+    // start on a page); the rows overwrite it later.
     volatile char* bytes = reinterpret_cast<char*>(ready.back()->vectors.get());
     const size_t size = rows_per_block() * dim_ * sizeof(float);
     for (size_t off = 0; off < size; off += page) bytes[off] = 0;
+    bytes[size - 1] = 0;
   }
   std::lock_guard<std::mutex> lock(mu_);
   if (sealed_) return 0;  // freed with `ready`

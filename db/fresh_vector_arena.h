@@ -9,6 +9,7 @@
 // the kernel's page faults and zeroing off the write path.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -97,10 +98,15 @@ class FreshVectorArena {
   // The memtable takes no more writes: frees the reserve, and RefillReserve
   // adds none. Idempotent.
   void Seal();
+  // Reserve blocks (vectors and the keys' capacity, RowBytes a row) are not
+  // in MemoryUsage(): at most kReserveBytes per arena that took a write and
+  // is not sealed; none where one block is larger.
   static constexpr size_t kReserveBytes = size_t{1} << 20;
-  // Reserve blocks are not in MemoryUsage(): at most kReserveBytes per
-  // mutable memtable (none for blocks over kReserveBytes).
+  static size_t RowBytes(uint32_t dim) {
+    return std::max<size_t>(1, dim) * sizeof(float) + sizeof(std::string);
+  }
   size_t reserve_blocks() const;
+  bool wants_reserve() const { return reserve_target_ > 0; }
 
   // The HNSW graph over this arena's rows (built in the background).
   const FreshGraph* graph() const { return &graph_; }

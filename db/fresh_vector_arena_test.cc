@@ -82,9 +82,9 @@ TEST(FreshVectorArenaTest, AppendsTakeReserveBlocksUntilSealed) {
   const uint32_t dim = 784;
   FreshVectorArena arena(ArenaOptions(dim));
   const size_t per_block = arena.rows_per_block();
-  const size_t target =
-      FreshVectorArena::kReserveBytes / (per_block * dim * sizeof(float));
-  ASSERT_EQ(target, 5u);  // 64 rows of 3,136 bytes a block
+  const size_t target = FreshVectorArena::kReserveBytes /
+                        (per_block * FreshVectorArena::RowBytes(dim));
+  ASSERT_EQ(target, 5u);  // 64 rows of 3,136 + 32 bytes a block
   EXPECT_EQ(arena.reserve_blocks(), 0u);
   EXPECT_EQ(arena.RefillReserve(), target);
   EXPECT_EQ(arena.RefillReserve(), 0u);  // full
