@@ -114,4 +114,57 @@ size_t FreshGraph::MemoryUsage() const {
   return capacity_ * hnsw_->size_data_per_element_;
 }
 
+GraphIndexer& GraphIndexer::Get() {
+  static GraphIndexer indexer;
+  return indexer;
+}
+
+GraphIndexer::~GraphIndexer() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void GraphIndexer::Register(std::weak_ptr<FreshVectorArena> arena) {
+  std::lock_guard<std::mutex> lock(mu_);
+  arenas_.push_back(std::move(arena));
+  if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+}
+
+void GraphIndexer::Notify() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_ = true;
+  }
+  cv_.notify_one();
+}
+
+void GraphIndexer::Loop() {
+  constexpr size_t kBatch = 256;  // rows per exclusive lock of a graph
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    pending_ = false;
+    std::vector<std::shared_ptr<FreshVectorArena>> live;
+    for (auto it = arenas_.begin(); it != arenas_.end();) {
+      if (auto a = it->lock()) {
+        live.push_back(std::move(a));
+        ++it;
+      } else {
+        it = arenas_.erase(it);
+      }
+    }
+    lock.unlock();
+    size_t added = 0;
+    for (const auto& arena : live) added += arena->graph()->IndexMore(kBatch);
+    live.clear();  // a memtable freed meanwhile is destroyed here, not later
+    lock.lock();
+    if (added == 0 && !stop_ && !pending_) {
+      cv_.wait_for(lock, std::chrono::milliseconds(100));
+    }
+  }
+}
+
 }  // namespace drift
