@@ -4,6 +4,7 @@
 #include "db/column_family.h"
 #include "db/db_impl/db_impl.h"
 #include "db/drift_memtable_rep.h"
+#include "db/job_context.h"
 #include "db/memtable_list.h"
 #include "db/table_cache.h"
 #include "db/version_set.h"
@@ -20,6 +21,39 @@ struct PinnedView::State {
   std::vector<rocksdb::Cache::Handle*> table_handles;
 };
 
+namespace {
+
+// DBImpl::CleanupSuperVersion frees the SuperVersion but leaves the table
+// files only its Version referenced on disk until some later flush or
+// compaction looks for obsolete files (none runs while background work is
+// paused, or on an idle DB). So the last release purges them here, as
+// RocksDB's own iterators do on cleanup (db_impl.cc's
+// CleanupSuperVersionHandle).
+void ReleaseSuperVersion(rocksdb::DBImpl* db, rocksdb::SuperVersion* sv) {
+  if (!sv->Unref()) return;
+  const bool background_purge =
+      db->immutable_db_options().avoid_unnecessary_blocking_io;
+  rocksdb::JobContext job_context(/*job_id=*/0);
+  {
+    rocksdb::InstrumentedMutexLock lock(db->mutex());
+    sv->Cleanup();
+    db->FindObsoleteFiles(&job_context, /*force=*/false,
+                          /*no_full_scan=*/true);
+    if (background_purge) {
+      db->ScheduleBgLogWriterClose(&job_context);
+      db->AddSuperVersionsToFreeQueue(sv);
+      db->SchedulePurge();
+    }
+  }
+  if (!background_purge) delete sv;
+  if (job_context.HaveSomethingToDelete()) {
+    db->PurgeObsoleteFiles(job_context, background_purge);
+  }
+  job_context.Clean();
+}
+
+}  // namespace
+
 PinnedView::PinnedView() = default;
 PinnedView::~PinnedView() { Release(); }
 
@@ -27,9 +61,7 @@ void PinnedView::Release() {
   if (state_ == nullptr) return;
   for (auto* h : state_->table_handles)
     state_->cfd->table_cache()->ReleaseHandle(h);
-  if (state_->sv != nullptr) {
-    state_->db->CleanupSuperVersion(state_->sv);
-  }
+  if (state_->sv != nullptr) ReleaseSuperVersion(state_->db, state_->sv);
   state_.reset();
   arenas_.clear();
   segments_.clear();
