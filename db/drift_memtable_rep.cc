@@ -2,6 +2,7 @@
 
 #include <atomic>
 
+#include "db/arena_worker.h"
 #include "rocksdb/utilities/options_type.h"
 #include "table/internal_key.h"
 #include "table/metric_option.h"
@@ -39,8 +40,13 @@ class DriftMemTableRep : public MemTableRep {
         arena_(options.dimension > 0
                    ? std::make_shared<FreshVectorArena>(options)
                    : nullptr) {
+    // The first append's new block wakes the prefaulter: a memtable that is
+    // never written holds no reserve.
+    if (arena_ != nullptr && arena_->wants_reserve()) {
+      ArenaWorker::Prefaulter().Register(arena_);
+    }
     if (arena_ != nullptr && arena_->graph()->wanted()) {
-      GraphIndexer::Get().Register(arena_);
+      ArenaWorker::GraphIndexer().Register(arena_);
     }
   }
 
@@ -81,6 +87,7 @@ class DriftMemTableRep : public MemTableRep {
   bool Contains(const char* key) const override { return rep_->Contains(key); }
   void MarkReadOnly() override {
     if (arena_ != nullptr) {
+      arena_->Seal();
       arena_->graph()->StopGrowing();
       shared_->Retire(arena_);
     }

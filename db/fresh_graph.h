@@ -1,18 +1,17 @@
 // FreshGraph: an HNSW graph (Debian's hnswlib) over a prefix of one memtable's
-// FreshVectorArena, built lazily by a background thread (GraphIndexer), never
-// on the write path. A search asks the graph for the indexed rows [0,
-// indexed) and scans the rows written since by brute force, so a Put is
-// searchable the moment it returns. The graph stores row pointers, not copies
-// (arena rows never move), and measures distances with Drift's L2 kernel.
+// FreshVectorArena, built lazily by a background thread
+// (ArenaWorker::GraphIndexer), never on the write path. A search asks the graph
+// for the indexed rows [0, indexed) and scans the rows written since by brute
+// force, so a Put is searchable the moment it returns. The graph stores row
+// pointers, not copies (arena rows never move), and measures distances with
+// Drift's L2 kernel.
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -33,7 +32,7 @@ class FreshGraph {
              const DriftMemTableOptions& options);
   ~FreshGraph();
 
-  // Indexes up to `max_rows` more of the arena's published rows (GraphIndexer
+  // Indexes up to `max_rows` more of the arena's published rows (the indexer
   // only: one caller at a time). Returns how many it added; 0 when caught up,
   // stopped (StopGrowing), below options.graph_min_rows, or failed (hnswlib
   // could not allocate).
@@ -67,28 +66,6 @@ class FreshGraph {
   std::atomic<size_t> indexed_{0};
   std::atomic<bool> failed_{false};
   std::atomic<bool> stopped_{false};
-};
-
-// The process-wide background thread that grows every live arena's graph a
-// batch at a time. Arenas register themselves; expired ones drop out.
-class GraphIndexer {
- public:
-  static GraphIndexer& Get();
-  void Register(std::weak_ptr<FreshVectorArena> arena);
-  // Wakes the indexer (an arena grew).
-  void Notify();
-  ~GraphIndexer();
-
- private:
-  GraphIndexer() = default;
-  void Loop();
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::weak_ptr<FreshVectorArena>> arenas_;  // guarded by mu_
-  bool stop_ = false;
-  bool pending_ = false;
-  std::thread thread_;  // started on first Register
 };
 
 }  // namespace drift

@@ -1,8 +1,11 @@
 #include "db/fresh_vector_arena.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 
+#include "db/arena_worker.h"
 #include "util/vector_value.h"
 
 namespace drift {
@@ -21,7 +24,53 @@ uint32_t FreshVectorArena::BlockShift(uint32_t dim) {
 FreshVectorArena::FreshVectorArena(const DriftMemTableOptions& options)
     : dim_(options.dimension),
       block_shift_(BlockShift(options.dimension)),
+      reserve_target_(kReserveBytes / (rows_per_block() * RowBytes(dim_))),
       graph_(this, options) {}
+
+std::unique_ptr<FreshVectorArena::Block> FreshVectorArena::NewBlock() const {
+  auto block = std::make_unique<Block>();
+  block->vectors.reset(new float[rows_per_block() * dim_]);
+  block->keys.reserve(rows_per_block());
+  return block;
+}
+
+size_t FreshVectorArena::RefillReserve() {
+  size_t wanted;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (sealed_ || reserve_.size() >= reserve_target_) return 0;
+    wanted = reserve_target_ - reserve_.size();
+  }
+  static const size_t page = std::max<long>(sysconf(_SC_PAGESIZE), 64);
+  std::vector<std::unique_ptr<Block>> ready;
+  for (size_t i = 0; i < wanted; ++i) {
+    ready.push_back(NewBlock());
+    // A write per page faults it in (the last byte too: the block need not
+    // start on a page); the rows overwrite it later.
+    volatile char* bytes = reinterpret_cast<char*>(ready.back()->vectors.get());
+    const size_t size = rows_per_block() * dim_ * sizeof(float);
+    for (size_t off = 0; off < size; off += page) bytes[off] = 0;
+    bytes[size - 1] = 0;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (sealed_) return 0;  // freed with `ready`
+  const size_t added =
+      std::min(ready.size(), reserve_target_ - reserve_.size());
+  for (size_t i = 0; i < added; ++i) reserve_.push_back(std::move(ready[i]));
+  return added;
+}
+
+void FreshVectorArena::Seal() {
+  std::vector<std::unique_ptr<Block>> freed;
+  std::lock_guard<std::mutex> lock(mu_);
+  sealed_ = true;
+  freed.swap(reserve_);
+}
+
+size_t FreshVectorArena::reserve_blocks() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return reserve_.size();
+}
 
 bool FreshVectorArena::Append(const rocksdb::Slice& internal_key,
                               const rocksdb::Slice& value) {
@@ -29,10 +78,13 @@ bool FreshVectorArena::Append(const rocksdb::Slice& internal_key,
   const size_t row = size_.load(std::memory_order_relaxed);
   const size_t rows_per_block = size_t{1} << block_shift_;
   if (row % rows_per_block == 0) {
-    auto block = std::make_unique<Block>();
-    block->vectors.reset(new float[rows_per_block * dim_]);
-    block->keys.reserve(rows_per_block);
-    blocks_.push_back(std::move(block));
+    if (reserve_.empty()) {
+      blocks_.push_back(NewBlock());
+    } else {
+      blocks_.push_back(std::move(reserve_.back()));
+      reserve_.pop_back();
+    }
+    if (reserve_target_ > 0 && !sealed_) ArenaWorker::Prefaulter().Notify();
   }
   Block* block = blocks_.back().get();
   float* slot = block->vectors.get() + (row % rows_per_block) * dim_;
@@ -49,7 +101,7 @@ bool FreshVectorArena::Append(const rocksdb::Slice& internal_key,
   size_.store(row + 1, std::memory_order_release);
   // Wake the graph indexer once per block of new rows.
   if ((row + 1) % rows_per_block == 0 && graph_.wanted()) {
-    GraphIndexer::Get().Notify();
+    ArenaWorker::GraphIndexer().Notify();
   }
   return true;
 }

@@ -4,9 +4,12 @@
 // memtable reports to RocksDB's write_buffer_size is what it allocated, and a
 // block allocated ahead of its rows stays a small part of a memtable. Writers
 // append under a short lock; readers take a consistent prefix (Snapshot) and
-// scan it without a lock, because published rows are immutable.
+// scan it without a lock, because published rows are immutable. A reserve of
+// blocks whose pages are already faulted in (ArenaWorker::Prefaulter) keeps
+// the kernel's page faults and zeroing off the write path.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -87,6 +90,24 @@ class FreshVectorArena {
   // graph()->MemoryUsage()).
   size_t MemoryUsage() const;
 
+  // Prepares blocks ahead of the writer, their pages faulted in, until the
+  // reserve holds kReserveBytes of them (none once sealed). Allocates outside
+  // the lock. Returns how many blocks it added. Appends take reserve blocks
+  // first and allocate inline when the reserve is empty.
+  size_t RefillReserve();
+  // The memtable takes no more writes: frees the reserve, and RefillReserve
+  // adds none. Idempotent.
+  void Seal();
+  // Reserve blocks (vectors and the keys' capacity, RowBytes a row) are not
+  // in MemoryUsage(): at most kReserveBytes per arena that took a write and
+  // is not sealed; none where one block is larger.
+  static constexpr size_t kReserveBytes = size_t{1} << 20;
+  static size_t RowBytes(uint32_t dim) {
+    return std::max<size_t>(1, dim) * sizeof(float) + sizeof(std::string);
+  }
+  size_t reserve_blocks() const;
+  bool wants_reserve() const { return reserve_target_ > 0; }
+
   // The HNSW graph over this arena's rows (built in the background).
   const FreshGraph* graph() const { return &graph_; }
   FreshGraph* graph() { return &graph_; }
@@ -97,10 +118,15 @@ class FreshVectorArena {
     std::vector<std::string> keys;
   };
 
+  std::unique_ptr<Block> NewBlock() const;
+
   const uint32_t dim_;
   const uint32_t block_shift_;
+  const size_t reserve_target_;  // blocks
   mutable std::mutex mu_;
-  std::vector<std::unique_ptr<Block>> blocks_;  // guarded by mu_
+  std::vector<std::unique_ptr<Block>> blocks_;   // guarded by mu_
+  std::vector<std::unique_ptr<Block>> reserve_;  // guarded by mu_
+  bool sealed_ = false;                          // guarded by mu_
   std::atomic<size_t> size_{0};
   std::atomic<int64_t> first_append_micros_{0};
   size_t key_bytes_ = 0;                // guarded by mu_

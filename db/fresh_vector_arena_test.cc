@@ -76,5 +76,48 @@ TEST(FreshVectorArenaTest, RowsReadBackAcrossBlocksAndMemoryFollowsThem) {
   }
 }
 
+// Reserve blocks are prepared ahead, taken by appends before any new
+// allocation, not charged to MemoryUsage, and freed by Seal.
+TEST(FreshVectorArenaTest, AppendsTakeReserveBlocksUntilSealed) {
+  const uint32_t dim = 784;
+  FreshVectorArena arena(ArenaOptions(dim));
+  const size_t per_block = arena.rows_per_block();
+  const size_t target = FreshVectorArena::kReserveBytes /
+                        (per_block * FreshVectorArena::RowBytes(dim));
+  ASSERT_EQ(target, 5u);  // 64 rows of 3,136 + 32 bytes a block
+  EXPECT_EQ(arena.reserve_blocks(), 0u);
+  EXPECT_EQ(arena.RefillReserve(), target);
+  EXPECT_EQ(arena.RefillReserve(), 0u);  // full
+  EXPECT_EQ(arena.reserve_blocks(), target);
+  EXPECT_EQ(arena.MemoryUsage(), 0u);
+
+  const size_t n = 2 * per_block + 1;  // three blocks
+  std::vector<float> v(dim);
+  for (size_t i = 0; i < n; ++i) {
+    for (uint32_t j = 0; j < dim; ++j) v[j] = static_cast<float>(i + j);
+    ASSERT_TRUE(arena.Append("key" + std::to_string(i), AsValue(v)));
+  }
+  EXPECT_EQ(arena.reserve_blocks(), target - 3);
+  EXPECT_GE(arena.MemoryUsage(), 3 * per_block * dim * sizeof(float));
+  EXPECT_LT(arena.MemoryUsage(), 4 * per_block * dim * sizeof(float));
+  const FreshVectorArena::View view = arena.Snapshot();
+  ASSERT_EQ(view.size, n);
+  for (size_t i = 0; i < n; ++i) {
+    for (uint32_t j = 0; j < dim; j += 61) {
+      ASSERT_EQ(view.vector(i)[j], static_cast<float>(i + j)) << i;
+    }
+  }
+  EXPECT_EQ(arena.RefillReserve(), 3u);
+
+  arena.Seal();
+  EXPECT_EQ(arena.reserve_blocks(), 0u);
+  EXPECT_EQ(arena.RefillReserve(), 0u);
+  arena.Seal();  // idempotent
+
+  // Blocks over kReserveBytes have no reserve.
+  FreshVectorArena wide(ArenaOptions(100000));
+  EXPECT_EQ(wide.RefillReserve(), 0u);
+}
+
 }  // namespace
 }  // namespace drift

@@ -2,17 +2,13 @@
 // codebook trained in the background after a flush, the thread's CPU
 // priority, Close stopping a paced re-bucketing, and maintenance waiting for
 // writes to pause (up to its cap).
-#include <dirent.h>
 #include <sched.h>
 #include <sys/resource.h>
 
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <fstream>
-#include <iterator>
 #include <memory>
-#include <sstream>
 #include <thread>
 
 #include "tests/vector_index_fixture.h"
@@ -21,32 +17,6 @@ namespace drift {
 namespace {
 
 using test::Model;
-
-// Nice value and scheduling policy of this process's thread named `name`
-// (fields 19 and 41 of /proc/self/task/<tid>/stat); false if there is none.
-bool ThreadScheduling(const std::string& name, int* nice, int* policy) {
-  DIR* dir = opendir("/proc/self/task");
-  if (dir == nullptr) return false;
-  bool found = false;
-  while (dirent* e = readdir(dir)) {
-    const std::string task = std::string("/proc/self/task/") + e->d_name;
-    std::ifstream comm(task + "/comm");
-    std::string line;
-    if (!std::getline(comm, line) || line != name) continue;
-    std::ifstream stat_file(task + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(stat_file)),
-                     std::istreambuf_iterator<char>());
-    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
-    std::vector<std::string> f;  // f[0] is field 3 (state)
-    for (std::string x; fields >> x;) f.push_back(x);
-    if (f.size() < 39) continue;
-    *nice = std::stoi(f[16]);
-    *policy = std::stoi(f[38]);
-    found = true;
-  }
-  closedir(dir);
-  return found;
-}
 
 // Writes one vector every 5 ms from its own thread until destroyed.
 class TrickleWriter {
@@ -142,7 +112,7 @@ TEST_F(MaintenanceTest, MaintenanceThreadRunsAtItsCpuPriority) {
     const int want_nice =
         c.priority == rocksdb::CpuPriority::kIdle ? own_nice : c.nice;
     for (int i = 0;
-         i < 500 && !(ThreadScheduling("drift-maint", &nice, &policy) &&
+         i < 500 && !(test::ThreadScheduling("drift-maint", &nice, &policy) &&
                       nice == want_nice && policy == c.policy);
          ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));

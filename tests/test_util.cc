@@ -1,11 +1,15 @@
 #include "tests/test_util.h"
 
+#include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 
 #include "drift/plugin.h"
 #include "drift/vector_index.h"
@@ -46,6 +50,31 @@ std::string TempDir(const std::string& name) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();
+}
+
+// Fields 19 and 41 of /proc/self/task/<tid>/stat.
+bool ThreadScheduling(const std::string& name, int* nice, int* policy) {
+  DIR* dir = opendir("/proc/self/task");
+  if (dir == nullptr) return false;
+  bool found = false;
+  while (dirent* e = readdir(dir)) {
+    const std::string task = std::string("/proc/self/task/") + e->d_name;
+    std::ifstream comm(task + "/comm");
+    std::string line;
+    if (!std::getline(comm, line) || line != name) continue;
+    std::ifstream stat_file(task + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(stat_file)),
+                     std::istreambuf_iterator<char>());
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::vector<std::string> f;  // f[0] is field 3 (state)
+    for (std::string x; fields >> x;) f.push_back(x);
+    if (f.size() < 39) continue;
+    *nice = std::stoi(f[16]);
+    *policy = std::stoi(f[38]);
+    found = true;
+  }
+  closedir(dir);
+  return found;
 }
 
 void RemoveDir(const std::string& dir) {

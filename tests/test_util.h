@@ -42,6 +42,10 @@ CommandResult RunCommand(const std::string& command);
 std::string TempDir(const std::string& name);
 void RemoveDir(const std::string& dir);
 
+// Nice value and scheduling policy of this process's thread named `name`;
+// false if there is none.
+bool ThreadScheduling(const std::string& name, int* nice, int* policy);
+
 // A fixture with a DB in TempDir(name) holding a vector column family of
 // dimension `dim` (VectorColumnFamilyOptions; handles_[1]), closed and
 // removed after the test.
