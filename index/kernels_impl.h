@@ -234,14 +234,59 @@ int64_t IntSqDist(const int16_t* qc, const int16_t* w, const uint8_t* code,
   return total;
 }
 
+inline float ScaleIntTotal(float scale, int64_t total) {
+  return static_cast<float>(static_cast<double>(scale) *
+                            static_cast<double>(total));
+}
+
+// IntSqDist of kIntRows rows at once where d fits one chunk: the rows share
+// the query's loads and their accumulators are independent chains, so a
+// row's reduction overlaps the next rows' work instead of ending it.
+constexpr size_t kIntRows = 4;
+
+template <class Ops>
+void IntSqDistRows(const int16_t* qc, const int16_t* w, const uint8_t* codes,
+                   size_t d, int64_t* totals) {
+  constexpr size_t W = Ops::kIntWidth;
+  typename Ops::I acc[kIntRows];
+  for (size_t r = 0; r < kIntRows; ++r) acc[r] = Ops::IZero();
+  size_t j = 0;
+  for (; j + W <= d; j += W) {
+    const typename Ops::I q = Ops::LoadQ(qc + j);
+    const typename Ops::I weight = Ops::LoadQ(w + j);
+    for (size_t r = 0; r < kIntRows; ++r) {
+      acc[r] =
+          Ops::SqDiffAcc(acc[r], q, Ops::LoadCodes(codes + r * d + j), weight);
+    }
+  }
+  if (j < d) {  // qc and w are zero-padded.
+    const typename Ops::I q = Ops::LoadQ(qc + j);
+    const typename Ops::I weight = Ops::LoadQ(w + j);
+    for (size_t r = 0; r < kIntRows; ++r) {
+      TailBytes<W> tail(codes + r * d + j, d - j);
+      acc[r] = Ops::SqDiffAcc(acc[r], q, Ops::LoadCodes(tail.b), weight);
+    }
+  }
+  for (size_t r = 0; r < kIntRows; ++r) totals[r] = Ops::ISum(acc[r]);
+}
+
 template <class Ops>
 void ScanIntKernel(const int16_t* qc, const int16_t* w, float scale,
                    const uint8_t* codes, size_t n, size_t d, float* out) {
-  for (size_t i = 0; i < n; ++i) {
-    // Exact integer total, so every ISA returns bit-identical results.
-    int64_t total = IntSqDist<Ops>(qc, w, codes + i * d, d);
-    out[i] = static_cast<float>(static_cast<double>(scale) *
-                                static_cast<double>(total));
+  // Exact integer totals, so every ISA (and either loop) returns
+  // bit-identical results.
+  size_t i = 0;
+  if (d <= kIntChunk) {
+    int64_t totals[kIntRows];
+    for (; i + kIntRows <= n; i += kIntRows) {
+      IntSqDistRows<Ops>(qc, w, codes + i * d, d, totals);
+      for (size_t r = 0; r < kIntRows; ++r) {
+        out[i + r] = ScaleIntTotal(scale, totals[r]);
+      }
+    }
+  }
+  for (; i < n; ++i) {
+    out[i] = ScaleIntTotal(scale, IntSqDist<Ops>(qc, w, codes + i * d, d));
   }
 }
 
