@@ -9,11 +9,15 @@
 namespace drift {
 namespace internal {
 
+bool CpuHasVnniAndPopcnt() {
+  const CpuFeatures& f = DetectCpuFeatures();
+  return f.avx512_vpopcntdq && f.avx512_vnni;
+}
+
 const Kernels& KernelsFor(IsaLevel level) {
   switch (ClampToSupported(level)) {
     case IsaLevel::kAvx512:
-      return DetectCpuFeatures().avx512_vpopcntdq ? kAvx512PopcntKernels
-                                                  : kAvx512Kernels;
+      return CpuHasVnniAndPopcnt() ? kAvx512VnniPopcntKernels : kAvx512Kernels;
     case IsaLevel::kAvx2:
       return kAvx2Kernels;
     case IsaLevel::kScalar:

@@ -60,9 +60,12 @@ struct Kernels {
 extern const Kernels kScalarKernels;
 extern const Kernels kAvx2Kernels;
 extern const Kernels kAvx512Kernels;
-// kAvx512Kernels with scan_planes on VPOPCNTQ (CPUs with AVX-512 VPOPCNTDQ);
-// KernelsFor(kAvx512) returns it where the CPU has that extension.
-extern const Kernels kAvx512PopcntKernels;
+// kAvx512Kernels with scan_planes on VPOPCNTQ and scan_int on VPDPWSSD (CPUs
+// with AVX-512 VPOPCNTDQ and VNNI: Ice Lake and later, Zen 4 and later);
+// KernelsFor(kAvx512) returns it where the CPU has both extensions.
+extern const Kernels kAvx512VnniPopcntKernels;
+// Whether this CPU can run kAvx512VnniPopcntKernels.
+bool CpuHasVnniAndPopcnt();
 
 // The table for ClampToSupported(level).
 const Kernels& KernelsFor(IsaLevel level);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "index/kernel_table.h"
+#include "index/runnable_kernels_test_util.h"
 #include "util/cpu_features.h"
 #include "util/dataset.h"
 
@@ -16,31 +17,8 @@ namespace {
 
 const uint32_t kDims[] = {1, 17, 64, 100, 128, 784};
 
-std::vector<IsaLevel> RunnableIsas() {
-  std::vector<IsaLevel> out;
-  for (IsaLevel l : {IsaLevel::kScalar, IsaLevel::kAvx2, IsaLevel::kAvx512}) {
-    if (ClampToSupported(l) == l) out.push_back(l);
-  }
-  return out;
-}
-
-// The kernel tables of RunnableIsas(), plus the avx512 variant KernelsFor()
-// does not pick here (the byte-popcount one on a CPU with VPOPCNTDQ), so
-// both avx512 scans are checked where the CPU can run them.
-std::vector<const internal::Kernels*> RunnableTables() {
-  std::vector<const internal::Kernels*> out;
-  for (IsaLevel isa : RunnableIsas()) {
-    out.push_back(&internal::KernelsFor(isa));
-    if (isa != IsaLevel::kAvx512) continue;
-    if (DetectCpuFeatures().avx512_vpopcntdq) {
-      EXPECT_EQ(out.back(), &internal::kAvx512PopcntKernels);
-      out.push_back(&internal::kAvx512Kernels);
-    } else {
-      EXPECT_EQ(out.back(), &internal::kAvx512Kernels);
-    }
-  }
-  return out;
-}
+using test::RunnableIsas;
+using test::RunnableTables;
 
 double Dot(const std::vector<double>& a, const std::vector<double>& b) {
   double s = 0;

@@ -254,11 +254,17 @@ struct Avx512Ops {
 #endif  // __AVX512F__ && __AVX512BW__
 
 #if defined(__AVX512F__) && defined(__AVX512BW__) && \
-    defined(__AVX512VPOPCNTDQ__)
-// Avx512Ops with the 1-bit code scan on VPOPCNTQ: per plane one 64-bit
-// population count per word, accumulated per plane over the blocks and
-// weighted once per code (the same exact integers as every other ISA).
-struct Avx512PopcntOps : Avx512Ops {
+    defined(__AVX512VPOPCNTDQ__) && defined(__AVX512VNNI__)
+// Avx512Ops with two extensions. The 1-bit code scan on VPOPCNTQ: per plane
+// one 64-bit population count per word, accumulated per plane over the
+// blocks and weighted once per code. The SQ8 integer scan's multiply-add and
+// accumulate fused in VPDPWSSD. Both give the same exact integers as every
+// other ISA.
+struct Avx512VnniPopcntOps : Avx512Ops {
+  static I SqDiffAcc(I acc, I q, I c, I w) {
+    const I diff = _mm512_sub_epi16(q, c);
+    return _mm512_dpwssd_epi32(acc, diff, _mm512_mullo_epi16(diff, w));
+  }
   static uint64_t PlaneBlocksDot(const uint8_t* code, const uint64_t* planes,
                                  size_t words, size_t blocks) {
     __m512i acc[kRabitqQueryBits];
@@ -278,7 +284,7 @@ struct Avx512PopcntOps : Avx512Ops {
     return static_cast<uint64_t>(_mm512_reduce_add_epi64(total));
   }
 };
-#endif  // __AVX512VPOPCNTDQ__
+#endif  // __AVX512VPOPCNTDQ__ && __AVX512VNNI__
 
 }  // namespace
 }  // namespace internal

@@ -6,6 +6,8 @@
 #include <random>
 #include <vector>
 
+#include "index/kernel_table.h"
+#include "index/runnable_kernels_test_util.h"
 #include "index/sq8_scan.h"
 #include "util/cpu_features.h"
 #include "util/dataset.h"
@@ -29,13 +31,8 @@ std::vector<float> Data(size_t n, size_t d, uint32_t seed) {
   return v;
 }
 
-std::vector<IsaLevel> RunnableIsas() {
-  std::vector<IsaLevel> out;
-  for (IsaLevel l : {IsaLevel::kScalar, IsaLevel::kAvx2, IsaLevel::kAvx512}) {
-    if (ClampToSupported(l) == l) out.push_back(l);
-  }
-  return out;
-}
+using test::RunnableIsas;
+using test::RunnableTables;
 
 // The definition: squared L2 between q and the decoded code, in double.
 double Reference(const SQ8Quantizer& sq, const float* q, const uint8_t* code) {
@@ -268,6 +265,39 @@ TEST(SQ8ScanTest, IntegerFormIsIdenticalOnEveryIsa) {
         SQ8Scanner(sq, q.data(), SQ8ScanForm::kInteger, isa)
             .ScanL2(codes.data(), n, got.data());
         EXPECT_EQ(got, want) << IsaName(isa) << " d=" << d << " n=" << n;
+      }
+    }
+  }
+}
+
+// The integer scan of every runnable kernel table (both avx512 ones where the
+// CPU has VNNI and VPOPCNTDQ) against the scalar table's, at the extreme
+// bounds of the contract (codes 0 and 255 against query 255 and 0, weight
+// 128) and on random values, over dimensions with and without tails.
+TEST(SQ8ScanTest, IntegerKernelIsIdenticalInEveryTable) {
+  std::mt19937 rng(7);
+  for (size_t d : kDims) {
+    const size_t padded = (d + 63) / 64 * 64;
+    for (int extreme = 0; extreme < 2; ++extreme) {
+      std::vector<int16_t> qc(padded, 0), w(padded, 0);
+      for (size_t n : kCounts) {
+        std::vector<uint8_t> codes(n * d);
+        for (size_t j = 0; j < d; ++j) {
+          qc[j] = extreme ? (j % 2 ? 255 : 0) : rng() % 256;
+          w[j] = extreme ? 128 : rng() % 129;
+        }
+        for (size_t i = 0; i < codes.size(); ++i) {
+          codes[i] = extreme ? (i % 2 ? 0 : 255) : rng() % 256;
+        }
+        std::vector<float> want(n), got(n);
+        internal::kScalarKernels.scan_int(qc.data(), w.data(), 0.5f,
+                                          codes.data(), n, d, want.data());
+        for (const internal::Kernels* table : RunnableTables()) {
+          table->scan_int(qc.data(), w.data(), 0.5f, codes.data(), n, d,
+                          got.data());
+          EXPECT_EQ(got, want) << IsaName(table->level) << " d=" << d
+                               << " n=" << n << " extreme=" << extreme;
+        }
       }
     }
   }
