@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <numeric>
 #include <utility>
 
 #include "index/kernel_table.h"
@@ -290,24 +291,40 @@ RabitqScanner::RabitqScanner(const RabitqRotation& rotation, const float* query,
   const size_t pd = rotation.padded_dim();
   const float* rq = rotated_query_.data();
   rotation.Apply(query, rotated_query_.data());
-  const auto [lo, hi] = std::minmax_element(rq, rq + pd);
+  // kLanes independent accumulators (pd is a multiple of 64): the loops
+  // vectorize instead of waiting on one dependency chain per element.
+  constexpr size_t kLanes = 8;
+  float lo[kLanes], hi[kLanes];
+  for (size_t l = 0; l < kLanes; ++l) lo[l] = hi[l] = rq[l];
+  for (size_t j = 0; j < pd; j += kLanes) {
+    for (size_t l = 0; l < kLanes; ++l) {
+      lo[l] = std::min(lo[l], rq[j + l]);
+      hi[l] = std::max(hi[l], rq[j + l]);
+    }
+  }
+  lo_ = *std::min_element(lo, lo + kLanes);
+  const float max = *std::max_element(hi, hi + kLanes);
   // Pq~_j = lo + delta u_j, u_j in [0, 2^bits - 1], nearest on the grid.
   constexpr int kLevels = (1 << internal::kRabitqQueryBits) - 1;
-  lo_ = *lo;
-  delta_ = (*hi - *lo) / kLevels;
+  delta_ = (max - lo_) / kLevels;
   const float inv = delta_ > 0 ? 1 / delta_ : 0;
   std::vector<uint8_t> u(pd);
-  double resid2 = 0, qsum = 0;
-  for (size_t j = 0; j < pd; ++j) {
-    u[j] = static_cast<uint8_t>(std::min<uint32_t>(
-        kLevels, static_cast<uint32_t>((rq[j] - lo_) * inv + 0.5f)));
-    const double q = lo_ + delta_ * static_cast<float>(u[j]);
-    resid2 += (rq[j] - q) * (rq[j] - q);
-    qsum += q;
+  double resid2[kLanes] = {}, qsum[kLanes] = {};
+  for (size_t j = 0; j < pd; j += kLanes) {
+    for (size_t l = 0; l < kLanes; ++l) {
+      const float x = rq[j + l];
+      const uint8_t level = static_cast<uint8_t>(std::min<uint32_t>(
+          kLevels, static_cast<uint32_t>((x - lo_) * inv + 0.5f)));
+      u[j + l] = level;
+      const double q = lo_ + delta_ * static_cast<float>(level);
+      resid2[l] += (x - q) * (x - q);
+      qsum[l] += q;
+    }
   }
   SetBitPlanes(u.data(), pd, planes_.data());
-  qsum_ = static_cast<float>(qsum);
-  resid_ = static_cast<float>(std::sqrt(resid2));
+  qsum_ = static_cast<float>(std::accumulate(qsum, qsum + kLanes, 0.0));
+  resid_ = static_cast<float>(
+      std::sqrt(std::accumulate(resid2, resid2 + kLanes, 0.0)));
 }
 
 IsaLevel RabitqScanner::isa() const { return kernels_->level; }
