@@ -210,28 +210,50 @@ void ScanDotKernel(const float* w, const uint8_t* codes, size_t n, size_t d,
 // products of at most 255 * 255 * 128, so it stays below 2^31.
 constexpr size_t kIntChunk = 2048;
 
-template <class Ops>
-int64_t IntSqDist(const int16_t* qc, const int16_t* w, const uint8_t* code,
-                  size_t d) {
+// Adds sum_j w_j (qc_j - c_j)^2 over dimensions [begin, end) of each of kRows
+// rows (row r at codes + r * stride) to acc[r]. The rows share the query's
+// loads and their accumulators are independent chains. qc and w are
+// zero-padded, so a tail reads them whole.
+template <class Ops, size_t kRows>
+void IntSqDiffRows(const int16_t* qc, const int16_t* w, const uint8_t* codes,
+                   size_t stride, size_t begin, size_t end,
+                   typename Ops::I* acc) {
   constexpr size_t W = Ops::kIntWidth;
-  static_assert(kIntChunk % W == 0, "chunks must hold whole vectors");
-  int64_t total = 0;
-  for (size_t begin = 0; begin < d; begin += kIntChunk) {
-    size_t end = d - begin < kIntChunk ? d : begin + kIntChunk;
-    typename Ops::I acc = Ops::IZero();
-    size_t j = begin;
-    for (; j + W <= end; j += W) {
-      acc = Ops::SqDiffAcc(acc, Ops::LoadQ(qc + j), Ops::LoadCodes(code + j),
-                           Ops::LoadQ(w + j));
+  size_t j = begin;
+  for (; j + W <= end; j += W) {
+    const typename Ops::I q = Ops::LoadQ(qc + j);
+    const typename Ops::I weight = Ops::LoadQ(w + j);
+    for (size_t r = 0; r < kRows; ++r) {
+      acc[r] = Ops::SqDiffAcc(acc[r], q, Ops::LoadCodes(codes + r * stride + j),
+                              weight);
     }
-    if (j < end) {  // only in the last chunk; qc and w are zero-padded.
-      TailBytes<W> tail(code + j, end - j);
-      acc = Ops::SqDiffAcc(acc, Ops::LoadQ(qc + j), Ops::LoadCodes(tail.b),
-                           Ops::LoadQ(w + j));
-    }
-    total += Ops::ISum(acc);
   }
-  return total;
+  if (j < end) {
+    const typename Ops::I q = Ops::LoadQ(qc + j);
+    const typename Ops::I weight = Ops::LoadQ(w + j);
+    for (size_t r = 0; r < kRows; ++r) {
+      TailBytes<W> tail(codes + r * stride + j, end - j);
+      acc[r] = Ops::SqDiffAcc(acc[r], q, Ops::LoadCodes(tail.b), weight);
+    }
+  }
+}
+
+// The exact integer total of kRows rows of d dimensions, one int32 run per
+// chunk of kIntChunk dimensions.
+template <class Ops, size_t kRows>
+void IntSqDist(const int16_t* qc, const int16_t* w, const uint8_t* codes,
+               size_t d, int64_t* totals) {
+  static_assert(kIntChunk % Ops::kIntWidth == 0,
+                "chunks must hold whole vectors");
+  int64_t sums[kRows] = {};  // locals: `totals` may alias the codes
+  for (size_t begin = 0; begin < d; begin += kIntChunk) {
+    const size_t end = d - begin < kIntChunk ? d : begin + kIntChunk;
+    typename Ops::I acc[kRows];
+    for (size_t r = 0; r < kRows; ++r) acc[r] = Ops::IZero();
+    IntSqDiffRows<Ops, kRows>(qc, w, codes, d, begin, end, acc);
+    for (size_t r = 0; r < kRows; ++r) sums[r] += Ops::ISum(acc[r]);
+  }
+  for (size_t r = 0; r < kRows; ++r) totals[r] = sums[r];
 }
 
 inline float ScaleIntTotal(float scale, int64_t total) {
@@ -239,54 +261,25 @@ inline float ScaleIntTotal(float scale, int64_t total) {
                             static_cast<double>(total));
 }
 
-// IntSqDist of kIntRows rows at once where d fits one chunk: the rows share
-// the query's loads and their accumulators are independent chains, so a
-// row's reduction overlaps the next rows' work instead of ending it.
+// Rows scanned per pass: a row's reduction overlaps the next rows' work
+// instead of ending it (eight were no faster).
 constexpr size_t kIntRows = 4;
-
-template <class Ops>
-void IntSqDistRows(const int16_t* qc, const int16_t* w, const uint8_t* codes,
-                   size_t d, int64_t* totals) {
-  constexpr size_t W = Ops::kIntWidth;
-  typename Ops::I acc[kIntRows];
-  for (size_t r = 0; r < kIntRows; ++r) acc[r] = Ops::IZero();
-  size_t j = 0;
-  for (; j + W <= d; j += W) {
-    const typename Ops::I q = Ops::LoadQ(qc + j);
-    const typename Ops::I weight = Ops::LoadQ(w + j);
-    for (size_t r = 0; r < kIntRows; ++r) {
-      acc[r] =
-          Ops::SqDiffAcc(acc[r], q, Ops::LoadCodes(codes + r * d + j), weight);
-    }
-  }
-  if (j < d) {  // qc and w are zero-padded.
-    const typename Ops::I q = Ops::LoadQ(qc + j);
-    const typename Ops::I weight = Ops::LoadQ(w + j);
-    for (size_t r = 0; r < kIntRows; ++r) {
-      TailBytes<W> tail(codes + r * d + j, d - j);
-      acc[r] = Ops::SqDiffAcc(acc[r], q, Ops::LoadCodes(tail.b), weight);
-    }
-  }
-  for (size_t r = 0; r < kIntRows; ++r) totals[r] = Ops::ISum(acc[r]);
-}
 
 template <class Ops>
 void ScanIntKernel(const int16_t* qc, const int16_t* w, float scale,
                    const uint8_t* codes, size_t n, size_t d, float* out) {
-  // Exact integer totals, so every ISA (and either loop) returns
-  // bit-identical results.
+  // Exact integer totals, so every ISA returns bit-identical results.
+  int64_t totals[kIntRows];
   size_t i = 0;
-  if (d <= kIntChunk) {
-    int64_t totals[kIntRows];
-    for (; i + kIntRows <= n; i += kIntRows) {
-      IntSqDistRows<Ops>(qc, w, codes + i * d, d, totals);
-      for (size_t r = 0; r < kIntRows; ++r) {
-        out[i + r] = ScaleIntTotal(scale, totals[r]);
-      }
+  for (; i + kIntRows <= n; i += kIntRows) {
+    IntSqDist<Ops, kIntRows>(qc, w, codes + i * d, d, totals);
+    for (size_t r = 0; r < kIntRows; ++r) {
+      out[i + r] = ScaleIntTotal(scale, totals[r]);
     }
   }
   for (; i < n; ++i) {
-    out[i] = ScaleIntTotal(scale, IntSqDist<Ops>(qc, w, codes + i * d, d));
+    IntSqDist<Ops, 1>(qc, w, codes + i * d, d, totals);
+    out[i] = ScaleIntTotal(scale, totals[0]);
   }
 }
 
