@@ -49,12 +49,14 @@ bool AllHaveRabitq(const PinnedView& view) {
 
 // Prefetches what scanning `bucket` reads first: its RaBitQ centroid, codes
 // and factors, or the first kSq8PrefetchBytes of its SQ8 codes (the hardware
-// prefetcher follows the rest of that stream).
+// prefetcher follows the rest of that stream). Into L2, not L1 (locality 2:
+// prefetcht1 on x86): tens of KiB of prefetches into L1 wait for its few
+// line-fill buffers and stall the scan of the current bucket.
 constexpr size_t kSq8PrefetchBytes = 4096;
 void PrefetchScannedData(const BucketDataView& bucket, bool rabitq) {
   auto prefetch = [](const void* data, size_t bytes) {
     const char* p = static_cast<const char*>(data);
-    for (size_t at = 0; at < bytes; at += 64) __builtin_prefetch(p + at);
+    for (size_t at = 0; at < bytes; at += 64) __builtin_prefetch(p + at, 0, 2);
   };
   if (!rabitq) {
     prefetch(bucket.codes.data(),
