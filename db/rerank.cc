@@ -106,24 +106,43 @@ std::vector<const UniqueKeysRerank::Candidate*> UniqueKeysRerank::VerifyOrder()
 namespace {
 
 // Candidates whose rows are resolved and prefetched ahead of the one being
-// measured, so the cache misses of the next rows overlap its distance.
+// measured, so the cache misses of the next rows overlap its distance; the
+// pins of rows kPinLookahead ahead are prefetched first, so resolving a
+// pinned row costs no miss on its own.
 constexpr size_t kRowLookahead = 3;
+constexpr size_t kPinLookahead = 8;
 
 // The rows of up to kRowLookahead + 1 candidates, by their index in the
 // verify order (slot = index % (kRowLookahead + 1)); each slot's BlobRef
-// keeps its row alive until the slot is reused.
+// keeps its row alive until the slot is reused (a pinned row lives as long
+// as its reader).
 class RowLookahead {
  public:
   RowLookahead(const std::vector<const VectorSectionReader*>& segments,
                uint32_t dim)
-      : segments_(segments), row_bytes_(size_t{dim} * sizeof(float)) {}
+      : segments_(segments),
+        row_bytes_(size_t{dim} * sizeof(float)),
+        pinned_reads_(segments.size(), 0) {}
+  ~RowLookahead() {
+    for (size_t s = 0; s < segments_.size(); ++s) {
+      segments_[s]->AddPinnedReads(pinned_reads_[s]);
+    }
+  }
 
+  void PrefetchPin(uint32_t segment, uint32_t bucket, uint32_t row) const {
+    segments_[segment]->PrefetchRowPin(bucket, row);
+  }
   void Fetch(size_t index, uint32_t segment, uint32_t bucket, uint32_t row) {
     Slot& slot = slots_[index % kSlots];
-    slot.row = nullptr;
-    slot.status =
-        segments_[segment]->ReadRowRef(bucket, row, &slot.ref, &slot.row);
-    if (!slot.status.ok()) return;
+    slot.row = segments_[segment]->PinnedRow(bucket, row);
+    if (slot.row != nullptr) {
+      slot.status = Status::OK();
+      ++pinned_reads_[segment];
+    } else {
+      slot.status =
+          segments_[segment]->ReadRowRef(bucket, row, &slot.ref, &slot.row);
+      if (!slot.status.ok()) return;
+    }
     // Into L2 (as the scan's bucket prefetch): a row is dozens of lines.
     const char* p = reinterpret_cast<const char*>(slot.row);
     for (size_t at = 0; at < row_bytes_; at += 64) {
@@ -146,6 +165,7 @@ class RowLookahead {
   };
   const std::vector<const VectorSectionReader*>& segments_;
   const size_t row_bytes_;
+  std::vector<uint64_t> pinned_reads_;  // per segment, counted once at the end
   Slot slots_[kSlots];
 };
 
@@ -167,7 +187,13 @@ Status UniqueKeysRerank::Finish(
   auto beyond = [&](const Candidate* c) { return best.Excludes(c->approx); };
   RowLookahead rows(segments, dim);
   size_t fetched = 0;
+  size_t pin_prefetched = 0;
   for (size_t i = 0; i < order.size() && !beyond(order[i]); ++i) {
+    for (; pin_prefetched < order.size() && pin_prefetched <= i + kPinLookahead;
+         ++pin_prefetched) {
+      const Candidate& c = *order[pin_prefetched];
+      rows.PrefetchPin(c.segment, c.bucket, c.row);
+    }
     // Only rows that can still be verified are fetched ahead (the k-th
     // exact distance only shrinks).
     for (; fetched < order.size() && fetched <= i + kRowLookahead; ++fetched) {

@@ -222,8 +222,9 @@ TEST_F(DriftTableFactoryTest, ReaderMemoryCountsPinSlots) {
   const auto first = SearchAll(/*nprobe=*/1000);
   const uint64_t searched = readers_mem();
   EXPECT_GT(searched, opened);
-  // At most one 8-byte slot per chunk (32 rows of 32 floats) of a bucket.
-  EXPECT_LE(searched - opened, 8u * (20000 / 32 + 20000 / 64 + 1));
+  // At most one 16-byte slot (block and rows pointers) per chunk (32 rows of
+  // 32 floats) of a bucket.
+  EXPECT_LE(searched - opened, 16u * (20000 / 32 + 20000 / 64 + 1));
   Close();
   topts.pinned_bucket_percent = 0;
   Open(topts, 64 << 20);

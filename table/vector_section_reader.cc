@@ -53,10 +53,10 @@ VectorSectionReader::~VectorSectionReader() {
   if (pins_ == nullptr) return;
   for (size_t b = 0; b < directory_.buckets.size(); ++b) {
     if (auto* p = pins_[b].blob.load()) blob_cache_->Release(p->pin_handle);
-    PinSlot* chunks = pins_[b].chunks.load();
+    ChunkPinSlot* chunks = pins_[b].chunks.load();
     if (chunks == nullptr) continue;
     for (size_t c = 0; c < directory_.buckets[b].num_chunks(); ++c) {
-      if (auto* p = chunks[c].load()) blob_cache_->Release(p->pin_handle);
+      if (auto* p = chunks[c].block.load()) blob_cache_->Release(p->pin_handle);
     }
     delete[] chunks;
   }
@@ -251,9 +251,10 @@ Status VectorSectionReader::GetBucket(uint32_t b, BlobRef* ref) const {
 // sees the block in the slot before Ref below uses a live block. Threads
 // pinning the same block store the same handle in it (a block belongs to one
 // cache entry).
-void VectorSectionReader::Pin(PinSlot* slot, rocksdb::Cache::Handle* h) const {
+const VectorSectionReader::CachedBlock* VectorSectionReader::Pin(
+    PinSlot* slot, rocksdb::Cache::Handle* h) const {
   const uint64_t charge = blob_cache_->GetCharge(h);
-  if (!pin_budget_->TryAcquire(charge)) return;
+  if (!pin_budget_->TryAcquire(charge)) return nullptr;
   auto* block = static_cast<CachedBlock*>(blob_cache_->Value(h));
   block->pin_handle.store(h, std::memory_order_relaxed);
   const CachedBlock* expected = nullptr;
@@ -261,9 +262,10 @@ void VectorSectionReader::Pin(PinSlot* slot, rocksdb::Cache::Handle* h) const {
                                     std::memory_order_acq_rel)) {
     blob_cache_->Ref(h);
     pinned_bytes_.fetch_add(charge, std::memory_order_relaxed);
-  } else {  // another search pinned it first
-    pin_budget_->Release(charge);
+    return block;
   }
+  pin_budget_->Release(charge);  // another search pinned it first
+  return expected;
 }
 
 void VectorSectionReader::PinChunk(uint32_t b, size_t c,
@@ -271,29 +273,30 @@ void VectorSectionReader::PinChunk(uint32_t b, size_t c,
   // No slots are allocated for a bucket while the budget is spent.
   const uint64_t charge = blob_cache_->GetCharge(h);
   if (pin_budget_->used() + charge > pin_budget_->limit()) return;
-  std::atomic<PinSlot*>& table = pins_[b].chunks;
-  PinSlot* slots = table.load(std::memory_order_acquire);
+  std::atomic<ChunkPinSlot*>& table = pins_[b].chunks;
+  ChunkPinSlot* slots = table.load(std::memory_order_acquire);
   if (slots == nullptr) {
     const size_t n = directory_.buckets[b].num_chunks();
-    PinSlot* fresh = new PinSlot[n];
-    for (size_t i = 0; i < n; ++i) fresh[i].store(nullptr);
+    ChunkPinSlot* fresh = new ChunkPinSlot[n];
     if (table.compare_exchange_strong(slots, fresh,
                                       std::memory_order_acq_rel)) {
       slots = fresh;
-      chunk_pin_bytes_.fetch_add(n * sizeof(PinSlot),
+      chunk_pin_bytes_.fetch_add(n * sizeof(ChunkPinSlot),
                                  std::memory_order_relaxed);
     } else {
       delete[] fresh;  // `slots` is the winner's
     }
   }
-  Pin(&slots[c], h);
+  // Every pinner of the slot stores the rows of the block the slot holds.
+  if (const CachedBlock* pinned = Pin(&slots[c].block, h)) {
+    slots[c].rows.store(pinned->block.data.data(), std::memory_order_release);
+  }
 }
 
-const VectorSectionReader::PinSlot* VectorSectionReader::ChunkPin(
-    uint32_t b, uint32_t row) const {
-  if (pins_ == nullptr) return nullptr;
-  const PinSlot* slots = pins_[b].chunks.load(std::memory_order_acquire);
-  return slots != nullptr ? &slots[row / directory_.rows_per_chunk] : nullptr;
+void VectorSectionReader::AddPinnedReads(uint64_t n) const {
+  if (counters_ != nullptr && n != 0) {
+    counters_->pinned_reads.fetch_add(n, std::memory_order_relaxed);
+  }
 }
 
 Status VectorSectionReader::ReadRow(uint32_t bucket, uint32_t row,
@@ -315,16 +318,16 @@ Status VectorSectionReader::ReadRowRef(uint32_t bucket, uint32_t row,
   }
   const uint32_t per_chunk = directory_.rows_per_chunk;
   const uint32_t first = row - row % per_chunk;
-  const uint32_t rows =
-      std::min(per_chunk, directory_.buckets[bucket].num_rows - first);
-  const ChunkHandle chunk = directory_.buckets[bucket].chunk(row / per_chunk);
   const size_t row_bytes = size_t{directory_.dim} * sizeof(float);
-  const PinSlot* pin = ChunkPin(bucket, row);
-  if (pin != nullptr && UsePinned(*pin, ref)) {
+  const ChunkPinSlot* pin = ChunkPin(bucket, row);
+  if (pin != nullptr && UsePinned(pin->block, ref)) {
     *row_data = reinterpret_cast<const float*>(ref->data().data() +
                                                (row - first) * row_bytes);
     return Status::OK();
   }
+  const uint32_t rows =
+      std::min(per_chunk, directory_.buckets[bucket].num_rows - first);
+  const ChunkHandle chunk = directory_.buckets[bucket].chunk(row / per_chunk);
   // The cache holds chunks decoded (like RocksDB caching uncompressed
   // blocks): a search re-ranks many rows per query and ALP decoding them
   // each time would cost more than the scan.

@@ -139,6 +139,25 @@ class VectorSectionReader {
   // that `ref` pins.
   rocksdb::Status ReadRowRef(uint32_t bucket, uint32_t row, BlobRef* ref,
                              const float** row_data) const;
+  // Row `row` (< the bucket's num_rows) of bucket `bucket` if its chunk is
+  // pinned, else null: valid while this reader lives. Two dependent loads,
+  // no cache lookup and no counter, so a re-rank can resolve rows ahead of
+  // use; it counts them with AddPinnedReads.
+  const float* PinnedRow(uint32_t bucket, uint32_t row) const {
+    const ChunkPinSlot* slot = ChunkPin(bucket, row);
+    if (slot == nullptr) return nullptr;
+    const char* rows = slot->rows.load(std::memory_order_acquire);
+    if (rows == nullptr) return nullptr;
+    return reinterpret_cast<const float*>(rows) +
+           size_t{row % directory_.rows_per_chunk} * directory_.dim;
+  }
+  // Prefetches what PinnedRow(bucket, row) loads after the bucket's pins.
+  void PrefetchRowPin(uint32_t bucket, uint32_t row) const {
+    if (const ChunkPinSlot* slot = ChunkPin(bucket, row)) {
+      __builtin_prefetch(slot, 0, 2);
+    }
+  }
+  void AddPinnedReads(uint64_t n) const;
   // Row `row` of bucket `bucket` as a value for RocksDB to pin instead of
   // copying: *value points into the cached decoded chunk and *pinner holds a
   // reference on it (released by its cleanups), valid even after this reader
@@ -207,22 +226,34 @@ class VectorSectionReader {
   // block itself rather than its handle: a search reads it without touching
   // the cache's handle.
   using PinSlot = std::atomic<const CachedBlock*>;
+  // A float chunk's pin, with the pinned block's decoded rows (set after
+  // `block`, never changed): PinnedRow reads `rows` without touching the block.
+  struct ChunkPinSlot {
+    PinSlot block{nullptr};
+    std::atomic<const char*> rows{nullptr};
+  };
   // A bucket's pins: its blob and, allocated on the first pin of one of
   // them, one slot per float chunk (a search re-ranks rows of the buckets it
   // probed, and a pinned chunk costs no cache lookup).
   struct BucketPins {
     PinSlot blob{nullptr};
-    std::atomic<PinSlot*> chunks{nullptr};
+    std::atomic<ChunkPinSlot*> chunks{nullptr};
   };
   // Pins the blob of `h` in *slot for the reader's life if the pin budget
-  // allows and no other search pinned it first.
-  void Pin(PinSlot* slot, rocksdb::Cache::Handle* h) const;
+  // allows and no other search pinned it first. Returns the block pinned in
+  // *slot (this one or the first search's), null if the budget is spent.
+  const CachedBlock* Pin(PinSlot* slot, rocksdb::Cache::Handle* h) const;
   // Pins chunk `c` of bucket `b` likewise.
   void PinChunk(uint32_t b, size_t c, rocksdb::Cache::Handle* h) const;
   // The pinned block of `slot` (if any) into *ref.
   bool UsePinned(const PinSlot& slot, BlobRef* ref) const;
   // The chunk slot of row `row` of bucket `b`, or null (none allocated).
-  const PinSlot* ChunkPin(uint32_t b, uint32_t row) const;
+  const ChunkPinSlot* ChunkPin(uint32_t b, uint32_t row) const {
+    if (pins_ == nullptr) return nullptr;
+    const ChunkPinSlot* slots = pins_[b].chunks.load(std::memory_order_acquire);
+    return slots != nullptr ? &slots[row / directory_.rows_per_chunk]
+                            : nullptr;
+  }
   // Reads meta block `extent` through the blob cache under `tag` and
   // decodes it with `decode` into the floats of the cached block.
   using FloatsDecoder =
