@@ -227,6 +227,7 @@ size_t Codebook::GroupsOpened(size_t nprobe, size_t groups, size_t slots) {
 rocksdb::Status Codebook::BuildCoarseLayer() {
   coarse_centroids.clear();
   members.clear();
+  routing = RoutingCentroids();
   const size_t n = size();
   if (n < kMinCoarseSize) return rocksdb::Status::OK();
   const size_t groups = static_cast<size_t>(std::lround(std::sqrt(n)));
@@ -243,6 +244,9 @@ rocksdb::Status Codebook::BuildCoarseLayer() {
   members.assign(g, {});
   for (uint32_t slot = 0; slot < n; ++slot)
     members[assign[slot]].push_back(slot);
+  if (metric != Metric::kInnerProduct) {
+    routing.Build(centroids.data(), dim, coarse_centroids.data(), members);
+  }
   return rocksdb::Status::OK();
 }
 
@@ -352,7 +356,10 @@ void Codebook::CountProbed(const float* query, const uint32_t* targets,
   // layer), and probed when fewer than p candidates precede it in (distance,
   // slot) order. A slot in no group is never probed.
   constexpr uint32_t kNever = ~0u;
-  const size_t g = metric == Metric::kInnerProduct ? 0 : members.size();
+  const size_t g =
+      members.empty() || routing.empty() || metric == Metric::kInnerProduct
+          ? 0
+          : members.size();
   std::vector<uint32_t> group_rank(n, g == 0 ? 0 : kNever);
   std::vector<float> dist(n, std::numeric_limits<float>::infinity());
   if (g == 0) {
@@ -363,10 +370,15 @@ void Codebook::CountProbed(const float* query, const uint32_t* targets,
     std::vector<uint32_t> groups(g);
     for (uint32_t i = 0; i < g; ++i) groups[i] = i;
     KeepNearest(gdist, g, &groups);
+    std::vector<float> scratch(dim), group_dist;
     for (uint32_t r = 0; r < g; ++r) {
-      for (uint32_t slot : members[groups[r]]) {
-        group_rank[slot] = r;
-        dist[slot] = L2Sqr(query, centroid(slot), dim);
+      const std::vector<uint32_t>& slots = members[groups[r]];
+      group_dist.resize(slots.size());
+      routing.GroupDistances(query, groups[r], centroids.data(), scratch.data(),
+                             group_dist.data());
+      for (size_t i = 0; i < slots.size(); ++i) {
+        group_rank[slots[i]] = r;
+        dist[slots[i]] = group_dist[i];
       }
     }
   }
@@ -438,7 +450,7 @@ void Codebook::NearestSlots(const float* query, size_t nprobe,
                             std::vector<float>* distances) const {
   const size_t n = size();
   slots->clear();
-  if (members.empty() || metric == Metric::kInnerProduct) {
+  if (members.empty() || routing.empty() || metric == Metric::kInnerProduct) {
     std::vector<float> dist(n);
     RoutingDistances(metric, query, centroids.data(), n, dim, dist.data());
     for (uint32_t i = 0; i < n; ++i) slots->push_back(i);
@@ -453,11 +465,14 @@ void Codebook::NearestSlots(const float* query, size_t nprobe,
   for (uint32_t i = 0; i < g; ++i) groups[i] = i;
   KeepNearest(gdist, GroupsOpened(nprobe), &groups);
   // Sparse distances over the opened groups' slots only.
-  std::vector<float> dist(n);
+  std::vector<float> dist(n), scratch(dim), group_dist;
   for (uint32_t grp : groups) {
-    for (uint32_t slot : members[grp]) {
-      dist[slot] = L2Sqr(query, centroid(slot), dim);
-      slots->push_back(slot);
+    group_dist.resize(members[grp].size());
+    routing.GroupDistances(query, grp, centroids.data(), scratch.data(),
+                           group_dist.data());
+    for (size_t i = 0; i < members[grp].size(); ++i) {
+      dist[members[grp][i]] = group_dist[i];
+      slots->push_back(members[grp][i]);
     }
   }
   KeepNearest(dist, nprobe, slots);

@@ -17,6 +17,7 @@
 #include "drift/metric.h"
 #include "index/density_routing.h"
 #include "index/kmeans.h"
+#include "index/routing_centroids.h"
 #include "rocksdb/slice.h"
 #include "rocksdb/status.h"
 
@@ -44,9 +45,10 @@ struct Codebook {
 
   // The `nprobe` slots nearest to `query` (nearest first, ties by slot). With
   // a coarse layer (BuildCoarseLayer), only the centroids of the nearest
-  // coarse groups are compared: about sqrt(size()) groups, of which the
-  // nearest GroupsOpened(nprobe) are opened. `distances` (optional) receives
-  // their squared distances, in the same order.
+  // coarse groups are compared, by their `routing` copy: about sqrt(size())
+  // groups, of which the nearest GroupsOpened(nprobe) are opened.
+  // `distances` (optional) receives their squared distances, in the same
+  // order.
   void NearestSlots(const float* query, size_t nprobe,
                     std::vector<uint32_t>* slots,
                     std::vector<float>* distances = nullptr) const;
@@ -160,6 +162,9 @@ struct Codebook {
   // Derived by BuildCoarseLayer (empty: route by comparing every centroid).
   std::vector<float> coarse_centroids;         // groups x dim
   std::vector<std::vector<uint32_t>> members;  // slots of each group
+  // What NearestSlots and CountProbed compare the members of opened groups
+  // with (half the bytes of `centroids`; not under kInnerProduct).
+  RoutingCentroids routing;
 
   // Versioned encoding (little-endian): u8 version 2, u64 epoch, u32 dim,
   // u32 size, size x dim floats, u32 calibration points, per point u32

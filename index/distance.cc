@@ -106,6 +106,11 @@ void L2SqrMany(const float* q, const float* base, size_t n, size_t d,
   internal::ActiveKernels().l2sqr_many(q, base, n, d, out);
 }
 
+void L2SqrHalfMany(const float* q, const uint16_t* base, size_t n, size_t d,
+                   float* out) {
+  internal::ActiveKernels().l2sqr_half_many(q, base, n, d, out);
+}
+
 void AssignNearest(const float* x, size_t n, const float* centroids, size_t k,
                    size_t d, uint32_t* assign, float* dist) {
   internal::AssignNearestWith(internal::ActiveKernels(), x, n, centroids, k, d,

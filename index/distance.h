@@ -20,6 +20,11 @@ float InnerProduct(const float* a, const float* b, size_t d);
 void L2SqrMany(const float* q, const float* base, size_t n, size_t d,
                float* out);
 
+// out[i] = sum_j (q_j - h_ij)^2 for the n rows h_i of halves of base
+// (n x d, row-major, index/half_float.h).
+void L2SqrHalfMany(const float* q, const uint16_t* base, size_t n, size_t d,
+                   float* out);
+
 // For each of the n rows x_i of x (n x d), the nearest of the k centroids
 // (k x d, k >= 1): assign[i] = argmin_c |x_i - c|^2 and, if dist is not null,
 // dist[i] = L2Sqr(x_i, centroid[assign[i]]) (exact, so >= 0).

@@ -6,7 +6,9 @@
 #include <cstdlib>
 #include <vector>
 
+#include "index/half_float.h"
 #include "index/kernel_table.h"
+#include "index/runnable_kernels_test_util.h"
 #include "util/cpu_features.h"
 #include "util/dataset.h"
 
@@ -122,6 +124,54 @@ TEST(DistanceTest, L2SqrManyMatchesReference) {
   L2SqrMany(q.data(), base.data(), 5, 17, out.data());
   for (size_t i = 0; i < 5; ++i) {
     EXPECT_EQ(out[i], L2Sqr(q.data(), base.data() + i * 17, 17));
+  }
+}
+
+TEST(DistanceTest, L2SqrHalfManyMatchesReference) {
+  const size_t n = 37;
+  for (const internal::Kernels* k : test::RunnableTables()) {
+    for (size_t d : kDims) {
+      std::vector<float> q = GaussianVectors(1, d, 3);
+      std::vector<float> rows = GaussianVectors(n, d, 4);
+      std::vector<uint16_t> base(rows.size());
+      std::vector<float> exact(rows.size());  // what the halves hold
+      for (size_t i = 0; i < rows.size(); ++i) {
+        base[i] = FloatToHalf(rows[i]);
+        exact[i] = HalfToFloat(base[i]);
+      }
+      std::vector<float> out(n);
+      k->l2sqr_half_many(q.data(), base.data(), n, d, out.data());
+      for (size_t i = 0; i < n; ++i) {
+        double ref = RefL2(q.data(), exact.data() + i * d, d);
+        ASSERT_NEAR(out[i], ref, 1e-5 * ref + 1e-6)
+            << IsaName(k->level) << " d=" << d << " i=" << i;
+      }
+    }
+  }
+}
+
+// Every finite half, in every lane of full-width and partial loads, converts
+// to the float HalfToFloat gives (its square is exact in a float).
+TEST(DistanceTest, HalfKernelsConvertEveryHalfExactly) {
+  constexpr size_t kFull = 32, kPartial = 7;
+  std::vector<uint16_t> halves;
+  for (uint32_t h = 0; h <= 0xffff; ++h) {
+    if ((h & 0x7c00) != 0x7c00) halves.push_back(static_cast<uint16_t>(h));
+  }
+  for (const internal::Kernels* k : test::RunnableTables()) {
+    for (size_t d : {kFull, kPartial}) {
+      std::vector<uint16_t> base(halves.size() * d, 0);
+      for (size_t i = 0; i < halves.size(); ++i) {
+        base[i * d + i % d] = halves[i];
+      }
+      std::vector<float> q(d, 0.0f), out(halves.size());
+      k->l2sqr_half_many(q.data(), base.data(), halves.size(), d, out.data());
+      for (size_t i = 0; i < halves.size(); ++i) {
+        const float f = HalfToFloat(halves[i]);
+        ASSERT_EQ(out[i], f * f)
+            << IsaName(k->level) << " d=" << d << " half=" << halves[i];
+      }
+    }
   }
 }
 

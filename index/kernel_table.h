@@ -25,6 +25,9 @@ struct Kernels {
   // out[i] = |q - base_i|^2 for the n rows of base (row-major, d columns).
   void (*l2sqr_many)(const float* q, const float* base, size_t n, size_t d,
                      float* out);
+  // The same over rows of IEEE halves (index/half_float.h).
+  void (*l2sqr_half_many)(const float* q, const uint16_t* base, size_t n,
+                          size_t d, float* out);
   // out[i * nc + j] = <x_i, c_j>, i < nx, j < nc (both row-major, d columns).
   void (*dot_block)(const float* x, size_t nx, const float* c, size_t nc,
                     size_t d, float* out);

@@ -32,9 +32,10 @@ struct DotTerm {
   }
 };
 
-// sum_j Term(a_j, b_j) with four independent accumulators (hides FMA latency).
-template <class Ops, class Term>
-float PairReduce(const float* a, const float* b, size_t d) {
+// sum_j Term(a_j, b_j) with four independent accumulators (hides FMA latency);
+// b is floats or halves (converted exactly by Ops::Load).
+template <class Ops, class Term, class B = float>
+float PairReduce(const float* a, const B* b, size_t d) {
   constexpr size_t W = Ops::kWidth;
   typename Ops::F acc0 = Ops::Zero(), acc1 = Ops::Zero();
   typename Ops::F acc2 = Ops::Zero(), acc3 = Ops::Zero();
@@ -61,6 +62,15 @@ float PairReduce(const float* a, const float* b, size_t d) {
 template <class Ops>
 float L2SqrKernel(const float* a, const float* b, size_t d) {
   return PairReduce<Ops, L2Term>(a, b, d);
+}
+
+// out[i] = sum_j (q_j - base_ij)^2 for the n rows of halves of base.
+template <class Ops>
+void L2SqrHalfManyKernel(const float* q, const uint16_t* base, size_t n,
+                         size_t d, float* out) {
+  for (size_t i = 0; i < n; ++i) {
+    out[i] = PairReduce<Ops, L2Term, uint16_t>(q, base + i * d, d);
+  }
 }
 
 template <class Ops>
@@ -319,6 +329,7 @@ constexpr Kernels MakeKernels(IsaLevel level) {
                  &L2SqrKernel<Ops>,
                  &InnerProductKernel<Ops>,
                  &L2SqrManyKernel<Ops>,
+                 &L2SqrHalfManyKernel<Ops>,
                  &DotBlockKernel<Ops>,
                  &ScanLutKernel<Ops>,
                  &ScanFmaKernel<Ops>,

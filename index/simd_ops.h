@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "index/half_float.h"
 #include "index/kernel_table.h"  // kRabitqQueryBits
 
 #if defined(__AVX2__)
@@ -34,6 +35,9 @@ struct ScalarOps {
   static F Zero() { return 0.0f; }
   static F Load(const float* p) { return *p; }
   static F LoadPartial(const float* p, size_t) { return *p; }  // never used
+  // Halves (index/half_float.h), converted exactly.
+  static F Load(const uint16_t* p) { return HalfToFloat(*p); }
+  static F LoadPartial(const uint16_t* p, size_t) { return HalfToFloat(*p); }
   static F Add(F a, F b) { return a + b; }
   static F Sub(F a, F b) { return a - b; }
   static F Fmadd(F a, F b, F c) { return a * b + c; }
@@ -83,6 +87,16 @@ struct Avx2Ops {
     __m256i mask =
         _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMask + 8 - m));
     return _mm256_maskload_ps(p, mask);
+  }
+  // Eight halves converted exactly (F16C).
+  static F Load(const uint16_t* p) {
+    return _mm256_cvtph_ps(
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+  static F LoadPartial(const uint16_t* p, size_t m) {
+    uint16_t tail[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    __builtin_memcpy(tail, p, m * sizeof(uint16_t));
+    return Load(tail);
   }
   static F Add(F a, F b) { return _mm256_add_ps(a, b); }
   static F Sub(F a, F b) { return _mm256_sub_ps(a, b); }
@@ -182,6 +196,14 @@ struct Avx512Ops {
   static F Load(const float* p) { return _mm512_loadu_ps(p); }
   static F LoadPartial(const float* p, size_t m) {
     return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << m) - 1), p);
+  }
+  static F Load(const uint16_t* p) {
+    return _mm512_cvtph_ps(
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
+  static F LoadPartial(const uint16_t* p, size_t m) {
+    return _mm512_cvtph_ps(
+        _mm256_maskz_loadu_epi16(static_cast<__mmask16>((1u << m) - 1), p));
   }
   static F Add(F a, F b) { return _mm512_add_ps(a, b); }
   static F Sub(F a, F b) { return _mm512_sub_ps(a, b); }

@@ -251,8 +251,7 @@ class VectorSectionReader {
   const ChunkPinSlot* ChunkPin(uint32_t b, uint32_t row) const {
     if (pins_ == nullptr) return nullptr;
     const ChunkPinSlot* slots = pins_[b].chunks.load(std::memory_order_acquire);
-    return slots != nullptr ? &slots[row / directory_.rows_per_chunk]
-                            : nullptr;
+    return slots != nullptr ? &slots[row / directory_.rows_per_chunk] : nullptr;
   }
   // Reads meta block `extent` through the blob cache under `tag` and
   // decodes it with `decode` into the floats of the cached block.

@@ -12,8 +12,11 @@ const CpuFeatures& DetectCpuFeatures() {
     // libgcc also checks XCR0, so these are false when the OS does not save
     // the wide registers.
     __builtin_cpu_init();
-    f.avx2_fma =
-        __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    // F16C (half conversions) came before AVX2 on every x86 vendor; checked
+    // because the AVX2 kernels use it.
+    f.avx2_fma = __builtin_cpu_supports("avx2") &&
+                 __builtin_cpu_supports("fma") &&
+                 __builtin_cpu_supports("f16c");
     f.avx512_f_bw_vl = f.avx2_fma && __builtin_cpu_supports("avx512f") &&
                        __builtin_cpu_supports("avx512bw") &&
                        __builtin_cpu_supports("avx512vl");

@@ -6,12 +6,12 @@ namespace drift {
 // Kernel levels, ordered: each level implies the ones below it.
 enum class IsaLevel : int {
   kScalar = 0,  // any x86-64 (SSE2 baseline)
-  kAvx2 = 1,    // AVX2 + FMA
+  kAvx2 = 1,    // AVX2 + FMA + F16C
   kAvx512 = 2,  // AVX-512 F + BW + VL (plus AVX2 + FMA)
 };
 
 struct CpuFeatures {
-  bool avx2_fma = false;
+  bool avx2_fma = false;  // AVX2 + FMA + F16C
   bool avx512_f_bw_vl = false;
   bool avx512_vnni = false;
   bool avx512_vpopcntdq = false;  // VPOPCNTD/Q (with avx512_f_bw_vl)
