@@ -46,7 +46,7 @@ Status ReadVerified(rocksdb::RandomAccessFileReader* file, uint64_t offset,
     return Status::Corruption("drift: implausible block size " +
                               std::to_string(size));
   }
-  out->buf.reset(new char[n]);
+  out->buf = AllocateBlockMemory(n, /*huge_pages=*/false);
   Slice result;
   rocksdb::IOOptions io_opts;
   Status s = file->Read(io_opts, offset, n, &result, out->buf.get(),

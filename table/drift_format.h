@@ -17,6 +17,7 @@
 
 #include "rocksdb/slice.h"
 #include "rocksdb/status.h"
+#include "util/block_memory.h"
 
 namespace drift {
 
@@ -110,8 +111,10 @@ class BlockExtent {
 };
 
 // A block read from a file, checksum verified; `data` points into `buf`.
+// Assign `buf` from AllocateBlockMemory (not reset(new char[])): the deleter
+// is part of the pointer.
 struct BlockBuffer {
-  std::unique_ptr<char[]> buf;
+  BlockMemory buf;
   rocksdb::Slice data;
 };
 

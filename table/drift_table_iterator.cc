@@ -1,5 +1,7 @@
 #include "table/drift_table_iterator.h"
 
+#include <cassert>
+
 #include "db/pinned_iterators_manager.h"
 
 namespace drift {
@@ -35,6 +37,8 @@ void DriftTableIterator::ReleaseValueBuffer() {
   if (PinningEnabled()) {
     // A value handed out while pinning stays valid until the manager releases
     // it.
+    // Values are read into new[] memory (size class 0), never huge pages.
+    assert(value_buf_.buf.get_deleter().size_class == 0);
     pinned_iters_mgr_->PinPtr(value_buf_.buf.release(),
                               [](void* p) { delete[] static_cast<char*>(p); });
   } else {

@@ -193,7 +193,7 @@ Status VectorSectionReader::ReadValue(const ValueRef& ref, BlockBuffer* buf,
 Status VectorSectionReader::ReadVector(uint32_t bucket, uint32_t row,
                                        BlockBuffer* buf, Slice* value) const {
   const size_t bytes = size_t{directory_.dim} * sizeof(float);
-  buf->buf.reset(new char[bytes]);
+  buf->buf = AllocateBlockMemory(bytes, /*huge_pages=*/false);
   Status s = ReadRow(bucket, row, reinterpret_cast<float*>(buf->buf.get()));
   if (!s.ok()) return s;
   buf->data = Slice(buf->buf.get(), bytes);
@@ -345,7 +345,10 @@ Status VectorSectionReader::ReadRowRef(uint32_t bucket, uint32_t row,
           return Status::Corruption("drift: float chunk shape mismatch in " +
                                     file_->name());
         }
-        buf->buf.reset(new char[rows * row_bytes]);
+        // Re-rank reads rows at random from hundreds of MB: huge pages
+        // (util/block_memory.h). One size class per dimension (a bucket's
+        // last chunk aside), so freed chunks are reused.
+        buf->buf = AllocateBlockMemory(rows * row_bytes, /*huge_pages=*/true);
         st = DecodeFloatRows(encoded.data, 0, rows,
                              reinterpret_cast<float*>(buf->buf.get()));
         buf->data = Slice(buf->buf.get(), rows * row_bytes);
@@ -383,7 +386,7 @@ Status VectorSectionReader::ReadRowPinned(uint32_t bucket, uint32_t row,
   }
   *pinned = h != nullptr;
   if (!*pinned) {
-    buf->buf.reset(new char[row_bytes]);
+    buf->buf = AllocateBlockMemory(row_bytes, /*huge_pages=*/false);
     std::memcpy(buf->buf.get(), data, row_bytes);
     buf->data = Slice(buf->buf.get(), row_bytes);
     *value = buf->data;
@@ -504,7 +507,7 @@ Status VectorSectionReader::GetFloats(uint32_t tag, const BlockExtent& extent,
         if (s.ok()) s = decode(raw.data, &floats);
         if (!s.ok()) return s;
         const size_t bytes = floats.size() * sizeof(float);
-        c->block.buf.reset(new char[bytes]);
+        c->block.buf = AllocateBlockMemory(bytes, /*huge_pages=*/false);
         std::memcpy(c->block.buf.get(), floats.data(), bytes);
         c->block.data = Slice(c->block.buf.get(), bytes);
         return s;
