@@ -107,6 +107,8 @@ BlockMemory AllocateBlockMemory(size_t bytes, bool huge_pages) {
   return BlockMemory(new char[bytes]);
 }
 
+bool HugePageRegionsEnabled() { return kUseHugePageRegions; }
+
 size_t HugePageRegionBytes() {
   return kUseHugePageRegions ? HugePagePool::Get().mapped() : 0;
 }

@@ -36,6 +36,8 @@ constexpr size_t kMaxHugePageBlock = size_t{256} << 10;
 // no region can be mapped).
 BlockMemory AllocateBlockMemory(size_t bytes, bool huge_pages);
 
+// False under a sanitizer: every block then comes from new[].
+bool HugePageRegionsEnabled();
 // Bytes of huge-page regions mapped so far (process-wide).
 size_t HugePageRegionBytes();
 

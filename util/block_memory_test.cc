@@ -11,19 +11,14 @@
 namespace drift {
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-
 TEST(BlockMemoryTest, HugePageBlocksAreDistinctWritableAndReused) {
   std::vector<BlockMemory> blocks;
   std::set<char*> seen;
   for (size_t bytes : {1u, 63u, 64u, 3136u, 40000u, 262144u}) {
     for (int i = 0; i < 50; ++i) {
       blocks.push_back(AllocateBlockMemory(bytes, /*huge_pages=*/true));
-      EXPECT_EQ(blocks.back().get_deleter().size_class != 0, !kSanitized);
+      EXPECT_EQ(blocks.back().get_deleter().size_class != 0,
+                HugePageRegionsEnabled());
       std::memset(blocks.back().get(), i, bytes);
       EXPECT_TRUE(seen.insert(blocks.back().get()).second);
     }
@@ -38,7 +33,7 @@ TEST(BlockMemoryTest, HugePageBlocksAreDistinctWritableAndReused) {
       }
     }
   }
-  if (kSanitized) return;
+  if (!HugePageRegionsEnabled()) return;
   EXPECT_GE(HugePageRegionBytes(), size_t{32} << 20);
   // A freed block is the next one of its size class.
   char* freed = blocks[150].get();  // a 3136-byte block

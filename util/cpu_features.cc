@@ -1,10 +1,21 @@
 #include "util/cpu_features.h"
 
+#include <cpuid.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
 
 namespace drift {
+namespace {
+
+// CPUID leaf 1, ECX bit 29 (clang's __builtin_cpu_supports has no "f16c").
+bool CpuHasF16c() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & bit_F16C) != 0;
+}
+
+}  // namespace
 
 const CpuFeatures& DetectCpuFeatures() {
   static const CpuFeatures features = [] {
@@ -15,8 +26,7 @@ const CpuFeatures& DetectCpuFeatures() {
     // F16C (half conversions) came before AVX2 on every x86 vendor; checked
     // because the AVX2 kernels use it.
     f.avx2_fma = __builtin_cpu_supports("avx2") &&
-                 __builtin_cpu_supports("fma") &&
-                 __builtin_cpu_supports("f16c");
+                 __builtin_cpu_supports("fma") && CpuHasF16c();
     f.avx512_f_bw_vl = f.avx2_fma && __builtin_cpu_supports("avx512f") &&
                        __builtin_cpu_supports("avx512bw") &&
                        __builtin_cpu_supports("avx512vl");
