@@ -374,8 +374,8 @@ void Codebook::CountProbed(const float* query, const uint32_t* targets,
     for (uint32_t r = 0; r < g; ++r) {
       const std::vector<uint32_t>& slots = members[groups[r]];
       group_dist.resize(slots.size());
-      routing.GroupDistances(query, groups[r], centroids.data(), scratch.data(),
-                             group_dist.data());
+      routing.GroupDistances(query, groups[r], slots, centroids.data(),
+                             scratch.data(), group_dist.data());
       for (size_t i = 0; i < slots.size(); ++i) {
         group_rank[slots[i]] = r;
         dist[slots[i]] = group_dist[i];
@@ -468,8 +468,8 @@ void Codebook::NearestSlots(const float* query, size_t nprobe,
   std::vector<float> dist(n), scratch(dim), group_dist;
   for (uint32_t grp : groups) {
     group_dist.resize(members[grp].size());
-    routing.GroupDistances(query, grp, centroids.data(), scratch.data(),
-                           group_dist.data());
+    routing.GroupDistances(query, grp, members[grp], centroids.data(),
+                           scratch.data(), group_dist.data());
     for (size_t i = 0; i < members[grp].size(); ++i) {
       dist[members[grp][i]] = group_dist[i];
       slots->push_back(members[grp][i]);

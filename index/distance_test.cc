@@ -103,6 +103,18 @@ TEST(DistanceTest, PublicFunctionsUseActiveKernels) {
             k.inner_product(v.data(), v.data() + 100, 100));
 }
 
+// out[i] (n rows of a many-row kernel) against the double-precision distance
+// of q to rows[i] (n x d floats).
+void ExpectManyNearReference(const internal::Kernels* k, const float* q,
+                             const float* rows, const float* out, size_t n,
+                             size_t d) {
+  for (size_t i = 0; i < n; ++i) {
+    double ref = RefL2(q, rows + i * d, d);
+    ASSERT_NEAR(out[i], ref, 1e-5 * ref + 1e-6)
+        << IsaName(k->level) << " d=" << d << " i=" << i;
+  }
+}
+
 TEST(DistanceTest, L2SqrManyMatchesReference) {
   const size_t n = 37;
   for (const internal::Kernels* k : RunnableKernels()) {
@@ -111,11 +123,7 @@ TEST(DistanceTest, L2SqrManyMatchesReference) {
       std::vector<float> base = GaussianVectors(n, d, 4);
       std::vector<float> out(n);
       k->l2sqr_many(q.data(), base.data(), n, d, out.data());
-      for (size_t i = 0; i < n; ++i) {
-        double ref = RefL2(q.data(), base.data() + i * d, d);
-        ASSERT_NEAR(out[i], ref, 1e-5 * ref + 1e-6)
-            << IsaName(k->level) << " d=" << d << " i=" << i;
-      }
+      ExpectManyNearReference(k, q.data(), base.data(), out.data(), n, d);
     }
   }
   std::vector<float> q = GaussianVectors(1, 17, 5),
@@ -141,11 +149,7 @@ TEST(DistanceTest, L2SqrHalfManyMatchesReference) {
       }
       std::vector<float> out(n);
       k->l2sqr_half_many(q.data(), base.data(), n, d, out.data());
-      for (size_t i = 0; i < n; ++i) {
-        double ref = RefL2(q.data(), exact.data() + i * d, d);
-        ASSERT_NEAR(out[i], ref, 1e-5 * ref + 1e-6)
-            << IsaName(k->level) << " d=" << d << " i=" << i;
-      }
+      ExpectManyNearReference(k, q.data(), exact.data(), out.data(), n, d);
     }
   }
 }

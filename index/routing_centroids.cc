@@ -35,17 +35,17 @@ void RoutingCentroids::Build(
   begin_.push_back(0);
   for (size_t g = 0; g < members.size(); ++g) {
     for (uint32_t slot : members[g]) {
-      slots_.push_back(slot);
       for (size_t j = 0; j < dim; ++j) {
         const float r = centroids[size_t{slot} * dim + j] - coarse[g * dim + j];
         residuals_.push_back(FloatToHalf(r * scale_));
       }
     }
-    begin_.push_back(static_cast<uint32_t>(slots_.size()));
+    begin_.push_back(begin_.back() + static_cast<uint32_t>(members[g].size()));
   }
 }
 
 void RoutingCentroids::GroupDistances(const float* query, uint32_t group,
+                                      const std::vector<uint32_t>& members,
                                       const float* centroids, float* scratch,
                                       float* dist) const {
   const float* c = coarse_.data() + size_t{group} * dim_;
@@ -57,8 +57,7 @@ void RoutingCentroids::GroupDistances(const float* query, uint32_t group,
   for (size_t i = 0; i < rows; ++i) {
     dist[i] *= inverse_square_;
     if (!std::isfinite(dist[i])) {
-      dist[i] =
-          L2Sqr(query, centroids + size_t{slots_[first + i]} * dim_, dim_);
+      dist[i] = L2Sqr(query, centroids + size_t{members[i]} * dim_, dim_);
     }
   }
 }

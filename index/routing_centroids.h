@@ -29,18 +29,19 @@ class RoutingCentroids {
   bool empty() const { return begin_.empty(); }
 
   // dist[i] = the squared distance of `query` to the i-th member of group
-  // `group`, for every member. `scratch` holds dim floats. A distance that
-  // is not finite in the scaled space (a query far beyond the data's range)
-  // is recomputed from the float centroid: `centroids` as given to Build.
+  // `group`, for every member (`members`: that group's slots, as given to
+  // Build). `scratch` holds dim floats. A distance that is not finite in the
+  // scaled space (a query far beyond the data's range) is recomputed from
+  // the float centroid: `centroids` as given to Build.
   void GroupDistances(const float* query, uint32_t group,
+                      const std::vector<uint32_t>& members,
                       const float* centroids, float* scratch,
                       float* dist) const;
 
   size_t MemoryBytes() const {
     return residuals_.capacity() * sizeof(uint16_t) +
            coarse_.capacity() * sizeof(float) +
-           begin_.capacity() * sizeof(uint32_t) +
-           slots_.capacity() * sizeof(uint32_t);
+           begin_.capacity() * sizeof(uint32_t);
   }
 
  private:
@@ -49,7 +50,6 @@ class RoutingCentroids {
   float inverse_square_ = 1;     // 1 / scale_^2
   std::vector<float> coarse_;    // groups x dim
   std::vector<uint32_t> begin_;  // group g: rows [begin_[g], begin_[g + 1])
-  std::vector<uint32_t> slots_;  // the slot of each row
   std::vector<uint16_t> residuals_;  // rows x dim halves
 };
 

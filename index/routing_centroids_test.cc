@@ -46,8 +46,8 @@ void ExpectNearExact(const Layout& l, const RoutingCentroids& rc,
   std::vector<float> scratch(kDim), dist;
   for (uint32_t g = 0; g < kGroups; ++g) {
     dist.resize(l.members[g].size());
-    rc.GroupDistances(query.data(), g, l.centroids.data(), scratch.data(),
-                      dist.data());
+    rc.GroupDistances(query.data(), g, l.members[g], l.centroids.data(),
+                      scratch.data(), dist.data());
     for (size_t i = 0; i < dist.size(); ++i) {
       const float exact = L2Sqr(
           query.data(), l.centroids.data() + l.members[g][i] * kDim, kDim);
